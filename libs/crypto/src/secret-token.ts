@@ -1,0 +1,58 @@
+import { randomBytes } from 'node:crypto';
+import { crc32 } from 'node:zlib';
+
+/**
+ * Every secret we generate reads `kh_<kind>_<43 base62 chars of randomness><6 base62 chars of
+ * CRC-32>`: the prefix tells a secret scanner (and a human) what leaked, 43 base62 characters
+ * carry more than 256 bits, and the checksum lets a scanner or our own parser reject random
+ * text without a lookup. The same scheme as GitHub's and Stripe's tokens, which scanners know.
+ */
+export const SECRET_KINDS = { personalApiToken: 'pat' } as const;
+export type SecretKind = keyof typeof SECRET_KINDS;
+
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+const RANDOM_LENGTH = 43;
+const CHECKSUM_LENGTH = 6;
+
+const prefixOf = (kind: SecretKind) => `kh_${SECRET_KINDS[kind]}_`;
+
+const base62Checksum = (text: string): string => {
+  let value = crc32(text);
+  let out = '';
+  for (let i = 0; i < CHECKSUM_LENGTH; i += 1) {
+    out = BASE62[value % 62] + out;
+    value = Math.floor(value / 62);
+  }
+  return out;
+};
+
+/** Uniform base62 characters by rejection sampling: bytes >= 248 would bias the modulo. */
+const randomBase62 = (length: number): string => {
+  let out = '';
+  while (out.length < length) {
+    for (const byte of randomBytes(length * 2)) {
+      if (byte < 248 && out.length < length) out += BASE62[byte % 62];
+    }
+  }
+  return out;
+};
+
+export const generateSecret = (kind: SecretKind): string => {
+  const body = prefixOf(kind) + randomBase62(RANDOM_LENGTH);
+  return body + base62Checksum(body);
+};
+
+const SECRET_PATTERN = new RegExp(`^kh_([a-z]+)_[0-9A-Za-z]{${RANDOM_LENGTH + CHECKSUM_LENGTH}}$`);
+
+/** The kind of a well-formed secret with a valid checksum, or null for anything else. */
+export const parseSecret = (text: string): SecretKind | null => {
+  const match = SECRET_PATTERN.exec(text);
+  if (!match) return null;
+  const kind = (Object.keys(SECRET_KINDS) as SecretKind[]).find((candidate) => SECRET_KINDS[candidate] === match[1]);
+  if (!kind) return null;
+  const body = text.slice(0, -CHECKSUM_LENGTH);
+  return base62Checksum(body) === text.slice(-CHECKSUM_LENGTH) ? kind : null;
+};
+
+/** Prefix and last four characters: enough to recognise a secret, nothing to guess it from. */
+export const secretHint = (secret: string): string => `${secret.slice(0, secret.indexOf('_', 3) + 1)}…${secret.slice(-4)}`;

@@ -1,0 +1,201 @@
+import { accept, assertNever, Decider, reject } from '../shared/decider';
+import { TokenScope } from '../shared/permissions';
+import { Rejection } from '../shared/rejection';
+
+/**
+ * One stream per token owner holds all of that owner's personal API tokens, because the rule
+ * "a label is unique among the owner's active tokens" spans tokens: keeping them in one
+ * consistency boundary lets optimistic concurrency enforce it instead of a racy lookup.
+ */
+export type TokenIssued = {
+  type: 'TokenIssued';
+  data: {
+    tenantId: string;
+    ownerId: string;
+    tokenId: string;
+    label: string;
+    scope: TokenScope;
+    /** Keyed hash of the token (HMAC-SHA-256); the plaintext is never stored. */
+    secretHash: string;
+    hashKeyId: string;
+    /** Non-secret reminder of the token: its prefix and last four characters. */
+    hint: string;
+    issuedAt: string;
+    expiresAt: string | null;
+    idempotencyKey: string | null;
+    requestFingerprint: string | null;
+  };
+};
+export type TokenRevoked = {
+  type: 'TokenRevoked';
+  data: { tenantId: string; ownerId: string; tokenId: string; revokedAt: string; revokedBy: string; reason: string | null };
+};
+export type PersonalTokenEvent = TokenIssued | TokenRevoked;
+
+export type IssueToken = {
+  type: 'IssueToken';
+  tenantId: string;
+  ownerId: string;
+  tokenId: string;
+  label: string;
+  scope: TokenScope;
+  secretHash: string;
+  hashKeyId: string;
+  hint: string;
+  expiresAt: string | null;
+  idempotency: { key: string; requestFingerprint: string } | null;
+  now: string;
+};
+export type RevokeToken = { type: 'RevokeToken'; tokenId: string; revokedBy: string; reason: string | null; now: string };
+export type PersonalTokenCommand = IssueToken | RevokeToken;
+
+export type PersonalTokenRejection = Rejection<
+  'LabelTaken' | 'ExpiryNotInFuture' | 'TooManyActiveTokens' | 'IdempotencyKeyReused' | 'TokenNotFound'
+>;
+
+type TokenFacts = {
+  readonly tokenId: string;
+  readonly label: string;
+  readonly scope: TokenScope;
+  readonly issuedAt: string;
+  readonly expiresAt: string | null;
+  readonly idempotencyKey: string | null;
+  readonly requestFingerprint: string | null;
+};
+export type PersonalToken =
+  | (TokenFacts & { readonly status: 'active' })
+  | (TokenFacts & { readonly status: 'revoked'; readonly revokedAt: string; readonly revokedBy: string });
+
+export type PersonalTokensState = {
+  /** Known from the first issued token; every later event of the stream repeats it. */
+  readonly owner: { readonly tenantId: string; readonly ownerId: string } | null;
+  readonly tokens: Readonly<Record<string, PersonalToken>>;
+};
+
+/** Bounds one owner's stream and the blast radius of a leaked owner account. */
+export const MAX_ACTIVE_TOKENS_PER_OWNER = 100;
+
+/** Expiry is a fact of time, not an event: a token is live until it is revoked or its instant passes. */
+export const isLive = (token: PersonalToken, now: string): boolean =>
+  token.status === 'active' && (token.expiresAt === null || token.expiresAt > now);
+
+const sameLabel = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();
+
+export const tokenIssuedWithIdempotencyKey = (state: PersonalTokensState, key: string): PersonalToken | undefined =>
+  Object.values(state.tokens).find((token) => token.idempotencyKey === key);
+
+const decideIssue = (command: IssueToken, state: PersonalTokensState) => {
+  if (command.idempotency) {
+    const earlier = tokenIssuedWithIdempotencyKey(state, command.idempotency.key);
+    if (earlier) {
+      return earlier.requestFingerprint === command.idempotency.requestFingerprint
+        ? accept<PersonalTokenEvent>()
+        : reject<PersonalTokenRejection>({
+            code: 'IdempotencyKeyReused',
+            message: 'This idempotency key was already used with a different request.',
+          });
+    }
+  }
+  if (command.expiresAt !== null && command.expiresAt <= command.now) {
+    return reject<PersonalTokenRejection>({ code: 'ExpiryNotInFuture', message: 'expiresAt must be in the future.' });
+  }
+  const live = Object.values(state.tokens).filter((token) => isLive(token, command.now));
+  if (live.some((token) => sameLabel(token.label, command.label))) {
+    return reject<PersonalTokenRejection>({
+      code: 'LabelTaken',
+      message: `An active token labelled '${command.label}' already exists.`,
+    });
+  }
+  if (live.length >= MAX_ACTIVE_TOKENS_PER_OWNER) {
+    return reject<PersonalTokenRejection>({
+      code: 'TooManyActiveTokens',
+      message: `An owner may hold at most ${MAX_ACTIVE_TOKENS_PER_OWNER} active tokens; revoke one first.`,
+    });
+  }
+  return accept<PersonalTokenEvent>({
+    type: 'TokenIssued',
+    data: {
+      tenantId: command.tenantId,
+      ownerId: command.ownerId,
+      tokenId: command.tokenId,
+      label: command.label,
+      scope: command.scope,
+      secretHash: command.secretHash,
+      hashKeyId: command.hashKeyId,
+      hint: command.hint,
+      issuedAt: command.now,
+      expiresAt: command.expiresAt,
+      idempotencyKey: command.idempotency?.key ?? null,
+      requestFingerprint: command.idempotency?.requestFingerprint ?? null,
+    },
+  });
+};
+
+const decideRevoke = (command: RevokeToken, state: PersonalTokensState) => {
+  const token = state.tokens[command.tokenId];
+  if (!token || !state.owner) {
+    return reject<PersonalTokenRejection>({ code: 'TokenNotFound', message: 'Token not found.' });
+  }
+  // Revocation is final and idempotent: revoking again changes nothing and is not an error.
+  if (token.status === 'revoked') return accept<PersonalTokenEvent>();
+  return accept<PersonalTokenEvent>({
+    type: 'TokenRevoked',
+    data: {
+      ...state.owner,
+      tokenId: command.tokenId,
+      revokedAt: command.now,
+      revokedBy: command.revokedBy,
+      reason: command.reason,
+    },
+  });
+};
+
+const decide = (command: PersonalTokenCommand, state: PersonalTokensState) => {
+  switch (command.type) {
+    case 'IssueToken':
+      return decideIssue(command, state);
+    case 'RevokeToken':
+      return decideRevoke(command, state);
+    default:
+      return assertNever(command);
+  }
+};
+
+const evolve = (state: PersonalTokensState, event: PersonalTokenEvent): PersonalTokensState => {
+  switch (event.type) {
+    case 'TokenIssued': {
+      const { tokenId, label, scope, issuedAt, expiresAt, idempotencyKey, requestFingerprint, tenantId, ownerId } = event.data;
+      return {
+        owner: state.owner ?? { tenantId, ownerId },
+        tokens: {
+          ...state.tokens,
+          [tokenId]: { status: 'active', tokenId, label, scope, issuedAt, expiresAt, idempotencyKey, requestFingerprint },
+        },
+      };
+    }
+    case 'TokenRevoked': {
+      const token = state.tokens[event.data.tokenId];
+      if (!token) return state;
+      return {
+        ...state,
+        tokens: {
+          ...state.tokens,
+          [event.data.tokenId]: { ...token, status: 'revoked', revokedAt: event.data.revokedAt, revokedBy: event.data.revokedBy },
+        },
+      };
+    }
+    default:
+      return assertNever(event);
+  }
+};
+
+export const personalTokensDecider: Decider<
+  PersonalTokensState,
+  PersonalTokenCommand,
+  PersonalTokenEvent,
+  PersonalTokenRejection
+> = {
+  initialState: () => ({ owner: null, tokens: {} }),
+  decide,
+  evolve,
+};

@@ -1,0 +1,38 @@
+/**
+ * Rights are permissions granted by a user's role; a token narrows them by its scope and never
+ * widens them. Every permission says whether it only reads, so that a `read` scope can keep
+ * exactly the reading ones.
+ */
+export const PERMISSIONS = {
+  'tokens:read': 'read',
+  'tokens:write': 'write',
+  'tokens:read_all': 'read',
+  'tokens:revoke_all': 'write',
+  'tokens:introspect': 'read',
+  'users:read': 'read',
+  'users:write': 'write',
+} as const satisfies Record<string, 'read' | 'write'>;
+
+export type Permission = keyof typeof PERMISSIONS;
+
+export const ROLES = ['admin', 'member'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const TOKEN_SCOPES = ['read', 'read_write'] as const;
+export type TokenScope = (typeof TOKEN_SCOPES)[number];
+
+const ALL_PERMISSIONS = Object.keys(PERMISSIONS) as Permission[];
+
+export const ROLE_PERMISSIONS: Readonly<Record<Role, ReadonlySet<Permission>>> = {
+  admin: new Set(ALL_PERMISSIONS),
+  member: new Set<Permission>(['tokens:read', 'tokens:write']),
+};
+
+const SCOPE_PERMISSIONS: Readonly<Record<TokenScope, ReadonlySet<Permission>>> = {
+  read: new Set(ALL_PERMISSIONS.filter((permission) => PERMISSIONS[permission] === 'read')),
+  read_write: new Set(ALL_PERMISSIONS),
+};
+
+/** The owner's current rights intersected with what the token's scope allows. */
+export const effectivePermissions = (role: Role, scope: TokenScope): ReadonlySet<Permission> =>
+  new Set([...ROLE_PERMISSIONS[role]].filter((permission) => SCOPE_PERMISSIONS[scope].has(permission)));

@@ -1,0 +1,81 @@
+import { randomUUID } from 'node:crypto';
+import { Decider, EventMetadata } from '@keyhold/domain';
+import { EventStore, GlobalPosition, WrongExpectedRevisionError } from './event-store.port';
+
+/** Who asked and why: becomes the metadata of every event the command produces. */
+export type CommandContext = {
+  readonly tenantId: string;
+  readonly actorId: string;
+  readonly correlationId: string;
+  readonly causationId: string;
+  readonly now: string;
+};
+
+export type HandledCommand<State, Event, Rejection> =
+  | {
+      readonly outcome: 'accepted';
+      readonly state: State;
+      readonly events: readonly Event[];
+      /** Where the last new event landed; null when the command changed nothing. */
+      readonly position: GlobalPosition | null;
+    }
+  | { readonly outcome: 'rejected'; readonly rejection: Rejection };
+
+export class ConcurrencyConflictError extends Error {
+  constructor(readonly streamName: string, attempts: number) {
+    super(`Stream '${streamName}' kept changing under ${attempts} attempts; try again.`);
+    this.name = 'ConcurrencyConflictError';
+  }
+}
+
+export const EVENT_SCHEMA_VERSION = 1;
+
+/**
+ * The one command pipeline: read the stream, fold it, decide, append with the revision read.
+ * On a concurrent write it reads again and decides again; that is safe because a command
+ * carries its own time, ids and secrets, so deciding twice cannot produce a different token.
+ */
+export const handleCommand = async <State, Command, Event extends { type: string; data: unknown }, Rejection>(
+  store: EventStore,
+  streamName: string,
+  decider: Decider<State, Command, Event, Rejection>,
+  command: Command,
+  context: CommandContext,
+  maxAttempts = 3,
+): Promise<HandledCommand<State, Event, Rejection>> => {
+  for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
+    const recorded = await store.readStream(streamName);
+    const state = recorded.map(({ type, data }) => ({ type, data }) as Event).reduce(decider.evolve, decider.initialState());
+    const decision = decider.decide(command, state);
+    if (decision.outcome === 'rejected') return decision;
+    if (decision.events.length === 0) return { outcome: 'accepted', state, events: [], position: null };
+
+    const expected = recorded.length === 0 ? 'no_stream' : recorded[recorded.length - 1].streamRevision;
+    try {
+      const appended = await store.append(
+        streamName,
+        decision.events.map((event) => ({ type: event.type, data: event.data, metadata: metadataFor(context) })),
+        expected,
+      );
+      return {
+        outcome: 'accepted',
+        state: decision.events.reduce(decider.evolve, state),
+        events: decision.events,
+        position: appended.lastPosition,
+      };
+    } catch (error) {
+      if (!(error instanceof WrongExpectedRevisionError)) throw error;
+    }
+  }
+  throw new ConcurrencyConflictError(streamName, maxAttempts);
+};
+
+const metadataFor = (context: CommandContext): EventMetadata => ({
+  eventId: randomUUID(),
+  tenantId: context.tenantId,
+  actorId: context.actorId,
+  correlationId: context.correlationId,
+  causationId: context.causationId,
+  occurredAt: context.now,
+  schemaVersion: EVENT_SCHEMA_VERSION,
+});

@@ -1,0 +1,210 @@
+import { randomUUID } from 'node:crypto';
+import { EventMetadata } from '@keyhold/domain';
+import { EventStore, EventToAppend, RecordedEvent, WrongExpectedRevisionError } from '../event-store.port';
+
+/**
+ * The behaviour every event store adapter must show. Each adapter's test file calls this with a
+ * factory for a store over an empty or shared log; tests use fresh stream names so that a shared
+ * server works too.
+ */
+export const describeEventStoreContract = (adapterName: string, open: () => Promise<EventStore>) => {
+  describe(`EventStore contract: ${adapterName}`, () => {
+    let store: EventStore;
+    beforeAll(async () => {
+      store = await open();
+    });
+    afterAll(async () => {
+      await store.close();
+    });
+
+    const stream = () => `contractTest-${randomUUID()}`;
+    const event = (type: string, data: Record<string, unknown> = {}): EventToAppend => ({
+      type,
+      data,
+      metadata: metadata(),
+    });
+
+    it('appends to a new stream with no_stream and reads the events back in order', async () => {
+      const name = stream();
+      const result = await store.append(name, [event('A', { n: 1 }), event('B', { n: 2 })], 'no_stream');
+      expect(result.nextExpectedRevision).toBe(1);
+      const events = await store.readStream(name);
+      expect(events.map((e) => [e.type, e.data, e.streamRevision])).toEqual([
+        ['A', { n: 1 }, 0],
+        ['B', { n: 2 }, 1],
+      ]);
+      expect(events[1].globalPosition).toBe(result.lastPosition);
+    });
+
+    it('keeps metadata intact', async () => {
+      const name = stream();
+      const appended = event('A');
+      await store.append(name, [appended], 'no_stream');
+      const [read] = await store.readStream(name);
+      expect(read.metadata).toEqual(appended.metadata);
+    });
+
+    it('answers an empty array for a stream that does not exist', async () => {
+      expect(await store.readStream(stream())).toEqual([]);
+    });
+
+    it('refuses no_stream when the stream exists', async () => {
+      const name = stream();
+      await store.append(name, [event('A')], 'no_stream');
+      await expect(store.append(name, [event('B')], 'no_stream')).rejects.toBeInstanceOf(WrongExpectedRevisionError);
+      expect(await store.readStream(name)).toHaveLength(1);
+    });
+
+    it('appends at the exact revision and refuses a stale one', async () => {
+      const name = stream();
+      await store.append(name, [event('A')], 'no_stream');
+      await store.append(name, [event('B')], 0);
+      const stale = store.append(name, [event('C')], 0);
+      await expect(stale).rejects.toMatchObject({ streamName: name, actual: 1 });
+      expect((await store.readStream(name)).map((e) => e.type)).toEqual(['A', 'B']);
+    });
+
+    it('refuses an exact revision on a stream that does not exist', async () => {
+      await expect(store.append(stream(), [event('A')], 0)).rejects.toBeInstanceOf(WrongExpectedRevisionError);
+    });
+
+    it('honours stream_exists and any', async () => {
+      const name = stream();
+      await expect(store.append(name, [event('A')], 'stream_exists')).rejects.toBeInstanceOf(WrongExpectedRevisionError);
+      await store.append(name, [event('A')], 'any');
+      await store.append(name, [event('B')], 'stream_exists');
+      expect(await store.readStream(name)).toHaveLength(2);
+    });
+
+    it('lets exactly one of two concurrent writers at the same revision win', async () => {
+      const name = stream();
+      await store.append(name, [event('A')], 'no_stream');
+      const results = await Promise.allSettled([
+        store.append(name, [event('B1')], 0),
+        store.append(name, [event('B2')], 0),
+      ]);
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      expect(rejected?.reason).toBeInstanceOf(WrongExpectedRevisionError);
+      expect(await store.readStream(name)).toHaveLength(2);
+    });
+
+    it('reads all events after a position in global order, with increasing positions', async () => {
+      const before = await store.headPosition();
+      const first = stream();
+      const second = stream();
+      await store.append(first, [event('A')], 'no_stream');
+      await store.append(second, [event('B')], 'no_stream');
+      await store.append(first, [event('C')], 0);
+      const read = await readAllAfter(store, before);
+      const ours = read.filter((e) => e.streamName === first || e.streamName === second);
+      expect(ours.map((e) => e.type)).toEqual(['A', 'B', 'C']);
+      const positions = read.map((e) => e.globalPosition);
+      expect([...positions].sort()).toEqual(positions);
+      expect(new Set(positions).size).toBe(positions.length);
+      expect(await store.headPosition()).toBe(positions[positions.length - 1]);
+    });
+
+    it('pages through readAll without gaps or repeats', async () => {
+      const before = await store.headPosition();
+      const name = stream();
+      await store.append(name, Array.from({ length: 7 }, (_, n) => event('Paged', { n })), 'no_stream');
+      const seen: RecordedEvent[] = [];
+      let after = before;
+      for (;;) {
+        const page = await store.readAll(after, 3);
+        if (page.length === 0) break;
+        seen.push(...page);
+        after = page[page.length - 1].globalPosition;
+      }
+      expect(seen.filter((e) => e.streamName === name).map((e) => (e.data as { n: number }).n)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    });
+
+    it('subscribes from a position: catches up, then delivers live appends in order', async () => {
+      const name = stream();
+      const start = await store.headPosition();
+      await store.append(name, [event('Old')], 'no_stream');
+      const received: string[] = [];
+      let resolveDone: () => void;
+      const done = new Promise<void>((resolve) => (resolveDone = resolve));
+      const subscription = store.subscribeToAll({
+        after: start,
+        onEvent: (e) => {
+          if (e.streamName !== name) return;
+          received.push(e.type);
+          if (received.length === 3) resolveDone();
+        },
+      });
+      await store.append(name, [event('Live1')], 0);
+      await store.append(name, [event('Live2')], 1);
+      await done;
+      await subscription.close();
+      expect(received).toEqual(['Old', 'Live1', 'Live2']);
+    });
+
+    it('delivers nothing at or before the position it starts after', async () => {
+      const name = stream();
+      await store.append(name, [event('Before')], 'no_stream');
+      const start = await store.headPosition();
+      const received: string[] = [];
+      let resolveDone: () => void;
+      const done = new Promise<void>((resolve) => (resolveDone = resolve));
+      const subscription = store.subscribeToAll({
+        after: start,
+        onEvent: (e) => {
+          if (e.streamName !== name) return;
+          received.push(e.type);
+          resolveDone();
+        },
+      });
+      await store.append(name, [event('After')], 0);
+      await done;
+      await subscription.close();
+      expect(received).toEqual(['After']);
+    });
+
+    it('reports a handler failure through onError and stops delivering', async () => {
+      const name = stream();
+      const start = await store.headPosition();
+      const delivered: string[] = [];
+      const failure = new Promise<Error>((resolve) => {
+        const subscription = store.subscribeToAll({
+          after: start,
+          onEvent: (e) => {
+            if (e.streamName !== name) return;
+            delivered.push(e.type);
+            throw new Error('projection bug');
+          },
+          onError: (error) => {
+            void subscription.close();
+            resolve(error);
+          },
+        });
+      });
+      await store.append(name, [event('Poison'), event('Next')], 'no_stream');
+      expect((await failure).message).toContain('projection bug');
+      expect(delivered).toEqual(['Poison']);
+    });
+  });
+};
+
+const readAllAfter = async (store: EventStore, after: string | null) => {
+  const events: RecordedEvent[] = [];
+  let position = after;
+  for (;;) {
+    const page = await store.readAll(position, 1000);
+    if (page.length === 0) return events;
+    events.push(...page);
+    position = page[page.length - 1].globalPosition;
+  }
+};
+
+const metadata = (): EventMetadata => ({
+  eventId: randomUUID(),
+  tenantId: randomUUID(),
+  actorId: 'system:contract-test',
+  correlationId: randomUUID(),
+  causationId: randomUUID(),
+  occurredAt: new Date().toISOString(),
+  schemaVersion: 1,
+});

@@ -1,0 +1,72 @@
+/** Read-model documents are plain JSON objects with a string id. */
+export type ReadModelDocument = { readonly id: string } & Record<string, unknown>;
+
+export type FieldValue = string | number | boolean | null;
+
+export type ListQuery<T extends ReadModelDocument> = {
+  /** Equality on each named field. */
+  readonly where: Partial<{ [K in keyof T]: FieldValue }>;
+  readonly orderBy: keyof T & string;
+  readonly direction: 'asc' | 'desc';
+  readonly limit: number;
+  /** Opaque cursor from a previous page's `nextCursor`. */
+  readonly cursor?: string | null;
+};
+
+export type Page<T> = { readonly items: T[]; readonly nextCursor: string | null };
+
+export class InvalidCursorError extends Error {
+  constructor() {
+    super('The pagination cursor is not valid.');
+    this.name = 'InvalidCursorError';
+  }
+}
+
+export interface ReadModelCollection<T extends ReadModelDocument> {
+  get(id: string): Promise<T | null>;
+  /**
+   * Writes `doc` only if its `version` sorts after the stored one (or none is stored), and
+   * answers whether it wrote. Projections pass the event's global position, so a replayed or
+   * duplicated event never moves a document backwards.
+   */
+  putIfNewer(doc: T, version: string): Promise<boolean>;
+  list(query: ListQuery<T>): Promise<Page<T>>;
+  /** Removes every document: used by rebuilds and tests. */
+  clear(): Promise<void>;
+}
+
+export type CollectionDefinition = {
+  readonly name: string;
+  /** Field lists the queries filter and sort on, in order. */
+  readonly indexes: ReadonlyArray<readonly string[]>;
+};
+
+/** The read side: document collections and projection checkpoints. */
+export interface ReadModelStore {
+  collection<T extends ReadModelDocument>(definition: CollectionDefinition): ReadModelCollection<T>;
+  getCheckpoint(projection: string): Promise<string | null>;
+  saveCheckpoint(projection: string, position: string): Promise<void>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const READ_MODEL_STORE = Symbol('ReadModelStore');
+
+/** Cursors carry the last item's sort value and id, so pages stay stable while documents are added. */
+export const encodeCursor = (sortValue: unknown, id: string): string =>
+  Buffer.from(JSON.stringify([sortValue, id])).toString('base64url');
+
+export const decodeCursor = (cursor: string): { sortValue: FieldValue; id: string } => {
+  try {
+    const decoded: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(decoded) && decoded.length === 2 && typeof decoded[1] === 'string') {
+      const [sortValue, id] = decoded as [unknown, string];
+      if (sortValue === null || ['string', 'number', 'boolean'].includes(typeof sortValue)) {
+        return { sortValue: sortValue as FieldValue, id };
+      }
+    }
+  } catch {
+    // fall through: anything unparsable is simply not a cursor of ours
+  }
+  throw new InvalidCursorError();
+};

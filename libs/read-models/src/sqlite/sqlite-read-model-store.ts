@@ -1,0 +1,131 @@
+import Database from 'better-sqlite3';
+import {
+  CollectionDefinition,
+  decodeCursor,
+  encodeCursor,
+  FieldValue,
+  ListQuery,
+  Page,
+  ReadModelCollection,
+  ReadModelDocument,
+  ReadModelStore,
+} from '../read-model-store.port';
+
+const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const COLLECTION_NAME = /^[a-z][a-z0-9_]*$/;
+
+/** Field names reach SQL text (json paths), so only plain identifiers are accepted. */
+const field = (name: string) => {
+  if (!FIELD_NAME.test(name)) throw new Error(`Invalid field name '${name}'.`);
+  return `json_extract(doc, '$.${name}')`;
+};
+
+/** SQLite's json_extract answers 1/0 for JSON booleans. */
+const sqlValue = (value: FieldValue) => (typeof value === 'boolean' ? Number(value) : value);
+
+class SqliteCollection<T extends ReadModelDocument> implements ReadModelCollection<T> {
+  private readonly table: string;
+
+  constructor(private readonly db: Database.Database, definition: CollectionDefinition) {
+    if (!COLLECTION_NAME.test(definition.name)) throw new Error(`Invalid collection name '${definition.name}'.`);
+    this.table = `rm_${definition.name}`;
+    db.exec(`CREATE TABLE IF NOT EXISTS ${this.table} (id TEXT PRIMARY KEY, version TEXT NOT NULL, doc TEXT NOT NULL)`);
+    definition.indexes.forEach((fields, n) => {
+      db.exec(`CREATE INDEX IF NOT EXISTS ${this.table}_ix${n} ON ${this.table} (${fields.map(field).join(', ')}, id)`);
+    });
+  }
+
+  async get(id: string): Promise<T | null> {
+    const row = this.db.prepare<[string], { doc: string }>(`SELECT doc FROM ${this.table} WHERE id = ?`).get(id);
+    return row ? (JSON.parse(row.doc) as T) : null;
+  }
+
+  async putIfNewer(doc: T, version: string): Promise<boolean> {
+    const info = this.db
+      .prepare(
+        `INSERT INTO ${this.table} (id, version, doc) VALUES (?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET version = excluded.version, doc = excluded.doc
+         WHERE excluded.version > ${this.table}.version`,
+      )
+      .run(doc.id, version, JSON.stringify(doc));
+    return info.changes > 0;
+  }
+
+  async list(query: ListQuery<T>): Promise<Page<T>> {
+    const conditions: string[] = [];
+    const params: FieldValue[] = [];
+    for (const [name, value] of Object.entries(query.where) as [string, FieldValue][]) {
+      conditions.push(value === null ? `${field(name)} IS NULL` : `${field(name)} = ?`);
+      if (value !== null) params.push(sqlValue(value));
+    }
+    const sort = field(query.orderBy);
+    const comparison = query.direction === 'asc' ? '>' : '<';
+    if (query.cursor) {
+      const { sortValue, id } = decodeCursor(query.cursor);
+      conditions.push(`(${sort} ${comparison} ? OR (${sort} = ? AND id ${comparison} ?))`);
+      params.push(sqlValue(sortValue), sqlValue(sortValue), id);
+    }
+    const direction = query.direction === 'asc' ? 'ASC' : 'DESC';
+    const rows = this.db
+      .prepare<FieldValue[], { doc: string }>(
+        `SELECT doc FROM ${this.table} ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''}
+         ORDER BY ${sort} ${direction}, id ${direction} LIMIT ${Number(query.limit) + 1}`,
+      )
+      .all(...params);
+    const items = rows.slice(0, query.limit).map((row) => JSON.parse(row.doc) as T);
+    const last = items[items.length - 1];
+    const nextCursor = rows.length > query.limit && last ? encodeCursor(last[query.orderBy], last.id) : null;
+    return { items, nextCursor };
+  }
+
+  async clear(): Promise<void> {
+    this.db.exec(`DELETE FROM ${this.table}`);
+  }
+}
+
+/** Embedded read models: a SQLite file of its own, so it can be dropped and rebuilt from the log. */
+export class SqliteReadModelStore implements ReadModelStore {
+  private readonly db: Database.Database;
+  private readonly collections = new Map<string, SqliteCollection<ReadModelDocument>>();
+
+  constructor(filename: string) {
+    this.db = new Database(filename);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec('CREATE TABLE IF NOT EXISTS checkpoints (projection TEXT PRIMARY KEY, position TEXT NOT NULL)');
+  }
+
+  collection<T extends ReadModelDocument>(definition: CollectionDefinition): ReadModelCollection<T> {
+    let collection = this.collections.get(definition.name);
+    if (!collection) {
+      collection = new SqliteCollection(this.db, definition);
+      this.collections.set(definition.name, collection);
+    }
+    return collection as unknown as ReadModelCollection<T>;
+  }
+
+  async getCheckpoint(projection: string): Promise<string | null> {
+    const row = this.db
+      .prepare<[string], { position: string }>('SELECT position FROM checkpoints WHERE projection = ?')
+      .get(projection);
+    return row?.position ?? null;
+  }
+
+  async saveCheckpoint(projection: string, position: string): Promise<void> {
+    this.db
+      .prepare(
+        `INSERT INTO checkpoints (projection, position) VALUES (?, ?)
+         ON CONFLICT (projection) DO UPDATE SET position = excluded.position WHERE excluded.position > checkpoints.position`,
+      )
+      .run(projection, position);
+  }
+
+  async ping(): Promise<void> {
+    this.db.prepare('SELECT 1').get();
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}
