@@ -1,0 +1,27 @@
+/**
+ * Suites that need a real server read its address from the environment. Without it they are
+ * skipped with a loud line saying why, except where the run requires the server (CI sets
+ * KEYHOLD_REQUIRE_SERVERS for Kafka and Mongo), in which case a missing address fails the run.
+ */
+export type RealServer = 'MONGO_URL' | 'KAFKA_BROKERS' | 'EVENTSTORE_URL';
+
+const required = () => (process.env.KEYHOLD_REQUIRE_SERVERS ?? '').split(',').map((name) => name.trim());
+
+export const describeWithServer = (server: RealServer, title: string, body: (address: string) => void): void => {
+  const address = process.env[server];
+  if (address) {
+    describe(title, () => body(address));
+    return;
+  }
+  if (required().includes(server)) {
+    describe(title, () => {
+      it(`needs ${server}`, () => {
+        throw new Error(`${server} is required in this run (KEYHOLD_REQUIRE_SERVERS) but is not set.`);
+      });
+    });
+    return;
+  }
+  // eslint-disable-next-line no-console
+  console.warn(`SKIPPED: "${title}" needs a real server: set ${server} (scripts/test-servers.sh start, then eval its env).`);
+  describe.skip(title, () => body(''));
+};
