@@ -29,13 +29,12 @@ export class SecretHasher {
     return [...this.keys].map(([keyId, key]) => ({ hash: this.hashWith(key, secret), keyId }));
   }
 
-  /** Constant-time comparison against a stored hash, for callers that hold one. */
-  matches(secret: string, stored: SecretHash): boolean {
-    const key = this.keys.get(stored.keyId);
-    if (!key) return false;
-    const computed = Buffer.from(this.hashWith(key, secret), 'base64url');
-    const expected = Buffer.from(stored.hash, 'base64url');
-    return computed.length === expected.length && timingSafeEqual(computed, expected);
+  /** Constant-time comparison of a freshly computed hash with a stored one. */
+  static sameHash(computed: SecretHash, stored: SecretHash): boolean {
+    if (computed.keyId !== stored.keyId) return false;
+    const a = Buffer.from(computed.hash, 'base64url');
+    const b = Buffer.from(stored.hash, 'base64url');
+    return a.length === b.length && timingSafeEqual(a, b);
   }
 
   private hashWith(key: Buffer, secret: string): string {

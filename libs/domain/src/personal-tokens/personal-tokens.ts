@@ -57,6 +57,7 @@ type TokenFacts = {
   readonly tokenId: string;
   readonly label: string;
   readonly scope: TokenScope;
+  readonly hint: string;
   readonly issuedAt: string;
   readonly expiresAt: string | null;
   readonly idempotencyKey: string | null;
@@ -164,12 +165,12 @@ const decide = (command: PersonalTokenCommand, state: PersonalTokensState) => {
 const evolve = (state: PersonalTokensState, event: PersonalTokenEvent): PersonalTokensState => {
   switch (event.type) {
     case 'TokenIssued': {
-      const { tokenId, label, scope, issuedAt, expiresAt, idempotencyKey, requestFingerprint, tenantId, ownerId } = event.data;
+      const { tokenId, label, scope, hint, issuedAt, expiresAt, idempotencyKey, requestFingerprint, tenantId, ownerId } = event.data;
       return {
         owner: state.owner ?? { tenantId, ownerId },
         tokens: {
           ...state.tokens,
-          [tokenId]: { status: 'active', tokenId, label, scope, issuedAt, expiresAt, idempotencyKey, requestFingerprint },
+          [tokenId]: { status: 'active', tokenId, label, scope, hint, issuedAt, expiresAt, idempotencyKey, requestFingerprint },
         },
       };
     }

@@ -1,0 +1,69 @@
+import 'reflect-metadata';
+import { INestApplicationContext, Module } from '@nestjs/common';
+import { APP_FILTER, NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { randomUUID } from 'node:crypto';
+import { Logger } from 'pino';
+import { createRootLogger, InfrastructureModule, KeyholdConfig, PinoNestLogger } from '@keyhold/platform';
+import { WorkerModule } from '../../worker/src/worker.module';
+import { ApiModule } from './api.module';
+import { ProblemDetailsFilter } from './http/problem-details.filter';
+import { restValidationPipe } from './http/validation';
+
+/** Requests are small JSON or form bodies; anything larger is refused before it is parsed. */
+const BODY_LIMIT_BYTES = 16 * 1024;
+
+export type KeyholdProcess = { app: INestApplicationContext; url: string | null };
+
+/**
+ * Builds the process its configuration asks for: the API and the worker together (the
+ * default), or either alone. Tests call this too, so what they exercise is what `npm start` runs.
+ */
+export const startKeyhold = async (config: KeyholdConfig, logger: Logger = createRootLogger(config.LOG_LEVEL)): Promise<KeyholdProcess> => {
+  const roles = new Set(config.KEYHOLD_ROLES);
+  const nestLogger = new PinoNestLogger(logger);
+
+  @Module({
+    imports: [
+      InfrastructureModule.forRoot(config, logger),
+      ...(roles.has('worker') ? [WorkerModule] : []),
+      ...(roles.has('api') ? [ApiModule] : []),
+    ],
+    providers: roles.has('api') ? [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }] : [],
+  })
+  class KeyholdModule {}
+
+  if (!roles.has('api')) {
+    const app = await NestFactory.createApplicationContext(KeyholdModule, { logger: nestLogger });
+    app.enableShutdownHooks();
+    return { app, url: null };
+  }
+
+  const adapter = new FastifyAdapter({
+    bodyLimit: BODY_LIMIT_BYTES,
+    genReqId: () => randomUUID(),
+    trustProxy: false,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(KeyholdModule, adapter, { logger: nestLogger, bufferLogs: true });
+  app.useGlobalPipes(restValidationPipe());
+  app.enableShutdownHooks();
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Keyhold')
+      .setDescription('Credential lifecycle service: issue, store, rotate, revoke and audit machine credentials.')
+      .setVersion('1')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json' });
+
+  await app.listen(config.PORT, config.HOST);
+  const address = app.getHttpServer().address();
+  const port = typeof address === 'object' && address ? address.port : config.PORT;
+  const url = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
+  logger.info({ url, roles: [...roles] }, 'Keyhold listening');
+  return { app, url };
+};

@@ -1,0 +1,82 @@
+import 'reflect-metadata';
+import { Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { CommandBus } from '@nestjs/cqrs';
+import { randomUUID } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { validateSync, IsEmail, Matches, MaxLength } from 'class-validator';
+import { plainToInstance } from 'class-transformer';
+import { TENANT_SLUG_PATTERN } from '@keyhold/domain';
+import { createRootLogger, InfrastructureModule, InvalidConfigError, loadConfig, PinoNestLogger } from '@keyhold/platform';
+import { CommandsModule } from '../api.module';
+import { RejectionError } from '../http/rejection-error';
+import { CreateTenantCommand } from '../users/tenancy.commands';
+
+const USAGE = `Usage: npm run cli -- bootstrap --tenant <slug> --admin <email> [--name <display name>]
+
+  bootstrap   Create a tenant and its first admin; prints {"tenantId","userId","token"} once.`;
+
+class BootstrapArgs {
+  @Matches(TENANT_SLUG_PATTERN, { message: 'tenant must be a slug: lowercase letters, digits and inner dashes, at most 63' })
+  tenant!: string;
+
+  @IsEmail({}, { message: 'admin must be an e-mail address' })
+  @MaxLength(254)
+  admin!: string;
+
+  @MaxLength(200)
+  name!: string;
+}
+
+/**
+ * Commands for operators, run against the same data as the service (and safe while it runs:
+ * the event store serialises writers). Log lines go to stderr; the result is the last line of
+ * stdout, as JSON, for scripts.
+ */
+async function main(argv: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { tenant: { type: 'string' }, admin: { type: 'string' }, name: { type: 'string' }, help: { type: 'boolean' } },
+  });
+  if (values.help || positionals[0] !== 'bootstrap') {
+    process.stderr.write(`${USAGE}\n`);
+    return values.help ? 0 : 2;
+  }
+  const args = plainToInstance(BootstrapArgs, { tenant: values.tenant, admin: values.admin, name: values.name ?? values.tenant });
+  const errors = validateSync(args);
+  if (errors.length > 0) {
+    process.stderr.write(`${errors.flatMap((e) => Object.values(e.constraints ?? {})).join('\n')}\n\n${USAGE}\n`);
+    return 2;
+  }
+
+  const config = loadConfig();
+  const logger = createRootLogger(config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL).child({}, {});
+  @Module({ imports: [InfrastructureModule.forRoot(config, logger), CommandsModule] })
+  class CliModule {}
+  const app = await NestFactory.createApplicationContext(CliModule, { logger: new PinoNestLogger(logger) });
+  try {
+    const requestId = randomUUID();
+    const created = await app
+      .get(CommandBus)
+      .execute(new CreateTenantCommand(args.tenant, args.name, args.admin, { actorId: 'system:cli', correlationId: requestId, causationId: requestId }));
+    process.stdout.write(`${JSON.stringify({ tenantId: created.tenantId, userId: created.userId, token: created.initialToken.secret })}\n`);
+    return 0;
+  } catch (error) {
+    if (error instanceof RejectionError) {
+      process.stderr.write(`${error.rejection.message}\n`);
+      return 1;
+    }
+    throw error;
+  } finally {
+    await app.close();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: Error) => {
+    process.stderr.write(error instanceof InvalidConfigError ? `${error.message}\n` : `${error.stack}\n`);
+    process.exit(1);
+  },
+);

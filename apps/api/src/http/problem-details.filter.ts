@@ -1,0 +1,73 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Inject } from '@nestjs/common';
+import { FastifyReply, FastifyRequest } from 'fastify';
+import { Logger } from 'pino';
+import { ConcurrencyConflictError } from '@keyhold/event-store';
+import { InvalidCursorError } from '@keyhold/read-models';
+import { ROOT_LOGGER } from '@keyhold/platform';
+import { OAuthError, Problem, ProblemKind, PROBLEM_KINDS } from './problem';
+import { RejectionError } from './rejection-error';
+
+const KIND_BY_STATUS: Record<number, ProblemKind> = {
+  400: 'malformed-request',
+  401: 'unauthenticated',
+  403: 'forbidden',
+  404: 'not-found',
+  405: 'method-not-allowed',
+  413: 'payload-too-large',
+  415: 'unsupported-media-type',
+  429: 'rate-limited',
+  503: 'service-unavailable',
+};
+
+/**
+ * The one place where failures become responses: problem+json for the REST API, RFC 6749 JSON
+ * on the OAuth endpoints. Anything unexpected becomes a bare 500 whose detail is only a
+ * correlation id: error messages can quote inputs, and inputs can be secrets.
+ */
+@Catch()
+export class ProblemDetailsFilter implements ExceptionFilter {
+  constructor(@Inject(ROOT_LOGGER) private readonly logger: Logger) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
+    const reply = http.getResponse<FastifyReply>();
+
+    if (exception instanceof OAuthError) {
+      if (exception.wwwAuthenticate) void reply.header('WWW-Authenticate', exception.wwwAuthenticate);
+      void reply
+        .status(exception.status)
+        .header('Cache-Control', 'no-store')
+        .type('application/json')
+        .send({ error: exception.error, error_description: exception.description });
+      return;
+    }
+
+    const problem = this.toProblem(exception, request);
+    if (problem.kind === 'unauthenticated') void reply.header('WWW-Authenticate', 'Bearer realm="keyhold"');
+    void reply.status(problem.status).type('application/problem+json').send(problem.toDocument(request.url));
+  }
+
+  private toProblem(exception: unknown, request: FastifyRequest): Problem {
+    if (exception instanceof Problem) return exception;
+    if (exception instanceof RejectionError) return exception.toProblem();
+    if (exception instanceof ConcurrencyConflictError) {
+      return new Problem('concurrent-modification', 'The resource kept changing while the request was handled; retry it.');
+    }
+    if (exception instanceof InvalidCursorError) return new Problem('invalid-cursor', exception.message);
+    const status = statusOf(exception);
+    if (status !== null && status < 500 && KIND_BY_STATUS[status]) {
+      const kind = KIND_BY_STATUS[status];
+      return new Problem(kind, status === 404 ? `No resource at ${request.method} ${request.url.split('?')[0]}.` : PROBLEM_KINDS[kind].title);
+    }
+    this.logger.error({ err: exception, requestId: request.id, url: request.url.split('?')[0] }, 'Unhandled error');
+    return new Problem('internal-error', `The failure was logged with request id ${request.id}.`);
+  }
+}
+
+/** Nest's HttpExceptions and Fastify's own errors (bad JSON, body too large) both carry a status. */
+const statusOf = (exception: unknown): number | null => {
+  if (exception instanceof HttpException) return exception.getStatus();
+  const statusCode = (exception as { statusCode?: unknown } | null)?.statusCode;
+  return typeof statusCode === 'number' ? statusCode : null;
+};

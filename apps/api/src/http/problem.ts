@@ -1,0 +1,81 @@
+/**
+ * RFC 9457 problem details. Each kind has a stable `type` URI that clients may switch on; the
+ * `detail` is for humans and never contains a secret.
+ */
+const PROBLEM_BASE = 'https://keyhold.dev/problems';
+
+export const PROBLEM_KINDS = {
+  'validation-error': { status: 400, title: 'The request is not valid.' },
+  'malformed-request': { status: 400, title: 'The request could not be read.' },
+  'invalid-cursor': { status: 400, title: 'The pagination cursor is not valid.' },
+  unauthenticated: { status: 401, title: 'A valid bearer token is required.' },
+  forbidden: { status: 403, title: 'The credential lacks a permission this operation needs.' },
+  'not-found': { status: 404, title: 'The resource does not exist.' },
+  'label-taken': { status: 409, title: 'An active token with this label already exists.' },
+  'too-many-tokens': { status: 409, title: 'The owner holds too many active tokens.' },
+  'tenant-exists': { status: 409, title: 'The tenant already exists.' },
+  'email-taken': { status: 409, title: 'A user with this e-mail already exists.' },
+  'last-admin': { status: 409, title: 'A tenant must keep at least one admin.' },
+  'concurrent-modification': { status: 409, title: 'The resource changed concurrently; retry the request.' },
+  'idempotency-key-reused': { status: 422, title: 'The idempotency key was used with a different request.' },
+  'payload-too-large': { status: 413, title: 'The request body is too large.' },
+  'unsupported-media-type': { status: 415, title: 'The request body has an unsupported media type.' },
+  'method-not-allowed': { status: 405, title: 'The method is not allowed on this resource.' },
+  'rate-limited': { status: 429, title: 'Too many requests.' },
+  'service-unavailable': { status: 503, title: 'The service is temporarily unavailable.' },
+  'internal-error': { status: 500, title: 'The service failed to handle the request.' },
+} as const;
+
+export type ProblemKind = keyof typeof PROBLEM_KINDS;
+
+export type ProblemDocument = {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance?: string;
+  [extension: string]: unknown;
+};
+
+export class Problem extends Error {
+  constructor(
+    readonly kind: ProblemKind,
+    readonly detail: string,
+    readonly extensions: Record<string, unknown> = {},
+  ) {
+    super(detail);
+    this.name = 'Problem';
+  }
+
+  get status(): number {
+    return PROBLEM_KINDS[this.kind].status;
+  }
+
+  toDocument(instance: string): ProblemDocument {
+    const { status, title } = PROBLEM_KINDS[this.kind];
+    return { type: `${PROBLEM_BASE}/${this.kind}`, title, status, detail: this.detail, instance, ...this.extensions };
+  }
+}
+
+/** RFC 6749 §5.2 error codes, used on the OAuth endpoints instead of problem details. */
+export type OAuthErrorCode =
+  | 'invalid_request'
+  | 'invalid_client'
+  | 'invalid_grant'
+  | 'unauthorized_client'
+  | 'unsupported_grant_type'
+  | 'invalid_scope'
+  | 'invalid_token'
+  | 'insufficient_scope';
+
+export class OAuthError extends Error {
+  constructor(
+    readonly error: OAuthErrorCode,
+    readonly description: string,
+    readonly status = 400,
+    readonly wwwAuthenticate: string | null = null,
+  ) {
+    super(description);
+    this.name = 'OAuthError';
+  }
+}

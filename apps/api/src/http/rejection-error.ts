@@ -1,0 +1,29 @@
+import { Rejection } from '@keyhold/domain';
+import { Problem, ProblemKind } from './problem';
+
+const KIND_BY_REJECTION: Record<string, ProblemKind> = {
+  LabelTaken: 'label-taken',
+  ExpiryNotInFuture: 'validation-error',
+  TooManyActiveTokens: 'too-many-tokens',
+  IdempotencyKeyReused: 'idempotency-key-reused',
+  TokenNotFound: 'not-found',
+  TenantExists: 'tenant-exists',
+  TenantNotFound: 'not-found',
+  EmailTaken: 'email-taken',
+  UserNotFound: 'not-found',
+  LastAdmin: 'last-admin',
+};
+
+/** Carries a domain refusal out of a command handler to the edge that maps it to its protocol. */
+export class RejectionError extends Error {
+  constructor(readonly rejection: Rejection<string>) {
+    super(rejection.message);
+    this.name = 'RejectionError';
+  }
+
+  toProblem(): Problem {
+    return new Problem(KIND_BY_REJECTION[this.rejection.code] ?? 'validation-error', this.rejection.message, {
+      code: this.rejection.code,
+    });
+  }
+}

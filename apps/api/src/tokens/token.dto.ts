@@ -1,0 +1,80 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import { IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { TOKEN_SCOPES, TokenScope } from '@keyhold/domain';
+
+/** Printable text, no control characters: labels are shown in consoles and logs. */
+const PRINTABLE = /^[^\p{Cc}]+$/u;
+
+export class IssueTokenDto {
+  @ApiProperty({ example: 'Power BI on laptop', maxLength: 100 })
+  @IsString()
+  @Transform(({ value }) => (typeof value === 'string' ? value.trim() : value))
+  @MinLength(1)
+  @MaxLength(100)
+  @Matches(PRINTABLE, { message: 'label must not contain control characters' })
+  label!: string;
+
+  @ApiProperty({ enum: TOKEN_SCOPES })
+  @IsIn(TOKEN_SCOPES)
+  scope!: TokenScope;
+
+  @ApiPropertyOptional({ example: '2027-01-01T00:00:00Z', description: 'ISO 8601 instant; omitted means no expiry.' })
+  @IsOptional()
+  @IsISO8601({ strict: true, strictSeparator: true })
+  expiresAt?: string;
+}
+
+export class RevokeTokenDto {
+  @ApiPropertyOptional({ maxLength: 500 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  @Matches(PRINTABLE, { message: 'reason must not contain control characters' })
+  reason?: string;
+}
+
+export class TokenIdParams {
+  @IsUUID()
+  id!: string;
+}
+
+export class ListTokensQuery {
+  @ApiPropertyOptional({ description: "Whose tokens: 'me' (default) or a user id (needs tokens:read_all)." })
+  @IsOptional()
+  @Matches(/^(me|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|all)$/i, {
+    message: "owner must be 'me', 'all' or a user id",
+  })
+  owner?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  limit?: number;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(512)
+  cursor?: string;
+}
+
+/** What a client may see of a token: never the secret, never its hash. */
+export type TokenResponse = {
+  id: string;
+  ownerId: string;
+  label: string;
+  scope: TokenScope;
+  status: 'active' | 'revoked' | 'expired';
+  hint: string;
+  createdAt: string;
+  expiresAt: string | null;
+  revokedAt: string | null;
+  lastUsedAt: string | null;
+};
+
+/** The one response that carries the secret. */
+export type IssuedTokenResponse = TokenResponse & { token: string };

@@ -1,0 +1,87 @@
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
+import { FastifyReply } from 'fastify';
+import { CurrentPrincipal, RequirePermissions } from '../http/auth';
+import { Problem } from '../http/problem';
+import { CurrentRequestContext, RequestContext } from '../http/request-context';
+import { Principal } from '../verification/credential-index';
+import { IssueTokenDto, IssuedTokenResponse, ListTokensQuery, RevokeTokenDto, TokenIdParams, TokenResponse } from './token.dto';
+import { IssueTokenCommand, OwnedToken, RevokeTokenCommand } from './tokens.commands';
+import { tokenStatus, TokensQuery } from './tokens.query';
+
+const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{8,128}$/;
+
+const toResponse = ({ ownerId, token }: OwnedToken, lastUsedAt: string | null = null): TokenResponse => ({
+  id: token.tokenId,
+  ownerId,
+  label: token.label,
+  scope: token.scope,
+  status: tokenStatus(token, new Date().toISOString()),
+  hint: token.hint,
+  createdAt: token.issuedAt,
+  expiresAt: token.expiresAt,
+  revokedAt: token.status === 'revoked' ? token.revokedAt : null,
+  lastUsedAt,
+});
+
+@ApiTags('personal API tokens')
+@ApiBearerAuth()
+@Controller('v1/tokens')
+export class TokensController {
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly tokens: TokensQuery,
+  ) {}
+
+  @Post()
+  @RequirePermissions('tokens:write')
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Retries with the same key issue no second token.' })
+  async issue(
+    @CurrentPrincipal() principal: Principal,
+    @CurrentRequestContext() context: RequestContext,
+    @Body() body: IssueTokenDto,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<IssuedTokenResponse | TokenResponse> {
+    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+      throw new Problem('validation-error', 'Idempotency-Key must be 8 to 128 characters of A-Z a-z 0-9 . _ : -');
+    }
+    const expiresAt = body.expiresAt ? new Date(body.expiresAt).toISOString() : null;
+    const issued = await this.commands.execute(
+      new IssueTokenCommand(principal.tenantId, principal.userId, body.label, body.scope, expiresAt, idempotencyKey ?? null, context),
+    );
+    void reply.header('Cache-Control', 'no-store');
+    if (issued.secret === null) {
+      void reply.status(200).header('Idempotent-Replayed', 'true');
+      return toResponse(issued);
+    }
+    void reply.status(201).header('Location', `/v1/tokens/${issued.token.tokenId}`);
+    return { ...toResponse(issued), token: issued.secret };
+  }
+
+  @Get()
+  @RequirePermissions('tokens:read')
+  list(@CurrentPrincipal() principal: Principal, @Query() query: ListTokensQuery) {
+    return this.tokens.list(principal, query.owner ?? 'me', query.limit ?? 50, query.cursor ?? null);
+  }
+
+  @Get(':id')
+  @RequirePermissions('tokens:read')
+  get(@CurrentPrincipal() principal: Principal, @Param() params: TokenIdParams): Promise<TokenResponse> {
+    return this.tokens.get(principal, params.id);
+  }
+
+  @Post(':id/revoke')
+  @HttpCode(200)
+  @RequirePermissions('tokens:read')
+  async revoke(
+    @CurrentPrincipal() principal: Principal,
+    @CurrentRequestContext() context: RequestContext,
+    @Param() params: TokenIdParams,
+    @Body() body: RevokeTokenDto,
+  ): Promise<TokenResponse> {
+    const revoked = await this.commands.execute(new RevokeTokenCommand(principal, params.id, body.reason ?? null, context));
+    return toResponse(revoked);
+  }
+}

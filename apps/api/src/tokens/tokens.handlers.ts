@@ -1,0 +1,98 @@
+import { Inject } from '@nestjs/common';
+import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { createHash, randomUUID } from 'node:crypto';
+import { personalTokensDecider, streamName, tokenIssuedWithIdempotencyKey } from '@keyhold/domain';
+import { generateSecret, SecretHasher, secretHint } from '@keyhold/crypto';
+import { EVENT_STORE, EventStore, handleCommand } from '@keyhold/event-store';
+import { READ_MODEL_STORE, ReadModelStore, TOKENS, TokenView } from '@keyhold/read-models';
+import { Problem } from '../http/problem';
+import { RejectionError } from '../http/rejection-error';
+import { ReadYourWrites } from '../read-your-writes';
+import { IssuedToken, IssueTokenCommand, OwnedToken, RevokeTokenCommand } from './tokens.commands';
+
+@CommandHandler(IssueTokenCommand)
+export class IssueTokenHandler implements ICommandHandler<IssueTokenCommand> {
+  constructor(
+    @Inject(EVENT_STORE) private readonly events: EventStore,
+    private readonly hasher: SecretHasher,
+    private readonly readYourWrites: ReadYourWrites,
+  ) {}
+
+  async execute(command: IssueTokenCommand): Promise<IssuedToken> {
+    const now = new Date().toISOString();
+    const secret = generateSecret('personalApiToken');
+    const { hash, keyId } = this.hasher.hash(secret);
+    const tokenId = randomUUID();
+    const result = await handleCommand(
+      this.events,
+      streamName('personalTokens', command.ownerId),
+      personalTokensDecider,
+      {
+        type: 'IssueToken',
+        tenantId: command.tenantId,
+        ownerId: command.ownerId,
+        tokenId,
+        label: command.label,
+        scope: command.scope,
+        secretHash: hash,
+        hashKeyId: keyId,
+        hint: secretHint(secret),
+        expiresAt: command.expiresAt,
+        idempotency: command.idempotencyKey
+          ? { key: command.idempotencyKey, requestFingerprint: fingerprint(command) }
+          : null,
+        now,
+      },
+      { ...command.context, tenantId: command.tenantId, now },
+    );
+    if (result.outcome === 'rejected') throw new RejectionError(result.rejection);
+    await this.readYourWrites.await(result.position);
+
+    if (result.events.length > 0) return { ownerId: command.ownerId, token: result.state.tokens[tokenId], secret };
+    // Accepted with no new event: a retry of an earlier request with the same idempotency key.
+    // It gets that token back without its secret, which was shown once.
+    const earlier = tokenIssuedWithIdempotencyKey(result.state, command.idempotencyKey ?? '');
+    if (!earlier) throw new Error('An idempotent replay found no earlier token');
+    return { ownerId: command.ownerId, token: earlier, secret: null };
+  }
+}
+
+/** Same key, same request: the fingerprint decides whether a retry is the same request. */
+const fingerprint = (command: IssueTokenCommand) =>
+  createHash('sha256')
+    .update(JSON.stringify([command.label, command.scope, command.expiresAt]))
+    .digest('base64url');
+
+@CommandHandler(RevokeTokenCommand)
+export class RevokeTokenHandler implements ICommandHandler<RevokeTokenCommand> {
+  constructor(
+    @Inject(EVENT_STORE) private readonly events: EventStore,
+    @Inject(READ_MODEL_STORE) private readonly readModels: ReadModelStore,
+    private readonly readYourWrites: ReadYourWrites,
+  ) {}
+
+  async execute({ principal, tokenId, reason, context }: RevokeTokenCommand): Promise<OwnedToken> {
+    const tokens = this.readModels.collection<TokenView>(TOKENS);
+    const token = await tokens.get(tokenId);
+    const own = token?.ownerId === principal.userId;
+    // Another tenant's token, or one the caller may not even read, does not exist for the caller.
+    if (!token || token.tenantId !== principal.tenantId || (!own && !principal.permissions.has('tokens:read_all'))) {
+      throw new Problem('not-found', 'Token not found.');
+    }
+    const needed = own ? 'tokens:write' : 'tokens:revoke_all';
+    if (!principal.permissions.has(needed)) {
+      throw new Problem('forbidden', `Revoking this token needs '${needed}'.`);
+    }
+    const now = new Date().toISOString();
+    const result = await handleCommand(
+      this.events,
+      streamName('personalTokens', token.ownerId),
+      personalTokensDecider,
+      { type: 'RevokeToken', tokenId, revokedBy: principal.userId, reason, now },
+      { ...context, tenantId: principal.tenantId, now },
+    );
+    if (result.outcome === 'rejected') throw new RejectionError(result.rejection);
+    await this.readYourWrites.await(result.position);
+    return { ownerId: token.ownerId, token: result.state.tokens[tokenId] };
+  }
+}

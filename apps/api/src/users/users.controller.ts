@@ -1,0 +1,92 @@
+import { Body, Controller, Get, Param, Post, Put, Query, Res } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { FastifyReply } from 'fastify';
+import { READ_MODEL_STORE, ReadModelStore, USERS, UserView } from '@keyhold/read-models';
+import { Inject } from '@nestjs/common';
+import { CurrentPrincipal, RequirePermissions } from '../http/auth';
+import { Problem } from '../http/problem';
+import { CurrentRequestContext, RequestContext } from '../http/request-context';
+import { Principal } from '../verification/credential-index';
+import { AddUserCommand, ChangeUserRoleCommand } from './tenancy.commands';
+import { AddUserDto, ChangeRoleDto, ListUsersQuery, UserIdParams } from './users.dto';
+
+const toUserResponse = (user: UserView) => ({
+  id: user.id,
+  email: user.email,
+  role: user.role,
+  createdAt: user.createdAt,
+  updatedAt: user.updatedAt,
+});
+
+@ApiTags('users')
+@ApiBearerAuth()
+@Controller('v1')
+export class UsersController {
+  constructor(
+    private readonly commands: CommandBus,
+    @Inject(READ_MODEL_STORE) private readonly readModels: ReadModelStore,
+  ) {}
+
+  @Get('me')
+  me(@CurrentPrincipal() principal: Principal) {
+    return {
+      tenantId: principal.tenantId,
+      userId: principal.userId,
+      tokenId: principal.tokenId,
+      scope: principal.scope,
+      permissions: [...principal.permissions].sort(),
+    };
+  }
+
+  @Post('users')
+  @RequirePermissions('users:write')
+  async add(
+    @CurrentPrincipal() principal: Principal,
+    @CurrentRequestContext() context: RequestContext,
+    @Body() body: AddUserDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const user = await this.commands.execute(new AddUserCommand(principal.tenantId, body.email, body.role, context));
+    void reply.status(201).header('Cache-Control', 'no-store').header('Location', `/v1/users/${user.userId}`);
+    return {
+      id: user.userId,
+      email: user.email,
+      role: user.role,
+      createdAt: user.addedAt,
+      initialToken: { id: user.initialToken.token.tokenId, token: user.initialToken.secret },
+    };
+  }
+
+  @Get('users')
+  @RequirePermissions('users:read')
+  async list(@CurrentPrincipal() principal: Principal, @Query() query: ListUsersQuery) {
+    const page = await this.readModels.collection<UserView>(USERS).list({
+      where: { tenantId: principal.tenantId },
+      orderBy: 'createdAt',
+      direction: 'asc',
+      limit: query.limit ?? 50,
+      cursor: query.cursor ?? null,
+    });
+    return { items: page.items.map(toUserResponse), nextCursor: page.nextCursor };
+  }
+
+  @Get('users/:id')
+  @RequirePermissions('users:read')
+  async get(@CurrentPrincipal() principal: Principal, @Param() params: UserIdParams) {
+    const user = await this.readModels.collection<UserView>(USERS).get(params.id);
+    if (!user || user.tenantId !== principal.tenantId) throw new Problem('not-found', 'User not found.');
+    return toUserResponse(user);
+  }
+
+  @Put('users/:id/role')
+  @RequirePermissions('users:write')
+  async changeRole(
+    @CurrentPrincipal() principal: Principal,
+    @CurrentRequestContext() context: RequestContext,
+    @Param() params: UserIdParams,
+    @Body() body: ChangeRoleDto,
+  ) {
+    return this.commands.execute(new ChangeUserRoleCommand(principal.tenantId, params.id, body.role, context));
+  }
+}

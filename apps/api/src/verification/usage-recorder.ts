@@ -1,0 +1,64 @@
+import { BeforeApplicationShutdown, Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Logger } from 'pino';
+import { ROOT_LOGGER } from '@keyhold/platform';
+import { READ_MODEL_STORE, ReadModelStore, TOKEN_USAGE, TokenUsageView } from '@keyhold/read-models';
+
+const FLUSH_EVERY_MS = 5000;
+
+/**
+ * Remembers when each token was last used and writes it to the read model in batches: an
+ * event per use would flood the log (and its auditors) with the hottest path's traffic. The
+ * write is guarded by the timestamp itself, so nodes flushing out of order never move it back.
+ */
+@Injectable()
+export class UsageRecorder implements OnModuleInit, OnModuleDestroy, BeforeApplicationShutdown {
+  private pending = new Map<string, string>();
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    @Inject(READ_MODEL_STORE) private readonly readModels: ReadModelStore,
+    @Inject(ROOT_LOGGER) private readonly logger: Logger,
+  ) {}
+
+  onModuleInit(): void {
+    this.timer = setInterval(() => void this.flush(), FLUSH_EVERY_MS);
+    this.timer.unref();
+  }
+
+  record(tokenId: string, at: string): void {
+    this.pending.set(tokenId, at);
+  }
+
+  async flush(): Promise<void> {
+    if (this.pending.size === 0) return;
+    const batch = this.pending;
+    this.pending = new Map();
+    const usage = this.readModels.collection<TokenUsageView>(TOKEN_USAGE);
+    try {
+      for (const [tokenId, lastUsedAt] of batch) await usage.putIfNewer({ id: tokenId, lastUsedAt }, lastUsedAt);
+    } catch (error) {
+      // Keep what did not make it for the next flush, unless a newer use replaced it meanwhile.
+      for (const [tokenId, at] of batch) if (!this.pending.has(tokenId)) this.pending.set(tokenId, at);
+      this.logger.warn({ err: error }, 'Could not record token usage; will retry');
+    }
+  }
+
+  async lastUsedAt(tokenIds: string[]): Promise<Map<string, string>> {
+    const usage = this.readModels.collection<TokenUsageView>(TOKEN_USAGE);
+    const found = await Promise.all(tokenIds.map((id) => usage.get(id)));
+    const result = new Map(found.filter((doc): doc is TokenUsageView => doc !== null).map((doc) => [doc.id, doc.lastUsedAt]));
+    for (const id of tokenIds) {
+      const recent = this.pending.get(id);
+      if (recent && (!result.has(id) || recent > result.get(id)!)) result.set(id, recent);
+    }
+    return result;
+  }
+
+  onModuleDestroy(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.flush();
+  }
+}

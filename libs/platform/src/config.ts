@@ -1,0 +1,90 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync, ValidateIf } from 'class-validator';
+
+const ROLES = ['api', 'worker'] as const;
+export type ProcessRole = (typeof ROLES)[number];
+
+const trimmed = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+
+/**
+ * Everything the service reads from its environment, validated at start-up like any other
+ * input: a typo in a variable stops the process with a message naming it, instead of a
+ * default silently taking over.
+ */
+export class KeyholdConfig {
+  @Transform(({ value }) => (value === undefined ? 3000 : Number(value)))
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT = 3000;
+
+  @IsString()
+  HOST = '127.0.0.1';
+
+  @IsString()
+  @MinLength(1)
+  DATA_DIR = './data';
+
+  /** Which parts run in this process: the REST/OAuth API, the worker (projections), or both. */
+  @Transform(({ value }) => (typeof value === 'string' ? value.split(',').map((role) => role.trim()) : value))
+  @IsIn(ROLES, { each: true })
+  KEYHOLD_ROLES: ProcessRole[] = ['api', 'worker'];
+
+  @IsIn(['sqlite', 'eventstoredb'])
+  EVENT_STORE: 'sqlite' | 'eventstoredb' = 'sqlite';
+
+  @IsIn(['sqlite', 'mongo'])
+  READ_MODELS: 'sqlite' | 'mongo' = 'sqlite';
+
+  @IsIn(['in-process', 'kafka'])
+  MESSAGE_BUS: 'in-process' | 'kafka' = 'in-process';
+
+  @ValidateIf((config: KeyholdConfig) => config.EVENT_STORE === 'eventstoredb')
+  @Matches(/^(esdb|kurrentdb|kdb)(\+discover)?:\/\//, { message: 'EVENTSTORE_URL must be an esdb:// connection string' })
+  EVENTSTORE_URL?: string;
+
+  @ValidateIf((config: KeyholdConfig) => config.READ_MODELS === 'mongo')
+  @Matches(/^mongodb(\+srv)?:\/\//, { message: 'MONGO_URL must be a mongodb:// connection string' })
+  MONGO_URL?: string;
+
+  @IsString()
+  @Matches(/^[A-Za-z0-9_-]{1,63}$/)
+  MONGO_DATABASE = 'keyhold';
+
+  @ValidateIf((config: KeyholdConfig) => config.MESSAGE_BUS === 'kafka')
+  @Matches(/^[^,\s]+:\d+(,[^,\s]+:\d+)*$/, { message: 'KAFKA_BROKERS must be host:port[,host:port...]' })
+  KAFKA_BROKERS?: string;
+
+  /** base64url, at least 32 bytes; without it the embedded default keeps a generated key in DATA_DIR. */
+  @IsOptional()
+  @Transform(trimmed)
+  @Matches(/^[A-Za-z0-9_-]{43,}$/, { message: 'TOKEN_HASH_KEY must be at least 32 bytes, base64url-encoded' })
+  TOKEN_HASH_KEY?: string;
+
+  @IsString()
+  @Matches(/^[A-Za-z0-9._-]{1,64}$/)
+  TOKEN_HASH_KEY_ID = 'k1';
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL = 'info';
+}
+
+export class InvalidConfigError extends Error {
+  constructor(problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'InvalidConfigError';
+  }
+}
+
+export const loadConfig = (env: NodeJS.ProcessEnv = process.env): KeyholdConfig => {
+  const known = Object.keys(new KeyholdConfig()).concat(['EVENTSTORE_URL', 'MONGO_URL', 'KAFKA_BROKERS', 'TOKEN_HASH_KEY']);
+  const values = Object.fromEntries(known.filter((name) => env[name] !== undefined && env[name] !== '').map((name) => [name, env[name]]));
+  const config = plainToInstance(KeyholdConfig, values, { exposeDefaultValues: true });
+  const errors = validateSync(config, { forbidUnknownValues: true });
+  if (errors.length > 0) {
+    throw new InvalidConfigError(errors.flatMap((error) => Object.values(error.constraints ?? {})));
+  }
+  return config;
+};
+
+export const KEYHOLD_CONFIG = Symbol('KeyholdConfig');

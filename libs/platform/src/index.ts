@@ -1,0 +1,5 @@
+export * from './config';
+export * from './hash-keys';
+export * from './logger';
+export * from './infrastructure.module';
+export * from './projections.service';

@@ -1,0 +1,85 @@
+import { DynamicModule, Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Logger } from 'pino';
+import { SecretHasher } from '@keyhold/crypto';
+import { EVENT_STORE, EventStore, SqliteEventStore } from '@keyhold/event-store';
+import { InProcessMessageBus, MESSAGE_BUS, MessageBus } from '@keyhold/messaging';
+import { READ_MODEL_STORE, ReadModelStore, SqliteReadModelStore } from '@keyhold/read-models';
+import { KEYHOLD_CONFIG, KeyholdConfig } from './config';
+import { loadHashKey } from './hash-keys';
+import { createRootLogger, ROOT_LOGGER } from './logger';
+import { ProjectionsService } from './projections.service';
+
+const openEventStore = async (config: KeyholdConfig): Promise<EventStore> => {
+  switch (config.EVENT_STORE) {
+    case 'sqlite':
+      mkdirSync(config.DATA_DIR, { recursive: true });
+      return new SqliteEventStore(join(config.DATA_DIR, 'events.sqlite'));
+    case 'eventstoredb':
+      throw new Error('EVENT_STORE=eventstoredb is not wired yet');
+  }
+};
+
+const openReadModelStore = async (config: KeyholdConfig): Promise<ReadModelStore> => {
+  switch (config.READ_MODELS) {
+    case 'sqlite':
+      mkdirSync(config.DATA_DIR, { recursive: true });
+      return new SqliteReadModelStore(join(config.DATA_DIR, 'read-models.sqlite'));
+    case 'mongo':
+      throw new Error('READ_MODELS=mongo is not wired yet');
+  }
+};
+
+const openMessageBus = async (config: KeyholdConfig): Promise<MessageBus> => {
+  switch (config.MESSAGE_BUS) {
+    case 'in-process':
+      return new InProcessMessageBus();
+    case 'kafka':
+      throw new Error('MESSAGE_BUS=kafka is not wired yet');
+  }
+};
+
+/**
+ * Closes what the module opened once the application has stopped taking work: projections
+ * first (saving their checkpoints), then the stores they write to.
+ */
+class InfrastructureLifecycle implements OnApplicationShutdown {
+  constructor(
+    @Inject(EVENT_STORE) private readonly events: EventStore,
+    @Inject(READ_MODEL_STORE) private readonly readModels: ReadModelStore,
+    @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
+    @Inject(ROOT_LOGGER) private readonly logger: Logger,
+    private readonly projections: ProjectionsService,
+  ) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.projections.stopAll();
+    await this.bus.close();
+    await this.readModels.close();
+    await this.events.close();
+    this.logger.flush();
+  }
+}
+
+/** The ports' adapters, chosen by configuration; every other module injects the ports only. */
+@Global()
+@Module({})
+export class InfrastructureModule {
+  static forRoot(config: KeyholdConfig, logger: Logger = createRootLogger(config.LOG_LEVEL)): DynamicModule {
+    return {
+      module: InfrastructureModule,
+      providers: [
+        { provide: KEYHOLD_CONFIG, useValue: config },
+        { provide: ROOT_LOGGER, useValue: logger },
+        { provide: SecretHasher, useFactory: () => new SecretHasher(loadHashKey(config)) },
+        { provide: EVENT_STORE, useFactory: () => openEventStore(config) },
+        { provide: READ_MODEL_STORE, useFactory: () => openReadModelStore(config) },
+        { provide: MESSAGE_BUS, useFactory: () => openMessageBus(config) },
+        ProjectionsService,
+        InfrastructureLifecycle,
+      ],
+      exports: [KEYHOLD_CONFIG, ROOT_LOGGER, SecretHasher, EVENT_STORE, READ_MODEL_STORE, MESSAGE_BUS, ProjectionsService],
+    };
+  }
+}

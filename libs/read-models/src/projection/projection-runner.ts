@@ -1,0 +1,152 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { EventStore, GlobalPosition, RecordedEvent, Subscription } from '@keyhold/event-store';
+
+/** Turns events into read-model writes; must be idempotent, since after a crash events come again. */
+export type Projection = {
+  readonly name: string;
+  apply(event: RecordedEvent): Promise<void> | void;
+};
+
+export type CheckpointStore = {
+  getCheckpoint(projection: string): Promise<string | null>;
+  saveCheckpoint(projection: string, position: string): Promise<void>;
+};
+
+/** Where checkpoints go when the read model itself lives only in memory: nowhere. */
+export const IN_MEMORY_CHECKPOINTS: CheckpointStore = {
+  getCheckpoint: async () => null,
+  saveCheckpoint: async () => undefined,
+};
+
+export type ProjectionStatus = {
+  readonly name: string;
+  readonly position: GlobalPosition | null;
+  readonly failure: { readonly message: string; readonly position: GlobalPosition | null; readonly since: string } | null;
+};
+
+export type ProjectionLogger = { error(message: string, detail: Record<string, unknown>): void };
+
+const CHECKPOINT_EVERY_EVENTS = 100;
+const CHECKPOINT_EVERY_MS = 1000;
+const MAX_BACKOFF_MS = 30_000;
+
+/**
+ * Runs one projection on its own subscription, so that a projection that fails on an event
+ * stalls only itself: it logs, reports the failure in its status, and retries from the last
+ * applied event with exponential back-off until the event goes through (after a fix, no
+ * rebuild needed). Checkpoints are saved in batches; a crash between two saves only replays
+ * events the projection already applied, which its idempotence makes harmless.
+ */
+export class ProjectionRunner {
+  private position: GlobalPosition | null = null;
+  private savedPosition: GlobalPosition | null = null;
+  private lastSaveAt = 0;
+  private unsavedEvents = 0;
+  /** Saves the tail of a burst once the log goes quiet, so readers of checkpoints are not left behind. */
+  private flushTimer: NodeJS.Timeout | null = null;
+  private failure: ProjectionStatus['failure'] = null;
+  private subscription: Subscription | null = null;
+  private stopped = false;
+  private waiters: Array<{ position: GlobalPosition; resolve: () => void }> = [];
+
+  constructor(
+    private readonly events: EventStore,
+    private readonly checkpoints: CheckpointStore,
+    private readonly projection: Projection,
+    private readonly logger: ProjectionLogger,
+  ) {}
+
+  async start(): Promise<void> {
+    this.position = await this.checkpoints.getCheckpoint(this.projection.name);
+    this.savedPosition = this.position;
+    this.flushTimer = setInterval(() => void this.saveCheckpoint().catch(() => undefined), CHECKPOINT_EVERY_MS);
+    this.flushTimer.unref();
+    void this.run();
+  }
+
+  status(): ProjectionStatus {
+    return { name: this.projection.name, position: this.position, failure: this.failure };
+  }
+
+  /** Resolves once every event up to `position` is applied; false if that took longer than `timeoutMs`. */
+  waitFor(position: GlobalPosition, timeoutMs: number): Promise<boolean> {
+    if (this.position !== null && this.position >= position) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((waiter) => waiter !== entry);
+        resolve(false);
+      }, timeoutMs);
+      const entry = { position, resolve: () => (clearTimeout(timer), resolve(true)) };
+      this.waiters.push(entry);
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.flushTimer) clearInterval(this.flushTimer);
+    await this.subscription?.close();
+    await this.saveCheckpoint();
+  }
+
+  private async run(): Promise<void> {
+    let backoffMs = 100;
+    while (!this.stopped) {
+      const error = await this.subscribeUntilFailure();
+      if (this.stopped) return;
+      this.failure = {
+        message: error.message,
+        position: this.position,
+        since: this.failure?.since ?? new Date().toISOString(),
+      };
+      this.logger.error(`Projection ${this.projection.name} failed; retrying in ${backoffMs} ms`, {
+        projection: this.projection.name,
+        after: this.position,
+        error: error.message,
+      });
+      await sleep(backoffMs);
+      backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
+    }
+  }
+
+  private subscribeUntilFailure(): Promise<Error> {
+    return new Promise((resolve) => {
+      this.subscription = this.events.subscribeToAll({
+        after: this.position,
+        onEvent: async (event) => {
+          await this.projection.apply(event);
+          this.position = event.globalPosition;
+          this.failure = null;
+          this.notifyWaiters();
+          await this.maybeSaveCheckpoint();
+        },
+        onError: resolve,
+      });
+    });
+  }
+
+  private notifyWaiters(): void {
+    const position = this.position;
+    if (position === null) return;
+    this.waiters = this.waiters.filter((waiter) => {
+      if (waiter.position > position) return true;
+      waiter.resolve();
+      return false;
+    });
+  }
+
+  private async maybeSaveCheckpoint(): Promise<void> {
+    this.unsavedEvents += 1;
+    if (this.unsavedEvents >= CHECKPOINT_EVERY_EVENTS || Date.now() - this.lastSaveAt >= CHECKPOINT_EVERY_MS) {
+      await this.saveCheckpoint();
+    }
+  }
+
+  private async saveCheckpoint(): Promise<void> {
+    if (this.position === null || this.position === this.savedPosition) return;
+    const position = this.position;
+    await this.checkpoints.saveCheckpoint(this.projection.name, position);
+    this.savedPosition = position;
+    this.unsavedEvents = 0;
+    this.lastSaveAt = Date.now();
+  }
+}

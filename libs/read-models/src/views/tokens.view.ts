@@ -1,0 +1,82 @@
+import { PersonalTokenEvent, TokenScope } from '@keyhold/domain';
+import { RecordedEvent } from '@keyhold/event-store';
+import { Projection } from '../projection/projection-runner';
+import { CollectionDefinition, ReadModelDocument, ReadModelStore } from '../read-model-store.port';
+
+/** A personal API token as tenant admins and owners see it: every field here is safe to show. */
+export type TokenView = ReadModelDocument & {
+  id: string;
+  tenantId: string;
+  ownerId: string;
+  label: string;
+  scope: TokenScope;
+  hint: string;
+  status: 'active' | 'revoked';
+  createdAt: string;
+  expiresAt: string | null;
+  revokedAt: string | null;
+  revokedBy: string | null;
+  revocationReason: string | null;
+};
+
+export const TOKENS: CollectionDefinition = {
+  name: 'tokens',
+  indexes: [
+    ['tenantId', 'ownerId', 'createdAt'],
+    ['tenantId', 'createdAt'],
+  ],
+};
+
+/** Last use is written straight to the read model, in batches, never as events: see UsageRecorder. */
+export type TokenUsageView = ReadModelDocument & { id: string; lastUsedAt: string };
+export const TOKEN_USAGE: CollectionDefinition = { name: 'token_usage', indexes: [] };
+
+export const tokensProjection = (readModels: ReadModelStore): Projection => {
+  const tokens = readModels.collection<TokenView>(TOKENS);
+  return {
+    name: 'tokens',
+    async apply(recorded: RecordedEvent) {
+      const event = recorded as unknown as PersonalTokenEvent;
+      switch (event.type) {
+        case 'TokenIssued': {
+          const { tokenId, tenantId, ownerId, label, scope, hint, issuedAt, expiresAt } = event.data;
+          await tokens.putIfNewer(
+            {
+              id: tokenId,
+              tenantId,
+              ownerId,
+              label,
+              scope,
+              hint,
+              status: 'active',
+              createdAt: issuedAt,
+              expiresAt,
+              revokedAt: null,
+              revokedBy: null,
+              revocationReason: null,
+            },
+            recorded.globalPosition,
+          );
+          return;
+        }
+        case 'TokenRevoked': {
+          const token = await tokens.get(event.data.tokenId);
+          if (!token) return;
+          await tokens.putIfNewer(
+            {
+              ...token,
+              status: 'revoked',
+              revokedAt: event.data.revokedAt,
+              revokedBy: event.data.revokedBy,
+              revocationReason: event.data.reason,
+            },
+            recorded.globalPosition,
+          );
+          return;
+        }
+        default:
+          return;
+      }
+    },
+  };
+};

@@ -1,0 +1,43 @@
+import { Role, TenancyEvent } from '@keyhold/domain';
+import { RecordedEvent } from '@keyhold/event-store';
+import { Projection } from '../projection/projection-runner';
+import { CollectionDefinition, ReadModelDocument, ReadModelStore } from '../read-model-store.port';
+
+export type UserView = ReadModelDocument & {
+  id: string;
+  tenantId: string;
+  email: string;
+  role: Role;
+  createdAt: string;
+  updatedAt: string;
+};
+
+export const USERS: CollectionDefinition = { name: 'users', indexes: [['tenantId', 'createdAt']] };
+
+export const usersProjection = (readModels: ReadModelStore): Projection => {
+  const users = readModels.collection<UserView>(USERS);
+  return {
+    name: 'users',
+    async apply(recorded: RecordedEvent) {
+      const event = recorded as unknown as TenancyEvent;
+      switch (event.type) {
+        case 'UserAdded': {
+          const { userId, tenantId, email, role, addedAt } = event.data;
+          await users.putIfNewer(
+            { id: userId, tenantId, email, role, createdAt: addedAt, updatedAt: addedAt },
+            recorded.globalPosition,
+          );
+          return;
+        }
+        case 'UserRoleChanged': {
+          const user = await users.get(event.data.userId);
+          if (!user) return;
+          await users.putIfNewer({ ...user, role: event.data.role, updatedAt: event.data.changedAt }, recorded.globalPosition);
+          return;
+        }
+        default:
+          return;
+      }
+    },
+  };
+};
