@@ -1,3 +1,4 @@
 export * from './event-store.port';
 export * from './handle-command';
 export * from './sqlite/sqlite-event-store';
+export * from './eventstoredb/eventstoredb-event-store';

@@ -5,18 +5,15 @@ import { Permission } from '@keyhold/domain';
 import { CredentialIndexService } from '../verification/credential-index.service';
 import { Principal } from '../verification/credential-index';
 import { UsageRecorder } from '../verification/usage-recorder';
-import { OAuthError, Problem } from './problem';
+import { Problem } from './problem';
 
 const PUBLIC = 'keyhold:public';
 const REQUIRED = 'keyhold:required-permissions';
-const OAUTH_ERRORS = 'keyhold:oauth-errors';
 
 /** No credential needed (health, API document). */
 export const Public = () => SetMetadata(PUBLIC, true);
 /** Every listed permission must be among the principal's effective rights. */
 export const RequirePermissions = (...permissions: Permission[]) => SetMetadata(REQUIRED, permissions);
-/** Answer authentication failures as RFC 6750 bearer errors instead of problem details. */
-export const OAuthErrors = () => SetMetadata(OAUTH_ERRORS, true);
 
 type AuthenticatedRequest = FastifyRequest & { principal?: Principal };
 
@@ -38,16 +35,13 @@ export class BearerAuthGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC, targets)) return true;
-    const oauth = this.reflector.getAllAndOverride<boolean>(OAUTH_ERRORS, targets) ?? false;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
 
     const now = new Date().toISOString();
     const presented = BEARER.exec(request.headers.authorization ?? '')?.[1];
     const principal = presented ? this.credentials.verify(presented, now) : null;
     if (!principal) {
-      throw oauth
-        ? new OAuthError('invalid_token', 'The bearer token is missing, malformed, unknown, expired or revoked.', 401, 'Bearer error="invalid_token"')
-        : new Problem('unauthenticated', 'The bearer token is missing, malformed, unknown, expired or revoked.');
+      throw new Problem('unauthenticated', 'The bearer token is missing, malformed, unknown, expired or revoked.');
     }
     this.usage.record(principal.tokenId, now);
     request.principal = principal;
@@ -57,7 +51,7 @@ export class BearerAuthGuard implements CanActivate {
     );
     if (missing.length > 0) {
       const detail = `This operation needs ${missing.map((p) => `'${p}'`).join(', ')}, which this token does not carry (its owner's role or the token's scope lacks it).`;
-      throw oauth ? new OAuthError('insufficient_scope', detail, 403, 'Bearer error="insufficient_scope"') : new Problem('forbidden', detail);
+      throw new Problem('forbidden', detail);
     }
     return true;
   }

@@ -33,17 +33,18 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
 
-    if (exception instanceof OAuthError) {
-      if (exception.wwwAuthenticate) void reply.header('WWW-Authenticate', exception.wwwAuthenticate);
+    const problem = exception instanceof OAuthError ? null : this.toProblem(exception, request);
+    const oauthError = exception instanceof OAuthError ? exception : isOAuthEndpoint(request) && problem ? asOAuthError(problem) : null;
+    if (oauthError) {
+      if (oauthError.wwwAuthenticate) void reply.header('WWW-Authenticate', oauthError.wwwAuthenticate);
       void reply
-        .status(exception.status)
+        .status(oauthError.status)
         .header('Cache-Control', 'no-store')
         .type('application/json')
-        .send({ error: exception.error, error_description: exception.description });
+        .send({ error: oauthError.error, error_description: oauthError.description });
       return;
     }
-
-    const problem = this.toProblem(exception, request);
+    if (!problem) return;
     if (problem.kind === 'unauthenticated') void reply.header('WWW-Authenticate', 'Bearer realm="keyhold"');
     void reply.status(problem.status).type('application/problem+json').send(problem.toDocument(request.url));
   }
@@ -64,6 +65,26 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     return new Problem('internal-error', `The failure was logged with request id ${request.id}.`);
   }
 }
+
+const isOAuthEndpoint = (request: FastifyRequest) => request.url.startsWith('/oauth/');
+
+/**
+ * The OAuth endpoints speak RFC 6749 §5.2 and RFC 6750 §3.1 errors; the same failures that
+ * elsewhere become problem details are translated here, so guards and pipes stay protocol-blind.
+ */
+const asOAuthError = (problem: Problem): OAuthError | null => {
+  switch (problem.kind) {
+    case 'unauthenticated':
+      return new OAuthError('invalid_token', problem.detail, 401, 'Bearer error="invalid_token"');
+    case 'forbidden':
+      return new OAuthError('insufficient_scope', problem.detail, 403, 'Bearer error="insufficient_scope"');
+    case 'internal-error':
+    case 'service-unavailable':
+      return null;
+    default:
+      return new OAuthError('invalid_request', problem.detail, problem.status);
+  }
+};
 
 /** Nest's HttpExceptions and Fastify's own errors (bad JSON, body too large) both carry a status. */
 const statusOf = (exception: unknown): number | null => {

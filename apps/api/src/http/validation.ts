@@ -1,5 +1,5 @@
 import { ValidationError, ValidationPipe } from '@nestjs/common';
-import { OAuthError, Problem } from './problem';
+import { Problem } from './problem';
 
 type FieldErrors = Array<{ field: string; messages: string[] }>;
 
@@ -22,18 +22,11 @@ const validationOptions = {
   validationError: { target: false, value: false },
 } as const;
 
-export const restValidationPipe = () =>
+export const validationPipe = () =>
   new ValidationPipe({
     ...validationOptions,
     exceptionFactory: (errors) => {
       const fields = flatten(errors);
       return new Problem('validation-error', fields.map((f) => f.messages.join('; ')).join('; '), { errors: fields });
     },
-  });
-
-export const oauthValidationPipe = () =>
-  new ValidationPipe({
-    ...validationOptions,
-    exceptionFactory: (errors) =>
-      new OAuthError('invalid_request', flatten(errors).map((f) => f.messages.join('; ')).join('; ')),
   });

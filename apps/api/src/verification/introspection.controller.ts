@@ -1,8 +1,7 @@
-import { Body, Controller, Header, HttpCode, Post, UsePipes } from '@nestjs/common';
+import { Body, Controller, Header, HttpCode, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiConsumes, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
-import { CurrentPrincipal, OAuthErrors, RequirePermissions } from '../http/auth';
-import { oauthValidationPipe } from '../http/validation';
+import { CurrentPrincipal, RequirePermissions } from '../http/auth';
 import { Principal } from './credential-index';
 import { CredentialIndexService } from './credential-index.service';
 import { UsageRecorder } from './usage-recorder';
@@ -29,7 +28,6 @@ const epochSeconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
 @ApiTags('OAuth 2.0')
 @ApiBearerAuth()
 @Controller('oauth')
-@OAuthErrors()
 export class IntrospectionController {
   constructor(
     private readonly credentials: CredentialIndexService,
@@ -41,7 +39,6 @@ export class IntrospectionController {
   @Header('Cache-Control', 'no-store')
   @ApiConsumes('application/x-www-form-urlencoded')
   @RequirePermissions('tokens:introspect')
-  @UsePipes(oauthValidationPipe())
   introspect(@CurrentPrincipal() caller: Principal, @Body() body: IntrospectionRequest) {
     const now = new Date().toISOString();
     const subject = this.credentials.verify(body.token, now);

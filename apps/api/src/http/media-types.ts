@@ -1,0 +1,27 @@
+import { FastifyInstance } from 'fastify';
+import { Problem } from './problem';
+
+/**
+ * The REST API reads JSON and the OAuth endpoints read forms (RFC 6749 §4.1.3, RFC 7662 §2.1).
+ * Fastify would also parse text/plain, letting a mislabelled body reach validation as a string;
+ * a wrong media type is the client's mistake to hear about (415), not a validation puzzle.
+ */
+const EXPECTED: Array<{ prefix: string; type: string }> = [
+  { prefix: '/oauth/', type: 'application/x-www-form-urlencoded' },
+  { prefix: '/v1/', type: 'application/json' },
+];
+
+export const requireMediaTypes = (fastify: FastifyInstance): void => {
+  fastify.addHook('onRequest', async (request, reply) => {
+    const hasBody = Number(request.headers['content-length'] ?? 0) > 0 || request.headers['transfer-encoding'] !== undefined;
+    if (!hasBody) return;
+    const expected = EXPECTED.find((entry) => request.url.startsWith(entry.prefix));
+    const actual = (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    if (!expected || actual === expected.type) return;
+    const problem = new Problem('unsupported-media-type', `Send the body as ${expected.type}.`);
+    if (expected.prefix === '/oauth/') {
+      return reply.status(400).header('Cache-Control', 'no-store').send({ error: 'invalid_request', error_description: problem.detail });
+    }
+    return reply.status(problem.status).type('application/problem+json').send(problem.toDocument(request.url));
+  });
+};
