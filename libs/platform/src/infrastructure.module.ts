@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Logger } from 'pino';
 import { SecretHasher } from '@keyhold/crypto';
-import { EVENT_STORE, EventStore, SqliteEventStore } from '@keyhold/event-store';
+import { EVENT_STORE, EventStore, EventStoreDbEventStore, SqliteEventStore } from '@keyhold/event-store';
 import { InProcessMessageBus, MESSAGE_BUS, MessageBus } from '@keyhold/messaging';
 import { READ_MODEL_STORE, ReadModelStore, SqliteReadModelStore } from '@keyhold/read-models';
 import { KEYHOLD_CONFIG, KeyholdConfig } from './config';
@@ -11,13 +11,27 @@ import { loadHashKey } from './hash-keys';
 import { createRootLogger, ROOT_LOGGER } from './logger';
 import { ProjectionsService } from './projections.service';
 
+/**
+ * A server adapter is only handed out once it has answered, so that a wrong address stops the
+ * process at start-up with a message naming the dependency, instead of failing the first request.
+ */
+const reachable = async <T extends { ping(): Promise<void>; close(): Promise<void> }>(name: string, adapter: T): Promise<T> => {
+  try {
+    await adapter.ping();
+    return adapter;
+  } catch (error) {
+    await adapter.close().catch(() => undefined);
+    throw new Error(`${name} is unreachable: ${(error as Error).message}`);
+  }
+};
+
 const openEventStore = async (config: KeyholdConfig): Promise<EventStore> => {
   switch (config.EVENT_STORE) {
     case 'sqlite':
       mkdirSync(config.DATA_DIR, { recursive: true });
       return new SqliteEventStore(join(config.DATA_DIR, 'events.sqlite'));
     case 'eventstoredb':
-      throw new Error('EVENT_STORE=eventstoredb is not wired yet');
+      return reachable('EventStoreDB', EventStoreDbEventStore.fromConnectionString(config.EVENTSTORE_URL!));
   }
 };
 
