@@ -22,6 +22,7 @@ export const describeWithServer = (server: RealServer, title: string, body: (add
     return;
   }
   // stderr, not console.warn: jest hides console output of a file whose tests are all skipped.
-  process.stderr.write(`SKIPPED: "${title}" needs a real server: set ${server} (scripts/test-servers.sh start, then eval its env).\n`);
+  const how = server === 'EVENTSTORE_URL' ? 'point it at an EventStoreDB server' : 'scripts/test-servers.sh start, then eval its env';
+  process.stderr.write(`SKIPPED: "${title}" needs a real server: set ${server} (${how}).\n`);
   describe.skip(title, () => body(''));
 };
