@@ -12,7 +12,8 @@ const trimmed = ({ value }: { value: unknown }) => (typeof value === 'string' ? 
  * default silently taking over.
  */
 export class KeyholdConfig {
-  @Transform(({ value }) => (value === undefined ? 3000 : Number(value)))
+  // Only plain digits: Number() would read ' ' as 0 (a random port) and '0x50' as 80.
+  @Transform(({ value }) => (value === undefined ? 3000 : typeof value === 'string' && /^\d{1,5}$/.test(value) ? Number(value) : NaN))
   @IsInt()
   @Min(0)
   @Max(65535)
@@ -52,7 +53,7 @@ export class KeyholdConfig {
   MONGO_DATABASE = 'keyhold';
 
   @ValidateIf((config: KeyholdConfig) => config.MESSAGE_BUS === 'kafka')
-  @Matches(/^[^,\s]+:\d+(,[^,\s]+:\d+)*$/, { message: 'KAFKA_BROKERS must be host:port[,host:port...]' })
+  @Matches(/^[A-Za-z0-9.-]+:\d{1,5}(,[A-Za-z0-9.-]+:\d{1,5})*$/, { message: 'KAFKA_BROKERS must be host:port[,host:port...]' })
   KAFKA_BROKERS?: string;
 
   /** base64url, at least 32 bytes; without it the embedded default keeps a generated key in DATA_DIR. */
