@@ -1,16 +1,19 @@
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EVENT_STORE, EventStore } from '@keyhold/event-store';
 import { UsageRecorder } from '../../apps/api/src/verification/usage-recorder';
 import { expectProblem, KeyholdHarness } from '../support/keyhold-harness';
+import { describeWithServer } from '../support/real-server';
 
 const TOKEN_FORMAT = /^kh_pat_[0-9A-Za-z]{49}$/;
 
-describe('Personal API tokens, end to end over HTTP', () => {
+/** The same lifecycle on every read-model adapter: what the API promises must not depend on it. */
+const describeTokenLifecycle = (env: () => Record<string, string>) => {
   let keyhold: KeyholdHarness;
   let admin: { tenantId: string; userId: string; token: string };
 
   beforeAll(async () => {
-    keyhold = await KeyholdHarness.start();
+    keyhold = await KeyholdHarness.start(undefined, env());
     admin = await keyhold.bootstrap('acme');
   });
   afterAll(async () => {
@@ -313,4 +316,14 @@ describe('Personal API tokens, end to end over HTTP', () => {
       expect(Object.keys(openapi.body.paths)).toEqual(expect.arrayContaining(['/v1/tokens', '/v1/tokens/{id}/revoke', '/oauth/introspect']));
     });
   });
-});
+};
+
+describe('Personal API tokens, end to end over HTTP (embedded)', () => describeTokenLifecycle(() => ({})));
+
+describeWithServer('MONGO_URL', 'Personal API tokens, end to end over HTTP (MongoDB read models)', (mongoUrl) =>
+  describeTokenLifecycle(() => ({
+    READ_MODELS: 'mongo',
+    MONGO_URL: mongoUrl,
+    MONGO_DATABASE: `keyhold_e2e_${randomUUID().replace(/-/g, '').slice(0, 12)}`,
+  })),
+);

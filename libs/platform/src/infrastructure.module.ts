@@ -5,7 +5,7 @@ import { Logger } from 'pino';
 import { SecretHasher } from '@keyhold/crypto';
 import { EVENT_STORE, EventStore, EventStoreDbEventStore, SqliteEventStore } from '@keyhold/event-store';
 import { InProcessMessageBus, MESSAGE_BUS, MessageBus } from '@keyhold/messaging';
-import { READ_MODEL_STORE, ReadModelStore, SqliteReadModelStore } from '@keyhold/read-models';
+import { MongoReadModelStore, READ_MODEL_STORE, ReadModelStore, SqliteReadModelStore } from '@keyhold/read-models';
 import { KEYHOLD_CONFIG, KeyholdConfig } from './config';
 import { loadHashKey } from './hash-keys';
 import { createRootLogger, ROOT_LOGGER } from './logger';
@@ -41,7 +41,7 @@ const openReadModelStore = async (config: KeyholdConfig): Promise<ReadModelStore
       mkdirSync(config.DATA_DIR, { recursive: true });
       return new SqliteReadModelStore(join(config.DATA_DIR, 'read-models.sqlite'));
     case 'mongo':
-      throw new Error('READ_MODELS=mongo is not wired yet');
+      return MongoReadModelStore.connect(config.MONGO_URL!, config.MONGO_DATABASE);
   }
 };
 

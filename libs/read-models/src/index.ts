@@ -3,3 +3,4 @@ export * from './sqlite/sqlite-read-model-store';
 export * from './projection/projection-runner';
 export * from './views/tokens.view';
 export * from './views/users.view';
+export * from './mongo/mongo-read-model-store';

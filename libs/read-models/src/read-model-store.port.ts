@@ -6,6 +6,7 @@ export type FieldValue = string | number | boolean | null;
 export type ListQuery<T extends ReadModelDocument> = {
   /** Equality on each named field. */
   readonly where: Partial<{ [K in keyof T]: FieldValue }>;
+  /** A field that is never null: SQL and MongoDB order nulls differently, so keysets over them differ. */
   readonly orderBy: keyof T & string;
   readonly direction: 'asc' | 'desc';
   readonly limit: number;

@@ -1,0 +1,70 @@
+import { randomUUID } from 'node:crypto';
+import { MongoClient } from 'mongodb';
+import { describeWithServer } from '../../../../test/support/real-server';
+import { describeReadModelStoreContract } from '../testing/read-model-store.contract';
+import { MongoReadModelStore } from './mongo-read-model-store';
+
+type Row = { id: string; expiresAt: string | null };
+
+describeWithServer('MONGO_URL', 'MongoReadModelStore', (url) => {
+  const databaseName = `keyhold_contract_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+  const fresh = () => `adapter_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+  let store: MongoReadModelStore;
+
+  beforeAll(async () => {
+    store = await MongoReadModelStore.connect(url, databaseName);
+  });
+  afterAll(async () => {
+    await store.close();
+    const client = await MongoClient.connect(url);
+    await client.db(databaseName).dropDatabase();
+    await client.close();
+  });
+
+  describeReadModelStoreContract('MongoDB', () => MongoReadModelStore.connect(url, databaseName));
+
+  // mongo-java-server applies each upsert whole, so only a real mongod can race the two halves.
+  it('keeps the newest of concurrent first writes to one document', async () => {
+    const rows = store.collection<Row>({ name: fresh(), indexes: [] });
+    const versions = Array.from({ length: 8 }, (_, n) => String(n + 1).padStart(20, '0'));
+    const wrote = await Promise.all(versions.map((version) => rows.putIfNewer({ id: 'row', expiresAt: version }, version)));
+    expect(wrote[wrote.length - 1]).toBe(true);
+    expect(await rows.get('row')).toEqual({ id: 'row', expiresAt: versions[versions.length - 1] });
+  });
+
+  it('pages through null sort values, which MongoDB orders first', async () => {
+    const rows = store.collection<Row>({ name: fresh(), indexes: [['expiresAt']] });
+    const expiries = [null, '2026-03-01', null, '2026-01-01', null, '2026-02-01'];
+    for (const [n, expiresAt] of expiries.entries()) await rows.putIfNewer({ id: `row-${n}`, expiresAt }, '1');
+    for (const direction of ['asc', 'desc'] as const) {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: { items: Row[]; nextCursor: string | null } = await rows.list({
+          where: {},
+          orderBy: 'expiresAt',
+          direction,
+          limit: 2,
+          cursor,
+        });
+        seen.push(...page.items.map((row) => row.id));
+        cursor = page.nextCursor;
+      } while (cursor);
+      const ascending = ['row-0', 'row-2', 'row-4', 'row-3', 'row-5', 'row-1'];
+      expect(seen).toEqual(direction === 'asc' ? ascending : [...ascending].reverse());
+    }
+  });
+
+  it('fails within seconds, naming the server but not its credentials, when it is unreachable', async () => {
+    const started = Date.now();
+    const connecting = MongoReadModelStore.connect('mongodb://keyhold:s3cret@127.0.0.1:1/?authSource=admin', databaseName);
+    await expect(connecting).rejects.toThrow(/^Cannot connect to MongoDB at mongodb:\/\/127\.0\.0\.1:1\/: /);
+    await expect(connecting).rejects.not.toThrow(/s3cret/);
+    // About 5 s of server selection plus slack for a busy machine; the driver's default is 30 s.
+    expect(Date.now() - started).toBeLessThan(8_000);
+  });
+
+  it('answers ping', async () => {
+    await expect(store.ping()).resolves.toBeUndefined();
+  });
+});
