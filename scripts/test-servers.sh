@@ -23,7 +23,7 @@ MONGO_PORT="${MONGO_PORT:-27027}"
 TIMEOUT="${KEYHOLD_TEST_SERVERS_TIMEOUT:-60}"
 # 128 MB heap needs log.cleaner.dedupe.buffer.size lowered (see server.properties below).
 KAFKA_JVM=(-Xmx128m -Xms128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:MaxMetaspaceSize=128m
-  -Djava.awt.headless=true -Dlog4j2.level=INFO)
+  -Djava.awt.headless=true -Dlog4j2.level=INFO -Dlog4j2.shutdownHookEnabled=false) # else the log ends mid-shutdown
 MONGO_JVM=(-Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Dorg.slf4j.simpleLogger.showDateTime=true)
 TOOL_JVM=(-XX:+UseSerialGC -XX:TieredStopAtLevel=1)
 # Marks our JVMs so a recycled pid from a stale pid file is never mistaken for a server.
@@ -33,9 +33,10 @@ log() { echo "[test-servers] $*" >&2; }
 die() { log "ERROR: $1"; exit "${2:-1}"; }
 need() {
   command -v "$1" >/dev/null ||
-    die "'$1' is required but not on PATH: install a JDK 17+ (java, javac) and Maven (mvn)," \
-      "e.g. 'apt-get install openjdk-17-jdk-headless maven'" 3
+    die "'$1' is required but not on PATH: install a JDK 17+ (java, javac) and Maven (mvn), e.g. apt-get install openjdk-17-jdk-headless maven" 3
 }
+# A dead server stays a zombie until pid 1 reaps it (1-2 s here), and kill -0 still succeeds on it.
+alive() { local s; s=$(ps -o stat= -p "$1" 2>/dev/null) && [[ $s != Z* ]]; }
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 pid_of() { # prints the pid of a running server, fails otherwise
@@ -64,7 +65,8 @@ fetch_libs() {
 }
 
 compile() { # <libs dir> <java file>: prints the class dir, keyed by the source's hash
-  local dir="$1/classes-$(sha256sum <"$HERE/$2" | cut -c1-12)" tmp
+  local dir tmp
+  dir="$1/classes-$(sha256sum <"$HERE/$2" | cut -c1-12)"
   if [[ ! -d $dir ]]; then
     need javac
     tmp=$(mktemp -d "$1/.javac-XXXXXX")
@@ -78,15 +80,17 @@ launch() { # <name> <log> <cmd...>: detached (own session) so the caller's Ctrl-
   local name=$1 logf=$2 i
   shift 2
   rm -f "$RUN/$name.pid"
-  setsid bash -c 'echo $$ >"$0"; exec "$@"' "$RUN/$name.pid" "$@" </dev/null >>"$logf" 2>&1 &
+  # shellcheck disable=SC2016 # $$ and $@ belong to the inner shell
+  setsid bash -c 'echo $$ >"$0"; exec "$@"' "$RUN/$name.pid" "$@" </dev/null >>"$logf" 2>&1 9>&- &
   for ((i = 0; i < 50; i++)); do [[ -s $RUN/$name.pid ]] && break; sleep 0.1; done
   [[ -s $RUN/$name.pid ]] || die "could not launch $name (see $logf)"
   cat "$RUN/$name.pid"
 }
 
 give_up() { # <name> <log> <why>
-  log "$1 log tail ($2):"
-  tail -n 40 "$2" | sed 's/^/    /' >&2
+  log "$1 log of this run, last 40 lines ($2):"
+  awk '/^===== .* start =====$/ { n = 0 } { l[n++] = $0 } END { for (i = 0; i < n; i++) print l[i] }' "$2" |
+    tail -n 40 | cut -c1-400 | sed 's/^/    /' >&2
   stop_one "$1"
   die "$1 did not come up: $3"
 }
@@ -165,7 +169,7 @@ start_mongo() {
     MongoServerMain 127.0.0.1 "$MONGO_PORT")
   log "mongo started (pid $pid), waiting for it (timeout ${TIMEOUT}s)"
   until grep -q '^keyhold-mongo ready' "$d/mongo.log" && port_open "$MONGO_PORT"; do
-    kill -0 "$pid" 2>/dev/null || give_up mongo "$d/mongo.log" "process exited"
+    alive "$pid" || give_up mongo "$d/mongo.log" "process exited"
     ((SECONDS < deadline)) || give_up mongo "$d/mongo.log" "timed out after ${TIMEOUT}s"
     sleep 0.1
   done
@@ -178,11 +182,11 @@ stop_one() {
     log "stopping $1 (pid $pid)"
     kill "$pid" 2>/dev/null || true
     # Kafka shuts down cleanly in a few seconds; a hung JVM must not hang the test run.
-    for ((i = 0; i < 300; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    if kill -0 "$pid" 2>/dev/null; then
+    for ((i = 0; i < 300; i++)); do alive "$pid" || break; sleep 0.1; done
+    if alive "$pid"; then
       log "$1 still alive after 30 s: SIGKILL"
       kill -9 "$pid" 2>/dev/null || true
-      while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+      while alive "$pid"; do sleep 0.1; done
     fi
   else
     log "$1 is not running"
@@ -224,22 +228,21 @@ cmd=${1:-}
 what=${2:-all}
 case $what in all) names=(kafka mongo) ;; kafka | mongo) names=("$what") ;; *) cmd=usage ;; esac
 
-mkdir -p "$RUN"
-# Parallel test workers may all call `start`: serialize them.
-exec 9>"$RUN.lock"
-flock 9
+if [[ $cmd == start || $cmd == stop || $cmd == clean ]]; then
+  # Parallel test workers may all call `start`: serialize them (servers get fd 9 closed).
+  mkdir -p "$RUN"
+  exec 9>"$RUN.start-stop.lock"
+  flock -w $((TIMEOUT + 60)) 9 || die "another test-servers.sh still holds $RUN.start-stop.lock"
+fi
 
 case $cmd in
   start) for n in "${names[@]}"; do "start_$n"; done ;;
-  stop)
-    for n in "${names[@]}"; do stop_one "$n"; done
-    if [[ $what == all ]]; then
-      for n in "${names[@]}"; do rm -rf "${RUN:?}/$n"; done
+  stop | clean)
+    if [[ $cmd == stop && $what != all ]]; then stop_one "$what"; else
+      for n in "${names[@]}"; do clean_one "$n"; done
       rmdir "$RUN" 2>/dev/null || true
-      log "stopped and removed run data"
     fi
     ;;
-  clean) for n in "${names[@]}"; do clean_one "$n"; done ;;
   status)
     rc=0
     for n in "${names[@]}"; do status_one "$n" || rc=1; done

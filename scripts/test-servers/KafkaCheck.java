@@ -4,6 +4,8 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.CreateTopicsOptions;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.errors.TopicExistsException;
@@ -44,8 +46,10 @@ public class KafkaCheck {
         String probe = "keyhold-readiness-" + ProcessHandle.current().pid();
         while (true) {
             try {
-                admin.describeCluster().nodes().get();
-                admin.createTopics(List.of(new NewTopic(probe, 1, (short) 1))).all().get();
+                // short timeouts so that a broker that died is noticed within a second or two
+                admin.describeCluster(new DescribeClusterOptions().timeoutMs(1500)).nodes().get();
+                admin.createTopics(List.of(new NewTopic(probe, 1, (short) 1)),
+                        new CreateTopicsOptions().timeoutMs(3000)).all().get();
                 break;
             } catch (ExecutionException e) {
                 if (e.getCause() instanceof TopicExistsException) break;
