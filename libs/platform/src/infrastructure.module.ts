@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Logger } from 'pino';
 import { SecretHasher } from '@keyhold/crypto';
 import { EVENT_STORE, EventStore, EventStoreDbEventStore, SqliteEventStore } from '@keyhold/event-store';
-import { InProcessMessageBus, MESSAGE_BUS, MessageBus } from '@keyhold/messaging';
+import { InProcessMessageBus, KafkaMessageBus, MESSAGE_BUS, MessageBus } from '@keyhold/messaging';
 import { MongoReadModelStore, READ_MODEL_STORE, ReadModelStore, SqliteReadModelStore } from '@keyhold/read-models';
 import { KEYHOLD_CONFIG, KeyholdConfig } from './config';
 import { loadHashKey } from './hash-keys';
@@ -15,13 +15,16 @@ import { ProjectionsService } from './projections.service';
  * A server adapter is only handed out once it has answered, so that a wrong address stops the
  * process at start-up with a message naming the dependency, instead of failing the first request.
  */
-const reachable = async <T extends { ping(): Promise<void>; close(): Promise<void> }>(name: string, adapter: T): Promise<T> => {
+const reachable = async <T extends { ping(): Promise<void>; close(): Promise<void> }>(name: string, open: () => Promise<T> | T): Promise<T> => {
+  let adapter: T | undefined;
   try {
+    adapter = await open();
     await adapter.ping();
     return adapter;
   } catch (error) {
-    await adapter.close().catch(() => undefined);
-    throw new Error(`${name} is unreachable: ${(error as Error).message}`);
+    await adapter?.close().catch(() => undefined);
+    const message = (error as Error).message;
+    throw new Error(message.includes(name) ? message : `${name} is unreachable: ${message}`);
   }
 };
 
@@ -31,7 +34,7 @@ const openEventStore = async (config: KeyholdConfig): Promise<EventStore> => {
       mkdirSync(config.DATA_DIR, { recursive: true });
       return new SqliteEventStore(join(config.DATA_DIR, 'events.sqlite'));
     case 'eventstoredb':
-      return reachable('EventStoreDB', EventStoreDbEventStore.fromConnectionString(config.EVENTSTORE_URL!));
+      return reachable('EventStoreDB', () => EventStoreDbEventStore.fromConnectionString(config.EVENTSTORE_URL!));
   }
 };
 
@@ -41,16 +44,18 @@ const openReadModelStore = async (config: KeyholdConfig): Promise<ReadModelStore
       mkdirSync(config.DATA_DIR, { recursive: true });
       return new SqliteReadModelStore(join(config.DATA_DIR, 'read-models.sqlite'));
     case 'mongo':
-      return MongoReadModelStore.connect(config.MONGO_URL!, config.MONGO_DATABASE);
+      return reachable('MongoDB', () => MongoReadModelStore.connect(config.MONGO_URL!, config.MONGO_DATABASE));
   }
 };
 
-const openMessageBus = async (config: KeyholdConfig): Promise<MessageBus> => {
+const openMessageBus = async (config: KeyholdConfig, logger: Logger): Promise<MessageBus> => {
   switch (config.MESSAGE_BUS) {
     case 'in-process':
       return new InProcessMessageBus();
     case 'kafka':
-      throw new Error('MESSAGE_BUS=kafka is not wired yet');
+      return reachable('Kafka', () =>
+        KafkaMessageBus.connect({ brokers: config.KAFKA_BROKERS!.split(','), clientId: 'keyhold', logger: logger.child({ component: 'kafka' }) }),
+      );
   }
 };
 
@@ -89,7 +94,7 @@ export class InfrastructureModule {
         { provide: SecretHasher, useFactory: () => new SecretHasher(loadHashKey(config)) },
         { provide: EVENT_STORE, useFactory: () => openEventStore(config) },
         { provide: READ_MODEL_STORE, useFactory: () => openReadModelStore(config) },
-        { provide: MESSAGE_BUS, useFactory: () => openMessageBus(config) },
+        { provide: MESSAGE_BUS, useFactory: () => openMessageBus(config, logger) },
         ProjectionsService,
         InfrastructureLifecycle,
       ],

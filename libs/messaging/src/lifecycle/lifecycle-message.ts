@@ -1,0 +1,102 @@
+import { assertNever, categoryOf, EventMetadata, PersonalTokenEvent, TenancyEvent } from '@keyhold/domain';
+
+/**
+ * The public contract of `keyhold.lifecycle.v1`: one message per lifecycle event, keyed by the
+ * aggregate id so that one aggregate's messages stay in order, with the event id in a header so
+ * that consumers drop redeliveries (delivery is at least once). Other services consume it to
+ * drop their own caches. A breaking change gets a new topic (`.v2`), never an edit of this one.
+ *
+ * Each event type's `data` is chosen field by field: no hash, key id, idempotency key or
+ * anything derived from a secret ever leaves through here.
+ */
+export const LIFECYCLE_TOPIC = 'keyhold.lifecycle.v1';
+export const LIFECYCLE_SCHEMA = 'keyhold.lifecycle/1';
+
+export const LIFECYCLE_HEADERS = {
+  eventId: 'keyhold-event-id',
+  eventType: 'keyhold-event-type',
+  schema: 'keyhold-schema',
+  tenantId: 'keyhold-tenant-id',
+  correlationId: 'keyhold-correlation-id',
+} as const;
+
+export type LifecycleSubject = { kind: 'tenant' | 'user' | 'personal_api_token'; id: string };
+
+export type LifecycleMessage = {
+  schema: typeof LIFECYCLE_SCHEMA;
+  eventId: string;
+  eventType: string;
+  occurredAt: string;
+  tenantId: string;
+  actorId: string;
+  correlationId: string;
+  /** The log position of the event, for consumers that want to compare with a read model. */
+  position: string;
+  subject: LifecycleSubject;
+  data: Record<string, string | null>;
+};
+
+type Publishable = PersonalTokenEvent | TenancyEvent;
+
+const subjectAndData = (event: Publishable): { subject: LifecycleSubject; data: LifecycleMessage['data'] } => {
+  switch (event.type) {
+    case 'TenantCreated':
+      return { subject: { kind: 'tenant', id: event.data.tenantId }, data: { slug: event.data.slug } };
+    case 'UserAdded':
+      return { subject: { kind: 'user', id: event.data.userId }, data: { role: event.data.role } };
+    case 'UserRoleChanged':
+      return {
+        subject: { kind: 'user', id: event.data.userId },
+        data: { previousRole: event.data.previousRole, role: event.data.role },
+      };
+    case 'TokenIssued':
+      return {
+        subject: { kind: 'personal_api_token', id: event.data.tokenId },
+        data: { ownerId: event.data.ownerId, scope: event.data.scope, expiresAt: event.data.expiresAt },
+      };
+    case 'TokenRevoked':
+      return {
+        subject: { kind: 'personal_api_token', id: event.data.tokenId },
+        data: { ownerId: event.data.ownerId, revokedAt: event.data.revokedAt, revokedBy: event.data.revokedBy },
+      };
+    default:
+      return assertNever(event);
+  }
+};
+
+const PUBLISHED_TYPES = new Set<string>(['TenantCreated', 'UserAdded', 'UserRoleChanged', 'TokenIssued', 'TokenRevoked']);
+
+/** The message for a stored event, or null for events that are not part of the contract. */
+export const lifecycleMessageFor = (event: {
+  streamName: string;
+  globalPosition: string;
+  type: string;
+  data: unknown;
+  metadata: EventMetadata;
+}): { key: string; value: string; headers: Record<string, string> } | null => {
+  if (!PUBLISHED_TYPES.has(event.type)) return null;
+  const { subject, data } = subjectAndData({ type: event.type, data: event.data } as Publishable);
+  const message: LifecycleMessage = {
+    schema: LIFECYCLE_SCHEMA,
+    eventId: event.metadata.eventId,
+    eventType: event.type,
+    occurredAt: event.metadata.occurredAt,
+    tenantId: event.metadata.tenantId,
+    actorId: event.metadata.actorId,
+    correlationId: event.metadata.correlationId,
+    position: event.globalPosition,
+    subject,
+    data,
+  };
+  return {
+    key: event.streamName.slice(categoryOf(event.streamName).length + 1),
+    value: JSON.stringify(message),
+    headers: {
+      [LIFECYCLE_HEADERS.eventId]: message.eventId,
+      [LIFECYCLE_HEADERS.eventType]: message.eventType,
+      [LIFECYCLE_HEADERS.schema]: LIFECYCLE_SCHEMA,
+      [LIFECYCLE_HEADERS.tenantId]: message.tenantId,
+      [LIFECYCLE_HEADERS.correlationId]: message.correlationId,
+    },
+  };
+};
