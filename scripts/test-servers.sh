@@ -6,6 +6,8 @@
 #   scripts/test-servers.sh stop   [kafka|mongo]   stop; with no argument also removes all data
 #   scripts/test-servers.sh clean  [kafka|mongo]   stop and remove data
 #   scripts/test-servers.sh status [kafka|mongo]   exit 0 only if all named servers run
+#   scripts/test-servers.sh pause|resume kafka|mongo  freeze/unfreeze a server (SIGSTOP/SIGCONT):
+#                                                  an unresponsive server that keeps its data
 #   scripts/test-servers.sh env                    eval "$(scripts/test-servers.sh env)"
 #   scripts/test-servers.sh kafka-admin list|create|delete [topic] [partitions]
 #
@@ -248,9 +250,15 @@ case $cmd in
     for n in "${names[@]}"; do status_one "$n" || rc=1; done
     exit $rc
     ;;
+  pause | resume)
+    [[ $what != all ]] || die "name the server to $cmd: kafka or mongo" 64
+    pid=$(pid_of "$what") || die "$what is not running"
+    kill "-$([[ $cmd == pause ]] && echo STOP || echo CONT)" "$pid"
+    log "$what ${cmd}d (pid $pid)"
+    ;;
   env) print_env ;;
   *)
-    sed -n '2,14s/^# \{0,1\}//p' "$0" >&2
+    sed -n '2,16s/^# \{0,1\}//p' "$0" >&2
     exit 64
     ;;
 esac

@@ -311,7 +311,7 @@ const describeTokenLifecycle = (env: () => Record<string, string>) => {
       const ready = await keyhold.get('/health/ready');
       expect(ready.status).toBe(200);
       expect(ready.body.checks).toEqual({ eventStore: { status: 'up' }, readModels: { status: 'up' }, messageBus: { status: 'up' } });
-      expect(ready.body.projections.map((p: { name: string }) => p.name).sort()).toEqual(['credential-index', 'tokens', 'users']);
+      expect(ready.body.projections.map((p: { name: string }) => p.name).sort()).toEqual(['credential-index', 'lifecycle-relay', 'tokens', 'users']);
       const openapi = await keyhold.get('/openapi.json');
       expect(Object.keys(openapi.body.paths)).toEqual(expect.arrayContaining(['/v1/tokens', '/v1/tokens/{id}/revoke', '/oauth/introspect']));
     });

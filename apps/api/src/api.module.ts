@@ -9,20 +9,18 @@ import { AddUserHandler, ChangeUserRoleHandler, CreateTenantHandler } from './us
 import { UsersController } from './users/users.controller';
 import { VerificationModule } from './verification/verification.module';
 
-export const COMMAND_HANDLERS = [IssueTokenHandler, RevokeTokenHandler, CreateTenantHandler, AddUserHandler, ChangeUserRoleHandler];
-
-/** The command side without HTTP: what the CLI and any other in-process caller need. */
+/** The commands that need nothing but the event store: what the CLI runs too. */
 @Module({
   imports: [CqrsModule.forRoot()],
-  providers: [...COMMAND_HANDLERS, ReadYourWrites],
-  exports: [CqrsModule],
+  providers: [IssueTokenHandler, CreateTenantHandler, AddUserHandler, ChangeUserRoleHandler, ReadYourWrites],
+  exports: [CqrsModule, ReadYourWrites],
 })
 export class CommandsModule {}
 
-/** The REST and OAuth API. */
+/** The REST and OAuth API, and the commands that need this node's credential index. */
 @Module({
   imports: [CommandsModule, VerificationModule],
   controllers: [TokensController, UsersController, HealthController],
-  providers: [TokensQuery],
+  providers: [TokensQuery, RevokeTokenHandler],
 })
 export class ApiModule {}

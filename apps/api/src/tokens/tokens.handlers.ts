@@ -4,10 +4,10 @@ import { createHash, randomUUID } from 'node:crypto';
 import { personalTokensDecider, streamName, tokenIssuedWithIdempotencyKey } from '@keyhold/domain';
 import { generateSecret, SecretHasher, secretHint } from '@keyhold/crypto';
 import { EVENT_STORE, EventStore, handleCommand } from '@keyhold/event-store';
-import { READ_MODEL_STORE, ReadModelStore, TOKENS, TokenView } from '@keyhold/read-models';
 import { Problem } from '../http/problem';
 import { RejectionError } from '../http/rejection-error';
 import { ReadYourWrites } from '../read-your-writes';
+import { CredentialIndexService } from '../verification/credential-index.service';
 import { IssuedToken, IssueTokenCommand, OwnedToken, RevokeTokenCommand } from './tokens.commands';
 
 @CommandHandler(IssueTokenCommand)
@@ -67,13 +67,12 @@ const fingerprint = (command: IssueTokenCommand) =>
 export class RevokeTokenHandler implements ICommandHandler<RevokeTokenCommand> {
   constructor(
     @Inject(EVENT_STORE) private readonly events: EventStore,
-    @Inject(READ_MODEL_STORE) private readonly readModels: ReadModelStore,
+    private readonly credentials: CredentialIndexService,
     private readonly readYourWrites: ReadYourWrites,
   ) {}
 
   async execute({ principal, tokenId, reason, context }: RevokeTokenCommand): Promise<OwnedToken> {
-    const tokens = this.readModels.collection<TokenView>(TOKENS);
-    const token = await tokens.get(tokenId);
+    const token = this.credentials.ownerOf(tokenId);
     const own = token?.ownerId === principal.userId;
     // Another tenant's token, or one the caller may not even read, does not exist for the caller.
     if (!token || token.tenantId !== principal.tenantId || (!own && !principal.permissions.has('tokens:read_all'))) {

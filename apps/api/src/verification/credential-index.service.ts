@@ -4,7 +4,7 @@ import { SecretHasher } from '@keyhold/crypto';
 import { EVENT_STORE, EventStore } from '@keyhold/event-store';
 import { ProjectionsService, ROOT_LOGGER } from '@keyhold/platform';
 import { IN_MEMORY_CHECKPOINTS, ProjectionRunner } from '@keyhold/read-models';
-import { CredentialIndex, Principal } from './credential-index';
+import { CredentialIndex, Principal, TokenOwnership } from './credential-index';
 
 const LOG_PROGRESS_EVERY_MS = 5000;
 
@@ -40,6 +40,10 @@ export class CredentialIndexService implements OnModuleInit {
 
   verify(secret: string, now: string): Principal | null {
     return this.index.verify(secret, now);
+  }
+
+  ownerOf(tokenId: string): TokenOwnership | null {
+    return this.index.ownerOf(tokenId);
   }
 
   size(): number {

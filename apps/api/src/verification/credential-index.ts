@@ -27,6 +27,9 @@ type IndexedToken = {
 
 type IndexedUser = { readonly tenantId: string; readonly role: Role };
 
+/** Whose a token is, kept for every token ever issued, revoked ones included. */
+export type TokenOwnership = { readonly tenantId: string; readonly ownerId: string };
+
 /**
  * Bytes of the stored hash used as the map key. The map finds the candidate; the full hash is
  * then compared in constant time, so lookup timing tells nothing even about the hash.
@@ -44,6 +47,11 @@ export class CredentialIndex implements Projection {
   private readonly tokensByLookupKey = new Map<string, IndexedToken>();
   private readonly lookupKeyByTokenId = new Map<string, string>();
   private readonly users = new Map<string, IndexedUser>();
+  /**
+   * Lets a revocation find the owner's stream from the log alone, so revoking keeps working
+   * while the read-model database is away: revocation is the command that must never wait.
+   */
+  private readonly owners = new Map<string, TokenOwnership>();
 
   constructor(private readonly hasher: SecretHasher) {}
 
@@ -55,6 +63,7 @@ export class CredentialIndex implements Projection {
         const lookupKey = secretHash.slice(0, LOOKUP_KEY_LENGTH);
         this.tokensByLookupKey.set(lookupKey, { tokenId, tenantId, ownerId, scope, hashKeyId, secretHash, issuedAt, expiresAt });
         this.lookupKeyByTokenId.set(tokenId, lookupKey);
+        this.owners.set(tokenId, { tenantId, ownerId });
         return;
       }
       case 'TokenRevoked': {
@@ -93,6 +102,10 @@ export class CredentialIndex implements Projection {
       };
     }
     return null;
+  }
+
+  ownerOf(tokenId: string): TokenOwnership | null {
+    return this.owners.get(tokenId) ?? null;
   }
 
   size(): number {
