@@ -59,7 +59,7 @@ export class ProjectionRunner {
   async start(): Promise<void> {
     this.position = await this.checkpoints.getCheckpoint(this.projection.name);
     this.savedPosition = this.position;
-    this.flushTimer = setInterval(() => void this.saveCheckpoint().catch(() => undefined), CHECKPOINT_EVERY_MS);
+    this.flushTimer = setInterval(() => void this.trySaveCheckpoint(), CHECKPOINT_EVERY_MS);
     this.flushTimer.unref();
     void this.run();
   }
@@ -137,8 +137,23 @@ export class ProjectionRunner {
   private async maybeSaveCheckpoint(): Promise<void> {
     this.unsavedEvents += 1;
     if (this.unsavedEvents >= CHECKPOINT_EVERY_EVENTS || Date.now() - this.lastSaveAt >= CHECKPOINT_EVERY_MS) {
-      await this.saveCheckpoint();
+      await this.trySaveCheckpoint();
     }
+  }
+
+  /**
+   * A checkpoint that could not be saved is not a failure of the projection: the events are
+   * applied, and the next save (or, after a crash, a harmless replay) makes up for it. Treating
+   * it as one would leave the projection marked failing at the tail of the log, where no
+   * event comes to clear the mark.
+   */
+  private async trySaveCheckpoint(): Promise<void> {
+    await this.saveCheckpoint().catch((error: Error) =>
+      this.logger.error(`Projection ${this.projection.name} could not save its checkpoint`, {
+        projection: this.projection.name,
+        error: error.message,
+      }),
+    );
   }
 
   private async saveCheckpoint(): Promise<void> {
