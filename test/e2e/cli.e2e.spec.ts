@@ -28,7 +28,7 @@ describe('The bootstrap CLI', () => {
     const keyhold = await KeyholdHarness.start(dataDir);
     try {
       const me = await keyhold.get('/v1/me', result.token);
-      expect(me.body).toMatchObject({ tenantId: result.tenantId, userId: result.userId });
+      expect(me.body).toMatchObject({ tenantId: result.tenantId, actor: { kind: 'user', id: result.userId } });
       expect(me.body.permissions).toContain('users:write');
     } finally {
       await keyhold.stop();

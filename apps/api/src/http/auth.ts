@@ -3,7 +3,7 @@ import { Reflector } from '@nestjs/core';
 import { FastifyRequest } from 'fastify';
 import { Permission } from '@keyhold/domain';
 import { CredentialIndexService } from '../verification/credential-index.service';
-import { Principal } from '../verification/credential-index';
+import { Principal } from '../verification/principal';
 import { UsageRecorder } from '../verification/usage-recorder';
 import { Problem } from './problem';
 
@@ -43,7 +43,7 @@ export class BearerAuthGuard implements CanActivate {
     if (!principal) {
       throw new Problem('unauthenticated', 'The bearer token is missing, malformed, unknown, expired or revoked.');
     }
-    this.usage.record(principal.tokenId, now);
+    this.usage.record(principal.credential.id, now);
     request.principal = principal;
 
     const missing = (this.reflector.getAllAndOverride<Permission[]>(REQUIRED, targets) ?? []).filter(

@@ -1,6 +1,6 @@
 import { Command } from '@nestjs/cqrs';
 import { PersonalToken, TokenScope } from '@keyhold/domain';
-import { Principal } from '../verification/credential-index';
+import { Principal } from '../verification/principal';
 import { RequestContext } from '../http/request-context';
 
 /** A token as the command left it; `secret` only when this very command created it. */

@@ -5,7 +5,7 @@ import { FastifyReply } from 'fastify';
 import { CurrentPrincipal, RequirePermissions } from '../http/auth';
 import { Problem } from '../http/problem';
 import { CurrentRequestContext, RequestContext } from '../http/request-context';
-import { Principal } from '../verification/credential-index';
+import { Principal, userIdOf } from '../verification/principal';
 import { IssueTokenDto, IssuedTokenResponse, ListTokensQuery, RevokeTokenDto, TokenIdParams, TokenResponse } from './token.dto';
 import { IssueTokenCommand, OwnedToken, RevokeTokenCommand } from './tokens.commands';
 import { tokenStatus, TokensQuery } from './tokens.query';
@@ -49,7 +49,7 @@ export class TokensController {
     }
     const expiresAt = body.expiresAt ? new Date(body.expiresAt).toISOString() : null;
     const issued = await this.commands.execute(
-      new IssueTokenCommand(principal.tenantId, principal.userId, body.label, body.scope, expiresAt, idempotencyKey ?? null, context),
+      new IssueTokenCommand(principal.tenantId, userIdOf(principal), body.label, body.scope, expiresAt, idempotencyKey ?? null, context),
     );
     void reply.header('Cache-Control', 'no-store');
     if (issued.secret === null) {

@@ -7,7 +7,7 @@ import { EVENT_STORE, EventStore, handleCommand } from '@keyhold/event-store';
 import { Problem } from '../http/problem';
 import { RejectionError } from '../http/rejection-error';
 import { ReadYourWrites } from '../read-your-writes';
-import { CredentialIndexService } from '../verification/credential-index.service';
+import { PersonalTokenIndex } from '../verification/personal-token-index';
 import { IssuedToken, IssueTokenCommand, OwnedToken, RevokeTokenCommand } from './tokens.commands';
 
 @CommandHandler(IssueTokenCommand)
@@ -67,13 +67,13 @@ const fingerprint = (command: IssueTokenCommand) =>
 export class RevokeTokenHandler implements ICommandHandler<RevokeTokenCommand> {
   constructor(
     @Inject(EVENT_STORE) private readonly events: EventStore,
-    private readonly credentials: CredentialIndexService,
+    private readonly personalTokens: PersonalTokenIndex,
     private readonly readYourWrites: ReadYourWrites,
   ) {}
 
   async execute({ principal, tokenId, reason, context }: RevokeTokenCommand): Promise<OwnedToken> {
-    const token = this.credentials.ownerOf(tokenId);
-    const own = token?.ownerId === principal.userId;
+    const token = this.personalTokens.ownerOf(tokenId);
+    const own = token?.ownerId === principal.actor.id;
     // Another tenant's token, or one the caller may not even read, does not exist for the caller.
     if (!token || token.tenantId !== principal.tenantId || (!own && !principal.permissions.has('tokens:read_all'))) {
       throw new Problem('not-found', 'Token not found.');
@@ -87,7 +87,7 @@ export class RevokeTokenHandler implements ICommandHandler<RevokeTokenCommand> {
       this.events,
       streamName('personalTokens', token.ownerId),
       personalTokensDecider,
-      { type: 'RevokeToken', tokenId, revokedBy: principal.userId, reason, now },
+      { type: 'RevokeToken', tokenId, revokedBy: principal.actor.id, reason, now },
       { ...context, tenantId: principal.tenantId, now },
     );
     if (result.outcome === 'rejected') throw new RejectionError(result.rejection);

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { READ_MODEL_STORE, ReadModelStore, TOKENS, TokenView } from '@keyhold/read-models';
 import { Problem } from '../http/problem';
-import { Principal } from '../verification/credential-index';
+import { Principal } from '../verification/principal';
 import { UsageRecorder } from '../verification/usage-recorder';
 import { TokenResponse } from './token.dto';
 
@@ -24,8 +24,8 @@ export class TokensQuery {
   }
 
   async list(principal: Principal, owner: string, limit: number, cursor: string | null) {
-    const ownerId = owner === 'me' ? principal.userId : owner;
-    if (ownerId !== principal.userId && !principal.permissions.has('tokens:read_all')) {
+    const ownerId = owner === 'me' ? principal.actor.id : owner;
+    if (ownerId !== principal.actor.id && !principal.permissions.has('tokens:read_all')) {
       throw new Problem('forbidden', "Listing other users' tokens needs 'tokens:read_all'.");
     }
     const page = await this.readModels.collection<TokenView>(TOKENS).list({
@@ -41,7 +41,7 @@ export class TokensQuery {
   private mayRead(principal: Principal, token: TokenView): boolean {
     return (
       token.tenantId === principal.tenantId &&
-      (token.ownerId === principal.userId || principal.permissions.has('tokens:read_all'))
+      (token.ownerId === principal.actor.id || principal.permissions.has('tokens:read_all'))
     );
   }
 

@@ -7,7 +7,7 @@ import { Inject } from '@nestjs/common';
 import { CurrentPrincipal, RequirePermissions } from '../http/auth';
 import { Problem } from '../http/problem';
 import { CurrentRequestContext, RequestContext } from '../http/request-context';
-import { Principal } from '../verification/credential-index';
+import { Principal } from '../verification/principal';
 import { AddUserCommand, ChangeUserRoleCommand } from './tenancy.commands';
 import { AddUserDto, ChangeRoleDto, ListUsersQuery, UserIdParams } from './users.dto';
 
@@ -32,8 +32,8 @@ export class UsersController {
   me(@CurrentPrincipal() principal: Principal) {
     return {
       tenantId: principal.tenantId,
-      userId: principal.userId,
-      tokenId: principal.tokenId,
+      actor: principal.actor,
+      credential: principal.credential,
       scope: principal.scope,
       permissions: [...principal.permissions].sort(),
     };

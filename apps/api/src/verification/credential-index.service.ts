@@ -1,52 +1,58 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { Logger } from 'pino';
-import { SecretHasher } from '@keyhold/crypto';
-import { EVENT_STORE, EventStore } from '@keyhold/event-store';
+import { parseSecret, SecretHasher, SecretKind } from '@keyhold/crypto';
+import { EVENT_STORE, EventStore, RecordedEvent } from '@keyhold/event-store';
 import { ProjectionsService, ROOT_LOGGER } from '@keyhold/platform';
-import { IN_MEMORY_CHECKPOINTS, ProjectionRunner } from '@keyhold/read-models';
-import { CredentialIndex, Principal, TokenOwnership } from './credential-index';
+import { IN_MEMORY_CHECKPOINTS, Projection } from '@keyhold/read-models';
+import { CREDENTIAL_KIND_INDEXES, CredentialKindIndex } from './credential-kind-index';
+import { Principal } from './principal';
 
 const LOG_PROGRESS_EVERY_MS = 5000;
 
 /**
- * Builds this node's credential index from the log at start-up and keeps it live. The node
- * only starts answering once the index has caught up with the log as it was at start, so a
- * restart never rejects valid tokens, nor accepts revoked ones, while it warms up.
+ * This node's credential index: every kind's index, fed by one subscription to the log and
+ * consulted without I/O. The node only starts answering once the index has caught up with the
+ * log as it was at start, so a restart never rejects valid credentials, nor accepts revoked
+ * ones, while it warms up.
  */
 @Injectable()
-export class CredentialIndexService implements OnModuleInit {
-  private readonly index: CredentialIndex;
-  private runner: ProjectionRunner | null = null;
+export class CredentialIndexService implements OnModuleInit, Projection {
+  readonly name = 'credential-index';
+  private readonly byKind: ReadonlyMap<SecretKind, CredentialKindIndex>;
 
   constructor(
-    hasher: SecretHasher,
+    private readonly hasher: SecretHasher,
     @Inject(EVENT_STORE) private readonly events: EventStore,
     private readonly projections: ProjectionsService,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
+    @Inject(CREDENTIAL_KIND_INDEXES) private readonly indexes: CredentialKindIndex[],
   ) {
-    this.index = new CredentialIndex(hasher);
+    this.byKind = new Map(indexes.map((index) => [index.kind, index]));
   }
 
   async onModuleInit(): Promise<void> {
     const head = await this.events.headPosition();
     const started = Date.now();
-    this.runner = await this.projections.run(this.index, IN_MEMORY_CHECKPOINTS);
+    const runner = await this.projections.run(this, IN_MEMORY_CHECKPOINTS);
     if (head === null) return;
-    while (!(await this.runner.waitFor(head, LOG_PROGRESS_EVERY_MS))) {
-      this.logger.info({ credentials: this.index.size(), position: this.runner.status().position, head }, 'Loading credential index');
+    while (!(await runner.waitFor(head, LOG_PROGRESS_EVERY_MS))) {
+      this.logger.info({ credentials: this.size(), position: runner.status().position, head }, 'Loading credential index');
     }
-    this.logger.info({ credentials: this.index.size(), ms: Date.now() - started }, 'Credential index loaded');
+    this.logger.info({ credentials: this.size(), ms: Date.now() - started }, 'Credential index loaded');
   }
 
+  apply(event: RecordedEvent): void {
+    for (const index of this.indexes) index.apply(event);
+  }
+
+  /** The principal a presented secret speaks for, or null if it is malformed, unknown, revoked or expired. */
   verify(secret: string, now: string): Principal | null {
-    return this.index.verify(secret, now);
-  }
-
-  ownerOf(tokenId: string): TokenOwnership | null {
-    return this.index.ownerOf(tokenId);
+    const kind = parseSecret(secret);
+    const index = kind && this.byKind.get(kind);
+    return index ? index.verify(this.hasher.candidateHashes(secret), now) : null;
   }
 
   size(): number {
-    return this.index.size();
+    return this.indexes.reduce((sum, index) => sum + index.size, 0);
   }
 }

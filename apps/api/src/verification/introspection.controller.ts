@@ -1,8 +1,9 @@
 import { Body, Controller, Header, HttpCode, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiConsumes, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+import { SecretKind } from '@keyhold/crypto';
 import { CurrentPrincipal, RequirePermissions } from '../http/auth';
-import { Principal } from './credential-index';
+import { Principal } from './principal';
 import { CredentialIndexService } from './credential-index.service';
 import { UsageRecorder } from './usage-recorder';
 
@@ -18,6 +19,9 @@ export class IntrospectionRequest {
 }
 
 const INACTIVE = { active: false } as const;
+
+/** How introspection names each kind of credential (a published contract: never rename). */
+const CREDENTIAL_KIND_NAMES: Record<SecretKind, string> = { personalApiToken: 'personal_api_token' };
 const epochSeconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
 
 /**
@@ -43,17 +47,18 @@ export class IntrospectionController {
     const now = new Date().toISOString();
     const subject = this.credentials.verify(body.token, now);
     if (!subject || subject.tenantId !== caller.tenantId) return INACTIVE;
-    this.usage.record(subject.tokenId, now);
+    this.usage.record(subject.credential.id, now);
     return {
       active: true,
       scope: subject.scope,
-      sub: subject.userId,
+      sub: subject.actor.id,
       iat: epochSeconds(subject.issuedAt),
       ...(subject.expiresAt ? { exp: epochSeconds(subject.expiresAt) } : {}),
       token_type: 'Bearer',
-      jti: subject.tokenId,
+      jti: subject.credential.id,
       tenant_id: subject.tenantId,
-      credential_kind: 'personal_api_token',
+      actor_kind: subject.actor.kind,
+      credential_kind: CREDENTIAL_KIND_NAMES[subject.credential.kind],
       /** The owner's current rights narrowed by the scope: what the bearer may do right now. */
       permissions: [...subject.permissions].sort(),
     };

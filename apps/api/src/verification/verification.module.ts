@@ -1,13 +1,22 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { BearerAuthGuard } from '../http/auth';
+import { CREDENTIAL_KIND_INDEXES } from './credential-kind-index';
 import { CredentialIndexService } from './credential-index.service';
 import { IntrospectionController } from './introspection.controller';
+import { PersonalTokenIndex } from './personal-token-index';
 import { UsageRecorder } from './usage-recorder';
 
 @Module({
   controllers: [IntrospectionController],
-  providers: [CredentialIndexService, UsageRecorder, { provide: APP_GUARD, useClass: BearerAuthGuard }],
-  exports: [CredentialIndexService, UsageRecorder],
+  providers: [
+    PersonalTokenIndex,
+    /** Each credential kind's index; a new kind adds its class here. */
+    { provide: CREDENTIAL_KIND_INDEXES, useFactory: (...indexes) => indexes, inject: [PersonalTokenIndex] },
+    CredentialIndexService,
+    UsageRecorder,
+    { provide: APP_GUARD, useClass: BearerAuthGuard },
+  ],
+  exports: [CredentialIndexService, PersonalTokenIndex, UsageRecorder],
 })
 export class VerificationModule {}

@@ -1,0 +1,20 @@
+import { SecretHash, SecretKind } from '@keyhold/crypto';
+import { RecordedEvent } from '@keyhold/event-store';
+import { Principal } from './principal';
+
+/**
+ * What this node knows to verify one kind of credential, built from the log. Each kind of
+ * credential (personal tokens, OAuth access tokens, integration tokens, ...) has one, and the
+ * credential index routes a presented secret to it by the secret's prefix.
+ */
+export interface CredentialKindIndex {
+  readonly kind: SecretKind;
+  apply(event: RecordedEvent): void;
+  /** The principal for a secret whose hash is one of `candidates`, or null if none is live. */
+  verify(candidates: readonly SecretHash[], now: string): Principal | null;
+  /** How many live secrets it holds, for start-up logs and metrics. */
+  readonly size: number;
+}
+
+/** Every kind's index, in one array: the VerificationModule provides it. */
+export const CREDENTIAL_KIND_INDEXES = Symbol('CredentialKindIndexes');

@@ -1,0 +1,23 @@
+import { Permission } from '@keyhold/domain';
+import { SecretKind } from '@keyhold/crypto';
+import { Problem } from '../http/problem';
+
+export type ActorKind = 'user' | 'service_account' | 'api_client' | 'integration';
+
+/** Who a verified credential speaks for, with the rights it has right now. */
+export type Principal = {
+  readonly tenantId: string;
+  readonly actor: { readonly kind: ActorKind; readonly id: string };
+  readonly credential: { readonly kind: SecretKind; readonly id: string };
+  /** The scope the credential carries, as OAuth writes scopes: space-separated. */
+  readonly scope: string;
+  readonly permissions: ReadonlySet<Permission>;
+  readonly issuedAt: string;
+  readonly expiresAt: string | null;
+};
+
+/** Personal API tokens belong to users; any other actor asking to hold one is refused plainly. */
+export const userIdOf = (principal: Principal): string => {
+  if (principal.actor.kind !== 'user') throw new Problem('forbidden', 'Only users hold personal API tokens.');
+  return principal.actor.id;
+};
