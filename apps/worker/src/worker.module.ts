@@ -1,12 +1,20 @@
 import { Inject, Module, OnModuleInit } from '@nestjs/common';
 import { MESSAGE_BUS, MessageBus } from '@keyhold/messaging';
 import { ProjectionsService } from '@keyhold/platform';
-import { READ_MODEL_STORE, ReadModelStore, tokensProjection, usersProjection } from '@keyhold/read-models';
+import {
+  accessTokensProjection,
+  READ_MODEL_STORE,
+  ReadModelStore,
+  serviceAccountsProjection,
+  tokensProjection,
+  usersProjection,
+} from '@keyhold/read-models';
 
 import { lifecycleRelay } from './lifecycle-relay';
+import { PermissionsResetConsumer } from './permissions-reset.consumer';
 
 /** Keeps the read models up to date and relays lifecycle events; beside the API or in its own process. */
-@Module({})
+@Module({ providers: [PermissionsResetConsumer] })
 export class WorkerModule implements OnModuleInit {
   constructor(
     private readonly projections: ProjectionsService,
@@ -15,7 +23,14 @@ export class WorkerModule implements OnModuleInit {
   ) {}
 
   async onModuleInit(): Promise<void> {
-    for (const projection of [tokensProjection(this.readModels), usersProjection(this.readModels), lifecycleRelay(this.bus)]) {
+    const projections = [
+      tokensProjection(this.readModels),
+      usersProjection(this.readModels),
+      serviceAccountsProjection(this.readModels),
+      accessTokensProjection(this.readModels),
+      lifecycleRelay(this.bus),
+    ];
+    for (const projection of projections) {
       await this.projections.run(projection, this.readModels);
     }
   }

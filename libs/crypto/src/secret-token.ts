@@ -7,7 +7,11 @@ import { crc32 } from 'node:zlib';
  * carry more than 256 bits, and the checksum lets a scanner or our own parser reject random
  * text without a lookup. The same scheme as GitHub's and Stripe's tokens, which scanners know.
  */
-export const SECRET_KINDS = { personalApiToken: 'pat' } as const;
+export const SECRET_KINDS = {
+  personalApiToken: 'pat',
+  clientSecret: 'cs',
+  accessToken: 'at',
+} as const;
 export type SecretKind = keyof typeof SECRET_KINDS;
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';

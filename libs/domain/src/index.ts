@@ -6,3 +6,5 @@ export * from './shared/stream-name';
 export * from './tenancy/tenancy';
 export * from './tenancy/tenant-id';
 export * from './personal-tokens/personal-tokens';
+export * from './service-accounts/service-accounts';
+export * from './access-tokens/access-tokens';

@@ -68,6 +68,18 @@ export class KeyholdConfig {
 
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
+
+  /** Lifetime of OAuth access tokens from the client_credentials grant. */
+  @Transform(({ value }) => (value === undefined ? 3600 : typeof value === 'string' && /^\d{1,7}$/.test(value) ? Number(value) : NaN))
+  @IsInt()
+  @Min(60)
+  @Max(86_400)
+  ACCESS_TOKEN_TTL_SECONDS = 3600;
+
+  /** The issuer in OAuth metadata (RFC 8414): the URL clients reach this service at. Derived from the request when unset. */
+  @IsOptional()
+  @Matches(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, { message: 'PUBLIC_URL must be an http(s) URL without query or fragment' })
+  PUBLIC_URL?: string;
 }
 
 export class InvalidConfigError extends Error {
@@ -78,7 +90,7 @@ export class InvalidConfigError extends Error {
 }
 
 export const loadConfig = (env: NodeJS.ProcessEnv = process.env): KeyholdConfig => {
-  const known = Object.keys(new KeyholdConfig()).concat(['EVENTSTORE_URL', 'MONGO_URL', 'KAFKA_BROKERS', 'TOKEN_HASH_KEY']);
+  const known = Object.keys(new KeyholdConfig()).concat(['EVENTSTORE_URL', 'MONGO_URL', 'KAFKA_BROKERS', 'TOKEN_HASH_KEY', 'PUBLIC_URL']);
   const values = Object.fromEntries(known.filter((name) => env[name] !== undefined && env[name] !== '').map((name) => [name, env[name]]));
   const config = plainToInstance(KeyholdConfig, values, { exposeDefaultValues: true });
   const errors = validateSync(config, { forbidUnknownValues: true });

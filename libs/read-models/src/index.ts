@@ -4,3 +4,4 @@ export * from './projection/projection-runner';
 export * from './views/tokens.view';
 export * from './views/users.view';
 export * from './mongo/mongo-read-model-store';
+export * from './views/service-accounts.view';

@@ -8,7 +8,7 @@ import { validateSync, IsEmail, Matches, MaxLength } from 'class-validator';
 import { plainToInstance } from 'class-transformer';
 import { TENANT_SLUG_PATTERN } from '@keyhold/domain';
 import { createRootLogger, InfrastructureModule, InvalidConfigError, loadConfig, PinoNestLogger } from '@keyhold/platform';
-import { CommandsModule } from '../api.module';
+import { CommandsModule } from '../commands.module';
 import { RejectionError } from '../http/rejection-error';
 import { CreateTenantCommand } from '../users/tenancy.commands';
 

@@ -37,9 +37,11 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const oauthError = exception instanceof OAuthError ? exception : isOAuthEndpoint(request) && problem ? asOAuthError(problem) : null;
     if (oauthError) {
       if (oauthError.wwwAuthenticate) void reply.header('WWW-Authenticate', oauthError.wwwAuthenticate);
+      for (const [name, value] of Object.entries(oauthError.headers)) void reply.header(name, value);
       void reply
         .status(oauthError.status)
         .header('Cache-Control', 'no-store')
+        .header('Pragma', 'no-cache')
         .type('application/json')
         .send({ error: oauthError.error, error_description: oauthError.description });
       return;

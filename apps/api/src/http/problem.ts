@@ -17,6 +17,7 @@ export const PROBLEM_KINDS = {
   'email-taken': { status: 409, title: 'A user with this e-mail already exists.' },
   'last-admin': { status: 409, title: 'A tenant must keep at least one admin.' },
   'concurrent-modification': { status: 409, title: 'The resource changed concurrently; retry the request.' },
+  'permissions-reset-pending': { status: 409, title: 'A permissions reset is still being applied; retry shortly.' },
   'idempotency-key-reused': { status: 422, title: 'The idempotency key was used with a different request.' },
   'payload-too-large': { status: 413, title: 'The request body is too large.' },
   'unsupported-media-type': { status: 415, title: 'The request body has an unsupported media type.' },
@@ -74,6 +75,7 @@ export class OAuthError extends Error {
     readonly description: string,
     readonly status = 400,
     readonly wwwAuthenticate: string | null = null,
+    readonly headers: Readonly<Record<string, string>> = {},
   ) {
     super(description);
     this.name = 'OAuthError';

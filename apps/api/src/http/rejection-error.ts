@@ -12,6 +12,13 @@ const KIND_BY_REJECTION: Record<string, ProblemKind> = {
   EmailTaken: 'email-taken',
   UserNotFound: 'not-found',
   LastAdmin: 'last-admin',
+  ServiceAccountExists: 'concurrent-modification',
+  ServiceAccountNotFound: 'not-found',
+  PermissionsResetPending: 'permissions-reset-pending',
+  SunsetNotInFuture: 'validation-error',
+  GenerationUnknown: 'validation-error',
+  AccessTokenExists: 'concurrent-modification',
+  AccessTokenNotFound: 'not-found',
 };
 
 /** Carries a domain refusal out of a command handler to the edge that maps it to its protocol. */

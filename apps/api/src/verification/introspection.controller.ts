@@ -5,6 +5,7 @@ import { SecretKind } from '@keyhold/crypto';
 import { CurrentPrincipal, RequirePermissions } from '../http/auth';
 import { Principal } from './principal';
 import { CredentialIndexService } from './credential-index.service';
+import { OAuthIndex } from './oauth-index';
 import { UsageRecorder } from './usage-recorder';
 
 export class IntrospectionRequest {
@@ -21,7 +22,11 @@ export class IntrospectionRequest {
 const INACTIVE = { active: false } as const;
 
 /** How introspection names each kind of credential (a published contract: never rename). */
-const CREDENTIAL_KIND_NAMES: Record<SecretKind, string> = { personalApiToken: 'personal_api_token' };
+const CREDENTIAL_KIND_NAMES: Record<SecretKind, string> = {
+  personalApiToken: 'personal_api_token',
+  accessToken: 'access_token',
+  clientSecret: 'client_secret',
+};
 const epochSeconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
 
 /**
@@ -35,6 +40,7 @@ const epochSeconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
 export class IntrospectionController {
   constructor(
     private readonly credentials: CredentialIndexService,
+    private readonly oauth: OAuthIndex,
     private readonly usage: UsageRecorder,
   ) {}
 
@@ -58,6 +64,8 @@ export class IntrospectionController {
       jti: subject.credential.id,
       tenant_id: subject.tenantId,
       actor_kind: subject.actor.kind,
+      ...(subject.actor.kind === 'user' ? {} : { client_id: subject.actor.id }),
+      ...(subject.actor.kind === 'service_account' ? { projects: this.oauth.projectsOf(subject.actor.id) } : {}),
       credential_kind: CREDENTIAL_KIND_NAMES[subject.credential.kind],
       /** The owner's current rights narrowed by the scope: what the bearer may do right now. */
       permissions: [...subject.permissions].sort(),

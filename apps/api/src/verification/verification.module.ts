@@ -4,6 +4,7 @@ import { BearerAuthGuard } from '../http/auth';
 import { CREDENTIAL_KIND_INDEXES } from './credential-kind-index';
 import { CredentialIndexService } from './credential-index.service';
 import { IntrospectionController } from './introspection.controller';
+import { OAuthIndex } from './oauth-index';
 import { PersonalTokenIndex } from './personal-token-index';
 import { UsageRecorder } from './usage-recorder';
 
@@ -11,12 +12,13 @@ import { UsageRecorder } from './usage-recorder';
   controllers: [IntrospectionController],
   providers: [
     PersonalTokenIndex,
+    OAuthIndex,
     /** Each credential kind's index; a new kind adds its class here. */
-    { provide: CREDENTIAL_KIND_INDEXES, useFactory: (...indexes) => indexes, inject: [PersonalTokenIndex] },
+    { provide: CREDENTIAL_KIND_INDEXES, useFactory: (...indexes) => indexes, inject: [PersonalTokenIndex, OAuthIndex] },
     CredentialIndexService,
     UsageRecorder,
     { provide: APP_GUARD, useClass: BearerAuthGuard },
   ],
-  exports: [CredentialIndexService, PersonalTokenIndex, UsageRecorder],
+  exports: [CredentialIndexService, PersonalTokenIndex, OAuthIndex, UsageRecorder],
 })
 export class VerificationModule {}

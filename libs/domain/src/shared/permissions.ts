@@ -11,6 +11,16 @@ export const PERMISSIONS = {
   'tokens:introspect': 'read',
   'users:read': 'read',
   'users:write': 'write',
+  'clients:read': 'read',
+  'clients:write': 'write',
+  'connections:read': 'read',
+  'connections:write': 'write',
+  /** Obtains a connection's decrypted credential: a secret leaves, so a read-only scope never has it. */
+  'connections:use': 'write',
+  'integrations:read': 'read',
+  'integrations:write': 'write',
+  'settings:read': 'read',
+  'settings:write': 'write',
 } as const satisfies Record<string, 'read' | 'write'>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -1,4 +1,4 @@
-import { assertNever, categoryOf, EventMetadata, PersonalTokenEvent, TenancyEvent } from '@keyhold/domain';
+import { AccessTokenRevoked, assertNever, categoryOf, EventMetadata, PersonalTokenEvent, ServiceAccountEvent, TenancyEvent } from '@keyhold/domain';
 
 /**
  * The public contract of `keyhold.lifecycle.v1`: one message per lifecycle event, keyed by the
@@ -20,7 +20,7 @@ export const LIFECYCLE_HEADERS = {
   correlationId: 'keyhold-correlation-id',
 } as const;
 
-export type LifecycleSubject = { kind: 'tenant' | 'user' | 'personal_api_token'; id: string };
+export type LifecycleSubject = { kind: 'tenant' | 'user' | 'personal_api_token' | 'service_account' | 'access_token'; id: string };
 
 export type LifecycleMessage = {
   schema: typeof LIFECYCLE_SCHEMA;
@@ -36,7 +36,8 @@ export type LifecycleMessage = {
   data: Record<string, string | null>;
 };
 
-type Publishable = PersonalTokenEvent | TenancyEvent;
+/** Access-token issuance is not published: it is the busiest event and no cache needs it. */
+type Publishable = PersonalTokenEvent | TenancyEvent | ServiceAccountEvent | AccessTokenRevoked;
 
 const subjectAndData = (event: Publishable): { subject: LifecycleSubject; data: LifecycleMessage['data'] } => {
   switch (event.type) {
@@ -59,12 +60,45 @@ const subjectAndData = (event: Publishable): { subject: LifecycleSubject; data: 
         subject: { kind: 'personal_api_token', id: event.data.tokenId },
         data: { ownerId: event.data.ownerId, revokedAt: event.data.revokedAt, revokedBy: event.data.revokedBy },
       };
+    case 'ServiceAccountCreated':
+      return { subject: { kind: 'service_account', id: event.data.accountId }, data: { sunsetAt: event.data.sunsetAt } };
+    case 'ServiceAccountPermissionGranted':
+    case 'ServiceAccountPermissionRemoved':
+      return { subject: { kind: 'service_account', id: event.data.accountId }, data: { permission: event.data.permission } };
+    case 'ServiceAccountProjectJoined':
+    case 'ServiceAccountProjectLeft':
+      return { subject: { kind: 'service_account', id: event.data.accountId }, data: { projectId: event.data.projectId } };
+    case 'ClientSecretReset':
+    case 'ServiceAccountPermissionsReset':
+      return { subject: { kind: 'service_account', id: event.data.accountId }, data: { generation: String(event.data.generation) } };
+    case 'ServiceAccountSunsetChanged':
+      return { subject: { kind: 'service_account', id: event.data.accountId }, data: { sunsetAt: event.data.sunsetAt } };
+    case 'ServiceAccountDeleted':
+      return { subject: { kind: 'service_account', id: event.data.accountId }, data: {} };
+    case 'AccessTokenRevoked':
+      return { subject: { kind: 'access_token', id: event.data.tokenId }, data: { clientId: event.data.clientId } };
     default:
       return assertNever(event);
   }
 };
 
-const PUBLISHED_TYPES = new Set<string>(['TenantCreated', 'UserAdded', 'UserRoleChanged', 'TokenIssued', 'TokenRevoked']);
+const PUBLISHED_TYPES = new Set<string>([
+  'TenantCreated',
+  'UserAdded',
+  'UserRoleChanged',
+  'TokenIssued',
+  'TokenRevoked',
+  'ServiceAccountCreated',
+  'ServiceAccountPermissionGranted',
+  'ServiceAccountPermissionRemoved',
+  'ServiceAccountProjectJoined',
+  'ServiceAccountProjectLeft',
+  'ClientSecretReset',
+  'ServiceAccountPermissionsReset',
+  'ServiceAccountSunsetChanged',
+  'ServiceAccountDeleted',
+  'AccessTokenRevoked',
+]);
 
 /** The message for a stored event, or null for events that are not part of the contract. */
 export const lifecycleMessageFor = (event: {

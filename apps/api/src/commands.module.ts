@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { CqrsModule } from '@nestjs/cqrs';
+import { ReadYourWrites } from './read-your-writes';
+import { IssueTokenHandler } from './tokens/tokens.handlers';
+import { AddUserHandler, ChangeUserRoleHandler, CreateTenantHandler } from './users/tenancy.handlers';
+
+/** The commands that need nothing but the event store: what the CLI runs too. */
+@Module({
+  imports: [CqrsModule.forRoot()],
+  providers: [IssueTokenHandler, CreateTenantHandler, AddUserHandler, ChangeUserRoleHandler, ReadYourWrites],
+  exports: [CqrsModule, ReadYourWrites],
+})
+export class CommandsModule {}

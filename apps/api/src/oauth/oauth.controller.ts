@@ -1,0 +1,96 @@
+import { Body, Controller, Get, Header, HttpCode, Inject, Post, Req } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiConsumes, ApiTags } from '@nestjs/swagger';
+import { FastifyRequest } from 'fastify';
+import { Permission, PERMISSIONS } from '@keyhold/domain';
+import { SecretHasher } from '@keyhold/crypto';
+import { KEYHOLD_CONFIG, KeyholdConfig } from '@keyhold/platform';
+import { Public } from '../http/auth';
+import { OAuthError } from '../http/problem';
+import { CurrentRequestContext, RequestContext } from '../http/request-context';
+import { OAuthIndex } from '../verification/oauth-index';
+import { ClientAuthentication } from './client-authentication';
+import { IssueAccessTokenCommand, RevokeAccessTokenCommand } from './oauth.commands';
+import { RevocationRequest, TokenRequest } from './oauth.dto';
+
+/** Grants defined by RFC 6749 that this server knows of but does not serve at this endpoint. */
+const KNOWN_UNSERVED_GRANTS = new Set(['authorization_code', 'refresh_token', 'password']);
+
+/**
+ * The OAuth 2.0 token endpoint for machine clients (RFC 6749 §4.4), token revocation
+ * (RFC 7009) and server metadata (RFC 8414). Clients authenticate with their own secret, so
+ * these routes are outside the bearer guard.
+ */
+@ApiTags('OAuth 2.0')
+@Controller()
+@Public()
+export class OAuthController {
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly clients: ClientAuthentication,
+    private readonly oauth: OAuthIndex,
+    private readonly hasher: SecretHasher,
+    @Inject(KEYHOLD_CONFIG) private readonly config: KeyholdConfig,
+  ) {}
+
+  @Post('oauth/token')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  @Header('Pragma', 'no-cache')
+  @ApiConsumes('application/x-www-form-urlencoded')
+  async token(@Req() request: FastifyRequest, @Body() body: TokenRequest, @CurrentRequestContext() context: RequestContext) {
+    const client = this.clients.authenticate(request, body);
+    if (body.grant_type !== 'client_credentials') {
+      throw KNOWN_UNSERVED_GRANTS.has(body.grant_type)
+        ? new OAuthError('unauthorized_client', `This client may not use the ${body.grant_type} grant here.`)
+        : new OAuthError('unsupported_grant_type', `Unsupported grant_type '${body.grant_type}'.`);
+    }
+    const scope = this.grantedScope(body.scope, client.permissions);
+    const issued = await this.commands.execute(new IssueAccessTokenCommand(client, scope, { ...context, actorId: client.clientId }));
+    return { access_token: issued.accessToken, token_type: 'Bearer', expires_in: issued.expiresIn, scope: issued.scope.join(' ') };
+  }
+
+  /** RFC 7009: answers 200 whether or not the token was known, so the endpoint tells nothing. */
+  @Post('oauth/revoke')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  @ApiConsumes('application/x-www-form-urlencoded')
+  async revoke(@Req() request: FastifyRequest, @Body() body: RevocationRequest, @CurrentRequestContext() context: RequestContext) {
+    const client = this.clients.authenticate(request, body);
+    const owner = this.oauth.accessTokenOwner(this.hasher.candidateHashes(body.token));
+    if (owner && owner.clientId === client.clientId) {
+      await this.commands.execute(new RevokeAccessTokenCommand(client.tenantId, owner.tokenId, { ...context, actorId: client.clientId }));
+    }
+    return {};
+  }
+
+  @Get('.well-known/oauth-authorization-server')
+  metadata(@Req() request: FastifyRequest) {
+    const issuer = this.config.PUBLIC_URL ?? `${request.protocol}://${request.headers.host}`;
+    const clientAuth = ['client_secret_basic', 'client_secret_post'];
+    return {
+      issuer,
+      token_endpoint: `${issuer}/oauth/token`,
+      token_endpoint_auth_methods_supported: clientAuth,
+      grant_types_supported: ['client_credentials'],
+      response_types_supported: [],
+      scopes_supported: Object.keys(PERMISSIONS),
+      revocation_endpoint: `${issuer}/oauth/revoke`,
+      revocation_endpoint_auth_methods_supported: clientAuth,
+      introspection_endpoint: `${issuer}/oauth/introspect`,
+      introspection_endpoint_auth_methods_supported: ['bearer'],
+      service_documentation: `${issuer}/openapi.json`,
+    };
+  }
+
+  /** RFC 6749 §3.3: the requested scope must be within what the client holds; none asked means all it holds. */
+  private grantedScope(requested: string | undefined, held: ReadonlySet<Permission>): Permission[] {
+    if (requested === undefined) return [...held].sort();
+    const asked = [...new Set(requested.split(' '))];
+    const beyond = asked.filter((scope) => !held.has(scope as Permission));
+    if (beyond.length > 0) {
+      throw new OAuthError('invalid_scope', `The client does not hold: ${beyond.join(' ')}.`);
+    }
+    return (asked as Permission[]).sort();
+  }
+}

@@ -1,0 +1,52 @@
+import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+
+/** Form fields of the token endpoint; unknown grant types are answered by the controller. */
+export class TokenRequest {
+  @IsString()
+  @MaxLength(64)
+  grant_type!: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  @Matches(/^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/, { message: 'scope must be space-separated scope tokens (RFC 6749 §3.3)' })
+  scope?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  client_id?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(512)
+  client_secret?: string;
+
+  // Fields of grants this endpoint refuses; accepted here so the refusal is the grant's, not the form's.
+  @IsOptional() @IsString() @MaxLength(2048) code?: string;
+  @IsOptional() @IsString() @MaxLength(2048) redirect_uri?: string;
+  @IsOptional() @IsString() @MaxLength(256) code_verifier?: string;
+  @IsOptional() @IsString() @MaxLength(2048) refresh_token?: string;
+  @IsOptional() @IsString() @MaxLength(256) username?: string;
+  @IsOptional() @IsString() @MaxLength(1024) password?: string;
+}
+
+export class RevocationRequest {
+  @IsString()
+  @MaxLength(512)
+  token!: string;
+
+  @IsOptional()
+  @IsIn(['access_token', 'refresh_token'])
+  token_type_hint?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  client_id?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(512)
+  client_secret?: string;
+}

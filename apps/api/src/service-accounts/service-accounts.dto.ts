@@ -1,0 +1,45 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsIn, IsISO8601, IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength, ValidateIf } from 'class-validator';
+import { Permission, PERMISSIONS } from '@keyhold/domain';
+
+const PRINTABLE = /^[^\p{Cc}]+$/u;
+const PERMISSION_NAMES = Object.keys(PERMISSIONS) as Permission[];
+
+export class CreateServiceAccountDto {
+  @ApiProperty({ example: 'nightly export', maxLength: 100 })
+  @IsString()
+  @Transform(({ value }) => (typeof value === 'string' ? value.trim() : value))
+  @MinLength(1)
+  @MaxLength(100)
+  @Matches(PRINTABLE, { message: 'name must not contain control characters' })
+  name!: string;
+
+  @ApiPropertyOptional({ description: 'After this instant the account stops authenticating.' })
+  @IsOptional()
+  @IsISO8601({ strict: true, strictSeparator: true })
+  sunsetAt?: string;
+}
+
+export class SunsetDto {
+  @ApiProperty({ nullable: true, description: 'ISO 8601 instant, or null to remove the sunset.' })
+  @ValidateIf((dto: SunsetDto) => dto.sunsetAt !== null)
+  @IsISO8601({ strict: true, strictSeparator: true })
+  sunsetAt!: string | null;
+}
+
+export class ServiceAccountParams {
+  @IsUUID()
+  id!: string;
+}
+
+export class PermissionParams extends ServiceAccountParams {
+  @IsIn(PERMISSION_NAMES, { message: `permission must be one of: ${PERMISSION_NAMES.join(', ')}` })
+  permission!: Permission;
+}
+
+export class ProjectParams extends ServiceAccountParams {
+  /** Projects are the tenant's own identifiers; we only keep them. */
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, { message: 'projectId must be 1-128 characters of A-Z a-z 0-9 . _ : -' })
+  projectId!: string;
+}

@@ -1,0 +1,141 @@
+import { AccessTokenEvent, OAuthClientKind, Permission, ServiceAccountEvent } from '@keyhold/domain';
+import { RecordedEvent } from '@keyhold/event-store';
+import { Projection } from '../projection/projection-runner';
+import { CollectionDefinition, ReadModelDocument, ReadModelStore } from '../read-model-store.port';
+
+export type ServiceAccountView = ReadModelDocument & {
+  id: string;
+  tenantId: string;
+  name: string;
+  status: 'active' | 'deleted';
+  permissions: Permission[];
+  projects: string[];
+  secretHint: string;
+  secretGeneration: number;
+  /** True between a secret reset and the permissions reset that follows it. */
+  permissionsResetPending: boolean;
+  sunsetAt: string | null;
+  createdAt: string;
+  secretResetAt: string | null;
+  updatedAt: string;
+};
+
+export const SERVICE_ACCOUNTS: CollectionDefinition = {
+  name: 'service_accounts',
+  indexes: [['tenantId', 'createdAt'], ['permissionsResetPending', 'createdAt']],
+};
+
+/** An access token as listed for its client: never the token, never its hash. */
+export type AccessTokenView = ReadModelDocument & {
+  id: string;
+  tenantId: string;
+  clientId: string;
+  clientKind: OAuthClientKind;
+  scope: Permission[];
+  clientGeneration: number;
+  status: 'active' | 'revoked';
+  issuedAt: string;
+  expiresAt: string;
+};
+
+export const ACCESS_TOKENS: CollectionDefinition = { name: 'access_tokens', indexes: [['clientId', 'status', 'issuedAt']] };
+
+const sorted = <T>(items: Iterable<T>) => [...new Set(items)].sort();
+
+export const serviceAccountsProjection = (readModels: ReadModelStore): Projection => {
+  const accounts = readModels.collection<ServiceAccountView>(SERVICE_ACCOUNTS);
+  const update = async (id: string, position: string, change: (account: ServiceAccountView) => Partial<ServiceAccountView>, at: string) => {
+    const account = await accounts.get(id);
+    if (account) await accounts.putIfNewer({ ...account, ...change(account), updatedAt: at }, position);
+  };
+  return {
+    name: 'service-accounts',
+    async apply(recorded: RecordedEvent) {
+      const event = recorded as unknown as ServiceAccountEvent;
+      const position = recorded.globalPosition;
+      switch (event.type) {
+        case 'ServiceAccountCreated': {
+          const { accountId, tenantId, name, secret, sunsetAt, createdAt } = event.data;
+          await accounts.putIfNewer(
+            {
+              id: accountId,
+              tenantId,
+              name,
+              status: 'active',
+              permissions: [],
+              projects: [],
+              secretHint: secret.hint,
+              secretGeneration: 0,
+              permissionsResetPending: false,
+              sunsetAt,
+              createdAt,
+              secretResetAt: null,
+              updatedAt: createdAt,
+            },
+            position,
+          );
+          return;
+        }
+        case 'ServiceAccountPermissionGranted':
+          return update(event.data.accountId, position, (a) => ({ permissions: sorted([...a.permissions, event.data.permission]) }), event.data.grantedAt);
+        case 'ServiceAccountPermissionRemoved':
+          return update(event.data.accountId, position, (a) => ({ permissions: a.permissions.filter((p) => p !== event.data.permission) }), event.data.removedAt);
+        case 'ServiceAccountProjectJoined':
+          return update(event.data.accountId, position, (a) => ({ projects: sorted([...a.projects, event.data.projectId]) }), event.data.joinedAt);
+        case 'ServiceAccountProjectLeft':
+          return update(event.data.accountId, position, (a) => ({ projects: a.projects.filter((p) => p !== event.data.projectId) }), event.data.leftAt);
+        case 'ClientSecretReset':
+          return update(
+            event.data.accountId,
+            position,
+            () => ({ secretHint: event.data.secret.hint, secretGeneration: event.data.generation, permissionsResetPending: true, secretResetAt: event.data.resetAt }),
+            event.data.resetAt,
+          );
+        case 'ServiceAccountPermissionsReset':
+          return update(
+            event.data.accountId,
+            position,
+            (a) => ({ permissions: [], projects: [], permissionsResetPending: event.data.generation < a.secretGeneration }),
+            event.data.resetAt,
+          );
+        case 'ServiceAccountSunsetChanged':
+          return update(event.data.accountId, position, () => ({ sunsetAt: event.data.sunsetAt }), event.data.changedAt);
+        case 'ServiceAccountDeleted':
+          return update(event.data.accountId, position, () => ({ status: 'deleted' }), event.data.deletedAt);
+        default:
+          return;
+      }
+    },
+  };
+};
+
+/**
+ * Access tokens per client. A token's validity also depends on its client (deleted, secret
+ * reset), which the API checks against the client's view when it lists "currently valid" ones.
+ */
+export const accessTokensProjection = (readModels: ReadModelStore): Projection => {
+  const tokens = readModels.collection<AccessTokenView>(ACCESS_TOKENS);
+  return {
+    name: 'access-tokens',
+    async apply(recorded: RecordedEvent) {
+      const event = recorded as unknown as AccessTokenEvent;
+      switch (event.type) {
+        case 'AccessTokenIssued': {
+          const { tokenId, tenantId, clientId, clientKind, scope, clientGeneration, issuedAt, expiresAt } = event.data;
+          await tokens.putIfNewer(
+            { id: tokenId, tenantId, clientId, clientKind, scope, clientGeneration, status: 'active', issuedAt, expiresAt },
+            recorded.globalPosition,
+          );
+          return;
+        }
+        case 'AccessTokenRevoked': {
+          const token = await tokens.get(event.data.tokenId);
+          if (token) await tokens.putIfNewer({ ...token, status: 'revoked' }, recorded.globalPosition);
+          return;
+        }
+        default:
+          return;
+      }
+    },
+  };
+};
