@@ -109,6 +109,21 @@ const describeTokenLifecycle = (env: () => Record<string, string>) => {
       expect(again.body.revokedAt).toBe(revoked.body.revokedAt);
     });
 
+    it('records who revoked and why in the event, for auditors', async () => {
+      const issued = await issue(admin.token, { label: 'audited', scope: 'read' });
+      const revoked = await keyhold.request('POST', `/v1/tokens/${issued.body.id}/revoke`, {
+        token: admin.token,
+        json: {},
+        headers: { 'Keyhold-Reason': 'offboarding ticket OPS-42', 'X-Correlation-Id': 'ops-42' },
+      });
+      expect(revoked.status).toBe(200);
+      const stream = await keyhold.app.get<symbol, EventStore>(EVENT_STORE).readStream(`personalTokens-${admin.userId}`);
+      const event = stream.find((e) => e.type === 'TokenRevoked' && (e.data as { tokenId: string }).tokenId === issued.body.id);
+      expect(event?.metadata).toMatchObject({ actorId: admin.userId, reason: 'offboarding ticket OPS-42', correlationId: 'ops-42', tenantId: admin.tenantId });
+      const tooLong = await keyhold.request('POST', `/v1/tokens/${issued.body.id}/revoke`, { token: admin.token, json: {}, headers: { 'Keyhold-Reason': 'x'.repeat(501) } });
+      expectProblem(tooLong, 400, 'validation-error');
+    });
+
     it('records exactly one revocation when two revokes race', async () => {
       const issued = await issue(admin.token, { label: 'raced', scope: 'read' });
       const [a, b] = await Promise.all([

@@ -9,6 +9,7 @@ export type CommandContext = {
   readonly correlationId: string;
   readonly causationId: string;
   readonly now: string;
+  readonly reason?: string;
 };
 
 export type HandledCommand<State, Event, Rejection> =
@@ -78,4 +79,5 @@ const metadataFor = (context: CommandContext): EventMetadata => ({
   causationId: context.causationId,
   occurredAt: context.now,
   schemaVersion: EVENT_SCHEMA_VERSION,
+  ...(context.reason ? { reason: context.reason } : {}),
 });

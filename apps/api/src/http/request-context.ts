@@ -2,14 +2,26 @@ import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import { FastifyRequest } from 'fastify';
 import { CommandContext } from '@keyhold/event-store';
 import { Principal } from '../verification/principal';
+import { Problem } from './problem';
 
 /** What a command needs to know about the request that carried it, for its events' metadata. */
 export type RequestContext = Omit<CommandContext, 'tenantId' | 'now'>;
 
-/** The request id doubles as correlation id unless the caller sent one (X-Correlation-Id). */
+/** Printable text, at most 500 characters: it is kept forever in the log and shown to auditors. */
+const REASON = /^[^\p{Cc}]{1,500}$/u;
+
+/**
+ * The request id doubles as correlation id unless the caller sent one (X-Correlation-Id). A
+ * Keyhold-Reason header, on any change, is recorded with its events for auditors.
+ */
 export const CurrentRequestContext = createParamDecorator((_data: unknown, context: ExecutionContext): RequestContext => {
   const request = context.switchToHttp().getRequest<FastifyRequest & { principal?: Principal }>();
   const header = request.headers['x-correlation-id'];
   const correlationId = typeof header === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(header) ? header : request.id;
-  return { actorId: request.principal?.actor.id ?? 'anonymous', correlationId, causationId: request.id };
+  const reasonHeader = request.headers['keyhold-reason'];
+  if (reasonHeader !== undefined && (typeof reasonHeader !== 'string' || !REASON.test(reasonHeader.trim()))) {
+    throw new Problem('validation-error', 'Keyhold-Reason must be 1 to 500 printable characters.');
+  }
+  const reason = reasonHeader?.trim();
+  return { actorId: request.principal?.actor.id ?? 'anonymous', correlationId, causationId: request.id, ...(reason ? { reason } : {}) };
 });

@@ -8,4 +8,6 @@ export type EventMetadata = {
   readonly causationId: string;
   readonly occurredAt: string;
   readonly schemaVersion: number;
+  /** Why, in the actor's words (the Keyhold-Reason request header), when they gave one. */
+  readonly reason?: string;
 };
