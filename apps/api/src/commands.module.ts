@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
+import { CommandRunner } from './command-runner';
 import { ReadYourWrites } from './read-your-writes';
 import { IssueTokenHandler } from './tokens/tokens.handlers';
 import { AddUserHandler, ChangeUserRoleHandler, CreateTenantHandler } from './users/tenancy.handlers';
@@ -7,7 +8,7 @@ import { AddUserHandler, ChangeUserRoleHandler, CreateTenantHandler } from './us
 /** The commands that need nothing but the event store: what the CLI runs too. */
 @Module({
   imports: [CqrsModule.forRoot()],
-  providers: [IssueTokenHandler, CreateTenantHandler, AddUserHandler, ChangeUserRoleHandler, ReadYourWrites],
-  exports: [CqrsModule, ReadYourWrites],
+  providers: [IssueTokenHandler, CreateTenantHandler, AddUserHandler, ChangeUserRoleHandler, ReadYourWrites, CommandRunner],
+  exports: [CqrsModule, ReadYourWrites, CommandRunner],
 })
 export class CommandsModule {}

@@ -1,7 +1,20 @@
 import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 
+/** client_secret_post's fields, on every endpoint where an OAuth client authenticates. */
+class ClientAuthenticationFields {
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  client_id?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(512)
+  client_secret?: string;
+}
+
 /** Form fields of the token endpoint; unknown grant types are answered by the controller. */
-export class TokenRequest {
+export class TokenRequest extends ClientAuthenticationFields {
   @IsString()
   @MaxLength(64)
   grant_type!: string;
@@ -12,16 +25,6 @@ export class TokenRequest {
   @Matches(/^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/, { message: 'scope must be space-separated scope tokens (RFC 6749 §3.3)' })
   scope?: string;
 
-  @IsOptional()
-  @IsString()
-  @MaxLength(128)
-  client_id?: string;
-
-  @IsOptional()
-  @IsString()
-  @MaxLength(512)
-  client_secret?: string;
-
   // Fields of grants this endpoint refuses; accepted here so the refusal is the grant's, not the form's.
   @IsOptional() @IsString() @MaxLength(2048) code?: string;
   @IsOptional() @IsString() @MaxLength(2048) redirect_uri?: string;
@@ -31,7 +34,7 @@ export class TokenRequest {
   @IsOptional() @IsString() @MaxLength(1024) password?: string;
 }
 
-export class RevocationRequest {
+export class RevocationRequest extends ClientAuthenticationFields {
   @IsString()
   @MaxLength(512)
   token!: string;
@@ -39,14 +42,4 @@ export class RevocationRequest {
   @IsOptional()
   @IsIn(['access_token', 'refresh_token'])
   token_type_hint?: string;
-
-  @IsOptional()
-  @IsString()
-  @MaxLength(128)
-  client_id?: string;
-
-  @IsOptional()
-  @IsString()
-  @MaxLength(512)
-  client_secret?: string;
 }

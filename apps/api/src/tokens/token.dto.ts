@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
-import { IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { Transform } from 'class-transformer';
+import { IsIn, IsISO8601, IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength } from 'class-validator';
 import { TOKEN_SCOPES, TokenScope } from '@keyhold/domain';
+import { PageQuery } from '../http/pagination';
 
 /** Printable text, no control characters: labels are shown in consoles and logs. */
 const PRINTABLE = /^[^\p{Cc}]+$/u;
@@ -39,27 +40,13 @@ export class TokenIdParams {
   id!: string;
 }
 
-export class ListTokensQuery {
+export class ListTokensQuery extends PageQuery {
   @ApiPropertyOptional({ description: "Whose tokens: 'me' (default) or a user id (needs tokens:read_all)." })
   @IsOptional()
   @Matches(/^(me|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|all)$/i, {
     message: "owner must be 'me', 'all' or a user id",
   })
   owner?: string;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
-  limit?: number;
-
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsString()
-  @MaxLength(512)
-  cursor?: string;
 }
 
 /** What a client may see of a token: never the secret, never its hash. */

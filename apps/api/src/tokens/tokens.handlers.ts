@@ -1,21 +1,17 @@
-import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { createHash, randomUUID } from 'node:crypto';
 import { personalTokensDecider, streamName, tokenIssuedWithIdempotencyKey } from '@keyhold/domain';
 import { generateSecret, SecretHasher, secretHint } from '@keyhold/crypto';
-import { EVENT_STORE, EventStore, handleCommand } from '@keyhold/event-store';
+import { CommandRunner } from '../command-runner';
 import { Problem } from '../http/problem';
-import { RejectionError } from '../http/rejection-error';
-import { ReadYourWrites } from '../read-your-writes';
 import { PersonalTokenIndex } from '../verification/personal-token-index';
 import { IssuedToken, IssueTokenCommand, OwnedToken, RevokeTokenCommand } from './tokens.commands';
 
 @CommandHandler(IssueTokenCommand)
 export class IssueTokenHandler implements ICommandHandler<IssueTokenCommand> {
   constructor(
-    @Inject(EVENT_STORE) private readonly events: EventStore,
+    private readonly runner: CommandRunner,
     private readonly hasher: SecretHasher,
-    private readonly readYourWrites: ReadYourWrites,
   ) {}
 
   async execute(command: IssueTokenCommand): Promise<IssuedToken> {
@@ -23,8 +19,7 @@ export class IssueTokenHandler implements ICommandHandler<IssueTokenCommand> {
     const secret = generateSecret('personalApiToken');
     const { hash, keyId } = this.hasher.hash(secret);
     const tokenId = randomUUID();
-    const result = await handleCommand(
-      this.events,
+    const result = await this.runner.run(
       streamName('personalTokens', command.ownerId),
       personalTokensDecider,
       {
@@ -45,9 +40,6 @@ export class IssueTokenHandler implements ICommandHandler<IssueTokenCommand> {
       },
       { ...command.context, tenantId: command.tenantId, now },
     );
-    if (result.outcome === 'rejected') throw new RejectionError(result.rejection);
-    await this.readYourWrites.await(result.position);
-
     if (result.events.length > 0) return { ownerId: command.ownerId, token: result.state.tokens[tokenId], secret };
     // Accepted with no new event: a retry of an earlier request with the same idempotency key.
     // It gets that token back without its secret, which was shown once.
@@ -66,9 +58,8 @@ const fingerprint = (command: IssueTokenCommand) =>
 @CommandHandler(RevokeTokenCommand)
 export class RevokeTokenHandler implements ICommandHandler<RevokeTokenCommand> {
   constructor(
-    @Inject(EVENT_STORE) private readonly events: EventStore,
+    private readonly runner: CommandRunner,
     private readonly personalTokens: PersonalTokenIndex,
-    private readonly readYourWrites: ReadYourWrites,
   ) {}
 
   async execute({ principal, tokenId, reason, context }: RevokeTokenCommand): Promise<OwnedToken> {
@@ -83,15 +74,12 @@ export class RevokeTokenHandler implements ICommandHandler<RevokeTokenCommand> {
       throw new Problem('forbidden', `Revoking this token needs '${needed}'.`);
     }
     const now = new Date().toISOString();
-    const result = await handleCommand(
-      this.events,
+    const result = await this.runner.run(
       streamName('personalTokens', token.ownerId),
       personalTokensDecider,
       { type: 'RevokeToken', tokenId, revokedBy: principal.actor.id, reason, now },
       { ...context, tenantId: principal.tenantId, now },
     );
-    if (result.outcome === 'rejected') throw new RejectionError(result.rejection);
-    await this.readYourWrites.await(result.position);
     return { ownerId: token.ownerId, token: result.state.tokens[tokenId] };
   }
 }

@@ -1,20 +1,10 @@
-import { Inject } from '@nestjs/common';
 import { CommandBus, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
-import { streamName, tenancyDecider, TenancyCommand, tenantIdForSlug } from '@keyhold/domain';
-import { CommandContext, EVENT_STORE, EventStore, handleCommand } from '@keyhold/event-store';
-import { RejectionError } from '../http/rejection-error';
+import { streamName, tenancyDecider, tenantIdForSlug } from '@keyhold/domain';
+import { CommandRunner } from '../command-runner';
 import { RequestContext } from '../http/request-context';
-import { ReadYourWrites } from '../read-your-writes';
 import { IssueTokenCommand } from '../tokens/tokens.commands';
 import { AddUserCommand, ChangeUserRoleCommand, CreateTenantCommand, UserWithToken } from './tenancy.commands';
-
-/** Runs a tenancy command on the tenant's stream and fails with the domain's refusal, if any. */
-const runTenancyCommand = async (events: EventStore, tenantId: string, command: TenancyCommand, context: CommandContext) => {
-  const result = await handleCommand(events, streamName('tenant', tenantId), tenancyDecider, command, context);
-  if (result.outcome === 'rejected') throw new RejectionError(result.rejection);
-  return result;
-};
 
 const withInitialToken = async (
   commands: CommandBus,
@@ -31,22 +21,20 @@ const withInitialToken = async (
 @CommandHandler(CreateTenantCommand)
 export class CreateTenantHandler implements ICommandHandler<CreateTenantCommand> {
   constructor(
-    @Inject(EVENT_STORE) private readonly events: EventStore,
+    private readonly runner: CommandRunner,
     private readonly commands: CommandBus,
-    private readonly readYourWrites: ReadYourWrites,
   ) {}
 
   async execute({ slug, name, adminEmail, context }: CreateTenantCommand): Promise<UserWithToken> {
     const tenantId = tenantIdForSlug(slug);
     const userId = randomUUID();
     const now = new Date().toISOString();
-    const result = await runTenancyCommand(
-      this.events,
-      tenantId,
+    await this.runner.run(
+      streamName('tenant', tenantId),
+      tenancyDecider,
       { type: 'CreateTenant', tenantId, slug, name, firstAdmin: { userId, email: adminEmail }, now },
-      { ...context, actorId: context.actorId, tenantId, now },
+      { ...context, tenantId, now },
     );
-    await this.readYourWrites.await(result.position);
     const user = { tenantId, userId, email: adminEmail, role: 'admin' as const, addedAt: now };
     return withInitialToken(this.commands, user, 'bootstrap', { ...context, actorId: userId });
   }
@@ -55,31 +43,25 @@ export class CreateTenantHandler implements ICommandHandler<CreateTenantCommand>
 @CommandHandler(AddUserCommand)
 export class AddUserHandler implements ICommandHandler<AddUserCommand> {
   constructor(
-    @Inject(EVENT_STORE) private readonly events: EventStore,
+    private readonly runner: CommandRunner,
     private readonly commands: CommandBus,
-    private readonly readYourWrites: ReadYourWrites,
   ) {}
 
   async execute({ tenantId, email, role, context }: AddUserCommand): Promise<UserWithToken> {
     const userId = randomUUID();
     const now = new Date().toISOString();
-    const result = await runTenancyCommand(this.events, tenantId, { type: 'AddUser', userId, email, role, now }, { ...context, tenantId, now });
-    await this.readYourWrites.await(result.position);
+    await this.runner.run(streamName('tenant', tenantId), tenancyDecider, { type: 'AddUser', userId, email, role, now }, { ...context, tenantId, now });
     return withInitialToken(this.commands, { tenantId, userId, email, role, addedAt: now }, 'initial', context);
   }
 }
 
 @CommandHandler(ChangeUserRoleCommand)
 export class ChangeUserRoleHandler implements ICommandHandler<ChangeUserRoleCommand> {
-  constructor(
-    @Inject(EVENT_STORE) private readonly events: EventStore,
-    private readonly readYourWrites: ReadYourWrites,
-  ) {}
+  constructor(private readonly runner: CommandRunner) {}
 
   async execute({ tenantId, userId, role, context }: ChangeUserRoleCommand) {
     const now = new Date().toISOString();
-    const result = await runTenancyCommand(this.events, tenantId, { type: 'ChangeUserRole', userId, role, now }, { ...context, tenantId, now });
-    await this.readYourWrites.await(result.position);
+    await this.runner.run(streamName('tenant', tenantId), tenancyDecider, { type: 'ChangeUserRole', userId, role, now }, { ...context, tenantId, now });
     return { userId, role };
   }
 }

@@ -9,7 +9,8 @@ import { Problem } from '../http/problem';
 import { CurrentRequestContext, RequestContext } from '../http/request-context';
 import { Principal } from '../verification/principal';
 import { AddUserCommand, ChangeUserRoleCommand } from './tenancy.commands';
-import { AddUserDto, ChangeRoleDto, ListUsersQuery, UserIdParams } from './users.dto';
+import { PageQuery } from '../http/pagination';
+import { AddUserDto, ChangeRoleDto, UserIdParams } from './users.dto';
 
 const toUserResponse = (user: UserView) => ({
   id: user.id,
@@ -60,7 +61,7 @@ export class UsersController {
 
   @Get('users')
   @RequirePermissions('users:read')
-  async list(@CurrentPrincipal() principal: Principal, @Query() query: ListUsersQuery) {
+  async list(@CurrentPrincipal() principal: Principal, @Query() query: PageQuery) {
     const page = await this.readModels.collection<UserView>(USERS).list({
       where: { tenantId: principal.tenantId },
       orderBy: 'createdAt',
