@@ -36,7 +36,7 @@ export const startKeyhold = async (config: KeyholdConfig, logger: Logger = creat
   class KeyholdModule {}
 
   if (!roles.has('api')) {
-    const app = await NestFactory.createApplicationContext(KeyholdModule, { logger: nestLogger });
+    const app = await NestFactory.createApplicationContext(KeyholdModule, { logger: nestLogger, abortOnError: false });
     app.enableShutdownHooks();
     return { app, url: null };
   }
@@ -46,7 +46,9 @@ export const startKeyhold = async (config: KeyholdConfig, logger: Logger = creat
     genReqId: () => randomUUID(),
     trustProxy: false,
   });
-  const app = await NestFactory.create<NestFastifyApplication>(KeyholdModule, adapter, { logger: nestLogger, bufferLogs: true });
+  // abortOnError: false lets a start-up failure reach the caller (main prints it and exits 1)
+  // instead of Nest exiting the process itself.
+  const app = await NestFactory.create<NestFastifyApplication>(KeyholdModule, adapter, { logger: nestLogger, bufferLogs: true, abortOnError: false });
   app.useGlobalPipes(validationPipe());
   requireMediaTypes(app.getHttpAdapter().getInstance());
   app.enableShutdownHooks();
