@@ -27,7 +27,7 @@ describe('Process lifecycle', () => {
     for (const { response } of answered) if (response) expect([201, 503]).toContain(response.status);
     const issued = answered.filter((a) => a.response?.status === 201).map((a) => a.response!.body.id as string);
     const refused = answered.filter((a) => a.response?.status !== 201).map((a) => a.label);
-    expect(issued.length).toBeGreaterThan(1);
+    expect(issued.length).toBeGreaterThan(0);
 
     const second = await KeyholdHarness.start(first.dataDir);
     try {

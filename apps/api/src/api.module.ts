@@ -8,10 +8,14 @@ import { UsersController } from './users/users.controller';
 import { VerificationModule } from './verification/verification.module';
 import { OAuthModule } from './oauth/oauth.module';
 import { ServiceAccountsModule } from './service-accounts/service-accounts.module';
+import { ConnectionsModule } from './connections/connections.module';
+import { IntegrationsModule } from './integrations/integrations.module';
+import { PasswordsModule } from './users/passwords.module';
+import { ApiClientsModule } from './api-clients/api-clients.module';
 
 /** The REST and OAuth API, and the commands that need this node's credential index. */
 @Module({
-  imports: [CommandsModule, VerificationModule, OAuthModule, ServiceAccountsModule],
+  imports: [CommandsModule, VerificationModule, OAuthModule, ServiceAccountsModule, ConnectionsModule, IntegrationsModule, PasswordsModule, ApiClientsModule],
   controllers: [TokensController, UsersController, HealthController],
   providers: [TokensQuery, RevokeTokenHandler],
 })

@@ -3,6 +3,11 @@ import { MESSAGE_BUS, MessageBus } from '@keyhold/messaging';
 import { ProjectionsService } from '@keyhold/platform';
 import {
   accessTokensProjection,
+  apiClientsProjection,
+  clientSecretsProjection,
+  connectionsProjection,
+  integrationsProjection,
+  tenantSettingsProjection,
   READ_MODEL_STORE,
   ReadModelStore,
   serviceAccountsProjection,
@@ -12,9 +17,10 @@ import {
 
 import { lifecycleRelay } from './lifecycle-relay';
 import { PermissionsResetConsumer } from './permissions-reset.consumer';
+import { SecretExpiryJob } from './secret-expiry.job';
 
 /** Keeps the read models up to date and relays lifecycle events; beside the API or in its own process. */
-@Module({ providers: [PermissionsResetConsumer] })
+@Module({ providers: [PermissionsResetConsumer, SecretExpiryJob] })
 export class WorkerModule implements OnModuleInit {
   constructor(
     private readonly projections: ProjectionsService,
@@ -28,6 +34,11 @@ export class WorkerModule implements OnModuleInit {
       usersProjection(this.readModels),
       serviceAccountsProjection(this.readModels),
       accessTokensProjection(this.readModels),
+      apiClientsProjection(this.readModels),
+      clientSecretsProjection(this.readModels),
+      connectionsProjection(this.readModels),
+      integrationsProjection(this.readModels),
+      tenantSettingsProjection(this.readModels),
       lifecycleRelay(this.bus),
     ];
     for (const projection of projections) {

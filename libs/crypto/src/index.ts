@@ -1,2 +1,3 @@
 export * from './secret-token';
 export * from './secret-hasher';
+export * from './password-hasher';

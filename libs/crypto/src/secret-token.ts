@@ -11,6 +11,10 @@ export const SECRET_KINDS = {
   personalApiToken: 'pat',
   clientSecret: 'cs',
   accessToken: 'at',
+  integrationConsumerKey: 'ick',
+  integrationConsumerSecret: 'ics',
+  integrationAccessToken: 'iat',
+  integrationAccessTokenSecret: 'ias',
 } as const;
 export type SecretKind = keyof typeof SECRET_KINDS;
 

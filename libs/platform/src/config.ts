@@ -1,10 +1,14 @@
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync, ValidateIf } from 'class-validator';
+import { ValidateBy, ValidationArguments } from 'class-validator';
 
 const ROLES = ['api', 'worker'] as const;
 export type ProcessRole = (typeof ROLES)[number];
 
 const trimmed = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+
+const MASTER_KEY_ENTRY = '[A-Za-z0-9._-]{1,64}:[A-Za-z0-9_-]{43}';
+const masterKeyIds = (masterKeys: string) => masterKeys.split(',').map((entry) => entry.slice(0, entry.indexOf(':')));
 
 /**
  * Everything the service reads from its environment, validated at start-up like any other
@@ -76,10 +80,59 @@ export class KeyholdConfig {
   @Max(86_400)
   ACCESS_TOKEN_TTL_SECONDS = 3600;
 
+  /** The longest lifetime, in days, an API client's secret may be given (service-wide). */
+  @Transform(({ value }) => (value === undefined ? 730 : typeof value === 'string' && /^\d{1,4}$/.test(value) ? Number(value) : NaN))
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  CLIENT_SECRET_MAX_DAYS = 730;
+
   /** The issuer in OAuth metadata (RFC 8414): the URL clients reach this service at. Derived from the request when unset. */
   @IsOptional()
   @Matches(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, { message: 'PUBLIC_URL must be an http(s) URL without query or fragment' })
   PUBLIC_URL?: string;
+
+  /** Where data keys live: `sqlite` (DATA_DIR/keys.sqlite) or `mongo` (MONGO_URL, MONGO_DATABASE). */
+  @IsIn(['sqlite', 'mongo'])
+  @ValidateBy({
+    name: 'keyStoreServer',
+    validator: {
+      validate: (value: unknown, args?: ValidationArguments) =>
+        value !== 'mongo' || /^mongodb(\+srv)?:\/\//.test((args?.object as KeyholdConfig | undefined)?.MONGO_URL ?? ''),
+      defaultMessage: () => 'MONGO_URL must be a mongodb:// connection string when KEY_STORE is mongo',
+    },
+  })
+  KEY_STORE: 'sqlite' | 'mongo' = 'sqlite';
+
+  /**
+   * Master keys that wrap connections' data keys, `id:key` pairs (key: 32 bytes, base64url),
+   * comma-separated: the one named by MASTER_KEY_ID wraps, every one listed unwraps, so that a
+   * new key can be added, made current and re-wrapped to before the old one is dropped. Without
+   * it the embedded default keeps a generated key in DATA_DIR/keys/.
+   */
+  @IsOptional()
+  @Transform(trimmed)
+  @Matches(new RegExp(`^${MASTER_KEY_ENTRY}(,${MASTER_KEY_ENTRY})*$`), {
+    message: 'MASTER_KEYS must be id:key pairs, comma-separated, each key 32 bytes base64url-encoded',
+  })
+  @ValidateBy({
+    name: 'currentMasterKey',
+    validator: {
+      validate: (value: unknown, args?: ValidationArguments) => {
+        if (typeof value !== 'string') return true;
+        const ids = masterKeyIds(value);
+        const current = (args?.object as KeyholdConfig | undefined)?.MASTER_KEY_ID;
+        return new Set(ids).size === ids.length && (current === undefined ? ids.length === 1 : ids.includes(current));
+      },
+      defaultMessage: () => 'MASTER_KEY_ID must name one of the MASTER_KEYS (required when there are several; ids must differ)',
+    },
+  })
+  MASTER_KEYS: string | undefined = undefined;
+
+  /** Which master key wraps new data keys; defaults to the only one of MASTER_KEYS, or m1 for the embedded key. */
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9._-]{1,64}$/, { message: 'MASTER_KEY_ID must be 1 to 64 characters of A-Z a-z 0-9 . _ -' })
+  MASTER_KEY_ID: string | undefined = undefined;
 }
 
 export class InvalidConfigError extends Error {

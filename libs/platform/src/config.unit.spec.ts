@@ -94,6 +94,11 @@ describe('loadConfig', () => {
       expect(loadConfig({ TOKEN_HASH_KEY: `  ${VALID_HASH_KEY}\n` }).TOKEN_HASH_KEY).toBe(VALID_HASH_KEY);
     });
 
+    it('takes CLIENT_SECRET_MAX_DAYS in days, 730 unless set', () => {
+      expect(loadConfig({}).CLIENT_SECRET_MAX_DAYS).toBe(730);
+      expect(loadConfig({ CLIENT_SECRET_MAX_DAYS: '90' }).CLIENT_SECRET_MAX_DAYS).toBe(90);
+    });
+
     it('only needs a server URL when that server is chosen', () => {
       // A MONGO_URL that would be invalid is not checked while READ_MODELS is sqlite.
       expect(loadConfig({ MONGO_URL: 'not-a-url', KAFKA_BROKERS: 'nope' }).READ_MODELS).toBe('sqlite');
@@ -127,6 +132,10 @@ describe('loadConfig', () => {
       ['TOKEN_HASH_KEY_ID', { TOKEN_HASH_KEY_ID: 'key id with spaces' }],
       ['MONGO_DATABASE', { MONGO_DATABASE: 'keyhold.prod' }],
       ['LOG_LEVEL', { LOG_LEVEL: 'verbose' }],
+      ['CLIENT_SECRET_MAX_DAYS', { CLIENT_SECRET_MAX_DAYS: '0' }],
+      ['CLIENT_SECRET_MAX_DAYS', { CLIENT_SECRET_MAX_DAYS: '3651' }],
+      ['CLIENT_SECRET_MAX_DAYS', { CLIENT_SECRET_MAX_DAYS: '1.5' }],
+      ['CLIENT_SECRET_MAX_DAYS', { CLIENT_SECRET_MAX_DAYS: 'forever' }],
     ])('rejects a bad %s (%j)', (variable, env) => {
       const error = configError(env);
       expect(error.message).toMatch(/^Invalid configuration:/);

@@ -3,3 +3,4 @@ export * from './hash-keys';
 export * from './logger';
 export * from './infrastructure.module';
 export * from './projections.service';
+export * from './master-keys';

@@ -6,8 +6,10 @@ import { SecretHasher } from '@keyhold/crypto';
 import { EVENT_STORE, EventStore, EventStoreDbEventStore, SqliteEventStore } from '@keyhold/event-store';
 import { InProcessMessageBus, KafkaMessageBus, MESSAGE_BUS, MessageBus } from '@keyhold/messaging';
 import { MongoReadModelStore, READ_MODEL_STORE, ReadModelStore, SqliteReadModelStore } from '@keyhold/read-models';
+import { DataKeyService, KEY_STORE, KeyStore, MongoKeyStore, SqliteKeyStore } from '@keyhold/key-store';
 import { KEYHOLD_CONFIG, KeyholdConfig } from './config';
 import { loadHashKey } from './hash-keys';
+import { loadMasterKeyRing } from './master-keys';
 import { createRootLogger, ROOT_LOGGER } from './logger';
 import { ProjectionsService } from './projections.service';
 
@@ -59,6 +61,17 @@ const openMessageBus = async (config: KeyholdConfig, logger: Logger): Promise<Me
   }
 };
 
+/** Data keys live apart from the event log (which cannot forget) and from the read models (which are rebuilt). */
+const openKeyStore = async (config: KeyholdConfig): Promise<KeyStore> => {
+  switch (config.KEY_STORE) {
+    case 'sqlite':
+      mkdirSync(config.DATA_DIR, { recursive: true });
+      return new SqliteKeyStore(join(config.DATA_DIR, 'keys.sqlite'));
+    case 'mongo':
+      return reachable('MongoDB', () => MongoKeyStore.connect(config.MONGO_URL!, config.MONGO_DATABASE));
+  }
+};
+
 /**
  * Closes what the module opened once the application has stopped taking work: projections
  * first (saving their checkpoints), then the stores they write to.
@@ -70,12 +83,14 @@ class InfrastructureLifecycle implements OnApplicationShutdown {
     @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
     private readonly projections: ProjectionsService,
+    @Inject(KEY_STORE) private readonly keys: KeyStore,
   ) {}
 
   async onApplicationShutdown(): Promise<void> {
     await this.projections.stopAll();
     await this.bus.close();
     await this.readModels.close();
+    await this.keys.close();
     await this.events.close();
     this.logger.flush();
   }
@@ -95,10 +110,12 @@ export class InfrastructureModule {
         { provide: EVENT_STORE, useFactory: () => openEventStore(config) },
         { provide: READ_MODEL_STORE, useFactory: () => openReadModelStore(config) },
         { provide: MESSAGE_BUS, useFactory: () => openMessageBus(config, logger) },
+        { provide: KEY_STORE, useFactory: () => openKeyStore(config) },
+        { provide: DataKeyService, useFactory: (keys: KeyStore) => new DataKeyService(keys, loadMasterKeyRing(config)), inject: [KEY_STORE] },
         ProjectionsService,
         InfrastructureLifecycle,
       ],
-      exports: [KEYHOLD_CONFIG, ROOT_LOGGER, SecretHasher, EVENT_STORE, READ_MODEL_STORE, MESSAGE_BUS, ProjectionsService],
+      exports: [KEYHOLD_CONFIG, ROOT_LOGGER, SecretHasher, EVENT_STORE, READ_MODEL_STORE, MESSAGE_BUS, ProjectionsService, KEY_STORE, DataKeyService],
     };
   }
 }

@@ -5,3 +5,6 @@ export * from './views/tokens.view';
 export * from './views/users.view';
 export * from './mongo/mongo-read-model-store';
 export * from './views/service-accounts.view';
+export * from './views/connections.view';
+export * from './views/integrations.view';
+export * from './views/api-clients.view';

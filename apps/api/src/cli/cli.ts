@@ -11,10 +11,13 @@ import { createRootLogger, InfrastructureModule, InvalidConfigError, loadConfig,
 import { CommandsModule } from '../commands.module';
 import { RejectionError } from '../http/rejection-error';
 import { CreateTenantCommand } from '../users/tenancy.commands';
+import { rewrapDataKeys } from './rewrap-data-keys';
 
 const USAGE = `Usage: npm run cli -- bootstrap --tenant <slug> --admin <email> [--name <display name>]
 
-  bootstrap   Create a tenant and its first admin; prints {"tenantId","userId","token"} once.`;
+  bootstrap   Create a tenant and its first admin; prints {"tenantId","userId","token"} once.
+       npm run cli -- rewrap-data-keys
+  rewrap-data-keys   Re-wrap every connection's data key under the master key MASTER_KEY_ID.`;
 
 class BootstrapArgs {
   @Matches(TENANT_SLUG_PATTERN, { message: 'tenant must be a slug: lowercase letters, digits and inner dashes, at most 63' })
@@ -39,6 +42,7 @@ async function main(argv: string[]): Promise<number> {
     allowPositionals: true,
     options: { tenant: { type: 'string' }, admin: { type: 'string' }, name: { type: 'string' }, help: { type: 'boolean' } },
   });
+  if (!values.help && positionals[0] === 'rewrap-data-keys') return rewrapDataKeys();
   if (values.help || positionals[0] !== 'bootstrap') {
     process.stderr.write(`${USAGE}\n`);
     return values.help ? 0 : 2;

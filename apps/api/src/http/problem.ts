@@ -25,6 +25,19 @@ export const PROBLEM_KINDS = {
   'rate-limited': { status: 429, title: 'Too many requests.' },
   'service-unavailable': { status: 503, title: 'The service is temporarily unavailable.' },
   'internal-error': { status: 500, title: 'The service failed to handle the request.' },
+  'connection-deleted': { status: 410, title: 'The connection was deleted; its credential is gone for good.' },
+  'domain-not-allowed': { status: 403, title: "The target domain is not among the connection's allowed domains." },
+  'immutable-field': { status: 422, title: 'This field cannot change after creation.' },
+  'unknown-resource': { status: 400, title: 'A resource named is not in the published catalogue.' },
+  'integration-name-taken': { status: 409, title: 'An integration with this name already exists.' },
+  'too-many-integrations': { status: 409, title: 'The tenant has too many integrations.' },
+  'integration-deleted': { status: 410, title: 'The integration was deleted.' },
+  'integration-already-active': { status: 409, title: 'The integration is already active.' },
+  'integration-not-active': { status: 409, title: 'The integration is not active.' },
+  'password-incorrect': { status: 403, title: 'The password is not correct.' },
+  'password-not-set': { status: 403, title: 'The user has no password yet.' },
+  'too-many-client-secrets': { status: 409, title: 'The API client holds too many live secrets.' },
+  'too-many-redirect-uris': { status: 409, title: 'The API client holds too many redirect URIs.' },
 } as const;
 
 export type ProblemKind = keyof typeof PROBLEM_KINDS;

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { FastifyRequest } from 'fastify';
 import { OAuthError } from '../http/problem';
 import { AuthenticatedClient, OAuthIndex } from '../verification/oauth-index';
+import { UsageRecorder } from '../verification/usage-recorder';
 import { ClientAuthThrottle } from './client-auth-throttle';
 
 type ClientCredentials = { clientId: string; secret: string; method: 'client_secret_basic' | 'client_secret_post' };
@@ -35,6 +36,7 @@ export class ClientAuthentication {
   constructor(
     private readonly oauth: OAuthIndex,
     private readonly throttle: ClientAuthThrottle,
+    private readonly usage: UsageRecorder,
   ) {}
 
   authenticate(request: FastifyRequest, body: { client_id?: string; client_secret?: string }): AuthenticatedClient {
@@ -57,11 +59,14 @@ export class ClientAuthentication {
     if (wait > 0) {
       throw new OAuthError('invalid_client', `Too many failed client authentications; retry in ${wait} s.`, 429, null, { 'Retry-After': String(wait) });
     }
-    const result = this.oauth.authenticateClient(credentials.clientId, credentials.secret, new Date().toISOString());
+    const now = new Date().toISOString();
+    const result = this.oauth.authenticateClient(credentials.clientId, credentials.secret, now);
     if (typeof result === 'string') {
       this.throttle.recordFailure(credentials.clientId, source);
       throw invalidClient(viaBasic);
     }
+    // An API client's secrets are listed with their last use, so that unused ones can be removed.
+    if (result.secretId !== null) this.usage.record(result.secretId, now);
     return result;
   }
 }

@@ -8,13 +8,13 @@ import { KEYHOLD_CONFIG, KeyholdConfig } from '@keyhold/platform';
 import { Public } from '../http/auth';
 import { OAuthError } from '../http/problem';
 import { CurrentRequestContext, RequestContext } from '../http/request-context';
-import { OAuthIndex } from '../verification/oauth-index';
+import { OAuthGrant, OAuthIndex } from '../verification/oauth-index';
 import { ClientAuthentication } from './client-authentication';
 import { IssueAccessTokenCommand, RevokeAccessTokenCommand } from './oauth.commands';
 import { RevocationRequest, TokenRequest } from './oauth.dto';
 
-/** Grants defined by RFC 6749 that this server knows of but does not serve at this endpoint. */
-const KNOWN_UNSERVED_GRANTS = new Set(['authorization_code', 'refresh_token', 'password']);
+/** Grants defined by RFC 6749 that a client may be allowed; only client_credentials is served here. */
+const KNOWN_GRANTS: ReadonlySet<string> = new Set<OAuthGrant>(['authorization_code', 'client_credentials', 'refresh_token', 'password']);
 
 /**
  * The OAuth 2.0 token endpoint for machine clients (RFC 6749 §4.4), token revocation
@@ -40,10 +40,13 @@ export class OAuthController {
   @ApiConsumes('application/x-www-form-urlencoded')
   async token(@Req() request: FastifyRequest, @Body() body: TokenRequest, @CurrentRequestContext() context: RequestContext) {
     const client = this.clients.authenticate(request, body);
+    if (!KNOWN_GRANTS.has(body.grant_type)) throw new OAuthError('unsupported_grant_type', `Unsupported grant_type '${body.grant_type}'.`);
+    // A flow that is off for this client is refused as such, before saying what this endpoint serves.
+    if (!client.grants.has(body.grant_type as OAuthGrant)) {
+      throw new OAuthError('unauthorized_client', `This client may not use the ${body.grant_type} grant.`);
+    }
     if (body.grant_type !== 'client_credentials') {
-      throw KNOWN_UNSERVED_GRANTS.has(body.grant_type)
-        ? new OAuthError('unauthorized_client', `This client may not use the ${body.grant_type} grant here.`)
-        : new OAuthError('unsupported_grant_type', `Unsupported grant_type '${body.grant_type}'.`);
+      throw new OAuthError('unsupported_grant_type', `The ${body.grant_type} grant is not served by this endpoint.`);
     }
     const scope = this.grantedScope(body.scope, client.permissions);
     const issued = await this.commands.execute(new IssueAccessTokenCommand(client, scope, { ...context, actorId: client.clientId }));

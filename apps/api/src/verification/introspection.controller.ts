@@ -26,6 +26,10 @@ const CREDENTIAL_KIND_NAMES: Record<SecretKind, string> = {
   personalApiToken: 'personal_api_token',
   accessToken: 'access_token',
   clientSecret: 'client_secret',
+  integrationConsumerKey: 'integration_consumer_key',
+  integrationConsumerSecret: 'integration_consumer_secret',
+  integrationAccessToken: 'integration_access_token',
+  integrationAccessTokenSecret: 'integration_access_token_secret',
 };
 const epochSeconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
 

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AccessTokenEvent, OAuthClientKind, Permission, ServiceAccountEvent } from '@keyhold/domain';
+import { AccessTokenEvent, ApiClientEvent, ApiClientFlows, OAuthClientKind, Permission, ROLE_PERMISSIONS, ServiceAccountEvent } from '@keyhold/domain';
 import { parseSecret, SecretHash, SecretHasher } from '@keyhold/crypto';
 import { RecordedEvent } from '@keyhold/event-store';
 import { CredentialKindIndex } from './credential-kind-index';
@@ -20,7 +20,12 @@ type OAuthClient = {
   secretGeneration: number;
   permissionsGeneration: number;
   sunsetAt: string | null;
+  /** An API client's flow settings; null for a service account. */
+  flows: ApiClientFlows | null;
 };
+
+/** Grant types (RFC 6749) a client may be allowed to use. */
+export type OAuthGrant = 'authorization_code' | 'client_credentials' | 'refresh_token' | 'password';
 
 type LiveAccessToken = {
   readonly tokenId: string;
@@ -38,12 +43,30 @@ export type AuthenticatedClient = {
   readonly generation: number;
   /** What the client may act with right now: nothing while a permissions reset is pending. */
   readonly permissions: ReadonlySet<Permission>;
+  /** The grants this client may use; a grant outside them is `unauthorized_client`. */
+  readonly grants: ReadonlySet<OAuthGrant>;
+  /** The API-client secret that authenticated it, for last-use tracking; null otherwise. */
+  readonly secretId: string | null;
 };
 
 /** Why a client failed to authenticate; all of them answer `invalid_client` to the caller. */
 export type ClientAuthFailure = 'malformed' | 'unknown' | 'wrong_secret' | 'expired_secret' | 'sunset';
 
 const NO_PERMISSIONS: ReadonlySet<Permission> = new Set();
+const SERVICE_ACCOUNT_GRANTS: ReadonlySet<OAuthGrant> = new Set(['client_credentials']);
+
+/** An API client acts with its client-credentials roles' permissions, only while that flow is on. */
+const apiClientPermissions = (flows: ApiClientFlows): ReadonlySet<Permission> =>
+  flows.clientCredentials ? new Set(flows.clientCredentialsRoles.flatMap((role) => [...ROLE_PERMISSIONS[role]])) : NO_PERMISSIONS;
+
+/** The authorization code flow is always on; the others follow the client's settings. */
+const apiClientGrants = (flows: ApiClientFlows): ReadonlySet<OAuthGrant> =>
+  new Set<OAuthGrant>([
+    'authorization_code',
+    ...(flows.clientCredentials ? (['client_credentials'] as const) : []),
+    ...(flows.refreshTokens ? (['refresh_token'] as const) : []),
+    ...(flows.password ? (['password'] as const) : []),
+  ]);
 
 /**
  * OAuth clients and the access tokens issued to them, built from the log. Rights are computed
@@ -59,7 +82,7 @@ export class OAuthIndex implements CredentialKindIndex {
   constructor(private readonly hasher: SecretHasher) {}
 
   apply(recorded: RecordedEvent): void {
-    const event = recorded as unknown as ServiceAccountEvent | AccessTokenEvent;
+    const event = recorded as unknown as ServiceAccountEvent | ApiClientEvent | AccessTokenEvent;
     switch (event.type) {
       case 'ServiceAccountCreated': {
         const { accountId, tenantId, secret, sunsetAt } = event.data;
@@ -74,6 +97,7 @@ export class OAuthIndex implements CredentialKindIndex {
           secretGeneration: 0,
           permissionsGeneration: 0,
           sunsetAt,
+          flows: null,
         });
         return;
       }
@@ -108,6 +132,41 @@ export class OAuthIndex implements CredentialKindIndex {
       case 'ServiceAccountDeleted':
         this.withClient(event.data.accountId, (client) => (client.deleted = true));
         return;
+      case 'ApiClientCreated': {
+        const { clientId, tenantId, flows } = event.data;
+        this.clients.set(clientId, {
+          clientId,
+          kind: 'api_client',
+          tenantId,
+          deleted: false,
+          permissions: new Set(),
+          projects: new Set(),
+          secrets: new Map(),
+          secretGeneration: 0,
+          permissionsGeneration: 0,
+          sunsetAt: null,
+          flows,
+        });
+        return;
+      }
+      case 'ClientSecretAdded': {
+        const { secretId, secret, expiresAt } = event.data;
+        this.withClient(event.data.clientId, (client) => client.secrets.set(secretId, { stored: { hash: secret.secretHash, keyId: secret.hashKeyId }, expiresAt }));
+        return;
+      }
+      case 'ClientSecretRemoved':
+      case 'ClientSecretExpired':
+        this.withClient(event.data.clientId, (client) => client.secrets.delete(event.data.secretId));
+        return;
+      case 'ApiClientFlowsChanged':
+        this.withClient(event.data.clientId, (client) => (client.flows = event.data.flows));
+        return;
+      case 'ApiClientDeleted':
+        this.withClient(event.data.clientId, (client) => {
+          client.deleted = true;
+          client.secrets = new Map();
+        });
+        return;
       case 'AccessTokenIssued': {
         const { tokenId, clientId, scope, clientGeneration, issuedAt, expiresAt, secretHash, hashKeyId } = event.data;
         this.tokens.set(tokenId, { hash: secretHash, keyId: hashKeyId }, { tokenId, clientId, scope, clientGeneration, issuedAt, expiresAt });
@@ -127,11 +186,12 @@ export class OAuthIndex implements CredentialKindIndex {
     const client = this.clients.get(clientId);
     if (!client || client.deleted) return 'unknown';
     const candidates = this.hasher.candidateHashes(secret);
-    const matching = [...client.secrets.values()].find((entry) => candidates.some((candidate) => SecretHasher.sameHash(candidate, entry.stored)));
+    const matching = [...client.secrets].find(([, entry]) => candidates.some((candidate) => SecretHasher.sameHash(candidate, entry.stored)));
     if (!matching) return 'wrong_secret';
-    if (matching.expiresAt !== null && matching.expiresAt <= now) return 'expired_secret';
+    const [secretId, entry] = matching;
+    if (entry.expiresAt !== null && entry.expiresAt <= now) return 'expired_secret';
     if (client.sunsetAt !== null && client.sunsetAt <= now) return 'sunset';
-    return this.describe(client);
+    return this.describe(client, client.kind === 'api_client' ? secretId : null);
   }
 
   /** The client's current standing, for a token issued to it; null once it is gone. */
@@ -172,14 +232,16 @@ export class OAuthIndex implements CredentialKindIndex {
     return this.tokens.size;
   }
 
-  private describe(client: OAuthClient): AuthenticatedClient {
+  private describe(client: OAuthClient, secretId: string | null = null): AuthenticatedClient {
     const pendingReset = client.permissionsGeneration < client.secretGeneration;
     return {
       clientId: client.clientId,
       kind: client.kind,
       tenantId: client.tenantId,
       generation: client.secretGeneration,
-      permissions: pendingReset ? NO_PERMISSIONS : new Set(client.permissions),
+      permissions: client.flows ? apiClientPermissions(client.flows) : pendingReset ? NO_PERMISSIONS : new Set(client.permissions),
+      grants: client.flows ? apiClientGrants(client.flows) : SERVICE_ACCOUNT_GRANTS,
+      secretId,
     };
   }
 

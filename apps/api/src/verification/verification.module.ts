@@ -7,14 +7,16 @@ import { IntrospectionController } from './introspection.controller';
 import { OAuthIndex } from './oauth-index';
 import { PersonalTokenIndex } from './personal-token-index';
 import { UsageRecorder } from './usage-recorder';
+import { IntegrationTokenIndex } from '../integrations/integration-token-index';
 
 @Module({
   controllers: [IntrospectionController],
   providers: [
     PersonalTokenIndex,
     OAuthIndex,
+    IntegrationTokenIndex,
     /** Each credential kind's index; a new kind adds its class here. */
-    { provide: CREDENTIAL_KIND_INDEXES, useFactory: (...indexes) => indexes, inject: [PersonalTokenIndex, OAuthIndex] },
+    { provide: CREDENTIAL_KIND_INDEXES, useFactory: (...indexes) => indexes, inject: [PersonalTokenIndex, OAuthIndex, IntegrationTokenIndex] },
     CredentialIndexService,
     UsageRecorder,
     { provide: APP_GUARD, useClass: BearerAuthGuard },

@@ -1,4 +1,6 @@
 import { AccessTokenRevoked, assertNever, categoryOf, EventMetadata, PersonalTokenEvent, ServiceAccountEvent, TenancyEvent } from '@keyhold/domain';
+import { ConnectionEvent, IntegrationEvent, TenantSettingsEvent, UserPasswordSet } from '@keyhold/domain';
+import { ApiClientEvent } from '@keyhold/domain';
 
 /**
  * The public contract of `keyhold.lifecycle.v1`: one message per lifecycle event, keyed by the
@@ -20,7 +22,7 @@ export const LIFECYCLE_HEADERS = {
   correlationId: 'keyhold-correlation-id',
 } as const;
 
-export type LifecycleSubject = { kind: 'tenant' | 'user' | 'personal_api_token' | 'service_account' | 'access_token'; id: string };
+export type LifecycleSubject = { kind: 'tenant' | 'user' | 'personal_api_token' | 'service_account' | 'access_token' | 'connection' | 'integration' | 'api_client'; id: string };
 
 export type LifecycleMessage = {
   schema: typeof LIFECYCLE_SCHEMA;
@@ -37,7 +39,12 @@ export type LifecycleMessage = {
 };
 
 /** Access-token issuance is not published: it is the busiest event and no cache needs it. */
-type Publishable = PersonalTokenEvent | TenancyEvent | ServiceAccountEvent | AccessTokenRevoked;
+type Publishable = PersonalTokenEvent | TenancyEvent | ServiceAccountEvent | AccessTokenRevoked | PublishableOfConnectionsAndIntegrations | ApiClientEvent;
+/** Connections publish names of changed fields and who accessed them, never a secret or ciphertext; a password change, never its hash. */
+type PublishableOfConnectionsAndIntegrations = ConnectionEvent | IntegrationEvent | TenantSettingsEvent | UserPasswordSet;
+
+/** API clients publish secret ids and expiries, redirect URIs and flow settings; never a hash or a hint. */
+const apiClient = (clientId: string) => ({ kind: 'api_client', id: clientId }) as const;
 
 const subjectAndData = (event: Publishable): { subject: LifecycleSubject; data: LifecycleMessage['data'] } => {
   switch (event.type) {
@@ -77,6 +84,63 @@ const subjectAndData = (event: Publishable): { subject: LifecycleSubject; data: 
       return { subject: { kind: 'service_account', id: event.data.accountId }, data: {} };
     case 'AccessTokenRevoked':
       return { subject: { kind: 'access_token', id: event.data.tokenId }, data: { clientId: event.data.clientId } };
+    case 'ConnectionCreated':
+      return {
+        subject: { kind: 'connection', id: event.data.connectionId },
+        data: { name: event.data.name, service: event.data.service, credentialType: event.data.credential.type },
+      };
+    case 'ConnectionUpdated':
+      return { subject: { kind: 'connection', id: event.data.connectionId }, data: { changedFields: event.data.changedFields.join(',') } };
+    case 'ConnectionDeleted':
+      return { subject: { kind: 'connection', id: event.data.connectionId }, data: { deletedAt: event.data.deletedAt } };
+    case 'ConnectionCredentialAccessed':
+      return {
+        subject: { kind: 'connection', id: event.data.connectionId },
+        data: { accessedBy: event.data.accessedBy, actorKind: event.data.actorKind, targetDomain: event.data.targetDomain },
+      };
+    case 'IntegrationCreated':
+      return {
+        subject: { kind: 'integration', id: event.data.integrationId },
+        data: { name: event.data.name, resourceAccess: event.data.resourceAccess, insecure: String(event.data.insecure) },
+      };
+    case 'IntegrationActivated':
+      return { subject: { kind: 'integration', id: event.data.integrationId }, data: { accessTokenId: event.data.accessToken.id } };
+    case 'IntegrationReauthorized':
+      return {
+        subject: { kind: 'integration', id: event.data.integrationId },
+        data: { accessTokenId: event.data.accessToken.id, previousAccessTokenId: event.data.previousAccessTokenId },
+      };
+    case 'IntegrationDeleted':
+      return { subject: { kind: 'integration', id: event.data.integrationId }, data: { revokedAccessTokenId: event.data.revokedAccessTokenId } };
+    case 'AnonymousGuestAccessChanged':
+      return { subject: { kind: 'tenant', id: event.data.tenantId }, data: { allowAnonymousGuestAccess: String(event.data.allowed) } };
+    case 'UserPasswordSet':
+      return { subject: { kind: 'user', id: event.data.userId }, data: {} };
+    case 'ApiClientCreated':
+    case 'ApiClientRenamed':
+    case 'ApiClientDeleted':
+      return { subject: apiClient(event.data.clientId), data: {} };
+    case 'ClientSecretAdded':
+    case 'ClientSecretExpired':
+      return { subject: apiClient(event.data.clientId), data: { secretId: event.data.secretId, expiresAt: event.data.expiresAt } };
+    case 'ClientSecretRemoved':
+      return { subject: apiClient(event.data.clientId), data: { secretId: event.data.secretId } };
+    case 'RedirectUriAdded':
+    case 'RedirectUriRemoved':
+      return { subject: apiClient(event.data.clientId), data: { uri: event.data.uri } };
+    case 'ApiClientFlowsChanged': {
+      const { requirePkce, refreshTokens, password, clientCredentials, clientCredentialsRoles } = event.data.flows;
+      return {
+        subject: apiClient(event.data.clientId),
+        data: {
+          requirePkce: String(requirePkce),
+          refreshTokens: String(refreshTokens),
+          password: String(password),
+          clientCredentials: String(clientCredentials),
+          clientCredentialsRoles: clientCredentialsRoles.join(' '),
+        },
+      };
+    }
     default:
       return assertNever(event);
   }
@@ -98,6 +162,25 @@ const PUBLISHED_TYPES = new Set<string>([
   'ServiceAccountSunsetChanged',
   'ServiceAccountDeleted',
   'AccessTokenRevoked',
+  'ConnectionCreated',
+  'ConnectionUpdated',
+  'ConnectionDeleted',
+  'ConnectionCredentialAccessed',
+  'IntegrationCreated',
+  'IntegrationActivated',
+  'IntegrationReauthorized',
+  'IntegrationDeleted',
+  'AnonymousGuestAccessChanged',
+  'UserPasswordSet',
+  'ApiClientCreated',
+  'ApiClientRenamed',
+  'ClientSecretAdded',
+  'ClientSecretRemoved',
+  'ClientSecretExpired',
+  'RedirectUriAdded',
+  'RedirectUriRemoved',
+  'ApiClientFlowsChanged',
+  'ApiClientDeleted',
 ]);
 
 /** The message for a stored event, or null for events that are not part of the contract. */

@@ -1,0 +1,307 @@
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Put, Query, Res } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { FastifyReply } from 'fastify';
+import { ApiClientFlows, ApiClientState, Permission, ROLE_PERMISSIONS } from '@keyhold/domain';
+import { KEYHOLD_CONFIG, KeyholdConfig } from '@keyhold/platform';
+import {
+  ACCESS_TOKENS,
+  AccessTokenView,
+  API_CLIENTS,
+  ApiClientView,
+  CLIENT_SECRETS,
+  ClientSecretView,
+  READ_MODEL_STORE,
+  ReadModelStore,
+} from '@keyhold/read-models';
+import { CurrentPrincipal, RequirePermissions } from '../http/auth';
+import { PageQuery } from '../http/pagination';
+import { Problem } from '../http/problem';
+import { CurrentRequestContext, RequestContext } from '../http/request-context';
+import { Principal } from '../verification/principal';
+import { UsageRecorder } from '../verification/usage-recorder';
+import { AddClientSecretCommand, ApiClientChange, ChangeApiClientCommand, CreateApiClientCommand } from './api-clients.commands';
+import {
+  AddClientSecretDto,
+  ApiClientParams,
+  ClientSecretParams,
+  CreateApiClientDto,
+  ExpiringSecretsQuery,
+  FlowsDto,
+  RedirectUriDto,
+  RedirectUriQuery,
+  RenameApiClientDto,
+} from './api-clients.dto';
+
+/** Six months, as the product this comes from; never beyond the service-wide maximum. */
+const DEFAULT_SECRET_LIFETIME_DAYS = 180;
+const DAY_MS = 86_400_000;
+/** Secrets of one client listed at most; a client holds at most 5 live ones. */
+const SECRETS_LISTED = 200;
+
+const now = () => new Date().toISOString();
+
+/** Authorization code is always on: shown, so that a client reads the whole picture. */
+const flowsResponse = (flows: ApiClientFlows) => ({ authorizationCode: true, ...flows, clientCredentialsRoles: [...flows.clientCredentialsRoles] });
+
+const toResponse = (client: ApiClientView) => ({
+  id: client.id,
+  clientId: client.id,
+  name: client.name,
+  flows: flowsResponse(client.flows),
+  redirectUris: client.redirectUris,
+  createdAt: client.createdAt,
+  updatedAt: client.updatedAt,
+});
+
+/** A change answers with the client as the command left it, whether or not the read models caught up. */
+const fromState = (state: ApiClientState) => {
+  if (state.status !== 'active') throw new Problem('not-found', 'API client not found.');
+  return {
+    id: state.clientId,
+    clientId: state.clientId,
+    name: state.name,
+    flows: flowsResponse(state.flows),
+    redirectUris: [...state.redirectUris],
+    createdAt: state.createdAt,
+  };
+};
+
+/**
+ * OAuth API clients: a client id with several expiring secrets, exact redirect URIs and flow
+ * settings. The client acts with the permissions of its client-credentials roles, only while
+ * that flow is on, and never with more than the admin who set them holds.
+ */
+@ApiTags('API clients')
+@ApiBearerAuth()
+@Controller('v1/api-clients')
+export class ApiClientsController {
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly usage: UsageRecorder,
+    @Inject(READ_MODEL_STORE) private readonly readModels: ReadModelStore,
+    @Inject(KEYHOLD_CONFIG) private readonly config: KeyholdConfig,
+  ) {}
+
+  /** The client id and its first secret, shown this once: the response is all a client needs to save. */
+  @Post()
+  @RequirePermissions('clients:write')
+  async create(
+    @CurrentPrincipal() principal: Principal,
+    @CurrentRequestContext() context: RequestContext,
+    @Body() body: CreateApiClientDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const lifetimeDays = this.secretLifetime(body.secretLifetimeDays, 'secretLifetimeDays');
+    const created = await this.commands.execute(new CreateApiClientCommand(principal.tenantId, body.name, lifetimeDays, context));
+    void reply.status(201).header('Cache-Control', 'no-store').header('Location', `/v1/api-clients/${created.clientId}`);
+    return {
+      id: created.clientId,
+      clientId: created.clientId,
+      name: body.name,
+      clientSecret: created.clientSecret,
+      secretId: created.secretId,
+      secretExpiresAt: created.secretExpiresAt,
+    };
+  }
+
+  @Get()
+  @RequirePermissions('clients:read')
+  async list(@CurrentPrincipal() principal: Principal, @Query() query: PageQuery) {
+    const page = await this.readModels.collection<ApiClientView>(API_CLIENTS).list({
+      where: { tenantId: principal.tenantId, status: 'active' },
+      orderBy: 'createdAt',
+      direction: 'asc',
+      limit: query.limit ?? 50,
+      cursor: query.cursor ?? null,
+    });
+    return { items: page.items.map(toResponse), nextCursor: page.nextCursor };
+  }
+
+  @Get(':id')
+  @RequirePermissions('clients:read')
+  async get(@CurrentPrincipal() principal: Principal, @Param() params: ApiClientParams) {
+    return toResponse(await this.view(principal, params.id));
+  }
+
+  @Patch(':id')
+  @RequirePermissions('clients:write')
+  rename(@CurrentPrincipal() principal: Principal, @CurrentRequestContext() context: RequestContext, @Param() params: ApiClientParams, @Body() body: RenameApiClientDto) {
+    return this.change(params.id, { type: 'RenameApiClient', tenantId: principal.tenantId, name: body.name, now: now() }, context);
+  }
+
+  /** Every secret and access token of the client stops working at once. */
+  @Delete(':id')
+  @HttpCode(204)
+  @RequirePermissions('clients:write')
+  async delete(@CurrentPrincipal() principal: Principal, @CurrentRequestContext() context: RequestContext, @Param() params: ApiClientParams) {
+    await this.commands.execute(new ChangeApiClientCommand(params.id, { type: 'DeleteApiClient', tenantId: principal.tenantId, now: now() }, context));
+  }
+
+  /** A new secret beside the others (at most 5 live), shown this once. */
+  @Post(':id/secrets')
+  @RequirePermissions('clients:write')
+  async addSecret(
+    @CurrentPrincipal() principal: Principal,
+    @CurrentRequestContext() context: RequestContext,
+    @Param() params: ApiClientParams,
+    @Body() body: AddClientSecretDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const lifetimeDays = this.secretLifetime(body.lifetimeDays, 'lifetimeDays');
+    const added = await this.commands.execute(new AddClientSecretCommand(principal.tenantId, params.id, lifetimeDays, context));
+    void reply.status(201).header('Cache-Control', 'no-store');
+    return { secretId: added.secretId, clientSecret: added.clientSecret, expiresAt: added.expiresAt };
+  }
+
+  /** Active and expired secrets (removed ones are gone): hints and dates, never a secret. */
+  @Get(':id/secrets')
+  @RequirePermissions('clients:read')
+  async secrets(@CurrentPrincipal() principal: Principal, @Param() params: ApiClientParams) {
+    const client = await this.view(principal, params.id);
+    const collection = this.readModels.collection<ClientSecretView>(CLIENT_SECRETS);
+    const pages = await Promise.all(
+      (['active', 'expired'] as const).map((status) =>
+        collection.list({ where: { clientId: client.id, status }, orderBy: 'createdAt', direction: 'desc', limit: SECRETS_LISTED }),
+      ),
+    );
+    const secrets = pages.flatMap((page) => page.items).sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+    const lastUsed = await this.usage.lastUsedAt(secrets.map((secret) => secret.id));
+    const at = now();
+    return {
+      items: secrets.map((secret) => ({
+        id: secret.id,
+        hint: secret.hint,
+        createdAt: secret.createdAt,
+        expiresAt: secret.expiresAt,
+        // Authentication refuses a secret from its expiry instant, before the expiry job records it.
+        status: secret.status === 'active' && secret.expiresAt <= at ? 'expired' : secret.status,
+        lastUsedAt: lastUsed.get(secret.id) ?? null,
+      })),
+    };
+  }
+
+  @Delete(':id/secrets/:secretId')
+  @HttpCode(204)
+  @RequirePermissions('clients:write')
+  async removeSecret(@CurrentPrincipal() principal: Principal, @CurrentRequestContext() context: RequestContext, @Param() params: ClientSecretParams) {
+    await this.commands.execute(
+      new ChangeApiClientCommand(params.id, { type: 'RemoveClientSecret', tenantId: principal.tenantId, secretId: params.secretId, now: now() }, context),
+    );
+  }
+
+  /** Adding a URI already registered changes nothing. */
+  @Post(':id/redirect-uris')
+  @HttpCode(200)
+  @RequirePermissions('clients:write')
+  addRedirectUri(@CurrentPrincipal() principal: Principal, @CurrentRequestContext() context: RequestContext, @Param() params: ApiClientParams, @Body() body: RedirectUriDto) {
+    return this.change(params.id, { type: 'AddRedirectUri', tenantId: principal.tenantId, uri: body.uri, now: now() }, context);
+  }
+
+  /** `?uri=` URL-encoded, matched exactly; removing one not registered changes nothing. */
+  @Delete(':id/redirect-uris')
+  @RequirePermissions('clients:write')
+  removeRedirectUri(@CurrentPrincipal() principal: Principal, @CurrentRequestContext() context: RequestContext, @Param() params: ApiClientParams, @Query() query: RedirectUriQuery) {
+    return this.change(params.id, { type: 'RemoveRedirectUri', tenantId: principal.tenantId, uri: query.uri, now: now() }, context);
+  }
+
+  /** Replaces the flow settings; a flow turned off is refused at the token endpoint from then on. */
+  @Put(':id/flows')
+  @RequirePermissions('clients:write')
+  flows(@CurrentPrincipal() principal: Principal, @CurrentRequestContext() context: RequestContext, @Param() params: ApiClientParams, @Body() body: FlowsDto) {
+    // Least privilege: nobody gives a client a role whose rights their own credential lacks.
+    const lacking = new Set<Permission>(
+      body.clientCredentialsRoles.flatMap((role) => [...ROLE_PERMISSIONS[role]].filter((permission) => !principal.permissions.has(permission))),
+    );
+    if (lacking.size > 0) {
+      throw new Problem('forbidden', `Giving these roles needs ${[...lacking].sort().map((p) => `'${p}'`).join(', ')} yourself.`);
+    }
+    const { requirePkce, refreshTokens, password, clientCredentials, clientCredentialsRoles } = body;
+    const flows: ApiClientFlows = { requirePkce, refreshTokens, password, clientCredentials, clientCredentialsRoles };
+    return this.change(params.id, { type: 'ChangeApiClientFlows', tenantId: principal.tenantId, flows, now: now() }, context);
+  }
+
+  /** The access tokens of this client that would authenticate right now. */
+  @Get(':id/tokens')
+  @RequirePermissions('clients:read')
+  async tokens(@CurrentPrincipal() principal: Principal, @Param() params: ApiClientParams) {
+    const client = await this.view(principal, params.id);
+    const page = await this.readModels.collection<AccessTokenView>(ACCESS_TOKENS).list({
+      where: { clientId: client.id, status: 'active' },
+      orderBy: 'issuedAt',
+      direction: 'desc',
+      limit: 200,
+    });
+    const at = now();
+    return {
+      items: page.items.filter((token) => token.expiresAt > at).map(({ id, scope, issuedAt, expiresAt }) => ({ id, scope: scope.join(' '), issuedAt, expiresAt })),
+    };
+  }
+
+  private async change(clientId: string, change: ApiClientChange, context: RequestContext) {
+    return fromState(await this.commands.execute(new ChangeApiClientCommand(clientId, change, context)));
+  }
+
+  /** Default six months; at most CLIENT_SECRET_MAX_DAYS, a service-wide setting. */
+  private secretLifetime(requested: number | undefined, field: string): number {
+    const max = this.config.CLIENT_SECRET_MAX_DAYS;
+    if (requested === undefined) return Math.min(DEFAULT_SECRET_LIFETIME_DAYS, max);
+    if (requested > max) {
+      const message = `${field} must be at most ${max} days`;
+      throw new Problem('validation-error', message, { errors: [{ field, messages: [message] }] });
+    }
+    return requested;
+  }
+
+  private async view(principal: Principal, clientId: string): Promise<ApiClientView> {
+    const client = await this.readModels.collection<ApiClientView>(API_CLIENTS).get(clientId);
+    if (!client || client.tenantId !== principal.tenantId || client.status !== 'active') {
+      throw new Problem('not-found', 'API client not found.');
+    }
+    return client;
+  }
+}
+
+/** Secrets across the tenant's API clients, for rotating them before they expire. */
+@ApiTags('API clients')
+@ApiBearerAuth()
+@Controller('v1/api-client-secrets')
+export class ClientSecretsController {
+  constructor(@Inject(READ_MODEL_STORE) private readonly readModels: ReadModelStore) {}
+
+  /** Active secrets expiring within N days, soonest first; the page ends where the threshold is passed. */
+  @Get()
+  @RequirePermissions('clients:read')
+  async expiring(@CurrentPrincipal() principal: Principal, @Query() query: ExpiringSecretsQuery) {
+    const nowMs = Date.now();
+    const at = new Date(nowMs).toISOString();
+    const threshold = new Date(nowMs + query.expiringWithinDays * DAY_MS).toISOString();
+    const page = await this.readModels.collection<ClientSecretView>(CLIENT_SECRETS).list({
+      where: { tenantId: principal.tenantId, status: 'active' },
+      orderBy: 'expiresAt',
+      direction: 'asc',
+      limit: query.limit ?? 50,
+      cursor: query.cursor ?? null,
+    });
+    const within = page.items.filter((secret) => secret.expiresAt <= threshold);
+    const passed = within.length < page.items.length;
+    const live = within.filter((secret) => secret.expiresAt > at);
+    const clients = this.readModels.collection<ApiClientView>(API_CLIENTS);
+    const names = new Map(
+      (await Promise.all([...new Set(live.map((secret) => secret.clientId))].map((id) => clients.get(id))))
+        .filter((client): client is ApiClientView => client !== null)
+        .map((client) => [client.id, client.name]),
+    );
+    return {
+      items: live.map((secret) => ({
+        id: secret.id,
+        clientId: secret.clientId,
+        clientName: names.get(secret.clientId) ?? null,
+        hint: secret.hint,
+        createdAt: secret.createdAt,
+        expiresAt: secret.expiresAt,
+      })),
+      nextCursor: passed ? null : page.nextCursor,
+    };
+  }
+}

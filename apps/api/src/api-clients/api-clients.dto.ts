@@ -1,0 +1,104 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import { ArrayMaxSize, Equals, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { MAX_REDIRECT_URI_LENGTH, Role, ROLES } from '@keyhold/domain';
+import { PageQuery } from '../http/pagination';
+
+const PRINTABLE = /^[^\p{Cc}]+$/u;
+/** The DTO bound; the service-wide maximum (CLIENT_SECRET_MAX_DAYS) is checked by the controller. */
+const LIFETIME_DAYS_BOUND = 3650;
+
+class ApiClientNameFields {
+  @ApiProperty({ example: 'reporting dashboard', maxLength: 100 })
+  @IsString()
+  @Transform(({ value }) => (typeof value === 'string' ? value.trim() : value))
+  @MinLength(1)
+  @MaxLength(100)
+  @Matches(PRINTABLE, { message: 'name must not contain control characters' })
+  name!: string;
+}
+
+export class CreateApiClientDto extends ApiClientNameFields {
+  @ApiPropertyOptional({ description: 'Lifetime of the first secret in days (default 180, at most CLIENT_SECRET_MAX_DAYS).', minimum: 1 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(LIFETIME_DAYS_BOUND)
+  secretLifetimeDays?: number;
+}
+
+export class RenameApiClientDto extends ApiClientNameFields {}
+
+export class AddClientSecretDto {
+  @ApiPropertyOptional({ description: 'Lifetime in days (default 180, at most CLIENT_SECRET_MAX_DAYS).', minimum: 1 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(LIFETIME_DAYS_BOUND)
+  lifetimeDays?: number;
+}
+
+/** The rules (https, loopback http, no fragment, ...) are the domain's; here only the shape. */
+class RedirectUriField {
+  @ApiProperty({
+    example: 'https://app.example.com/callback',
+    maxLength: MAX_REDIRECT_URI_LENGTH,
+    description:
+      'An absolute https URL (http only for 127.0.0.1, [::1] or localhost), without fragment or user information. ' +
+      'Kept exactly as given and matched exactly: no normalisation (case, default port, trailing slash all count).',
+  })
+  @IsString()
+  @MaxLength(MAX_REDIRECT_URI_LENGTH)
+  uri!: string;
+}
+
+export class RedirectUriDto extends RedirectUriField {}
+export class RedirectUriQuery extends RedirectUriField {}
+
+export class FlowsDto {
+  @ApiPropertyOptional({ description: 'The authorization code flow is always on; sending false is refused.', enum: [true] })
+  @IsOptional()
+  @Equals(true, { message: 'authorizationCode is always on' })
+  authorizationCode?: true;
+
+  @ApiProperty({ description: 'Require PKCE for the authorization code flow.' })
+  @IsBoolean()
+  requirePkce!: boolean;
+
+  @ApiProperty({ description: 'Allow issuing refresh tokens.' })
+  @IsBoolean()
+  refreshTokens!: boolean;
+
+  @ApiProperty({ description: 'Allow the resource owner password credentials flow.' })
+  @IsBoolean()
+  password!: boolean;
+
+  @ApiProperty({ description: 'Allow the client credentials flow, acting with clientCredentialsRoles.' })
+  @IsBoolean()
+  clientCredentials!: boolean;
+
+  @ApiProperty({ enum: ROLES, isArray: true, description: 'Roles the client acts with under client_credentials; the caller must hold all their permissions.' })
+  @IsArray()
+  @ArrayMaxSize(ROLES.length)
+  @IsIn(ROLES, { each: true, message: `clientCredentialsRoles must contain only: ${ROLES.join(', ')}` })
+  clientCredentialsRoles!: Role[];
+}
+
+export class ApiClientParams {
+  @IsUUID()
+  id!: string;
+}
+
+export class ClientSecretParams extends ApiClientParams {
+  @IsUUID()
+  secretId!: string;
+}
+
+export class ExpiringSecretsQuery extends PageQuery {
+  @ApiProperty({ minimum: 1, maximum: 3650, description: 'Active secrets whose expiry falls within this many days from now.' })
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  expiringWithinDays!: number;
+}

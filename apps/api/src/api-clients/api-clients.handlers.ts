@@ -1,0 +1,72 @@
+import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { randomUUID } from 'node:crypto';
+import { ApiClientCommand, apiClientDecider, streamName } from '@keyhold/domain';
+import { generateSecret, SecretHasher, secretHint } from '@keyhold/crypto';
+import { CommandRunner } from '../command-runner';
+import { RequestContext } from '../http/request-context';
+import { AddClientSecretCommand, AddedClientSecret, ChangeApiClientCommand, CreateApiClientCommand, CreatedApiClient } from './api-clients.commands';
+
+const DAY_MS = 86_400_000;
+
+/** Runs one API-client command on its stream; the decider refuses another tenant's client. */
+const runOnClient = (runner: CommandRunner, clientId: string, command: Exclude<ApiClientCommand, { type: 'CreateApiClient' }>, context: RequestContext) =>
+  runner.run(streamName('apiClient', clientId), apiClientDecider, command, { ...context, tenantId: command.tenantId, now: command.now });
+
+/** A fresh secret, its id, and what is stored of it (its keyed hash and hint); the expiry counts from `nowMs`. */
+const newSecret = (hasher: SecretHasher, nowMs: number, lifetimeDays: number) => {
+  const clientSecret = generateSecret('clientSecret');
+  const { hash, keyId } = hasher.hash(clientSecret);
+  return {
+    clientSecret,
+    secretId: randomUUID(),
+    stored: { secretHash: hash, hashKeyId: keyId, hint: secretHint(clientSecret) },
+    expiresAt: new Date(nowMs + lifetimeDays * DAY_MS).toISOString(),
+  };
+};
+
+@CommandHandler(CreateApiClientCommand)
+export class CreateApiClientHandler implements ICommandHandler<CreateApiClientCommand> {
+  constructor(
+    private readonly runner: CommandRunner,
+    private readonly hasher: SecretHasher,
+  ) {}
+
+  async execute({ tenantId, name, secretLifetimeDays, context }: CreateApiClientCommand): Promise<CreatedApiClient> {
+    const clientId = randomUUID();
+    const nowMs = Date.now();
+    const now = new Date(nowMs).toISOString();
+    const { clientSecret, secretId, stored, expiresAt } = newSecret(this.hasher, nowMs, secretLifetimeDays);
+    await this.runner.run(
+      streamName('apiClient', clientId),
+      apiClientDecider,
+      { type: 'CreateApiClient', tenantId, clientId, name, secretId, secret: stored, secretExpiresAt: expiresAt, now },
+      { ...context, tenantId, now },
+    );
+    return { clientId, clientSecret, secretId, secretExpiresAt: expiresAt };
+  }
+}
+
+@CommandHandler(AddClientSecretCommand)
+export class AddClientSecretHandler implements ICommandHandler<AddClientSecretCommand> {
+  constructor(
+    private readonly runner: CommandRunner,
+    private readonly hasher: SecretHasher,
+  ) {}
+
+  async execute({ tenantId, clientId, lifetimeDays, context }: AddClientSecretCommand): Promise<AddedClientSecret> {
+    const nowMs = Date.now();
+    const now = new Date(nowMs).toISOString();
+    const { clientSecret, secretId, stored, expiresAt } = newSecret(this.hasher, nowMs, lifetimeDays);
+    await runOnClient(this.runner, clientId, { type: 'AddClientSecret', tenantId, secretId, secret: stored, expiresAt, now }, context);
+    return { secretId, clientSecret, expiresAt };
+  }
+}
+
+@CommandHandler(ChangeApiClientCommand)
+export class ChangeApiClientHandler implements ICommandHandler<ChangeApiClientCommand> {
+  constructor(private readonly runner: CommandRunner) {}
+
+  async execute({ clientId, change, context }: ChangeApiClientCommand) {
+    return (await runOnClient(this.runner, clientId, change, context)).state;
+  }
+}

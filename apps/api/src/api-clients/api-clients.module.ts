@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { CommandsModule } from '../commands.module';
+import { VerificationModule } from '../verification/verification.module';
+import { ApiClientsController, ClientSecretsController } from './api-clients.controller';
+import { AddClientSecretHandler, ChangeApiClientHandler, CreateApiClientHandler } from './api-clients.handlers';
+
+@Module({
+  imports: [CommandsModule, VerificationModule],
+  controllers: [ApiClientsController, ClientSecretsController],
+  providers: [CreateApiClientHandler, AddClientSecretHandler, ChangeApiClientHandler],
+})
+export class ApiClientsModule {}

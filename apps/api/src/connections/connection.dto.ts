@@ -1,0 +1,304 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsIn,
+  IsObject,
+  IsOptional,
+  IsString,
+  IsUrl,
+  IsUUID,
+  Matches,
+  MaxLength,
+  MinLength,
+  ValidateIf,
+  ValidateNested,
+} from 'class-validator';
+import { CREDENTIAL_TYPES, CredentialType, DOMAIN_PATTERN, HOST_PATTERN, MAX_ALLOWED_DOMAINS } from '@keyhold/domain';
+
+/** Printable text, no control characters: shown in consoles and logs. */
+const PRINTABLE = /^[^\p{Cc}]+$/u;
+/** A header field name (RFC 9110 token). */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** An OAuth scope token (RFC 6749 §3.3). */
+const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
+/** Secrets are sent as given, but never with line breaks or other control characters (header injection). */
+const SECRET_TEXT = /^[^\p{Cc}]+$/u;
+
+const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+const lowerTrimAll = ({ value }: { value: unknown }) =>
+  Array.isArray(value) ? value.map((item) => (typeof item === 'string' ? item.trim().toLowerCase().replace(/\.$/, '') : item)) : value;
+
+const HTTPS_URL = { protocols: ['https'], require_protocol: true, require_tld: true, disallow_auth: true, allow_fragments: false };
+
+/** A secret field: its value is never echoed in an error (the validation pipe drops values). */
+const Secret = (name: string, maxLength: number): PropertyDecorator => {
+  const decorators = [
+    IsString(),
+    MinLength(1),
+    MaxLength(maxLength),
+    Matches(SECRET_TEXT, { message: `${name} must not contain control characters` }),
+  ];
+  return (target, key) => decorators.forEach((decorate) => decorate(target, key));
+};
+
+class CredentialBase {
+  @ApiProperty({ enum: CREDENTIAL_TYPES })
+  @IsIn(CREDENTIAL_TYPES)
+  type!: CredentialType;
+}
+
+export class ApiKeyCredentialDto extends CredentialBase {
+  declare type: 'api_key';
+
+  @ApiProperty({ example: 'X-Api-Key', description: 'The header the key is sent in.' })
+  @IsString()
+  @MaxLength(100)
+  @Matches(HEADER_NAME, { message: 'headerName must be an HTTP header name' })
+  headerName!: string;
+
+  @ApiProperty({ writeOnly: true })
+  @Secret('apiKey', 4096)
+  apiKey!: string;
+}
+
+export class BasicAuthCredentialDto extends CredentialBase {
+  declare type: 'basic_auth';
+
+  @ApiProperty({ writeOnly: true, description: 'A secret too: it is half a login.' })
+  @Secret('username', 256)
+  @Matches(/^[^:]*$/, { message: 'username must not contain a colon (RFC 7617)' })
+  username!: string;
+
+  @ApiProperty({ writeOnly: true })
+  @Secret('password', 1024)
+  password!: string;
+}
+
+export class BearerTokenCredentialDto extends CredentialBase {
+  declare type: 'bearer_token';
+
+  @ApiProperty({ writeOnly: true })
+  @Secret('token', 4096)
+  token!: string;
+}
+
+export class OAuth2CredentialDto extends CredentialBase {
+  declare type: 'oauth2';
+
+  @ApiProperty()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(256)
+  @Matches(PRINTABLE, { message: 'clientId must not contain control characters' })
+  clientId!: string;
+
+  @ApiProperty({ writeOnly: true })
+  @Secret('clientSecret', 1024)
+  clientSecret!: string;
+
+  @ApiProperty({ example: 'https://accounts.example.com/oauth/token', description: 'https, on one of the allowed domains.' })
+  @IsString()
+  @MaxLength(2048)
+  @IsUrl(HTTPS_URL, { message: 'tokenUrl must be an https URL' })
+  tokenUrl!: string;
+
+  @ApiProperty({ type: [String], example: ['read_orders'] })
+  @IsArray()
+  @ArrayMaxSize(50)
+  @IsString({ each: true })
+  @MaxLength(200, { each: true })
+  @Matches(SCOPE_TOKEN, { each: true, message: 'each scope must be an OAuth scope token' })
+  scopes!: string[];
+
+  @ApiPropertyOptional({ writeOnly: true, description: 'The stored refresh token, if one was obtained already.' })
+  @IsOptional()
+  @Secret('refreshToken', 4096)
+  refreshToken?: string;
+}
+
+export type CredentialDto = ApiKeyCredentialDto | BasicAuthCredentialDto | BearerTokenCredentialDto | OAuth2CredentialDto;
+
+class ConnectionFieldsDto {
+  @ApiProperty({ example: 'Slack alerts', maxLength: 100 })
+  @IsString()
+  @Transform(trim)
+  @MinLength(1)
+  @MaxLength(100)
+  @Matches(PRINTABLE, { message: 'name must not contain control characters' })
+  name!: string;
+
+  @ApiProperty({ example: 'slack', description: 'The service the credential is for, free text.', maxLength: 100 })
+  @IsString()
+  @Transform(trim)
+  @MinLength(1)
+  @MaxLength(100)
+  @Matches(PRINTABLE, { message: 'service must not contain control characters' })
+  service!: string;
+
+  @ApiProperty({ type: [String], example: ['slack.com', '*.slack.com'], description: 'Where the credential may be sent: host names or *.domain wildcards.' })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_ALLOWED_DOMAINS)
+  @Transform(lowerTrimAll)
+  @IsString({ each: true })
+  @MaxLength(253, { each: true })
+  @Matches(DOMAIN_PATTERN, { each: true, message: 'each allowed domain must be a host name (api.example.com) or a wildcard (*.example.com)' })
+  allowedDomains!: string[];
+}
+
+export class CreateConnectionDto extends ConnectionFieldsDto {
+  @ApiProperty({ description: 'One credential; its type decides its fields.' })
+  @IsObject()
+  @ValidateNested()
+  @Type(() => CredentialBase, {
+    keepDiscriminatorProperty: true,
+    discriminator: {
+      property: 'type',
+      subTypes: [
+        { value: ApiKeyCredentialDto, name: 'api_key' },
+        { value: BasicAuthCredentialDto, name: 'basic_auth' },
+        { value: BearerTokenCredentialDto, name: 'bearer_token' },
+        { value: OAuth2CredentialDto, name: 'oauth2' },
+      ],
+    },
+  })
+  credential!: CredentialDto;
+}
+
+/** Credential fields to change: secrets sent are replaced, secrets not sent are kept. */
+export class CredentialPatchDto {
+  @ApiPropertyOptional({ enum: CREDENTIAL_TYPES, description: 'May be repeated, not changed.' })
+  @IsOptional()
+  @IsIn(CREDENTIAL_TYPES)
+  type?: CredentialType;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  @Matches(HEADER_NAME, { message: 'headerName must be an HTTP header name' })
+  headerName?: string;
+
+  @ApiPropertyOptional({ writeOnly: true })
+  @IsOptional()
+  @Secret('apiKey', 4096)
+  apiKey?: string;
+
+  @ApiPropertyOptional({ writeOnly: true })
+  @IsOptional()
+  @Secret('username', 256)
+  @Matches(/^[^:]*$/, { message: 'username must not contain a colon (RFC 7617)' })
+  username?: string;
+
+  @ApiPropertyOptional({ writeOnly: true })
+  @IsOptional()
+  @Secret('password', 1024)
+  password?: string;
+
+  @ApiPropertyOptional({ writeOnly: true })
+  @IsOptional()
+  @Secret('token', 4096)
+  token?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(256)
+  @Matches(PRINTABLE, { message: 'clientId must not contain control characters' })
+  clientId?: string;
+
+  @ApiPropertyOptional({ writeOnly: true })
+  @IsOptional()
+  @Secret('clientSecret', 1024)
+  clientSecret?: string;
+
+  @ApiPropertyOptional({ description: 'Fixed after creation: only a repeat of the current value is accepted.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(2048)
+  @IsUrl(HTTPS_URL, { message: 'tokenUrl must be an https URL' })
+  tokenUrl?: string;
+
+  @ApiPropertyOptional({ type: [String], description: 'Fixed after creation: only a repeat of the current value is accepted.' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(50)
+  @IsString({ each: true })
+  @MaxLength(200, { each: true })
+  @Matches(SCOPE_TOKEN, { each: true, message: 'each scope must be an OAuth scope token' })
+  scopes?: string[];
+
+  @ApiPropertyOptional({ writeOnly: true })
+  @IsOptional()
+  @Secret('refreshToken', 4096)
+  refreshToken?: string;
+}
+
+export class UpdateConnectionDto {
+  @ApiPropertyOptional({ maxLength: 100 })
+  @IsOptional()
+  @IsString()
+  @Transform(trim)
+  @MinLength(1)
+  @MaxLength(100)
+  @Matches(PRINTABLE, { message: 'name must not contain control characters' })
+  name?: string;
+
+  @ApiPropertyOptional({ maxLength: 100 })
+  @IsOptional()
+  @IsString()
+  @Transform(trim)
+  @MinLength(1)
+  @MaxLength(100)
+  @Matches(PRINTABLE, { message: 'service must not contain control characters' })
+  service?: string;
+
+  @ApiPropertyOptional({ type: [String] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_ALLOWED_DOMAINS)
+  @Transform(lowerTrimAll)
+  @IsString({ each: true })
+  @MaxLength(253, { each: true })
+  @Matches(DOMAIN_PATTERN, { each: true, message: 'each allowed domain must be a host name (api.example.com) or a wildcard (*.example.com)' })
+  allowedDomains?: string[];
+
+  @ApiPropertyOptional({ type: CredentialPatchDto })
+  @ValidateIf((patch: UpdateConnectionDto) => patch.credential !== undefined)
+  @IsObject()
+  @ValidateNested()
+  @Type(() => CredentialPatchDto)
+  credential?: CredentialPatchDto;
+}
+
+export class AccessConnectionDto {
+  @ApiProperty({ example: 'hooks.slack.com', description: 'The host the caller is about to send the credential to.' })
+  @IsString()
+  @MaxLength(253)
+  @Transform(({ value }) => (typeof value === 'string' ? value.trim().toLowerCase().replace(/\.$/, '') : value))
+  @Matches(HOST_PATTERN, { message: 'domain must be a host name such as api.example.com' })
+  domain!: string;
+}
+
+export class ConnectionParams {
+  @IsUUID()
+  id!: string;
+}
+
+/** What reads show of a connection: never a secret, only whether each secret field is set. */
+export type ConnectionResponse = {
+  id: string;
+  name: string;
+  service: string;
+  allowedDomains: string[];
+  credential: { type: CredentialType; [setting: string]: unknown; secretsSet: Record<string, boolean> };
+  status: 'active' | 'deleted';
+  createdAt: string;
+  updatedAt: string;
+  lastAccessedAt: string | null;
+};

@@ -1,0 +1,69 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { ArrayMaxSize, IsArray, IsBoolean, IsEmail, IsIn, IsOptional, IsString, IsUrl, IsUUID, Matches, MaxLength, MinLength } from 'class-validator';
+import { RESOURCE_ACCESS, ResourceAccess } from '@keyhold/domain';
+
+const PRINTABLE = /^[^\p{Cc}]+$/u;
+const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+/** http or https (https is what makes an integration secure), absolute, no credentials in it. */
+const WEB_URL = { protocols: ['http', 'https'], require_protocol: true, require_tld: false, disallow_auth: true };
+
+export class CreateIntegrationDto {
+  @ApiProperty({ example: 'ERP sync', maxLength: 100 })
+  @IsString()
+  @Transform(trim)
+  @MinLength(1)
+  @MaxLength(100)
+  @Matches(PRINTABLE, { message: 'name must not contain control characters' })
+  name!: string;
+
+  @ApiProperty({ example: 'ops@erp.example', description: 'Whom to contact about this integration.' })
+  @Transform(trim)
+  @IsEmail({}, { message: 'email must be an e-mail address' })
+  @MaxLength(254)
+  email!: string;
+
+  @ApiPropertyOptional({ example: 'https://erp.example/keyhold/callback', description: 'Where credentials may be sent; https strongly advised.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(2048)
+  @IsUrl(WEB_URL, { message: 'callbackUrl must be an absolute http(s) URL without credentials' })
+  callbackUrl?: string;
+
+  @ApiPropertyOptional({ example: 'https://erp.example/keyhold/login', description: 'Where users are sent to link their account.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(2048)
+  @IsUrl(WEB_URL, { message: 'identityLinkUrl must be an absolute http(s) URL without credentials' })
+  identityLinkUrl?: string;
+
+  @ApiProperty({ enum: RESOURCE_ACCESS })
+  @IsIn(RESOURCE_ACCESS)
+  resourceAccess!: ResourceAccess;
+
+  @ApiPropertyOptional({ type: [String], example: ['tokens.read'], description: "For 'custom': names from GET /v1/integrations/resources." })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(50)
+  @IsString({ each: true })
+  @MaxLength(100, { each: true })
+  resources?: string[];
+
+  @ApiProperty({ writeOnly: true, description: "The admin's own password, to confirm their identity." })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(256)
+  password!: string;
+}
+
+export class IntegrationParams {
+  @IsUUID()
+  id!: string;
+}
+
+export class TenantSettingsDto {
+  @ApiPropertyOptional({ description: 'Whether anonymous guests may use the API (off by default).' })
+  @IsOptional()
+  @IsBoolean()
+  allowAnonymousGuestAccess?: boolean;
+}

@@ -1,0 +1,183 @@
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { FastifyReply } from 'fastify';
+import { DEFAULT_TENANT_SETTINGS, Integration, INTEGRATION_RESOURCE_NAMES, INTEGRATION_RESOURCES } from '@keyhold/domain';
+import { INTEGRATIONS, IntegrationView, READ_MODEL_STORE, ReadModelStore, TENANT_SETTINGS, TenantSettingsView } from '@keyhold/read-models';
+import { CurrentPrincipal, RequirePermissions } from '../http/auth';
+import { PageQuery } from '../http/pagination';
+import { Problem } from '../http/problem';
+import { CurrentRequestContext, RequestContext } from '../http/request-context';
+import { UserPasswords, withRetryAfter } from '../users/user-passwords';
+import { Principal } from '../verification/principal';
+import { CreateIntegrationDto, IntegrationParams, TenantSettingsDto } from './integration.dto';
+import {
+  ActivateIntegrationCommand,
+  ChangeTenantSettingsCommand,
+  CreateIntegrationCommand,
+  DeleteIntegrationCommand,
+  ReauthorizeIntegrationCommand,
+} from './integrations.commands';
+
+/** As the read model keeps it: hints of the secrets at most. */
+const fromView = (view: IntegrationView) => ({
+  id: view.id,
+  name: view.name,
+  email: view.email,
+  callbackUrl: view.callbackUrl,
+  identityLinkUrl: view.identityLinkUrl,
+  insecure: view.insecure,
+  resourceAccess: view.resourceAccess,
+  resources: view.resources,
+  status: view.status,
+  hints: view.hints,
+  createdAt: view.createdAt,
+  activatedAt: view.activatedAt,
+  reauthorizedAt: view.reauthorizedAt,
+});
+
+/** As a command left it. */
+const fromState = (integration: Integration) => ({
+  id: integration.integrationId,
+  name: integration.name,
+  email: integration.email,
+  callbackUrl: integration.callbackUrl,
+  identityLinkUrl: integration.identityLinkUrl,
+  insecure: integration.insecure,
+  resourceAccess: integration.resourceAccess,
+  resources: [...integration.resources],
+  status: integration.status,
+  createdAt: integration.createdAt,
+});
+
+const RESOURCE_CATALOGUE = INTEGRATION_RESOURCE_NAMES.map((name) => ({
+  name,
+  description: INTEGRATION_RESOURCES[name].description,
+  permissions: [...INTEGRATION_RESOURCES[name].permissions],
+}));
+
+/**
+ * Integrations: third parties given an access token limited to the resources chosen. Created
+ * inactive with the admin's password as confirmation; activating shows the four secrets once;
+ * reauthorizing replaces the access token and its secret, the old ones dead at once.
+ */
+@ApiTags('integrations')
+@ApiBearerAuth()
+@Controller('v1')
+export class IntegrationsController {
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly passwords: UserPasswords,
+    @Inject(READ_MODEL_STORE) private readonly readModels: ReadModelStore,
+  ) {}
+
+  /** The published catalogue of resources an integration can be given, with what each allows. */
+  @Get('integrations/resources')
+  @RequirePermissions('integrations:read')
+  resources() {
+    return { items: RESOURCE_CATALOGUE };
+  }
+
+  @Post('integrations')
+  @RequirePermissions('integrations:write')
+  async create(
+    @CurrentPrincipal() principal: Principal,
+    @CurrentRequestContext() context: RequestContext,
+    @Body() body: CreateIntegrationDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    await this.confirmed(principal, body.password, reply);
+    const integration = await this.commands.execute(
+      new CreateIntegrationCommand(
+        principal.tenantId,
+        body.name,
+        body.email,
+        body.callbackUrl ?? null,
+        body.identityLinkUrl ?? null,
+        body.resourceAccess,
+        body.resources ?? [],
+        context,
+      ),
+    );
+    void reply.status(201).header('Location', `/v1/integrations/${integration.integrationId}`);
+    return fromState(integration);
+  }
+
+  @Get('integrations')
+  @RequirePermissions('integrations:read')
+  async list(@CurrentPrincipal() principal: Principal, @Query() query: PageQuery) {
+    const page = await this.readModels.collection<IntegrationView>(INTEGRATIONS).list({
+      where: { tenantId: principal.tenantId, deleted: false },
+      orderBy: 'createdAt',
+      direction: 'asc',
+      limit: query.limit ?? 50,
+      cursor: query.cursor ?? null,
+    });
+    return { items: page.items.map(fromView), nextCursor: page.nextCursor };
+  }
+
+  @Get('integrations/:id')
+  @RequirePermissions('integrations:read')
+  async get(@CurrentPrincipal() principal: Principal, @Param() params: IntegrationParams) {
+    const view = await this.readModels.collection<IntegrationView>(INTEGRATIONS).get(params.id);
+    if (!view || view.tenantId !== principal.tenantId) throw new Problem('not-found', 'Integration not found.');
+    if (view.status === 'deleted') throw new Problem('integration-deleted', 'The integration was deleted.');
+    return fromView(view);
+  }
+
+  /** Shows the consumer key and secret, access token and secret: this once, never again. */
+  @Post('integrations/:id/activate')
+  @HttpCode(200)
+  @RequirePermissions('integrations:write')
+  async activate(
+    @CurrentPrincipal() principal: Principal,
+    @CurrentRequestContext() context: RequestContext,
+    @Param() params: IntegrationParams,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const { integration, tokens } = await this.commands.execute(new ActivateIntegrationCommand(principal.tenantId, params.id, context));
+    void reply.header('Cache-Control', 'no-store').header('Pragma', 'no-cache');
+    return { ...fromState(integration), tokens };
+  }
+
+  /** A new access token and secret; the previous ones stop working before this answers. */
+  @Post('integrations/:id/reauthorize')
+  @HttpCode(200)
+  @RequirePermissions('integrations:write')
+  async reauthorize(
+    @CurrentPrincipal() principal: Principal,
+    @CurrentRequestContext() context: RequestContext,
+    @Param() params: IntegrationParams,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const { integration, tokens } = await this.commands.execute(new ReauthorizeIntegrationCommand(principal.tenantId, params.id, context));
+    void reply.header('Cache-Control', 'no-store').header('Pragma', 'no-cache');
+    return { ...fromState(integration), tokens };
+  }
+
+  @Delete('integrations/:id')
+  @HttpCode(204)
+  @RequirePermissions('integrations:write')
+  async delete(@CurrentPrincipal() principal: Principal, @CurrentRequestContext() context: RequestContext, @Param() params: IntegrationParams) {
+    await this.commands.execute(new DeleteIntegrationCommand(principal.tenantId, params.id, context));
+  }
+
+  @Get('settings')
+  @RequirePermissions('settings:read')
+  async settings(@CurrentPrincipal() principal: Principal) {
+    const view = await this.readModels.collection<TenantSettingsView>(TENANT_SETTINGS).get(principal.tenantId);
+    return { allowAnonymousGuestAccess: view?.allowAnonymousGuestAccess ?? DEFAULT_TENANT_SETTINGS.allowAnonymousGuestAccess };
+  }
+
+  @Patch('settings')
+  @RequirePermissions('settings:write')
+  async changeSettings(@CurrentPrincipal() principal: Principal, @CurrentRequestContext() context: RequestContext, @Body() body: TenantSettingsDto) {
+    if (body.allowAnonymousGuestAccess === undefined) return this.settings(principal);
+    const settings = await this.commands.execute(new ChangeTenantSettingsCommand(principal.tenantId, body.allowAnonymousGuestAccess, context));
+    return { allowAnonymousGuestAccess: settings.allowAnonymousGuestAccess };
+  }
+
+  private confirmed(principal: Principal, password: string, reply: FastifyReply): Promise<void> {
+    return withRetryAfter(reply, this.passwords.confirm(principal, password));
+  }
+}

@@ -1,0 +1,153 @@
+import { randomBytes } from 'node:crypto';
+import { AccessTokenEvent, ApiClientEvent, ApiClientFlows, DEFAULT_API_CLIENT_FLOWS, EventMetadata, ROLE_PERMISSIONS, ServiceAccountEvent } from '@keyhold/domain';
+import { generateSecret, SecretHasher, secretHint } from '@keyhold/crypto';
+import { RecordedEvent } from '@keyhold/event-store';
+import { AuthenticatedClient, OAuthIndex } from './oauth-index';
+
+const hasher = new SecretHasher({ id: 'k1', key: randomBytes(32) });
+const TENANT = 'tenant-1';
+const CLIENT = 'client-1';
+const ids = { tenantId: TENANT, clientId: CLIENT };
+const T0 = '2026-01-01T00:00:00.000Z';
+const EXPIRY = '2026-07-01T00:00:00.000Z';
+const JUST_BEFORE = '2026-06-30T23:59:59.999Z';
+const LATER = '2027-01-01T00:00:00.000Z';
+
+let position = 0;
+const recorded = (event: ApiClientEvent | ServiceAccountEvent | AccessTokenEvent): RecordedEvent => {
+  position += 1;
+  return {
+    streamName: `test-${position}`,
+    streamRevision: 0,
+    globalPosition: String(position).padStart(20, '0'),
+    type: event.type,
+    data: event.data,
+    metadata: {} as EventMetadata,
+  };
+};
+
+const newSecret = () => {
+  const secret = generateSecret('clientSecret');
+  const { hash, keyId } = hasher.hash(secret);
+  return { secret, stored: { secretHash: hash, hashKeyId: keyId, hint: secretHint(secret) } };
+};
+
+const flows = (changes: Partial<ApiClientFlows>): ApiClientEvent => ({
+  type: 'ApiClientFlowsChanged',
+  data: { ...ids, flows: { ...DEFAULT_API_CLIENT_FLOWS, ...changes }, changedAt: T0 },
+});
+
+const issueToken = (index: OAuthIndex, client: AuthenticatedClient, expiresAt = LATER) => {
+  const token = generateSecret('accessToken');
+  const { hash, keyId } = hasher.hash(token);
+  index.apply(
+    recorded({
+      type: 'AccessTokenIssued',
+      data: {
+        tenantId: client.tenantId,
+        tokenId: `token-${position}`,
+        clientId: client.clientId,
+        clientKind: client.kind,
+        scope: [...client.permissions],
+        secretHash: hash,
+        hashKeyId: keyId,
+        clientGeneration: client.generation,
+        issuedAt: T0,
+        expiresAt,
+      },
+    }),
+  );
+  return token;
+};
+
+/** An index holding one API client with two secrets: the first expires at EXPIRY, the second later. */
+const setUp = () => {
+  const index = new OAuthIndex(hasher);
+  const first = newSecret();
+  const second = newSecret();
+  const events: ApiClientEvent[] = [
+    { type: 'ApiClientCreated', data: { ...ids, name: 'reporting', flows: DEFAULT_API_CLIENT_FLOWS, createdAt: T0 } },
+    { type: 'ClientSecretAdded', data: { ...ids, secretId: 's-1', secret: first.stored, expiresAt: EXPIRY, addedAt: T0 } },
+    { type: 'ClientSecretAdded', data: { ...ids, secretId: 's-2', secret: second.stored, expiresAt: LATER, addedAt: T0 } },
+  ];
+  for (const event of events) index.apply(recorded(event));
+  return { index, first: first.secret, second: second.secret };
+};
+
+const authenticated = (result: ReturnType<OAuthIndex['authenticateClient']>): AuthenticatedClient => {
+  if (typeof result === 'string') throw new Error(`authentication failed: ${result}`);
+  return result;
+};
+
+describe('OAuthIndex for API clients', () => {
+  it('authenticates with any of its live secrets and says which one matched', () => {
+    const { index, first, second } = setUp();
+    expect(authenticated(index.authenticateClient(CLIENT, first, T0))).toMatchObject({ clientId: CLIENT, kind: 'api_client', tenantId: TENANT, secretId: 's-1' });
+    expect(authenticated(index.authenticateClient(CLIENT, second, T0)).secretId).toBe('s-2');
+    expect(index.authenticateClient(CLIENT, newSecret().secret, T0)).toBe('wrong_secret');
+  });
+
+  it('refuses a secret from its expiry instant, before any expiry event, and keeps the other one', () => {
+    const { index, first, second } = setUp();
+    expect(typeof index.authenticateClient(CLIENT, first, JUST_BEFORE)).toBe('object');
+    expect(index.authenticateClient(CLIENT, first, EXPIRY)).toBe('expired_secret');
+    expect(typeof index.authenticateClient(CLIENT, second, EXPIRY)).toBe('object');
+    // The expiry event, when the job records it, forgets the secret altogether.
+    index.apply(recorded({ type: 'ClientSecretExpired', data: { ...ids, secretId: 's-1', expiresAt: EXPIRY, expiredAt: LATER } }));
+    expect(index.authenticateClient(CLIENT, first, JUST_BEFORE)).toBe('wrong_secret');
+  });
+
+  it('forgets a removed secret at once', () => {
+    const { index, first, second } = setUp();
+    index.apply(recorded({ type: 'ClientSecretRemoved', data: { ...ids, secretId: 's-1', removedAt: T0 } }));
+    expect(index.authenticateClient(CLIENT, first, T0)).toBe('wrong_secret');
+    expect(typeof index.authenticateClient(CLIENT, second, T0)).toBe('object');
+  });
+
+  it('allows the authorization code grant only, and no permissions, until other flows are on', () => {
+    const { index, first } = setUp();
+    const client = authenticated(index.authenticateClient(CLIENT, first, T0));
+    expect([...client.grants]).toEqual(['authorization_code']);
+    expect(client.permissions.size).toBe(0);
+
+    index.apply(recorded(flows({ refreshTokens: true, password: true, clientCredentials: true, clientCredentialsRoles: ['member'] })));
+    const enabled = authenticated(index.authenticateClient(CLIENT, first, T0));
+    expect([...enabled.grants].sort()).toEqual(['authorization_code', 'client_credentials', 'password', 'refresh_token']);
+    expect([...enabled.permissions].sort()).toEqual([...ROLE_PERMISSIONS.member].sort());
+  });
+
+  it('computes an access token’s rights from the client’s flows at verification', () => {
+    const { index, first } = setUp();
+    index.apply(recorded(flows({ clientCredentials: true, clientCredentialsRoles: ['member'] })));
+    const token = issueToken(index, authenticated(index.authenticateClient(CLIENT, first, T0)));
+    const principal = index.verify(hasher.candidateHashes(token), T0);
+    expect(principal).toMatchObject({ tenantId: TENANT, actor: { kind: 'api_client', id: CLIENT }, credential: { kind: 'accessToken' } });
+    expect([...principal!.permissions].sort()).toEqual(['tokens:read', 'tokens:write']);
+
+    // Turning the flow off leaves outstanding tokens with no rights at once.
+    index.apply(recorded(flows({ clientCredentials: false, clientCredentialsRoles: ['member'] })));
+    expect(index.verify(hasher.candidateHashes(token), T0)!.permissions.size).toBe(0);
+  });
+
+  it('kills every secret and access token when the client is deleted', () => {
+    const { index, first, second } = setUp();
+    index.apply(recorded(flows({ clientCredentials: true, clientCredentialsRoles: ['admin'] })));
+    const token = issueToken(index, authenticated(index.authenticateClient(CLIENT, first, T0)));
+    index.apply(recorded({ type: 'ApiClientDeleted', data: { ...ids, deletedAt: T0 } }));
+    expect(index.verify(hasher.candidateHashes(token), T0)).toBeNull();
+    expect(index.authenticateClient(CLIENT, first, T0)).toBe('unknown');
+    expect(index.authenticateClient(CLIENT, second, T0)).toBe('unknown');
+    expect(index.client(CLIENT)).toBeNull();
+  });
+
+  it('still gives service accounts the client_credentials grant only, and no secret id', () => {
+    const index = new OAuthIndex(hasher);
+    const { secret, stored } = newSecret();
+    index.apply(recorded({ type: 'ServiceAccountCreated', data: { tenantId: TENANT, accountId: 'sa-1', name: 'export', secret: stored, sunsetAt: null, createdAt: T0 } }));
+    index.apply(recorded({ type: 'ServiceAccountPermissionGranted', data: { tenantId: TENANT, accountId: 'sa-1', permission: 'tokens:introspect', grantedAt: T0 } }));
+    const client = authenticated(index.authenticateClient('sa-1', secret, T0));
+    expect(client).toMatchObject({ kind: 'service_account', secretId: null });
+    expect([...client.grants]).toEqual(['client_credentials']);
+    expect([...client.permissions]).toEqual(['tokens:introspect']);
+  });
+});

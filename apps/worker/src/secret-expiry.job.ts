@@ -1,0 +1,87 @@
+import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Logger } from 'pino';
+import { apiClientDecider, streamName } from '@keyhold/domain';
+import { EVENT_STORE, EventStore, handleCommand } from '@keyhold/event-store';
+import { ROOT_LOGGER } from '@keyhold/platform';
+import { CLIENT_SECRETS, ClientSecretView, READ_MODEL_STORE, ReadModelStore } from '@keyhold/read-models';
+
+const EVERY_MS = 30_000;
+const PAGE = 100;
+const ACTOR = 'system:secret-expiry';
+
+/**
+ * Records ClientSecretExpired for every API-client secret past its expiry. Authentication
+ * already refuses a secret from its expiry instant (the credential index compares times), so
+ * this job only puts the expiry on the record, for auditors and the read models; it runs every
+ * 30 s and once at start. ExpireClientSecret is idempotent, so several workers running it, or
+ * a run repeated after a crash, record each expiry once.
+ */
+@Injectable()
+export class SecretExpiryJob implements OnApplicationBootstrap, OnModuleDestroy {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<number> | null = null;
+
+  constructor(
+    @Inject(EVENT_STORE) private readonly events: EventStore,
+    @Inject(READ_MODEL_STORE) private readonly readModels: ReadModelStore,
+    @Inject(ROOT_LOGGER) private readonly logger: Logger,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    void this.run();
+    this.timer = setInterval(() => void this.run(), EVERY_MS);
+    this.timer.unref();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** One pass, never two at once; failures are logged and retried at the next pass. */
+  private async run(): Promise<void> {
+    if (this.running) return;
+    this.running = this.expireDue(new Date()).catch((error: unknown) => {
+      this.logger.warn({ err: error }, 'Client secret expiry failed; will retry');
+      return 0;
+    });
+    try {
+      await this.running;
+    } finally {
+      this.running = null;
+    }
+  }
+
+  /** Records the expiry of every active secret whose expiry is at or before `now`; answers how many it recorded. */
+  async expireDue(now: Date): Promise<number> {
+    const at = now.toISOString();
+    const secrets = this.readModels.collection<ClientSecretView>(CLIENT_SECRETS);
+    let recorded = 0;
+    let cursor: string | null = null;
+    for (;;) {
+      const page = await secrets.list({ where: { status: 'active' }, orderBy: 'expiresAt', direction: 'asc', limit: PAGE, cursor });
+      const due = page.items.filter((secret) => secret.expiresAt <= at);
+      for (const secret of due) recorded += await this.expire(secret, at);
+      if (due.length < page.items.length || page.nextCursor === null) return recorded;
+      cursor = page.nextCursor;
+    }
+  }
+
+  private async expire(secret: ClientSecretView, now: string): Promise<number> {
+    const correlationId = `secret-expiry-${secret.id}`;
+    const result = await handleCommand(
+      this.events,
+      streamName('apiClient', secret.clientId),
+      apiClientDecider,
+      { type: 'ExpireClientSecret', tenantId: secret.tenantId, secretId: secret.id, now },
+      { tenantId: secret.tenantId, actorId: ACTOR, correlationId, causationId: correlationId, now },
+    );
+    if (result.outcome === 'rejected') {
+      // Not retryable as such: the read model names a secret or client the log does not know.
+      this.logger.warn({ clientId: secret.clientId, secretId: secret.id, rejection: result.rejection.code }, 'Client secret expiry refused');
+      return 0;
+    }
+    if (result.events.length > 0) this.logger.info({ clientId: secret.clientId, secretId: secret.id }, 'Client secret expired');
+    return result.events.length;
+  }
+}

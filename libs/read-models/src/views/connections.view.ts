@@ -1,0 +1,116 @@
+import { ConnectionEvent, CredentialSettings, CredentialType, SECRET_FIELDS, secretFieldsSet, SecretField } from '@keyhold/domain';
+import { RecordedEvent } from '@keyhold/event-store';
+import { Projection } from '../projection/projection-runner';
+import { CollectionDefinition, ReadModelDocument, ReadModelStore } from '../read-model-store.port';
+
+/**
+ * A connection as admins see it: the non-secret settings, and which secret fields are set, by
+ * name only. No ciphertext either: the read side has no business with secrets at all.
+ */
+export type ConnectionView = ReadModelDocument & {
+  id: string;
+  tenantId: string;
+  name: string;
+  service: string;
+  allowedDomains: string[];
+  credentialType: CredentialType;
+  /** The credential's non-secret settings (header name; OAuth client id, token URL and scopes). */
+  settings: Record<string, unknown>;
+  secretsSet: SecretField[];
+  status: 'active' | 'deleted';
+  createdAt: string;
+  createdBy: string;
+  updatedAt: string;
+  deletedAt: string | null;
+  lastAccessedAt: string | null;
+  lastAccessedBy: string | null;
+  /** The stream revision this view reflects. */
+  revision: number;
+};
+
+export const CONNECTIONS: CollectionDefinition = {
+  name: 'connections',
+  indexes: [['tenantId', 'status', 'createdAt']],
+};
+
+const settingsOf = (credential: CredentialSettings): Record<string, unknown> => {
+  const { type: _type, ...settings } = credential;
+  return settings;
+};
+
+export const connectionsProjection = (readModels: ReadModelStore): Projection => {
+  const connections = readModels.collection<ConnectionView>(CONNECTIONS);
+  return {
+    name: 'connections',
+    async apply(recorded: RecordedEvent) {
+      const event = recorded as unknown as ConnectionEvent;
+      switch (event.type) {
+        case 'ConnectionCreated': {
+          const { connectionId, tenantId, name, service, allowedDomains, credential, secrets, createdAt, createdBy } = event.data;
+          await connections.putIfNewer(
+            {
+              id: connectionId,
+              tenantId,
+              name,
+              service,
+              allowedDomains,
+              credentialType: credential.type,
+              settings: settingsOf(credential),
+              secretsSet: secretFieldsSet(secrets),
+              status: 'active',
+              createdAt,
+              createdBy,
+              updatedAt: createdAt,
+              deletedAt: null,
+              lastAccessedAt: null,
+              lastAccessedBy: null,
+              revision: recorded.streamRevision,
+            },
+            recorded.globalPosition,
+          );
+          return;
+        }
+        case 'ConnectionUpdated': {
+          const connection = await connections.get(event.data.connectionId);
+          if (!connection) return;
+          const { changes, replacedSecrets, updatedAt } = event.data;
+          const secretsSet = new Set<SecretField>([...connection.secretsSet, ...secretFieldsSet(replacedSecrets)]);
+          await connections.putIfNewer(
+            {
+              ...connection,
+              name: changes.name ?? connection.name,
+              service: changes.service ?? connection.service,
+              allowedDomains: changes.allowedDomains ?? connection.allowedDomains,
+              settings: changes.credential ? settingsOf(changes.credential) : connection.settings,
+              secretsSet: SECRET_FIELDS.filter((field) => secretsSet.has(field)),
+              updatedAt,
+              revision: recorded.streamRevision,
+            },
+            recorded.globalPosition,
+          );
+          return;
+        }
+        case 'ConnectionDeleted': {
+          const connection = await connections.get(event.data.connectionId);
+          if (!connection) return;
+          await connections.putIfNewer(
+            { ...connection, status: 'deleted', secretsSet: [], deletedAt: event.data.deletedAt, revision: recorded.streamRevision },
+            recorded.globalPosition,
+          );
+          return;
+        }
+        case 'ConnectionCredentialAccessed': {
+          const connection = await connections.get(event.data.connectionId);
+          if (!connection) return;
+          await connections.putIfNewer(
+            { ...connection, lastAccessedAt: event.data.accessedAt, lastAccessedBy: event.data.accessedBy, revision: recorded.streamRevision },
+            recorded.globalPosition,
+          );
+          return;
+        }
+        default:
+          return;
+      }
+    },
+  };
+};

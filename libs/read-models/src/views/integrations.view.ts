@@ -1,0 +1,145 @@
+import { IntegrationEvent, ResourceAccess, TenantSettingsEvent } from '@keyhold/domain';
+import { RecordedEvent } from '@keyhold/event-store';
+import { Projection } from '../projection/projection-runner';
+import { CollectionDefinition, ReadModelDocument, ReadModelStore } from '../read-model-store.port';
+
+/** An integration as admins see it: hints of its secrets at most, never a secret or its hash. */
+export type IntegrationView = ReadModelDocument & {
+  id: string;
+  tenantId: string;
+  name: string;
+  email: string;
+  callbackUrl: string | null;
+  identityLinkUrl: string | null;
+  insecure: boolean;
+  resourceAccess: ResourceAccess;
+  resources: string[];
+  status: 'inactive' | 'active' | 'deleted';
+  /** Lists show integrations that are not deleted: a field to filter on. */
+  deleted: boolean;
+  /** Hints (prefix and last four characters) of the secrets issued, once activated. */
+  hints: { consumerKey: string; consumerSecret: string; accessToken: string; accessTokenSecret: string } | null;
+  accessTokenId: string | null;
+  createdAt: string;
+  createdBy: string;
+  activatedAt: string | null;
+  reauthorizedAt: string | null;
+  deletedAt: string | null;
+};
+
+export const INTEGRATIONS: CollectionDefinition = { name: 'integrations', indexes: [['tenantId', 'deleted', 'createdAt']] };
+
+export const integrationsProjection = (readModels: ReadModelStore): Projection => {
+  const integrations = readModels.collection<IntegrationView>(INTEGRATIONS);
+  return {
+    name: 'integrations',
+    async apply(recorded: RecordedEvent) {
+      const event = recorded as unknown as IntegrationEvent;
+      switch (event.type) {
+        case 'IntegrationCreated': {
+          const { integrationId, tenantId, name, email, callbackUrl, identityLinkUrl, insecure, resourceAccess, resources, createdAt, createdBy } =
+            event.data;
+          await integrations.putIfNewer(
+            {
+              id: integrationId,
+              tenantId,
+              name,
+              email,
+              callbackUrl,
+              identityLinkUrl,
+              insecure,
+              resourceAccess,
+              resources,
+              status: 'inactive',
+              deleted: false,
+              hints: null,
+              accessTokenId: null,
+              createdAt,
+              createdBy,
+              activatedAt: null,
+              reauthorizedAt: null,
+              deletedAt: null,
+            },
+            recorded.globalPosition,
+          );
+          return;
+        }
+        case 'IntegrationActivated': {
+          const integration = await integrations.get(event.data.integrationId);
+          if (!integration) return;
+          const { consumerKey, consumerSecret, accessToken, accessTokenSecret, activatedAt } = event.data;
+          await integrations.putIfNewer(
+            {
+              ...integration,
+              status: 'active',
+              hints: { consumerKey: consumerKey.hint, consumerSecret: consumerSecret.hint, accessToken: accessToken.hint, accessTokenSecret: accessTokenSecret.hint },
+              accessTokenId: accessToken.id,
+              activatedAt,
+            },
+            recorded.globalPosition,
+          );
+          return;
+        }
+        case 'IntegrationReauthorized': {
+          const integration = await integrations.get(event.data.integrationId);
+          if (!integration || !integration.hints) return;
+          const { accessToken, accessTokenSecret, reauthorizedAt } = event.data;
+          await integrations.putIfNewer(
+            {
+              ...integration,
+              hints: { ...integration.hints, accessToken: accessToken.hint, accessTokenSecret: accessTokenSecret.hint },
+              accessTokenId: accessToken.id,
+              reauthorizedAt,
+            },
+            recorded.globalPosition,
+          );
+          return;
+        }
+        case 'IntegrationDeleted': {
+          const integration = await integrations.get(event.data.integrationId);
+          if (!integration) return;
+          await integrations.putIfNewer(
+            { ...integration, status: 'deleted', deleted: true, accessTokenId: null, deletedAt: event.data.deletedAt },
+            recorded.globalPosition,
+          );
+          return;
+        }
+        default:
+          return;
+      }
+    },
+  };
+};
+
+/** One document per tenant that changed a setting; a tenant without one has the defaults. */
+export type TenantSettingsView = ReadModelDocument & {
+  id: string;
+  allowAnonymousGuestAccess: boolean;
+  updatedAt: string;
+  updatedBy: string;
+};
+
+export const TENANT_SETTINGS: CollectionDefinition = { name: 'tenant_settings', indexes: [] };
+
+export const tenantSettingsProjection = (readModels: ReadModelStore): Projection => {
+  const settings = readModels.collection<TenantSettingsView>(TENANT_SETTINGS);
+  return {
+    name: 'tenant-settings',
+    async apply(recorded: RecordedEvent) {
+      const event = recorded as unknown as TenantSettingsEvent;
+      switch (event.type) {
+        case 'AnonymousGuestAccessChanged': {
+          const { tenantId, allowed, changedAt, changedBy } = event.data;
+          const current = await settings.get(tenantId);
+          await settings.putIfNewer(
+            { ...current, id: tenantId, allowAnonymousGuestAccess: allowed, updatedAt: changedAt, updatedBy: changedBy },
+            recorded.globalPosition,
+          );
+          return;
+        }
+        default:
+          return;
+      }
+    },
+  };
+};
