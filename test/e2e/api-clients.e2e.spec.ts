@@ -227,6 +227,72 @@ describe('OAuth API clients, driven over HTTP and by oauth4webapi', () => {
       expect(Math.abs(Date.parse(longest.secretExpiresAt) - Date.now() - 730 * DAY_MS)).toBeLessThan(10_000);
     });
 
+    describe('within a tenant maximum', () => {
+      const setMax = (value: unknown, token: string) => keyhold.request('PATCH', '/v1/settings', { token, json: { clientSecretMaxLifetimeDays: value } });
+      const expectLifetime = (expiresAt: string, days: number) => expect(Math.abs(Date.parse(expiresAt) - Date.now() - days * DAY_MS)).toBeLessThan(10_000);
+
+      it('keeps lifetimes and the default within the maximum the tenant set, for that tenant only, until cleared', async () => {
+        const tenant = await keyhold.bootstrap('wayne-short-lived');
+        const set = await setMax(30, tenant.token);
+        expect(set.status).toBe(200);
+        expect(set.body).toEqual({ allowAnonymousGuestAccess: false, clientSecretMaxLifetimeDays: 30 });
+        expect((await keyhold.get('/v1/settings', tenant.token)).body).toEqual({ allowAnonymousGuestAccess: false, clientSecretMaxLifetimeDays: 30 });
+
+        const client = await createClient('short-lived', {}, tenant.token);
+        expectLifetime(client.secretExpiresAt, 30);
+        const refused = await addSecret(client.id, { lifetimeDays: 31 }, tenant.token);
+        expectProblem(refused, 400, 'validation-error');
+        expect(refused.body.errors).toEqual([{ field: 'lifetimeDays', messages: ["lifetimeDays must be at most 30 days (the tenant's maximum)"] }]);
+        const refusedAtCreation = await keyhold.post('/v1/api-clients', tenant.token, { name: 'too long', secretLifetimeDays: 31 });
+        expectProblem(refusedAtCreation, 400, 'validation-error');
+        expect(refusedAtCreation.body.errors.map((e: { field: string }) => e.field)).toEqual(['secretLifetimeDays']);
+        const longest = await addSecret(client.id, { lifetimeDays: 30 }, tenant.token);
+        expect(longest.status).toBe(201);
+        expectLifetime(longest.body.expiresAt, 30);
+
+        // Another tenant keeps the service-wide maximum and the six-month default.
+        expect((await keyhold.get('/v1/settings', admin.token)).body).toMatchObject({ clientSecretMaxLifetimeDays: null });
+        const unaffected = await createClient('unaffected');
+        expectLifetime(unaffected.secretExpiresAt, 180);
+        expect((await addSecret(unaffected.id, { lifetimeDays: 31 })).status).toBe(201);
+
+        // Cleared with null: the service-wide maximum and the six-month default again.
+        expect((await setMax(null, tenant.token)).body).toEqual({ allowAnonymousGuestAccess: false, clientSecretMaxLifetimeDays: null });
+        const after = await addSecret(client.id, {}, tenant.token);
+        expect(after.status).toBe(201);
+        expectLifetime(after.body.expiresAt, 180);
+        expect((await addSecret(client.id, { lifetimeDays: 730 }, tenant.token)).status).toBe(201);
+
+        const changes = (await events.readStream(`tenantSettings-${tenant.tenantId}`)).filter((e) => e.type === 'ClientSecretMaxLifetimeChanged');
+        expect(changes.map((e) => e.data)).toEqual([
+          { tenantId: tenant.tenantId, maxDays: 30, changedAt: expect.any(String), changedBy: tenant.userId },
+          { tenantId: tenant.tenantId, maxDays: null, changedAt: expect.any(String), changedBy: tenant.userId },
+        ]);
+      });
+
+      it('is set by admins only, never above CLIENT_SECRET_MAX_DAYS, and in one change with the other settings', async () => {
+        const tenant = await keyhold.bootstrap('wayne-settings-guard');
+        const member = await keyhold.post('/v1/users', tenant.token, { email: 'member@wayne-settings-guard.test', role: 'member' });
+        expectProblem(await setMax(30, member.body.initialToken.token as string), 403, 'forbidden');
+
+        const above = await setMax(731, tenant.token);
+        expectProblem(above, 400, 'validation-error');
+        expect(above.body.errors).toEqual([{ field: 'clientSecretMaxLifetimeDays', messages: ['clientSecretMaxLifetimeDays must be at most 730 days (the service-wide maximum)'] }]);
+        for (const bad of [0, 1.5, '30', true]) {
+          const refused = await setMax(bad, tenant.token);
+          expectProblem(refused, 400, 'validation-error');
+          expect(refused.body.errors.map((e: { field: string }) => e.field)).toEqual(['clientSecretMaxLifetimeDays']);
+        }
+        expect((await keyhold.get('/v1/settings', tenant.token)).body).toEqual({ allowAnonymousGuestAccess: false, clientSecretMaxLifetimeDays: null });
+
+        const both = await keyhold.request('PATCH', '/v1/settings', { token: tenant.token, json: { allowAnonymousGuestAccess: true, clientSecretMaxLifetimeDays: 730 } });
+        expect(both.body).toEqual({ allowAnonymousGuestAccess: true, clientSecretMaxLifetimeDays: 730 });
+        expect((await setMax(730, tenant.token)).status).toBe(200);
+        const stream = await events.readStream(`tenantSettings-${tenant.tenantId}`);
+        expect(stream.map((e) => e.type)).toEqual(['AnonymousGuestAccessChanged', 'ClientSecretMaxLifetimeChanged']);
+      });
+    });
+
     it('stops an expired secret, and the expiry job records ClientSecretExpired once', async () => {
       const client = await createClient('expiring');
       const short = (await addSecret(client.id, { lifetimeDays: 1 })).body as { secretId: string; clientSecret: string; expiresAt: string };

@@ -294,19 +294,19 @@ describe('Integrations, end to end over HTTP', () => {
 
   describe('tenant settings', () => {
     it('has anonymous guest access off by default, changed by admins only, with its event', async () => {
-      expect((await keyhold.get('/v1/settings', admin.token)).body).toEqual({ allowAnonymousGuestAccess: false });
+      expect((await keyhold.get('/v1/settings', admin.token)).body).toEqual({ allowAnonymousGuestAccess: false, clientSecretMaxLifetimeDays: null });
       expectProblem(await keyhold.request('PATCH', '/v1/settings', { token: member.token, json: { allowAnonymousGuestAccess: true } }), 403, 'forbidden');
       expectProblem(await keyhold.request('PATCH', '/v1/settings', { token: admin.token, json: { allowAnonymousGuestAccess: 'yes' } }), 400, 'validation-error');
       const on = await keyhold.request('PATCH', '/v1/settings', { token: admin.token, json: { allowAnonymousGuestAccess: true } });
-      expect(on.body).toEqual({ allowAnonymousGuestAccess: true });
-      expect((await keyhold.get('/v1/settings', admin.token)).body).toEqual({ allowAnonymousGuestAccess: true });
+      expect(on.body).toEqual({ allowAnonymousGuestAccess: true, clientSecretMaxLifetimeDays: null });
+      expect((await keyhold.get('/v1/settings', admin.token)).body).toEqual({ allowAnonymousGuestAccess: true, clientSecretMaxLifetimeDays: null });
       await keyhold.request('PATCH', '/v1/settings', { token: admin.token, json: { allowAnonymousGuestAccess: true } });
       const changes = (await eventsOf(keyhold)).filter((e) => e.type === 'AnonymousGuestAccessChanged' && e.metadata.tenantId === admin.tenantId);
       expect(changes.map((e) => e.data)).toEqual([{ tenantId: admin.tenantId, allowed: true, changedAt: expect.any(String), changedBy: admin.userId }]);
       await keyhold.request('PATCH', '/v1/settings', { token: admin.token, json: { allowAnonymousGuestAccess: false } });
-      expect((await keyhold.get('/v1/settings', admin.token)).body).toEqual({ allowAnonymousGuestAccess: false });
+      expect((await keyhold.get('/v1/settings', admin.token)).body).toEqual({ allowAnonymousGuestAccess: false, clientSecretMaxLifetimeDays: null });
       const other = await keyhold.bootstrap(`settings-${randomUUID().slice(0, 8)}`);
-      expect((await keyhold.get('/v1/settings', other.token)).body).toEqual({ allowAnonymousGuestAccess: false });
+      expect((await keyhold.get('/v1/settings', other.token)).body).toEqual({ allowAnonymousGuestAccess: false, clientSecretMaxLifetimeDays: null });
     });
   });
 
@@ -434,7 +434,7 @@ describeWithServer('MONGO_URL', 'Integrations with MongoDB read models', (mongoU
       expect(listed.body.items.map((i: { id: string; status: string }) => [i.id, i.status])).toEqual([[kept.body.id, 'active']]);
       expectProblem(await keyhold.get(`/v1/integrations/${gone.body.id}`, admin.token), 410, 'integration-deleted');
       await keyhold.request('PATCH', '/v1/settings', { token: admin.token, json: { allowAnonymousGuestAccess: true } });
-      expect((await keyhold.get('/v1/settings', admin.token)).body).toEqual({ allowAnonymousGuestAccess: true });
+      expect((await keyhold.get('/v1/settings', admin.token)).body).toEqual({ allowAnonymousGuestAccess: true, clientSecretMaxLifetimeDays: null });
     } finally {
       await keyhold.stop();
     }

@@ -13,6 +13,8 @@ import {
   ClientSecretView,
   READ_MODEL_STORE,
   ReadModelStore,
+  TENANT_SETTINGS,
+  TenantSettingsView,
 } from '@keyhold/read-models';
 import { CurrentPrincipal, RequirePermissions } from '../http/auth';
 import { PageQuery } from '../http/pagination';
@@ -33,7 +35,7 @@ import {
   RenameApiClientDto,
 } from './api-clients.dto';
 
-/** Six months, as the product this comes from; never beyond the service-wide maximum. */
+/** Six months, as the product this comes from; never beyond the maximum (the tenant's, within the service-wide one). */
 const DEFAULT_SECRET_LIFETIME_DAYS = 180;
 const DAY_MS = 86_400_000;
 /** Secrets of one client listed at most; a client holds at most 5 live ones. */
@@ -92,7 +94,7 @@ export class ApiClientsController {
     @Body() body: CreateApiClientDto,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const lifetimeDays = this.secretLifetime(body.secretLifetimeDays, 'secretLifetimeDays');
+    const lifetimeDays = await this.secretLifetime(principal.tenantId, body.secretLifetimeDays, 'secretLifetimeDays');
     const created = await this.commands.execute(new CreateApiClientCommand(principal.tenantId, body.name, lifetimeDays, context));
     void reply.status(201).header('Cache-Control', 'no-store').header('Location', `/v1/api-clients/${created.clientId}`);
     return {
@@ -148,7 +150,7 @@ export class ApiClientsController {
     @Body() body: AddClientSecretDto,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const lifetimeDays = this.secretLifetime(body.lifetimeDays, 'lifetimeDays');
+    const lifetimeDays = await this.secretLifetime(principal.tenantId, body.lifetimeDays, 'lifetimeDays');
     const added = await this.commands.execute(new AddClientSecretCommand(principal.tenantId, params.id, lifetimeDays, context));
     void reply.status(201).header('Cache-Control', 'no-store');
     return { secretId: added.secretId, clientSecret: added.clientSecret, expiresAt: added.expiresAt };
@@ -242,12 +244,18 @@ export class ApiClientsController {
     return fromState(await this.commands.execute(new ChangeApiClientCommand(clientId, change, context)));
   }
 
-  /** Default six months; at most CLIENT_SECRET_MAX_DAYS, a service-wide setting. */
-  private secretLifetime(requested: number | undefined, field: string): number {
-    const max = this.config.CLIENT_SECRET_MAX_DAYS;
+  /**
+   * Default six months; at most CLIENT_SECRET_MAX_DAYS (service-wide), lowered by the tenant's own
+   * maximum when it set one (PATCH /v1/settings {clientSecretMaxLifetimeDays}).
+   */
+  private async secretLifetime(tenantId: string, requested: number | undefined, field: string): Promise<number> {
+    const serviceMax = this.config.CLIENT_SECRET_MAX_DAYS;
+    const tenantMax = (await this.readModels.collection<TenantSettingsView>(TENANT_SETTINGS).get(tenantId))?.clientSecretMaxLifetimeDays ?? null;
+    const max = tenantMax === null ? serviceMax : Math.min(tenantMax, serviceMax);
     if (requested === undefined) return Math.min(DEFAULT_SECRET_LIFETIME_DAYS, max);
     if (requested > max) {
-      const message = `${field} must be at most ${max} days`;
+      const which = max === tenantMax ? "the tenant's maximum" : 'the service-wide maximum';
+      const message = `${field} must be at most ${max} days (${which})`;
       throw new Problem('validation-error', message, { errors: [{ field, messages: [message] }] });
     }
     return requested;

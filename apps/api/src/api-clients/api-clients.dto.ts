@@ -5,8 +5,11 @@ import { MAX_REDIRECT_URI_LENGTH, Role, ROLES } from '@keyhold/domain';
 import { PageQuery } from '../http/pagination';
 
 const PRINTABLE = /^[^\p{Cc}]+$/u;
-/** The DTO bound; the service-wide maximum (CLIENT_SECRET_MAX_DAYS) is checked by the controller. */
+/** The DTO bound; the maximum (the tenant's, within CLIENT_SECRET_MAX_DAYS) is checked by the controller. */
 const LIFETIME_DAYS_BOUND = 3650;
+const SECRET_LIFETIME = (what: string) =>
+  `${what}: at most the tenant's maximum (clientSecretMaxLifetimeDays in /v1/settings), which is within CLIENT_SECRET_MAX_DAYS (service-wide); ` +
+  'default 180, or that maximum if lower.';
 
 class ApiClientNameFields {
   @ApiProperty({ example: 'reporting dashboard', maxLength: 100 })
@@ -19,7 +22,7 @@ class ApiClientNameFields {
 }
 
 export class CreateApiClientDto extends ApiClientNameFields {
-  @ApiPropertyOptional({ description: 'Lifetime of the first secret in days (default 180, at most CLIENT_SECRET_MAX_DAYS).', minimum: 1 })
+  @ApiPropertyOptional({ description: SECRET_LIFETIME('Lifetime of the first secret in days'), minimum: 1 })
   @IsOptional()
   @IsInt()
   @Min(1)
@@ -30,7 +33,7 @@ export class CreateApiClientDto extends ApiClientNameFields {
 export class RenameApiClientDto extends ApiClientNameFields {}
 
 export class AddClientSecretDto {
-  @ApiPropertyOptional({ description: 'Lifetime in days (default 180, at most CLIENT_SECRET_MAX_DAYS).', minimum: 1 })
+  @ApiPropertyOptional({ description: SECRET_LIFETIME('Lifetime in days'), minimum: 1 })
   @IsOptional()
   @IsInt()
   @Min(1)

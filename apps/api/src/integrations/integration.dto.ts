@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsBoolean, IsEmail, IsIn, IsOptional, IsString, IsUrl, IsUUID, Matches, MaxLength, MinLength } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsEmail, IsIn, IsInt, IsOptional, IsString, IsUrl, IsUUID, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { RESOURCE_ACCESS, ResourceAccess } from '@keyhold/domain';
 
 const PRINTABLE = /^[^\p{Cc}]+$/u;
@@ -66,4 +66,19 @@ export class TenantSettingsDto {
   @IsOptional()
   @IsBoolean()
   allowAnonymousGuestAccess?: boolean;
+
+  /** The DTO bound; the service-wide maximum (CLIENT_SECRET_MAX_DAYS) is checked by the controller. */
+  @ApiPropertyOptional({
+    type: 'integer',
+    nullable: true,
+    minimum: 1,
+    description:
+      "The tenant's maximum lifetime of an API client's secret, in days, at most CLIENT_SECRET_MAX_DAYS (the service-wide maximum). " +
+      'null clears it: the service-wide maximum applies (the default).',
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  clientSecretMaxLifetimeDays?: number | null;
 }

@@ -50,10 +50,13 @@ export class DeleteIntegrationCommand extends Command<void> {
   }
 }
 
+/** The settings given, each changed on its own; those left out stay as they are. */
+export type TenantSettingsChange = Partial<TenantSettings>;
+
 export class ChangeTenantSettingsCommand extends Command<TenantSettings> {
   constructor(
     readonly tenantId: string,
-    readonly allowAnonymousGuestAccess: boolean,
+    readonly change: TenantSettingsChange,
     readonly context: RequestContext,
   ) {
     super();

@@ -2,7 +2,8 @@ import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Qu
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { FastifyReply } from 'fastify';
-import { DEFAULT_TENANT_SETTINGS, Integration, INTEGRATION_RESOURCE_NAMES, INTEGRATION_RESOURCES } from '@keyhold/domain';
+import { DEFAULT_TENANT_SETTINGS, Integration, INTEGRATION_RESOURCE_NAMES, INTEGRATION_RESOURCES, TenantSettings } from '@keyhold/domain';
+import { KEYHOLD_CONFIG, KeyholdConfig } from '@keyhold/platform';
 import { INTEGRATIONS, IntegrationView, READ_MODEL_STORE, ReadModelStore, TENANT_SETTINGS, TenantSettingsView } from '@keyhold/read-models';
 import { CurrentPrincipal, RequirePermissions } from '../http/auth';
 import { PageQuery } from '../http/pagination';
@@ -17,6 +18,7 @@ import {
   CreateIntegrationCommand,
   DeleteIntegrationCommand,
   ReauthorizeIntegrationCommand,
+  TenantSettingsChange,
 } from './integrations.commands';
 
 /** As the read model keeps it: hints of the secrets at most. */
@@ -50,6 +52,11 @@ const fromState = (integration: Integration) => ({
   createdAt: integration.createdAt,
 });
 
+const settingsResponse = (settings: Partial<TenantSettings> | null): TenantSettings => ({
+  allowAnonymousGuestAccess: settings?.allowAnonymousGuestAccess ?? DEFAULT_TENANT_SETTINGS.allowAnonymousGuestAccess,
+  clientSecretMaxLifetimeDays: settings?.clientSecretMaxLifetimeDays ?? DEFAULT_TENANT_SETTINGS.clientSecretMaxLifetimeDays,
+});
+
 const RESOURCE_CATALOGUE = INTEGRATION_RESOURCE_NAMES.map((name) => ({
   name,
   description: INTEGRATION_RESOURCES[name].description,
@@ -69,6 +76,7 @@ export class IntegrationsController {
     private readonly commands: CommandBus,
     private readonly passwords: UserPasswords,
     @Inject(READ_MODEL_STORE) private readonly readModels: ReadModelStore,
+    @Inject(KEYHOLD_CONFIG) private readonly config: KeyholdConfig,
   ) {}
 
   /** The published catalogue of resources an integration can be given, with what each allows. */
@@ -165,16 +173,21 @@ export class IntegrationsController {
   @Get('settings')
   @RequirePermissions('settings:read')
   async settings(@CurrentPrincipal() principal: Principal) {
-    const view = await this.readModels.collection<TenantSettingsView>(TENANT_SETTINGS).get(principal.tenantId);
-    return { allowAnonymousGuestAccess: view?.allowAnonymousGuestAccess ?? DEFAULT_TENANT_SETTINGS.allowAnonymousGuestAccess };
+    return settingsResponse(await this.readModels.collection<TenantSettingsView>(TENANT_SETTINGS).get(principal.tenantId));
   }
 
   @Patch('settings')
   @RequirePermissions('settings:write')
   async changeSettings(@CurrentPrincipal() principal: Principal, @CurrentRequestContext() context: RequestContext, @Body() body: TenantSettingsDto) {
-    if (body.allowAnonymousGuestAccess === undefined) return this.settings(principal);
-    const settings = await this.commands.execute(new ChangeTenantSettingsCommand(principal.tenantId, body.allowAnonymousGuestAccess, context));
-    return { allowAnonymousGuestAccess: settings.allowAnonymousGuestAccess };
+    const { allowAnonymousGuestAccess, clientSecretMaxLifetimeDays } = body;
+    const serviceMax = this.config.CLIENT_SECRET_MAX_DAYS;
+    if (typeof clientSecretMaxLifetimeDays === 'number' && clientSecretMaxLifetimeDays > serviceMax) {
+      const message = `clientSecretMaxLifetimeDays must be at most ${serviceMax} days (the service-wide maximum)`;
+      throw new Problem('validation-error', message, { errors: [{ field: 'clientSecretMaxLifetimeDays', messages: [message] }] });
+    }
+    if (allowAnonymousGuestAccess === undefined && clientSecretMaxLifetimeDays === undefined) return this.settings(principal);
+    const change: TenantSettingsChange = { allowAnonymousGuestAccess, clientSecretMaxLifetimeDays };
+    return settingsResponse(await this.commands.execute(new ChangeTenantSettingsCommand(principal.tenantId, change, context)));
   }
 
   private confirmed(principal: Principal, password: string, reply: FastifyReply): Promise<void> {

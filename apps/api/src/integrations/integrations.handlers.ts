@@ -1,6 +1,15 @@
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
-import { HashedSecret, Integration, IntegrationCommand, integrationsDecider, streamName, tenantSettingsDecider } from '@keyhold/domain';
+import {
+  HashedSecret,
+  Integration,
+  IntegrationCommand,
+  integrationsDecider,
+  streamName,
+  TenantSettings,
+  TenantSettingsCommand,
+  tenantSettingsDecider,
+} from '@keyhold/domain';
 import { generateSecret, SecretHasher, secretHint, SecretKind } from '@keyhold/crypto';
 import { CommandRunner } from '../command-runner';
 import { RequestContext } from '../http/request-context';
@@ -134,14 +143,22 @@ export class DeleteIntegrationHandler implements ICommandHandler<DeleteIntegrati
 export class ChangeTenantSettingsHandler implements ICommandHandler<ChangeTenantSettingsCommand> {
   constructor(private readonly runner: CommandRunner) {}
 
-  async execute({ tenantId, allowAnonymousGuestAccess, context }: ChangeTenantSettingsCommand) {
+  /** One domain command per setting given, so that each change is its own event. */
+  async execute({ tenantId, change, context }: ChangeTenantSettingsCommand): Promise<TenantSettings> {
     const now = new Date().toISOString();
-    const { state } = await this.runner.run(
-      streamName('tenantSettings', tenantId),
-      tenantSettingsDecider,
-      { type: 'SetAnonymousGuestAccess', tenantId, allowed: allowAnonymousGuestAccess, changedBy: context.actorId, now },
-      { ...context, tenantId, now },
-    );
-    return state;
+    const changedBy = context.actorId;
+    const commands: TenantSettingsCommand[] = [];
+    if (change.allowAnonymousGuestAccess !== undefined) {
+      commands.push({ type: 'SetAnonymousGuestAccess', tenantId, allowed: change.allowAnonymousGuestAccess, changedBy, now });
+    }
+    if (change.clientSecretMaxLifetimeDays !== undefined) {
+      commands.push({ type: 'SetClientSecretMaxLifetime', tenantId, maxDays: change.clientSecretMaxLifetimeDays, changedBy, now });
+    }
+    let last: { state: TenantSettings } | undefined;
+    for (const command of commands) {
+      last = await this.runner.run(streamName('tenantSettings', tenantId), tenantSettingsDecider, command, { ...context, tenantId, now });
+    }
+    if (!last) throw new Error('ChangeTenantSettingsCommand needs at least one setting');
+    return last.state;
   }
 }

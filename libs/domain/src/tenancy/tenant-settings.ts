@@ -3,23 +3,30 @@ import { Rejection } from '../shared/rejection';
 
 /**
  * Tenant-wide settings, in a stream of their own (`tenantSettings-<tenant id>`) so that changing
- * one never contends with the tenant's users. For now one: whether anonymous guests may use the
- * API's public resources, off unless an admin turns it on.
+ * one never contends with the tenant's users: whether anonymous guests may use the API's public
+ * resources (off unless an admin turns it on), and the tenant's maximum lifetime of an API
+ * client's secret (null: none of its own, the service-wide maximum applies; the API keeps it
+ * within that maximum).
  */
 export type AnonymousGuestAccessChanged = {
   type: 'AnonymousGuestAccessChanged';
   data: { tenantId: string; allowed: boolean; changedAt: string; changedBy: string };
 };
-export type TenantSettingsEvent = AnonymousGuestAccessChanged;
+export type ClientSecretMaxLifetimeChanged = {
+  type: 'ClientSecretMaxLifetimeChanged';
+  data: { tenantId: string; maxDays: number | null; changedAt: string; changedBy: string };
+};
+export type TenantSettingsEvent = AnonymousGuestAccessChanged | ClientSecretMaxLifetimeChanged;
 
 export type SetAnonymousGuestAccess = { type: 'SetAnonymousGuestAccess'; tenantId: string; allowed: boolean; changedBy: string; now: string };
-export type TenantSettingsCommand = SetAnonymousGuestAccess;
+export type SetClientSecretMaxLifetime = { type: 'SetClientSecretMaxLifetime'; tenantId: string; maxDays: number | null; changedBy: string; now: string };
+export type TenantSettingsCommand = SetAnonymousGuestAccess | SetClientSecretMaxLifetime;
 
 export type TenantSettingsRejection = Rejection<never>;
 
-export type TenantSettings = { readonly allowAnonymousGuestAccess: boolean };
+export type TenantSettings = { readonly allowAnonymousGuestAccess: boolean; readonly clientSecretMaxLifetimeDays: number | null };
 
-export const DEFAULT_TENANT_SETTINGS: TenantSettings = { allowAnonymousGuestAccess: false };
+export const DEFAULT_TENANT_SETTINGS: TenantSettings = { allowAnonymousGuestAccess: false, clientSecretMaxLifetimeDays: null };
 
 const decide = (command: TenantSettingsCommand, state: TenantSettings) => {
   switch (command.type) {
@@ -29,8 +36,14 @@ const decide = (command: TenantSettingsCommand, state: TenantSettings) => {
         type: 'AnonymousGuestAccessChanged',
         data: { tenantId: command.tenantId, allowed: command.allowed, changedAt: command.now, changedBy: command.changedBy },
       });
+    case 'SetClientSecretMaxLifetime':
+      if (state.clientSecretMaxLifetimeDays === command.maxDays) return accept<TenantSettingsEvent>();
+      return accept<TenantSettingsEvent>({
+        type: 'ClientSecretMaxLifetimeChanged',
+        data: { tenantId: command.tenantId, maxDays: command.maxDays, changedAt: command.now, changedBy: command.changedBy },
+      });
     default:
-      return assertNever(command.type);
+      return assertNever(command);
   }
 };
 
@@ -38,8 +51,10 @@ const evolve = (state: TenantSettings, event: TenantSettingsEvent): TenantSettin
   switch (event.type) {
     case 'AnonymousGuestAccessChanged':
       return { ...state, allowAnonymousGuestAccess: event.data.allowed };
+    case 'ClientSecretMaxLifetimeChanged':
+      return { ...state, clientSecretMaxLifetimeDays: event.data.maxDays };
     default:
-      return assertNever(event.type);
+      return assertNever(event);
   }
 };
 

@@ -1,6 +1,6 @@
 import { deciderSpec } from '../testing/decider-spec';
 import { fold } from '../shared/decider';
-import { AnonymousGuestAccessChanged, tenantSettingsDecider } from './tenant-settings';
+import { AnonymousGuestAccessChanged, ClientSecretMaxLifetimeChanged, tenantSettingsDecider } from './tenant-settings';
 import { UserPasswordSet, userPasswordDecider } from './user-passwords';
 
 const T0 = '2026-03-01T09:00:00.000Z';
@@ -14,7 +14,7 @@ describe('tenant settings decider', () => {
   });
 
   it('has anonymous guest access off by default', () => {
-    expect(fold(tenantSettingsDecider, [])).toEqual({ allowAnonymousGuestAccess: false });
+    expect(fold(tenantSettingsDecider, [])).toEqual({ allowAnonymousGuestAccess: false, clientSecretMaxLifetimeDays: null });
     spec.given([]).when(set(false)).thenNothing();
   });
 
@@ -22,6 +22,30 @@ describe('tenant settings decider', () => {
     spec.given([]).when(set(true)).then([changed(true)]);
     spec.given([changed(true)]).when(set(true)).thenNothing();
     spec.given([changed(true)]).when(set(false)).then([changed(false)]);
+  });
+
+  const setMax = (maxDays: number | null) => ({ type: 'SetClientSecretMaxLifetime', tenantId: 't1', maxDays, changedBy: 'admin', now: T0 }) as const;
+  const maxChanged = (maxDays: number | null): ClientSecretMaxLifetimeChanged => ({
+    type: 'ClientSecretMaxLifetimeChanged',
+    data: { tenantId: 't1', maxDays, changedAt: T0, changedBy: 'admin' },
+  });
+
+  it('has no client secret maximum of its own by default', () => {
+    spec.given([]).when(setMax(null)).thenNothing();
+  });
+
+  it('records each change of the client secret maximum, and nothing when it stays', () => {
+    spec.given([]).when(setMax(30)).then([maxChanged(30)]);
+    spec.given([maxChanged(30)]).when(setMax(30)).thenNothing();
+    spec.given([maxChanged(30)]).when(setMax(90)).then([maxChanged(90)]);
+    spec.given([maxChanged(30)]).when(setMax(null)).then([maxChanged(null)]);
+    spec.given([maxChanged(30), maxChanged(null)]).when(setMax(null)).thenNothing();
+  });
+
+  it('keeps the two settings apart', () => {
+    expect(fold(tenantSettingsDecider, [changed(true), maxChanged(30)])).toEqual({ allowAnonymousGuestAccess: true, clientSecretMaxLifetimeDays: 30 });
+    spec.given([maxChanged(30)]).when(set(false)).thenNothing();
+    spec.given([changed(true)]).when(setMax(null)).thenNothing();
   });
 });
 

@@ -77,10 +77,14 @@ describe('Lifecycle messages of connections, integrations, settings and password
     });
   });
 
-  it('publishes the guest-access setting and a password change, never the password hash', () => {
+  it('publishes the tenant settings and a password change, never the password hash', () => {
     expect(
       messageOf('tenantSettings-t-1', { type: 'AnonymousGuestAccessChanged', data: { tenantId: 't-1', allowed: true, changedAt: T0, changedBy: 'u-1' } }),
     ).toMatchObject({ subject: { kind: 'tenant', id: 't-1' }, data: { allowAnonymousGuestAccess: 'true' } });
+    const maxLifetime = (maxDays: number | null) =>
+      messageOf('tenantSettings-t-1', { type: 'ClientSecretMaxLifetimeChanged', data: { tenantId: 't-1', maxDays, changedAt: T0, changedBy: 'u-1' } });
+    expect(maxLifetime(30)).toMatchObject({ subject: { kind: 'tenant', id: 't-1' }, data: { clientSecretMaxLifetimeDays: '30' } });
+    expect(maxLifetime(null).data).toEqual({ clientSecretMaxLifetimeDays: null });
     const password = messageOf('userPassword-u-1', {
       type: 'UserPasswordSet',
       data: { tenantId: 't-1', userId: 'u-1', passwordHash: '$scrypt$ln=17,r=8,p=1$SALTnever-published$HASHnever-published', setAt: T0 },

@@ -114,6 +114,11 @@ const subjectAndData = (event: Publishable): { subject: LifecycleSubject; data: 
       return { subject: { kind: 'integration', id: event.data.integrationId }, data: { revokedAccessTokenId: event.data.revokedAccessTokenId } };
     case 'AnonymousGuestAccessChanged':
       return { subject: { kind: 'tenant', id: event.data.tenantId }, data: { allowAnonymousGuestAccess: String(event.data.allowed) } };
+    case 'ClientSecretMaxLifetimeChanged':
+      return {
+        subject: { kind: 'tenant', id: event.data.tenantId },
+        data: { clientSecretMaxLifetimeDays: event.data.maxDays === null ? null : String(event.data.maxDays) },
+      };
     case 'UserPasswordSet':
       return { subject: { kind: 'user', id: event.data.userId }, data: {} };
     case 'ApiClientCreated':
@@ -171,6 +176,7 @@ const PUBLISHED_TYPES = new Set<string>([
   'IntegrationReauthorized',
   'IntegrationDeleted',
   'AnonymousGuestAccessChanged',
+  'ClientSecretMaxLifetimeChanged',
   'UserPasswordSet',
   'ApiClientCreated',
   'ApiClientRenamed',

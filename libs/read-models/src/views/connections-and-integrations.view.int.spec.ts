@@ -9,6 +9,7 @@ import {
   IntegrationCommand,
   integrationsDecider,
   streamName,
+  TenantSettingsCommand,
   tenantSettingsDecider,
 } from '@keyhold/domain';
 import { EventStore, handleCommand, SqliteEventStore } from '@keyhold/event-store';
@@ -87,7 +88,9 @@ describe('Connection, integration and tenant-settings projections', () => {
     });
     await onIntegrations({ type: 'ActivateIntegration', integrationId, consumerKey: hashed(1), consumerSecret: hashed(2), accessToken: { ...hashed(3), id: 'at-1' }, accessTokenSecret: hashed(4), activatedBy: 'admin', now: T0 });
     await onIntegrations({ type: 'ReauthorizeIntegration', integrationId, accessToken: { ...hashed(5), id: 'at-2' }, accessTokenSecret: hashed(6), reauthorizedBy: 'admin', now: T1 });
-    await handleCommand(events, streamName('tenantSettings', tenantId), tenantSettingsDecider, { type: 'SetAnonymousGuestAccess', tenantId, allowed: true, changedBy: 'admin', now: T1 }, context(T1));
+    const onSettings = (command: TenantSettingsCommand) => handleCommand(events, streamName('tenantSettings', tenantId), tenantSettingsDecider, command, context(command.now));
+    await onSettings({ type: 'SetClientSecretMaxLifetime', tenantId, maxDays: 30, changedBy: 'admin', now: T0 });
+    await onSettings({ type: 'SetAnonymousGuestAccess', tenantId, allowed: true, changedBy: 'admin', now: T1 });
     for (const projection of projections()) await runUntilCaughtUp(events, readModels, projection);
   });
 
@@ -123,7 +126,7 @@ describe('Connection, integration and tenant-settings projections', () => {
       reauthorizedAt: T1,
     });
     expect(JSON.stringify(view)).not.toContain('hash-');
-    expect(await settings.get(tenantId)).toMatchObject({ allowAnonymousGuestAccess: true, updatedBy: 'admin' });
+    expect(await settings.get(tenantId)).toMatchObject({ allowAnonymousGuestAccess: true, clientSecretMaxLifetimeDays: 30, updatedAt: T1, updatedBy: 'admin' });
   });
 
   it('give the same read models when every event is applied again (run twice, nothing changes)', async () => {

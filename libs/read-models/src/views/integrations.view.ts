@@ -1,4 +1,4 @@
-import { IntegrationEvent, ResourceAccess, TenantSettingsEvent } from '@keyhold/domain';
+import { DEFAULT_TENANT_SETTINGS, IntegrationEvent, ResourceAccess, TenantSettingsEvent } from '@keyhold/domain';
 import { RecordedEvent } from '@keyhold/event-store';
 import { Projection } from '../projection/projection-runner';
 import { CollectionDefinition, ReadModelDocument, ReadModelStore } from '../read-model-store.port';
@@ -115,11 +115,16 @@ export const integrationsProjection = (readModels: ReadModelStore): Projection =
 export type TenantSettingsView = ReadModelDocument & {
   id: string;
   allowAnonymousGuestAccess: boolean;
+  /** Null: no maximum of the tenant's own, the service-wide one applies. */
+  clientSecretMaxLifetimeDays: number | null;
   updatedAt: string;
   updatedBy: string;
 };
 
 export const TENANT_SETTINGS: CollectionDefinition = { name: 'tenant_settings', indexes: [] };
+
+/** A document written before a setting existed reads with that setting's default. */
+const withDefaults = (tenantId: string, current: TenantSettingsView | null) => ({ ...DEFAULT_TENANT_SETTINGS, ...current, id: tenantId });
 
 export const tenantSettingsProjection = (readModels: ReadModelStore): Projection => {
   const settings = readModels.collection<TenantSettingsView>(TENANT_SETTINGS);
@@ -132,7 +137,16 @@ export const tenantSettingsProjection = (readModels: ReadModelStore): Projection
           const { tenantId, allowed, changedAt, changedBy } = event.data;
           const current = await settings.get(tenantId);
           await settings.putIfNewer(
-            { ...current, id: tenantId, allowAnonymousGuestAccess: allowed, updatedAt: changedAt, updatedBy: changedBy },
+            { ...withDefaults(tenantId, current), allowAnonymousGuestAccess: allowed, updatedAt: changedAt, updatedBy: changedBy },
+            recorded.globalPosition,
+          );
+          return;
+        }
+        case 'ClientSecretMaxLifetimeChanged': {
+          const { tenantId, maxDays, changedAt, changedBy } = event.data;
+          const current = await settings.get(tenantId);
+          await settings.putIfNewer(
+            { ...withDefaults(tenantId, current), clientSecretMaxLifetimeDays: maxDays, updatedAt: changedAt, updatedBy: changedBy },
             recorded.globalPosition,
           );
           return;
