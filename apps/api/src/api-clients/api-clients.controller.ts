@@ -17,7 +17,7 @@ import {
   TenantSettingsView,
 } from '@keyhold/read-models';
 import { CurrentPrincipal, RequirePermissions } from '../http/auth';
-import { PageQuery } from '../http/pagination';
+import { pageOf, PageQuery } from '../http/pagination';
 import { Problem } from '../http/problem';
 import { CurrentRequestContext, RequestContext } from '../http/request-context';
 import { Principal } from '../verification/principal';
@@ -110,14 +110,7 @@ export class ApiClientsController {
   @Get()
   @RequirePermissions('clients:read')
   async list(@CurrentPrincipal() principal: Principal, @Query() query: PageQuery) {
-    const page = await this.readModels.collection<ApiClientView>(API_CLIENTS).list({
-      where: { tenantId: principal.tenantId, status: 'active' },
-      orderBy: 'createdAt',
-      direction: 'asc',
-      limit: query.limit ?? 50,
-      cursor: query.cursor ?? null,
-    });
-    return { items: page.items.map(toResponse), nextCursor: page.nextCursor };
+    return pageOf(this.readModels.collection<ApiClientView>(API_CLIENTS), { tenantId: principal.tenantId, status: 'active' }, query, toResponse);
   }
 
   @Get(':id')

@@ -1,6 +1,9 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { ListQuery, Page, ReadModelCollection, ReadModelDocument } from '@keyhold/read-models';
+
+const DEFAULT_PAGE_SIZE = 50;
 
 /** `?limit=&cursor=` on every list: keyset pages, 50 items unless asked, 200 at most. */
 export class PageQuery {
@@ -18,3 +21,15 @@ export class PageQuery {
   @MaxLength(512)
   cursor?: string;
 }
+
+/** One page of a collection, oldest first unless told otherwise, each item shaped for the response. */
+export const pageOf = async <T extends ReadModelDocument, R>(
+  collection: ReadModelCollection<T>,
+  where: ListQuery<T>['where'],
+  query: PageQuery,
+  toResponse: (item: T) => R,
+  order: Pick<ListQuery<T>, 'orderBy' | 'direction'> = { orderBy: 'createdAt', direction: 'asc' },
+): Promise<Page<R>> => {
+  const page = await collection.list({ where, ...order, limit: query.limit ?? DEFAULT_PAGE_SIZE, cursor: query.cursor ?? null });
+  return { items: page.items.map(toResponse), nextCursor: page.nextCursor };
+};

@@ -6,7 +6,7 @@ import { DEFAULT_TENANT_SETTINGS, Integration, INTEGRATION_RESOURCE_NAMES, INTEG
 import { KEYHOLD_CONFIG, KeyholdConfig } from '@keyhold/platform';
 import { INTEGRATIONS, IntegrationView, READ_MODEL_STORE, ReadModelStore, TENANT_SETTINGS, TenantSettingsView } from '@keyhold/read-models';
 import { CurrentPrincipal, RequirePermissions } from '../http/auth';
-import { PageQuery } from '../http/pagination';
+import { pageOf, PageQuery } from '../http/pagination';
 import { Problem } from '../http/problem';
 import { CurrentRequestContext, RequestContext } from '../http/request-context';
 import { UserPasswords, withRetryAfter } from '../users/user-passwords';
@@ -114,14 +114,7 @@ export class IntegrationsController {
   @Get('integrations')
   @RequirePermissions('integrations:read')
   async list(@CurrentPrincipal() principal: Principal, @Query() query: PageQuery) {
-    const page = await this.readModels.collection<IntegrationView>(INTEGRATIONS).list({
-      where: { tenantId: principal.tenantId, deleted: false },
-      orderBy: 'createdAt',
-      direction: 'asc',
-      limit: query.limit ?? 50,
-      cursor: query.cursor ?? null,
-    });
-    return { items: page.items.map(fromView), nextCursor: page.nextCursor };
+    return pageOf(this.readModels.collection<IntegrationView>(INTEGRATIONS), { tenantId: principal.tenantId, deleted: false }, query, fromView);
   }
 
   @Get('integrations/:id')

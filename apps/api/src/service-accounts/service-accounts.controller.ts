@@ -6,7 +6,7 @@ import { ACCESS_TOKENS, AccessTokenView, READ_MODEL_STORE, ReadModelStore, SERVI
 import { CurrentPrincipal, RequirePermissions } from '../http/auth';
 import { Problem } from '../http/problem';
 import { CurrentRequestContext, RequestContext } from '../http/request-context';
-import { PageQuery } from '../http/pagination';
+import { pageOf, PageQuery } from '../http/pagination';
 import { OAuthIndex } from '../verification/oauth-index';
 import { Principal } from '../verification/principal';
 import { ChangeServiceAccountCommand, CreateServiceAccountCommand, ResetServiceAccountSecretCommand, ServiceAccountChange } from './service-accounts.commands';
@@ -59,14 +59,7 @@ export class ServiceAccountsController {
   @Get()
   @RequirePermissions('clients:read')
   async list(@CurrentPrincipal() principal: Principal, @Query() query: PageQuery) {
-    const page = await this.readModels.collection<ServiceAccountView>(SERVICE_ACCOUNTS).list({
-      where: { tenantId: principal.tenantId, status: 'active' },
-      orderBy: 'createdAt',
-      direction: 'asc',
-      limit: query.limit ?? 50,
-      cursor: query.cursor ?? null,
-    });
-    return { items: page.items.map(toResponse), nextCursor: page.nextCursor };
+    return pageOf(this.readModels.collection<ServiceAccountView>(SERVICE_ACCOUNTS), { tenantId: principal.tenantId, status: 'active' }, query, toResponse);
   }
 
   @Get(':id')

@@ -9,7 +9,7 @@ import { Problem } from '../http/problem';
 import { CurrentRequestContext, RequestContext } from '../http/request-context';
 import { Principal } from '../verification/principal';
 import { AddUserCommand, ChangeUserRoleCommand } from './tenancy.commands';
-import { PageQuery } from '../http/pagination';
+import { pageOf, PageQuery } from '../http/pagination';
 import { AddUserDto, ChangeRoleDto, UserIdParams } from './users.dto';
 
 const toUserResponse = (user: UserView) => ({
@@ -62,14 +62,7 @@ export class UsersController {
   @Get('users')
   @RequirePermissions('users:read')
   async list(@CurrentPrincipal() principal: Principal, @Query() query: PageQuery) {
-    const page = await this.readModels.collection<UserView>(USERS).list({
-      where: { tenantId: principal.tenantId },
-      orderBy: 'createdAt',
-      direction: 'asc',
-      limit: query.limit ?? 50,
-      cursor: query.cursor ?? null,
-    });
-    return { items: page.items.map(toUserResponse), nextCursor: page.nextCursor };
+    return pageOf(this.readModels.collection<UserView>(USERS), { tenantId: principal.tenantId }, query, toUserResponse);
   }
 
   @Get('users/:id')
