@@ -1,0 +1,186 @@
+'use strict';
+/** The Markdown report of one run: every figure as a median with its spread, and the ratios of the same run. */
+
+const num = (v, digits = 0) => (typeof v === 'number' && Number.isFinite(v) ? v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '–');
+const ms = (v) => (typeof v === 'number' ? (v < 10 ? num(v, 2) : num(v, 1)) : '–');
+const spread = (s, digits = 0, f = (v) => num(v, digits)) => (s ? `${f(s.median)} (${f(s.min)}–${f(s.max)})` : '–');
+const ratio = (s) => (s ? `${num(s.median, 3)} (${num(s.min, 3)}–${num(s.max, 3)})` : '–');
+const mb = (bytes) => (typeof bytes === 'number' ? `${num(bytes / 2 ** 20)} MiB` : '–');
+
+const unavailableRow = (label, reason, columns) => `| ${label} | ${reason} |${' |'.repeat(columns - 2)}`;
+
+const renderReport = (results, chartFile) => {
+  const c = results.config;
+  const m = results.machine;
+  const lines = [];
+  const p = (...xs) => lines.push(...xs);
+  p(
+    `# Keyhold benchmark: ${results.mode} run of ${results.startedAt.slice(0, 16).replace('T', ' ')} UTC`,
+    '',
+    `Source: ${results.source.ref} at \`${results.source.commit?.slice(0, 12) ?? 'unknown'}\`${results.source.dirty ? ' with uncommitted changes in apps/ or libs/' : ''}. ` +
+      `Machine: ${m.cpus} cores (${m.cpuModel}), ${num(m.memoryBytes / 2 ** 30, 1)} GiB, Linux ${m.kernel}, Node ${m.node}; ` +
+      `load average ${m.loadAverageAtStart.map((v) => v.toFixed(2)).join(' ')} at the start, ${m.loadAverageAtEnd?.map((v) => v.toFixed(2)).join(' ')} at the end. Run took ${num(results.durationMinutes, 1)} min.`,
+    '',
+    `Load: autocannon in a process of its own, closed loop, ${c.connections} connections, pipelining 1, ${c.durationSeconds} s per measurement ` +
+      `(${c.commandSeconds} s for commands) after a ${c.warmupSeconds} s warm-up per target, ${c.reps} repetitions with the targets' order rotated. ` +
+      `**The server under test and the load generator share the same ${m.cpus} cores**, so every figure is what the machine does with both; ` +
+      'compare the ratios, measured repetition by repetition in the same sitting, rather than the absolute numbers. ' +
+      'Figures are medians with min–max over the repetitions. Latencies are measured per request at full resolution; only 2xx answers count, ' +
+      'and one answer in 50 is parsed and must be right (`active: true`, an `access_token`, a new token), else that repetition counts as no throughput.',
+    '',
+    `![throughput and latency](${chartFile})`,
+    '',
+  );
+
+  // Workload 1.
+  p('## 1. Verification: `POST /oauth/introspect`', '');
+  p(
+    'Keyhold verifies a personal token from its in-memory credential index (loaded from the log at start); the caller authenticates with an admin token (`tokens:introspect`). ' +
+      'Each request carries one of 10,000 seeded tokens, drawn uniformly from all those stored. ' +
+      `Keycloak${results.peer ? ` ${results.peer.version}` : ''} introspects its own signed JWT access tokens (200 of them, from client_credentials), authenticating the confidential client on every call; it stores no token, so the number of Keyhold tokens does not apply to it. ` +
+      'The limit answers the same requests with a fixed JSON body.',
+    '',
+  );
+  for (const [tokens, sitting] of Object.entries(results.workloads.introspection ?? {})) {
+    p(`### ${num(Number(tokens))} active tokens stored`, '', '| target | req/s | p50 ms | p99 ms | p99.9 ms |', '|---|---|---|---|---|');
+    for (const [name, t] of Object.entries(sitting.targets)) {
+      if (t.unavailable) p(unavailableRow(name, t.unavailable, 5));
+      else
+        p(`| ${t.label} | ${spread(t.requestsPerSecond)} | ${spread(t.latencyMs.p50, 2, ms)} | ${spread(t.latencyMs.p99, 2, ms)} | ${spread(t.latencyMs.p99_9, 2, ms)} |`);
+      if (t.invalidRuns?.length) p(`|  ↳ ${t.invalidRuns.length} repetition(s) had errors or wrong answers: ${JSON.stringify(t.invalidRuns.map((r) => r.example ?? r.statusCodes)).slice(0, 200)} | | | | |`);
+    }
+    const r = sitting.ratios;
+    p(
+      '',
+      `Ratios in this sitting (median, min–max over repetitions): Keyhold embedded / limit **${ratio(r.embeddedToLimit)}**; ` +
+        `Keyhold API node / limit ${ratio(r.apiToLimit)}; Keyhold embedded / Keycloak **${ratio(r.embeddedToKeycloak)}**; ` +
+        `Keyhold API node / Keycloak ${ratio(r.apiToKeycloak)}; Keycloak p99 / Keyhold embedded p99 ${ratio(r.keycloakToEmbeddedP99)}.`,
+      '',
+    );
+  }
+
+  // Workload 2.
+  p('## 2. `client_credentials` token issuance: `POST /oauth/token`', '');
+  const cc = results.workloads.clientCredentials;
+  if (cc) {
+    p('Client authentication with client_secret_basic on every request, one confidential client (Keycloak) / service account (Keyhold).', '');
+    p('| target | req/s | p50 ms | p99 ms | p99.9 ms |', '|---|---|---|---|---|');
+    for (const [name, t] of Object.entries(cc.targets)) {
+      if (t.unavailable) p(unavailableRow(name, t.unavailable, 5));
+      else p(`| ${t.label} | ${spread(t.requestsPerSecond)} | ${spread(t.latencyMs.p50, 2, ms)} | ${spread(t.latencyMs.p99, 2, ms)} | ${spread(t.latencyMs.p99_9, 2, ms)} |`);
+    }
+    p(
+      '',
+      'Keyhold issues opaque access tokens and records each one as an event (a durable append, answered after its projections applied it, like a command); Keycloak signs a JWT and stores nothing.',
+    );
+    p('', `Ratios in this sitting: Keyhold embedded / Keycloak **${ratio(cc.ratios.embeddedToKeycloak)}**; Keyhold Kafka + Mongo / Keycloak ${ratio(cc.ratios.kafkaMongoToKeycloak)}; Keyhold embedded / limit ${ratio(cc.ratios.embeddedToLimit)}; Keycloak / limit ${ratio(cc.ratios.keycloakToLimit)}.`, '');
+  }
+
+  // Workloads 3 and 4.
+  p('## 3. Commands: tokens issued per second through `POST /v1/tokens`', '');
+  p(
+    'Each request issues a personal token for one of the seeded members (round robin, each with its own bearer token and stream), and answers 201 once the `TokenIssued` event is durably appended ' +
+      '(SQLite WAL, `synchronous=FULL`) and, read-your-writes, applied by every projection of the answering process. ' +
+      '"One process" is the default (`npm start`: api and worker together); "api + worker" runs `KEYHOLD_ROLES=api` and `KEYHOLD_ROLES=worker` as two processes on the same data. ' +
+      'The event log is the embedded SQLite file in both configurations (no EventStoreDB server can be had here); "Kafka + Mongo" moves the read models to the MongoDB wire-protocol stand-in (mongo-java-server, in memory: not a real MongoDB) and the bus to a local Kafka broker.',
+    '',
+    '| configuration | topology | tokens/s | p50 ms | p99 ms | p99.9 ms |',
+    '|---|---|---|---|---|---|',
+  );
+  const commandRows = [];
+  for (const [mode, r] of Object.entries(results.workloads.commands ?? {})) {
+    if (r.unavailable) {
+      p(unavailableRow(mode, r.unavailable, 6));
+      continue;
+    }
+    for (const [topology, t] of Object.entries(r.topologies)) {
+      p(`| ${mode} | ${topology === 'single' ? 'one process' : 'api + worker'} | ${spread(t.requestsPerSecond)} | ${spread(t.latencyMs.p50, 1, ms)} | ${spread(t.latencyMs.p99, 1, ms)} | ${spread(t.latencyMs.p99_9, 1, ms)} |`);
+      if (t.invalidRuns?.length) p(`|  ↳ ${t.invalidRuns.length} repetition(s) had errors: ${JSON.stringify(t.invalidRuns.map((x) => x.example ?? x.statusCodes)).slice(0, 200)} | | | | | |`);
+      commandRows.push([mode, topology, t.lag]);
+    }
+  }
+  p(
+    '',
+    '## 4. Projection lag under the load of 3',
+    '',
+    'Beside the command load, a probe issues a token every 100 ms and polls `GET /v1/tokens/{id}` (the tokens read model) every 2 ms until it is there. ' +
+      'Lag is counted from the 201 (the append happened just before it) and, as an upper bound, from when the request was sent.',
+    '',
+    '| configuration | topology | samples | after the 201: p50 / p99 / max ms | after sending: p50 / p99 ms |',
+    '|---|---|---|---|---|',
+  );
+  for (const [mode, topology, lag] of commandRows) {
+    p(
+      `| ${mode} | ${topology === 'single' ? 'one process' : 'api + worker'} | ${lag.samples}${lag.errors ? ` (+${lag.errors} failed: ${lag.firstError})` : ''} | ${ms(lag.afterAckMs.p50)} / ${ms(lag.afterAckMs.p99)} / ${ms(lag.afterAckMs.max)} | ${ms(lag.afterSendMs.p50)} / ${ms(lag.afterSendMs.p99)} |`,
+    );
+  }
+  p('', 'In one process the read model is there when the command answers (read-your-writes), so the lag after the 201 is just the probe\'s own GET. With a separate worker, the worker finds new events by polling the SQLite log (every 200 ms), which is most of its lag.', '');
+
+  // Workload 5.
+  p('## 5. Revocation propagation: revoke on node A, rejected on node B', '');
+  const rev = results.workloads.revocation ?? {};
+  if (rev.embedded && !rev.embedded.unavailable) {
+    const e = rev.embedded;
+    p(
+      '**Embedded mode only, labelled as such**: A (api + worker) and B (`KEYHOLD_ROLES=api`) are two processes on the same `DATA_DIR`, sharing the SQLite log; B learns of the revocation by polling the log (every 200 ms), not through Kafka. ' +
+        'A fresh token is issued on A and seen active on B, then revoked on A at a random moment; B is asked (introspection) every 2 ms until it answers inactive.',
+      '',
+      '| samples | rejected on A when A answered | on B after A\'s answer: p50 / p99 / max ms | after sending the revoke: p50 / p99 ms |',
+      '|---|---|---|---|',
+      `| ${e.samples} | ${e.rejectedOnAAtAck}/${e.samples} | ${ms(e.afterAckMs.p50)} / ${ms(e.afterAckMs.p99)} / ${ms(e.afterAckMs.max)} | ${ms(e.afterSendMs.p50)} / ${ms(e.afterSendMs.p99)} |`,
+      '',
+    );
+  } else if (rev.embedded) p(`Embedded: ${rev.embedded.unavailable}`, '');
+  if (rev['kafka-mongo']) p(`Kafka + Mongo: ${rev['kafka-mongo'].unavailable}.`, '');
+
+  // Workload 6.
+  p(
+    '## 6. Replay: rebuilding every read model from the log',
+    '',
+    'Not available yet as a command (there is no rebuild CLI); measured through the same code path: a fresh node on a data dir holding only `events.sqlite` and `keys/` (read models dropped), timed from spawn until `/health/ready` shows no projection behind. ' +
+      '"Listening" is when the API answered: it listens only once its in-memory credential index has loaded the whole log. The other projections (tokens, users, lifecycle relay) run in the same process.',
+    '',
+    '| events in the log | configuration | listening after s | all read models after s | events/s | RSS when done |',
+    '|---|---|---|---|---|---|',
+  );
+  for (const [tokens, r] of Object.entries(results.workloads.replay ?? {})) {
+    for (const mode of ['embedded', 'kafka-mongo']) {
+      const x = r[mode];
+      if (!x) continue;
+      if (x.unavailable) p(`| ${num(r.embedded?.events ?? Number(tokens))} | ${mode} | ${x.unavailable} | | | |`);
+      else if (x.complete) p(`| ${num(x.events)} | ${mode} | ${num(x.listeningSeconds, 1)} | ${num(x.readySeconds, 1)} | **${num(x.eventsPerSecond)}** | ${mb(x.rssBytes)} |`);
+      else {
+        const slowest = Object.entries(x.positionsWhenMeasured).sort((a, b) => a[1] - b[1])[0] ?? ['?', 0];
+        p(
+          `| ${num(x.events)} | ${mode} | ${num(x.listeningSeconds, 1)} | not done within the ${num(x.secondsWhenMeasured)} s budget: projection \`${slowest[0]}\` at ${num(slowest[1])} of ${num(x.events)} | ≈ ${num(x.eventsPerSecond)} (slowest projection, partial) | ${mb(x.rssBytes)} |`,
+        );
+      }
+    }
+    if (r.seeding) p(`| | (seeding these ${num(r.seeding.events)} events in bulk took ${num(r.seeding.seconds, 1)} s) | | | | |`);
+  }
+  p('', 'One replay per size (not repeated): it is minutes long at 1M events, and the figure is a rate over the whole rebuild.', '');
+
+  // Workload 7.
+  p('## 7. Memory: resident size of a node holding the active tokens', '', '| active tokens | process | RSS after start | RSS after the verification load | index load s |', '|---|---|---|---|---|');
+  for (const [tokens, mem] of Object.entries(results.workloads.memory ?? {})) {
+    p(`| ${num(Number(tokens))} | API only (\`KEYHOLD_ROLES=api\`, ${mem.apiOnly.mode}) | ${mb(mem.apiOnly.rssAtStartBytes)} | ${mb(mem.apiOnly.rssAfterLoadBytes)} | ${num(mem.apiOnly.indexLoadSeconds, 1)} |`);
+    p(`| ${num(Number(tokens))} | api + worker, embedded default | ${mb(mem.singleProcess.rssAtStartBytes)} | ${mb(mem.singleProcess.rssAfterLoadBytes)} | – |`);
+  }
+  if (results.peer?.rssBytes) p('', `For comparison, Keycloak's JVM (dev mode, default heap) was at ${mb(results.peer.rssBytes)} after its workloads.`);
+  if (results.mode === 'quick') p('', 'Quick mode stores 100k tokens only; the 1M figures come from the full mode (`npm run bench:full`).');
+
+  if (results.notes.length) p('', '## Notes', '', ...results.notes.map((n) => `- ${n}`));
+  p(
+    '',
+    '## How this was measured',
+    '',
+    `\`npm run bench${results.mode === 'full' ? ':full' : ''}\` (\`node bench/run.js --${results.mode}\`). Seeded tokens are written in bulk into the SQLite log by \`bench/seed.js\` with the service's own deciders, secret generation, hashing and event store, ` +
+      'then checked through introspection (a sample must be active, a tampered secret inactive) before any load. ' +
+      `Keycloak runs in dev mode (\`start-dev\`, H2, ${results.peer?.java ?? 'JDK on PATH'}) on 127.0.0.1 with a realm, a confidential client with a service account and an audience mapper; ` +
+      `it is warmed up for ${c.keycloakWarmupSeconds} s before any measurement${results.mode === 'quick' ? ' (shorter than the 2–3 minutes its JIT needs to settle: quick-mode Keycloak figures understate it)' : ''}.`,
+    '',
+  );
+  return `${lines.join('\n')}\n`;
+};
+
+module.exports = { renderReport };

@@ -1,0 +1,390 @@
+'use strict';
+/** The workloads of the benchmark, each a function of the targets it measures. */
+const { readFileSync, rmSync, writeFileSync } = require('node:fs');
+const { join } = require('node:path');
+const procs = require('./procs');
+const kh = require('./keyhold');
+const { json, form, log, sleep, summary, pairedRatios, quantile, waitUntil } = require('./util');
+
+const LOAD = join(__dirname, '..', 'load.js');
+const SEED = join(__dirname, '..', 'seed.js');
+
+/** One closed-loop load from a separate process; the same generator and settings for every target. */
+const runLoad = async (plan, scratch) => {
+  const file = join(scratch, `plan-${process.hrtime.bigint()}.json`);
+  writeFileSync(file, JSON.stringify(plan));
+  try {
+    const handle = await procs.run(process.execPath, [LOAD, file], { name: 'load generator' });
+    return JSON.parse(handle.stdout.trim().split('\n').pop());
+  } finally {
+    rmSync(file, { force: true });
+  }
+};
+
+const FORM = 'application/x-www-form-urlencoded';
+
+/** A fresh data dir with a tenant, `tokens` seeded active tokens and `loadUsers` members with one token each. */
+const prepareDataset = async (ctx, { tokens, loadUsers = 0, mode = 'embedded', label }) => {
+  const dir = procs.tempDir(`data-${label}`);
+  const dataDir = join(dir, 'data');
+  const options = { mode, dataDir, servers: ctx.servers, logDir: ctx.logDir, mongoDatabase: `bench_${label}_${Date.now()}` };
+  const admin = await kh.bootstrap(ctx.build, options);
+  const secretsFile = join(dir, 'secrets.json');
+  const seeded = await procs.run(
+    process.execPath,
+    [
+      SEED,
+      ...['--dist', ctx.build.distDir, '--data-dir', dataDir, '--tenant-id', admin.tenantId, '--admin-id', admin.userId],
+      ...['--tokens', String(tokens), '--load-users', String(loadUsers), '--sample', '20000', '--out', secretsFile],
+    ],
+    { name: 'seed' },
+  );
+  const seed = JSON.parse(seeded.stdout.trim().split('\n').pop());
+  const secrets = JSON.parse(readFileSync(secretsFile, 'utf8'));
+  rmSync(secretsFile, { force: true }); // plaintexts live in this process only from here on
+  log(`seeded ${seed.tokens} tokens, ${seed.users} users, ${seed.events} events in ${seed.seconds.toFixed(1)} s (${label})`);
+  return { dir, dataDir, options, admin, seed, secrets };
+};
+
+/** Drops the read models so that a node rebuilds them from the log (the path a rebuild takes). */
+const dropReadModels = (dataDir) => {
+  for (const suffix of ['', '-wal', '-shm']) rmSync(join(dataDir, `read-models.sqlite${suffix}`), { force: true });
+};
+
+/**
+ * Workload 6: a fresh node on a data dir holding only the log and the keys, timed until
+ * /health/ready shows no projection behind. `listeningMs` is when the API answered (its
+ * credential index loaded from the log), `readyMs` when every read model had caught up.
+ */
+const replay = async (ctx, dataset, mode, budgetMs) => {
+  const options = { ...dataset.options, mode, mongoDatabase: `bench_replay_${mode}_${Date.now()}`, label: `replay-${mode}` };
+  const node = await kh.startNode(ctx.build, options);
+  const events = dataset.seed.events + 3; // + the bootstrap's TenantCreated, UserAdded and TokenIssued
+  let last = null;
+  let readyAt = null;
+  for (;;) {
+    if (!node.handle.alive()) throw new Error(`the replaying node exited (${node.handle.code})`);
+    last = await json(`${node.url}/health/ready`, {}, 5000).catch(() => last);
+    const projections = last?.body?.projections;
+    if (last?.status === 200 && projections?.every((p) => !p.behind)) {
+      readyAt = Date.now();
+      break;
+    }
+    if (Date.now() - node.startedAt > budgetMs) break;
+    await sleep(250);
+  }
+  const elapsed = ((readyAt ?? Date.now()) - node.startedAt) / 1000;
+  const positions = Object.fromEntries((last?.body?.projections ?? []).map((p) => [p.name, p.position === null ? 0 : Number(p.position)]));
+  const slowest = Math.min(...Object.values(positions));
+  const result = {
+    mode,
+    events,
+    complete: readyAt !== null,
+    listeningSeconds: (node.listeningAt - node.startedAt) / 1000,
+    readySeconds: readyAt ? elapsed : null,
+    eventsPerSecond: readyAt ? events / elapsed : slowest / elapsed,
+    positionsWhenMeasured: positions,
+    secondsWhenMeasured: elapsed,
+    rssBytes: procs.groupRss(node.pid),
+  };
+  log(
+    readyAt
+      ? `replay ${mode}: ${events} events, listening after ${result.listeningSeconds.toFixed(1)} s, all read models after ${elapsed.toFixed(1)} s (${Math.round(result.eventsPerSecond)} events/s)`
+      : `replay ${mode}: not done within the ${Math.round(budgetMs / 1000)} s budget; slowest projection at ${slowest} of ${events} events (${JSON.stringify(positions)})`,
+  );
+  return { node, result };
+};
+
+const introspectionPlan = (ctx, url, authorization, tokens) => ({
+  url: `${url}/oauth/introspect`,
+  method: 'POST',
+  headers: { authorization, 'content-type': FORM },
+  bodies: tokens.map((token) => form({ token })),
+  connections: ctx.config.connections,
+  durationSeconds: ctx.config.durationSeconds,
+  check: 'active',
+});
+
+/**
+ * Runs every target of a sitting in turn, `reps` times, the order rotated at each repetition so
+ * that no target always comes first after a quiet moment; each target is warmed up first.
+ */
+const sitting = async (ctx, name, targets) => {
+  const available = targets.filter((t) => !t.unavailable);
+  for (const target of available) {
+    log(`${name}: warming up ${target.name} for ${target.warmupSeconds ?? ctx.config.warmupSeconds} s`);
+    await runLoad({ ...target.plan, durationSeconds: target.warmupSeconds ?? ctx.config.warmupSeconds }, ctx.scratch);
+  }
+  const runs = Object.fromEntries(available.map((t) => [t.name, []]));
+  for (let rep = 0; rep < ctx.config.reps; rep += 1) {
+    for (let k = 0; k < available.length; k += 1) {
+      const target = available[(k + rep) % available.length];
+      const result = await runLoad(target.plan, ctx.scratch);
+      result.rep = rep;
+      runs[target.name].push(result);
+      log(
+        `${name} rep ${rep + 1}/${ctx.config.reps} ${target.name}: ${Math.round(result.requestsPerSecond)} req/s, p50 ${result.latencyMs.p50?.toFixed(2)} ms, p99 ${result.latencyMs.p99?.toFixed(2)} ms, non2xx ${result.non2xx}, checked ${result.checked.ok}/${result.checked.sampled}`,
+      );
+      if (result.checked.bad > 0) log(`  ${target.name}: ${result.checked.bad} sampled answers were wrong, e.g. ${result.checked.example}`);
+    }
+  }
+  return Object.fromEntries(
+    targets.map((t) => [t.name, t.unavailable ? { unavailable: t.unavailable } : summariseRuns(runs[t.name], t)]),
+  );
+};
+
+/** Medians and spread of a target's repetitions; a repetition with wrong answers does not count as throughput. */
+const summariseRuns = (runs, target) => {
+  const valid = (run) => run.errors === 0 && run.non2xx === 0 && run.checked.bad === 0;
+  const rps = runs.map((run) => (valid(run) ? run.requestsPerSecond : NaN));
+  return {
+    label: target.label ?? target.name,
+    requestsPerSecond: summary(rps),
+    latencyMs: {
+      p50: summary(runs.map((r) => r.latencyMs.p50)),
+      p99: summary(runs.map((r) => r.latencyMs.p99)),
+      p99_9: summary(runs.map((r) => r.latencyMs.p99_9)),
+    },
+    invalidRuns: runs.filter((run) => !valid(run)).map((run) => ({ rep: run.rep, non2xx: run.non2xx, errors: run.errors, example: run.checked.example, statusCodes: run.statusCodes })),
+    runs,
+  };
+};
+
+/** Ratios of two targets measured in the same sitting, repetition by repetition. */
+const ratio = (results, numerator, denominator, metric = (run) => run.requestsPerSecond) => {
+  const a = results[numerator];
+  const b = results[denominator];
+  if (!a?.runs || !b?.runs) return null;
+  const byRep = (runs) => Object.fromEntries(runs.map((run) => [run.rep, metric(run)]));
+  const x = byRep(a.runs);
+  const y = byRep(b.runs);
+  const reps = Object.keys(x).filter((rep) => rep in y);
+  return pairedRatios(reps.map((rep) => x[rep]), reps.map((rep) => y[rep]));
+};
+
+/**
+ * Is the client_credentials grant served? Creates a service account through the API and asks
+ * for a token with client_secret_basic; answers the client's credentials, or why not.
+ */
+const provisionClientCredentials = async (url, adminToken) => {
+  const probe = await json(`${url}/oauth/token`, {
+    method: 'POST',
+    headers: { authorization: `Basic ${Buffer.from('nobody:nothing').toString('base64')}`, 'content-type': FORM },
+    body: form({ grant_type: 'client_credentials' }),
+  });
+  if (probe.status === 404) return { unavailable: 'not available yet: POST /oauth/token is not served (404) by this build' };
+  const created = await json(`${url}/v1/service-accounts`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'bench-client' }),
+  });
+  const clientId = created.body?.clientId ?? created.body?.id;
+  const secret = created.body?.clientSecret;
+  if (created.status !== 201 || !clientId || !secret) {
+    return { unavailable: `not available yet: creating a service account (POST /v1/service-accounts) answered ${created.status} ${JSON.stringify(created.body).slice(0, 200)}` };
+  }
+  const basic = `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(secret)}`).toString('base64')}`;
+  const token = await json(`${url}/oauth/token`, { method: 'POST', headers: { authorization: basic, 'content-type': FORM }, body: form({ grant_type: 'client_credentials' }) });
+  if (token.status !== 200 || typeof token.body?.access_token !== 'string') {
+    return { unavailable: `not available yet: client_credentials for a service account answered ${token.status} ${JSON.stringify(token.body).slice(0, 200)}` };
+  }
+  return { basic };
+};
+
+const tokenPlan = (ctx, url, basic) => ({
+  url,
+  method: 'POST',
+  headers: { authorization: basic, 'content-type': FORM },
+  bodies: [form({ grant_type: 'client_credentials' })],
+  connections: ctx.config.connections,
+  durationSeconds: ctx.config.durationSeconds,
+  check: 'access_token',
+});
+
+const issuePlan = (ctx, url, users) => ({
+  url: `${url}/v1/tokens`,
+  method: 'POST',
+  headers: { 'content-type': 'application/json' },
+  bodies: [JSON.stringify({ label: 'load-{n}', scope: 'read' })],
+  labelTemplate: true,
+  perRequest: { headers: users.map((user) => ({ authorization: `Bearer ${user.secret}` })) },
+  connections: ctx.config.connections,
+  durationSeconds: ctx.config.commandSeconds,
+  check: 'created',
+});
+
+/**
+ * Workload 4's probe, run beside the command load: issues a token every `everyMs`, and from the
+ * 201 polls GET /v1/tokens/{id} until the read model shows it. Lag is counted from the 201
+ * (the append came just before it) and, as an upper bound, from when the request was sent.
+ */
+const lagProbe = (url, users, everyMs = 100) => {
+  const samples = [];
+  let stopped = false;
+  let n = 0;
+  const loop = (async () => {
+    while (!stopped) {
+      const user = users[n % users.length];
+      n += 1;
+      const headers = { authorization: `Bearer ${user.secret}`, 'content-type': 'application/json' };
+      const sent = performance.now();
+      const issued = await json(`${url}/v1/tokens`, { method: 'POST', headers, body: JSON.stringify({ label: `probe-${process.pid}-${Date.now()}-${n}`, scope: 'read' }) });
+      const acked = performance.now();
+      if (issued.status !== 201) {
+        samples.push({ error: `${issued.status} ${JSON.stringify(issued.body).slice(0, 120)}` });
+      } else {
+        for (;;) {
+          const seen = await json(`${url}/v1/tokens/${issued.body.id}`, { headers: { authorization: headers.authorization } });
+          if (seen.status === 200) {
+            const visible = performance.now();
+            samples.push({ afterAckMs: visible - acked, afterSendMs: visible - sent });
+            break;
+          }
+          if (performance.now() - acked > 30_000) {
+            samples.push({ error: 'not visible within 30 s' });
+            break;
+          }
+          await sleep(2);
+        }
+      }
+      await sleep(everyMs);
+    }
+  })();
+  return {
+    count: () => samples.length,
+    stop: async () => {
+      stopped = true;
+      await loop;
+      return samples;
+    },
+  };
+};
+
+const lagSummary = (samples) => {
+  const ok = samples.filter((s) => s.error === undefined);
+  return {
+    samples: ok.length,
+    errors: samples.length - ok.length,
+    firstError: samples.find((s) => s.error)?.error ?? null,
+    afterAckMs: { p50: quantile(ok.map((s) => s.afterAckMs), 0.5), p99: quantile(ok.map((s) => s.afterAckMs), 0.99), max: quantile(ok.map((s) => s.afterAckMs), 1) },
+    afterSendMs: { p50: quantile(ok.map((s) => s.afterSendMs), 0.5), p99: quantile(ok.map((s) => s.afterSendMs), 0.99), max: quantile(ok.map((s) => s.afterSendMs), 1) },
+  };
+};
+
+/** Workloads 3 and 4 on one configuration: the default single process, then api and worker split. */
+const commands = async (ctx, mode) => {
+  const dataset = await prepareDataset(ctx, { tokens: 0, loadUsers: ctx.config.loadUsers + 50, mode, label: `commands-${mode}` });
+  const loadUsers = dataset.secrets.loadUsers.slice(0, ctx.config.loadUsers);
+  const probeUsers = dataset.secrets.loadUsers.slice(ctx.config.loadUsers);
+  const out = { mode, topologies: {} };
+
+  const measure = async (topology, apiNode) => {
+    const runs = [];
+    const lags = [];
+    for (let rep = 0; rep < ctx.config.reps; rep += 1) {
+      const probe = lagProbe(apiNode.url, probeUsers);
+      const result = await runLoad(issuePlan(ctx, apiNode.url, loadUsers.slice(rep % 2)), ctx.scratch);
+      lags.push(...(await probe.stop()));
+      result.rep = rep;
+      runs.push(result);
+      log(
+        `commands ${mode} ${topology} rep ${rep + 1}: ${Math.round(result.requestsPerSecond)} tokens/s, p50 ${result.latencyMs.p50?.toFixed(1)} ms, p99 ${result.latencyMs.p99?.toFixed(1)} ms, non2xx ${result.non2xx}${result.checked.example ? ` (${result.checked.example})` : ''}`,
+      );
+    }
+    const summaryOf = summariseRuns(runs, { name: `${mode}-${topology}` });
+    return { ...summaryOf, lag: lagSummary(lags) };
+  };
+
+  // The default: api and worker in one process; a command answers once its events are in every
+  // local projection (read-your-writes), so the probe should see the token at once.
+  let node = await kh.startNode(ctx.build, { ...dataset.options, label: `commands-${mode}` });
+  await kh.waitCaughtUp(node);
+  out.topologies.single = await measure('single process', node);
+  await kh.stopNode(node);
+
+  // api and worker as two processes on the same data: the API answers after the append and its
+  // own credential index; the read models follow in the worker.
+  const worker = await kh.startNode(ctx.build, { ...dataset.options, roles: 'worker', label: `worker-${mode}` });
+  node = await kh.startNode(ctx.build, { ...dataset.options, roles: 'api', label: `api-${mode}` });
+  // The worker has caught up with the data set once a token issued now shows in the read model.
+  const warm = lagProbe(node.url, probeUsers.slice(-1), 0);
+  await waitUntil('the worker caught up', async () => warm.count() > 0, { timeoutMs: 10 * 60_000, intervalMs: 200 });
+  await warm.stop();
+  out.topologies.split = await measure('api + worker', node);
+  await kh.stopNode(node);
+  await kh.stopNode(worker);
+  procs.removeTempDir(dataset.dir);
+  return out;
+};
+
+/**
+ * Workload 5 on the embedded default: two processes on one data dir, A and B. A token is
+ * revoked on A; B is asked (introspection) every 2 ms until it answers inactive.
+ */
+const revocation = async (ctx) => {
+  const dataset = await prepareDataset(ctx, { tokens: 0, loadUsers: 0, mode: 'embedded', label: 'revocation' });
+  const a = await kh.startNode(ctx.build, { ...dataset.options, label: 'revoke-a' });
+  const b = await kh.startNode(ctx.build, { ...dataset.options, roles: 'api', label: 'revoke-b' });
+  const admin = dataset.admin.token;
+  const bearer = { authorization: `Bearer ${admin}` };
+  const samples = [];
+  for (let i = 0; i < ctx.config.revocationSamples; i += 1) {
+    const issued = await json(`${a.url}/v1/tokens`, {
+      method: 'POST',
+      headers: { ...bearer, 'content-type': 'application/json' },
+      body: JSON.stringify({ label: `revocation-${i}`, scope: 'read' }),
+    });
+    if (issued.status !== 201) throw new Error(`issuing on A: ${issued.status} ${JSON.stringify(issued.body)}`);
+    const { id, token } = issued.body;
+    const issuedAt = performance.now();
+    while ((await kh.introspect(b.url, admin, token)).body?.active !== true) {
+      if (performance.now() - issuedAt > 10_000) throw new Error('B never saw the new token');
+      await sleep(2);
+    }
+    const issueSeenMs = performance.now() - issuedAt;
+    await sleep(Math.random() * 200); // revocations land at any phase of B's polling
+    const sent = performance.now();
+    const revoked = await json(`${a.url}/v1/tokens/${id}/revoke`, {
+      method: 'POST',
+      headers: { ...bearer, 'content-type': 'application/json' },
+      body: JSON.stringify({ reason: 'bench' }),
+    });
+    const acked = performance.now();
+    if (revoked.status !== 200) throw new Error(`revoking on A: ${revoked.status} ${JSON.stringify(revoked.body)}`);
+    const onA = (await kh.introspect(a.url, admin, token)).body?.active;
+    while ((await kh.introspect(b.url, admin, token)).body?.active !== false) {
+      if (performance.now() - acked > 10_000) throw new Error('B never rejected the revoked token');
+      await sleep(2);
+    }
+    const rejected = performance.now();
+    samples.push({ afterAckMs: rejected - acked, afterSendMs: rejected - sent, rejectedOnAAtAck: onA === false, issueSeenMs });
+  }
+  await kh.stopNode(b);
+  await kh.stopNode(a);
+  procs.removeTempDir(dataset.dir);
+  const pick = (key) => samples.map((s) => s[key]);
+  const result = {
+    samples: samples.length,
+    rejectedOnAAtAck: samples.filter((s) => s.rejectedOnAAtAck).length,
+    afterAckMs: { p50: quantile(pick('afterAckMs'), 0.5), p99: quantile(pick('afterAckMs'), 0.99), max: quantile(pick('afterAckMs'), 1) },
+    afterSendMs: { p50: quantile(pick('afterSendMs'), 0.5), p99: quantile(pick('afterSendMs'), 0.99), max: quantile(pick('afterSendMs'), 1) },
+    newTokenSeenMs: { p50: quantile(pick('issueSeenMs'), 0.5), p99: quantile(pick('issueSeenMs'), 0.99) },
+  };
+  log(`revocation A→B (embedded, shared SQLite log): p50 ${result.afterAckMs.p50.toFixed(1)} ms, p99 ${result.afterAckMs.p99.toFixed(1)} ms after A's answer`);
+  return result;
+};
+
+module.exports = {
+  runLoad,
+  prepareDataset,
+  dropReadModels,
+  replay,
+  introspectionPlan,
+  tokenPlan,
+  sitting,
+  ratio,
+  provisionClientCredentials,
+  commands,
+  revocation,
+  FORM,
+};
