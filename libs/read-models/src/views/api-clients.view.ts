@@ -1,5 +1,6 @@
 import { ApiClientEvent, ApiClientFlows, ClientSecretStatus } from '@keyhold/domain';
 import { RecordedEvent } from '@keyhold/event-store';
+import { patchIfNewer } from '../projection/patch-if-newer';
 import { Projection } from '../projection/projection-runner';
 import { CollectionDefinition, ReadModelDocument, ReadModelStore } from '../read-model-store.port';
 
@@ -40,10 +41,8 @@ export const CLIENT_SECRETS: CollectionDefinition = {
 
 export const apiClientsProjection = (readModels: ReadModelStore): Projection => {
   const clients = readModels.collection<ApiClientView>(API_CLIENTS);
-  const update = async (id: string, position: string, change: (client: ApiClientView) => Partial<ApiClientView>, at: string) => {
-    const client = await clients.get(id);
-    if (client) await clients.putIfNewer({ ...client, ...change(client), updatedAt: at }, position);
-  };
+  const update = (id: string, position: string, change: (client: ApiClientView) => Partial<ApiClientView>, at: string) =>
+    patchIfNewer(clients, id, position, (client) => ({ ...change(client), updatedAt: at }));
   return {
     name: 'api-clients',
     async apply(recorded: RecordedEvent) {
@@ -81,10 +80,8 @@ const PAGE = 200;
  */
 export const clientSecretsProjection = (readModels: ReadModelStore): Projection => {
   const secrets = readModels.collection<ClientSecretView>(CLIENT_SECRETS);
-  const mark = async (id: string, position: string, status: ClientSecretStatus, at: string) => {
-    const secret = await secrets.get(id);
-    if (secret) await secrets.putIfNewer({ ...secret, status, updatedAt: at }, position);
-  };
+  const mark = (id: string, position: string, status: ClientSecretStatus, at: string) =>
+    patchIfNewer(secrets, id, position, () => ({ status, updatedAt: at }));
   return {
     name: 'client-secrets',
     async apply(recorded: RecordedEvent) {

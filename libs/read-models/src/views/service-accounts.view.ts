@@ -1,5 +1,6 @@
 import { AccessTokenEvent, OAuthClientKind, Permission, ServiceAccountEvent } from '@keyhold/domain';
 import { RecordedEvent } from '@keyhold/event-store';
+import { patchIfNewer } from '../projection/patch-if-newer';
 import { Projection } from '../projection/projection-runner';
 import { CollectionDefinition, ReadModelDocument, ReadModelStore } from '../read-model-store.port';
 
@@ -44,10 +45,8 @@ const sorted = <T>(items: Iterable<T>) => [...new Set(items)].sort();
 
 export const serviceAccountsProjection = (readModels: ReadModelStore): Projection => {
   const accounts = readModels.collection<ServiceAccountView>(SERVICE_ACCOUNTS);
-  const update = async (id: string, position: string, change: (account: ServiceAccountView) => Partial<ServiceAccountView>, at: string) => {
-    const account = await accounts.get(id);
-    if (account) await accounts.putIfNewer({ ...account, ...change(account), updatedAt: at }, position);
-  };
+  const update = (id: string, position: string, change: (account: ServiceAccountView) => Partial<ServiceAccountView>, at: string) =>
+    patchIfNewer(accounts, id, position, (account) => ({ ...change(account), updatedAt: at }));
   return {
     name: 'service-accounts',
     async apply(recorded: RecordedEvent) {
@@ -128,11 +127,8 @@ export const accessTokensProjection = (readModels: ReadModelStore): Projection =
           );
           return;
         }
-        case 'AccessTokenRevoked': {
-          const token = await tokens.get(event.data.tokenId);
-          if (token) await tokens.putIfNewer({ ...token, status: 'revoked' }, recorded.globalPosition);
-          return;
-        }
+        case 'AccessTokenRevoked':
+          return patchIfNewer(tokens, event.data.tokenId, recorded.globalPosition, () => ({ status: 'revoked' as const }));
         default:
           return;
       }

@@ -1,5 +1,6 @@
 import { PersonalTokenEvent, TokenScope } from '@keyhold/domain';
 import { RecordedEvent } from '@keyhold/event-store';
+import { patchIfNewer } from '../projection/patch-if-newer';
 import { Projection } from '../projection/projection-runner';
 import { CollectionDefinition, ReadModelDocument, ReadModelStore } from '../read-model-store.port';
 
@@ -59,21 +60,13 @@ export const tokensProjection = (readModels: ReadModelStore): Projection => {
           );
           return;
         }
-        case 'TokenRevoked': {
-          const token = await tokens.get(event.data.tokenId);
-          if (!token) return;
-          await tokens.putIfNewer(
-            {
-              ...token,
-              status: 'revoked',
-              revokedAt: event.data.revokedAt,
-              revokedBy: event.data.revokedBy,
-              revocationReason: event.data.reason,
-            },
-            recorded.globalPosition,
-          );
-          return;
-        }
+        case 'TokenRevoked':
+          return patchIfNewer(tokens, event.data.tokenId, recorded.globalPosition, () => ({
+            status: 'revoked' as const,
+            revokedAt: event.data.revokedAt,
+            revokedBy: event.data.revokedBy,
+            revocationReason: event.data.reason,
+          }));
         default:
           return;
       }

@@ -1,5 +1,6 @@
 import { Role, TenancyEvent } from '@keyhold/domain';
 import { RecordedEvent } from '@keyhold/event-store';
+import { patchIfNewer } from '../projection/patch-if-newer';
 import { Projection } from '../projection/projection-runner';
 import { CollectionDefinition, ReadModelDocument, ReadModelStore } from '../read-model-store.port';
 
@@ -29,12 +30,8 @@ export const usersProjection = (readModels: ReadModelStore): Projection => {
           );
           return;
         }
-        case 'UserRoleChanged': {
-          const user = await users.get(event.data.userId);
-          if (!user) return;
-          await users.putIfNewer({ ...user, role: event.data.role, updatedAt: event.data.changedAt }, recorded.globalPosition);
-          return;
-        }
+        case 'UserRoleChanged':
+          return patchIfNewer(users, event.data.userId, recorded.globalPosition, () => ({ role: event.data.role, updatedAt: event.data.changedAt }));
         default:
           return;
       }
