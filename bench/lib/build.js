@@ -6,8 +6,8 @@
  * working tree (a `git archive` of apps/ and libs/ built the same way).
  */
 const { execFileSync } = require('node:child_process');
-const { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } = require('node:fs');
-const { join, resolve } = require('node:path');
+const { existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } = require('node:fs');
+const { join, relative, resolve } = require('node:path');
 const { run, tempDir } = require('./procs');
 const { log } = require('./util');
 
@@ -38,19 +38,22 @@ const build = async ({ ref = null } = {}) => {
     });
     symlinkSync(join(ROOT, 'node_modules'), join(projectDir, 'node_modules'));
   }
-  const tsconfig = join(projectDir, '.bench-tsconfig.json');
-  mkdirSync(CACHE, { recursive: true });
+  // The bench's tsconfig lives under node_modules/.cache (ignored by git), never in the work tree.
+  const configDir = join(projectDir, 'node_modules', '.cache', 'keyhold-bench');
+  mkdirSync(configDir, { recursive: true });
+  const tsconfig = join(configDir, `tsconfig-${process.pid}.json`);
   writeFileSync(
     tsconfig,
     JSON.stringify({
-      extends: './tsconfig.build.json',
+      extends: join(projectDir, 'tsconfig.build.json'),
       compilerOptions: { outDir, incremental: false, sourceMap: false },
     }),
   );
   log(`building the service (${info.ref}${info.commit ? ` ${info.commit.slice(0, 12)}` : ''}${info.dirty ? ', with uncommitted changes' : ''}) into ${outDir}`);
   try {
-    rmSync(outDir, { recursive: true, force: true });
-    await run(nest, ['build', 'api', '-p', '.bench-tsconfig.json'], { cwd: projectDir, name: 'nest build' });
+    // One build is kept: the previous ones (other commits) are removed.
+    for (const old of readdirSync(CACHE)) if (old.startsWith('dist-')) rmSync(join(CACHE, old), { recursive: true, force: true });
+    await run(nest, ['build', 'api', '-p', relative(projectDir, tsconfig)], { cwd: projectDir, name: 'nest build' });
   } finally {
     rmSync(tsconfig, { force: true });
   }

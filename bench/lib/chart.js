@@ -114,6 +114,7 @@ const panel = (ctx, box, title, groups, { unit, log = false }) => {
   }
 };
 
+const tokensLabel = (n) => (Number(n) >= 1_000_000 ? `${Number(n) / 1_000_000}M` : `${Number(n) / 1000}k`);
 const fromSummary = (s) => (s ? { median: s.median, min: s.min, max: s.max } : { median: null });
 
 const renderChart = async (results, file) => {
@@ -139,7 +140,7 @@ const renderChart = async (results, file) => {
   const labels = { limit: 'bare Fastify', 'keyhold-embedded': 'Keyhold embedded', 'keyhold-api-kafka-mongo': 'Keyhold API node (Kafka+Mongo)', 'keyhold-api-embedded': 'Keyhold API node', keycloak: 'Keycloak' };
   const present = names.filter((n) => Object.values(intro).some((s) => s.targets[n] && !s.targets[n].unavailable));
   const throughputGroups = Object.entries(intro).map(([tokens, s]) => ({
-    label: `${Number(tokens) / 1000}k tokens stored`,
+    label: `${tokensLabel(tokens)} tokens stored`,
     bars: present.map((n) => ({ label: labels[n], color: colorOf(n), ...fromSummary(s.targets[n]?.requestsPerSecond) })),
   }));
   panel(ctx, { x: 10, y: 45, w: 785, h: 470 }, 'POST /oauth/introspect: throughput', throughputGroups, { unit: 'req/s' });
@@ -155,7 +156,7 @@ const renderChart = async (results, file) => {
         })),
       }))
     : [];
-  panel(ctx, { x: 805, y: 45, w: 785, h: 470 }, `POST /oauth/introspect: latency, ${Number(largest) / 1000}k tokens (log scale)`, latencyGroups, { unit: 'ms', log: true });
+  panel(ctx, { x: 805, y: 45, w: 785, h: 470 }, `POST /oauth/introspect: latency, ${tokensLabel(largest)} tokens stored (log scale)`, latencyGroups, { unit: 'ms', log: true });
 
   const cc = results.workloads.clientCredentials?.targets ?? {};
   const ccGroups = [
