@@ -14,6 +14,7 @@ const FLUSH_EVERY_MS = 5000;
 export class UsageRecorder implements OnModuleInit, OnModuleDestroy, BeforeApplicationShutdown {
   private pending = new Map<string, string>();
   private timer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> = Promise.resolve();
 
   constructor(
     @Inject(READ_MODEL_STORE) private readonly readModels: ReadModelStore,
@@ -29,7 +30,16 @@ export class UsageRecorder implements OnModuleInit, OnModuleDestroy, BeforeAppli
     this.pending.set(tokenId, at);
   }
 
-  async flush(): Promise<void> {
+  /**
+   * One flush at a time: against a slow store, interval ticks would otherwise start flush after
+   * flush concurrently. A call during a flush runs after it, with whatever is pending by then.
+   */
+  flush(): Promise<void> {
+    this.flushing = this.flushing.then(() => this.writePending());
+    return this.flushing;
+  }
+
+  private async writePending(): Promise<void> {
     if (this.pending.size === 0) return;
     const batch = this.pending;
     this.pending = new Map();
