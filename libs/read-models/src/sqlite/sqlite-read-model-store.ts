@@ -25,6 +25,9 @@ const sqlValue = (value: FieldValue) => (typeof value === 'boolean' ? Number(val
 
 class SqliteCollection<T extends ReadModelDocument> implements ReadModelCollection<T> {
   private readonly table: string;
+  /** Prepared once: projections call these for every event, and preparing costs more than running. */
+  private readonly getStatement: Database.Statement<[string], { doc: string }>;
+  private readonly putStatement: Database.Statement<[string, string, string]>;
 
   constructor(private readonly db: Database.Database, definition: CollectionDefinition) {
     if (!COLLECTION_NAME.test(definition.name)) throw new Error(`Invalid collection name '${definition.name}'.`);
@@ -33,22 +36,21 @@ class SqliteCollection<T extends ReadModelDocument> implements ReadModelCollecti
     definition.indexes.forEach((fields, n) => {
       db.exec(`CREATE INDEX IF NOT EXISTS ${this.table}_ix${n} ON ${this.table} (${fields.map(field).join(', ')}, id)`);
     });
+    this.getStatement = db.prepare(`SELECT doc FROM ${this.table} WHERE id = ?`);
+    this.putStatement = db.prepare(
+      `INSERT INTO ${this.table} (id, version, doc) VALUES (?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET version = excluded.version, doc = excluded.doc
+       WHERE excluded.version > ${this.table}.version`,
+    );
   }
 
   async get(id: string): Promise<T | null> {
-    const row = this.db.prepare<[string], { doc: string }>(`SELECT doc FROM ${this.table} WHERE id = ?`).get(id);
+    const row = this.getStatement.get(id);
     return row ? (JSON.parse(row.doc) as T) : null;
   }
 
   async putIfNewer(doc: T, version: string): Promise<boolean> {
-    const info = this.db
-      .prepare(
-        `INSERT INTO ${this.table} (id, version, doc) VALUES (?, ?, ?)
-         ON CONFLICT (id) DO UPDATE SET version = excluded.version, doc = excluded.doc
-         WHERE excluded.version > ${this.table}.version`,
-      )
-      .run(doc.id, version, JSON.stringify(doc));
-    return info.changes > 0;
+    return this.putStatement.run(doc.id, version, JSON.stringify(doc)).changes > 0;
   }
 
   async list(query: ListQuery<T>): Promise<Page<T>> {
