@@ -1,3 +1,4 @@
+import { Map as ImmutableMap } from 'immutable';
 import { accept, assertNever, Decider, reject } from '../shared/decider';
 import { Role } from '../shared/permissions';
 import { Rejection } from '../shared/rejection';
@@ -31,20 +32,25 @@ export type TenancyCommand = CreateTenant | AddUser | ChangeUserRole;
 export type TenancyRejection = Rejection<'TenantExists' | 'TenantNotFound' | 'EmailTaken' | 'UserNotFound' | 'LastAdmin'>;
 
 export type TenantUser = { readonly email: string; readonly role: Role };
+/**
+ * A persistent map (immutable.js): adding a user shares the rest of the map instead of copying
+ * it, so folding a tenant with n users costs n log n rather than n², which at ten thousand
+ * users was seconds per command.
+ */
+export type TenantUsers = ImmutableMap<string, TenantUser>;
 export type TenancyState =
   | { readonly status: 'none' }
   | {
       readonly status: 'active';
       readonly tenantId: string;
       readonly slug: string;
-      readonly users: Readonly<Record<string, TenantUser>>;
+      readonly users: TenantUsers;
     };
 
 /** E-mail addresses compare case-insensitively; the one given first is kept for display. */
 const sameEmail = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
-const adminCount = (users: Readonly<Record<string, TenantUser>>) =>
-  Object.values(users).filter((user) => user.role === 'admin').length;
+const adminCount = (users: TenantUsers) => users.count((user) => user.role === 'admin');
 
 const decide = (command: TenancyCommand, state: TenancyState) => {
   switch (command.type) {
@@ -73,7 +79,7 @@ const decide = (command: TenancyCommand, state: TenancyState) => {
       if (state.status === 'none') {
         return reject<TenancyRejection>({ code: 'TenantNotFound', message: 'Tenant not found.' });
       }
-      if (Object.values(state.users).some((user) => sameEmail(user.email, command.email))) {
+      if (state.users.some((user) => sameEmail(user.email, command.email))) {
         return reject<TenancyRejection>({ code: 'EmailTaken', message: `A user with e-mail '${command.email}' already exists.` });
       }
       return accept<TenancyEvent>({
@@ -85,7 +91,7 @@ const decide = (command: TenancyCommand, state: TenancyState) => {
       if (state.status === 'none') {
         return reject<TenancyRejection>({ code: 'TenantNotFound', message: 'Tenant not found.' });
       }
-      const user = state.users[command.userId];
+      const user = state.users.get(command.userId);
       if (!user) return reject<TenancyRejection>({ code: 'UserNotFound', message: 'User not found.' });
       if (user.role === command.role) return accept<TenancyEvent>();
       if (user.role === 'admin' && adminCount(state.users) === 1) {
@@ -110,19 +116,16 @@ const decide = (command: TenancyCommand, state: TenancyState) => {
 const evolve = (state: TenancyState, event: TenancyEvent): TenancyState => {
   switch (event.type) {
     case 'TenantCreated':
-      return { status: 'active', tenantId: event.data.tenantId, slug: event.data.slug, users: {} };
+      return { status: 'active', tenantId: event.data.tenantId, slug: event.data.slug, users: ImmutableMap() };
     case 'UserAdded':
     case 'UserRoleChanged':
       if (state.status === 'none') return state;
       return {
         ...state,
-        users: {
-          ...state.users,
-          [event.data.userId]: {
-            email: event.type === 'UserAdded' ? event.data.email : state.users[event.data.userId].email,
-            role: event.data.role,
-          },
-        },
+        users: state.users.set(event.data.userId, {
+          email: event.type === 'UserAdded' ? event.data.email : state.users.get(event.data.userId)!.email,
+          role: event.data.role,
+        }),
       };
     default:
       return assertNever(event);
