@@ -52,13 +52,22 @@ export type SubscribeToAllOptions = {
   readonly onError?: (error: Error) => void;
 };
 
-/** The event log, the source of truth: one port, adapters for SQLite (embedded) and EventStoreDB. */
+/**
+ * The event log, the source of truth: one port, adapters for SQLite (embedded) and EventStoreDB.
+ * Every append chains its events to their stream's hash chain (chain/event-chain.ts), and every
+ * read but `readAllAsStored` returns events upcast to their type's current schema version.
+ */
 export interface EventStore {
   append(streamName: string, events: readonly EventToAppend[], expected: ExpectedRevision): Promise<AppendResult>;
   /** All events of one stream in order; an empty array when the stream does not exist. */
   readStream(streamName: string): Promise<RecordedEvent[]>;
   /** Up to `limit` events strictly after `after`, in global order, user events only. */
   readAll(after: GlobalPosition | null, limit: number): Promise<RecordedEvent[]>;
+  /**
+   * As `readAll`, but each event exactly as stored: data at the schema version it was written
+   * in. For verifying the hash chain only; everything else reads upcast events.
+   */
+  readAllAsStored(after: GlobalPosition | null, limit: number): Promise<RecordedEvent[]>;
   /** Catch up from `after`, then stay live; events reach `onEvent` one at a time, in order. */
   subscribeToAll(options: SubscribeToAllOptions): Subscription;
   /** The position of the last event in the log, or null for an empty log. */

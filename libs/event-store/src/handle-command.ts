@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Decider, EventMetadata } from '@keyhold/domain';
+import { Decider, EVENT_SCHEMAS, EventMetadata } from '@keyhold/domain';
 import { EventStore, GlobalPosition, WrongExpectedRevisionError } from './event-store.port';
 
 /** Who asked and why: becomes the metadata of every event the command produces. */
@@ -29,8 +29,6 @@ export class ConcurrencyConflictError extends Error {
   }
 }
 
-export const EVENT_SCHEMA_VERSION = 1;
-
 /**
  * The one command pipeline: read the stream, fold it, decide, append with the revision read.
  * On a concurrent write it reads again and decides again; that is safe because a command
@@ -55,7 +53,7 @@ export const handleCommand = async <State, Command, Event extends { type: string
     try {
       const appended = await store.append(
         streamName,
-        decision.events.map((event) => ({ type: event.type, data: event.data, metadata: metadataFor(context) })),
+        decision.events.map((event) => ({ type: event.type, data: event.data, metadata: metadataFor(context, event.type) })),
         expected,
       );
       return {
@@ -71,13 +69,14 @@ export const handleCommand = async <State, Command, Event extends { type: string
   throw new ConcurrencyConflictError(streamName, maxAttempts);
 };
 
-const metadataFor = (context: CommandContext): EventMetadata => ({
+/** New events are written at their type's current schema version, which deciders produce. */
+export const metadataFor = (context: CommandContext, type: string): EventMetadata => ({
   eventId: randomUUID(),
   tenantId: context.tenantId,
   actorId: context.actorId,
   correlationId: context.correlationId,
   causationId: context.causationId,
   occurredAt: context.now,
-  schemaVersion: EVENT_SCHEMA_VERSION,
+  schemaVersion: EVENT_SCHEMAS.currentVersion(type),
   ...(context.reason ? { reason: context.reason } : {}),
 });

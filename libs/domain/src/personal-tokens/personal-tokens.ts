@@ -7,6 +7,9 @@ import { Rejection } from '../shared/rejection';
  * "a label is unique among the owner's active tokens" spans tokens: keeping them in one
  * consistency boundary lets optimistic concurrency enforce it instead of a racy lookup.
  */
+/** A retried issue request is recognised by its key; the fingerprint tells a retry from a reuse. */
+export type Idempotency = { readonly key: string; readonly requestFingerprint: string };
+
 export type TokenIssued = {
   type: 'TokenIssued';
   data: {
@@ -22,10 +25,28 @@ export type TokenIssued = {
     hint: string;
     issuedAt: string;
     expiresAt: string | null;
-    idempotencyKey: string | null;
-    requestFingerprint: string | null;
+    idempotency: Idempotency | null;
   };
 };
+/**
+ * TokenIssued as written before version 2: key and fingerprint as two independent nullable
+ * fields, though one makes no sense without the other.
+ */
+export type TokenIssuedV1Data = Omit<TokenIssued['data'], 'idempotency'> & {
+  idempotencyKey: string | null;
+  requestFingerprint: string | null;
+};
+
+/**
+ * v1 → v2: the pair becomes one optional record, the shape the command already had, so that
+ * "a key without its fingerprint" cannot be written. v1 wrote both or neither (from the
+ * command's one `idempotency` object), so nothing is lost.
+ */
+export const upcastTokenIssuedV1 = ({ idempotencyKey, requestFingerprint, ...data }: TokenIssuedV1Data): TokenIssued['data'] => ({
+  ...data,
+  idempotency: idempotencyKey === null || requestFingerprint === null ? null : { key: idempotencyKey, requestFingerprint },
+});
+
 export type TokenRevoked = {
   type: 'TokenRevoked';
   data: { tenantId: string; ownerId: string; tokenId: string; revokedAt: string; revokedBy: string; reason: string | null };
@@ -43,7 +64,7 @@ export type IssueToken = {
   hashKeyId: string;
   hint: string;
   expiresAt: string | null;
-  idempotency: { key: string; requestFingerprint: string } | null;
+  idempotency: Idempotency | null;
   now: string;
 };
 export type RevokeToken = { type: 'RevokeToken'; tokenId: string; revokedBy: string; reason: string | null; now: string };
@@ -60,8 +81,7 @@ type TokenFacts = {
   readonly hint: string;
   readonly issuedAt: string;
   readonly expiresAt: string | null;
-  readonly idempotencyKey: string | null;
-  readonly requestFingerprint: string | null;
+  readonly idempotency: Idempotency | null;
 };
 export type PersonalToken =
   | (TokenFacts & { readonly status: 'active' })
@@ -83,13 +103,13 @@ export const isLive = (token: PersonalToken, now: string): boolean =>
 const sameLabel = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();
 
 export const tokenIssuedWithIdempotencyKey = (state: PersonalTokensState, key: string): PersonalToken | undefined =>
-  Object.values(state.tokens).find((token) => token.idempotencyKey === key);
+  Object.values(state.tokens).find((token) => token.idempotency?.key === key);
 
 const decideIssue = (command: IssueToken, state: PersonalTokensState) => {
   if (command.idempotency) {
     const earlier = tokenIssuedWithIdempotencyKey(state, command.idempotency.key);
     if (earlier) {
-      return earlier.requestFingerprint === command.idempotency.requestFingerprint
+      return earlier.idempotency?.requestFingerprint === command.idempotency.requestFingerprint
         ? accept<PersonalTokenEvent>()
         : reject<PersonalTokenRejection>({
             code: 'IdempotencyKeyReused',
@@ -126,8 +146,7 @@ const decideIssue = (command: IssueToken, state: PersonalTokensState) => {
       hint: command.hint,
       issuedAt: command.now,
       expiresAt: command.expiresAt,
-      idempotencyKey: command.idempotency?.key ?? null,
-      requestFingerprint: command.idempotency?.requestFingerprint ?? null,
+      idempotency: command.idempotency,
     },
   });
 };
@@ -165,12 +184,12 @@ const decide = (command: PersonalTokenCommand, state: PersonalTokensState) => {
 const evolve = (state: PersonalTokensState, event: PersonalTokenEvent): PersonalTokensState => {
   switch (event.type) {
     case 'TokenIssued': {
-      const { tokenId, label, scope, hint, issuedAt, expiresAt, idempotencyKey, requestFingerprint, tenantId, ownerId } = event.data;
+      const { tokenId, label, scope, hint, issuedAt, expiresAt, idempotency, tenantId, ownerId } = event.data;
       return {
         owner: state.owner ?? { tenantId, ownerId },
         tokens: {
           ...state.tokens,
-          [tokenId]: { status: 'active', tokenId, label, scope, hint, issuedAt, expiresAt, idempotencyKey, requestFingerprint },
+          [tokenId]: { status: 'active', tokenId, label, scope, hint, issuedAt, expiresAt, idempotency },
         },
       };
     }

@@ -49,8 +49,7 @@ const issued = (command: IssueToken): TokenIssued => ({
     hint: command.hint,
     issuedAt: command.now,
     expiresAt: command.expiresAt,
-    idempotencyKey: command.idempotency?.key ?? null,
-    requestFingerprint: command.idempotency?.requestFingerprint ?? null,
+    idempotency: command.idempotency,
   },
 });
 
@@ -104,16 +103,15 @@ describe('personal tokens decider', () => {
             hint: 'kh_pat_…Zz09',
             issuedAt: T1,
             expiresAt: T3,
-            idempotencyKey: 'idem-1',
-            requestFingerprint: 'fp-1',
+            idempotency: { key: 'idem-1', requestFingerprint: 'fp-1' },
           },
         },
       ]);
     });
 
-    it('records null idempotency fields and a null expiry when none are given', () => {
+    it('records a null idempotency and a null expiry when none are given', () => {
       spec.given([]).when(issue()).then([issued(issue())]);
-      expect(issued(issue()).data).toMatchObject({ expiresAt: null, idempotencyKey: null, requestFingerprint: null });
+      expect(issued(issue()).data).toMatchObject({ expiresAt: null, idempotency: null });
     });
 
     describe('label uniqueness among live tokens', () => {
@@ -302,8 +300,7 @@ describe('personal tokens decider', () => {
         hint: 'kh_pat_…ab12',
         issuedAt: T0,
         expiresAt: null,
-        idempotencyKey: null,
-        requestFingerprint: null,
+        idempotency: null,
         revokedAt: T1,
         revokedBy: 'admin-1',
       });
@@ -321,8 +318,7 @@ describe('isLive', () => {
       hint: 'kh_pat_…0000',
       issuedAt: T0,
       expiresAt: null,
-      idempotencyKey: null,
-      requestFingerprint: null,
+      idempotency: null,
       ...overrides,
     }) as PersonalToken;
 

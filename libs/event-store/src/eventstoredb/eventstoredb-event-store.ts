@@ -30,6 +30,9 @@ import {
   Subscription,
   WrongExpectedRevisionError,
 } from '../event-store.port';
+import { chainEvents, streamHeadHash } from '../chain/event-chain';
+import { assertExpectedRevision } from '../expected-revision';
+import { upcastOnRead } from '../upcast-on-read';
 import {
   decodePosition,
   encodePosition,
@@ -42,6 +45,8 @@ import {
 
 const PING_TIMEOUT_MS = 2_000;
 const HEAD_PAGE_SIZE = 32;
+/** Appends with `any` or `stream_exists` that lose a race re-read the chain's head this often. */
+const MAX_CHAIN_ATTEMPTS = 10;
 
 /**
  * The event log on EventStoreDB (or KurrentDB), through @eventstore/db-client 6 over gRPC.
@@ -56,7 +61,38 @@ export class EventStoreDbEventStore implements EventStore {
 
   constructor(private readonly client: EventStoreDBClient) {}
 
+  /**
+   * Each event links to the stream's last event, so the append must land right after the event
+   * read: it always goes with that exact revision as expected. A caller's `any` or
+   * `stream_exists` becomes the revision observed, and a conflict with another writer then
+   * means reading the new head and linking again; a caller's own exact revision or `no_stream`
+   * is checked here and a conflict is theirs to handle, as before.
+   */
   async append(streamName: string, events: readonly EventToAppend[], expected: ExpectedRevision): Promise<AppendResult> {
+    for (let attempt = 1; ; attempt += 1) {
+      const head = await this.readChainHead(streamName);
+      assertExpectedRevision(streamName, expected, head?.revision ?? null);
+      const firstRevision = (head?.revision ?? -1) + 1;
+      try {
+        return await this.appendAt(streamName, chainEvents(streamName, firstRevision, head?.hash ?? null, events), head?.revision ?? 'no_stream');
+      } catch (error) {
+        const relinkable = expected === 'any' || expected === 'stream_exists';
+        if (!(error instanceof WrongExpectedRevisionError) || !relinkable || attempt === MAX_CHAIN_ATTEMPTS) {
+          throw error instanceof WrongExpectedRevisionError ? new WrongExpectedRevisionError(streamName, expected, error.actual) : error;
+        }
+      }
+    }
+  }
+
+  /** The last revision of a stream and the hash the next event links to; null when it has no events. */
+  private async readChainHead(streamName: string): Promise<{ revision: number; hash: string | null } | null> {
+    const [last] = await this.readStreamAsStored(streamName, { direction: BACKWARDS, fromRevision: END, maxCount: 1 });
+    if (!last) return null;
+    const hash = last.metadata.integrity?.hash ?? streamHeadHash(await this.readStreamAsStored(streamName));
+    return { revision: last.streamRevision, hash };
+  }
+
+  private async appendAt(streamName: string, events: readonly EventToAppend[], expected: number | 'no_stream'): Promise<AppendResult> {
     const proposed = events.map((event) =>
       jsonEvent({
         // The event id doubles as the server's idempotency key for a retried append.
@@ -92,10 +128,17 @@ export class EventStoreDbEventStore implements EventStore {
   }
 
   async readStream(streamName: string): Promise<RecordedEvent[]> {
+    return (await this.readStreamAsStored(streamName)).map(upcastOnRead);
+  }
+
+  private async readStreamAsStored(
+    streamName: string,
+    options: Parameters<EventStoreDBClient['readStream']>[1] = { direction: FORWARDS, fromRevision: START },
+  ): Promise<RecordedEvent[]> {
     const events: RecordedEvent[] = [];
     try {
-      for await (const { event } of this.client.readStream(streamName, { direction: FORWARDS, fromRevision: START })) {
-        if (event) events.push(toRecordedEvent(event, requirePosition(event)));
+      for await (const { event } of this.client.readStream(streamName, options)) {
+        if (event) events.push(toStoredEvent(event, requirePosition(event)));
       }
     } catch (error) {
       // A soft-deleted stream reads as not found; a tombstoned one as deleted, and the server will
@@ -114,6 +157,10 @@ export class EventStoreDbEventStore implements EventStore {
    * the log ends.
    */
   async readAll(after: GlobalPosition | null, limit: number): Promise<RecordedEvent[]> {
+    return (await this.readAllAsStored(after, limit)).map(upcastOnRead);
+  }
+
+  async readAllAsStored(after: GlobalPosition | null, limit: number): Promise<RecordedEvent[]> {
     const events: RecordedEvent[] = [];
     const pageSize = limit + 1;
     let cursor = after;
@@ -126,7 +173,7 @@ export class EventStoreDbEventStore implements EventStore {
         if (start !== null && position <= start) continue;
         cursor = position;
         if (!isUserEvent(event.streamId, event.type)) continue;
-        events.push(toRecordedEvent(event, event.position));
+        events.push(toStoredEvent(event, event.position));
         if (events.length === limit) return events;
       }
       if (page.length < pageSize) break;
@@ -157,7 +204,7 @@ export class EventStoreDbEventStore implements EventStore {
       for await (const { event } of subscription) {
         if (closed) return;
         if (!event || !isUserEvent(event.streamId, event.type)) continue;
-        await onEvent(toRecordedEvent(event, event.position));
+        await onEvent(upcastOnRead(toStoredEvent(event, event.position)));
       }
     };
     const running = deliver()
@@ -232,7 +279,7 @@ const requirePosition = (event: EsdbRecordedEvent): Position => {
   return position;
 };
 
-const toRecordedEvent = (event: EsdbRecordedEvent, position: Position): RecordedEvent => ({
+const toStoredEvent = (event: EsdbRecordedEvent, position: Position): RecordedEvent => ({
   streamName: event.streamId,
   streamRevision: toRevision(event.revision),
   globalPosition: encodePosition(position),

@@ -10,9 +10,11 @@ import {
   RecordedEvent,
   SubscribeToAllOptions,
   Subscription,
-  WrongExpectedRevisionError,
 } from '../event-store.port';
 import { pollingSubscription } from '../polling-subscription';
+import { chainEvents, streamHeadHash } from '../chain/event-chain';
+import { assertExpectedRevision } from '../expected-revision';
+import { upcastOnRead } from '../upcast-on-read';
 
 type EventRow = {
   position: number;
@@ -56,8 +58,9 @@ export class SqliteEventStore implements EventStore {
       );
     `);
     this.statements = {
-      streamRevision: this.db.prepare<[string], { revision: number | null }>(
-        'SELECT MAX(stream_revision) AS revision FROM events WHERE stream_name = ?',
+      // Served by the (stream_name, stream_revision) unique index: one row, however long the stream.
+      lastOfStream: this.db.prepare<[string], EventRow>(
+        'SELECT * FROM events WHERE stream_name = ? ORDER BY stream_revision DESC LIMIT 1',
       ),
       insert: this.db.prepare(
         `INSERT INTO events (event_id, stream_name, stream_revision, type, data, metadata)
@@ -75,12 +78,15 @@ export class SqliteEventStore implements EventStore {
   }
 
   async append(streamName: string, events: readonly EventToAppend[], expected: ExpectedRevision): Promise<AppendResult> {
+    // The chain's head is read in the same IMMEDIATE transaction that checks the revision, so
+    // no other writer can slip an event in between the link and the insert.
     const appendAtomically = this.db.transaction(() => {
-      const current = this.statements.streamRevision.get(streamName)?.revision ?? null;
-      assertExpected(streamName, expected, current);
+      const last = this.statements.lastOfStream.get(streamName);
+      const current = last?.stream_revision ?? null;
+      assertExpectedRevision(streamName, expected, current);
       let revision = current ?? -1;
       let lastSequence = 0;
-      for (const event of events) {
+      for (const event of chainEvents(streamName, revision + 1, last ? this.headHash(last) : null, events)) {
         revision += 1;
         const info = this.statements.insert.run({
           eventId: event.metadata.eventId,
@@ -100,11 +106,15 @@ export class SqliteEventStore implements EventStore {
   }
 
   async readStream(streamName: string): Promise<RecordedEvent[]> {
-    return this.statements.readStream.all(streamName).map(toRecordedEvent);
+    return this.statements.readStream.all(streamName).map(toStoredEvent).map(upcastOnRead);
   }
 
   async readAll(after: GlobalPosition | null, limit: number): Promise<RecordedEvent[]> {
-    return this.statements.readAll.all(sequenceOf(after), limit).map(toRecordedEvent);
+    return (await this.readAllAsStored(after, limit)).map(upcastOnRead);
+  }
+
+  async readAllAsStored(after: GlobalPosition | null, limit: number): Promise<RecordedEvent[]> {
+    return this.statements.readAll.all(sequenceOf(after), limit).map(toStoredEvent);
   }
 
   subscribeToAll(options: SubscribeToAllOptions): Subscription {
@@ -132,19 +142,17 @@ export class SqliteEventStore implements EventStore {
     this.appended.removeAllListeners();
     if (this.db.open) this.db.close();
   }
+
+  /** What a new event links to: the last event's stored hash, or for a stream from before chaining, its whole history's. */
+  private headHash(last: EventRow): string | null {
+    return (
+      toStoredEvent(last).metadata.integrity?.hash ??
+      streamHeadHash(this.statements.readStream.all(last.stream_name).map(toStoredEvent))
+    );
+  }
 }
 
-const assertExpected = (streamName: string, expected: ExpectedRevision, current: number | null) => {
-  const actual = current ?? 'no_stream';
-  const ok =
-    expected === 'any' ||
-    (expected === 'no_stream' && current === null) ||
-    (expected === 'stream_exists' && current !== null) ||
-    (typeof expected === 'number' && current === expected);
-  if (!ok) throw new WrongExpectedRevisionError(streamName, expected, actual);
-};
-
-const toRecordedEvent = (row: EventRow): RecordedEvent => ({
+const toStoredEvent = (row: EventRow): RecordedEvent => ({
   streamName: row.stream_name,
   streamRevision: row.stream_revision,
   globalPosition: sqlitePosition(row.position),

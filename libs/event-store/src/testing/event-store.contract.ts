@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventMetadata } from '@keyhold/domain';
-import { EventStore, EventToAppend, RecordedEvent, WrongExpectedRevisionError } from '../event-store.port';
+import { EventStore, EventToAppend, GlobalPosition, RecordedEvent, WrongExpectedRevisionError } from '../event-store.port';
+import { ChainVerifier, eventHash } from '../chain/event-chain';
 
 /**
  * The behaviour every event store adapter must show. Each adapter's test file calls this with a
@@ -36,12 +37,110 @@ export const describeEventStoreContract = (adapterName: string, open: () => Prom
       expect(events[1].globalPosition).toBe(result.lastPosition);
     });
 
-    it('keeps metadata intact', async () => {
+    it('keeps metadata intact, adding only its integrity link', async () => {
       const name = stream();
       const appended = event('A');
       await store.append(name, [appended], 'no_stream');
       const [read] = await store.readStream(name);
-      expect(read.metadata).toEqual(appended.metadata);
+      const { integrity, ...rest } = read.metadata;
+      expect(rest).toEqual(appended.metadata);
+      expect(integrity).toEqual({ previousHash: null, hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    });
+
+    describe('hash chain', () => {
+      const storedEventsOf = async (after: GlobalPosition | null, ...names: string[]) =>
+        (await readAllAfter(store, after, 'as stored')).filter((e) => names.includes(e.streamName));
+
+      it('links each event to the previous one of its stream, across appends, over the stored content', async () => {
+        const before = await store.headPosition();
+        const name = stream();
+        await store.append(name, [event('A', { n: 1 }), event('B', { n: 2 })], 'no_stream');
+        await store.append(name, [event('C', { nested: { z: 1, a: [1, 'x', null] } })], 1);
+        const events = await storedEventsOf(before, name);
+        expect(events.map((e) => e.metadata.integrity?.previousHash)).toEqual([
+          null,
+          events[0].metadata.integrity?.hash,
+          events[1].metadata.integrity?.hash,
+        ]);
+        for (const e of events) expect(e.metadata.integrity?.hash).toBe(eventHash(e, e.metadata.integrity!.previousHash));
+        expect(new Set(events.map((e) => e.metadata.integrity?.hash)).size).toBe(3);
+      });
+
+      it('replaces an integrity field the caller made up', async () => {
+        const name = stream();
+        const forged = { ...event('A'), metadata: { ...metadata(), integrity: { previousHash: 'f'.repeat(64), hash: '0'.repeat(64) } } };
+        await store.append(name, [forged], 'no_stream');
+        const [read] = await store.readStream(name);
+        expect(read.metadata.integrity?.previousHash).toBeNull();
+        expect(read.metadata.integrity?.hash).not.toBe('0'.repeat(64));
+      });
+
+      it('chains appends with any and stream_exists, also when they race', async () => {
+        const before = await store.headPosition();
+        const name = stream();
+        await store.append(name, [event('A')], 'any');
+        const results = await Promise.allSettled([
+          store.append(name, [event('B1')], 'any'),
+          store.append(name, [event('B2')], 'stream_exists'),
+          store.append(name, [event('B3')], 'any'),
+        ]);
+        expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled']);
+        const verifier = new ChainVerifier();
+        const events = await storedEventsOf(before, name);
+        expect(events.map((e) => verifier.check(e))).toEqual([null, null, null, null]);
+        expect(verifier.unchained).toBe(0);
+      });
+
+      it('verifies interleaved streams, and names a link whose content changed', async () => {
+        const before = await store.headPosition();
+        const first = stream();
+        const second = stream();
+        await store.append(first, [event('A')], 'no_stream');
+        await store.append(second, [event('B')], 'no_stream');
+        await store.append(first, [event('C')], 0);
+        const events = await storedEventsOf(before, first, second);
+        const intact = new ChainVerifier();
+        expect(events.map((e) => intact.check(e))).toEqual([null, null, null]);
+        expect(intact.streams).toBe(2);
+
+        const tampered = new ChainVerifier();
+        const altered = { ...events[2], data: { n: 'changed' } };
+        expect([events[0], events[1]].map((e) => tampered.check(e))).toEqual([null, null]);
+        expect(tampered.check(altered)).toMatchObject({
+          streamName: first,
+          streamRevision: 1,
+          problem: 'hash does not match the stored content',
+          found: events[2].metadata.integrity?.hash,
+        });
+      });
+    });
+
+    it('reads old schema versions upcast, and as stored only through readAllAsStored', async () => {
+      const before = await store.headPosition();
+      const name = stream();
+      const v1Data = { tokenId: 't-1', label: 'old', idempotencyKey: 'key-0001', requestFingerprint: 'fp' };
+      await store.append(name, [{ type: 'TokenIssued', data: v1Data, metadata: { ...metadata(), schemaVersion: 1 } }], 'no_stream');
+      const upcast = { tokenId: 't-1', label: 'old', idempotency: { key: 'key-0001', requestFingerprint: 'fp' } };
+
+      const [fromStream] = await store.readStream(name);
+      expect(fromStream.data).toEqual(upcast);
+      expect(fromStream.metadata.schemaVersion).toBe(2);
+      expect((await readAllAfter(store, before)).find((e) => e.streamName === name)?.data).toEqual(upcast);
+      const [stored] = (await readAllAfter(store, before, 'as stored')).filter((e) => e.streamName === name);
+      expect(stored.data).toEqual(v1Data);
+      expect(stored.metadata.schemaVersion).toBe(1);
+
+      const delivered = await new Promise<RecordedEvent>((resolve) => {
+        const subscription = store.subscribeToAll({
+          after: before,
+          onEvent: (e) => {
+            if (e.streamName !== name) return;
+            void subscription.close();
+            resolve(e);
+          },
+        });
+      });
+      expect(delivered.data).toEqual(upcast);
     });
 
     it('answers an empty array for a stream that does not exist', async () => {
@@ -188,11 +287,11 @@ export const describeEventStoreContract = (adapterName: string, open: () => Prom
   });
 };
 
-const readAllAfter = async (store: EventStore, after: string | null) => {
+const readAllAfter = async (store: EventStore, after: string | null, form: 'upcast' | 'as stored' = 'upcast') => {
   const events: RecordedEvent[] = [];
   let position = after;
   for (;;) {
-    const page = await store.readAll(position, 1000);
+    const page = form === 'upcast' ? await store.readAll(position, 1000) : await store.readAllAsStored(position, 1000);
     if (page.length === 0) return events;
     events.push(...page);
     position = page[page.length - 1].globalPosition;
