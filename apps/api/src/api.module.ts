@@ -12,10 +12,11 @@ import { ConnectionsModule } from './connections/connections.module';
 import { IntegrationsModule } from './integrations/integrations.module';
 import { PasswordsModule } from './users/passwords.module';
 import { ApiClientsModule } from './api-clients/api-clients.module';
+import { HistoryModule } from './history/history.module';
 
 /** The REST and OAuth API, and the commands that need this node's credential index. */
 @Module({
-  imports: [CommandsModule, VerificationModule, OAuthModule, ServiceAccountsModule, ConnectionsModule, IntegrationsModule, PasswordsModule, ApiClientsModule],
+  imports: [CommandsModule, VerificationModule, OAuthModule, ServiceAccountsModule, ConnectionsModule, IntegrationsModule, PasswordsModule, ApiClientsModule, HistoryModule],
   controllers: [TokensController, UsersController, HealthController],
   providers: [TokensQuery, RevokeTokenHandler],
 })

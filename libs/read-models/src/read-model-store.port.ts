@@ -12,6 +12,10 @@ export type ListQuery<T extends ReadModelDocument> = {
   readonly limit: number;
   /** Opaque cursor from a previous page's `nextCursor`. */
   readonly cursor?: string | null;
+  /** Values of one field from `from` (inclusive) to `to` (exclusive), compared as stored: ISO instants compare as text. */
+  readonly range?: { readonly field: keyof T & string; readonly from?: string | number; readonly to?: string | number };
+  /** Documents whose field equals any of the values: a filter on several types of one kind. */
+  readonly anyOf?: { readonly field: keyof T & string; readonly values: readonly (string | number)[] };
 };
 
 export type Page<T> = { readonly items: T[]; readonly nextCursor: string | null };
@@ -47,6 +51,12 @@ export interface ReadModelStore {
   collection<T extends ReadModelDocument>(definition: CollectionDefinition): ReadModelCollection<T>;
   getCheckpoint(projection: string): Promise<string | null>;
   saveCheckpoint(projection: string, position: string): Promise<void>;
+  /**
+   * Runs a burst of writes as one unit where that is much cheaper (SQLite: one transaction, not
+   * one per write), for a rebuild's batches. Only for a connection with no other writer: other
+   * writes made meanwhile join the unit. Stores without it simply run `work`.
+   */
+  batch?<T>(work: () => Promise<T>): Promise<T>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

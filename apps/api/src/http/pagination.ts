@@ -22,13 +22,13 @@ export class PageQuery {
   cursor?: string;
 }
 
-/** One page of a collection, oldest first unless told otherwise, each item shaped for the response. */
+/** One page of a collection, oldest first unless told otherwise (order, ranges, any-of filters), each item shaped for the response. */
 export const pageOf = async <T extends ReadModelDocument, R>(
   collection: ReadModelCollection<T>,
   where: ListQuery<T>['where'],
   query: PageQuery,
   toResponse: (item: T) => R,
-  order: Pick<ListQuery<T>, 'orderBy' | 'direction'> = { orderBy: 'createdAt', direction: 'asc' },
+  order: Pick<ListQuery<T>, 'orderBy' | 'direction' | 'range' | 'anyOf'> = { orderBy: 'createdAt', direction: 'asc' },
 ): Promise<Page<R>> => {
   const page = await collection.list({ where, ...order, limit: query.limit ?? DEFAULT_PAGE_SIZE, cursor: query.cursor ?? null });
   return { items: page.items.map(toResponse), nextCursor: page.nextCursor };

@@ -21,11 +21,13 @@ export const PERMISSIONS = {
   'integrations:write': 'write',
   'settings:read': 'read',
   'settings:write': 'write',
+  /** The audit history of the tenant's credentials and their states at past instants. */
+  'history:read': 'read',
 } as const satisfies Record<string, 'read' | 'write'>;
 
 export type Permission = keyof typeof PERMISSIONS;
 
-export const ROLES = ['admin', 'member'] as const;
+export const ROLES = ['admin', 'member', 'auditor'] as const;
 export type Role = (typeof ROLES)[number];
 
 export const TOKEN_SCOPES = ['read', 'read_write'] as const;
@@ -36,6 +38,8 @@ const ALL_PERMISSIONS = Object.keys(PERMISSIONS) as Permission[];
 export const ROLE_PERMISSIONS: Readonly<Record<Role, ReadonlySet<Permission>>> = {
   admin: new Set(ALL_PERMISSIONS),
   member: new Set<Permission>(['tokens:read', 'tokens:write']),
+  /** Reads the audit history and manages only its own personal tokens, like a member. */
+  auditor: new Set<Permission>(['history:read', 'tokens:read', 'tokens:write']),
 };
 
 const SCOPE_PERMISSIONS: Readonly<Record<TokenScope, ReadonlySet<Permission>>> = {

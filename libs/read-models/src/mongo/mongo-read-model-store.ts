@@ -107,10 +107,19 @@ class MongoCollection<T extends ReadModelDocument> implements ReadModelCollectio
     const filter: Filter<Stored> = Object.fromEntries(
       Object.entries(query.where).map(([name, value]) => [docPath(name), value]),
     );
+    const conditions: Filter<Stored>[] = [];
+    if (query.range) {
+      const { from, to } = query.range;
+      // `{ field: {} }` would match an empty object, so each bound is a condition of its own.
+      if (from !== undefined) conditions.push({ [docPath(query.range.field)]: { $gte: from } });
+      if (to !== undefined) conditions.push({ [docPath(query.range.field)]: { $lt: to } });
+    }
+    if (query.anyOf) conditions.push({ [docPath(query.anyOf.field)]: { $in: [...query.anyOf.values] } });
     if (query.cursor) {
       const { sortValue, id } = decodeCursor(query.cursor);
-      filter.$and = [after(sort, query.direction, sortValue, id)];
+      conditions.push(after(sort, query.direction, sortValue, id));
     }
+    if (conditions.length) filter.$and = conditions;
     const direction = query.direction === 'asc' ? 1 : -1;
     await this.ready();
     const rows = await this.collection

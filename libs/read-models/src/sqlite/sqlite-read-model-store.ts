@@ -60,6 +60,22 @@ class SqliteCollection<T extends ReadModelDocument> implements ReadModelCollecti
       conditions.push(value === null ? `${field(name)} IS NULL` : `${field(name)} = ?`);
       if (value !== null) params.push(sqlValue(value));
     }
+    if (query.range) {
+      const { from, to } = query.range;
+      if (from !== undefined) {
+        conditions.push(`${field(query.range.field)} >= ?`);
+        params.push(from);
+      }
+      if (to !== undefined) {
+        conditions.push(`${field(query.range.field)} < ?`);
+        params.push(to);
+      }
+    }
+    if (query.anyOf) {
+      // An empty list matches nothing, as in MongoDB's $in; `IN ()` is not valid SQL.
+      conditions.push(query.anyOf.values.length ? `${field(query.anyOf.field)} IN (${query.anyOf.values.map(() => '?').join(', ')})` : '0');
+      params.push(...query.anyOf.values);
+    }
     const sort = field(query.orderBy);
     const comparison = query.direction === 'asc' ? '>' : '<';
     if (query.cursor) {
@@ -121,6 +137,18 @@ export class SqliteReadModelStore implements ReadModelStore {
          ON CONFLICT (projection) DO UPDATE SET position = excluded.position WHERE excluded.position > checkpoints.position`,
       )
       .run(projection, position);
+  }
+
+  async batch<T>(work: () => Promise<T>): Promise<T> {
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      const result = await work();
+      this.db.exec('COMMIT');
+      return result;
+    } catch (error) {
+      this.db.exec('ROLLBACK');
+      throw error;
+    }
   }
 
   async ping(): Promise<void> {

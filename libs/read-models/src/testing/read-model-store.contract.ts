@@ -99,6 +99,57 @@ export const describeReadModelStoreContract = (adapterName: string, open: () => 
       }
     });
 
+    it('filters on a range of one field, from inclusive to exclusive, either bound optional', async () => {
+      const items = collection();
+      for (let n = 1; n <= 6; n += 1) await items.putIfNewer(item(n), position(n));
+      const between = (from?: string, to?: string) =>
+        items
+          .list({ where: { tenantId: 't1' }, orderBy: 'createdAt', direction: 'asc', limit: 10, range: { field: 'createdAt', from, to } })
+          .then((page) => page.items.map((i) => i.id));
+      expect(await between(item(2).createdAt, item(5).createdAt)).toEqual(['item-2', 'item-3', 'item-4']);
+      expect(await between(item(5).createdAt)).toEqual(['item-5', 'item-6']);
+      expect(await between(undefined, item(2).createdAt)).toEqual(['item-1']);
+      expect(await between()).toHaveLength(6);
+      expect(await between(item(4).createdAt, item(4).createdAt)).toEqual([]);
+    });
+
+    it('pages with cursors inside a range, on a different field than the order', async () => {
+      const items = collection();
+      for (let n = 1; n <= 9; n += 1) await items.putIfNewer(item(n, { label: `label ${10 - n}` }), position(n));
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: { items: Item[]; nextCursor: string | null } = await items.list({
+          where: { tenantId: 't1' },
+          orderBy: 'label',
+          direction: 'desc',
+          limit: 2,
+          cursor,
+          range: { field: 'createdAt', from: item(3).createdAt, to: item(8).createdAt },
+        });
+        seen.push(...page.items.map((i) => i.id));
+        cursor = page.nextCursor;
+      } while (cursor);
+      expect(seen).toEqual(['item-3', 'item-4', 'item-5', 'item-6', 'item-7']);
+    });
+
+    it('filters on any of several values of one field, with equality and a range beside it', async () => {
+      const items = collection();
+      for (let n = 1; n <= 6; n += 1) await items.putIfNewer(item(n, { label: `kind ${n % 3}` }), position(n));
+      await items.putIfNewer(item(7, { label: 'kind 1', tenantId: 't2' }), position(7));
+      const page = await items.list({
+        where: { tenantId: 't1' },
+        orderBy: 'createdAt',
+        direction: 'asc',
+        limit: 10,
+        anyOf: { field: 'label', values: ['kind 1', 'kind 2'] },
+        range: { field: 'createdAt', from: item(2).createdAt },
+      });
+      expect(page.items.map((i) => i.id)).toEqual(['item-2', 'item-4', 'item-5']);
+      const none = await items.list({ where: {}, orderBy: 'createdAt', direction: 'asc', limit: 10, anyOf: { field: 'label', values: [] } });
+      expect(none.items).toEqual([]);
+    });
+
     it('rejects a cursor it did not make', async () => {
       const items = collection();
       await expect(

@@ -1,0 +1,122 @@
+import {
+  ApiClientEvent,
+  apiClientDecider,
+  assertNever,
+  ConnectionEvent,
+  connectionDecider,
+  fold,
+  IntegrationEvent,
+  integrationsDecider,
+  PersonalTokenEvent,
+  personalTokensDecider,
+  permissionsResetPending,
+  secretFieldsSet,
+  ServiceAccountEvent,
+  serviceAccountDecider,
+} from '@keyhold/domain';
+import { RecordedEvent } from '@keyhold/event-store';
+import { secretsSetFor } from '../connections/connections.query';
+import { tokenStatus } from '../tokens/tokens.query';
+import { CredentialKind } from './history.dto';
+
+/** A credential's state as auditors may see it: built field by field, so no secret material can slip in. */
+export type PublicCredentialState = Record<string, unknown>;
+
+/**
+ * The events of a stream that had happened by `at`. A stream is one consistency boundary, so its
+ * states are its prefixes: the fold stops at the first later event rather than skipping it.
+ */
+export const eventsUpTo = (events: readonly RecordedEvent[], at: string): RecordedEvent[] => {
+  const later = events.findIndex((event) => event.metadata.occurredAt > at);
+  return later < 0 ? [...events] : events.slice(0, later);
+};
+
+/**
+ * Folds a credential's stream through its aggregate's own `evolve` and keeps what the REST API
+ * already shows (hints included, never a hash, ciphertext or data key id). Null when the
+ * credential did not exist in that stream or belongs to another tenant.
+ */
+export const publicCredentialState = (
+  kind: CredentialKind,
+  id: string,
+  tenantId: string,
+  events: readonly RecordedEvent[],
+  at: string,
+): PublicCredentialState | null => {
+  switch (kind) {
+    case 'personal_api_token': {
+      const state = fold(personalTokensDecider, events as unknown as PersonalTokenEvent[]);
+      const token = state.tokens[id];
+      if (!token || state.owner?.tenantId !== tenantId) return null;
+      return {
+        ownerId: state.owner.ownerId,
+        label: token.label,
+        scope: token.scope,
+        hint: token.hint,
+        status: tokenStatus(token, at),
+        issuedAt: token.issuedAt,
+        expiresAt: token.expiresAt,
+        revokedAt: token.status === 'revoked' ? token.revokedAt : null,
+        revokedBy: token.status === 'revoked' ? token.revokedBy : null,
+      };
+    }
+    case 'service_account': {
+      const state = fold(serviceAccountDecider, events as unknown as ServiceAccountEvent[]);
+      if (state.status === 'none' || state.tenantId !== tenantId || state.accountId !== id) return null;
+      return {
+        status: state.status,
+        permissions: [...state.permissions],
+        projects: [...state.projects],
+        permissionsResetPending: permissionsResetPending(state),
+        secretGeneration: state.secretGeneration,
+        sunsetAt: state.sunsetAt,
+      };
+    }
+    case 'api_client': {
+      const state = fold(apiClientDecider, events as unknown as ApiClientEvent[]);
+      if (state.status === 'none' || state.tenantId !== tenantId || state.clientId !== id) return null;
+      return {
+        status: state.status,
+        name: state.name,
+        createdAt: state.createdAt,
+        flows: { ...state.flows, clientCredentialsRoles: [...state.flows.clientCredentialsRoles] },
+        redirectUris: [...state.redirectUris],
+        secrets: state.secrets.map(({ secretId, status, expiresAt }) => ({ secretId, status, expiresAt })),
+      };
+    }
+    case 'connection': {
+      const state = fold(connectionDecider, events as unknown as ConnectionEvent[]);
+      if (state.status === 'none' || state.tenantId !== tenantId || state.connectionId !== id) return null;
+      if (state.status === 'deleted') return { status: state.status, deletedAt: state.deletedAt };
+      return {
+        status: state.status,
+        name: state.name,
+        service: state.service,
+        allowedDomains: [...state.allowedDomains],
+        credential: { ...state.credential, secretsSet: secretsSetFor(state.credential.type, secretFieldsSet(state.secrets)) },
+        createdAt: state.createdAt,
+        updatedAt: state.updatedAt,
+      };
+    }
+    case 'integration': {
+      const state = fold(integrationsDecider, events as unknown as IntegrationEvent[]);
+      const integration = state.integrations[id];
+      if (!integration || state.tenantId !== tenantId) return null;
+      return {
+        status: integration.status,
+        name: integration.name,
+        email: integration.email,
+        callbackUrl: integration.callbackUrl,
+        identityLinkUrl: integration.identityLinkUrl,
+        insecure: integration.insecure,
+        resourceAccess: integration.resourceAccess,
+        resources: [...integration.resources],
+        createdAt: integration.createdAt,
+        activatedAt: integration.status === 'active' ? integration.activatedAt : null,
+        deletedAt: integration.status === 'deleted' ? integration.deletedAt : null,
+      };
+    }
+    default:
+      return assertNever(kind);
+  }
+};

@@ -1,0 +1,97 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { accessTokenDecider, personalTokensDecider, serviceAccountDecider, streamName } from '@keyhold/domain';
+import { CommandContext, EventStore, handleCommand, SqliteEventStore } from '@keyhold/event-store';
+import { IN_MEMORY_CHECKPOINTS, Projection, ProjectionRunner } from '../projection/projection-runner';
+import { SqliteReadModelStore } from '../sqlite/sqlite-read-model-store';
+import { HISTORY, HistoryEntryView, historyProjection } from './history.view';
+
+const silent = { error: () => undefined };
+const [T0, T1, T2] = ['2026-01-01T00:00:00.000Z', '2026-01-02T00:00:00.000Z', '2026-01-03T00:00:00.000Z'];
+const TOKEN_HASH = 'token-hash-that-must-never-show';
+const ACCOUNT_HASH = 'account-hash-that-must-never-show';
+const ACCESS_TOKEN_HASH = 'access-token-hash-that-must-never-show';
+
+const runUntilCaughtUp = async (events: EventStore, projection: Projection) => {
+  const runner = new ProjectionRunner(events, IN_MEMORY_CHECKPOINTS, projection, silent);
+  await runner.start();
+  expect(await runner.waitFor((await events.headPosition())!, 5000)).toBe(true);
+  await runner.stop();
+};
+
+describe('history projection', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'keyhold-history-'));
+  const events = new SqliteEventStore(join(dir, 'events.sqlite'));
+  const readModels = new SqliteReadModelStore(join(dir, 'rm.sqlite'));
+  const history = readModels.collection<HistoryEntryView>(HISTORY);
+  const [tenantId, otherTenant, ownerId, tokenId, accountId] = [randomUUID(), randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+  const context = (now: string, actorId: string = ownerId, tenant: string = tenantId): CommandContext => ({ tenantId: tenant, actorId, correlationId: `corr-${now}`, causationId: `cause-${now}`, now });
+  const all = async () => (await history.list({ where: {}, orderBy: 'position', direction: 'asc', limit: 100 })).items;
+
+  beforeAll(async () => {
+    const tokens = streamName('personalTokens', ownerId);
+    const issue = { type: 'IssueToken', tenantId, ownerId, tokenId, label: 'laptop', scope: 'read', secretHash: TOKEN_HASH, hashKeyId: 'hk1', hint: 'kh_pat_…abcd', expiresAt: null, idempotency: null, now: T0 } as const;
+    await handleCommand(events, tokens, personalTokensDecider, issue, context(T0));
+    await handleCommand(events, tokens, personalTokensDecider, { type: 'RevokeToken', tokenId, revokedBy: 'admin-1', reason: 'left', now: T2 }, { ...context(T2, 'admin-1'), reason: 'left the company' });
+    const secret = { secretHash: ACCOUNT_HASH, hashKeyId: 'hk1', hint: 'kh_cs_…wxyz' };
+    await handleCommand(events, streamName('serviceAccount', accountId), serviceAccountDecider, { type: 'CreateServiceAccount', tenantId: otherTenant, accountId, name: 'ci', secret, sunsetAt: null, now: T1 }, context(T1, 'admin-2', otherTenant));
+    const accessToken = { type: 'IssueAccessToken' as const, tenantId: otherTenant, tokenId: randomUUID(), clientId: accountId, clientKind: 'service_account' as const, scope: [], secretHash: ACCESS_TOKEN_HASH, hashKeyId: 'hk1', clientGeneration: 0, expiresAt: T2, now: T1 };
+    await handleCommand(events, streamName('accessToken', accessToken.tokenId), accessTokenDecider, accessToken, context(T1, accountId, otherTenant));
+    await runUntilCaughtUp(events, historyProjection(readModels));
+  });
+
+  afterAll(async () => {
+    await readModels.close();
+    await events.close();
+  });
+
+  it('keeps one entry per contract event with its metadata, subject and whitelisted data', async () => {
+    const entries = await all();
+    expect(entries.map((entry) => entry.type)).toEqual(['TokenIssued', 'TokenRevoked', 'ServiceAccountCreated']);
+    const [issued, revoked] = entries;
+    const [recorded] = await events.readStream(streamName('personalTokens', ownerId));
+    expect(issued).toEqual({
+      id: recorded.metadata.eventId,
+      position: recorded.globalPosition,
+      streamName: streamName('personalTokens', ownerId),
+      streamRevision: 0,
+      type: 'TokenIssued',
+      schemaVersion: recorded.metadata.schemaVersion,
+      tenantId,
+      actorId: ownerId,
+      correlationId: `corr-${T0}`,
+      causationId: `cause-${T0}`,
+      reason: null,
+      occurredAt: T0,
+      subjectKind: 'personal_api_token',
+      subjectId: tokenId,
+      data: { ownerId, scope: 'read', expiresAt: null },
+    });
+    expect(revoked).toMatchObject({ actorId: 'admin-1', reason: 'left the company', streamRevision: 1, subjectId: tokenId, occurredAt: T2 });
+  });
+
+  it('keeps no hash, key id or event outside the contract (access-token issuance)', async () => {
+    const stored = JSON.stringify(await all());
+    for (const secret of [TOKEN_HASH, ACCOUNT_HASH, ACCESS_TOKEN_HASH, 'hk1']) expect(stored).not.toContain(secret);
+    expect(stored).not.toContain('AccessTokenIssued');
+  });
+
+  it('answers the queries the API makes: by subject, actor, types and time range, per tenant', async () => {
+    const ids = async (query: Partial<Parameters<typeof history.list>[0]>) =>
+      (await history.list({ where: { tenantId }, orderBy: 'position', direction: 'asc', limit: 10, ...query })).items.map((entry) => entry.type);
+    expect(await ids({ where: { tenantId, subjectKind: 'personal_api_token', subjectId: tokenId } })).toEqual(['TokenIssued', 'TokenRevoked']);
+    expect(await ids({ where: { tenantId, actorId: 'admin-1' } })).toEqual(['TokenRevoked']);
+    expect(await ids({ anyOf: { field: 'type', values: ['TokenRevoked', 'ServiceAccountCreated'] } })).toEqual(['TokenRevoked']);
+    expect(await ids({ range: { field: 'occurredAt', from: T0, to: T2 } })).toEqual(['TokenIssued']);
+    expect(await ids({ where: { tenantId: otherTenant } })).toEqual(['ServiceAccountCreated']);
+  });
+
+  it('changes nothing when every event is applied again (run twice, nothing changes)', async () => {
+    const before = await all();
+    const projection = historyProjection(readModels);
+    for (const event of await events.readAll(null, 100)) await projection.apply(event);
+    expect(await all()).toEqual(before);
+  });
+});
