@@ -5,7 +5,7 @@ import { Logger } from 'pino';
 import { SecretHasher } from '@keyhold/crypto';
 import { EVENT_STORE, EventStore, EventStoreDbEventStore, SqliteEventStore } from '@keyhold/event-store';
 import { InProcessMessageBus, KafkaMessageBus, MESSAGE_BUS, MessageBus } from '@keyhold/messaging';
-import { MongoReadModelStore, READ_MODEL_STORE, ReadModelStore, SqliteReadModelStore } from '@keyhold/read-models';
+import { MongoReadModelStore, READ_MODEL_STORE, ReadModelGenerations, ReadModelStore, SqliteReadModelStore } from '@keyhold/read-models';
 import { DataKeyService, KEY_STORE, KeyStore, MongoKeyStore, SqliteKeyStore } from '@keyhold/key-store';
 import { KEYHOLD_CONFIG, KeyholdConfig } from './config';
 import { loadHashKey } from './hash-keys';
@@ -108,14 +108,22 @@ export class InfrastructureModule {
         { provide: ROOT_LOGGER, useValue: logger },
         { provide: SecretHasher, useFactory: () => new SecretHasher(loadHashKey(config)) },
         { provide: EVENT_STORE, useFactory: () => openEventStore(config) },
-        { provide: READ_MODEL_STORE, useFactory: () => openReadModelStore(config) },
+        {
+          provide: ReadModelGenerations,
+          useFactory: async () =>
+            ReadModelGenerations.open(await openReadModelStore(config), {
+              onRefreshError: (error) => logger.warn({ error: error.message }, 'Could not re-read the read-model generations; keeping the last known'),
+            }),
+        },
+        // Readers get the generation-resolving view; closing it closes the store under it.
+        { provide: READ_MODEL_STORE, useFactory: (generations: ReadModelGenerations) => generations.live, inject: [ReadModelGenerations] },
         { provide: MESSAGE_BUS, useFactory: () => openMessageBus(config, logger) },
         { provide: KEY_STORE, useFactory: () => openKeyStore(config) },
         { provide: DataKeyService, useFactory: (keys: KeyStore) => new DataKeyService(keys, loadMasterKeyRing(config)), inject: [KEY_STORE] },
         ProjectionsService,
         InfrastructureLifecycle,
       ],
-      exports: [KEYHOLD_CONFIG, ROOT_LOGGER, SecretHasher, EVENT_STORE, READ_MODEL_STORE, MESSAGE_BUS, ProjectionsService, KEY_STORE, DataKeyService],
+      exports: [KEYHOLD_CONFIG, ROOT_LOGGER, SecretHasher, EVENT_STORE, READ_MODEL_STORE, ReadModelGenerations, MESSAGE_BUS, ProjectionsService, KEY_STORE, DataKeyService],
     };
   }
 }

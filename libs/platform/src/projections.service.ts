@@ -1,40 +1,112 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Logger } from 'pino';
 import { EVENT_STORE, EventStore, GlobalPosition } from '@keyhold/event-store';
-import { CheckpointStore, Projection, ProjectionRunner, ProjectionStatus } from '@keyhold/read-models';
+import { CheckpointStore, Projection, ProjectionFactory, ProjectionRunner, ProjectionStatus, projectionNameOf, ReadModelGenerations } from '@keyhold/read-models';
 import { ROOT_LOGGER } from './logger';
+
+/** A read-model projection and the runner feeding its current generation; the runner is replaced on a switch. */
+type ReadModelSlot = { readonly build: ProjectionFactory; generation: number; runner: ProjectionRunner; moving: Promise<void> };
+
+const RETRY_MOVE_MS = 1000;
 
 /** Hosts the projections that run in this process and answers how far each has come. */
 @Injectable()
 export class ProjectionsService {
   private readonly runners: ProjectionRunner[] = [];
+  private readonly readModelSlots = new Map<string, ReadModelSlot>();
+  private stopping = false;
 
   constructor(
     @Inject(EVENT_STORE) private readonly events: EventStore,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
-  ) {}
+    private readonly generations: ReadModelGenerations,
+  ) {
+    generations.onSwitch((projection, generation) => this.follow(projection, generation));
+  }
 
   async run(projection: Projection, checkpoints: CheckpointStore): Promise<ProjectionRunner> {
-    const runner = new ProjectionRunner(this.events, checkpoints, projection, {
-      error: (message, detail) => this.logger.error(detail, message),
-    });
+    const runner = await this.startRunner(projection, checkpoints);
     this.runners.push(runner);
-    await runner.start();
     return runner;
   }
 
+  /**
+   * Runs a read-model projection on its current generation, with that generation's checkpoint,
+   * and moves it to the next one when a rebuild switches over.
+   */
+  async runReadModel(build: ProjectionFactory): Promise<void> {
+    const name = projectionNameOf(build);
+    const generation = this.generations.generationOf(name);
+    const { projection } = this.generations.bind(build, generation);
+    const runner = await this.startRunner(projection, this.generations.at(generation));
+    this.readModelSlots.set(name, { build, generation, runner, moving: Promise.resolve() });
+  }
+
   statuses(): ProjectionStatus[] {
-    return this.runners.map((runner) => runner.status());
+    return this.allRunners().map((runner) => runner.status());
   }
 
   /** Waits until every local projection has applied `position`; false when one did not in time. */
   async waitForAll(position: GlobalPosition, timeoutMs: number): Promise<boolean> {
-    const reached = await Promise.all(this.runners.map((runner) => runner.waitFor(position, timeoutMs)));
+    const deadline = Date.now() + timeoutMs;
+    const reached = await Promise.all([
+      ...this.runners.map((runner) => runner.waitFor(position, timeoutMs)),
+      ...[...this.readModelSlots.values()].map((slot) => this.waitForSlot(slot, position, deadline)),
+    ]);
     return reached.every(Boolean);
   }
 
   /** Stops every runner and saves its checkpoint; called before the stores close. */
   async stopAll(): Promise<void> {
-    await Promise.all(this.runners.map((runner) => runner.stop()));
+    this.stopping = true;
+    await Promise.all([...this.readModelSlots.values()].map((slot) => slot.moving));
+    await Promise.all(this.allRunners().map((runner) => runner.stop()));
+  }
+
+  private allRunners(): ProjectionRunner[] {
+    return [...this.runners, ...[...this.readModelSlots.values()].map((slot) => slot.runner)];
+  }
+
+  private async startRunner(projection: Projection, checkpoints: CheckpointStore): Promise<ProjectionRunner> {
+    const runner = new ProjectionRunner(this.events, checkpoints, projection, {
+      error: (message, detail) => this.logger.error(detail, message),
+    });
+    await runner.start();
+    return runner;
+  }
+
+  /** A waiter on a runner that a switch replaced goes on waiting on its successor. */
+  private async waitForSlot(slot: ReadModelSlot, position: GlobalPosition, deadline: number): Promise<boolean> {
+    for (;;) {
+      const runner = slot.runner;
+      if (await runner.waitFor(position, Math.max(0, deadline - Date.now()))) return true;
+      if (slot.runner === runner || Date.now() >= deadline) return false;
+    }
+  }
+
+  private follow(name: string, generation: number): void {
+    const slot = this.readModelSlots.get(name);
+    if (!slot) return;
+    slot.moving = slot.moving.then(() => this.move(name, slot, generation));
+  }
+
+  /**
+   * Starts the projection on the new generation before stopping it on the old one, so that
+   * readers waiting for their writes always have a runner to wait on.
+   */
+  private async move(name: string, slot: ReadModelSlot, generation: number): Promise<void> {
+    if (this.stopping || slot.generation === generation || this.generations.generationOf(name) !== generation) return;
+    try {
+      const { projection } = this.generations.bind(slot.build, generation);
+      const next = await this.startRunner(projection, this.generations.at(generation));
+      const previous = slot.runner;
+      slot.runner = next;
+      slot.generation = generation;
+      await previous.stop();
+      this.logger.info({ projection: name, generation }, 'Projection moved to a rebuilt generation');
+    } catch (error) {
+      this.logger.error({ projection: name, generation, error: (error as Error).message }, 'Projection could not move to a rebuilt generation; retrying');
+      setTimeout(() => this.follow(name, generation), RETRY_MOVE_MS).unref();
+    }
   }
 }

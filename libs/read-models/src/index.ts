@@ -8,3 +8,7 @@ export * from './views/service-accounts.view';
 export * from './views/connections.view';
 export * from './views/integrations.view';
 export * from './views/api-clients.view';
+export * from './views/history.view';
+export * from './generations/read-model-generations';
+export * from './generations/read-model-rebuild';
+export * from './projection/read-model-projections';

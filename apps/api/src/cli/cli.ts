@@ -12,12 +12,16 @@ import { CommandsModule } from '../commands.module';
 import { RejectionError } from '../http/rejection-error';
 import { CreateTenantCommand } from '../users/tenancy.commands';
 import { rewrapDataKeys } from './rewrap-data-keys';
+import { REBUILD_USAGE, rebuildReadModels } from './rebuild-read-models';
+import { VERIFY_USAGE, verifyEventChains } from './verify-event-chains';
 
 const USAGE = `Usage: npm run cli -- bootstrap --tenant <slug> --admin <email> [--name <display name>]
 
   bootstrap   Create a tenant and its first admin; prints {"tenantId","userId","token"} once.
        npm run cli -- rewrap-data-keys
-  rewrap-data-keys   Re-wrap every connection's data key under the master key MASTER_KEY_ID.`;
+  rewrap-data-keys   Re-wrap every connection's data key under the master key MASTER_KEY_ID.
+${REBUILD_USAGE}
+${VERIFY_USAGE}`;
 
 class BootstrapArgs {
   @Matches(TENANT_SLUG_PATTERN, { message: 'tenant must be a slug: lowercase letters, digits and inner dashes, at most 63' })
@@ -37,6 +41,9 @@ class BootstrapArgs {
  * stdout, as JSON, for scripts.
  */
 async function main(argv: string[]): Promise<number> {
+  // Its own options (--projection, repeated), so it parses them itself.
+  if (argv[0] === 'rebuild') return rebuildReadModels(argv.slice(1));
+  if (argv[0] === 'verify') return verifyEventChains(argv.slice(1));
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,

@@ -47,7 +47,7 @@ export class ProjectionRunner {
   private failure: ProjectionStatus['failure'] = null;
   private subscription: Subscription | null = null;
   private stopped = false;
-  private waiters: Array<{ position: GlobalPosition; resolve: () => void }> = [];
+  private waiters: Array<{ position: GlobalPosition; settle: (reached: boolean) => void }> = [];
 
   constructor(
     private readonly events: EventStore,
@@ -68,21 +68,26 @@ export class ProjectionRunner {
     return { name: this.projection.name, position: this.position, failure: this.failure };
   }
 
-  /** Resolves once every event up to `position` is applied; false if that took longer than `timeoutMs`. */
+  /**
+   * Resolves once every event up to `position` is applied; false if that took longer than
+   * `timeoutMs`, or if the runner stopped first.
+   */
   waitFor(position: GlobalPosition, timeoutMs: number): Promise<boolean> {
     if (this.position !== null && this.position >= position) return Promise.resolve(true);
+    if (this.stopped) return Promise.resolve(false);
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((waiter) => waiter !== entry);
         resolve(false);
       }, timeoutMs);
-      const entry = { position, resolve: () => (clearTimeout(timer), resolve(true)) };
+      const entry = { position, settle: (reached: boolean) => (clearTimeout(timer), resolve(reached)) };
       this.waiters.push(entry);
     });
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    for (const waiter of this.waiters.splice(0)) waiter.settle(false);
     if (this.flushTimer) clearInterval(this.flushTimer);
     await this.subscription?.close();
     await this.saveCheckpoint();
@@ -129,7 +134,7 @@ export class ProjectionRunner {
     if (position === null) return;
     this.waiters = this.waiters.filter((waiter) => {
       if (waiter.position > position) return true;
-      waiter.resolve();
+      waiter.settle(true);
       return false;
     });
   }
