@@ -8,6 +8,8 @@ import { Logger } from 'pino';
 import { createRootLogger, InfrastructureModule, KeyholdConfig, PinoNestLogger } from '@keyhold/platform';
 import { WorkerModule } from '../../worker/src/worker.module';
 import { ApiModule } from './api.module';
+import { kafkaCommandsTransport } from './kafka-commands/kafka-command-topics';
+import { KafkaCommandsModule } from './kafka-commands/kafka-commands.module';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
 import { validationPipe } from './http/validation';
 import { requireMediaTypes } from './http/media-types';
@@ -30,6 +32,7 @@ export const startKeyhold = async (config: KeyholdConfig, logger: Logger = creat
       InfrastructureModule.forRoot(config, logger),
       ...(roles.has('worker') ? [WorkerModule] : []),
       ...(roles.has('api') ? [ApiModule] : []),
+      ...(roles.has('api') && config.MESSAGE_BUS === 'kafka' ? [KafkaCommandsModule.forConfig(config)] : []),
     ],
     providers: roles.has('api') ? [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }] : [],
   })
@@ -66,6 +69,11 @@ export const startKeyhold = async (config: KeyholdConfig, logger: Logger = creat
   // cannot load, and any OpenAPI viewer can open /openapi.json.
   SwaggerModule.setup('docs', app, document, { swaggerUiEnabled: false, jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
 
+  if (config.MESSAGE_BUS === 'kafka') {
+    // Commands from internal services (docs/kafka-commands.md); the HTTP pipes and filters are not theirs.
+    app.connectMicroservice(kafkaCommandsTransport(config), { inheritAppConfig: false });
+    await app.startAllMicroservices();
+  }
   await app.listen(config.PORT, config.HOST);
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;

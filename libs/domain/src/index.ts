@@ -15,3 +15,6 @@ export * from './integrations/integrations';
 export * from './tenancy/tenant-settings';
 export * from './tenancy/user-passwords';
 export * from './api-clients/api-clients';
+export * from './kafka-commands/kafka-commands';
+export * from './shared/upcasting';
+export * from './event-schemas';

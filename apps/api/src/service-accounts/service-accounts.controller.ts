@@ -2,6 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Quer
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { FastifyReply } from 'fastify';
+import { calculateJwkThumbprint } from 'jose';
 import { ACCESS_TOKENS, AccessTokenView, READ_MODEL_STORE, ReadModelStore, SERVICE_ACCOUNTS, ServiceAccountView } from '@keyhold/read-models';
 import { CurrentPrincipal, RequirePermissions } from '../http/auth';
 import { Problem } from '../http/problem';
@@ -10,7 +11,7 @@ import { pageOf, PageQuery } from '../http/pagination';
 import { OAuthIndex } from '../verification/oauth-index';
 import { Principal } from '../verification/principal';
 import { ChangeServiceAccountCommand, CreateServiceAccountCommand, ResetServiceAccountSecretCommand, ServiceAccountChange } from './service-accounts.commands';
-import { CreateServiceAccountDto, PermissionParams, ProjectParams, ServiceAccountParams, SunsetDto } from './service-accounts.dto';
+import { CommandSigningKeyDto, CreateServiceAccountDto, PermissionParams, ProjectParams, ServiceAccountParams, SunsetDto } from './service-accounts.dto';
 
 const toResponse = (account: ServiceAccountView) => ({
   id: account.id,
@@ -23,6 +24,7 @@ const toResponse = (account: ServiceAccountView) => ({
   sunsetAt: account.sunsetAt,
   createdAt: account.createdAt,
   secretResetAt: account.secretResetAt,
+  commandSigningKeyThumbprint: account.commandSigningKeyThumbprint ?? null,
   updatedAt: account.updatedAt,
 });
 
@@ -120,6 +122,26 @@ export class ServiceAccountsController {
   sunset(@CurrentPrincipal() principal: Principal, @CurrentRequestContext() context: RequestContext, @Param() params: ServiceAccountParams, @Body() body: SunsetDto) {
     const sunsetAt = body.sunsetAt === null ? null : new Date(body.sunsetAt).toISOString();
     return this.change(principal, params.id, { type: 'ChangeServiceAccountSunset', tenantId: principal.tenantId, sunsetAt, now: now() }, context);
+  }
+
+  /**
+   * The public key the account signs its Kafka commands with (see docs/kafka-commands.md);
+   * registering another replaces it, and commands signed with the old one stop verifying.
+   */
+  @Put(':id/command-signing-key')
+  @RequirePermissions('clients:write')
+  async registerCommandSigningKey(
+    @CurrentPrincipal() principal: Principal,
+    @CurrentRequestContext() context: RequestContext,
+    @Param() params: ServiceAccountParams,
+    @Body() body: CommandSigningKeyDto,
+  ) {
+    const publicKey = { kty: body.kty, crv: body.crv, x: body.x };
+    const thumbprint = await calculateJwkThumbprint(publicKey, 'sha256');
+    await this.commands.execute(
+      new ChangeServiceAccountCommand(params.id, { type: 'RegisterCommandSigningKey', tenantId: principal.tenantId, publicKey, thumbprint, now: now() }, context),
+    );
+    return { id: params.id, commandSigningKey: { thumbprint, publicKey } };
   }
 
   /** The new secret is shown once; the old one and every permission and project membership are gone. */

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsIn, IsISO8601, IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength, ValidateIf } from 'class-validator';
-import { Permission, PERMISSIONS } from '@keyhold/domain';
+import { Equals, IsIn, IsISO8601, IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength, ValidateIf } from 'class-validator';
+import { CommandSigningKey, Permission, PERMISSIONS } from '@keyhold/domain';
 
 const PRINTABLE = /^[^\p{Cc}]+$/u;
 const PERMISSION_NAMES = Object.keys(PERMISSIONS) as Permission[];
@@ -42,4 +42,23 @@ export class ProjectParams extends ServiceAccountParams {
   /** Projects are the tenant's own identifiers; we only keep them. */
   @Matches(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, { message: 'projectId must be 1-128 characters of A-Z a-z 0-9 . _ : -' })
   projectId!: string;
+}
+
+/**
+ * The public half of an Ed25519 key pair as a JWK (RFC 8037). Any other member is refused, `d`
+ * above all: a private key sent here would be a secret in the event log.
+ */
+export class CommandSigningKeyDto implements CommandSigningKey {
+  @ApiProperty({ enum: ['OKP'] })
+  @Equals('OKP', { message: "kty must be 'OKP'" })
+  kty!: 'OKP';
+
+  @ApiProperty({ enum: ['Ed25519'] })
+  @Equals('Ed25519', { message: "crv must be 'Ed25519'" })
+  crv!: 'Ed25519';
+
+  @ApiProperty({ description: 'The 32-byte public key, base64url without padding.', example: '11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo' })
+  @IsString()
+  @Matches(/^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/, { message: 'x must be a 32-byte Ed25519 public key, base64url-encoded without padding' })
+  x!: string;
 }

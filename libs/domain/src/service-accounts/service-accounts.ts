@@ -53,6 +53,15 @@ export type ServiceAccountDeleted = {
   type: 'ServiceAccountDeleted';
   data: { tenantId: string; accountId: string; deletedAt: string };
 };
+/**
+ * An Ed25519 public key (JWK) that the account signs Kafka commands with. Public keys are not
+ * secrets, so the event keeps it whole, with its RFC 7638 thumbprint to name it.
+ */
+export type CommandSigningKey = { kty: 'OKP'; crv: 'Ed25519'; x: string };
+export type ServiceAccountCommandKeyRegistered = {
+  type: 'ServiceAccountCommandKeyRegistered';
+  data: { tenantId: string; accountId: string; thumbprint: string; publicKey: CommandSigningKey; registeredAt: string };
+};
 export type ServiceAccountEvent =
   | ServiceAccountCreated
   | ServiceAccountPermissionGranted
@@ -62,7 +71,8 @@ export type ServiceAccountEvent =
   | ClientSecretReset
   | ServiceAccountPermissionsReset
   | ServiceAccountSunsetChanged
-  | ServiceAccountDeleted;
+  | ServiceAccountDeleted
+  | ServiceAccountCommandKeyRegistered;
 
 export type CreateServiceAccount = {
   type: 'CreateServiceAccount';
@@ -82,6 +92,8 @@ export type ResetClientSecret = { type: 'ResetClientSecret'; tenantId: string; s
 export type ResetServiceAccountPermissions = { type: 'ResetServiceAccountPermissions'; tenantId: string; generation: number; now: string };
 export type ChangeServiceAccountSunset = { type: 'ChangeServiceAccountSunset'; tenantId: string; sunsetAt: string | null; now: string };
 export type DeleteServiceAccount = { type: 'DeleteServiceAccount'; tenantId: string; now: string };
+/** Replaces the account's command-signing key; the thumbprint is computed by the caller (crypto is not the domain's). */
+export type RegisterCommandSigningKey = { type: 'RegisterCommandSigningKey'; tenantId: string; publicKey: CommandSigningKey; thumbprint: string; now: string };
 export type ServiceAccountCommand =
   | CreateServiceAccount
   | GrantServiceAccountPermission
@@ -91,7 +103,8 @@ export type ServiceAccountCommand =
   | ResetClientSecret
   | ResetServiceAccountPermissions
   | ChangeServiceAccountSunset
-  | DeleteServiceAccount;
+  | DeleteServiceAccount
+  | RegisterCommandSigningKey;
 
 export type ServiceAccountRejection = Rejection<
   'ServiceAccountExists' | 'ServiceAccountNotFound' | 'PermissionsResetPending' | 'SunsetNotInFuture' | 'GenerationUnknown'
@@ -108,6 +121,7 @@ export type ServiceAccountState =
       readonly secretGeneration: number;
       readonly permissionsGeneration: number;
       readonly sunsetAt: string | null;
+      readonly commandSigningKey: { readonly thumbprint: string; readonly publicKey: CommandSigningKey } | null;
     };
 
 type Existing = Exclude<ServiceAccountState, { status: 'none' }>;
@@ -118,6 +132,15 @@ export const permissionsResetPending = (state: Existing): boolean => state.permi
 const notFound = () => reject<ServiceAccountRejection>({ code: 'ServiceAccountNotFound', message: 'Service account not found.' });
 
 const ids = (state: Existing) => ({ tenantId: state.tenantId, accountId: state.accountId });
+
+/**
+ * The permissions the account acts with at `now`, as the OAuth index computes them for its
+ * tokens: none while a permissions reset is pending; null when it cannot act at all.
+ */
+export const actingPermissions = (state: ServiceAccountState, now: string): readonly Permission[] | null => {
+  if (state.status !== 'active' || (state.sunsetAt !== null && state.sunsetAt <= now)) return null;
+  return permissionsResetPending(state) ? [] : state.permissions;
+};
 
 /** Commands that change rights wait for a pending reset: a grant must not be wiped a moment later. */
 const pendingReset = () =>
@@ -185,6 +208,12 @@ const decideOnExisting = (command: Exclude<ServiceAccountCommand, CreateServiceA
       });
     case 'DeleteServiceAccount':
       return accept<ServiceAccountEvent>({ type: 'ServiceAccountDeleted', data: { ...ids(state), deletedAt: command.now } });
+    case 'RegisterCommandSigningKey':
+      if (state.commandSigningKey?.thumbprint === command.thumbprint) return accept<ServiceAccountEvent>();
+      return accept<ServiceAccountEvent>({
+        type: 'ServiceAccountCommandKeyRegistered',
+        data: { ...ids(state), thumbprint: command.thumbprint, publicKey: command.publicKey, registeredAt: command.now },
+      });
     default:
       return assertNever(command);
   }
@@ -229,6 +258,7 @@ const evolve = (state: ServiceAccountState, event: ServiceAccountEvent): Service
       secretGeneration: 0,
       permissionsGeneration: 0,
       sunsetAt: event.data.sunsetAt,
+      commandSigningKey: null,
     };
   }
   if (state.status === 'none') return state;
@@ -249,6 +279,8 @@ const evolve = (state: ServiceAccountState, event: ServiceAccountEvent): Service
       return { ...state, sunsetAt: event.data.sunsetAt };
     case 'ServiceAccountDeleted':
       return { ...state, status: 'deleted' };
+    case 'ServiceAccountCommandKeyRegistered':
+      return { ...state, commandSigningKey: { thumbprint: event.data.thumbprint, publicKey: event.data.publicKey } };
     default:
       return assertNever(event);
   }

@@ -1,5 +1,5 @@
 import { deciderSpec } from '../testing/decider-spec';
-import { ServiceAccountEvent, serviceAccountDecider, StoredSecret } from './service-accounts';
+import { actingPermissions, CommandSigningKey, ServiceAccountEvent, serviceAccountDecider, StoredSecret } from './service-accounts';
 
 const TENANT = 'tenant-1';
 const ACCOUNT = 'account-1';
@@ -80,5 +80,44 @@ describe('Service account decider', () => {
     ]);
     spec.given([created]).when({ type: 'ChangeServiceAccountSunset', tenantId: TENANT, sunsetAt: T0, now: T1 }).thenRejects('SunsetNotInFuture');
     spec.given([created]).when({ type: 'ChangeServiceAccountSunset', tenantId: TENANT, sunsetAt: null, now: T1 }).thenNothing();
+  });
+
+  describe('command-signing key', () => {
+    const KEY: CommandSigningKey = { kty: 'OKP', crv: 'Ed25519', x: 'x'.repeat(43) };
+    const OTHER: CommandSigningKey = { kty: 'OKP', crv: 'Ed25519', x: 'y'.repeat(43) };
+    const registered: ServiceAccountEvent = {
+      type: 'ServiceAccountCommandKeyRegistered',
+      data: { ...ids, thumbprint: 'thumb-1', publicKey: KEY, registeredAt: T0 },
+    };
+
+    it('registers a key, and registering the same key again changes nothing', () => {
+      spec.given([created]).when({ type: 'RegisterCommandSigningKey', tenantId: TENANT, publicKey: KEY, thumbprint: 'thumb-1', now: T0 }).then([registered]);
+      spec.given([created, registered]).when({ type: 'RegisterCommandSigningKey', tenantId: TENANT, publicKey: KEY, thumbprint: 'thumb-1', now: T1 }).thenNothing();
+    });
+
+    it('replaces the key with another one', () =>
+      spec
+        .given([created, registered])
+        .when({ type: 'RegisterCommandSigningKey', tenantId: TENANT, publicKey: OTHER, thumbprint: 'thumb-2', now: T1 })
+        .then([{ type: 'ServiceAccountCommandKeyRegistered', data: { ...ids, thumbprint: 'thumb-2', publicKey: OTHER, registeredAt: T1 } }]));
+
+    it("refuses another tenant's or a deleted account", () => {
+      spec.given([created]).when({ type: 'RegisterCommandSigningKey', tenantId: 'other', publicKey: KEY, thumbprint: 'thumb-1', now: T0 }).thenRejects('ServiceAccountNotFound');
+      spec.given([created, deleted]).when({ type: 'RegisterCommandSigningKey', tenantId: TENANT, publicKey: KEY, thumbprint: 'thumb-1', now: T1 }).thenRejects('ServiceAccountNotFound');
+    });
+  });
+
+  describe('acting permissions', () => {
+    const fold = (events: ServiceAccountEvent[]) => events.reduce(serviceAccountDecider.evolve, serviceAccountDecider.initialState());
+
+    it('are the granted ones, none while a permissions reset is pending, and null once the account cannot act', () => {
+      expect(actingPermissions(fold([created, granted]), T1)).toEqual(['tokens:introspect']);
+      expect(actingPermissions(fold([created, granted, secretReset]), T1)).toEqual([]);
+      expect(actingPermissions(fold([created, granted, deleted]), T1)).toBeNull();
+      expect(actingPermissions(fold([]), T1)).toBeNull();
+      const sunset: ServiceAccountEvent = { type: 'ServiceAccountSunsetChanged', data: { ...ids, sunsetAt: T1, changedAt: T0 } };
+      expect(actingPermissions(fold([created, granted, sunset]), T0)).toEqual(['tokens:introspect']);
+      expect(actingPermissions(fold([created, granted, sunset]), T1)).toBeNull();
+    });
   });
 });

@@ -19,6 +19,8 @@ export type ServiceAccountView = ReadModelDocument & {
   createdAt: string;
   secretResetAt: string | null;
   updatedAt: string;
+  /** RFC 7638 thumbprint of the key its Kafka commands are signed with; absent until one is registered. */
+  commandSigningKeyThumbprint?: string;
 };
 
 export const SERVICE_ACCOUNTS: CollectionDefinition = {
@@ -101,6 +103,8 @@ export const serviceAccountsProjection = (readModels: ReadModelStore): Projectio
           return update(event.data.accountId, position, () => ({ sunsetAt: event.data.sunsetAt }), event.data.changedAt);
         case 'ServiceAccountDeleted':
           return update(event.data.accountId, position, () => ({ status: 'deleted' }), event.data.deletedAt);
+        case 'ServiceAccountCommandKeyRegistered':
+          return update(event.data.accountId, position, () => ({ commandSigningKeyThumbprint: event.data.thumbprint }), event.data.registeredAt);
         default:
           return;
       }

@@ -1,0 +1,18 @@
+/** Why a message on the commands topic was not run: it goes to the dead-letter topic with this. */
+export type RefusalCode = 'malformed' | 'invalid-envelope' | 'unauthenticated' | 'stale' | 'unknown-type' | 'validation-error';
+
+/**
+ * A message refused before its command id was claimed: nothing ran and nothing was recorded,
+ * so the same id, sent again correctly, still runs. `commandId` is what the message claimed to
+ * be, when it could be read, so that the requester hears of the refusal on its results key.
+ */
+export class CommandRefused extends Error {
+  constructor(
+    readonly code: RefusalCode,
+    readonly reason: string,
+    readonly commandId: string | null,
+  ) {
+    super(reason);
+    this.name = 'CommandRefused';
+  }
+}

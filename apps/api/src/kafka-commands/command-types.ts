@@ -1,0 +1,60 @@
+import { Type } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { Permission } from '@keyhold/domain';
+import { RequestContext } from '../http/request-context';
+import { IntegrationParams } from '../integrations/integration.dto';
+import { DeleteIntegrationCommand, ReauthorizeIntegrationCommand } from '../integrations/integrations.commands';
+import { ResetServiceAccountSecretCommand } from '../service-accounts/service-accounts.commands';
+import { ServiceAccountParams } from '../service-accounts/service-accounts.dto';
+
+export type CommandRun = {
+  readonly resultingIds: Readonly<Record<string, string>>;
+  /** Goes to the requester encrypted to its reply key, and nowhere else. */
+  readonly secrets: Readonly<Record<string, string>> | null;
+};
+
+/**
+ * One command type of the Kafka channel: the DTO its payload is validated with (the one the
+ * REST endpoint uses), the permission the REST endpoint demands, and the command handler it
+ * runs through, as REST does.
+ */
+export type KafkaCommandType<Payload extends object> = {
+  readonly payload: Type<Payload>;
+  readonly permission: Permission;
+  /** A command that creates a secret needs a reply key before it may run. */
+  readonly createsSecret: boolean;
+  run(commands: CommandBus, tenantId: string, payload: Payload, context: RequestContext): Promise<CommandRun>;
+};
+
+const commandType = <Payload extends object>(type: KafkaCommandType<Payload>) => type;
+
+/** Service accounts cannot hold personal tokens, so the channel offers what they can do. */
+export const KAFKA_COMMAND_TYPES: Readonly<Record<string, KafkaCommandType<object>>> = {
+  'service-account.reset-secret': commandType({
+    payload: ServiceAccountParams,
+    permission: 'clients:write',
+    createsSecret: true,
+    run: async (commands, tenantId, { id }, context) => {
+      const reset = await commands.execute(new ResetServiceAccountSecretCommand(tenantId, id, context));
+      return { resultingIds: { serviceAccountId: id }, secrets: { clientId: id, clientSecret: reset.clientSecret } };
+    },
+  }),
+  'integration.reauthorize': commandType({
+    payload: IntegrationParams,
+    permission: 'integrations:write',
+    createsSecret: true,
+    run: async (commands, tenantId, { id }, context) => {
+      const { tokens } = await commands.execute(new ReauthorizeIntegrationCommand(tenantId, id, context));
+      return { resultingIds: { integrationId: id }, secrets: { accessToken: tokens.accessToken, accessTokenSecret: tokens.accessTokenSecret } };
+    },
+  }),
+  'integration.delete': commandType({
+    payload: IntegrationParams,
+    permission: 'integrations:write',
+    createsSecret: false,
+    run: async (commands, tenantId, { id }, context) => {
+      await commands.execute(new DeleteIntegrationCommand(tenantId, id, context));
+      return { resultingIds: { integrationId: id }, secrets: null };
+    },
+  }),
+};
