@@ -263,10 +263,9 @@ const main = async () => {
   // Workload 5.
   results.workloads.revocation = {
     embedded: await attempt('revocation', () => w.revocation(ctx)),
-    'kafka-mongo': {
-      unavailable:
-        'not available yet: revocation is not propagated between nodes through Kafka (issue not started); nodes sharing one SQLite log learn of it by polling, as measured for the embedded default',
-    },
+    'kafka-mongo': ctx.servers
+      ? await attempt('revocation kafka-mongo', () => require('./lib/revocation-propagation').revocationOverKafka(ctx))
+      : { unavailable: kmUnavailable },
   };
 
   results.finishedAt = new Date().toISOString();

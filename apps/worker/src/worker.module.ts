@@ -1,48 +1,23 @@
 import { Inject, Module, OnModuleInit } from '@nestjs/common';
-import { MESSAGE_BUS, MessageBus } from '@keyhold/messaging';
 import { ProjectionsService } from '@keyhold/platform';
-import {
-  accessTokensProjection,
-  apiClientsProjection,
-  clientSecretsProjection,
-  connectionsProjection,
-  integrationsProjection,
-  tenantSettingsProjection,
-  READ_MODEL_STORE,
-  ReadModelStore,
-  serviceAccountsProjection,
-  tokensProjection,
-  usersProjection,
-} from '@keyhold/read-models';
+import { READ_MODEL_PROJECTIONS, READ_MODEL_STORE, ReadModelStore } from '@keyhold/read-models';
 
-import { lifecycleRelay } from './lifecycle-relay';
+import { LifecycleRelay } from './lifecycle-relay';
 import { PermissionsResetConsumer } from './permissions-reset.consumer';
 import { SecretExpiryJob } from './secret-expiry.job';
 
 /** Keeps the read models up to date and relays lifecycle events; beside the API or in its own process. */
-@Module({ providers: [PermissionsResetConsumer, SecretExpiryJob] })
+@Module({ providers: [PermissionsResetConsumer, SecretExpiryJob, LifecycleRelay] })
 export class WorkerModule implements OnModuleInit {
   constructor(
     private readonly projections: ProjectionsService,
     @Inject(READ_MODEL_STORE) private readonly readModels: ReadModelStore,
-    @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
+    private readonly relay: LifecycleRelay,
   ) {}
 
   async onModuleInit(): Promise<void> {
-    const projections = [
-      tokensProjection(this.readModels),
-      usersProjection(this.readModels),
-      serviceAccountsProjection(this.readModels),
-      accessTokensProjection(this.readModels),
-      apiClientsProjection(this.readModels),
-      clientSecretsProjection(this.readModels),
-      connectionsProjection(this.readModels),
-      integrationsProjection(this.readModels),
-      tenantSettingsProjection(this.readModels),
-      lifecycleRelay(this.bus),
-    ];
-    for (const projection of projections) {
-      await this.projections.run(projection, this.readModels);
-    }
+    // Read models follow a rebuild's switch-over; the relay's checkpoint is not a read model's.
+    for (const build of READ_MODEL_PROJECTIONS) await this.projections.runReadModel(build);
+    await this.projections.run(this.relay, this.readModels);
   }
 }

@@ -1,6 +1,7 @@
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync, ValidateIf } from 'class-validator';
 import { ValidateBy, ValidationArguments } from 'class-validator';
+import { HEARTBEAT_TOPIC } from '@keyhold/messaging';
 
 const ROLES = ['api', 'worker'] as const;
 export type ProcessRole = (typeof ROLES)[number];
@@ -59,6 +60,13 @@ export class KeyholdConfig {
   @ValidateIf((config: KeyholdConfig) => config.MESSAGE_BUS === 'kafka')
   @Matches(/^[A-Za-z0-9.-]+:\d{1,5}(,[A-Za-z0-9.-]+:\d{1,5})*$/, { message: 'KAFKA_BROKERS must be host:port[,host:port...]' })
   KAFKA_BROKERS?: string;
+
+  /**
+   * Names the Kafka command topics (`<prefix>.commands.v1`, `<prefix>.command-results.v1`,
+   * `<prefix>.commands.dead-letter.v1`) and the consumer group (`<prefix>.commands`); see docs/kafka-commands.md.
+   */
+  @Matches(/^[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}$/, { message: 'KAFKA_COMMAND_TOPIC_PREFIX must be 1 to 100 characters of A-Z a-z 0-9 . _ -' })
+  KAFKA_COMMAND_TOPIC_PREFIX = 'keyhold';
 
   /** base64url, at least 32 bytes; without it the embedded default keeps a generated key in DATA_DIR. */
   @IsOptional()
@@ -133,6 +141,30 @@ export class KeyholdConfig {
   @IsOptional()
   @Matches(/^[A-Za-z0-9._-]{1,64}$/, { message: 'MASTER_KEY_ID must be 1 to 64 characters of A-Z a-z 0-9 . _ -' })
   MASTER_KEY_ID: string | undefined = undefined;
+
+  /**
+   * This node's name on the bus: its consumer group of the lifecycle topic is `keyhold-node-<NODE_ID>`,
+   * so every node gets every message. Unset, it is `<hostname>-<pid>`: unique per running process.
+   */
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9._-]{1,100}$/, { message: 'NODE_ID must be 1 to 100 characters of A-Z a-z 0-9 . _ -' })
+  NODE_ID: string | undefined = undefined;
+
+  /** How long an API node trusts its credential index without hearing from the lifecycle relay. */
+  @Transform(({ value }) => (value === undefined ? 5000 : typeof value === 'string' && /^\d{1,7}$/.test(value) ? Number(value) : NaN))
+  @IsInt()
+  @Min(500)
+  @Max(3_600_000)
+  REVOCATION_STALENESS_MS = 5000;
+
+  /** What a stale node does with a credential its index accepts: confirm it in the read model, or refuse it. */
+  @IsIn(['read-model', 'refuse'])
+  STALE_VERIFICATION: 'read-model' | 'refuse' = 'read-model';
+
+  /** Where the lifecycle relay publishes its heartbeat; a separate name isolates environments sharing a broker. */
+  @IsString()
+  @Matches(/^[A-Za-z0-9._-]{1,200}$/, { message: 'HEARTBEAT_TOPIC must be a Kafka topic name' })
+  HEARTBEAT_TOPIC = HEARTBEAT_TOPIC;
 }
 
 export class InvalidConfigError extends Error {

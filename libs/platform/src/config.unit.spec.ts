@@ -99,6 +99,16 @@ describe('loadConfig', () => {
       expect(loadConfig({ CLIENT_SECRET_MAX_DAYS: '90' }).CLIENT_SECRET_MAX_DAYS).toBe(90);
     });
 
+    it('bounds revocation staleness at 5 s and confirms in the read model while stale, unless told otherwise', () => {
+      expect(loadConfig({})).toMatchObject({ REVOCATION_STALENESS_MS: 5000, STALE_VERIFICATION: 'read-model', HEARTBEAT_TOPIC: 'keyhold.heartbeat.v1' });
+      expect(loadConfig({}).NODE_ID).toBeUndefined();
+      expect(loadConfig({ REVOCATION_STALENESS_MS: '1500', STALE_VERIFICATION: 'refuse', NODE_ID: 'api-1' })).toMatchObject({
+        REVOCATION_STALENESS_MS: 1500,
+        STALE_VERIFICATION: 'refuse',
+        NODE_ID: 'api-1',
+      });
+    });
+
     it('only needs a server URL when that server is chosen', () => {
       // A MONGO_URL that would be invalid is not checked while READ_MODELS is sqlite.
       expect(loadConfig({ MONGO_URL: 'not-a-url', KAFKA_BROKERS: 'nope' }).READ_MODELS).toBe('sqlite');
@@ -136,6 +146,11 @@ describe('loadConfig', () => {
       ['CLIENT_SECRET_MAX_DAYS', { CLIENT_SECRET_MAX_DAYS: '3651' }],
       ['CLIENT_SECRET_MAX_DAYS', { CLIENT_SECRET_MAX_DAYS: '1.5' }],
       ['CLIENT_SECRET_MAX_DAYS', { CLIENT_SECRET_MAX_DAYS: 'forever' }],
+      ['NODE_ID', { NODE_ID: 'node one' }],
+      ['REVOCATION_STALENESS_MS', { REVOCATION_STALENESS_MS: '100' }],
+      ['REVOCATION_STALENESS_MS', { REVOCATION_STALENESS_MS: 'soon' }],
+      ['STALE_VERIFICATION', { STALE_VERIFICATION: 'trust' }],
+      ['HEARTBEAT_TOPIC', { HEARTBEAT_TOPIC: 'heart beat' }],
     ])('rejects a bad %s (%j)', (variable, env) => {
       const error = configError(env);
       expect(error.message).toMatch(/^Invalid configuration:/);

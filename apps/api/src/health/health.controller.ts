@@ -6,6 +6,7 @@ import { MESSAGE_BUS, MessageBus } from '@keyhold/messaging';
 import { ProjectionsService } from '@keyhold/platform';
 import { READ_MODEL_STORE, ReadModelStore } from '@keyhold/read-models';
 import { Public } from '../http/auth';
+import { RevocationFeed } from '../verification/revocation-feed';
 
 type Check = { status: 'up' | 'down'; detail?: string };
 
@@ -35,6 +36,7 @@ export class HealthController {
     @Inject(READ_MODEL_STORE) private readonly readModels: ReadModelStore,
     @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
     private readonly projections: ProjectionsService,
+    private readonly revocationFeed: RevocationFeed,
   ) {}
 
   /** Liveness: the process answers. Dependencies are readiness's business. */
@@ -61,6 +63,8 @@ export class HealthController {
     }));
     const ready = [eventStore, readModels, messageBus].every((c) => c.status === 'up') && projections.every((p) => p.status === 'up');
     void reply.status(ready ? 200 : 503);
-    return { status: ready ? 'ready' : 'not_ready', checks: { eventStore, readModels, messageBus }, projections, head };
+    // A stale node still answers (confirming in the read model, or refusing): shown, not counted against readiness.
+    const revocationFeed = this.revocationFeed.freshness();
+    return { status: ready ? 'ready' : 'not_ready', checks: { eventStore, readModels, messageBus }, projections, head, revocationFeed };
   }
 }

@@ -21,7 +21,8 @@ const BEARER = /^Bearer ([^\s]+)$/i;
 
 /**
  * Every route needs a bearer token issued by this service unless marked @Public. Verification
- * is a memory lookup (see CredentialIndex); the principal it yields carries the owner's current
+ * is a memory lookup (see CredentialIndexService; the read model too while the node is stale);
+ * the principal it yields carries the owner's current
  * rights narrowed by the token's scope, and routes demand permissions from that set.
  */
 @Injectable()
@@ -32,14 +33,14 @@ export class BearerAuthGuard implements CanActivate {
     private readonly usage: UsageRecorder,
   ) {}
 
-  canActivate(context: ExecutionContext): boolean {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC, targets)) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
 
     const now = new Date().toISOString();
     const presented = BEARER.exec(request.headers.authorization ?? '')?.[1];
-    const principal = presented ? this.credentials.verify(presented, now) : null;
+    const principal = presented ? await this.credentials.verify(presented, now) : null;
     if (!principal) {
       throw new Problem('unauthenticated', 'The bearer token is missing, malformed, unknown, expired or revoked.');
     }

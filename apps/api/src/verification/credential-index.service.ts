@@ -2,10 +2,13 @@ import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { Logger } from 'pino';
 import { parseSecret, SecretHasher, SecretKind } from '@keyhold/crypto';
 import { EVENT_STORE, EventStore, RecordedEvent } from '@keyhold/event-store';
-import { ProjectionsService, ROOT_LOGGER } from '@keyhold/platform';
+import { KEYHOLD_CONFIG, KeyholdConfig, ProjectionsService, ROOT_LOGGER } from '@keyhold/platform';
 import { IN_MEMORY_CHECKPOINTS, Projection } from '@keyhold/read-models';
 import { CREDENTIAL_KIND_INDEXES, CredentialKindIndex } from './credential-kind-index';
+import { EarlyDenials } from './early-denials';
 import { Principal } from './principal';
+import { ReadModelConfirmation } from './read-model-confirmation';
+import { RevocationFeed } from './revocation-feed';
 
 const LOG_PROGRESS_EVERY_MS = 5000;
 
@@ -13,7 +16,9 @@ const LOG_PROGRESS_EVERY_MS = 5000;
  * This node's credential index: every kind's index, fed by one subscription to the log and
  * consulted without I/O. The node only starts answering once the index has caught up with the
  * log as it was at start, so a restart never rejects valid credentials, nor accepts revoked
- * ones, while it warms up.
+ * ones, while it warms up. Revocations heard on the lifecycle topic are denied before the log
+ * brings them (EarlyDenials); while that topic is silent past its bound, the index's answers
+ * are confirmed in the read model or refused (STALE_VERIFICATION).
  */
 @Injectable()
 export class CredentialIndexService implements OnModuleInit, Projection {
@@ -26,6 +31,10 @@ export class CredentialIndexService implements OnModuleInit, Projection {
     private readonly projections: ProjectionsService,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
     @Inject(CREDENTIAL_KIND_INDEXES) private readonly indexes: CredentialKindIndex[],
+    @Inject(KEYHOLD_CONFIG) private readonly config: KeyholdConfig,
+    private readonly denials: EarlyDenials,
+    private readonly feed: RevocationFeed,
+    private readonly readModel: ReadModelConfirmation,
   ) {
     this.byKind = new Map(indexes.map((index) => [index.kind, index]));
   }
@@ -43,13 +52,27 @@ export class CredentialIndexService implements OnModuleInit, Projection {
 
   apply(event: RecordedEvent): void {
     for (const index of this.indexes) index.apply(event);
+    this.denials.settle(event.globalPosition);
   }
 
-  /** The principal a presented secret speaks for, or null if it is malformed, unknown, revoked or expired. */
-  verify(secret: string, now: string): Principal | null {
+  /**
+   * The principal a presented secret speaks for, or null if it is malformed, unknown, revoked or
+   * expired. A fresh node answers from memory alone; a stale one (no word from the lifecycle feed
+   * within the bound) answers null in `refuse` mode, and in `read-model` mode only for what the
+   * read model still holds active.
+   */
+  async verify(secret: string, now: string): Promise<Principal | null> {
+    const principal = this.lookUp(secret, now);
+    if (!principal || !this.feed.isStale()) return principal;
+    if (this.config.STALE_VERIFICATION === 'refuse') return null;
+    return (await this.readModel.confirms(principal)) ? principal : null;
+  }
+
+  private lookUp(secret: string, now: string): Principal | null {
     const kind = parseSecret(secret);
     const index = kind && this.byKind.get(kind);
-    return index ? index.verify(this.hasher.candidateHashes(secret), now) : null;
+    const principal = index ? index.verify(this.hasher.candidateHashes(secret), now) : null;
+    return principal && this.denials.restrict(principal);
   }
 
   size(): number {

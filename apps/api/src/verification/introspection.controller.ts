@@ -53,9 +53,9 @@ export class IntrospectionController {
   @Header('Cache-Control', 'no-store')
   @ApiConsumes('application/x-www-form-urlencoded')
   @RequirePermissions('tokens:introspect')
-  introspect(@CurrentPrincipal() caller: Principal, @Body() body: IntrospectionRequest) {
+  async introspect(@CurrentPrincipal() caller: Principal, @Body() body: IntrospectionRequest) {
     const now = new Date().toISOString();
-    const subject = this.credentials.verify(body.token, now);
+    const subject = await this.credentials.verify(body.token, now);
     if (!subject || subject.tenantId !== caller.tenantId) return INACTIVE;
     this.usage.record(subject.credential.id, now);
     return {

@@ -4,6 +4,7 @@ import { parseSecret, SecretHash, SecretHasher } from '@keyhold/crypto';
 import { RecordedEvent } from '@keyhold/event-store';
 import { CredentialKindIndex } from './credential-kind-index';
 import { HashedSecretMap } from './hashed-secret-map';
+import { EarlyDenials } from './early-denials';
 import { Principal } from './principal';
 
 type ClientSecretEntry = { readonly stored: SecretHash; readonly expiresAt: string | null };
@@ -79,7 +80,10 @@ export class OAuthIndex implements CredentialKindIndex {
   private readonly clients = new Map<string, OAuthClient>();
   private readonly tokens = new HashedSecretMap<LiveAccessToken>();
 
-  constructor(private readonly hasher: SecretHasher) {}
+  constructor(
+    private readonly hasher: SecretHasher,
+    private readonly denials: EarlyDenials,
+  ) {}
 
   apply(recorded: RecordedEvent): void {
     const event = recorded as unknown as ServiceAccountEvent | ApiClientEvent | AccessTokenEvent;
@@ -184,11 +188,12 @@ export class OAuthIndex implements CredentialKindIndex {
   authenticateClient(clientId: string, secret: string, now: string): AuthenticatedClient | ClientAuthFailure {
     if (parseSecret(secret) !== 'clientSecret') return 'malformed';
     const client = this.clients.get(clientId);
-    if (!client || client.deleted) return 'unknown';
+    if (!client || client.deleted || this.denials.deniesClient(clientId)) return 'unknown';
     const candidates = this.hasher.candidateHashes(secret);
     const matching = [...client.secrets].find(([, entry]) => candidates.some((candidate) => SecretHasher.sameHash(candidate, entry.stored)));
     if (!matching) return 'wrong_secret';
     const [secretId, entry] = matching;
+    if (this.denials.deniesClient(clientId, secretId)) return 'wrong_secret';
     if (entry.expiresAt !== null && entry.expiresAt <= now) return 'expired_secret';
     if (client.sunsetAt !== null && client.sunsetAt <= now) return 'sunset';
     return this.describe(client, client.kind === 'api_client' ? secretId : null);
@@ -197,7 +202,7 @@ export class OAuthIndex implements CredentialKindIndex {
   /** The client's current standing, for a token issued to it; null once it is gone. */
   client(clientId: string): AuthenticatedClient | null {
     const client = this.clients.get(clientId);
-    return client && !client.deleted ? this.describe(client) : null;
+    return client && !client.deleted && !this.denials.deniesClient(clientId) ? this.describe(client) : null;
   }
 
   projectsOf(clientId: string): string[] {

@@ -3,6 +3,8 @@ import { AccessTokenEvent, ApiClientEvent, ApiClientFlows, DEFAULT_API_CLIENT_FL
 import { generateSecret, SecretHasher, secretHint } from '@keyhold/crypto';
 import { RecordedEvent } from '@keyhold/event-store';
 import { AuthenticatedClient, OAuthIndex } from './oauth-index';
+import { LifecycleMessage } from '@keyhold/messaging';
+import { EarlyDenials } from './early-denials';
 
 const hasher = new SecretHasher({ id: 'k1', key: randomBytes(32) });
 const TENANT = 'tenant-1';
@@ -61,8 +63,8 @@ const issueToken = (index: OAuthIndex, client: AuthenticatedClient, expiresAt = 
 };
 
 /** An index holding one API client with two secrets: the first expires at EXPIRY, the second later. */
-const setUp = () => {
-  const index = new OAuthIndex(hasher);
+const setUp = (denials = new EarlyDenials()) => {
+  const index = new OAuthIndex(hasher, denials);
   const first = newSecret();
   const second = newSecret();
   const events: ApiClientEvent[] = [
@@ -104,6 +106,19 @@ describe('OAuthIndex for API clients', () => {
     expect(typeof index.authenticateClient(CLIENT, second, T0)).toBe('object');
   });
 
+  it('refuses a secret, or the whole client, that a lifecycle message ends before the log brings the event', () => {
+    const denials = new EarlyDenials();
+    const { index, first, second } = setUp(denials);
+    const message = (eventType: string, data: Record<string, string>) =>
+      ({ eventType, subject: { kind: 'api_client', id: CLIENT }, data, position: String(position + 1).padStart(20, '0') }) as unknown as LifecycleMessage;
+    denials.record(message('ClientSecretRemoved', { secretId: 's-1' }));
+    expect(index.authenticateClient(CLIENT, first, T0)).toBe('wrong_secret');
+    expect(typeof index.authenticateClient(CLIENT, second, T0)).toBe('object');
+    denials.record(message('ApiClientDeleted', {}));
+    expect(index.authenticateClient(CLIENT, second, T0)).toBe('unknown');
+    expect(index.client(CLIENT)).toBeNull();
+  });
+
   it('allows the authorization code grant only, and no permissions, until other flows are on', () => {
     const { index, first } = setUp();
     const client = authenticated(index.authenticateClient(CLIENT, first, T0));
@@ -141,7 +156,7 @@ describe('OAuthIndex for API clients', () => {
   });
 
   it('still gives service accounts the client_credentials grant only, and no secret id', () => {
-    const index = new OAuthIndex(hasher);
+    const index = new OAuthIndex(hasher, new EarlyDenials());
     const { secret, stored } = newSecret();
     index.apply(recorded({ type: 'ServiceAccountCreated', data: { tenantId: TENANT, accountId: 'sa-1', name: 'export', secret: stored, sunsetAt: null, createdAt: T0 } }));
     index.apply(recorded({ type: 'ServiceAccountPermissionGranted', data: { tenantId: TENANT, accountId: 'sa-1', permission: 'tokens:introspect', grantedAt: T0 } }));

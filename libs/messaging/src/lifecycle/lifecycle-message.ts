@@ -1,6 +1,8 @@
-import { AccessTokenRevoked, assertNever, categoryOf, EventMetadata, PersonalTokenEvent, ServiceAccountEvent, TenancyEvent } from '@keyhold/domain';
+import { AccessTokenIssued, AccessTokenRevoked, assertNever, categoryOf, EventMetadata, PersonalTokenEvent, ServiceAccountEvent, TenancyEvent } from '@keyhold/domain';
 import { ConnectionEvent, IntegrationEvent, TenantSettingsEvent, UserPasswordSet } from '@keyhold/domain';
 import { ApiClientEvent } from '@keyhold/domain';
+
+export * from './relay-heartbeat';
 
 /**
  * The public contract of `keyhold.lifecycle.v1`: one message per lifecycle event, keyed by the
@@ -38,8 +40,8 @@ export type LifecycleMessage = {
   data: Record<string, string | null>;
 };
 
-/** Access-token issuance is not published: it is the busiest event and no cache needs it. */
-type Publishable = PersonalTokenEvent | TenancyEvent | ServiceAccountEvent | AccessTokenRevoked | PublishableOfConnectionsAndIntegrations | ApiClientEvent;
+/** Access-token issuance has a public form for the audit history but is not published: it is the busiest event and no cache needs it. */
+type Publishable = PersonalTokenEvent | TenancyEvent | ServiceAccountEvent | AccessTokenIssued | AccessTokenRevoked | PublishableOfConnectionsAndIntegrations | ApiClientEvent;
 /** Connections publish names of changed fields and who accessed them, never a secret or ciphertext; a password change, never its hash. */
 type PublishableOfConnectionsAndIntegrations = ConnectionEvent | IntegrationEvent | TenantSettingsEvent | UserPasswordSet;
 
@@ -82,6 +84,13 @@ const subjectAndData = (event: Publishable): { subject: LifecycleSubject; data: 
       return { subject: { kind: 'service_account', id: event.data.accountId }, data: { sunsetAt: event.data.sunsetAt } };
     case 'ServiceAccountDeleted':
       return { subject: { kind: 'service_account', id: event.data.accountId }, data: {} };
+    case 'ServiceAccountCommandKeyRegistered':
+      return { subject: { kind: 'service_account', id: event.data.accountId }, data: { thumbprint: event.data.thumbprint } };
+    case 'AccessTokenIssued':
+      return {
+        subject: { kind: 'access_token', id: event.data.tokenId },
+        data: { clientId: event.data.clientId, clientKind: event.data.clientKind, scope: event.data.scope.join(' '), expiresAt: event.data.expiresAt },
+      };
     case 'AccessTokenRevoked':
       return { subject: { kind: 'access_token', id: event.data.tokenId }, data: { clientId: event.data.clientId } };
     case 'ConnectionCreated':
@@ -166,6 +175,7 @@ const PUBLISHED_TYPES = new Set<string>([
   'ServiceAccountPermissionsReset',
   'ServiceAccountSunsetChanged',
   'ServiceAccountDeleted',
+  'ServiceAccountCommandKeyRegistered',
   'AccessTokenRevoked',
   'ConnectionCreated',
   'ConnectionUpdated',
@@ -223,3 +233,10 @@ export const lifecycleMessageFor = (event: {
     },
   };
 };
+
+/**
+ * The subject and whitelisted data of an event, exactly as the message carries them, or null for
+ * events outside the contract: the audit history shows this form too, so both have one definition.
+ */
+export const publicFormOf = (event: { type: string; data: unknown }): Pick<LifecycleMessage, 'subject' | 'data'> | null =>
+  PUBLISHED_TYPES.has(event.type) || event.type === 'AccessTokenIssued' ? subjectAndData(event as Publishable) : null;

@@ -1,0 +1,220 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { EventMetadata } from '@keyhold/domain';
+import { KafkaMessageBus, LIFECYCLE_TOPIC, lifecycleMessageFor } from '@keyhold/messaging';
+import { expectProblem, KeyholdHarness } from '../support/keyhold-harness';
+import { describeWithServer } from '../support/real-server';
+
+const ROOT = join(__dirname, '..', '..');
+
+/**
+ * Runs apps/api/src/main.ts in a separate node process, compiling TypeScript as it loads (as
+ * ts-jest does for this suite), so the nodes run the working tree rather than a stale dist/.
+ */
+const LOADER = `
+const ts = require('typescript');
+const { readFileSync } = require('node:fs');
+require('tsconfig-paths').register({ baseUrl: process.cwd(), paths: { '@keyhold/*': ['libs/*/src'] } });
+const { options } = ts.convertCompilerOptionsFromJson(ts.readConfigFile('tsconfig.json', ts.sys.readFile).config.compilerOptions, process.cwd());
+require.extensions['.ts'] = (module, filename) => {
+  const { outputText } = ts.transpileModule(readFileSync(filename, 'utf8'), { compilerOptions: { ...options, sourceMap: false }, fileName: filename });
+  module._compile(outputText, filename);
+};
+require(process.cwd() + '/apps/api/src/main.ts');
+`;
+
+const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+
+const waitFor = async <T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs: number): Promise<T> => {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => null);
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+};
+
+type Node = { url: string; child: ChildProcess; output: string[] };
+
+const startNode = async (env: Record<string, string>): Promise<Node> => {
+  const port = env.KEYHOLD_ROLES === 'worker' ? 0 : await freePort();
+  const child = spawn(process.execPath, ['-e', LOADER], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', KAFKAJS_NO_PARTITIONER_WARNING: '1', HOST: '127.0.0.1', LOG_LEVEL: 'warn', PORT: String(port), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  child.stdout!.on('data', (chunk) => output.push(String(chunk)));
+  child.stderr!.on('data', (chunk) => output.push(String(chunk)));
+  const node = { url: `http://127.0.0.1:${port}`, child, output };
+  if (env.KEYHOLD_ROLES === 'worker') return node;
+  await waitFor(`node on ${port} to listen`, async () => {
+    if (child.exitCode !== null) throw new Error(`node exited: ${output.join('')}`);
+    return (await fetch(`${node.url}/health`)).ok;
+  }, 60_000).catch((error: Error) => {
+    throw new Error(`${error.message}\n${output.join('')}`);
+  });
+  return node;
+};
+
+const stopNode = async (node: Node | undefined) => {
+  if (!node || node.child.exitCode !== null) return;
+  const exited = new Promise((resolve) => node.child.once('exit', resolve));
+  node.child.kill('SIGTERM');
+  await exited;
+};
+
+const introspect = async (url: string, callerToken: string, token: string) => {
+  const response = await fetch(`${url}/oauth/introspect`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${callerToken}`, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ token }).toString(),
+  });
+  return { status: response.status, body: (await response.json()) as { active?: boolean } };
+};
+
+describeWithServer('KAFKA_BROKERS', 'Revocation propagation across API nodes', (brokers) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'keyhold-propagation-'));
+  const kafka = { MESSAGE_BUS: 'kafka', KAFKA_BROKERS: brokers, DATA_DIR: dataDir };
+  const heartbeats = `keyhold.heartbeat.test-${randomUUID()}`;
+  /** A heartbeat topic no relay publishes to: the nodes listening there go stale. */
+  const silence = `keyhold.heartbeat.silent-${randomUUID()}`;
+  const stale = { KEYHOLD_ROLES: 'api', HEARTBEAT_TOPIC: silence, REVOCATION_STALENESS_MS: '1000', LOG_LEVEL: 'info' };
+  let confirming: KeyholdHarness;
+  let refusing: KeyholdHarness;
+  let worker: Node;
+  let nodeA: Node;
+  let nodeB: Node;
+  let admin: { tenantId: string; token: string };
+
+  const issue = async (label: string) => {
+    const response = await fetch(`${nodeA.url}/v1/tokens`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${admin.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ label, scope: 'read' }),
+    });
+    expect(response.status).toBe(201);
+    return (await response.json()) as { id: string; token: string };
+  };
+  const revokeOnA = async (id: string) => {
+    const response = await fetch(`${nodeA.url}/v1/tokens/${id}/revoke`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${admin.token}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(response.status).toBe(200);
+  };
+  const activeOn = async (url: string, token: string) => (await introspect(url, admin.token, token)).body.active === true;
+
+  beforeAll(async () => {
+    // The first node makes the data directory's hash key; the others share it, and the log.
+    confirming = await KeyholdHarness.start(dataDir, { ...kafka, ...stale, STALE_VERIFICATION: 'read-model', NODE_ID: `confirming-${randomUUID()}` });
+    admin = await confirming.bootstrap(`propagation-${randomUUID().slice(0, 8)}`);
+    worker = await startNode({ ...kafka, KEYHOLD_ROLES: 'worker', HEARTBEAT_TOPIC: heartbeats });
+    [nodeA, nodeB] = await Promise.all([
+      startNode({ ...kafka, KEYHOLD_ROLES: 'api', HEARTBEAT_TOPIC: heartbeats, NODE_ID: `a-${randomUUID()}` }),
+      startNode({ ...kafka, KEYHOLD_ROLES: 'api', HEARTBEAT_TOPIC: heartbeats, NODE_ID: `b-${randomUUID()}` }),
+    ]);
+    refusing = await KeyholdHarness.start(dataDir, { ...kafka, ...stale, STALE_VERIFICATION: 'refuse', NODE_ID: `refusing-${randomUUID()}` });
+  }, 180_000);
+
+  afterAll(async () => {
+    await Promise.all([stopNode(nodeA), stopNode(nodeB), stopNode(worker)]);
+    await Promise.all([confirming?.stop(), refusing?.stop()]);
+  }, 60_000);
+
+  it('a token revoked on node A is rejected on node B, and both nodes hear the relay', async () => {
+    await waitFor('node B fresh', async () => {
+      const response = await fetch(`${nodeB.url}/health/ready`);
+      return ((await response.json()) as { revocationFeed?: { state: string } }).revocationFeed?.state === 'fresh';
+    }, 30_000);
+    const issued = await issue('propagated');
+    await waitFor('the token to verify on node B', () => activeOn(nodeB.url, issued.token), 10_000);
+
+    await revokeOnA(issued.id);
+    await waitFor('node B to reject the revoked token', async () => !(await activeOn(nodeB.url, issued.token)), 5_000);
+    expect(await activeOn(nodeA.url, issued.token)).toBe(false);
+    // The caller's own token is untouched: only the revoked one is denied.
+    expect(await activeOn(nodeB.url, admin.token)).toBe(true);
+  }, 60_000);
+
+  it('a lifecycle message on Kafka alone makes node B reject the token, with no event in the log', async () => {
+    const issued = await issue('denied by a message');
+    await waitFor('the token to verify on node B', () => activeOn(nodeB.url, issued.token), 10_000);
+    // A revocation that only Kafka carries, at a position the log has not reached: B cannot have it from the log.
+    const message = lifecycleMessageFor({
+      streamName: `apiToken-${randomUUID()}`,
+      globalPosition: '9'.repeat(20),
+      type: 'TokenRevoked',
+      data: { tenantId: admin.tenantId, ownerId: 'test', tokenId: issued.id, revokedAt: new Date().toISOString(), revokedBy: 'test', reason: null },
+      metadata: { eventId: randomUUID(), occurredAt: new Date().toISOString(), tenantId: admin.tenantId, actorId: 'test', correlationId: 'test', causationId: 'test' } as EventMetadata,
+    })!;
+    const publisher = await KafkaMessageBus.connect({ brokers: brokers.split(','), clientId: 'propagation-test', logger: pino({ level: 'silent' }) });
+    try {
+      await publisher.publish(LIFECYCLE_TOPIC, [message]);
+    } finally {
+      await publisher.close();
+    }
+    await waitFor('node B to reject the token', async () => !(await activeOn(nodeB.url, issued.token)), 5_000);
+    // Only the message denies it: the log, and the read model built from it, still hold it active.
+    expect((await confirming.get(`/v1/tokens/${issued.id}`, admin.token)).body.status).toBe('active');
+  }, 60_000);
+
+  it('a node that hears no heartbeat goes stale and confirms in the read model: valid accepted, revoked rejected', async () => {
+    /**
+     * The lifecycle topic is shared with every other run on this broker, and any message on it
+     * counts as hearing the relay: an answer counts only when the node was stale before and after it.
+     */
+    const stateOf = async () => (await confirming.get('/health/ready')).body.revocationFeed.state as string;
+    const whileStale = <T>(what: string, probe: () => Promise<T>) =>
+      waitFor(what, async () => {
+        if ((await stateOf()) !== 'stale') return null;
+        const answer = await probe();
+        return (await stateOf()) === 'stale' ? { answer } : null;
+      }, 20_000).then(({ answer }) => answer);
+
+    const kept = await issue('kept');
+    const revoked = await issue('to revoke');
+    await waitFor('both tokens active in the read model', async () => (await activeOn(confirming.url, kept.token)) && (await activeOn(confirming.url, revoked.token)), 15_000);
+    expect(await whileStale('a stale answer for the valid token', () => activeOn(confirming.url, kept.token))).toBe(true);
+
+    await revokeOnA(revoked.id);
+    await waitFor('the revocation in the read model', async () => !(await activeOn(confirming.url, revoked.token)), 10_000);
+    expect(await whileStale('a stale answer for the revoked token', () => activeOn(confirming.url, revoked.token))).toBe(false);
+    expect(await whileStale('a stale answer for the valid token', () => activeOn(confirming.url, kept.token))).toBe(true);
+    // The bearer guard of the REST API goes through the same confirmation.
+    expect(await whileStale('a stale REST call with the revoked token', async () => (await confirming.get('/v1/tokens', revoked.token)).status)).toBe(401);
+    expect(await whileStale('a stale REST call with the valid token', async () => (await confirming.get('/v1/tokens', kept.token)).status)).toBe(200);
+
+    // Each change of state is logged once: stale and fresh lines alternate.
+    const changes = confirming.logs.filter((line) => /the credential index is (stale|fresh)/.test(line)).map((line) => (line.includes('is stale') ? 'stale' : 'fresh'));
+    expect(changes[0]).toBe('stale');
+    changes.forEach((change, n) => expect(change).toBe(n % 2 === 0 ? 'stale' : 'fresh'));
+  }, 90_000);
+
+  it('a stale node in refuse mode rejects every credential', async () => {
+    const refused = await waitFor('a refusal while stale', async () => {
+      const before = (await refusing.get('/health/ready')).body.revocationFeed;
+      const answer = await refusing.get('/v1/tokens', admin.token);
+      const after = (await refusing.get('/health/ready')).body.revocationFeed;
+      return before.state === 'stale' && after.state === 'stale' ? { before, answer } : null;
+    }, 20_000);
+    expect(refused.before).toMatchObject({ state: 'stale', boundMs: 1000 });
+    expectProblem(refused.answer, 401, 'unauthenticated');
+    expect(await activeOn(nodeB.url, admin.token)).toBe(true);
+  }, 30_000);
+});
