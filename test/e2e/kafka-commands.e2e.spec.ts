@@ -204,6 +204,18 @@ describeWithServer('KAFKA_BROKERS', 'Commands from internal services over Kafka'
     expect(secretsFoundIn(everything, secrets)).toEqual([]);
   });
 
+  it('revokes an API client secret on a signed command: the secret stops authenticating at once', async () => {
+    const client = (await keyhold.post('/v1/api-clients', admin.token, { name: 'reporting' })).body;
+    const flows = { requirePkce: false, refreshTokens: false, password: false, clientCredentials: true, clientCredentialsRoles: ['member'] };
+    expect((await keyhold.request('PUT', `/v1/api-clients/${client.id}/flows`, { token: admin.token, json: flows })).status).toBe(200);
+    expect((await tokenFor(client.clientId, client.clientSecret)).status).toBe(200);
+
+    const command = envelope('api-client.secret.remove', { id: client.id, secretId: client.secretId }, { replyKey: undefined });
+    await send(await sign(command));
+    expect(await resultOf(command.commandId)).toMatchObject({ status: 'accepted', resultingIds: { apiClientId: client.id, secretId: client.secretId } });
+    expect((await tokenFor(client.clientId, client.clientSecret)).status).toBe(401);
+  });
+
   it("keeps tenants apart: another tenant's account can neither reach this tenant's accounts nor read its command outcomes", async () => {
     const other = await keyhold.bootstrap(`cmd-other-${randomUUID().slice(0, 8)}`);
     const account = (await keyhold.post('/v1/service-accounts', other.token, { name: 'intruder' })).body.id;

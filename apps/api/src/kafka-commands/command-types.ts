@@ -2,6 +2,8 @@ import { Type } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { Permission } from '@keyhold/domain';
 import { RequestContext } from '../http/request-context';
+import { ClientSecretParams } from '../api-clients/api-clients.dto';
+import { ChangeApiClientCommand } from '../api-clients/api-clients.commands';
 import { IntegrationParams } from '../integrations/integration.dto';
 import { DeleteIntegrationCommand, ReauthorizeIntegrationCommand } from '../integrations/integrations.commands';
 import { ResetServiceAccountSecretCommand } from '../service-accounts/service-accounts.commands';
@@ -46,6 +48,15 @@ export const KAFKA_COMMAND_TYPES: Readonly<Record<string, KafkaCommandType<objec
     run: async (commands, tenantId, { id }, context) => {
       const { tokens } = await commands.execute(new ReauthorizeIntegrationCommand(tenantId, id, context));
       return { resultingIds: { integrationId: id }, secrets: { accessToken: tokens.accessToken, accessTokenSecret: tokens.accessTokenSecret } };
+    },
+  }),
+  'api-client.secret.remove': commandType({
+    payload: ClientSecretParams,
+    permission: 'clients:write',
+    createsSecret: false,
+    run: async (commands, tenantId, { id, secretId }, context) => {
+      await commands.execute(new ChangeApiClientCommand(id, { type: 'RemoveClientSecret', tenantId, secretId, now: new Date().toISOString() }, context));
+      return { resultingIds: { apiClientId: id, secretId }, secrets: null };
     },
   }),
   'integration.delete': commandType({
