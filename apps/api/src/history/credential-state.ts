@@ -16,6 +16,7 @@ import {
 } from '@keyhold/domain';
 import { RecordedEvent } from '@keyhold/event-store';
 import { secretsSetFor } from '../connections/connections.query';
+import { integrationFromState } from '../integrations/integrations.controller';
 import { tokenStatus } from '../tokens/tokens.query';
 import { CredentialKind } from './history.dto';
 
@@ -103,15 +104,7 @@ export const publicCredentialState = (
       const integration = state.integrations[id];
       if (!integration || state.tenantId !== tenantId) return null;
       return {
-        status: integration.status,
-        name: integration.name,
-        email: integration.email,
-        callbackUrl: integration.callbackUrl,
-        identityLinkUrl: integration.identityLinkUrl,
-        insecure: integration.insecure,
-        resourceAccess: integration.resourceAccess,
-        resources: [...integration.resources],
-        createdAt: integration.createdAt,
+        ...integrationFromState(integration),
         activatedAt: integration.status === 'active' ? integration.activatedAt : null,
         deletedAt: integration.status === 'deleted' ? integration.deletedAt : null,
       };

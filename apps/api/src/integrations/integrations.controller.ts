@@ -38,8 +38,8 @@ const fromView = (view: IntegrationView) => ({
   reauthorizedAt: view.reauthorizedAt,
 });
 
-/** As a command left it. */
-const fromState = (integration: Integration) => ({
+/** As a command left it; the audit history's state at an instant shows the same. */
+export const integrationFromState = (integration: Integration) => ({
   id: integration.integrationId,
   name: integration.name,
   email: integration.email,
@@ -108,7 +108,7 @@ export class IntegrationsController {
       ),
     );
     void reply.status(201).header('Location', `/v1/integrations/${integration.integrationId}`);
-    return fromState(integration);
+    return integrationFromState(integration);
   }
 
   @Get('integrations')
@@ -138,7 +138,7 @@ export class IntegrationsController {
   ) {
     const { integration, tokens } = await this.commands.execute(new ActivateIntegrationCommand(principal.tenantId, params.id, context));
     void reply.header('Cache-Control', 'no-store').header('Pragma', 'no-cache');
-    return { ...fromState(integration), tokens };
+    return { ...integrationFromState(integration), tokens };
   }
 
   /** A new access token and secret; the previous ones stop working before this answers. */
@@ -153,7 +153,7 @@ export class IntegrationsController {
   ) {
     const { integration, tokens } = await this.commands.execute(new ReauthorizeIntegrationCommand(principal.tenantId, params.id, context));
     void reply.header('Cache-Control', 'no-store').header('Pragma', 'no-cache');
-    return { ...fromState(integration), tokens };
+    return { ...integrationFromState(integration), tokens };
   }
 
   @Delete('integrations/:id')
