@@ -155,6 +155,7 @@ describeWithServer('KAFKA_BROKERS', 'Revocation propagation across API nodes', (
   it('a lifecycle message on Kafka alone makes node B reject the token, with no event in the log', async () => {
     const issued = await issue('denied by a message');
     await waitFor('the token to verify on node B', () => activeOn(nodeB.url, issued.token), 10_000);
+    await waitFor('the token in the read model', async () => (await confirming.get(`/v1/tokens/${issued.id}`, admin.token)).body.status === 'active', 10_000);
     // A revocation that only Kafka carries, at a position the log has not reached: B cannot have it from the log.
     const message = lifecycleMessageFor({
       streamName: `apiToken-${randomUUID()}`,
