@@ -18,6 +18,7 @@ const { parseArgs } = require('node:util');
 const procs = require('./lib/procs');
 const kh = require('./lib/keyhold');
 const w = require('./lib/workloads');
+const revocation = require('./lib/revocation-propagation');
 const { build } = require('./lib/build');
 const { log, json, waitUntil, summary } = require('./lib/util');
 
@@ -136,6 +137,13 @@ const main = async () => {
     const nodeE = replayEmbedded.node;
     results.workloads.replay[key] = { embedded: replayEmbedded.result };
     results.workloads.replay[key].seeding = dataset.seed;
+    await kh.verifySample(nodeE.url, dataset.admin.token, dataset.secrets.sample, 100);
+    // The operator's path: the rebuild command while the node serves, into a fresh generation.
+    results.workloads.replay[key].rebuild = await attempt('rebuild embedded', async () => {
+      const rebuilt = await kh.rebuild(ctx.build, dataset.options);
+      log(`rebuild --all (embedded, node serving): ${rebuilt.events} events in ${rebuilt.seconds.toFixed(1)} s (${Math.round(rebuilt.eventsPerSecond)} events/s)`);
+      return rebuilt;
+    });
     await kh.verifySample(nodeE.url, dataset.admin.token, dataset.secrets.sample, 100);
 
     const smaller = results.workloads.replay['100000']?.['kafka-mongo'];
@@ -262,9 +270,9 @@ const main = async () => {
 
   // Workload 5.
   results.workloads.revocation = {
-    embedded: await attempt('revocation', () => w.revocation(ctx)),
+    embedded: await attempt('revocation', () => revocation.revocationEmbedded(ctx)),
     'kafka-mongo': ctx.servers
-      ? await attempt('revocation kafka-mongo', () => require('./lib/revocation-propagation').revocationOverKafka(ctx))
+      ? await attempt('revocation kafka-mongo', () => revocation.revocationOverKafka(ctx))
       : { unavailable: kmUnavailable },
   };
 

@@ -44,6 +44,15 @@ const bootstrap = async (build, options, tenant = 'bench') => {
 };
 
 /**
+ * `npm run cli -- rebuild --all` against a data dir, while its node runs: every read model
+ * replayed into a fresh generation and switched over. Answers the command's JSON line.
+ */
+const rebuild = async (build, options) => {
+  const handle = await procs.run(process.execPath, [build.cli, 'rebuild', '--all'], { env: envFor(options), name: 'keyhold cli rebuild' });
+  return JSON.parse(handle.stdout.trim().split('\n').pop());
+};
+
+/**
  * Starts a node and waits until it listens (for an API node: its credential index has loaded,
  * the service only listens after that). `startedAt`/`listeningAt` are wall-clock ms.
  */
@@ -103,4 +112,4 @@ const verifySample = async (url, adminToken, secrets, count = 50) => {
   return { checked: sample.length, active };
 };
 
-module.exports = { bootstrap, startNode, stopNode, waitCaughtUp, caughtUp, introspect, verifySample, envFor, port };
+module.exports = { bootstrap, rebuild, startNode, stopNode, waitCaughtUp, caughtUp, introspect, verifySample, envFor, port };

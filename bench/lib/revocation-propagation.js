@@ -1,10 +1,12 @@
 'use strict';
 /**
- * Workload 5 on Kafka: a worker and two API-only nodes, A and B, over one SQLite log with the
- * bus on Kafka (read models in the MongoDB stand-in). A token is revoked on A; B is asked
- * (introspection) every 2 ms until it answers inactive. B hears the revocation on
- * `keyhold.lifecycle.v1` from the worker's relay, usually before its own poll of the log (every
- * 200 ms) brings the event: the figure is the sooner of the two, as a client would see it.
+ * Workload 5: a token is revoked on node A; node B is asked (introspection) every 2 ms until it
+ * answers inactive. Two setups, one probe:
+ * - embedded: A (api + worker) and B (api) share one DATA_DIR and its SQLite log; B learns of the
+ *   revocation by polling the log every 200 ms;
+ * - Kafka + Mongo: a worker and two API-only nodes on one SQLite log, the bus on Kafka; B hears
+ *   the revocation on `keyhold.lifecycle.v1` from the worker's relay, usually before its own poll
+ *   of the log brings the event: the figure is the sooner of the two, as a client would see it.
  */
 const kh = require('./keyhold');
 const procs = require('./procs');
@@ -24,6 +26,59 @@ const waitFresh = (node) =>
 
 const percentiles = (values) => ({ p50: quantile(values, 0.5), p99: quantile(values, 0.99), max: quantile(values, 1) });
 
+const probeUntil = async (node, admin, token, active, what, since) => {
+  while ((await kh.introspect(node.url, admin, token)).body?.active !== active) {
+    if (performance.now() - since > GIVE_UP_MS) throw new Error(what);
+    await sleep(PROBE_EVERY_MS);
+  }
+};
+
+/** Issue on A, wait until B accepts, revoke on A, time until B rejects; `samples` times. */
+const sampleRevocations = async (a, b, admin, samples, label) => {
+  const headers = { authorization: `Bearer ${admin}`, 'content-type': 'application/json' };
+  const measured = [];
+  for (let i = 0; i < samples; i += 1) {
+    const issued = await json(`${a.url}/v1/tokens`, { method: 'POST', headers, body: JSON.stringify({ label: `${label}-${i}`, scope: 'read' }) });
+    if (issued.status !== 201) throw new Error(`issuing on A: ${issued.status} ${JSON.stringify(issued.body)}`);
+    const { id, token } = issued.body;
+    const issuedAt = performance.now();
+    await probeUntil(b, admin, token, true, 'B never saw the new token', issuedAt);
+    const issueSeenMs = performance.now() - issuedAt;
+    await sleep(Math.random() * 200); // revocations land at any phase of B's polling of the log
+    const sent = performance.now();
+    const revoked = await json(`${a.url}/v1/tokens/${id}/revoke`, { method: 'POST', headers, body: JSON.stringify({ reason: 'bench' }) });
+    const acked = performance.now();
+    if (revoked.status !== 200) throw new Error(`revoking on A: ${revoked.status} ${JSON.stringify(revoked.body)}`);
+    const onA = (await kh.introspect(a.url, admin, token)).body?.active;
+    await probeUntil(b, admin, token, false, 'B never rejected the revoked token', acked);
+    const rejected = performance.now();
+    measured.push({ afterAckMs: rejected - acked, afterSendMs: rejected - sent, rejectedOnAAtAck: onA === false, issueSeenMs });
+  }
+  const pick = (key) => measured.map((sample) => sample[key]);
+  return {
+    samples: measured.length,
+    rejectedOnAAtAck: measured.filter((sample) => sample.rejectedOnAAtAck).length,
+    afterAckMs: percentiles(pick('afterAckMs')),
+    afterSendMs: percentiles(pick('afterSendMs')),
+    newTokenSeenMs: percentiles(pick('issueSeenMs')),
+  };
+};
+
+const revocationEmbedded = async (ctx) => {
+  const dataset = await prepareDataset(ctx, { tokens: 0, loadUsers: 0, mode: 'embedded', label: 'revocation' });
+  const a = await kh.startNode(ctx.build, { ...dataset.options, label: 'revoke-a' });
+  const b = await kh.startNode(ctx.build, { ...dataset.options, roles: 'api', label: 'revoke-b' });
+  try {
+    const result = await sampleRevocations(a, b, dataset.admin.token, ctx.config.revocationSamples, 'revocation');
+    log(`revocation A→B (embedded, shared SQLite log): p50 ${result.afterAckMs.p50.toFixed(1)} ms, p99 ${result.afterAckMs.p99.toFixed(1)} ms after A's answer`);
+    return result;
+  } finally {
+    await kh.stopNode(b);
+    await kh.stopNode(a);
+    procs.removeTempDir(dataset.dir);
+  }
+};
+
 const revocationOverKafka = async (ctx) => {
   const dataset = await prepareDataset(ctx, { tokens: 0, loadUsers: 0, mode: 'kafka-mongo', label: 'revocation-kafka' });
   const worker = await kh.startNode(ctx.build, { ...dataset.options, roles: 'worker', label: 'revoke-kafka-worker' });
@@ -31,35 +86,7 @@ const revocationOverKafka = async (ctx) => {
   const b = await kh.startNode(ctx.build, { ...dataset.options, roles: 'api', label: 'revoke-kafka-b' });
   try {
     await Promise.all([waitFresh(a), waitFresh(b)]);
-    const admin = dataset.admin.token;
-    const headers = { authorization: `Bearer ${admin}`, 'content-type': 'application/json' };
-    const samples = [];
-    for (let i = 0; i < ctx.config.revocationSamples; i += 1) {
-      const issued = await json(`${a.url}/v1/tokens`, { method: 'POST', headers, body: JSON.stringify({ label: `revocation-kafka-${i}`, scope: 'read' }) });
-      if (issued.status !== 201) throw new Error(`issuing on A: ${issued.status} ${JSON.stringify(issued.body)}`);
-      const { id, token } = issued.body;
-      const issuedAt = performance.now();
-      while ((await kh.introspect(b.url, admin, token)).body?.active !== true) {
-        if (performance.now() - issuedAt > GIVE_UP_MS) throw new Error('B never saw the new token');
-        await sleep(PROBE_EVERY_MS);
-      }
-      await sleep(Math.random() * 200); // revocations land at any phase of B's polling of the log
-      const sent = performance.now();
-      const revoked = await json(`${a.url}/v1/tokens/${id}/revoke`, { method: 'POST', headers, body: JSON.stringify({ reason: 'bench' }) });
-      const acked = performance.now();
-      if (revoked.status !== 200) throw new Error(`revoking on A: ${revoked.status} ${JSON.stringify(revoked.body)}`);
-      while ((await kh.introspect(b.url, admin, token)).body?.active !== false) {
-        if (performance.now() - acked > GIVE_UP_MS) throw new Error('B never rejected the revoked token');
-        await sleep(PROBE_EVERY_MS);
-      }
-      const rejected = performance.now();
-      samples.push({ afterAckMs: rejected - acked, afterSendMs: rejected - sent });
-    }
-    const result = {
-      samples: samples.length,
-      afterAckMs: percentiles(samples.map((s) => s.afterAckMs)),
-      afterSendMs: percentiles(samples.map((s) => s.afterSendMs)),
-    };
+    const result = await sampleRevocations(a, b, dataset.admin.token, ctx.config.revocationSamples, 'revocation-kafka');
     log(`revocation A→B (Kafka): p50 ${result.afterAckMs.p50.toFixed(1)} ms, p99 ${result.afterAckMs.p99.toFixed(1)} ms after A's answer`);
     return result;
   } finally {
@@ -69,4 +96,4 @@ const revocationOverKafka = async (ctx) => {
   }
 };
 
-module.exports = { revocationOverKafka };
+module.exports = { revocationEmbedded, revocationOverKafka };

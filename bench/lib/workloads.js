@@ -317,63 +317,6 @@ const commands = async (ctx, mode) => {
   return out;
 };
 
-/**
- * Workload 5 on the embedded default: two processes on one data dir, A and B. A token is
- * revoked on A; B is asked (introspection) every 2 ms until it answers inactive.
- */
-const revocation = async (ctx) => {
-  const dataset = await prepareDataset(ctx, { tokens: 0, loadUsers: 0, mode: 'embedded', label: 'revocation' });
-  const a = await kh.startNode(ctx.build, { ...dataset.options, label: 'revoke-a' });
-  const b = await kh.startNode(ctx.build, { ...dataset.options, roles: 'api', label: 'revoke-b' });
-  const admin = dataset.admin.token;
-  const bearer = { authorization: `Bearer ${admin}` };
-  const samples = [];
-  for (let i = 0; i < ctx.config.revocationSamples; i += 1) {
-    const issued = await json(`${a.url}/v1/tokens`, {
-      method: 'POST',
-      headers: { ...bearer, 'content-type': 'application/json' },
-      body: JSON.stringify({ label: `revocation-${i}`, scope: 'read' }),
-    });
-    if (issued.status !== 201) throw new Error(`issuing on A: ${issued.status} ${JSON.stringify(issued.body)}`);
-    const { id, token } = issued.body;
-    const issuedAt = performance.now();
-    while ((await kh.introspect(b.url, admin, token)).body?.active !== true) {
-      if (performance.now() - issuedAt > 10_000) throw new Error('B never saw the new token');
-      await sleep(2);
-    }
-    const issueSeenMs = performance.now() - issuedAt;
-    await sleep(Math.random() * 200); // revocations land at any phase of B's polling
-    const sent = performance.now();
-    const revoked = await json(`${a.url}/v1/tokens/${id}/revoke`, {
-      method: 'POST',
-      headers: { ...bearer, 'content-type': 'application/json' },
-      body: JSON.stringify({ reason: 'bench' }),
-    });
-    const acked = performance.now();
-    if (revoked.status !== 200) throw new Error(`revoking on A: ${revoked.status} ${JSON.stringify(revoked.body)}`);
-    const onA = (await kh.introspect(a.url, admin, token)).body?.active;
-    while ((await kh.introspect(b.url, admin, token)).body?.active !== false) {
-      if (performance.now() - acked > 10_000) throw new Error('B never rejected the revoked token');
-      await sleep(2);
-    }
-    const rejected = performance.now();
-    samples.push({ afterAckMs: rejected - acked, afterSendMs: rejected - sent, rejectedOnAAtAck: onA === false, issueSeenMs });
-  }
-  await kh.stopNode(b);
-  await kh.stopNode(a);
-  procs.removeTempDir(dataset.dir);
-  const pick = (key) => samples.map((s) => s[key]);
-  const result = {
-    samples: samples.length,
-    rejectedOnAAtAck: samples.filter((s) => s.rejectedOnAAtAck).length,
-    afterAckMs: { p50: quantile(pick('afterAckMs'), 0.5), p99: quantile(pick('afterAckMs'), 0.99), max: quantile(pick('afterAckMs'), 1) },
-    afterSendMs: { p50: quantile(pick('afterSendMs'), 0.5), p99: quantile(pick('afterSendMs'), 0.99), max: quantile(pick('afterSendMs'), 1) },
-    newTokenSeenMs: { p50: quantile(pick('issueSeenMs'), 0.5), p99: quantile(pick('issueSeenMs'), 0.99) },
-  };
-  log(`revocation A→B (embedded, shared SQLite log): p50 ${result.afterAckMs.p50.toFixed(1)} ms, p99 ${result.afterAckMs.p99.toFixed(1)} ms after A's answer`);
-  return result;
-};
-
 module.exports = {
   runLoad,
   prepareDataset,
@@ -385,6 +328,5 @@ module.exports = {
   ratio,
   provisionClientCredentials,
   commands,
-  revocation,
   FORM,
 };
