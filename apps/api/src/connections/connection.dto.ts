@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, IntersectionType, OmitType, PartialType } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -168,106 +168,22 @@ export class CreateConnectionDto extends ConnectionFieldsDto {
   credential!: CredentialDto;
 }
 
-/** Credential fields to change: secrets sent are replaced, secrets not sent are kept. */
-export class CredentialPatchDto {
-  @ApiPropertyOptional({ enum: CREDENTIAL_TYPES, description: 'May be repeated, not changed.' })
-  @IsOptional()
-  @IsIn(CREDENTIAL_TYPES)
-  type?: CredentialType;
+/**
+ * Credential fields to change: every field of every credential type, each optional and checked
+ * as at creation. Secrets sent are replaced, secrets not sent are kept; `type`, `tokenUrl` and
+ * `scopes` are fixed after creation (only a repeat of the current value is accepted).
+ */
+export class CredentialPatchDto extends PartialType(
+  IntersectionType(
+    CredentialBase,
+    OmitType(ApiKeyCredentialDto, ['type']),
+    OmitType(BasicAuthCredentialDto, ['type']),
+    OmitType(BearerTokenCredentialDto, ['type']),
+    OmitType(OAuth2CredentialDto, ['type']),
+  ),
+) {}
 
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsString()
-  @MaxLength(100)
-  @Matches(HEADER_NAME, { message: 'headerName must be an HTTP header name' })
-  headerName?: string;
-
-  @ApiPropertyOptional({ writeOnly: true })
-  @IsOptional()
-  @Secret('apiKey', 4096)
-  apiKey?: string;
-
-  @ApiPropertyOptional({ writeOnly: true })
-  @IsOptional()
-  @Secret('username', 256)
-  @Matches(/^[^:]*$/, { message: 'username must not contain a colon (RFC 7617)' })
-  username?: string;
-
-  @ApiPropertyOptional({ writeOnly: true })
-  @IsOptional()
-  @Secret('password', 1024)
-  password?: string;
-
-  @ApiPropertyOptional({ writeOnly: true })
-  @IsOptional()
-  @Secret('token', 4096)
-  token?: string;
-
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsString()
-  @MinLength(1)
-  @MaxLength(256)
-  @Matches(PRINTABLE, { message: 'clientId must not contain control characters' })
-  clientId?: string;
-
-  @ApiPropertyOptional({ writeOnly: true })
-  @IsOptional()
-  @Secret('clientSecret', 1024)
-  clientSecret?: string;
-
-  @ApiPropertyOptional({ description: 'Fixed after creation: only a repeat of the current value is accepted.' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(2048)
-  @IsUrl(HTTPS_URL, { message: 'tokenUrl must be an https URL' })
-  tokenUrl?: string;
-
-  @ApiPropertyOptional({ type: [String], description: 'Fixed after creation: only a repeat of the current value is accepted.' })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(50)
-  @IsString({ each: true })
-  @MaxLength(200, { each: true })
-  @Matches(SCOPE_TOKEN, { each: true, message: 'each scope must be an OAuth scope token' })
-  scopes?: string[];
-
-  @ApiPropertyOptional({ writeOnly: true })
-  @IsOptional()
-  @Secret('refreshToken', 4096)
-  refreshToken?: string;
-}
-
-export class UpdateConnectionDto {
-  @ApiPropertyOptional({ maxLength: 100 })
-  @IsOptional()
-  @IsString()
-  @Transform(trim)
-  @MinLength(1)
-  @MaxLength(100)
-  @Matches(PRINTABLE, { message: 'name must not contain control characters' })
-  name?: string;
-
-  @ApiPropertyOptional({ maxLength: 100 })
-  @IsOptional()
-  @IsString()
-  @Transform(trim)
-  @MinLength(1)
-  @MaxLength(100)
-  @Matches(PRINTABLE, { message: 'service must not contain control characters' })
-  service?: string;
-
-  @ApiPropertyOptional({ type: [String] })
-  @IsOptional()
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(MAX_ALLOWED_DOMAINS)
-  @Transform(lowerTrimAll)
-  @IsString({ each: true })
-  @MaxLength(253, { each: true })
-  @Matches(DOMAIN_PATTERN, { each: true, message: 'each allowed domain must be a host name (api.example.com) or a wildcard (*.example.com)' })
-  allowedDomains?: string[];
-
+export class UpdateConnectionDto extends PartialType(ConnectionFieldsDto) {
   @ApiPropertyOptional({ type: CredentialPatchDto })
   @ValidateIf((patch: UpdateConnectionDto) => patch.credential !== undefined)
   @IsObject()
