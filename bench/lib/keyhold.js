@@ -12,7 +12,7 @@ const port = () => nextPort++;
  * in-process bus). `kafka-mongo`: the same SQLite log with read models in the MongoDB
  * wire-protocol stand-in and the bus on Kafka (no EventStoreDB server can be had here).
  */
-const envFor = ({ mode, dataDir, servers, mongoDatabase, roles, port: p }) => ({
+const envFor = ({ mode, dataDir, servers, mongoDatabase, roles, port: p, extraEnv }) => ({
   PATH: process.env.PATH,
   HOME: process.env.HOME,
   NODE_ENV: 'production',
@@ -31,6 +31,7 @@ const envFor = ({ mode, dataDir, servers, mongoDatabase, roles, port: p }) => ({
         KAFKA_BROKERS: servers.kafkaBrokers,
       }
     : {}),
+  ...extraEnv,
 });
 
 /** `npm run cli -- bootstrap` against a data dir: the tenant, its first admin and the admin's token. */

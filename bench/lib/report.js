@@ -122,7 +122,7 @@ const renderReport = (results, chartFile) => {
   if (rev.embedded && !rev.embedded.unavailable) {
     const e = rev.embedded;
     p(
-      '**Embedded mode only, labelled as such**: A (api + worker) and B (`KEYHOLD_ROLES=api`) are two processes on the same `DATA_DIR`, sharing the SQLite log; B learns of the revocation by polling the log (every 200 ms), not through Kafka. ' +
+      '**Embedded mode only, labelled as such**: A (api + worker) and B (`KEYHOLD_ROLES=api`) are two processes on the same `DATA_DIR`, sharing the SQLite log and read models; the in-process bus does not cross processes, so B hears no relay heartbeat, is stale after 5 s, and confirms every credential in the shared read model (the fail-safe), besides polling the log every 200 ms. ' +
         'A fresh token is issued on A and seen active on B, then revoked on A at a random moment; B is asked (introspection) every 2 ms until it answers inactive.',
       '',
       '| samples | rejected on A when A answered | on B after A\'s answer: p50 / p99 / max ms | after sending the revoke: p50 / p99 ms |',
