@@ -5,10 +5,11 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import { Logger } from 'pino';
+import { MESSAGE_BUS, MessageBus } from '@keyhold/messaging';
 import { createRootLogger, InfrastructureModule, KeyholdConfig, PinoNestLogger } from '@keyhold/platform';
 import { WorkerModule } from '../../worker/src/worker.module';
 import { ApiModule } from './api.module';
-import { kafkaCommandsTransport } from './kafka-commands/kafka-command-topics';
+import { kafkaCommandsTransport, kafkaCommandTopics } from './kafka-commands/kafka-command-topics';
 import { KafkaCommandsModule } from './kafka-commands/kafka-commands.module';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
 import { validationPipe } from './http/validation';
@@ -71,6 +72,9 @@ export const startKeyhold = async (config: KeyholdConfig, logger: Logger = creat
 
   if (config.MESSAGE_BUS === 'kafka') {
     // Commands from internal services (docs/kafka-commands.md); the HTTP pipes and filters are not theirs.
+    // Its consumer subscribes as soon as it starts: on a topic it had to create, a fresh broker
+    // answers 'does not host this topic-partition' until a leader is elected, and start-up fails.
+    await app.get<MessageBus>(MESSAGE_BUS).ensureTopics([kafkaCommandTopics(config.KAFKA_COMMAND_TOPIC_PREFIX).commands]);
     app.connectMicroservice(kafkaCommandsTransport(config), { inheritAppConfig: false });
     await app.startAllMicroservices();
   }

@@ -30,6 +30,11 @@ export interface MessageBus {
   /** Resolves once the bus has accepted every message (for Kafka: acknowledged by the broker). */
   publish(topic: string, messages: readonly BusMessage[]): Promise<void>;
   subscribe(options: SubscribeOptions): Promise<BusSubscription>;
+  /**
+   * Makes sure the topics exist and can be used (for Kafka: created with this bus's partition
+   * count, their leaders elected), for a consumer that does not subscribe through this bus.
+   */
+  ensureTopics(topics: readonly string[]): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -80,6 +80,9 @@ export class InProcessMessageBus implements MessageBus {
     };
   }
 
+  /** Topics here come into being on first use. */
+  async ensureTopics(): Promise<void> {}
+
   async ping(): Promise<void> {}
 
   async close(): Promise<void> {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
-import { Partitioners, PartitionMetadata } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, PartitionMetadata } from 'kafkajs';
 import pino from 'pino';
 import { describeWithServer } from '../../../../test/support/real-server';
 import { describeMessageBusContract, Received } from '../testing/message-bus.contract';
@@ -50,6 +50,21 @@ describeWithServer('KAFKA_BROKERS', 'Kafka message bus', (brokers) => {
 
     it('answers a ping', async () => {
       await expect(bus.ping()).resolves.toBeUndefined();
+    });
+
+    it('ensures topics that another client can use at once, with this bus\'s partition count', async () => {
+      const topics = [`kafka.${randomUUID()}`, `kafka.${randomUUID()}`];
+      await bus.ensureTopics(topics);
+      await bus.ensureTopics(topics); // existing topics are left as they are
+      const admin = new Kafka({ clientId: 'keyhold-test-admin', brokers: brokers.split(','), logLevel: logLevel.NOTHING }).admin();
+      await admin.connect();
+      try {
+        const { topics: described } = await admin.fetchTopicMetadata({ topics });
+        const summary = described.map((topic) => [topic.name, topic.partitions.length, topic.partitions.every((partition) => partition.leader >= 0)]);
+        expect(summary.sort()).toEqual(topics.sort().map((name) => [name, NUM_PARTITIONS, true]));
+      } finally {
+        await admin.disconnect();
+      }
     });
 
     it('starts a new group after what was published before it subscribed, and misses nothing after', async () => {

@@ -271,6 +271,11 @@ export class KafkaMessageBus implements MessageBus {
     return subscription;
   }
 
+  async ensureTopics(topics: readonly string[]): Promise<void> {
+    this.assertOpen();
+    await Promise.all(topics.map((topic) => this.ensureTopic(topic)));
+  }
+
   async ping(): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
