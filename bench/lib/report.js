@@ -148,7 +148,7 @@ const renderReport = (results, chartFile) => {
     '## 6. Replay: rebuilding every read model from the log',
     '',
     'Two ways. **Start-up replay**: a fresh node on a data dir holding only `events.sqlite` and `keys/` (read models dropped), timed from spawn until `/health/ready` shows no projection behind. **`rebuild --all`**: the operator command, run while that node serves, replays every read model into a fresh generation (batched writes) and switches over; its own figure. ' +
-      '"Listening" is when the API answered: it listens only once its in-memory credential index has loaded the whole log. The other projections (tokens, users, lifecycle relay) run in the same process.',
+      '"Listening" is when the API answered: it listens only once its in-memory credential index has loaded the whole log. The other projections (every read model, the audit history, the lifecycle relay) run in the same process.',
     '',
     '| events in the log | configuration | listening after s | all read models after s | events/s | RSS when done |',
     '|---|---|---|---|---|---|',
