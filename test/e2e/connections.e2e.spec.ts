@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
 import { ConnectionEvent, EncryptedSecret } from '@keyhold/domain';
-import { EVENT_STORE, EventStore, RecordedEvent } from '@keyhold/event-store';
+import { RecordedEvent } from '@keyhold/event-store';
 import { DataKeyService, DataKeyUnavailableError, decryptValue, KEY_STORE, KeyStore } from '@keyhold/key-store';
 import { expectProblem, HttpResult, KeyholdHarness } from '../support/keyhold-harness';
 import { describeWithServer } from '../support/real-server';
@@ -12,17 +12,6 @@ import { everythingStoredUnder, secretsFoundIn } from '../support/secret-scan';
 
 /** A secret nobody could mistake for anything else in a scan. */
 const secret = (label: string) => `${label}-${randomBytes(24).toString('base64url')}`;
-
-const eventsOf = async (keyhold: KeyholdHarness): Promise<RecordedEvent[]> => {
-  const store = keyhold.app.get<symbol, EventStore>(EVENT_STORE);
-  const all: RecordedEvent[] = [];
-  for (let after: string | null = null; ; ) {
-    const batch = await store.readAll(after, 1000);
-    if (batch.length === 0) return all;
-    all.push(...batch);
-    after = batch[batch.length - 1].globalPosition;
-  }
-};
 
 /** Every sealed secret a connection's events carry, with the field it belongs to. */
 const ciphertextsOf = (events: RecordedEvent[], connectionId: string): Array<{ field: string; value: EncryptedSecret }> =>
@@ -230,14 +219,14 @@ const describeConnections = (env: () => Record<string, string>) => {
         noSecretIn(refused);
       }
       for (const domain of ['https://slack.com', 'slack.com/path', '', 42]) expectProblem(await access(created.body.id, domain), 400, 'validation-error');
-      const events = (await eventsOf(keyhold)).filter((e) => e.streamName === `connection-${created.body.id}`);
+      const events = (await keyhold.events()).filter((e) => e.streamName === `connection-${created.body.id}`);
       expect(events.map((e) => e.type)).toEqual(['ConnectionCreated']);
     });
 
     it('records who accessed which connection, when and for which domain, and never the secret', async () => {
       const created = await create(slack());
       const used1 = await access(created.body.id, 'api.slack.com');
-      const events = (await eventsOf(keyhold)).filter((e) => e.streamName === `connection-${created.body.id}`);
+      const events = (await keyhold.events()).filter((e) => e.streamName === `connection-${created.body.id}`);
       const accessed = events.find((e) => e.type === 'ConnectionCredentialAccessed')!;
       expect(accessed.data).toEqual({
         tenantId: admin.tenantId,
@@ -276,9 +265,9 @@ const describeConnections = (env: () => Record<string, string>) => {
       expect(used1.body.credential).toEqual({ type: 'basic_auth', username, password: newPassword });
       expect((await keyhold.get(`/v1/connections/${created.body.id}`, admin.token)).body.name).toBe('ERP (prod)');
       // Nothing to change: no event.
-      const before = (await eventsOf(keyhold)).length;
+      const before = (await keyhold.events()).length;
       expect((await patch(created.body.id, { name: 'ERP (prod)' })).status).toBe(200);
-      expect((await eventsOf(keyhold)).length).toBe(before);
+      expect((await keyhold.events()).length).toBe(before);
     });
 
     it('refuses to change the credential type, or fields the type does not have', async () => {
@@ -356,14 +345,14 @@ const describeConnections = (env: () => Record<string, string>) => {
       // What an attacker would need: the data key. Copied here only to prove the ciphertexts are real.
       const copied = await dataKeys.get(id);
       const wrapped = (await keyStore.find(id))!.wrappedKey;
-      const before = ciphertextsOf(await eventsOf(keyhold), id);
+      const before = ciphertextsOf(await keyhold.events(), id);
       expect(before.map((c) => c.field)).toEqual(['apiKey', 'apiKey']);
       expect(before.map((c) => decryptValue(copied, c.field, c.value))).toEqual([body.credential.apiKey, replaced]);
 
       expect((await keyhold.request('DELETE', `/v1/connections/${id}`, { token: admin.token })).status).toBe(204);
 
       // The whole log, read again from the start: the ciphertexts are all still there...
-      const log = await eventsOf(keyhold);
+      const log = await keyhold.events();
       const after = ciphertextsOf(log, id);
       expect(after).toEqual(before);
       expect(log.some((e) => e.type === 'ConnectionDeleted' && (e.data as { connectionId: string }).connectionId === id)).toBe(true);
@@ -394,7 +383,7 @@ const describeConnections = (env: () => Record<string, string>) => {
 
   it('keeps no secret in clear in the event log, the read models, the key store or the logs', async () => {
     await keyhold.get('/health/ready');
-    const log = JSON.stringify(await eventsOf(keyhold));
+    const log = JSON.stringify(await keyhold.events());
     expect(Object.keys(used).length).toBeGreaterThan(10);
     expect(secretsFoundIn(log, used)).toEqual([]);
     expect(secretsFoundIn(keyhold.logs.join('\n'), used)).toEqual([]);
@@ -449,7 +438,7 @@ describe('Connections across restarts and master key rotation', () => {
       credential: { type: 'api_key', headerName: 'X-Key', apiKey },
     });
     expect((await first.app.get<symbol, KeyStore>(KEY_STORE).find(created.body.id))!.masterKeyId).toBe('k1');
-    const logBefore = JSON.stringify(await eventsOf(first));
+    const logBefore = JSON.stringify(await first.events());
     await first.stop();
 
     // Both keys configured, k2 current: old keys still open, new ones are wrapped under k2.
@@ -459,7 +448,7 @@ describe('Connections across restarts and master key rotation', () => {
     expect(report).toEqual({ masterKeyId: 'k2', rewrapped: 1, failed: [] });
     expect((await during.app.get(DataKeyService).rewrapAll()).rewrapped).toBe(0);
     expect((await during.app.get<symbol, KeyStore>(KEY_STORE).find(created.body.id))!.masterKeyId).toBe('k2');
-    const logAfterRewrap = JSON.stringify((await eventsOf(during)).filter((e) => !e.type.startsWith('ConnectionCredential')));
+    const logAfterRewrap = JSON.stringify((await during.events()).filter((e) => !e.type.startsWith('ConnectionCredential')));
     await during.stop();
     expect(logAfterRewrap).toBe(logBefore);
 

@@ -1,20 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { EVENT_STORE, EventStore, RecordedEvent } from '@keyhold/event-store';
 import { expectProblem, HttpResult, KeyholdHarness } from '../support/keyhold-harness';
 import { describeWithServer } from '../support/real-server';
 import { secretsFoundIn } from '../support/secret-scan';
-
-const allEvents = async (keyhold: KeyholdHarness): Promise<RecordedEvent[]> => {
-  const store = keyhold.app.get<EventStore>(EVENT_STORE);
-  const all: RecordedEvent[] = [];
-  for (let after: string | null = null; ; ) {
-    const batch = await store.readAll(after, 1000);
-    if (batch.length === 0) return all;
-    all.push(...batch);
-    after = batch[batch.length - 1].globalPosition;
-  }
-};
 
 /** Hashes, key ids, ciphertexts, IVs and tags the events carry: none may reach a history response. */
 const STORED_SECRET_KEY = /hash|ciphertext|keyid|^iv$|^tag$/i;
@@ -267,7 +255,7 @@ const describeHistory = (env: () => Record<string, string>) => {
   });
 
   it('never shows an issued secret, a hash, a key id or a ciphertext in any response', async () => {
-    const stored = storedSecretMaterial((await allEvents(keyhold)).map((event) => event.data));
+    const stored = storedSecretMaterial((await keyhold.events()).map((event) => event.data));
     expect(stored.length).toBeGreaterThan(20);
     expect(Object.keys(issued).length).toBeGreaterThan(12);
     const everything = responses.map((response) => response.text).join('\n');

@@ -3,7 +3,6 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
 import { INTEGRATION_RESOURCE_NAMES } from '@keyhold/domain';
-import { EVENT_STORE, EventStore, RecordedEvent } from '@keyhold/event-store';
 import { KafkaMessageBus, LIFECYCLE_HEADERS, LIFECYCLE_TOPIC, ReceivedMessage } from '@keyhold/messaging';
 import { expectProblem, KeyholdHarness } from '../support/keyhold-harness';
 import { describeWithServer } from '../support/real-server';
@@ -17,17 +16,6 @@ const TOKEN_KINDS = {
 };
 
 const password = () => `pw ${randomBytes(12).toString('base64url')} long enough`;
-
-const eventsOf = async (keyhold: KeyholdHarness): Promise<RecordedEvent[]> => {
-  const store = keyhold.app.get<symbol, EventStore>(EVENT_STORE);
-  const all: RecordedEvent[] = [];
-  for (let after: string | null = null; ; ) {
-    const batch = await store.readAll(after, 1000);
-    if (batch.length === 0) return all;
-    all.push(...batch);
-    after = batch[batch.length - 1].globalPosition;
-  }
-};
 
 describe('Integrations, end to end over HTTP', () => {
   let keyhold: KeyholdHarness;
@@ -90,7 +78,7 @@ describe('Integrations, end to end over HTTP', () => {
     });
 
     it('stores only a scrypt hash, in an event, and nowhere else', async () => {
-      const passwordEvents = (await eventsOf(keyhold)).filter((e) => e.type === 'UserPasswordSet');
+      const passwordEvents = (await keyhold.events()).filter((e) => e.type === 'UserPasswordSet');
       expect(passwordEvents.length).toBeGreaterThanOrEqual(3);
       for (const event of passwordEvents) {
         const { passwordHash } = event.data as { passwordHash: string };
@@ -261,7 +249,7 @@ describe('Integrations, end to end over HTTP', () => {
       expect(again.body.tokens.accessToken).not.toBe(first.accessToken);
       expectProblem(await keyhold.get('/v1/me', first.accessToken), 401, 'unauthenticated');
       expect((await keyhold.get('/v1/me', again.body.tokens.accessToken)).status).toBe(200);
-      const events = (await eventsOf(keyhold)).filter((e) => e.type === 'IntegrationReauthorized');
+      const events = (await keyhold.events()).filter((e) => e.type === 'IntegrationReauthorized');
       expect(events.at(-1)!.data).toMatchObject({ integrationId: created.body.id, previousAccessTokenId: expect.any(String) });
     });
 
@@ -301,7 +289,7 @@ describe('Integrations, end to end over HTTP', () => {
       expect(on.body).toEqual({ allowAnonymousGuestAccess: true, clientSecretMaxLifetimeDays: null });
       expect((await keyhold.get('/v1/settings', admin.token)).body).toEqual({ allowAnonymousGuestAccess: true, clientSecretMaxLifetimeDays: null });
       await keyhold.request('PATCH', '/v1/settings', { token: admin.token, json: { allowAnonymousGuestAccess: true } });
-      const changes = (await eventsOf(keyhold)).filter((e) => e.type === 'AnonymousGuestAccessChanged' && e.metadata.tenantId === admin.tenantId);
+      const changes = (await keyhold.events()).filter((e) => e.type === 'AnonymousGuestAccessChanged' && e.metadata.tenantId === admin.tenantId);
       expect(changes.map((e) => e.data)).toEqual([{ tenantId: admin.tenantId, allowed: true, changedAt: expect.any(String), changedBy: admin.userId }]);
       await keyhold.request('PATCH', '/v1/settings', { token: admin.token, json: { allowAnonymousGuestAccess: false } });
       expect((await keyhold.get('/v1/settings', admin.token)).body).toEqual({ allowAnonymousGuestAccess: false, clientSecretMaxLifetimeDays: null });
@@ -311,7 +299,7 @@ describe('Integrations, end to end over HTTP', () => {
   });
 
   it('keeps no integration secret or password in clear in the log, the read models, the files or the logs', async () => {
-    const log = await eventsOf(keyhold);
+    const log = await keyhold.events();
     expect(Object.keys(seen).length).toBeGreaterThan(15);
     expect(secretsFoundIn(JSON.stringify(log), seen)).toEqual([]);
     const stored = everythingStoredUnder(keyhold.dataDir);

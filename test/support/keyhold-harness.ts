@@ -6,6 +6,7 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { startKeyhold } from '../../apps/api/src/app';
 import { CreateTenantCommand } from '../../apps/api/src/users/tenancy.commands';
+import { EVENT_STORE, EventStore, RecordedEvent } from '@keyhold/event-store';
 import { loadConfig } from '@keyhold/platform';
 
 export type HttpResult = { status: number; headers: Headers; body: any; text: string };
@@ -38,6 +39,18 @@ export class KeyholdHarness {
 
   async stop(): Promise<void> {
     await this.process.app.close();
+  }
+
+  /** Every event of the log, as the service reads it (upcast), page by page. */
+  async events(): Promise<RecordedEvent[]> {
+    const store = this.app.get<symbol, EventStore>(EVENT_STORE);
+    const all: RecordedEvent[] = [];
+    for (let after: string | null = null; ; ) {
+      const page = await store.readAll(after, 1000);
+      if (page.length === 0) return all;
+      all.push(...page);
+      after = page[page.length - 1].globalPosition;
+    }
   }
 
   /** Creates a tenant with its first admin, the way the bootstrap CLI does. */
