@@ -1,14 +1,13 @@
 import 'reflect-metadata';
-import { Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { CommandBus } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { validateSync, IsEmail, Matches, MaxLength } from 'class-validator';
 import { plainToInstance } from 'class-transformer';
 import { TENANT_SLUG_PATTERN } from '@keyhold/domain';
-import { createRootLogger, InfrastructureModule, InvalidConfigError, loadConfig, PinoNestLogger } from '@keyhold/platform';
+import { InvalidConfigError, loadConfig } from '@keyhold/platform';
 import { CommandsModule } from '../commands.module';
+import { openOperatorContext } from './operator-context';
 import { RejectionError } from '../http/rejection-error';
 import { CreateTenantCommand } from '../users/tenancy.commands';
 import { rewrapDataKeys } from './rewrap-data-keys';
@@ -61,11 +60,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
 
-  const config = loadConfig();
-  const logger = createRootLogger(config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL).child({}, {});
-  @Module({ imports: [InfrastructureModule.forRoot(config, logger), CommandsModule] })
-  class CliModule {}
-  const app = await NestFactory.createApplicationContext(CliModule, { logger: new PinoNestLogger(logger) });
+  const app = await openOperatorContext(loadConfig(), [CommandsModule]);
   try {
     const requestId = randomUUID();
     const created = await app

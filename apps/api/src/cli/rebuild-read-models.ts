@@ -1,12 +1,11 @@
-import { Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { plainToInstance } from 'class-transformer';
 import { ArrayUnique, IsBoolean, IsOptional, IsString, Matches, validateSync } from 'class-validator';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { EVENT_STORE, EventStore, GlobalPosition } from '@keyhold/event-store';
-import { createRootLogger, InfrastructureModule, loadConfig, PinoNestLogger } from '@keyhold/platform';
+import { loadConfig } from '@keyhold/platform';
+import { openOperatorContext } from './operator-context';
 import {
   GENERATION_REFRESH_MS,
   projectionNameOf,
@@ -96,11 +95,7 @@ export const rebuildReadModels = async (argv: string[], env: NodeJS.ProcessEnv =
   }
   const chosen = args.all ? [...known.values()] : args.projection!.map((name) => known.get(name)!);
 
-  const config = loadConfig(env);
-  const logger = createRootLogger(config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL);
-  @Module({ imports: [InfrastructureModule.forRoot(config, logger)] })
-  class RebuildModule {}
-  const app = await NestFactory.createApplicationContext(RebuildModule, { logger: new PinoNestLogger(logger) });
+  const app = await openOperatorContext(loadConfig(env));
   try {
     const started = performance.now();
     let rebuild: ReadModelRebuild;

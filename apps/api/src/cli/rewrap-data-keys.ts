@@ -1,7 +1,6 @@
-import { Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { DataKeyService } from '@keyhold/key-store';
-import { createRootLogger, InfrastructureModule, loadConfig, PinoNestLogger } from '@keyhold/platform';
+import { loadConfig } from '@keyhold/platform';
+import { openOperatorContext } from './operator-context';
 
 /**
  * Master key rotation, the operator's half: with the new key in MASTER_KEYS and named by
@@ -11,11 +10,7 @@ import { createRootLogger, InfrastructureModule, loadConfig, PinoNestLogger } fr
  * Prints {"masterKeyId","rewrapped","failed"} as the last line; exits 1 if any key failed.
  */
 export const rewrapDataKeys = async (): Promise<number> => {
-  const config = loadConfig();
-  const logger = createRootLogger(config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL);
-  @Module({ imports: [InfrastructureModule.forRoot(config, logger)] })
-  class RewrapModule {}
-  const app = await NestFactory.createApplicationContext(RewrapModule, { logger: new PinoNestLogger(logger) });
+  const app = await openOperatorContext(loadConfig());
   try {
     const report = await app.get(DataKeyService).rewrapAll();
     for (const failure of report.failed) process.stderr.write(`${failure.ownerId}: ${failure.reason}\n`);

@@ -1,10 +1,9 @@
-import { Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { plainToInstance } from 'class-transformer';
 import { IsOptional, Matches, MaxLength, validateSync } from 'class-validator';
 import { parseArgs } from 'node:util';
 import { EVENT_STORE, EventStore, verifyEventLog } from '@keyhold/event-store';
-import { createRootLogger, InfrastructureModule, loadConfig, PinoNestLogger } from '@keyhold/platform';
+import { loadConfig } from '@keyhold/platform';
+import { openOperatorContext } from './operator-context';
 
 export const VERIFY_USAGE = `       npm run cli -- verify [--stream <name>]
   verify   Check every event's hash chain link (or one stream's); prints
@@ -38,11 +37,7 @@ export const verifyEventChains = async (argv: string[], env: NodeJS.ProcessEnv =
     return 2;
   }
 
-  const config = loadConfig(env);
-  const logger = createRootLogger(config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL);
-  @Module({ imports: [InfrastructureModule.forRoot(config, logger)] })
-  class VerifyModule {}
-  const app = await NestFactory.createApplicationContext(VerifyModule, { logger: new PinoNestLogger(logger) });
+  const app = await openOperatorContext(loadConfig(env));
   try {
     let lastProgressAt = performance.now();
     const verification = await verifyEventLog(app.get<EventStore>(EVENT_STORE), {
