@@ -1,4 +1,4 @@
-import { Inject, Module, OnModuleInit } from '@nestjs/common';
+import { Inject, Module, OnApplicationBootstrap } from '@nestjs/common';
 import { ProjectionsService } from '@keyhold/platform';
 import { READ_MODEL_PROJECTIONS, READ_MODEL_STORE, ReadModelStore } from '@keyhold/read-models';
 
@@ -8,16 +8,21 @@ import { SecretExpiryJob } from './secret-expiry.job';
 
 /** Keeps the read models up to date and relays lifecycle events; beside the API or in its own process. */
 @Module({ providers: [PermissionsResetConsumer, SecretExpiryJob, LifecycleRelay] })
-export class WorkerModule implements OnModuleInit {
+export class WorkerModule implements OnApplicationBootstrap {
   constructor(
     private readonly projections: ProjectionsService,
     @Inject(READ_MODEL_STORE) private readonly readModels: ReadModelStore,
     private readonly relay: LifecycleRelay,
   ) {}
 
-  async onModuleInit(): Promise<void> {
+  /**
+   * After every module's init, so that beside the API the credential index loads first: the API
+   * listens once it has, and a node whose read models are far behind (dropped, or a long outage)
+   * answers verifications while they catch up, instead of sharing the CPU with them until then.
+   */
+  async onApplicationBootstrap(): Promise<void> {
     // Read models follow a rebuild's switch-over; the relay's checkpoint is not a read model's.
-    for (const build of READ_MODEL_PROJECTIONS) await this.projections.runReadModel(build);
+    await this.projections.runReadModels(READ_MODEL_PROJECTIONS);
     await this.projections.run(this.relay, this.readModels);
   }
 }

@@ -1,7 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Logger } from 'pino';
 import { EVENT_STORE, EventStore, GlobalPosition } from '@keyhold/event-store';
-import { CheckpointStore, Projection, ProjectionFactory, ProjectionRunner, ProjectionStatus, projectionNameOf, ReadModelGenerations } from '@keyhold/read-models';
+import {
+  catchUpTogether,
+  CheckpointStore,
+  Projection,
+  ProjectionFactory,
+  ProjectionLogger,
+  ProjectionRunner,
+  ProjectionStatus,
+  projectionNameOf,
+  ReadModelGenerations,
+} from '@keyhold/read-models';
 import { ROOT_LOGGER } from './logger';
 
 /** A read-model projection and the runner feeding its current generation; the runner is replaced on a switch. */
@@ -15,6 +25,8 @@ export class ProjectionsService {
   private readonly runners: ProjectionRunner[] = [];
   private readonly readModelSlots = new Map<string, ReadModelSlot>();
   private stopping = false;
+  private catchingUp: Promise<void> = Promise.resolve();
+  private readonly projectionLogger: ProjectionLogger = { error: (message, detail) => this.logger.error(detail, message) };
 
   constructor(
     @Inject(EVENT_STORE) private readonly events: EventStore,
@@ -31,15 +43,23 @@ export class ProjectionsService {
   }
 
   /**
-   * Runs a read-model projection on its current generation, with that generation's checkpoint,
-   * and moves it to the next one when a rebuild switches over.
+   * Runs the read-model projections, each on its current generation with that generation's
+   * checkpoint, and moves each to the next one when a rebuild switches over. Those behind first
+   * catch up together (`catchUpTogether`: one read of the log, one transaction per page), in the
+   * background: their progress shows in `statuses` and `waitForAll` meanwhile.
    */
-  async runReadModel(build: ProjectionFactory): Promise<void> {
-    const name = projectionNameOf(build);
-    const generation = this.generations.generationOf(name);
-    const { projection } = this.generations.bind(build, generation);
-    const runner = await this.startRunner(projection, this.generations.at(generation));
-    this.readModelSlots.set(name, { build, generation, runner, moving: Promise.resolve() });
+  async runReadModels(builds: readonly ProjectionFactory[]): Promise<void> {
+    const runners: ProjectionRunner[] = [];
+    for (const build of builds) {
+      const name = projectionNameOf(build);
+      const generation = this.generations.generationOf(name);
+      const { projection } = this.generations.bind(build, generation);
+      const runner = this.runnerFor(projection, this.generations.at(generation));
+      await runner.load();
+      runners.push(runner);
+      this.readModelSlots.set(name, { build, generation, runner, moving: Promise.resolve() });
+    }
+    this.catchingUp = this.catchUpThenGoLive(runners);
   }
 
   statuses(): ProjectionStatus[] {
@@ -59,6 +79,7 @@ export class ProjectionsService {
   /** Stops every runner and saves its checkpoint; called before the stores close. */
   async stopAll(): Promise<void> {
     this.stopping = true;
+    await this.catchingUp;
     await Promise.all([...this.readModelSlots.values()].map((slot) => slot.moving));
     await Promise.all(this.allRunners().map((runner) => runner.stop()));
   }
@@ -67,12 +88,29 @@ export class ProjectionsService {
     return [...this.runners, ...[...this.readModelSlots.values()].map((slot) => slot.runner)];
   }
 
+  private runnerFor(projection: Projection, checkpoints: CheckpointStore): ProjectionRunner {
+    return new ProjectionRunner(this.events, checkpoints, projection, this.projectionLogger);
+  }
+
   private async startRunner(projection: Projection, checkpoints: CheckpointStore): Promise<ProjectionRunner> {
-    const runner = new ProjectionRunner(this.events, checkpoints, projection, {
-      error: (message, detail) => this.logger.error(detail, message),
-    });
+    const runner = this.runnerFor(projection, checkpoints);
     await runner.start();
     return runner;
+  }
+
+  /** A runner that a switch replaced meanwhile is stopped, and stays so. */
+  private async catchUpThenGoLive(runners: readonly ProjectionRunner[]): Promise<void> {
+    const started = Date.now();
+    try {
+      const position = await catchUpTogether(this.events, runners, (work) => this.generations.at(0).batch(work), this.projectionLogger, {
+        stopping: () => this.stopping,
+      });
+      this.logger.info({ position, ms: Date.now() - started }, 'Read models caught up with the log together');
+    } catch (error) {
+      this.logger.error({ error: (error as Error).message }, 'Shared catch-up could not read the log; the projections go on one event at a time');
+    }
+    if (this.stopping) return;
+    await Promise.all(runners.map((runner) => runner.start()));
   }
 
   /** A waiter on a runner that a switch replaced goes on waiting on its successor. */

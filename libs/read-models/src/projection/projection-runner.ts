@@ -47,6 +47,7 @@ export class ProjectionRunner {
   private failure: ProjectionStatus['failure'] = null;
   private subscription: Subscription | null = null;
   private stopped = false;
+  private loaded = false;
   private waiters: Array<{ position: GlobalPosition; settle: (reached: boolean) => void }> = [];
 
   constructor(
@@ -56,12 +57,51 @@ export class ProjectionRunner {
     private readonly logger: ProjectionLogger,
   ) {}
 
+  get name(): string {
+    return this.projection.name;
+  }
+
+  /** Where the projection resumes: its saved checkpoint, read once. */
+  async load(): Promise<GlobalPosition | null> {
+    if (!this.loaded) {
+      this.position = await this.checkpoints.getCheckpoint(this.projection.name);
+      this.savedPosition = this.position;
+      this.loaded = true;
+    }
+    return this.position;
+  }
+
+  /** Goes live on its own subscription from where it stands; a runner stopped before it started stays stopped. */
   async start(): Promise<void> {
-    this.position = await this.checkpoints.getCheckpoint(this.projection.name);
-    this.savedPosition = this.position;
+    await this.load();
+    if (this.stopped || this.flushTimer) return;
     this.flushTimer = setInterval(() => void this.trySaveCheckpoint(), CHECKPOINT_EVERY_MS);
     this.flushTimer.unref();
     void this.run();
+  }
+
+  /**
+   * Applies the events of a shared catch-up page that it has not applied yet, and saves the
+   * page's end as its checkpoint, inside the caller's transaction; answers that end, or null if
+   * it had nothing to do. Nothing counts as applied until the caller reports the page `committed`.
+   */
+  async applyPage(events: readonly RecordedEvent[]): Promise<GlobalPosition | null> {
+    const end = events[events.length - 1]?.globalPosition;
+    if (this.stopped || end === undefined || (this.position !== null && this.position >= end)) return null;
+    for (const event of events) {
+      if (this.position === null || event.globalPosition > this.position) await this.projection.apply(event);
+    }
+    await this.checkpoints.saveCheckpoint(this.projection.name, end);
+    return end;
+  }
+
+  /** The page that `applyPage` answered `position` for is committed: the projection stands there, checkpoint saved. */
+  committed(position: GlobalPosition): void {
+    this.position = position;
+    this.savedPosition = position;
+    this.unsavedEvents = 0;
+    this.lastSaveAt = Date.now();
+    this.notifyWaiters();
   }
 
   status(): ProjectionStatus {

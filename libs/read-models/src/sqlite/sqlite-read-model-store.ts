@@ -110,6 +110,12 @@ export class SqliteReadModelStore implements ReadModelStore {
     this.db = new Database(filename);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
+    // Catch-ups and rebuilds commit pages of a thousand events whose writes land all over the
+    // indexes: SQLite's 2 MiB default cache spilled mid-page, and checkpointing the WAL every
+    // 1000 pages synced the file on nearly every commit. 64 MiB for each: start-up replay of
+    // 100k events went from 33 s to about 22 s (workload 6 in `bench/`).
+    this.db.pragma('cache_size = -65536');
+    this.db.pragma('wal_autocheckpoint = 16384');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec('CREATE TABLE IF NOT EXISTS checkpoints (projection TEXT PRIMARY KEY, position TEXT NOT NULL)');
   }

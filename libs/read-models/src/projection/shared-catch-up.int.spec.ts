@@ -1,0 +1,154 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { personalTokensDecider, streamName } from '@keyhold/domain';
+import { EventStore, GlobalPosition, handleCommand, RecordedEvent, SqliteEventStore } from '@keyhold/event-store';
+import { SqliteReadModelStore } from '../sqlite/sqlite-read-model-store';
+import { TOKENS, tokensProjection, TokenView } from '../views/tokens.view';
+import { Projection, ProjectionRunner } from './projection-runner';
+import { catchUpTogether } from './shared-catch-up';
+
+const silent = { error: () => undefined };
+
+const issueTokens = async (events: EventStore, count: number): Promise<string[]> => {
+  const ownerId = randomUUID();
+  const tenantId = randomUUID();
+  const now = new Date().toISOString();
+  const ids: string[] = [];
+  for (let n = 0; n < count; n += 1) {
+    const tokenId = randomUUID();
+    ids.push(tokenId);
+    await handleCommand(events, streamName('personalTokens', ownerId), personalTokensDecider, {
+      type: 'IssueToken', tenantId, ownerId, tokenId, label: `t${n}`, scope: 'read', secretHash: `h${n}`, hashKeyId: 'k', hint: 'kh_pat_…abcd',
+      expiresAt: null, idempotency: null, now,
+    }, { tenantId, actorId: ownerId, correlationId: 'c', causationId: 'c', now });
+  }
+  return ids;
+};
+
+/** Records every position it applies, so that a test can tell an event applied twice or skipped. */
+const recording = (name: string, failOn: (event: RecordedEvent) => boolean = () => false) => {
+  const applied: GlobalPosition[] = [];
+  const projection: Projection = {
+    name,
+    apply: (event) => {
+      if (failOn(event)) throw new Error(`${name} cannot apply this event`);
+      applied.push(event.globalPosition);
+    },
+  };
+  return { projection, applied };
+};
+
+/** The real log, counting its reads: the claim under test is one read of the log for all projections. */
+const countingReads = (events: SqliteEventStore) => {
+  const reads = { count: 0 };
+  const store = new Proxy(events, {
+    get: (target, property, receiver) =>
+      property === 'readAll'
+        ? (after: GlobalPosition | null, limit: number) => ((reads.count += 1), target.readAll(after, limit))
+        : Reflect.get(target, property, receiver),
+  });
+  return { store, reads };
+};
+
+describe('Projections catching up together', () => {
+  const open = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'keyhold-catch-up-'));
+    const readModels = new SqliteReadModelStore(join(dir, 'rm.sqlite'));
+    return { events: new SqliteEventStore(join(dir, 'events.sqlite')), readModels, batch: readModels.batch.bind(readModels) };
+  };
+
+  it('read the log once for every projection, apply each event once to each from its own checkpoint, and save the checkpoints', async () => {
+    const { events, readModels, batch } = open();
+    const tokenIds = await issueTokens(events, 25);
+    const head = (await events.headPosition())!;
+    const all = (await events.readAll(null, 100)).map((e) => e.globalPosition);
+    // One projection was stopped earlier, ten events in; the others never ran.
+    await readModels.saveCheckpoint('ahead', all[9]);
+    const ahead = recording('ahead');
+    const fresh = recording('fresh');
+    const runners = [
+      new ProjectionRunner(events, readModels, ahead.projection, silent),
+      new ProjectionRunner(events, readModels, fresh.projection, silent),
+      new ProjectionRunner(events, readModels, tokensProjection(readModels), silent),
+    ];
+    const { store, reads } = countingReads(events);
+
+    expect(await catchUpTogether(store, runners, batch, silent, { pageSize: 10 })).toBe(head);
+
+    expect(reads.count).toBe(3); // 25 events in pages of 10: 10, 10, 5
+    expect(ahead.applied).toEqual(all.slice(10));
+    expect(fresh.applied).toEqual(all);
+    const tokens = readModels.collection<TokenView>(TOKENS);
+    expect((await Promise.all(tokenIds.map((id) => tokens.get(id)))).every((token) => token?.status === 'active')).toBe(true);
+    for (const name of ['ahead', 'fresh', 'tokens']) expect(await readModels.getCheckpoint(name)).toBe(head);
+    expect(runners.map((runner) => runner.status().position)).toEqual([head, head, head]);
+  });
+
+  it('go live afterwards from where they stand, applying nothing twice', async () => {
+    const { events, readModels, batch } = open();
+    await issueTokens(events, 12);
+    const projection = recording('live');
+    const runner = new ProjectionRunner(events, readModels, projection.projection, silent);
+    await catchUpTogether(events, [runner], batch, silent, { pageSize: 5 });
+    await runner.start();
+    await issueTokens(events, 3);
+    expect(await runner.waitFor((await events.headPosition())!, 5000)).toBe(true);
+    await runner.stop();
+
+    const all = (await events.readAll(null, 100)).map((e) => e.globalPosition);
+    expect(projection.applied).toEqual(all);
+  });
+
+  it('roll a page back whole when one projection throws on it, and leave the rest to the live runners, which isolate the failing one', async () => {
+    const { events, readModels, batch } = open();
+    await issueTokens(events, 10);
+    const all = (await events.readAll(null, 100)).map((e) => e.globalPosition);
+    let broken = true;
+    const flaky = recording('flaky', (event) => broken && event.globalPosition === all[6]);
+    const runners = [new ProjectionRunner(events, readModels, flaky.projection, silent), new ProjectionRunner(events, readModels, tokensProjection(readModels), silent)];
+    const errors: string[] = [];
+
+    const reached = await catchUpTogether(events, runners, batch, { error: (message) => errors.push(message) }, { pageSize: 5 });
+
+    // The first page committed; the second, where flaky threw, left no trace in either projection.
+    expect(reached).toBe(all[4]);
+    expect(errors).toHaveLength(1);
+    expect(await readModels.getCheckpoint('tokens')).toBe(all[4]);
+    expect(await readModels.getCheckpoint('flaky')).toBe(all[4]);
+    const tokens = await readModels.collection<TokenView>(TOKENS).list({ where: {}, orderBy: 'id', direction: 'asc', limit: 100 });
+    expect(tokens.items).toHaveLength(5);
+
+    await Promise.all(runners.map((runner) => runner.start()));
+    expect(await runners[1].waitFor(all[9], 5000)).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(runners[0].status().failure?.message).toBe('flaky cannot apply this event');
+    broken = false;
+    expect(await runners[0].waitFor(all[9], 10_000)).toBe(true);
+    // Its memory of the rolled-back page is not rolled back (the store's is): it saw that page's start twice.
+    expect(new Set(flaky.applied)).toEqual(new Set(all));
+    expect(flaky.applied.slice(-4)).toEqual(all.slice(6));
+    expect((await readModels.collection<TokenView>(TOKENS).list({ where: {}, orderBy: 'id', direction: 'asc', limit: 100 })).items).toHaveLength(10);
+    await Promise.all(runners.map((runner) => runner.stop()));
+  });
+
+  it('end at the last committed page when the service stops, and leave a stopped runner stopped', async () => {
+    const { events, readModels, batch } = open();
+    await issueTokens(events, 10);
+    const all = (await events.readAll(null, 100)).map((e) => e.globalPosition);
+    const projection = recording('stopping');
+    const runner = new ProjectionRunner(events, readModels, projection.projection, silent);
+    let pages = 0;
+    const countingBatch = <T>(work: () => Promise<T>) => ((pages += 1), batch(work));
+
+    expect(await catchUpTogether(events, [runner], countingBatch, silent, { pageSize: 5, stopping: () => pages === 1 })).toBe(all[4]);
+
+    await runner.stop();
+    await runner.start();
+    await issueTokens(events, 1);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(projection.applied).toEqual(all.slice(0, 5));
+    expect(await readModels.getCheckpoint('stopping')).toBe(all[4]);
+  });
+});
