@@ -175,6 +175,7 @@ const main = async () => {
       // being measured), so no relay heartbeat reaches it: the staleness bound is lifted, and the
       // node answers from memory as a fresh node does.
       extraEnv: { REVOCATION_STALENESS_MS: '3600000' },
+      memoryProbe: join(scratch, `memory-api-${tokens}.ndjson`),
     });
     const apiLoadSeconds = (nodeApi.listeningAt - nodeApi.startedAt) / 1000;
     await kh.verifySample(nodeApi.url, dataset.admin.token, dataset.secrets.sample, 100);
@@ -210,6 +211,13 @@ const main = async () => {
       },
     };
     memory.apiOnly.rssAfterLoadBytes = procs.groupRss(nodeApi.pid);
+    // What of that the node holds, and what is garbage V8 had not yet needed to collect.
+    const collected = await kh.memoryAfterFullGc(nodeApi);
+    if (collected) {
+      memory.apiOnly.heapUsedAfterLoadBytes = collected.before.heapUsed;
+      memory.apiOnly.heapUsedAfterFullGcBytes = collected.after.heapUsed;
+      memory.apiOnly.rssAfterFullGcBytes = collected.rssAfterBytes;
+    }
     memory.singleProcess.rssAfterLoadBytes = procs.groupRss(nodeE.pid);
     memory.activeTokens = tokens;
     results.workloads.memory[key] = memory;

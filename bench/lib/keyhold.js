@@ -1,8 +1,11 @@
 'use strict';
 /** Starting Keyhold nodes from the bench's build, in either configuration, and asking them things. */
+const { existsSync, readFileSync } = require('node:fs');
 const { join } = require('node:path');
 const procs = require('./procs');
 const { json, waitUntil, log, form } = require('./util');
+
+const MEMORY_PROBE = join(__dirname, 'memory-probe.js');
 
 let nextPort = 3400;
 const port = () => nextPort++;
@@ -61,8 +64,8 @@ const startNode = async (build, options) => {
   const p = options.port ?? port();
   const env = envFor({ ...options, port: p });
   const startedAt = Date.now();
-  const handle = procs.start(process.execPath, [build.main], {
-    env,
+  const handle = procs.start(process.execPath, [...(options.memoryProbe ? ['-r', MEMORY_PROBE] : []), build.main], {
+    env: options.memoryProbe ? { ...env, BENCH_MEMORY_PROBE_FILE: options.memoryProbe } : env,
     logFile: join(options.logDir, `keyhold-${options.label ?? p}.log`),
     name: `keyhold ${options.label ?? p}`,
   });
@@ -93,6 +96,24 @@ const waitCaughtUp = (node, timeoutMs = 60 * 60_000) =>
 
 const stopNode = (node) => procs.stop(node?.handle, 30_000);
 
+/**
+ * A node started with `memoryProbe` (a file path): its memory before and after two full garbage
+ * collections (`memory-probe.js`), in bytes. Answers null if the probe did not answer in time.
+ */
+const memoryAfterFullGc = async (node) => {
+  const file = node.options.memoryProbe;
+  const lines = () => (existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean) : []);
+  const before = lines().length;
+  process.kill(node.pid, 'SIGWINCH');
+  const deadline = Date.now() + 30_000;
+  while (lines().length === before) {
+    if (Date.now() > deadline) return null;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const probe = JSON.parse(lines().pop());
+  return { ...probe, rssAfterBytes: procs.groupRss(node.pid) };
+};
+
 const introspect = (url, callerToken, token) =>
   json(`${url}/oauth/introspect`, {
     method: 'POST',
@@ -113,4 +134,4 @@ const verifySample = async (url, adminToken, secrets, count = 50) => {
   return { checked: sample.length, active };
 };
 
-module.exports = { bootstrap, rebuild, startNode, stopNode, waitCaughtUp, caughtUp, introspect, verifySample, envFor, port };
+module.exports = { bootstrap, rebuild, startNode, stopNode, memoryAfterFullGc, waitCaughtUp, caughtUp, introspect, verifySample, envFor, port };
