@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { personalTokensDecider, streamName } from '@keyhold/domain';
 import { EventStore, handleCommand, RecordedEvent, SqliteEventStore } from '@keyhold/event-store';
 import { SqliteReadModelStore } from '../sqlite/sqlite-read-model-store';
+import { issueTokens } from '../testing/personal-token-events';
 import { TOKENS, tokensProjection, TokenView } from '../views/tokens.view';
 import { CheckpointStore, IN_MEMORY_CHECKPOINTS, Projection, ProjectionRunner } from './projection-runner';
 
@@ -12,17 +13,10 @@ const silent = { error: () => undefined };
 
 const issueAndRevoke = async (events: EventStore, ownerId: string, count: number) => {
   const tenantId = randomUUID();
-  const context = { tenantId, actorId: ownerId, correlationId: 'c', causationId: 'c', now: new Date().toISOString() };
-  const ids: string[] = [];
-  for (let n = 0; n < count; n += 1) {
-    const tokenId = randomUUID();
-    ids.push(tokenId);
-    await handleCommand(events, streamName('personalTokens', ownerId), personalTokensDecider, {
-      type: 'IssueToken', tenantId, ownerId, tokenId, label: `t${n}`, scope: 'read', secretHash: `h${n}`, hashKeyId: 'k', hint: 'kh_pat_…abcd',
-      expiresAt: null, idempotency: null, now: context.now,
-    }, context);
-  }
-  await handleCommand(events, streamName('personalTokens', ownerId), personalTokensDecider, { type: 'RevokeToken', tokenId: ids[0], revokedBy: ownerId, reason: null, now: context.now }, context);
+  const ids = await issueTokens(events, count, ownerId, tenantId);
+  const now = new Date().toISOString();
+  const context = { tenantId, actorId: ownerId, correlationId: 'c', causationId: 'c', now };
+  await handleCommand(events, streamName('personalTokens', ownerId), personalTokensDecider, { type: 'RevokeToken', tokenId: ids[0], revokedBy: ownerId, reason: null, now }, context);
   return ids;
 };
 

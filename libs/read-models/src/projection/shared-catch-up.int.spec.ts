@@ -1,31 +1,14 @@
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { personalTokensDecider, streamName } from '@keyhold/domain';
-import { EventStore, GlobalPosition, handleCommand, RecordedEvent, SqliteEventStore } from '@keyhold/event-store';
+import { GlobalPosition, RecordedEvent, SqliteEventStore } from '@keyhold/event-store';
 import { SqliteReadModelStore } from '../sqlite/sqlite-read-model-store';
+import { issueTokens } from '../testing/personal-token-events';
 import { TOKENS, tokensProjection, TokenView } from '../views/tokens.view';
 import { Projection, ProjectionRunner } from './projection-runner';
 import { catchUpTogether } from './shared-catch-up';
 
 const silent = { error: () => undefined };
-
-const issueTokens = async (events: EventStore, count: number): Promise<string[]> => {
-  const ownerId = randomUUID();
-  const tenantId = randomUUID();
-  const now = new Date().toISOString();
-  const ids: string[] = [];
-  for (let n = 0; n < count; n += 1) {
-    const tokenId = randomUUID();
-    ids.push(tokenId);
-    await handleCommand(events, streamName('personalTokens', ownerId), personalTokensDecider, {
-      type: 'IssueToken', tenantId, ownerId, tokenId, label: `t${n}`, scope: 'read', secretHash: `h${n}`, hashKeyId: 'k', hint: 'kh_pat_…abcd',
-      expiresAt: null, idempotency: null, now,
-    }, { tenantId, actorId: ownerId, correlationId: 'c', causationId: 'c', now });
-  }
-  return ids;
-};
 
 /** Records every position it applies, so that a test can tell an event applied twice or skipped. */
 const recording = (name: string, failOn: (event: RecordedEvent) => boolean = () => false) => {
