@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers/promises';
 import { GlobalPosition, RecordedEvent, SubscribeToAllOptions, Subscription } from './event-store.port';
 
 type PollingSubscriptionOptions = SubscribeToAllOptions & {
@@ -42,6 +43,8 @@ export const pollingSubscription = (options: PollingSubscriptionOptions): Subscr
         after = event.globalPosition;
       }
       if (batch.length < batchSize && !closed) await waitForAppend();
+      // A synchronous store (SQLite) resolves every await above at once: let I/O in between batches.
+      else await setImmediate();
     }
   };
 

@@ -116,6 +116,20 @@ describe('Projections catching up together', () => {
     await Promise.all(runners.map((runner) => runner.stop()));
   });
 
+  it('let timers and I/O run between pages, so that a node catching up still answers requests', async () => {
+    const { events, readModels, batch } = open();
+    await issueTokens(events, 25);
+    let timerFired = false;
+    let firedBeforeLastEvent: boolean | null = null;
+    const head = (await events.headPosition())!;
+    const watching: Projection = { name: 'watching', apply: (event) => void (event.globalPosition === head && (firedBeforeLastEvent = timerFired)) };
+    setTimeout(() => (timerFired = true), 0);
+
+    await catchUpTogether(events, [new ProjectionRunner(events, readModels, watching, silent)], batch, silent, { pageSize: 5 });
+
+    expect(firedBeforeLastEvent).toBe(true);
+  });
+
   it('end at the last committed page when the service stops, and leave a stopped runner stopped', async () => {
     const { events, readModels, batch } = open();
     await issueTokens(events, 10);

@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers/promises';
 import { EventStore, GlobalPosition, RecordedEvent } from '@keyhold/event-store';
 import { ProjectionLogger, ProjectionRunner } from './projection-runner';
 
@@ -56,5 +57,8 @@ export const catchUpTogether = async (
     runners.forEach((runner, n) => applied[n] !== null && runner.committed(applied[n]!));
     after = page[page.length - 1].globalPosition;
     if (page.length < pageSize) return after;
+    // On the embedded stores every step above completes at once, so without this the whole
+    // catch-up is one chain of microtasks and no request is read until it ends.
+    await setImmediate();
   }
 };
