@@ -57,10 +57,6 @@ export class ProjectionRunner {
     private readonly logger: ProjectionLogger,
   ) {}
 
-  get name(): string {
-    return this.projection.name;
-  }
-
   /** Where the projection resumes: its saved checkpoint, read once. */
   async load(): Promise<GlobalPosition | null> {
     if (!this.loaded) {

@@ -32,7 +32,9 @@ const applyTogether = async (runners: readonly ProjectionRunner[], page: readonl
  *
  * A page on which a projection throws rolls back whole and ends the catch-up: every projection
  * then goes on live from its last committed page, one event at a time, where a failing one is
- * isolated and retried as always (`ProjectionRunner`). Answers the position reached.
+ * isolated and retried as always (`ProjectionRunner`). On MongoDB, with no transaction here, the
+ * page's other writes stay and are applied again, which their position guard makes harmless.
+ * Answers the position reached.
  */
 export const catchUpTogether = async (
   log: EventStore,
@@ -42,6 +44,7 @@ export const catchUpTogether = async (
   { pageSize = 1000, stopping = () => false }: SharedCatchUpOptions = {},
 ): Promise<GlobalPosition | null> => {
   const positions = await Promise.all(runners.map((runner) => runner.load()));
+  if (positions.length === 0) return null;
   let after = positions.includes(null) ? null : positions.reduce((min, p) => (p! < min! ? p : min));
   for (;;) {
     if (stopping()) return after;
@@ -54,7 +57,10 @@ export const catchUpTogether = async (
       logger.error('Shared catch-up stopped; the projections go on one event at a time', { after, error: (error as Error).message });
       return after;
     }
-    runners.forEach((runner, n) => applied[n] !== null && runner.committed(applied[n]!));
+    runners.forEach((runner, n) => {
+      const position = applied[n];
+      if (position !== null) runner.committed(position);
+    });
     after = page[page.length - 1].globalPosition;
     if (page.length < pageSize) return after;
     // On the embedded stores every step above completes at once, so without this the whole
