@@ -11,7 +11,7 @@ import {
   ReadModelRebuild,
   TOKENS,
 } from '@keyhold/read-models';
-import { rebuildReadModels } from '../../apps/api/src/cli/rebuild-read-models';
+import { rebuildReadModels } from '../../apps/keyhold/src/cli/rebuild-read-models';
 import { KeyholdHarness } from '../support/keyhold-harness';
 import { describeWithServer } from '../support/real-server';
 

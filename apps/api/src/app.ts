@@ -1,50 +1,25 @@
 import 'reflect-metadata';
-import { INestApplicationContext, Module } from '@nestjs/common';
-import { APP_FILTER, NestFactory } from '@nestjs/core';
+import { INestApplicationContext, Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import { Logger } from 'pino';
 import { MESSAGE_BUS, MessageBus } from '@keyhold/messaging';
-import { createRootLogger, InfrastructureModule, KeyholdConfig, PinoNestLogger } from '@keyhold/platform';
-import { WorkerModule } from '../../worker/src/worker.module';
-import { ApiModule } from './api.module';
+import { KeyholdConfig, PinoNestLogger } from '@keyhold/platform';
 import { kafkaCommandsTransport, kafkaCommandTopics } from './kafka-commands/kafka-command-topics';
-import { KafkaCommandsModule } from './kafka-commands/kafka-commands.module';
-import { ProblemDetailsFilter } from './http/problem-details.filter';
 import { validationPipe } from './http/validation';
 import { requireMediaTypes } from './http/media-types';
 
 /** Requests are small JSON or form bodies; anything larger is refused before it is parsed. */
 const BODY_LIMIT_BYTES = 16 * 1024;
 
-export type KeyholdProcess = { app: INestApplicationContext; url: string | null };
-
 /**
- * Builds the process its configuration asks for: the API and the worker together (the
- * default), or either alone. Tests call this too, so what they exercise is what `npm start` runs.
+ * The HTTP edge around a module the composition root built (apps/keyhold): Fastify, the
+ * pipes, the API document, the Kafka commands transport, and the listening socket.
  */
-export const startKeyhold = async (config: KeyholdConfig, logger: Logger = createRootLogger(config.LOG_LEVEL)): Promise<KeyholdProcess> => {
-  const roles = new Set(config.KEYHOLD_ROLES);
+export const serveHttp = async (rootModule: Type, config: KeyholdConfig, logger: Logger): Promise<{ app: INestApplicationContext; url: string }> => {
   const nestLogger = new PinoNestLogger(logger);
-
-  @Module({
-    imports: [
-      InfrastructureModule.forRoot(config, logger),
-      ...(roles.has('worker') ? [WorkerModule] : []),
-      ...(roles.has('api') ? [ApiModule] : []),
-      ...(roles.has('api') && config.MESSAGE_BUS === 'kafka' ? [KafkaCommandsModule.forConfig(config)] : []),
-    ],
-    providers: roles.has('api') ? [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }] : [],
-  })
-  class KeyholdModule {}
-
-  if (!roles.has('api')) {
-    const app = await NestFactory.createApplicationContext(KeyholdModule, { logger: nestLogger, abortOnError: false });
-    app.enableShutdownHooks();
-    return { app, url: null };
-  }
-
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
     genReqId: () => randomUUID(),
@@ -52,7 +27,7 @@ export const startKeyhold = async (config: KeyholdConfig, logger: Logger = creat
   });
   // abortOnError: false lets a start-up failure reach the caller (main prints it and exits 1)
   // instead of Nest exiting the process itself.
-  const app = await NestFactory.create<NestFastifyApplication>(KeyholdModule, adapter, { logger: nestLogger, bufferLogs: true, abortOnError: false });
+  const app = await NestFactory.create<NestFastifyApplication>(rootModule, adapter, { logger: nestLogger, bufferLogs: true, abortOnError: false });
   app.useGlobalPipes(validationPipe());
   requireMediaTypes(app.getHttpAdapter().getInstance());
   app.enableShutdownHooks();
@@ -82,6 +57,6 @@ export const startKeyhold = async (config: KeyholdConfig, logger: Logger = creat
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
   const url = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
-  logger.info({ url, roles: [...roles] }, 'Keyhold listening');
+  logger.info({ url, roles: config.KEYHOLD_ROLES }, 'Keyhold listening');
   return { app, url };
 };
