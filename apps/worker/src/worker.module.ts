@@ -25,7 +25,7 @@ export class WorkerModule implements OnApplicationBootstrap {
   async onApplicationBootstrap(): Promise<void> {
     // Read models follow a rebuild's switch-over; the relay's and the shredder's checkpoints are not read models'.
     await this.projections.runReadModels(READ_MODEL_PROJECTIONS);
-    await this.projections.run(this.relay, this.readModels);
-    await this.projections.run(this.keyShredder, this.readModels);
+    await this.projections.run(this.relay, this.readModels, 'background');
+    await this.projections.run(this.keyShredder, this.readModels, 'background');
   }
 }
