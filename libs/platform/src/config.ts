@@ -1,5 +1,5 @@
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync, ValidateIf } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync, ValidateIf } from 'class-validator';
 import { ValidateBy, ValidationArguments } from 'class-validator';
 import { HEARTBEAT_TOPIC } from '@keyhold/messaging';
 
@@ -165,6 +165,15 @@ export class KeyholdConfig {
   @IsString()
   @Matches(/^[A-Za-z0-9._-]{1,200}$/, { message: 'HEARTBEAT_TOPIC must be a Kafka topic name' })
   HEARTBEAT_TOPIC = HEARTBEAT_TOPIC;
+
+  /**
+   * Outbound calls (an integration's callback URL) refuse loopback, private and link-local
+   * addresses, and plain http unless the integration was saved as insecure. `true` lets them
+   * reach such addresses, and plain http on loopback: for tests and local walkthroughs only.
+   */
+  @Transform(({ value }) => (value === undefined ? false : value === 'true' ? true : value === 'false' ? false : value))
+  @IsBoolean({ message: 'OUTBOUND_ALLOW_LOOPBACK must be true or false' })
+  OUTBOUND_ALLOW_LOOPBACK = false;
 }
 
 export class InvalidConfigError extends Error {

@@ -5,6 +5,8 @@ import { Permission } from '@keyhold/domain';
 import { CredentialIndexService } from '../verification/credential-index.service';
 import { Principal } from '../verification/principal';
 import { UsageRecorder } from '../verification/usage-recorder';
+import { OAuth1Signatures } from '../integrations/oauth1/oauth1-signatures';
+import { SignedCalls } from '../integrations/oauth1/signed-calls';
 import { Problem } from './problem';
 
 const PUBLIC = 'keyhold:public';
@@ -20,7 +22,8 @@ type AuthenticatedRequest = FastifyRequest & { principal?: Principal };
 const BEARER = /^Bearer ([^\s]+)$/i;
 
 /**
- * Every route needs a bearer token issued by this service unless marked @Public. Verification
+ * Every route needs a bearer token issued by this service unless marked @Public (or an
+ * integration's OAuth 1.0a-signed request: consumer key and access token, see SignedCalls). Verification
  * is a memory lookup (see CredentialIndexService; the read model too while the node is stale);
  * the principal it yields carries the owner's current
  * rights narrowed by the token's scope, and routes demand permissions from that set.
@@ -31,6 +34,7 @@ export class BearerAuthGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly credentials: CredentialIndexService,
     private readonly usage: UsageRecorder,
+    private readonly signedCalls: SignedCalls,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -40,7 +44,11 @@ export class BearerAuthGuard implements CanActivate {
 
     const now = new Date().toISOString();
     const presented = BEARER.exec(request.headers.authorization ?? '')?.[1];
-    const principal = presented ? await this.credentials.verify(presented, now) : null;
+    const principal = OAuth1Signatures.isSigned(request)
+      ? await this.signedCalls.verify(request, now)
+      : presented
+        ? await this.credentials.verify(presented, now)
+        : null;
     if (!principal) {
       throw new Problem('unauthenticated', 'The bearer token is missing, malformed, unknown, expired or revoked.');
     }

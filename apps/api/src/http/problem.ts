@@ -34,6 +34,8 @@ export const PROBLEM_KINDS = {
   'integration-deleted': { status: 410, title: 'The integration was deleted.' },
   'integration-already-active': { status: 409, title: 'The integration is already active.' },
   'integration-not-active': { status: 409, title: 'The integration is not active.' },
+  'callback-refused': { status: 422, title: "The integration's callback URL may not be called." },
+  'callback-failed': { status: 502, title: "The integration's callback URL did not take the credentials." },
   'password-incorrect': { status: 403, title: 'The password is not correct.' },
   'password-not-set': { status: 403, title: 'The user has no password yet.' },
   'too-many-client-secrets': { status: 409, title: 'The API client holds too many live secrets.' },

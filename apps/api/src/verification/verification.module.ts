@@ -11,6 +11,10 @@ import { ReadModelConfirmation } from './read-model-confirmation';
 import { RevocationFeed } from './revocation-feed';
 import { UsageRecorder } from './usage-recorder';
 import { IntegrationTokenIndex } from '../integrations/integration-token-index';
+import { IntegrationSecrets } from '../integrations/integration-secrets';
+import { NonceCache } from '../integrations/oauth1/nonce-cache';
+import { OAuth1Signatures } from '../integrations/oauth1/oauth1-signatures';
+import { SignedCalls } from '../integrations/oauth1/signed-calls';
 
 @Module({
   controllers: [IntrospectionController],
@@ -25,8 +29,12 @@ import { IntegrationTokenIndex } from '../integrations/integration-token-index';
     ReadModelConfirmation,
     CredentialIndexService,
     UsageRecorder,
+    IntegrationSecrets,
+    NonceCache,
+    OAuth1Signatures,
+    SignedCalls,
     { provide: APP_GUARD, useClass: BearerAuthGuard },
   ],
-  exports: [CredentialIndexService, PersonalTokenIndex, OAuthIndex, UsageRecorder, RevocationFeed],
+  exports: [CredentialIndexService, PersonalTokenIndex, OAuthIndex, UsageRecorder, RevocationFeed, IntegrationTokenIndex, IntegrationSecrets, OAuth1Signatures],
 })
 export class VerificationModule {}

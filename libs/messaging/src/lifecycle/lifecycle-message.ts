@@ -114,6 +114,19 @@ const subjectAndData = (event: Publishable): { subject: LifecycleSubject; data: 
       };
     case 'IntegrationActivated':
       return { subject: { kind: 'integration', id: event.data.integrationId }, data: { accessTokenId: event.data.accessToken.id } };
+    case 'IntegrationActivationStarted':
+      return { subject: { kind: 'integration', id: event.data.integrationId }, data: { startedAt: event.data.startedAt } };
+    case 'IntegrationCallbackDelivered':
+      return {
+        subject: { kind: 'integration', id: event.data.integrationId },
+        data: { host: event.data.host, attempts: String(event.data.attempts), status: String(event.data.status) },
+      };
+    case 'IntegrationCallbackFailed':
+      return { subject: { kind: 'integration', id: event.data.integrationId }, data: { host: event.data.host, attempts: String(event.data.attempts) } };
+    case 'IntegrationRequestTokenIssued':
+      return { subject: { kind: 'integration', id: event.data.integrationId }, data: { expiresAt: event.data.expiresAt } };
+    case 'IntegrationActivationConfirmed':
+      return { subject: { kind: 'integration', id: event.data.integrationId }, data: { confirmedAt: event.data.confirmedAt } };
     case 'IntegrationReauthorized':
       return {
         subject: { kind: 'integration', id: event.data.integrationId },
@@ -182,7 +195,12 @@ const PUBLISHED_TYPES = new Set<string>([
   'ConnectionDeleted',
   'ConnectionCredentialAccessed',
   'IntegrationCreated',
+  'IntegrationActivationStarted',
+  'IntegrationCallbackDelivered',
+  'IntegrationCallbackFailed',
+  'IntegrationRequestTokenIssued',
   'IntegrationActivated',
+  'IntegrationActivationConfirmed',
   'IntegrationReauthorized',
   'IntegrationDeleted',
   'AnonymousGuestAccessChanged',
