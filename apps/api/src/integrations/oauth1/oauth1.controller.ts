@@ -27,13 +27,16 @@ const PROBLEM_BY_REJECTION: Record<string, OAuth1Problem> = {
   IntegrationDeleted: 'consumer_key_unknown',
 };
 
+/** RFC 5849 §3.2: a malformed request is 400; a failed authentication (key, token, signature, nonce) 401. */
+const BAD_REQUEST: ReadonlySet<OAuth1Problem> = new Set(['parameter_absent', 'parameter_rejected', 'signature_method_rejected', 'version_rejected']);
+
 const asOAuthError = (error: unknown): unknown => {
   const problem =
     error instanceof OAuth1Refusal ? error.problem : error instanceof RejectionError ? PROBLEM_BY_REJECTION[error.rejection.code] : undefined;
   if (!problem) return error;
   const detail = error instanceof OAuth1Refusal ? error.detail : (error as RejectionError).rejection.message;
   const code = problem === 'consumer_key_unknown' ? 'invalid_client' : problem === 'token_rejected' || problem === 'verifier_invalid' ? 'invalid_grant' : 'invalid_request';
-  return new OAuthError(code, detail, problem.startsWith('parameter') || problem.endsWith('_rejected') && problem !== 'token_rejected' ? 400 : 401, oauth1Challenge(problem));
+  return new OAuthError(code, detail, BAD_REQUEST.has(problem) ? 400 : 401, oauth1Challenge(problem));
 };
 
 const form = (reply: FastifyReply, values: Record<string, string>) => {
