@@ -335,7 +335,7 @@ describe('Outbound calls to a callback URL', () => {
       for (const url of [`${app.url}/callback`, 'http://10.1.2.3/callback', 'https://169.254.169.254/latest', 'https://[::1]:1/x']) {
         const id = await create(url);
         const refused = await keyhold.post(`/v1/integrations/${id}/activate`, admin.token);
-        expectProblem(refused, 422, 'callback-refused');
+        expectProblem(refused, 422, 'outbound-refused');
         expect(await failures(id)).toEqual([expect.objectContaining({ attempts: 0, reason: expect.stringMatching(/loopback, private or link-local/) })]);
         expect((await keyhold.get(`/v1/integrations/${id}`, admin.token)).body.status).toBe('activating');
       }
@@ -350,7 +350,7 @@ describe('Outbound calls to a callback URL', () => {
     try {
       app.redirectTo = 'http://169.254.169.254/latest/meta-data';
       const redirected = await create(`${app.url}/callback`);
-      expectProblem(await keyhold.post(`/v1/integrations/${redirected}/activate`, admin.token), 502, 'callback-failed');
+      expectProblem(await keyhold.post(`/v1/integrations/${redirected}/activate`, admin.token), 502, 'outbound-failed');
       expect(await failures(redirected)).toEqual([expect.objectContaining({ attempts: 1, reason: expect.stringMatching(/redirects are not followed/) })]);
       app.redirectTo = null;
 
@@ -358,7 +358,7 @@ describe('Outbound calls to a callback URL', () => {
       const hitsBefore = app.hits.length;
       const failing = await create(`${app.url}/callback`);
       const failed = await keyhold.post(`/v1/integrations/${failing}/activate`, admin.token);
-      expectProblem(failed, 502, 'callback-failed');
+      expectProblem(failed, 502, 'outbound-failed');
       expect(app.hits.slice(hitsBefore).filter((hit) => hit === 'POST /callback')).toHaveLength(3);
       expect(await failures(failing)).toEqual([expect.objectContaining({ attempts: 3, reason: 'Answered 503.' })]);
       // Once the integration answers, activating again starts over and goes through.

@@ -38,9 +38,9 @@ export class IntegrationCallback {
       { type: 'RecordIntegrationCallback', integrationId: integration.integrationId, host: result.host, attempts: result.attempts, outcome, now: new Date().toISOString() },
       context,
     );
-    if (result.outcome === 'refused') throw new Problem('callback-refused', `The callback URL may not be called: ${result.reason}`);
+    if (result.outcome === 'refused') throw new Problem('outbound-refused', `The callback URL may not be called: ${result.reason}`);
     if (result.outcome === 'failed') {
-      throw new Problem('callback-failed', `The callback URL did not take the credentials after ${result.attempts} attempt(s): ${result.reason} Activate again to retry.`);
+      throw new Problem('outbound-failed', `The callback URL did not take the credentials after ${result.attempts} attempt(s): ${result.reason} Activate again to retry.`);
     }
   }
 }

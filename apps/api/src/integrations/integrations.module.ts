@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { CommandsModule } from '../commands.module';
 import { PasswordsModule } from '../users/passwords.module';
-import { NodeOutboundHttp, OUTBOUND_HTTP } from '../outbound/outbound-http';
+import { OutboundModule } from '../outbound/outbound.module';
 import { VerificationModule } from '../verification/verification.module';
 import { IntegrationCallback } from './integration-callback';
 import { OAuth1Controller } from './oauth1/oauth1.controller';
@@ -15,10 +15,9 @@ import {
 } from './integrations.handlers';
 
 @Module({
-  imports: [CommandsModule, PasswordsModule, VerificationModule],
+  imports: [CommandsModule, PasswordsModule, VerificationModule, OutboundModule],
   controllers: [IntegrationsController, OAuth1Controller],
   providers: [
-    { provide: OUTBOUND_HTTP, useClass: NodeOutboundHttp },
     IntegrationCallback,
     CreateIntegrationHandler, ActivateIntegrationHandler, ReauthorizeIntegrationHandler, DeleteIntegrationHandler, ChangeTenantSettingsHandler],
 })

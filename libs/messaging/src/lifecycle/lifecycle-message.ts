@@ -107,6 +107,10 @@ const subjectAndData = (event: Publishable): { subject: LifecycleSubject; data: 
         subject: { kind: 'connection', id: event.data.connectionId },
         data: { accessedBy: event.data.accessedBy, actorKind: event.data.actorKind, targetDomain: event.data.targetDomain },
       };
+    case 'ConnectionAccessTokenFetched':
+      return { subject: { kind: 'connection', id: event.data.connectionId }, data: { host: event.data.host, expiresAt: event.data.expiresAt } };
+    case 'ConnectionAccessTokenFetchFailed':
+      return { subject: { kind: 'connection', id: event.data.connectionId }, data: { host: event.data.host, attempts: String(event.data.attempts) } };
     case 'IntegrationCreated':
       return {
         subject: { kind: 'integration', id: event.data.integrationId },
@@ -194,6 +198,8 @@ const PUBLISHED_TYPES = new Set<string>([
   'ConnectionUpdated',
   'ConnectionDeleted',
   'ConnectionCredentialAccessed',
+  'ConnectionAccessTokenFetched',
+  'ConnectionAccessTokenFetchFailed',
   'IntegrationCreated',
   'IntegrationActivationStarted',
   'IntegrationCallbackDelivered',
