@@ -6,6 +6,7 @@ import { DEFAULT_TENANT_SETTINGS, Integration, INTEGRATION_RESOURCE_NAMES, INTEG
 import { KEYHOLD_CONFIG, KeyholdConfig } from '@keyhold/platform';
 import { INTEGRATIONS, IntegrationView, READ_MODEL_STORE, ReadModelStore, TENANT_SETTINGS, TenantSettingsView } from '@keyhold/read-models';
 import { CurrentPrincipal, RequirePermissions } from '../http/auth';
+import { GuestAccess, GuestAccessible } from '../http/guest-access';
 import { pageOf, PageQuery } from '../http/pagination';
 import { Problem } from '../http/problem';
 import { publicBaseUrl } from '../http/public-url';
@@ -79,11 +80,16 @@ export class IntegrationsController {
     private readonly passwords: UserPasswords,
     @Inject(READ_MODEL_STORE) private readonly readModels: ReadModelStore,
     @Inject(KEYHOLD_CONFIG) private readonly config: KeyholdConfig,
+    private readonly guests: GuestAccess,
   ) {}
 
-  /** The published catalogue of resources an integration can be given, with what each allows. */
+  /**
+   * The published catalogue of resources an integration can be given, with what each allows.
+   * Guests may read it without a credential where the tenant allows anonymous guest access.
+   */
   @Get('integrations/resources')
   @RequirePermissions('integrations:read')
+  @GuestAccessible()
   resources() {
     return { items: RESOURCE_CATALOGUE };
   }
@@ -180,6 +186,14 @@ export class IntegrationsController {
   @RequirePermissions('settings:read')
   async settings(@CurrentPrincipal() principal: Principal) {
     return settingsResponse(await this.readModels.collection<TenantSettingsView>(TENANT_SETTINGS).get(principal.tenantId));
+  }
+
+  /** How anonymous guests used the API on this node since it started (served, refused, rate-limited). */
+  @Get('settings/guest-access')
+  @RequirePermissions('settings:read')
+  async guestAccess(@CurrentPrincipal() principal: Principal) {
+    const { allowAnonymousGuestAccess } = await this.settings(principal);
+    return { allowAnonymousGuestAccess, guestAccessibleRoutes: ['GET /v1/integrations/resources'], ...this.guests.usageOf(principal.tenantId) };
   }
 
   @Patch('settings')

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { BearerAuthGuard } from '../http/auth';
+import { GuestAccess } from '../http/guest-access';
 import { CREDENTIAL_KIND_INDEXES } from './credential-kind-index';
 import { CredentialIndexService } from './credential-index.service';
 import { EarlyDenials } from './early-denials';
@@ -33,8 +34,9 @@ import { SignedCalls } from '../integrations/oauth1/signed-calls';
     NonceCache,
     OAuth1Signatures,
     SignedCalls,
+    GuestAccess,
     { provide: APP_GUARD, useClass: BearerAuthGuard },
   ],
-  exports: [CredentialIndexService, PersonalTokenIndex, OAuthIndex, UsageRecorder, RevocationFeed, IntegrationTokenIndex, IntegrationSecrets, OAuth1Signatures],
+  exports: [CredentialIndexService, PersonalTokenIndex, OAuthIndex, UsageRecorder, RevocationFeed, IntegrationTokenIndex, IntegrationSecrets, OAuth1Signatures, GuestAccess],
 })
 export class VerificationModule {}
