@@ -1,5 +1,5 @@
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync, ValidateIf } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync, ValidateIf } from 'class-validator';
 import { ValidateBy, ValidationArguments } from 'class-validator';
 import { HEARTBEAT_TOPIC } from '@keyhold/messaging';
 
@@ -174,6 +174,15 @@ export class KeyholdConfig {
   @Transform(({ value }) => (value === undefined ? false : value === 'true' ? true : value === 'false' ? false : value))
   @IsBoolean({ message: 'OUTBOUND_ALLOW_LOOPBACK must be true or false' })
   OUTBOUND_ALLOW_LOOPBACK = false;
+
+  /**
+   * From this instant on (ISO 8601), no new service account can be created: they are the legacy
+   * way to the client-credentials grant, superseded by API clients. Existing accounts keep
+   * working until their own sunset. Unset: no cut-off.
+   */
+  @IsOptional()
+  @IsISO8601({ strict: true, strictSeparator: true }, { message: 'SERVICE_ACCOUNT_CREATION_CUTOFF must be an ISO 8601 instant' })
+  SERVICE_ACCOUNT_CREATION_CUTOFF?: string;
 }
 
 export class InvalidConfigError extends Error {
@@ -184,7 +193,7 @@ export class InvalidConfigError extends Error {
 }
 
 export const loadConfig = (env: NodeJS.ProcessEnv = process.env): KeyholdConfig => {
-  const known = Object.keys(new KeyholdConfig()).concat(['EVENTSTORE_URL', 'MONGO_URL', 'KAFKA_BROKERS', 'TOKEN_HASH_KEY', 'PUBLIC_URL']);
+  const known = Object.keys(new KeyholdConfig()).concat(['EVENTSTORE_URL', 'MONGO_URL', 'KAFKA_BROKERS', 'TOKEN_HASH_KEY', 'PUBLIC_URL', 'SERVICE_ACCOUNT_CREATION_CUTOFF']);
   const values = Object.fromEntries(known.filter((name) => env[name] !== undefined && env[name] !== '').map((name) => [name, env[name]]));
   const config = plainToInstance(KeyholdConfig, values, { exposeDefaultValues: true });
   const errors = validateSync(config, { forbidUnknownValues: true });

@@ -34,6 +34,7 @@ export const PROBLEM_KINDS = {
   'integration-deleted': { status: 410, title: 'The integration was deleted.' },
   'integration-already-active': { status: 409, title: 'The integration is already active.' },
   'integration-not-active': { status: 409, title: 'The integration is not active.' },
+  'service-accounts-closed': { status: 403, title: 'Service accounts can no longer be created (service-wide cut-off).' },
   'outbound-refused': { status: 422, title: 'The URL may not be called from Keyhold (outbound policy).' },
   'outbound-failed': { status: 502, title: 'The remote server did not answer as expected.' },
   'password-incorrect': { status: 403, title: 'The password is not correct.' },

@@ -16,6 +16,8 @@ const KIND_BY_REJECTION: Record<string, ProblemKind> = {
   ServiceAccountNotFound: 'not-found',
   PermissionsResetPending: 'permissions-reset-pending',
   SunsetNotInFuture: 'validation-error',
+  LegacyAccountsClosed: 'service-accounts-closed',
+  InvalidProjectId: 'validation-error',
   GenerationUnknown: 'validation-error',
   AccessTokenExists: 'concurrent-modification',
   AccessTokenNotFound: 'not-found',
