@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { EncryptedSecret, HashedSecret } from '@keyhold/domain';
+import { randomUUID } from 'node:crypto';
+import { EncryptedSecret, HashedSecret, IssuedAccessToken } from '@keyhold/domain';
 import { generateSecret, SecretHasher, secretHint, SecretKind } from '@keyhold/crypto';
 import { DataKey, DataKeyService, DataKeyUnavailableError, decryptValue, encryptValue, MasterKeyUnavailableError, UnwrapError } from '@keyhold/key-store';
 import { Problem } from '../http/problem';
@@ -9,6 +10,19 @@ export type IssuedSecret = { readonly secret: string; readonly stored: HashedSec
 
 /** The integration's secrets that signatures are keyed with, each sealed under its own field name. */
 export type SealedField = 'consumerSecret' | 'accessTokenSecret' | 'requestTokenSecret';
+
+export type IssuedTokenPair = {
+  readonly token: string;
+  readonly tokenSecret: string;
+  readonly storedToken: IssuedAccessToken;
+  readonly storedSecret: HashedSecret;
+  readonly sealedSecret: EncryptedSecret;
+};
+
+const TOKEN_PAIRS: Record<'request' | 'access', readonly [SecretKind, SecretKind, SealedField]> = {
+  request: ['integrationRequestToken', 'integrationRequestTokenSecret', 'requestTokenSecret'],
+  access: ['integrationAccessToken', 'integrationAccessTokenSecret', 'accessTokenSecret'],
+};
 
 /**
  * Issues integration secrets, and seals and opens those Keyhold must recompute OAuth 1.0a
@@ -26,6 +40,18 @@ export class IntegrationSecrets {
     const secret = generateSecret(kind);
     const { hash, keyId } = this.hasher.hash(secret);
     return { secret, stored: { hash, hashKeyId: keyId, hint: secretHint(secret) } };
+  }
+
+  /**
+   * A token (its id, hash and hint kept) and its secret (hash and hint kept, and sealed: it keys
+   * signatures): a request token of the handshake, or an access token.
+   */
+  async issueTokenPair(integrationId: string, now: string, kind: 'request' | 'access'): Promise<IssuedTokenPair> {
+    const [tokenKind, secretKind, field] = TOKEN_PAIRS[kind];
+    const token = this.issue(tokenKind);
+    const secret = this.issue(secretKind);
+    const sealedSecret = await this.seal(integrationId, now, (seal) => seal(field, secret.secret));
+    return { token: token.secret, tokenSecret: secret.secret, storedToken: { ...token.stored, id: randomUUID() }, storedSecret: secret.stored, sealedSecret };
   }
 
   /** The integration's data key, made on first use; wiped once `use` is done with it. */

@@ -128,24 +128,22 @@ export class ReauthorizeIntegrationHandler implements ICommandHandler<Reauthoriz
 
   async execute({ tenantId, integrationId, context }: ReauthorizeIntegrationCommand) {
     const now = new Date().toISOString();
-    const accessToken = this.secrets.issue('integrationAccessToken');
-    const accessTokenSecret = this.secrets.issue('integrationAccessTokenSecret');
-    const sealedAccessTokenSecret = await this.secrets.seal(integrationId, now, (seal) => seal('accessTokenSecret', accessTokenSecret.secret));
+    const pair = await this.secrets.issueTokenPair(integrationId, now, 'access');
     const { state } = await run(
       this.runner,
       tenantId,
       {
         type: 'ReauthorizeIntegration',
         integrationId,
-        accessToken: { ...accessToken.stored, id: randomUUID() },
-        accessTokenSecret: accessTokenSecret.stored,
-        sealedAccessTokenSecret,
+        accessToken: pair.storedToken,
+        accessTokenSecret: pair.storedSecret,
+        sealedAccessTokenSecret: pair.sealedSecret,
         reauthorizedBy: context.actorId,
         now,
       },
       context,
     );
-    return { integration: integrationIn(state, integrationId), tokens: { accessToken: accessToken.secret, accessTokenSecret: accessTokenSecret.secret } };
+    return { integration: integrationIn(state, integrationId), tokens: { accessToken: pair.token, accessTokenSecret: pair.tokenSecret } };
   }
 }
 

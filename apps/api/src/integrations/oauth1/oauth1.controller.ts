@@ -1,7 +1,6 @@
 import { Controller, Get, Header, HttpCode, Inject, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiExcludeEndpoint, ApiTags } from '@nestjs/swagger';
 import { FastifyReply, FastifyRequest } from 'fastify';
-import { randomUUID } from 'node:crypto';
 import { fold, Integration, IntegrationEvent, integrationsDecider, streamName } from '@keyhold/domain';
 import { SecretHasher } from '@keyhold/crypto';
 import { EVENT_STORE, EventStore } from '@keyhold/event-store';
@@ -79,23 +78,15 @@ export class OAuth1Controller {
       const opened = await this.secrets.open(integration.integrationId, { consumerSecret: integration.handshake.sealedConsumerSecret });
       if (!opened?.consumerSecret) return refuse('consumer_key_unknown');
       this.signatures.verify(signed, integration.integrationId, opened.consumerSecret, '', now.getTime());
-      const requestToken = this.secrets.issue('integrationRequestToken');
-      const requestTokenSecret = this.secrets.issue('integrationRequestTokenSecret');
       const iso = now.toISOString();
-      const sealedRequestTokenSecret = await this.secrets.seal(integration.integrationId, iso, (seal) => seal('requestTokenSecret', requestTokenSecret.secret));
+      const pair = await this.secrets.issueTokenPair(integration.integrationId, iso, 'request');
       await run(
         this.runner,
         tenantId,
-        {
-          type: 'IssueIntegrationRequestToken',
-          integrationId: integration.integrationId,
-          requestToken: { ...requestToken.stored, id: randomUUID() },
-          sealedRequestTokenSecret,
-          now: iso,
-        },
+        { type: 'IssueIntegrationRequestToken', integrationId: integration.integrationId, requestToken: pair.storedToken, sealedRequestTokenSecret: pair.sealedSecret, now: iso },
         { ...context, actorId: `integration:${integration.integrationId}` },
       );
-      return form(reply, { oauth_token: requestToken.secret, oauth_token_secret: requestTokenSecret.secret, oauth_callback_confirmed: 'true' });
+      return form(reply, { oauth_token: pair.token, oauth_token_secret: pair.tokenSecret, oauth_callback_confirmed: 'true' });
     } catch (error) {
       throw asOAuthError(error);
     }
@@ -120,10 +111,8 @@ export class OAuth1Controller {
       });
       if (!opened?.consumerSecret || !opened.requestTokenSecret) return refuse('consumer_key_unknown');
       this.signatures.verify(signed, integration.integrationId, opened.consumerSecret, opened.requestTokenSecret, now.getTime());
-      const accessToken = this.secrets.issue('integrationAccessToken');
-      const accessTokenSecret = this.secrets.issue('integrationAccessTokenSecret');
       const iso = now.toISOString();
-      const sealedAccessTokenSecret = await this.secrets.seal(integration.integrationId, iso, (seal) => seal('accessTokenSecret', accessTokenSecret.secret));
+      const pair = await this.secrets.issueTokenPair(integration.integrationId, iso, 'access');
       await run(
         this.runner,
         tenantId,
@@ -132,14 +121,14 @@ export class OAuth1Controller {
           integrationId: integration.integrationId,
           requestTokenId: pending.token.id,
           verifier: this.secrets.candidates(signed.oauth.oauth_verifier),
-          accessToken: { ...accessToken.stored, id: randomUUID() },
-          accessTokenSecret: accessTokenSecret.stored,
-          sealedAccessTokenSecret,
+          accessToken: pair.storedToken,
+          accessTokenSecret: pair.storedSecret,
+          sealedAccessTokenSecret: pair.sealedSecret,
           now: iso,
         },
         { ...context, actorId: `integration:${integration.integrationId}` },
       );
-      return form(reply, { oauth_token: accessToken.secret, oauth_token_secret: accessTokenSecret.secret });
+      return form(reply, { oauth_token: pair.token, oauth_token_secret: pair.tokenSecret });
     } catch (error) {
       throw asOAuthError(error);
     }
