@@ -62,11 +62,6 @@ export class ConnectionAccessTokens {
     return fetching;
   }
 
-  /** Forgets a deleted or changed connection's token at once. */
-  forget(connectionId: string): void {
-    this.cache.delete(connectionId);
-  }
-
   private async fetch(connection: ActiveConnection, clientSecret: string, fingerprint: string, context: RequestContext): Promise<Cached> {
     if (connection.credential.type !== 'oauth2') throw new Error('Only OAuth 2.0 connections have access tokens');
     const { clientId, tokenUrl, scopes } = connection.credential;
