@@ -332,7 +332,8 @@ describe('Outbound calls to a callback URL', () => {
   it('refuses loopback and private addresses unless the operator allows them, recording the failure', async () => {
     const { keyhold, admin, create, failures } = await setUp({});
     try {
-      for (const url of [`${app.url}/callback`, 'http://10.1.2.3/callback', 'https://169.254.169.254/latest', 'https://[::1]:1/x']) {
+      // A name that resolves to loopback is refused at connection time, like a literal address.
+      for (const url of [`${app.url}/callback`, `${app.url.replace('127.0.0.1', 'localhost')}/callback`, 'http://10.1.2.3/callback', 'https://169.254.169.254/latest', 'https://[::1]:1/x']) {
         const id = await create(url);
         const refused = await keyhold.post(`/v1/integrations/${id}/activate`, admin.token);
         expectProblem(refused, 422, 'outbound-refused');
