@@ -2,15 +2,12 @@ import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
 import {
   Integration,
-  IntegrationCommand,
-  integrationsDecider,
   streamName,
   TenantSettings,
   TenantSettingsCommand,
   tenantSettingsDecider,
 } from '@keyhold/domain';
 import { CommandRunner } from '../command-runner';
-import { RequestContext } from '../http/request-context';
 import {
   ActivateIntegrationCommand,
   ActivationResult,
