@@ -98,7 +98,7 @@ const describeHistory = (env: () => Record<string, string>) => {
       password,
       name: 'ERP sync',
       email: 'ops@erp.example',
-      callbackUrl: 'https://erp.example/cb',
+      // No callback URL: activation shows the four secrets (with one, the OAuth 1.0a handshake runs; issue 17).
       identityLinkUrl: 'https://erp.example/login',
       resourceAccess: 'all',
       resources: [],

@@ -34,7 +34,7 @@ describe('Integrations, end to end over HTTP', () => {
   const erp = (name = `ERP ${randomUUID().slice(0, 6)}`) => ({
     name,
     email: 'ops@erp.example',
-    callbackUrl: 'https://erp.example/keyhold/callback',
+    // No callback URL: Activate shows the four secrets (with one, the OAuth 1.0a handshake runs: integration-handshake.e2e.spec.ts).
     identityLinkUrl: 'https://erp.example/keyhold/login',
     resourceAccess: 'custom',
     resources: ['users.read', 'tokens.introspect'],
@@ -339,7 +339,7 @@ describeWithServer('KAFKA_BROKERS', 'Lifecycle messages of connections and integ
       const integration = await keyhold.post('/v1/integrations', admin.token, {
         name: 'Kafka scan',
         email: 'ops@scan.example',
-        callbackUrl: 'https://scan.example/cb',
+        identityLinkUrl: 'https://scan.example/login',
         resourceAccess: 'all',
         password: adminPassword,
       });

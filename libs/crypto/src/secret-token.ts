@@ -15,6 +15,11 @@ export const SECRET_KINDS = {
   integrationConsumerSecret: 'ics',
   integrationAccessToken: 'iat',
   integrationAccessTokenSecret: 'ias',
+  /** The OAuth 1.0a handshake's one-time values: request token and secret, verifier, the admin's return state. */
+  integrationRequestToken: 'irt',
+  integrationRequestTokenSecret: 'irs',
+  integrationVerifier: 'iov',
+  integrationReturnState: 'irr',
 } as const;
 export type SecretKind = keyof typeof SECRET_KINDS;
 

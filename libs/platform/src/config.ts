@@ -1,5 +1,5 @@
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync, ValidateIf } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync, ValidateIf } from 'class-validator';
 import { ValidateBy, ValidationArguments } from 'class-validator';
 import { HEARTBEAT_TOPIC } from '@keyhold/messaging';
 
@@ -165,6 +165,24 @@ export class KeyholdConfig {
   @IsString()
   @Matches(/^[A-Za-z0-9._-]{1,200}$/, { message: 'HEARTBEAT_TOPIC must be a Kafka topic name' })
   HEARTBEAT_TOPIC = HEARTBEAT_TOPIC;
+
+  /**
+   * Outbound calls (an integration's callback URL) refuse loopback, private and link-local
+   * addresses, and plain http unless the integration was saved as insecure. `true` lets them
+   * reach such addresses, and plain http on loopback: for tests and local walkthroughs only.
+   */
+  @Transform(({ value }) => (value === undefined ? false : value === 'true' ? true : value === 'false' ? false : value))
+  @IsBoolean({ message: 'OUTBOUND_ALLOW_LOOPBACK must be true or false' })
+  OUTBOUND_ALLOW_LOOPBACK = false;
+
+  /**
+   * From this instant on (ISO 8601), no new service account can be created: they are the legacy
+   * way to the client-credentials grant, superseded by API clients. Existing accounts keep
+   * working until their own sunset. Unset: no cut-off.
+   */
+  @IsOptional()
+  @IsISO8601({ strict: true, strictSeparator: true }, { message: 'SERVICE_ACCOUNT_CREATION_CUTOFF must be an ISO 8601 instant' })
+  SERVICE_ACCOUNT_CREATION_CUTOFF?: string;
 }
 
 export class InvalidConfigError extends Error {
@@ -175,7 +193,7 @@ export class InvalidConfigError extends Error {
 }
 
 export const loadConfig = (env: NodeJS.ProcessEnv = process.env): KeyholdConfig => {
-  const known = Object.keys(new KeyholdConfig()).concat(['EVENTSTORE_URL', 'MONGO_URL', 'KAFKA_BROKERS', 'TOKEN_HASH_KEY', 'PUBLIC_URL']);
+  const known = Object.keys(new KeyholdConfig()).concat(['EVENTSTORE_URL', 'MONGO_URL', 'KAFKA_BROKERS', 'TOKEN_HASH_KEY', 'PUBLIC_URL', 'SERVICE_ACCOUNT_CREATION_CUTOFF']);
   const values = Object.fromEntries(known.filter((name) => env[name] !== undefined && env[name] !== '').map((name) => [name, env[name]]));
   const config = plainToInstance(KeyholdConfig, values, { exposeDefaultValues: true });
   const errors = validateSync(config, { forbidUnknownValues: true });

@@ -115,6 +115,21 @@ describe('loadConfig', () => {
     });
   });
 
+  describe('outbound calls and service accounts', () => {
+    it('keeps loopback refused and no creation cut-off unless configured', () => {
+      const config = loadConfig({});
+      expect(config.OUTBOUND_ALLOW_LOOPBACK).toBe(false);
+      expect(config.SERVICE_ACCOUNT_CREATION_CUTOFF).toBeUndefined();
+    });
+
+    it('reads the loopback allowance and the cut-off instant', () => {
+      const config = loadConfig({ OUTBOUND_ALLOW_LOOPBACK: 'true', SERVICE_ACCOUNT_CREATION_CUTOFF: '2024-10-01T00:00:00Z' });
+      expect(config.OUTBOUND_ALLOW_LOOPBACK).toBe(true);
+      expect(config.SERVICE_ACCOUNT_CREATION_CUTOFF).toBe('2024-10-01T00:00:00Z');
+      expect(loadConfig({ OUTBOUND_ALLOW_LOOPBACK: 'false' }).OUTBOUND_ALLOW_LOOPBACK).toBe(false);
+    });
+  });
+
   describe('refusals name the variable', () => {
     it.each<[string, NodeJS.ProcessEnv]>([
       ['PORT', { PORT: 'abc' }],
@@ -137,6 +152,9 @@ describe('loadConfig', () => {
       ['KAFKA_BROKERS', { MESSAGE_BUS: 'kafka', KAFKA_BROKERS: 'a:9092,' }],
       ['TOKEN_HASH_KEY', { TOKEN_HASH_KEY: VALID_HASH_KEY.slice(0, 42) }],
       ['TOKEN_HASH_KEY', { TOKEN_HASH_KEY: 'short' }],
+      ['OUTBOUND_ALLOW_LOOPBACK', { OUTBOUND_ALLOW_LOOPBACK: 'yes' }],
+      ['SERVICE_ACCOUNT_CREATION_CUTOFF', { SERVICE_ACCOUNT_CREATION_CUTOFF: 'next year' }],
+      ['SERVICE_ACCOUNT_CREATION_CUTOFF', { SERVICE_ACCOUNT_CREATION_CUTOFF: '2024-13-01T00:00:00Z' }],
       ['TOKEN_HASH_KEY', { TOKEN_HASH_KEY: `${VALID_HASH_KEY.slice(0, 42)}+/` }],
       ['TOKEN_HASH_KEY', { TOKEN_HASH_KEY: '   ' }],
       ['TOKEN_HASH_KEY_ID', { TOKEN_HASH_KEY_ID: 'key id with spaces' }],

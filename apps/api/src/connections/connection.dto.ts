@@ -16,6 +16,7 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
+import { PageQuery } from '../http/pagination';
 import { CREDENTIAL_TYPES, CredentialType, DOMAIN_PATTERN, HOST_PATTERN, MAX_ALLOWED_DOMAINS } from '@keyhold/domain';
 
 /** Printable text, no control characters: shown in consoles and logs. */
@@ -32,6 +33,8 @@ const lowerTrimAll = ({ value }: { value: unknown }) =>
   Array.isArray(value) ? value.map((item) => (typeof item === 'string' ? item.trim().toLowerCase().replace(/\.$/, '') : item)) : value;
 
 const HTTPS_URL = { protocols: ['https'], require_protocol: true, require_tld: true, disallow_auth: true, allow_fragments: false };
+/** http is let through here only for the controller to refuse it unless it goes to loopback with OUTBOUND_ALLOW_LOOPBACK. */
+const TOKEN_URL = { ...HTTPS_URL, protocols: ['https', 'http'] };
 
 /** A secret field: its value is never echoed in an error (the validation pipe drops values). */
 const Secret = (name: string, maxLength: number): PropertyDecorator => {
@@ -102,7 +105,7 @@ export class OAuth2CredentialDto extends CredentialBase {
   @ApiProperty({ example: 'https://accounts.example.com/oauth/token', description: 'https, on one of the allowed domains.' })
   @IsString()
   @MaxLength(2048)
-  @IsUrl(HTTPS_URL, { message: 'tokenUrl must be an https URL' })
+  @IsUrl(TOKEN_URL, { message: 'tokenUrl must be an https URL' })
   tokenUrl!: string;
 
   @ApiProperty({ type: [String], example: ['read_orders'] })
@@ -218,3 +221,34 @@ export type ConnectionResponse = {
   updatedAt: string;
   lastAccessedAt: string | null;
 };
+
+/** Filters of the OAuth clients' list. */
+export class OAuthClientsQuery extends PageQuery {
+  @ApiPropertyOptional({ description: 'Only the OAuth clients of connections to this service.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  service?: string;
+
+  @ApiPropertyOptional({ description: 'Only the OAuth clients with this client ID.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  clientId?: string;
+}
+
+/** The seed's rule: after creation, an OAuth client's client ID and client secret only. */
+export class UpdateOAuthClientDto {
+  @ApiPropertyOptional({ maxLength: 256 })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(256)
+  @Matches(PRINTABLE, { message: 'clientId must not contain control characters' })
+  clientId?: string;
+
+  @ApiPropertyOptional({ writeOnly: true })
+  @IsOptional()
+  @Secret('clientSecret', 1024)
+  clientSecret?: string;
+}

@@ -1,5 +1,5 @@
 import { Command } from '@nestjs/cqrs';
-import { ConnectionState, CredentialSettings, CredentialSettingsPatch } from '@keyhold/domain';
+import { AccessPurpose, ConnectionState, CredentialSettings, CredentialSettingsPatch } from '@keyhold/domain';
 import { RequestContext } from '../http/request-context';
 import { Principal } from '../verification/principal';
 import { PlainSecrets } from './connection-secrets';
@@ -52,6 +52,8 @@ export class AccessConnectionCommand extends Command<AccessedCredential> {
     readonly connectionId: string,
     readonly targetDomain: string,
     readonly context: RequestContext,
+    /** `reveal`: the raw secrets, asked for explicitly (connections:reveal) and recorded as such. */
+    readonly purpose: AccessPurpose = 'use',
   ) {
     super();
   }

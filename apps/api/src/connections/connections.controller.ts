@@ -1,4 +1,7 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import { KEYHOLD_CONFIG, KeyholdConfig } from '@keyhold/platform';
+import { Problem } from '../http/problem';
+import { ConnectionAccessTokens } from './connection-access-tokens';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { FastifyReply } from 'fastify';
@@ -13,7 +16,9 @@ import {
   ConnectionResponse,
   CreateConnectionDto,
   CredentialDto,
+  OAuthClientsQuery,
   UpdateConnectionDto,
+  UpdateOAuthClientDto,
 } from './connection.dto';
 import { PlainSecrets, secretsIn } from './connection-secrets';
 import { AccessConnectionCommand, ActiveConnection, CreateConnectionCommand, DeleteConnectionCommand, UpdateConnectionCommand } from './connections.commands';
@@ -62,6 +67,15 @@ const headersFor = (connection: ActiveConnection, secrets: PlainSecrets): Record
   }
 };
 
+const rawCredential = (connection: ActiveConnection, secrets: PlainSecrets, domain: string, accessedAt: string) => ({
+  connectionId: connection.connectionId,
+  service: connection.service,
+  domain,
+  credential: { ...connection.credential, ...secrets },
+  headers: headersFor(connection, secrets),
+  accessedAt,
+});
+
 /**
  * Connections: third-party credentials kept encrypted, for internal services to use. Managing
  * them is for admins (connections:read, connections:write); obtaining a decrypted credential
@@ -74,6 +88,8 @@ export class ConnectionsController {
   constructor(
     private readonly commands: CommandBus,
     private readonly connections: ConnectionsQuery,
+    private readonly accessTokens: ConnectionAccessTokens,
+    @Inject(KEYHOLD_CONFIG) private readonly config: KeyholdConfig,
   ) {}
 
   @Post()
@@ -84,6 +100,7 @@ export class ConnectionsController {
     @Body() body: CreateConnectionDto,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ConnectionResponse> {
+    if (body.credential.type === 'oauth2') this.requireHttpsTokenUrl(body.credential.tokenUrl);
     const created = await this.commands.execute(
       new CreateConnectionCommand(principal.tenantId, body.name, body.service, body.allowedDomains, settingsOf(body.credential), secretsIn(body.credential), context),
     );
@@ -95,6 +112,39 @@ export class ConnectionsController {
   @RequirePermissions('connections:read')
   list(@CurrentPrincipal() principal: Principal, @Query() query: PageQuery) {
     return this.connections.list(principal, query.limit ?? 50, query.cursor ?? null);
+  }
+
+  /** The OAuth clients of OAuth 2.0 connections, as their own list (seed 000), filtered by service and client ID. */
+  @Get('oauth-clients')
+  @RequirePermissions('connections:read')
+  oauthClients(@CurrentPrincipal() principal: Principal, @Query() query: OAuthClientsQuery) {
+    return this.connections.oauthClients(principal, { service: query.service, clientId: query.clientId }, query.limit ?? 50, query.cursor ?? null);
+  }
+
+  @Get('oauth-clients/:id')
+  @RequirePermissions('connections:read')
+  oauthClient(@CurrentPrincipal() principal: Principal, @Param() params: ConnectionParams) {
+    return this.connections.oauthClient(principal, params.id);
+  }
+
+  /** As the seed says: after creation, only an OAuth client's client ID and client secret change. */
+  @Patch('oauth-clients/:id')
+  @RequirePermissions('connections:write')
+  async updateOAuthClient(
+    @CurrentPrincipal() principal: Principal,
+    @CurrentRequestContext() context: RequestContext,
+    @Param() params: ConnectionParams,
+    @Body() body: UpdateOAuthClientDto,
+  ) {
+    if (body.clientId === undefined && body.clientSecret === undefined) {
+      const message = 'Send clientId, clientSecret or both: nothing else of an OAuth client changes after creation.';
+      throw new Problem('validation-error', message, { errors: [{ field: 'clientId', messages: [message] }] });
+    }
+    await this.connections.oauthClient(principal, params.id);
+    const credential = body.clientId !== undefined ? { clientId: body.clientId } : undefined;
+    const secrets = body.clientSecret !== undefined ? { clientSecret: body.clientSecret } : {};
+    await this.commands.execute(new UpdateConnectionCommand(principal.tenantId, params.id, { credential }, secrets, context));
+    return this.connections.oauthClient(principal, params.id);
   }
 
   @Get(':id')
@@ -150,13 +200,48 @@ export class ConnectionsController {
   ) {
     void reply.header('Cache-Control', 'no-store').header('Pragma', 'no-cache');
     const { connection, secrets, accessedAt } = await this.commands.execute(new AccessConnectionCommand(principal, params.id, body.domain, context));
+    if (connection.credential.type !== 'oauth2') return rawCredential(connection, secrets, body.domain, accessedAt);
+    // An OAuth 2.0 connection hands out a short-lived access token, never its client secret.
+    const token = await this.accessTokens.obtain(connection, secrets.clientSecret!, context);
+    const tokenType = token.tokenType.toLowerCase() === 'bearer' ? 'Bearer' : token.tokenType;
     return {
       connectionId: connection.connectionId,
       service: connection.service,
       domain: body.domain,
-      credential: { ...connection.credential, ...secrets },
-      headers: headersFor(connection, secrets),
+      credential: { ...connection.credential },
+      accessToken: token.accessToken,
+      tokenType,
+      expiresAt: token.expiresAt,
+      headers: { Authorization: `${tokenType} ${token.accessToken}` },
       accessedAt,
     };
+  }
+
+  /**
+   * The raw secrets (an OAuth 2.0 connection's client secret and refresh token included): a
+   * permission of its own (connections:reveal, admins), recorded as a reveal. For the rare
+   * caller that must run the exchange itself; everyone else uses /access.
+   */
+  @Post(':id/reveal')
+  @HttpCode(200)
+  @RequirePermissions('connections:use', 'connections:reveal')
+  async reveal(
+    @CurrentPrincipal() principal: Principal,
+    @CurrentRequestContext() context: RequestContext,
+    @Param() params: ConnectionParams,
+    @Body() body: AccessConnectionDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    void reply.header('Cache-Control', 'no-store').header('Pragma', 'no-cache');
+    const { connection, secrets, accessedAt } = await this.commands.execute(new AccessConnectionCommand(principal, params.id, body.domain, context, 'reveal'));
+    return rawCredential(connection, secrets, body.domain, accessedAt);
+  }
+
+  /** http token URLs only to loopback, and only where the operator allows it (tests, walkthroughs). */
+  private requireHttpsTokenUrl(tokenUrl: string): void {
+    const url = new URL(tokenUrl);
+    const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+    if (url.protocol === 'https:' || (this.config.OUTBOUND_ALLOW_LOOPBACK && loopback)) return;
+    throw new Problem('validation-error', 'tokenUrl must be an https URL', { errors: [{ field: 'credential.tokenUrl', messages: ['tokenUrl must be an https URL'] }] });
   }
 }

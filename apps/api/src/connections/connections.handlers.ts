@@ -143,7 +143,7 @@ export class AccessConnectionHandler implements ICommandHandler<AccessConnection
     private readonly dataKeys: DataKeyService,
   ) {}
 
-  async execute({ principal, connectionId, targetDomain, context }: AccessConnectionCommand): Promise<AccessedCredential> {
+  async execute({ principal, connectionId, targetDomain, context, purpose }: AccessConnectionCommand): Promise<AccessedCredential> {
     const now = new Date().toISOString();
     const key = await unwrapped(this.dataKeys, connectionId).catch((error: unknown) => {
       if (error instanceof DataKeyUnavailableError) return null;
@@ -162,6 +162,7 @@ export class AccessConnectionHandler implements ICommandHandler<AccessConnection
           accessedBy: principal.actor.id,
           actorKind: principal.actor.kind,
           credentialId: principal.credential.id,
+          purpose,
           now,
         },
         context,

@@ -1,10 +1,13 @@
 import { CanActivate, createParamDecorator, ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { FastifyRequest } from 'fastify';
+import { FastifyReply, FastifyRequest } from 'fastify';
 import { Permission } from '@keyhold/domain';
 import { CredentialIndexService } from '../verification/credential-index.service';
 import { Principal } from '../verification/principal';
 import { UsageRecorder } from '../verification/usage-recorder';
+import { OAuth1Signatures } from '../integrations/oauth1/oauth1-signatures';
+import { SignedCalls } from '../integrations/oauth1/signed-calls';
+import { GUEST_ACCESSIBLE, GuestAccess } from './guest-access';
 import { Problem } from './problem';
 
 const PUBLIC = 'keyhold:public';
@@ -20,7 +23,8 @@ type AuthenticatedRequest = FastifyRequest & { principal?: Principal };
 const BEARER = /^Bearer ([^\s]+)$/i;
 
 /**
- * Every route needs a bearer token issued by this service unless marked @Public. Verification
+ * Every route needs a bearer token issued by this service unless marked @Public (or an
+ * integration's OAuth 1.0a-signed request: consumer key and access token, see SignedCalls). Verification
  * is a memory lookup (see CredentialIndexService; the read model too while the node is stale);
  * the principal it yields carries the owner's current
  * rights narrowed by the token's scope, and routes demand permissions from that set.
@@ -31,16 +35,27 @@ export class BearerAuthGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly credentials: CredentialIndexService,
     private readonly usage: UsageRecorder,
+    private readonly signedCalls: SignedCalls,
+    private readonly guests: GuestAccess,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC, targets)) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    // No credential at all, on a route a guest may call: the tenant's setting decides.
+    if (request.headers.authorization === undefined && this.reflector.getAllAndOverride<boolean>(GUEST_ACCESSIBLE, targets)) {
+      await this.guests.admit(request, context.switchToHttp().getResponse<FastifyReply>());
+      return true;
+    }
 
     const now = new Date().toISOString();
     const presented = BEARER.exec(request.headers.authorization ?? '')?.[1];
-    const principal = presented ? await this.credentials.verify(presented, now) : null;
+    const principal = OAuth1Signatures.isSigned(request)
+      ? await this.signedCalls.verify(request, now)
+      : presented
+        ? await this.credentials.verify(presented, now)
+        : null;
     if (!principal) {
       throw new Problem('unauthenticated', 'The bearer token is missing, malformed, unknown, expired or revoked.');
     }

@@ -6,6 +6,8 @@ import { InvalidCursorError } from '@keyhold/read-models';
 import { ROOT_LOGGER } from '@keyhold/platform';
 import { OAuthError, Problem, ProblemKind, PROBLEM_KINDS } from './problem';
 import { RejectionError } from './rejection-error';
+import { oauth1Challenge } from '../integrations/oauth1/oauth1-signatures';
+import { OAuth1Problem } from '../integrations/oauth1/oauth1-signature';
 
 const KIND_BY_STATUS: Record<number, ProblemKind> = {
   400: 'malformed-request',
@@ -47,7 +49,10 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       return;
     }
     if (!problem) return;
-    if (problem.kind === 'unauthenticated') void reply.header('WWW-Authenticate', 'Bearer realm="keyhold"');
+    if (problem.kind === 'unauthenticated') {
+      const oauthProblem = problem.extensions.oauth_problem;
+      void reply.header('WWW-Authenticate', typeof oauthProblem === 'string' ? oauth1Challenge(oauthProblem as OAuth1Problem) : 'Bearer realm="keyhold"');
+    }
     void reply.status(problem.status).type('application/problem+json').send(problem.toDocument(request.url));
   }
 

@@ -1,13 +1,29 @@
 import { Injectable } from '@nestjs/common';
-import { IntegrationEvent, integrationPermissions, ResourceAccess } from '@keyhold/domain';
+import { EncryptedSecret, IntegrationEvent, integrationPermissions, ResourceAccess, SealedSigningSecrets } from '@keyhold/domain';
 import { SecretHash } from '@keyhold/crypto';
 import { RecordedEvent } from '@keyhold/event-store';
 import { CredentialKindIndex } from '../verification/credential-kind-index';
 import { HashedSecretMap } from '../verification/hashed-secret-map';
 import { Principal } from '../verification/principal';
 
-type LiveAccessToken = { readonly tokenId: string; readonly integrationId: string; readonly tenantId: string; readonly issuedAt: string };
-type IndexedIntegration = { readonly tenantId: string; readonly resourceAccess: ResourceAccess; readonly resources: readonly string[] };
+type LiveAccessToken = {
+  readonly tokenId: string;
+  readonly integrationId: string;
+  readonly tenantId: string;
+  readonly issuedAt: string;
+  /** What recomputes its OAuth 1.0a signatures; null for tokens issued before signed calls existed. */
+  readonly signing: SealedSigningSecrets | null;
+};
+type IndexedIntegration = {
+  readonly tenantId: string;
+  readonly resourceAccess: ResourceAccess;
+  readonly resources: readonly string[];
+  readonly signing: { readonly dataKeyId: string; readonly consumerSecret: EncryptedSecret } | null;
+};
+/** An integration found by its consumer key (while its handshake runs, and once active). */
+export type ConsumerKeyOwner = { readonly integrationId: string; readonly tenantId: string };
+/** What verifying an OAuth 1.0a-signed call needs, found by its access token. */
+export type SignedCallCredentials = { readonly integrationId: string; readonly tenantId: string; readonly tokenId: string; readonly signing: SealedSigningSecrets };
 
 /**
  * Integration access tokens by hash. An integration has at most one live access token: a
@@ -20,26 +36,46 @@ export class IntegrationTokenIndex implements CredentialKindIndex {
   readonly kind = 'integrationAccessToken' as const;
   private readonly tokens = new HashedSecretMap<LiveAccessToken>();
   private readonly integrations = new Map<string, IndexedIntegration>();
+  private readonly consumerKeys = new HashedSecretMap<ConsumerKeyOwner>();
 
   apply(recorded: RecordedEvent): void {
     const event = recorded as unknown as IntegrationEvent;
     switch (event.type) {
       case 'IntegrationCreated': {
         const { integrationId, tenantId, resourceAccess, resources } = event.data;
-        this.integrations.set(integrationId, { tenantId, resourceAccess, resources });
+        this.integrations.set(integrationId, { tenantId, resourceAccess, resources, signing: null });
         return;
       }
-      case 'IntegrationActivated':
+      case 'IntegrationActivationStarted': {
+        const { integrationId, tenantId, consumerKey } = event.data;
+        this.consumerKeys.delete(integrationId);
+        this.consumerKeys.set(integrationId, { hash: consumerKey.hash, keyId: consumerKey.hashKeyId }, { integrationId, tenantId });
+        return;
+      }
+      case 'IntegrationActivated': {
+        const { accessToken, integrationId, tenantId, consumerKey, sealed, activatedAt } = event.data;
+        const integration = this.integrations.get(integrationId);
+        if (integration) {
+          const signing = sealed ? { dataKeyId: sealed.dataKeyId, consumerSecret: sealed.consumerSecret } : null;
+          this.integrations.set(integrationId, { ...integration, signing });
+        }
+        this.consumerKeys.delete(integrationId);
+        this.consumerKeys.set(integrationId, { hash: consumerKey.hash, keyId: consumerKey.hashKeyId }, { integrationId, tenantId });
+        this.tokens.set(accessToken.id, { hash: accessToken.hash, keyId: accessToken.hashKeyId }, { tokenId: accessToken.id, integrationId, tenantId, issuedAt: activatedAt, signing: sealed ?? null });
+        return;
+      }
       case 'IntegrationReauthorized': {
-        if (event.type === 'IntegrationReauthorized') this.tokens.delete(event.data.previousAccessTokenId);
-        const { accessToken, integrationId, tenantId } = event.data;
-        const issuedAt = event.type === 'IntegrationActivated' ? event.data.activatedAt : event.data.reauthorizedAt;
-        this.tokens.set(accessToken.id, { hash: accessToken.hash, keyId: accessToken.hashKeyId }, { tokenId: accessToken.id, integrationId, tenantId, issuedAt });
+        this.tokens.delete(event.data.previousAccessTokenId);
+        const { accessToken, integrationId, tenantId, sealedAccessTokenSecret, reauthorizedAt } = event.data;
+        const consumer = this.integrations.get(integrationId)?.signing;
+        const signing = consumer && sealedAccessTokenSecret ? { ...consumer, accessTokenSecret: sealedAccessTokenSecret } : null;
+        this.tokens.set(accessToken.id, { hash: accessToken.hash, keyId: accessToken.hashKeyId }, { tokenId: accessToken.id, integrationId, tenantId, issuedAt: reauthorizedAt, signing });
         return;
       }
       case 'IntegrationDeleted':
         if (event.data.revokedAccessTokenId) this.tokens.delete(event.data.revokedAccessTokenId);
         this.integrations.delete(event.data.integrationId);
+        this.consumerKeys.delete(event.data.integrationId);
         return;
       default:
         return;
@@ -47,7 +83,22 @@ export class IntegrationTokenIndex implements CredentialKindIndex {
   }
 
   verify(candidates: readonly SecretHash[]): Principal | null {
-    const token = this.tokens.find(candidates);
+    return this.principalOf(this.tokens.find(candidates));
+  }
+
+  /** The integration a presented consumer key belongs to, if it is activating or active. */
+  consumerKeyOwner(candidates: readonly SecretHash[]): ConsumerKeyOwner | null {
+    return this.consumerKeys.find(candidates);
+  }
+
+  /** What verifies a signed call with this access token, if it is live and was issued for signed calls. */
+  signedCallCredentials(accessToken: readonly SecretHash[]): SignedCallCredentials | null {
+    const token = this.tokens.find(accessToken);
+    if (!token?.signing) return null;
+    return { integrationId: token.integrationId, tenantId: token.tenantId, tokenId: token.tokenId, signing: token.signing };
+  }
+
+  private principalOf(token: LiveAccessToken | null): Principal | null {
     const integration = token && this.integrations.get(token.integrationId);
     if (!token || !integration || integration.tenantId !== token.tenantId) return null;
     return {

@@ -20,11 +20,21 @@ export class CreateIntegrationCommand extends Command<Integration> {
 /** The four secrets, shown this once. */
 export type IntegrationTokens = { consumerKey: string; consumerSecret: string; accessToken: string; accessTokenSecret: string };
 
-export class ActivateIntegrationCommand extends Command<{ integration: Integration; tokens: IntegrationTokens }> {
+/**
+ * Without a callback URL, the four secrets; with one, the handshake started: the consumer
+ * credentials went to the callback URL, and the admin is to follow the identity link (if any).
+ */
+export type ActivationResult =
+  | { kind: 'tokens'; integration: Integration; tokens: IntegrationTokens }
+  | { kind: 'handshake'; integration: Integration; identityLink: string | null };
+
+export class ActivateIntegrationCommand extends Command<ActivationResult> {
   constructor(
     readonly tenantId: string,
     readonly integrationId: string,
     readonly context: RequestContext,
+    /** Keyhold's own base URL, sent to the callback URL and used for the admin's way back. */
+    readonly baseUrl: string = '',
   ) {
     super();
   }

@@ -1,13 +1,15 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { FastifyReply } from 'fastify';
+import { FastifyReply, FastifyRequest } from 'fastify';
 import { DEFAULT_TENANT_SETTINGS, Integration, INTEGRATION_RESOURCE_NAMES, INTEGRATION_RESOURCES, TenantSettings } from '@keyhold/domain';
 import { KEYHOLD_CONFIG, KeyholdConfig } from '@keyhold/platform';
 import { INTEGRATIONS, IntegrationView, READ_MODEL_STORE, ReadModelStore, TENANT_SETTINGS, TenantSettingsView } from '@keyhold/read-models';
 import { CurrentPrincipal, RequirePermissions } from '../http/auth';
+import { GuestAccess, GuestAccessible } from '../http/guest-access';
 import { pageOf, PageQuery } from '../http/pagination';
 import { Problem } from '../http/problem';
+import { publicBaseUrl } from '../http/public-url';
 import { CurrentRequestContext, RequestContext } from '../http/request-context';
 import { UserPasswords, withRetryAfter } from '../users/user-passwords';
 import { Principal } from '../verification/principal';
@@ -36,6 +38,7 @@ const fromView = (view: IntegrationView) => ({
   createdAt: view.createdAt,
   activatedAt: view.activatedAt,
   reauthorizedAt: view.reauthorizedAt,
+  confirmedAt: view.confirmedAt ?? null,
 });
 
 /** As a command left it; the audit history's state at an instant shows the same. */
@@ -77,11 +80,16 @@ export class IntegrationsController {
     private readonly passwords: UserPasswords,
     @Inject(READ_MODEL_STORE) private readonly readModels: ReadModelStore,
     @Inject(KEYHOLD_CONFIG) private readonly config: KeyholdConfig,
+    private readonly guests: GuestAccess,
   ) {}
 
-  /** The published catalogue of resources an integration can be given, with what each allows. */
+  /**
+   * The published catalogue of resources an integration can be given, with what each allows.
+   * Guests may read it without a credential where the tenant allows anonymous guest access.
+   */
   @Get('integrations/resources')
   @RequirePermissions('integrations:read')
+  @GuestAccessible()
   resources() {
     return { items: RESOURCE_CATALOGUE };
   }
@@ -126,7 +134,12 @@ export class IntegrationsController {
     return fromView(view);
   }
 
-  /** Shows the consumer key and secret, access token and secret: this once, never again. */
+  /**
+   * Without a callback URL: shows the consumer key and secret, access token and secret, this
+   * once, never again. With one: sends the consumer key and secret, Keyhold's base URL and a
+   * verifier to it, and answers 202 with the identity link the admin is to follow; the
+   * integration then gets its access token through the OAuth 1.0a handshake (docs/integrations-oauth1.md).
+   */
   @Post('integrations/:id/activate')
   @HttpCode(200)
   @RequirePermissions('integrations:write')
@@ -134,11 +147,17 @@ export class IntegrationsController {
     @CurrentPrincipal() principal: Principal,
     @CurrentRequestContext() context: RequestContext,
     @Param() params: IntegrationParams,
+    @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const { integration, tokens } = await this.commands.execute(new ActivateIntegrationCommand(principal.tenantId, params.id, context));
+    const baseUrl = publicBaseUrl(this.config, request);
+    const result = await this.commands.execute(new ActivateIntegrationCommand(principal.tenantId, params.id, context, baseUrl));
     void reply.header('Cache-Control', 'no-store').header('Pragma', 'no-cache');
-    return { ...integrationFromState(integration), tokens };
+    if (result.kind === 'handshake') {
+      void reply.status(202);
+      return { ...integrationFromState(result.integration), identityLink: result.identityLink };
+    }
+    return { ...integrationFromState(result.integration), tokens: result.tokens };
   }
 
   /** A new access token and secret; the previous ones stop working before this answers. */
@@ -167,6 +186,14 @@ export class IntegrationsController {
   @RequirePermissions('settings:read')
   async settings(@CurrentPrincipal() principal: Principal) {
     return settingsResponse(await this.readModels.collection<TenantSettingsView>(TENANT_SETTINGS).get(principal.tenantId));
+  }
+
+  /** How anonymous guests used the API on this node since it started (served, refused, rate-limited). */
+  @Get('settings/guest-access')
+  @RequirePermissions('settings:read')
+  async guestAccess(@CurrentPrincipal() principal: Principal) {
+    const { allowAnonymousGuestAccess } = await this.settings(principal);
+    return { allowAnonymousGuestAccess, guestAccessibleRoutes: ['GET /v1/integrations/resources'], ...this.guests.usageOf(principal.tenantId) };
   }
 
   @Patch('settings')

@@ -1,42 +1,25 @@
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
 import {
-  HashedSecret,
   Integration,
-  IntegrationCommand,
-  integrationsDecider,
   streamName,
   TenantSettings,
   TenantSettingsCommand,
   tenantSettingsDecider,
 } from '@keyhold/domain';
-import { generateSecret, SecretHasher, secretHint, SecretKind } from '@keyhold/crypto';
 import { CommandRunner } from '../command-runner';
-import { RequestContext } from '../http/request-context';
 import {
   ActivateIntegrationCommand,
+  ActivationResult,
   ChangeTenantSettingsCommand,
   CreateIntegrationCommand,
   DeleteIntegrationCommand,
   IntegrationTokens,
   ReauthorizeIntegrationCommand,
 } from './integrations.commands';
-
-/** Every integration of a tenant is in the tenant's one integrations stream. */
-const run = (runner: CommandRunner, tenantId: string, command: IntegrationCommand, context: RequestContext) =>
-  runner.run(streamName('integrations', tenantId), integrationsDecider, command, { ...context, tenantId, now: command.now });
-
-const issue = (hasher: SecretHasher, kind: SecretKind): { secret: string; stored: HashedSecret } => {
-  const secret = generateSecret(kind);
-  const { hash, keyId } = hasher.hash(secret);
-  return { secret, stored: { hash, hashKeyId: keyId, hint: secretHint(secret) } };
-};
-
-const integrationIn = (state: { integrations: Readonly<Record<string, Integration>> }, integrationId: string): Integration => {
-  const integration = state.integrations[integrationId];
-  if (!integration) throw new Error(`Integration ${integrationId} missing after an accepted command`);
-  return integration;
-};
+import { IntegrationCallback } from './integration-callback';
+import { integrationIn, run } from './integrations-stream';
+import { IntegrationSecrets } from './integration-secrets';
 
 @CommandHandler(CreateIntegrationCommand)
 export class CreateIntegrationHandler implements ICommandHandler<CreateIntegrationCommand> {
@@ -70,14 +53,23 @@ export class CreateIntegrationHandler implements ICommandHandler<CreateIntegrati
 export class ActivateIntegrationHandler implements ICommandHandler<ActivateIntegrationCommand> {
   constructor(
     private readonly runner: CommandRunner,
-    private readonly hasher: SecretHasher,
+    private readonly secrets: IntegrationSecrets,
+    private readonly callback: IntegrationCallback,
   ) {}
 
-  async execute({ tenantId, integrationId, context }: ActivateIntegrationCommand) {
-    const consumerKey = issue(this.hasher, 'integrationConsumerKey');
-    const consumerSecret = issue(this.hasher, 'integrationConsumerSecret');
-    const accessToken = issue(this.hasher, 'integrationAccessToken');
-    const accessTokenSecret = issue(this.hasher, 'integrationAccessTokenSecret');
+  async execute({ tenantId, integrationId, context, baseUrl }: ActivateIntegrationCommand): Promise<ActivationResult> {
+    const now = new Date().toISOString();
+    const consumerKey = this.secrets.issue('integrationConsumerKey');
+    const consumerSecret = this.secrets.issue('integrationConsumerSecret');
+    const accessToken = this.secrets.issue('integrationAccessToken');
+    const accessTokenSecret = this.secrets.issue('integrationAccessTokenSecret');
+    const verifier = this.secrets.issue('integrationVerifier');
+    const returnState = this.secrets.issue('integrationReturnState');
+    const sealed = await this.secrets.seal(integrationId, now, (seal, dataKeyId) => ({
+      dataKeyId,
+      consumerSecret: seal('consumerSecret', consumerSecret.secret),
+      accessTokenSecret: seal('accessTokenSecret', accessTokenSecret.secret),
+    }));
     const { state } = await run(
       this.runner,
       tenantId,
@@ -88,54 +80,82 @@ export class ActivateIntegrationHandler implements ICommandHandler<ActivateInteg
         consumerSecret: consumerSecret.stored,
         accessToken: { ...accessToken.stored, id: randomUUID() },
         accessTokenSecret: accessTokenSecret.stored,
+        sealed,
+        verifier: verifier.stored,
+        returnState: returnState.stored,
         activatedBy: context.actorId,
-        now: new Date().toISOString(),
+        now,
       },
       context,
     );
+    const integration = integrationIn(state, integrationId);
+    if (integration.status === 'activating') {
+      await this.callback.deliver(tenantId, integration, { consumerKey: consumerKey.secret, consumerSecret: consumerSecret.secret, verifier: verifier.secret }, baseUrl, context);
+      return { kind: 'handshake', integration, identityLink: identityLink(integration, tenantId, returnState.secret, baseUrl) };
+    }
     const tokens: IntegrationTokens = {
       consumerKey: consumerKey.secret,
       consumerSecret: consumerSecret.secret,
       accessToken: accessToken.secret,
       accessTokenSecret: accessTokenSecret.secret,
     };
-    return { integration: integrationIn(state, integrationId), tokens };
+    return { kind: 'tokens', integration, tokens };
   }
 }
+
+/** Where the admin goes to log in at the integration, told where to come back to. */
+const identityLink = (integration: Integration, tenantId: string, returnState: string, baseUrl: string): string | null => {
+  if (!integration.identityLinkUrl) return null;
+  const back = new URL(`${baseUrl}/integrations/return`);
+  back.searchParams.set('tenant', tenantId);
+  back.searchParams.set('integration', integration.integrationId);
+  back.searchParams.set('state', returnState);
+  const link = new URL(integration.identityLinkUrl);
+  link.searchParams.set('integration_id', integration.integrationId);
+  link.searchParams.set('success_call_back', back.toString());
+  return link.toString();
+};
 
 @CommandHandler(ReauthorizeIntegrationCommand)
 export class ReauthorizeIntegrationHandler implements ICommandHandler<ReauthorizeIntegrationCommand> {
   constructor(
     private readonly runner: CommandRunner,
-    private readonly hasher: SecretHasher,
+    private readonly secrets: IntegrationSecrets,
   ) {}
 
   async execute({ tenantId, integrationId, context }: ReauthorizeIntegrationCommand) {
-    const accessToken = issue(this.hasher, 'integrationAccessToken');
-    const accessTokenSecret = issue(this.hasher, 'integrationAccessTokenSecret');
+    const now = new Date().toISOString();
+    const pair = await this.secrets.issueTokenPair(integrationId, now, 'access');
     const { state } = await run(
       this.runner,
       tenantId,
       {
         type: 'ReauthorizeIntegration',
         integrationId,
-        accessToken: { ...accessToken.stored, id: randomUUID() },
-        accessTokenSecret: accessTokenSecret.stored,
+        accessToken: pair.storedToken,
+        accessTokenSecret: pair.storedSecret,
+        sealedAccessTokenSecret: pair.sealedSecret,
         reauthorizedBy: context.actorId,
-        now: new Date().toISOString(),
+        now,
       },
       context,
     );
-    return { integration: integrationIn(state, integrationId), tokens: { accessToken: accessToken.secret, accessTokenSecret: accessTokenSecret.secret } };
+    return { integration: integrationIn(state, integrationId), tokens: { accessToken: pair.token, accessTokenSecret: pair.tokenSecret } };
   }
 }
 
 @CommandHandler(DeleteIntegrationCommand)
 export class DeleteIntegrationHandler implements ICommandHandler<DeleteIntegrationCommand> {
-  constructor(private readonly runner: CommandRunner) {}
+  constructor(
+    private readonly runner: CommandRunner,
+    private readonly secrets: IntegrationSecrets,
+  ) {}
 
   async execute({ tenantId, integrationId, context }: DeleteIntegrationCommand): Promise<void> {
-    await run(this.runner, tenantId, { type: 'DeleteIntegration', integrationId, deletedBy: context.actorId, now: new Date().toISOString() }, context);
+    const now = new Date().toISOString();
+    await run(this.runner, tenantId, { type: 'DeleteIntegration', integrationId, deletedBy: context.actorId, now }, context);
+    // The event first, then the key (as for connections): its sealed signing secrets are gone with it.
+    await this.secrets.destroy(integrationId, now);
   }
 }
 

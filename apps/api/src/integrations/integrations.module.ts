@@ -1,6 +1,10 @@
 import { Module } from '@nestjs/common';
 import { CommandsModule } from '../commands.module';
 import { PasswordsModule } from '../users/passwords.module';
+import { OutboundModule } from '../outbound/outbound.module';
+import { VerificationModule } from '../verification/verification.module';
+import { IntegrationCallback } from './integration-callback';
+import { OAuth1Controller } from './oauth1/oauth1.controller';
 import { IntegrationsController } from './integrations.controller';
 import {
   ActivateIntegrationHandler,
@@ -11,8 +15,10 @@ import {
 } from './integrations.handlers';
 
 @Module({
-  imports: [CommandsModule, PasswordsModule],
-  controllers: [IntegrationsController],
-  providers: [CreateIntegrationHandler, ActivateIntegrationHandler, ReauthorizeIntegrationHandler, DeleteIntegrationHandler, ChangeTenantSettingsHandler],
+  imports: [CommandsModule, PasswordsModule, VerificationModule, OutboundModule],
+  controllers: [IntegrationsController, OAuth1Controller],
+  providers: [
+    IntegrationCallback,
+    CreateIntegrationHandler, ActivateIntegrationHandler, ReauthorizeIntegrationHandler, DeleteIntegrationHandler, ChangeTenantSettingsHandler],
 })
 export class IntegrationsModule {}

@@ -1,3 +1,5 @@
+import { Inject } from '@nestjs/common';
+import { KEYHOLD_CONFIG, KeyholdConfig } from '@keyhold/platform';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
 import { ServiceAccountCommand, serviceAccountDecider, streamName } from '@keyhold/domain';
@@ -26,16 +28,18 @@ export class CreateServiceAccountHandler implements ICommandHandler<CreateServic
   constructor(
     private readonly runner: CommandRunner,
     private readonly hasher: SecretHasher,
+    @Inject(KEYHOLD_CONFIG) private readonly config: KeyholdConfig,
   ) {}
 
   async execute({ tenantId, name, sunsetAt, context }: CreateServiceAccountCommand): Promise<CreatedServiceAccount> {
+    const creationCutoff = this.config.SERVICE_ACCOUNT_CREATION_CUTOFF ? new Date(this.config.SERVICE_ACCOUNT_CREATION_CUTOFF).toISOString() : null;
     const accountId = randomUUID();
     const now = new Date().toISOString();
     const { clientSecret, stored } = newSecret(this.hasher);
     await this.runner.run(
       streamName('serviceAccount', accountId),
       serviceAccountDecider,
-      { type: 'CreateServiceAccount', tenantId, accountId, name, secret: stored, sunsetAt, now },
+      { type: 'CreateServiceAccount', tenantId, accountId, name, secret: stored, sunsetAt, creationCutoff, now },
       { ...context, tenantId, now },
     );
     return { accountId, clientSecret };

@@ -28,6 +28,10 @@ const CREDENTIAL_KIND_NAMES: Record<SecretKind, string> = {
   clientSecret: 'client_secret',
   integrationConsumerKey: 'integration_consumer_key',
   integrationConsumerSecret: 'integration_consumer_secret',
+  integrationRequestToken: 'integration_request_token',
+  integrationRequestTokenSecret: 'integration_request_token_secret',
+  integrationVerifier: 'integration_verifier',
+  integrationReturnState: 'integration_return_state',
   integrationAccessToken: 'integration_access_token',
   integrationAccessTokenSecret: 'integration_access_token_secret',
 };

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { BearerAuthGuard } from '../http/auth';
+import { GuestAccess } from '../http/guest-access';
 import { CREDENTIAL_KIND_INDEXES } from './credential-kind-index';
 import { CredentialIndexService } from './credential-index.service';
 import { EarlyDenials } from './early-denials';
@@ -11,6 +12,10 @@ import { ReadModelConfirmation } from './read-model-confirmation';
 import { RevocationFeed } from './revocation-feed';
 import { UsageRecorder } from './usage-recorder';
 import { IntegrationTokenIndex } from '../integrations/integration-token-index';
+import { IntegrationSecrets } from '../integrations/integration-secrets';
+import { NonceCache } from '../integrations/oauth1/nonce-cache';
+import { OAuth1Signatures } from '../integrations/oauth1/oauth1-signatures';
+import { SignedCalls } from '../integrations/oauth1/signed-calls';
 
 @Module({
   controllers: [IntrospectionController],
@@ -25,8 +30,13 @@ import { IntegrationTokenIndex } from '../integrations/integration-token-index';
     ReadModelConfirmation,
     CredentialIndexService,
     UsageRecorder,
+    IntegrationSecrets,
+    NonceCache,
+    OAuth1Signatures,
+    SignedCalls,
+    GuestAccess,
     { provide: APP_GUARD, useClass: BearerAuthGuard },
   ],
-  exports: [CredentialIndexService, PersonalTokenIndex, OAuthIndex, UsageRecorder, RevocationFeed],
+  exports: [CredentialIndexService, PersonalTokenIndex, OAuthIndex, UsageRecorder, RevocationFeed, IntegrationTokenIndex, IntegrationSecrets, OAuth1Signatures, GuestAccess],
 })
 export class VerificationModule {}

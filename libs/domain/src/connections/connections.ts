@@ -105,10 +105,33 @@ export type ConnectionCredentialAccessed = {
     /** The credential the caller authenticated with (its id, not the secret). */
     credentialId: string;
     targetDomain: string;
+    /**
+     * `use`: an OAuth 2.0 connection handed out an access token, any other its credential;
+     * `reveal`: the raw secrets were asked for explicitly (connections:reveal). Absent on older events: `use`.
+     */
+    purpose?: AccessPurpose;
     accessedAt: string;
   };
 };
-export type ConnectionEvent = ConnectionCreated | ConnectionUpdated | ConnectionDeleted | ConnectionCredentialAccessed;
+/** The outcome of a client-credentials exchange at an OAuth 2.0 connection's token URL: never the token. */
+export type ConnectionAccessTokenFetched = {
+  type: 'ConnectionAccessTokenFetched';
+  data: { tenantId: string; connectionId: string; host: string; attempts: number; expiresAt: string; fetchedAt: string };
+};
+export type ConnectionAccessTokenFetchFailed = {
+  type: 'ConnectionAccessTokenFetchFailed';
+  data: { tenantId: string; connectionId: string; host: string; attempts: number; reason: string; failedAt: string };
+};
+export type ConnectionEvent =
+  | ConnectionCreated
+  | ConnectionUpdated
+  | ConnectionDeleted
+  | ConnectionCredentialAccessed
+  | ConnectionAccessTokenFetched
+  | ConnectionAccessTokenFetchFailed;
+
+export const ACCESS_PURPOSES = ['use', 'reveal'] as const;
+export type AccessPurpose = (typeof ACCESS_PURPOSES)[number];
 
 export type CreateConnection = {
   type: 'CreateConnection';
@@ -153,9 +176,20 @@ export type UseConnectionCredential = {
   accessedBy: string;
   actorKind: string;
   credentialId: string;
+  /** Absent: `use`. */
+  purpose?: AccessPurpose;
   now: string;
 };
-export type ConnectionCommand = CreateConnection | UpdateConnection | DeleteConnection | UseConnectionCredential;
+export type RecordAccessTokenFetch = {
+  type: 'RecordAccessTokenFetch';
+  tenantId: string;
+  connectionId: string;
+  host: string;
+  attempts: number;
+  outcome: { readonly fetched: true; readonly expiresAt: string } | { readonly fetched: false; readonly reason: string };
+  now: string;
+};
+export type ConnectionCommand = CreateConnection | UpdateConnection | DeleteConnection | UseConnectionCredential | RecordAccessTokenFetch;
 
 export type ConnectionRejection = Rejection<
   | 'ConnectionExists'
@@ -403,9 +437,22 @@ const decideUse = (command: UseConnectionCredential, state: ConnectionState) => 
       actorKind: command.actorKind,
       credentialId: command.credentialId,
       targetDomain,
+      ...(command.purpose === 'reveal' ? { purpose: command.purpose } : {}),
       accessedAt: command.now,
     },
   });
+};
+
+const decideRecordFetch = (command: RecordAccessTokenFetch, state: ConnectionState) => {
+  if (state.status !== 'active' || state.tenantId !== command.tenantId) {
+    return reject<ConnectionRejection>({ code: 'ConnectionNotFound', message: 'Connection not found.' });
+  }
+  const { tenantId, connectionId, host, attempts, outcome, now } = command;
+  return accept<ConnectionEvent>(
+    outcome.fetched
+      ? { type: 'ConnectionAccessTokenFetched', data: { tenantId, connectionId, host, attempts, expiresAt: outcome.expiresAt, fetchedAt: now } }
+      : { type: 'ConnectionAccessTokenFetchFailed', data: { tenantId, connectionId, host, attempts, reason: outcome.reason, failedAt: now } },
+  );
 };
 
 const decide = (command: ConnectionCommand, state: ConnectionState) => {
@@ -418,6 +465,8 @@ const decide = (command: ConnectionCommand, state: ConnectionState) => {
       return decideDelete(command, state);
     case 'UseConnectionCredential':
       return decideUse(command, state);
+    case 'RecordAccessTokenFetch':
+      return decideRecordFetch(command, state);
     default:
       return assertNever(command);
   }
@@ -464,6 +513,8 @@ const evolve = (state: ConnectionState, event: ConnectionEvent): ConnectionState
         deletedAt: event.data.deletedAt,
       };
     case 'ConnectionCredentialAccessed':
+    case 'ConnectionAccessTokenFetched':
+    case 'ConnectionAccessTokenFetchFailed':
       return state;
     default:
       return assertNever(event);

@@ -1,3 +1,4 @@
+import { EncryptedSecret } from '../connections/connections';
 import { accept, assertNever, Decider, reject } from '../shared/decider';
 import { Rejection } from '../shared/rejection';
 import { isIntegrationResource, ResourceAccess } from './resources';
@@ -18,6 +19,19 @@ export type HashedSecret = { readonly hash: string; readonly hashKeyId: string; 
 
 /** The access token, the one secret that authenticates API calls, has an id of its own. */
 export type IssuedAccessToken = HashedSecret & { readonly id: string };
+
+/**
+ * OAuth 1.0a signatures (RFC 5849, HMAC-SHA256) are keyed with the consumer secret and the token
+ * secret, so Keyhold must be able to recompute them: those two are also kept sealed with the
+ * integration's own data key (envelope encryption), ciphertext only.
+ */
+export type SealedSigningSecrets = { readonly dataKeyId: string; readonly consumerSecret: EncryptedSecret; readonly accessTokenSecret: EncryptedSecret };
+
+/** A one-time value compared by its keyed hash: the candidates are its hash under each known key. */
+export type SecretCandidate = { readonly hash: string; readonly keyId: string };
+
+/** How long a request token of the handshake may be exchanged for an access token. */
+export const REQUEST_TOKEN_TTL_MS = 10 * 60 * 1000;
 
 export type IntegrationCreated = {
   type: 'IntegrationCreated';
@@ -45,9 +59,58 @@ export type IntegrationActivated = {
     consumerSecret: HashedSecret;
     accessToken: IssuedAccessToken;
     accessTokenSecret: HashedSecret;
+    /** Absent on events written before signed calls existed: such an integration only has its bearer token. */
+    sealed?: SealedSigningSecrets;
+    /** `handshake`: the integration obtained its access token itself (OAuth 1.0a); `admin`: shown to the admin. */
+    via?: 'admin' | 'handshake';
     activatedAt: string;
     activatedBy: string;
   };
+};
+/**
+ * Activation of an integration with a callback URL: the consumer key and secret and a verifier
+ * are made and sent to the callback URL; the integration then runs the OAuth 1.0a handshake.
+ */
+export type IntegrationActivationStarted = {
+  type: 'IntegrationActivationStarted';
+  data: {
+    tenantId: string;
+    integrationId: string;
+    consumerKey: HashedSecret;
+    consumerSecret: HashedSecret;
+    sealedConsumerSecret: EncryptedSecret;
+    dataKeyId: string;
+    verifier: HashedSecret;
+    /** Carried by the admin's browser back from the identity link; confirms the activation. */
+    returnState: HashedSecret;
+    startedAt: string;
+    startedBy: string;
+  };
+};
+/** The outcome of sending the consumer credentials to the callback URL (never what was sent). */
+export type IntegrationCallbackDelivered = {
+  type: 'IntegrationCallbackDelivered';
+  data: { tenantId: string; integrationId: string; host: string; attempts: number; status: number; deliveredAt: string };
+};
+export type IntegrationCallbackFailed = {
+  type: 'IntegrationCallbackFailed';
+  data: { tenantId: string; integrationId: string; host: string; attempts: number; reason: string; failedAt: string };
+};
+export type IntegrationRequestTokenIssued = {
+  type: 'IntegrationRequestTokenIssued';
+  data: {
+    tenantId: string;
+    integrationId: string;
+    requestToken: IssuedAccessToken;
+    sealedRequestTokenSecret: EncryptedSecret;
+    issuedAt: string;
+    expiresAt: string;
+  };
+};
+/** The admin came back from the identity link to Keyhold after the integration was activated. */
+export type IntegrationActivationConfirmed = {
+  type: 'IntegrationActivationConfirmed';
+  data: { tenantId: string; integrationId: string; confirmedAt: string };
 };
 export type IntegrationReauthorized = {
   type: 'IntegrationReauthorized';
@@ -56,6 +119,8 @@ export type IntegrationReauthorized = {
     integrationId: string;
     accessToken: IssuedAccessToken;
     accessTokenSecret: HashedSecret;
+    /** Sealed with the integration's data key, for signed calls; absent on older events. */
+    sealedAccessTokenSecret?: EncryptedSecret;
     /** Stops working the moment this event is applied. */
     previousAccessTokenId: string;
     reauthorizedAt: string;
@@ -66,7 +131,16 @@ export type IntegrationDeleted = {
   type: 'IntegrationDeleted';
   data: { tenantId: string; integrationId: string; revokedAccessTokenId: string | null; deletedAt: string; deletedBy: string };
 };
-export type IntegrationEvent = IntegrationCreated | IntegrationActivated | IntegrationReauthorized | IntegrationDeleted;
+export type IntegrationEvent =
+  | IntegrationCreated
+  | IntegrationActivationStarted
+  | IntegrationCallbackDelivered
+  | IntegrationCallbackFailed
+  | IntegrationRequestTokenIssued
+  | IntegrationActivated
+  | IntegrationActivationConfirmed
+  | IntegrationReauthorized
+  | IntegrationDeleted;
 
 export type CreateIntegration = {
   type: 'CreateIntegration';
@@ -81,6 +155,10 @@ export type CreateIntegration = {
   createdBy: string;
   now: string;
 };
+/**
+ * Without a callback URL the four secrets are issued at once (and shown to the admin); with one,
+ * only the consumer key and secret and a verifier are, and the handshake issues the access token.
+ */
 export type ActivateIntegration = {
   type: 'ActivateIntegration';
   integrationId: string;
@@ -88,19 +166,57 @@ export type ActivateIntegration = {
   consumerSecret: HashedSecret;
   accessToken: IssuedAccessToken;
   accessTokenSecret: HashedSecret;
+  sealed: SealedSigningSecrets;
+  verifier: HashedSecret;
+  returnState: HashedSecret;
   activatedBy: string;
   now: string;
 };
+export type RecordIntegrationCallback = {
+  type: 'RecordIntegrationCallback';
+  integrationId: string;
+  host: string;
+  attempts: number;
+  outcome: { readonly delivered: true; readonly status: number } | { readonly delivered: false; readonly reason: string };
+  now: string;
+};
+export type IssueIntegrationRequestToken = {
+  type: 'IssueIntegrationRequestToken';
+  integrationId: string;
+  requestToken: IssuedAccessToken;
+  sealedRequestTokenSecret: EncryptedSecret;
+  now: string;
+};
+export type ExchangeIntegrationRequestToken = {
+  type: 'ExchangeIntegrationRequestToken';
+  integrationId: string;
+  requestTokenId: string;
+  verifier: readonly SecretCandidate[];
+  accessToken: IssuedAccessToken;
+  accessTokenSecret: HashedSecret;
+  sealedAccessTokenSecret: EncryptedSecret;
+  now: string;
+};
+export type ConfirmIntegrationActivation = { type: 'ConfirmIntegrationActivation'; integrationId: string; returnState: readonly SecretCandidate[]; now: string };
 export type ReauthorizeIntegration = {
   type: 'ReauthorizeIntegration';
   integrationId: string;
   accessToken: IssuedAccessToken;
   accessTokenSecret: HashedSecret;
+  sealedAccessTokenSecret: EncryptedSecret;
   reauthorizedBy: string;
   now: string;
 };
 export type DeleteIntegration = { type: 'DeleteIntegration'; integrationId: string; deletedBy: string; now: string };
-export type IntegrationCommand = CreateIntegration | ActivateIntegration | ReauthorizeIntegration | DeleteIntegration;
+export type IntegrationCommand =
+  | CreateIntegration
+  | ActivateIntegration
+  | RecordIntegrationCallback
+  | IssueIntegrationRequestToken
+  | ExchangeIntegrationRequestToken
+  | ConfirmIntegrationActivation
+  | ReauthorizeIntegration
+  | DeleteIntegration;
 
 export type IntegrationRejection = Rejection<
   | 'IntegrationNameTaken'
@@ -112,6 +228,10 @@ export type IntegrationRejection = Rejection<
   | 'IntegrationDeleted'
   | 'IntegrationAlreadyActive'
   | 'IntegrationNotActive'
+  | 'IntegrationNotActivating'
+  | 'RequestTokenInvalid'
+  | 'VerifierInvalid'
+  | 'ReturnStateInvalid'
 >;
 
 type IntegrationFacts = {
@@ -125,9 +245,27 @@ type IntegrationFacts = {
   readonly resources: readonly string[];
   readonly createdAt: string;
 };
+/** The handshake's one-time values while it runs, and after it (the return state) until confirmed. */
+export type Handshake = {
+  readonly consumerKey: HashedSecret;
+  readonly consumerSecret: HashedSecret;
+  readonly sealedConsumerSecret: EncryptedSecret;
+  readonly dataKeyId: string;
+  readonly verifier: HashedSecret;
+  readonly returnState: HashedSecret;
+  readonly requestToken: { readonly token: IssuedAccessToken; readonly sealedSecret: EncryptedSecret; readonly expiresAt: string } | null;
+};
 export type Integration =
   | (IntegrationFacts & { readonly status: 'inactive' })
-  | (IntegrationFacts & { readonly status: 'active'; readonly accessTokenId: string; readonly activatedAt: string })
+  | (IntegrationFacts & { readonly status: 'activating'; readonly handshake: Handshake; readonly startedAt: string })
+  | (IntegrationFacts & {
+      readonly status: 'active';
+      readonly accessTokenId: string;
+      readonly activatedAt: string;
+      /** Set when activated by the handshake: the state the admin's return must carry, until it does. */
+      readonly returnState: HashedSecret | null;
+      readonly confirmedAt: string | null;
+    })
   | (IntegrationFacts & { readonly status: 'deleted'; readonly deletedAt: string });
 
 export type IntegrationsState = {
@@ -204,6 +342,16 @@ const decideCreate = (command: CreateIntegration, state: IntegrationsState) => {
   });
 };
 
+const alreadyActive = () =>
+  reject<IntegrationRejection>({
+    code: 'IntegrationAlreadyActive',
+    message: 'The integration is already active; reauthorize it to get a new access token.',
+  });
+
+/** Whether one of the candidate hashes of a presented value is the stored one. */
+const matches = (candidates: readonly SecretCandidate[], stored: HashedSecret) =>
+  candidates.some((candidate) => candidate.keyId === stored.hashKeyId && candidate.hash === stored.hash);
+
 const decideActivate = (command: ActivateIntegration, state: IntegrationsState) => {
   const integration = state.integrations[command.integrationId];
   if (!integration || !state.tenantId) return notFound();
@@ -211,11 +359,27 @@ const decideActivate = (command: ActivateIntegration, state: IntegrationsState) 
     case 'deleted':
       return deleted();
     case 'active':
-      return reject<IntegrationRejection>({
-        code: 'IntegrationAlreadyActive',
-        message: 'The integration is already active; reauthorize it to get a new access token.',
-      });
+      return alreadyActive();
+    // A handshake that did not finish (the callback failed, the integration never came) starts over.
+    case 'activating':
     case 'inactive':
+      if (integration.callbackUrl !== null) {
+        return accept<IntegrationEvent>({
+          type: 'IntegrationActivationStarted',
+          data: {
+            tenantId: state.tenantId,
+            integrationId: command.integrationId,
+            consumerKey: command.consumerKey,
+            consumerSecret: command.consumerSecret,
+            sealedConsumerSecret: command.sealed.consumerSecret,
+            dataKeyId: command.sealed.dataKeyId,
+            verifier: command.verifier,
+            returnState: command.returnState,
+            startedAt: command.now,
+            startedBy: command.activatedBy,
+          },
+        });
+      }
       return accept<IntegrationEvent>({
         type: 'IntegrationActivated',
         data: {
@@ -225,9 +389,98 @@ const decideActivate = (command: ActivateIntegration, state: IntegrationsState) 
           consumerSecret: command.consumerSecret,
           accessToken: command.accessToken,
           accessTokenSecret: command.accessTokenSecret,
+          sealed: command.sealed,
+          via: 'admin',
           activatedAt: command.now,
           activatedBy: command.activatedBy,
         },
+      });
+    default:
+      return assertNever(integration);
+  }
+};
+
+const notActivating = () =>
+  reject<IntegrationRejection>({ code: 'IntegrationNotActivating', message: 'The integration is not waiting for its OAuth 1.0a handshake.' });
+
+const decideRecordCallback = (command: RecordIntegrationCallback, state: IntegrationsState) => {
+  const integration = state.integrations[command.integrationId];
+  if (!integration || !state.tenantId) return notFound();
+  const { integrationId, host, attempts, outcome, now } = command;
+  const tenantId = state.tenantId;
+  return accept<IntegrationEvent>(
+    outcome.delivered
+      ? { type: 'IntegrationCallbackDelivered', data: { tenantId, integrationId, host, attempts, status: outcome.status, deliveredAt: now } }
+      : { type: 'IntegrationCallbackFailed', data: { tenantId, integrationId, host, attempts, reason: outcome.reason, failedAt: now } },
+  );
+};
+
+const decideIssueRequestToken = (command: IssueIntegrationRequestToken, state: IntegrationsState) => {
+  const integration = state.integrations[command.integrationId];
+  if (!integration || !state.tenantId) return notFound();
+  if (integration.status !== 'activating') return notActivating();
+  return accept<IntegrationEvent>({
+    type: 'IntegrationRequestTokenIssued',
+    data: {
+      tenantId: state.tenantId,
+      integrationId: command.integrationId,
+      requestToken: command.requestToken,
+      sealedRequestTokenSecret: command.sealedRequestTokenSecret,
+      issuedAt: command.now,
+      expiresAt: new Date(Date.parse(command.now) + REQUEST_TOKEN_TTL_MS).toISOString(),
+    },
+  });
+};
+
+const decideExchangeRequestToken = (command: ExchangeIntegrationRequestToken, state: IntegrationsState) => {
+  const integration = state.integrations[command.integrationId];
+  if (!integration || !state.tenantId) return notFound();
+  if (integration.status !== 'activating') return notActivating();
+  const { handshake } = integration;
+  if (!handshake.requestToken || handshake.requestToken.token.id !== command.requestTokenId || handshake.requestToken.expiresAt <= command.now) {
+    return reject<IntegrationRejection>({ code: 'RequestTokenInvalid', message: 'The request token is unknown, used or expired; ask for a new one.' });
+  }
+  if (!matches(command.verifier, handshake.verifier)) {
+    return reject<IntegrationRejection>({ code: 'VerifierInvalid', message: 'The oauth_verifier is not the one sent to the callback URL.' });
+  }
+  return accept<IntegrationEvent>({
+    type: 'IntegrationActivated',
+    data: {
+      tenantId: state.tenantId,
+      integrationId: command.integrationId,
+      consumerKey: handshake.consumerKey,
+      consumerSecret: handshake.consumerSecret,
+      accessToken: command.accessToken,
+      accessTokenSecret: command.accessTokenSecret,
+      sealed: { dataKeyId: handshake.dataKeyId, consumerSecret: handshake.sealedConsumerSecret, accessTokenSecret: command.sealedAccessTokenSecret },
+      via: 'handshake',
+      activatedAt: command.now,
+      activatedBy: `integration:${command.integrationId}`,
+    },
+  });
+};
+
+const decideConfirm = (command: ConfirmIntegrationActivation, state: IntegrationsState) => {
+  const integration = state.integrations[command.integrationId];
+  if (!integration || !state.tenantId) return notFound();
+  switch (integration.status) {
+    case 'deleted':
+      return deleted();
+    case 'inactive':
+    case 'activating':
+      return reject<IntegrationRejection>({
+        code: 'IntegrationNotActive',
+        message: 'The integration has not obtained its access token yet; it must finish the handshake before sending you back.',
+      });
+    case 'active':
+      if (!integration.returnState || !matches(command.returnState, integration.returnState)) {
+        return reject<IntegrationRejection>({ code: 'ReturnStateInvalid', message: 'This link does not confirm an activation of this integration.' });
+      }
+      // Coming back twice confirms nothing new.
+      if (integration.confirmedAt !== null) return accept<IntegrationEvent>();
+      return accept<IntegrationEvent>({
+        type: 'IntegrationActivationConfirmed',
+        data: { tenantId: state.tenantId, integrationId: command.integrationId, confirmedAt: command.now },
       });
     default:
       return assertNever(integration);
@@ -241,6 +494,7 @@ const decideReauthorize = (command: ReauthorizeIntegration, state: IntegrationsS
     case 'deleted':
       return deleted();
     case 'inactive':
+    case 'activating':
       return reject<IntegrationRejection>({ code: 'IntegrationNotActive', message: 'Only an active integration can be reauthorized; activate it first.' });
     case 'active':
       return accept<IntegrationEvent>({
@@ -250,6 +504,7 @@ const decideReauthorize = (command: ReauthorizeIntegration, state: IntegrationsS
           integrationId: command.integrationId,
           accessToken: command.accessToken,
           accessTokenSecret: command.accessTokenSecret,
+          sealedAccessTokenSecret: command.sealedAccessTokenSecret,
           previousAccessTokenId: integration.accessTokenId,
           reauthorizedAt: command.now,
           reauthorizedBy: command.reauthorizedBy,
@@ -283,6 +538,14 @@ const decide = (command: IntegrationCommand, state: IntegrationsState) => {
       return decideCreate(command, state);
     case 'ActivateIntegration':
       return decideActivate(command, state);
+    case 'RecordIntegrationCallback':
+      return decideRecordCallback(command, state);
+    case 'IssueIntegrationRequestToken':
+      return decideIssueRequestToken(command, state);
+    case 'ExchangeIntegrationRequestToken':
+      return decideExchangeRequestToken(command, state);
+    case 'ConfirmIntegrationActivation':
+      return decideConfirm(command, state);
     case 'ReauthorizeIntegration':
       return decideReauthorize(command, state);
     case 'DeleteIntegration':
@@ -315,9 +578,37 @@ const evolve = (state: IntegrationsState, event: IntegrationEvent): Integrations
       const { tenantId: _tenantId, createdBy: _createdBy, ...created } = event.data;
       return put({ ...created, status: 'inactive' });
     }
+    case 'IntegrationActivationStarted': {
+      if (!current) return state;
+      const { consumerKey, consumerSecret, sealedConsumerSecret, dataKeyId, verifier, returnState, startedAt } = event.data;
+      const handshake = { consumerKey, consumerSecret, sealedConsumerSecret, dataKeyId, verifier, returnState, requestToken: null };
+      return put({ ...facts(current), status: 'activating', handshake, startedAt });
+    }
+    case 'IntegrationCallbackDelivered':
+    case 'IntegrationCallbackFailed':
+      return state;
+    case 'IntegrationRequestTokenIssued':
+      if (!current || current.status !== 'activating') return state;
+      return put({
+        ...current,
+        handshake: {
+          ...current.handshake,
+          requestToken: { token: event.data.requestToken, sealedSecret: event.data.sealedRequestTokenSecret, expiresAt: event.data.expiresAt },
+        },
+      });
     case 'IntegrationActivated':
       if (!current) return state;
-      return put({ ...facts(current), status: 'active', accessTokenId: event.data.accessToken.id, activatedAt: event.data.activatedAt });
+      return put({
+        ...facts(current),
+        status: 'active',
+        accessTokenId: event.data.accessToken.id,
+        activatedAt: event.data.activatedAt,
+        returnState: current.status === 'activating' ? current.handshake.returnState : null,
+        confirmedAt: null,
+      });
+    case 'IntegrationActivationConfirmed':
+      if (!current || current.status !== 'active') return state;
+      return put({ ...current, confirmedAt: event.data.confirmedAt });
     case 'IntegrationReauthorized':
       if (!current || current.status !== 'active') return state;
       return put({ ...current, accessTokenId: event.data.accessToken.id });

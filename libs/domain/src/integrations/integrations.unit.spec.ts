@@ -1,8 +1,13 @@
 import { fold } from '../shared/decider';
 import { deciderSpec } from '../testing/decider-spec';
+import { EncryptedSecret } from '../connections/connections';
 import {
   ActivateIntegration,
   CreateIntegration,
+  ExchangeIntegrationRequestToken,
+  IntegrationActivationStarted,
+  IntegrationRequestTokenIssued,
+  REQUEST_TOKEN_TTL_MS,
   HashedSecret,
   IntegrationActivated,
   IntegrationCreated,
@@ -15,6 +20,7 @@ const TENANT = 'tenant-1';
 const T0 = '2026-03-01T09:00:00.000Z';
 const T1 = '2026-03-01T10:00:00.000Z';
 const hashed = (n: number): HashedSecret => ({ hash: `hash${n}`, hashKeyId: 'k1', hint: `kh_x_…${n}` });
+const sealedSecret = (n: number): EncryptedSecret => ({ alg: 'A256GCM', keyId: 'dk-1', iv: `iv${n}`, ciphertext: `ct${n}`, tag: `tag${n}` });
 
 const create: CreateIntegration = {
   type: 'CreateIntegration',
@@ -52,6 +58,9 @@ const activate: ActivateIntegration = {
   consumerSecret: hashed(2),
   accessToken: { ...hashed(3), id: 'at-1' },
   accessTokenSecret: hashed(4),
+  sealed: { dataKeyId: 'dk-1', consumerSecret: sealedSecret(2), accessTokenSecret: sealedSecret(4) },
+  verifier: hashed(7),
+  returnState: hashed(8),
   activatedBy: 'admin',
   now: T1,
 };
@@ -64,6 +73,8 @@ const activated: IntegrationActivated = {
     consumerSecret: hashed(2),
     accessToken: { ...hashed(3), id: 'at-1' },
     accessTokenSecret: hashed(4),
+    sealed: { dataKeyId: 'dk-1', consumerSecret: sealedSecret(2), accessTokenSecret: sealedSecret(4) },
+    via: 'admin',
     activatedAt: T1,
     activatedBy: 'admin',
   },
@@ -73,6 +84,7 @@ const reauthorize = {
   integrationId: 'int-1',
   accessToken: { ...hashed(5), id: 'at-2' },
   accessTokenSecret: hashed(6),
+  sealedAccessTokenSecret: sealedSecret(6),
   reauthorizedBy: 'admin',
   now: T1,
 } as const;
@@ -131,8 +143,9 @@ describe('integrations decider', () => {
   });
 
   describe('ActivateIntegration', () => {
-    it('activates an inactive integration with the hashes of its four secrets', () => {
-      spec.given([created]).when(activate).then([activated]);
+    it('activates an inactive integration without a callback URL with the hashes of its four secrets', () => {
+      const withoutCallback = { ...created, data: { ...created.data, callbackUrl: null } };
+      spec.given([withoutCallback]).when(activate).then([activated]);
     });
 
     it('refuses to activate twice, or what does not exist or was deleted', () => {
@@ -156,6 +169,7 @@ describe('integrations decider', () => {
             integrationId: 'int-1',
             accessToken: { ...hashed(5), id: 'at-2' },
             accessTokenSecret: hashed(6),
+            sealedAccessTokenSecret: sealedSecret(6),
             previousAccessTokenId: 'at-1',
             reauthorizedAt: T1,
             reauthorizedBy: 'admin',
@@ -166,6 +180,98 @@ describe('integrations decider', () => {
 
     it('refuses to reauthorize an inactive integration', () => {
       spec.given([created]).when(reauthorize).thenRejects('IntegrationNotActive');
+    });
+  });
+
+  describe('the OAuth 1.0a handshake (integration with a callback URL)', () => {
+    const T2 = '2026-03-01T10:05:00.000Z';
+    const started: IntegrationActivationStarted = {
+      type: 'IntegrationActivationStarted',
+      data: {
+        tenantId: TENANT,
+        integrationId: 'int-1',
+        consumerKey: hashed(1),
+        consumerSecret: hashed(2),
+        sealedConsumerSecret: sealedSecret(2),
+        dataKeyId: 'dk-1',
+        verifier: hashed(7),
+        returnState: hashed(8),
+        startedAt: T1,
+        startedBy: 'admin',
+      },
+    };
+    const requestTokenIssued: IntegrationRequestTokenIssued = {
+      type: 'IntegrationRequestTokenIssued',
+      data: {
+        tenantId: TENANT,
+        integrationId: 'int-1',
+        requestToken: { ...hashed(9), id: 'rt-1' },
+        sealedRequestTokenSecret: sealedSecret(10),
+        issuedAt: T1,
+        expiresAt: new Date(Date.parse(T1) + REQUEST_TOKEN_TTL_MS).toISOString(),
+      },
+    };
+    const exchange: ExchangeIntegrationRequestToken = {
+      type: 'ExchangeIntegrationRequestToken',
+      integrationId: 'int-1',
+      requestTokenId: 'rt-1',
+      verifier: [{ hash: 'old key hash', keyId: 'k0' }, { hash: 'hash7', keyId: 'k1' }],
+      accessToken: { ...hashed(3), id: 'at-1' },
+      accessTokenSecret: hashed(4),
+      sealedAccessTokenSecret: sealedSecret(4),
+      now: T2,
+    };
+
+    it('starts the handshake instead of issuing the access token; the integration is activating', () => {
+      spec.given([created]).when(activate).then([started]);
+      expect(fold(integrationsDecider, [created, started]).integrations['int-1'].status).toBe('activating');
+      // A handshake that never finished may be started over.
+      spec.given([created, started]).when(activate).then([started]);
+    });
+
+    it('records the callback outcome, never what was sent', () => {
+      spec
+        .given([created, started])
+        .when({ type: 'RecordIntegrationCallback', integrationId: 'int-1', host: 'erp.example', attempts: 3, outcome: { delivered: false, reason: 'Answered 503.' }, now: T1 })
+        .then([{ type: 'IntegrationCallbackFailed', data: { tenantId: TENANT, integrationId: 'int-1', host: 'erp.example', attempts: 3, reason: 'Answered 503.', failedAt: T1 } }]);
+    });
+
+    it('issues a request token only while activating', () => {
+      const issue = { type: 'IssueIntegrationRequestToken', integrationId: 'int-1', requestToken: { ...hashed(9), id: 'rt-1' }, sealedRequestTokenSecret: sealedSecret(10), now: T1 } as const;
+      spec.given([created, started]).when(issue).then([requestTokenIssued]);
+      spec.given([created]).when(issue).thenRejects('IntegrationNotActivating');
+      spec.given([created, activated]).when(issue).thenRejects('IntegrationNotActivating');
+    });
+
+    it('exchanges the request token and the verifier for the access token: active, signing secrets sealed', () => {
+      spec
+        .given([created, started, requestTokenIssued])
+        .when(exchange)
+        .then([{ ...activated, data: { ...activated.data, via: 'handshake', activatedAt: T2, activatedBy: 'integration:int-1' } }]);
+    });
+
+    it('refuses a wrong verifier, an unknown or expired request token, and a second exchange', () => {
+      spec.given([created, started, requestTokenIssued]).when({ ...exchange, verifier: [{ hash: 'hash8', keyId: 'k1' }] }).thenRejects('VerifierInvalid');
+      spec.given([created, started, requestTokenIssued]).when({ ...exchange, requestTokenId: 'rt-2' }).thenRejects('RequestTokenInvalid');
+      spec.given([created, started]).when(exchange).thenRejects('RequestTokenInvalid');
+      spec.given([created, started, requestTokenIssued]).when({ ...exchange, now: requestTokenIssued.data.expiresAt }).thenRejects('RequestTokenInvalid');
+      const done = integrationsDecider.decide(exchange, fold(integrationsDecider, [created, started, requestTokenIssued]));
+      if (done.outcome !== 'accepted') throw new Error('expected the exchange to be accepted');
+      spec.given([created, started, requestTokenIssued, ...done.events]).when(exchange).thenRejects('IntegrationNotActivating');
+    });
+
+    it('confirms once the admin comes back with the return state, after the access token was issued', () => {
+      const confirm = { type: 'ConfirmIntegrationActivation', integrationId: 'int-1', returnState: [{ hash: 'hash8', keyId: 'k1' }], now: T2 } as const;
+      const done = integrationsDecider.decide(exchange, fold(integrationsDecider, [created, started, requestTokenIssued]));
+      if (done.outcome !== 'accepted') throw new Error('expected the exchange to be accepted');
+      const history = [created, started, requestTokenIssued, ...done.events];
+      const confirmed = { type: 'IntegrationActivationConfirmed', data: { tenantId: TENANT, integrationId: 'int-1', confirmedAt: T2 } } as const;
+      spec.given(history).when(confirm).then([confirmed]);
+      spec.given([...history, confirmed]).when(confirm).thenNothing();
+      spec.given(history).when({ ...confirm, returnState: [{ hash: 'hash7', keyId: 'k1' }] }).thenRejects('ReturnStateInvalid');
+      spec.given([created, started, requestTokenIssued]).when(confirm).thenRejects('IntegrationNotActive');
+      // Activated by the admin (no handshake): there is nothing to confirm.
+      spec.given([created, activated]).when(confirm).thenRejects('ReturnStateInvalid');
     });
   });
 

@@ -81,8 +81,21 @@ export type CreateServiceAccount = {
   name: string;
   secret: StoredSecret;
   sunsetAt: string | null;
+  /**
+   * The service-wide cut-off (SERVICE_ACCOUNT_CREATION_CUTOFF): from this instant on, no new
+   * service account (the legacy kind, superseded by API clients) may be created; those that
+   * exist keep working until their own sunset. Absent or null: no cut-off.
+   */
+  creationCutoff?: string | null;
   now: string;
 };
+/**
+ * The documented format of a project id: a lowercase slug of 3 to 63 letters, digits and single
+ * hyphens, starting with a letter and not ending with a hyphen (`bridge-42`). Checked when an
+ * account joins a project; an account may still leave a project whose id predates the format.
+ */
+export const PROJECT_ID_PATTERN = /^[a-z](?:[a-z0-9]|-(?=[a-z0-9])){2,62}$/;
+export const isProjectId = (projectId: string): boolean => PROJECT_ID_PATTERN.test(projectId);
 export type GrantServiceAccountPermission = { type: 'GrantServiceAccountPermission'; tenantId: string; permission: Permission; now: string };
 export type RemoveServiceAccountPermission = { type: 'RemoveServiceAccountPermission'; tenantId: string; permission: Permission; now: string };
 export type JoinProject = { type: 'JoinProject'; tenantId: string; projectId: string; now: string };
@@ -107,7 +120,13 @@ export type ServiceAccountCommand =
   | RegisterCommandSigningKey;
 
 export type ServiceAccountRejection = Rejection<
-  'ServiceAccountExists' | 'ServiceAccountNotFound' | 'PermissionsResetPending' | 'SunsetNotInFuture' | 'GenerationUnknown'
+  | 'ServiceAccountExists'
+  | 'ServiceAccountNotFound'
+  | 'PermissionsResetPending'
+  | 'SunsetNotInFuture'
+  | 'GenerationUnknown'
+  | 'LegacyAccountsClosed'
+  | 'InvalidProjectId'
 >;
 
 export type ServiceAccountState =
@@ -165,6 +184,12 @@ const decideOnExisting = (command: Exclude<ServiceAccountCommand, CreateServiceA
         data: { ...ids(state), permission: command.permission, removedAt: command.now },
       });
     case 'JoinProject':
+      if (!isProjectId(command.projectId)) {
+        return reject<ServiceAccountRejection>({
+          code: 'InvalidProjectId',
+          message: 'projectId must be 3-63 lowercase letters, digits and single hyphens, starting with a letter and not ending with a hyphen (e.g. bridge-42).',
+        });
+      }
       if (permissionsResetPending(state)) return pendingReset();
       if (state.projects.includes(command.projectId)) return accept<ServiceAccountEvent>();
       return accept<ServiceAccountEvent>({
@@ -223,6 +248,12 @@ const decide = (command: ServiceAccountCommand, state: ServiceAccountState) => {
   if (command.type === 'CreateServiceAccount') {
     if (state.status !== 'none') {
       return reject<ServiceAccountRejection>({ code: 'ServiceAccountExists', message: 'Service account already exists.' });
+    }
+    if (command.creationCutoff && command.creationCutoff <= command.now) {
+      return reject<ServiceAccountRejection>({
+        code: 'LegacyAccountsClosed',
+        message: `Service accounts can no longer be created since ${command.creationCutoff}; create an API client with the client-credentials flow instead (/v1/api-clients).`,
+      });
     }
     if (command.sunsetAt !== null && command.sunsetAt <= command.now) {
       return reject<ServiceAccountRejection>({ code: 'SunsetNotInFuture', message: 'sunsetAt must be in the future.' });

@@ -33,6 +33,33 @@ describe('Service account decider', () => {
     spec.given([]).when({ type: 'CreateServiceAccount', ...ids, name: 'x', secret: FIRST, sunsetAt: T0, now: T1 }).thenRejects('SunsetNotInFuture');
   });
 
+  it('refuses to create an account from the service-wide cut-off on, and creates one before it', () => {
+    const create = { type: 'CreateServiceAccount', ...ids, name: 'export', secret: FIRST, sunsetAt: null, now: T0 } as const;
+    spec.given([]).when({ ...create, creationCutoff: T0 }).thenRejects('LegacyAccountsClosed');
+    spec.given([]).when({ ...create, now: T1, creationCutoff: T0 }).thenRejects('LegacyAccountsClosed');
+    spec.given([]).when({ ...create, creationCutoff: T1 }).then([created]);
+    spec.given([]).when({ ...create, creationCutoff: null }).then([created]);
+  });
+
+  it.each(['bridge-42', 'p-1', 'abc', 'a'.repeat(63), 'tower-b-level-3'])('lets an account join project %s (the documented format)', (projectId) => {
+    spec
+      .given([created])
+      .when({ type: 'JoinProject', tenantId: TENANT, projectId, now: T0 })
+      .then([{ type: 'ServiceAccountProjectJoined', data: { ...ids, projectId, joinedAt: T0 } }]);
+  });
+
+  it.each(['Bridge-42', '42', 'ab', 'bridge--42', 'bridge-', '-bridge', 'bridge_42', 'bridge.42', 'a'.repeat(64), 'bridge 42', 'brïdge'])(
+    'refuses project id %j, yet lets an account leave a project whatever its id',
+    (projectId) => {
+      spec.given([created]).when({ type: 'JoinProject', tenantId: TENANT, projectId, now: T0 }).thenRejects('InvalidProjectId');
+      const legacy: ServiceAccountEvent = { type: 'ServiceAccountProjectJoined', data: { ...ids, projectId, joinedAt: T0 } };
+      spec
+        .given([created, legacy])
+        .when({ type: 'LeaveProject', tenantId: TENANT, projectId, now: T1 })
+        .then([{ type: 'ServiceAccountProjectLeft', data: { ...ids, projectId, leftAt: T1 } }]);
+    },
+  );
+
   it('grants a permission once; granting it again changes nothing', () => {
     spec.given([created]).when({ type: 'GrantServiceAccountPermission', tenantId: TENANT, permission: 'tokens:introspect', now: T0 }).then([granted]);
     spec.given([created, granted]).when({ type: 'GrantServiceAccountPermission', tenantId: TENANT, permission: 'tokens:introspect', now: T0 }).thenNothing();

@@ -17,6 +17,11 @@ export const PERMISSIONS = {
   'connections:write': 'write',
   /** Obtains a connection's decrypted credential: a secret leaves, so a read-only scope never has it. */
   'connections:use': 'write',
+  /**
+   * Obtains a connection's raw secrets even where `connections:use` hands out something else (an
+   * OAuth 2.0 connection's access token instead of its client secret): admins only, recorded as a reveal.
+   */
+  'connections:reveal': 'write',
   'integrations:read': 'read',
   'integrations:write': 'write',
   'settings:read': 'read',

@@ -107,6 +107,10 @@ const subjectAndData = (event: Publishable): { subject: LifecycleSubject; data: 
         subject: { kind: 'connection', id: event.data.connectionId },
         data: { accessedBy: event.data.accessedBy, actorKind: event.data.actorKind, targetDomain: event.data.targetDomain },
       };
+    case 'ConnectionAccessTokenFetched':
+      return { subject: { kind: 'connection', id: event.data.connectionId }, data: { host: event.data.host, expiresAt: event.data.expiresAt } };
+    case 'ConnectionAccessTokenFetchFailed':
+      return { subject: { kind: 'connection', id: event.data.connectionId }, data: { host: event.data.host, attempts: String(event.data.attempts) } };
     case 'IntegrationCreated':
       return {
         subject: { kind: 'integration', id: event.data.integrationId },
@@ -114,6 +118,19 @@ const subjectAndData = (event: Publishable): { subject: LifecycleSubject; data: 
       };
     case 'IntegrationActivated':
       return { subject: { kind: 'integration', id: event.data.integrationId }, data: { accessTokenId: event.data.accessToken.id } };
+    case 'IntegrationActivationStarted':
+      return { subject: { kind: 'integration', id: event.data.integrationId }, data: { startedAt: event.data.startedAt } };
+    case 'IntegrationCallbackDelivered':
+      return {
+        subject: { kind: 'integration', id: event.data.integrationId },
+        data: { host: event.data.host, attempts: String(event.data.attempts), status: String(event.data.status) },
+      };
+    case 'IntegrationCallbackFailed':
+      return { subject: { kind: 'integration', id: event.data.integrationId }, data: { host: event.data.host, attempts: String(event.data.attempts) } };
+    case 'IntegrationRequestTokenIssued':
+      return { subject: { kind: 'integration', id: event.data.integrationId }, data: { expiresAt: event.data.expiresAt } };
+    case 'IntegrationActivationConfirmed':
+      return { subject: { kind: 'integration', id: event.data.integrationId }, data: { confirmedAt: event.data.confirmedAt } };
     case 'IntegrationReauthorized':
       return {
         subject: { kind: 'integration', id: event.data.integrationId },
@@ -181,8 +198,15 @@ const PUBLISHED_TYPES = new Set<string>([
   'ConnectionUpdated',
   'ConnectionDeleted',
   'ConnectionCredentialAccessed',
+  'ConnectionAccessTokenFetched',
+  'ConnectionAccessTokenFetchFailed',
   'IntegrationCreated',
+  'IntegrationActivationStarted',
+  'IntegrationCallbackDelivered',
+  'IntegrationCallbackFailed',
+  'IntegrationRequestTokenIssued',
   'IntegrationActivated',
+  'IntegrationActivationConfirmed',
   'IntegrationReauthorized',
   'IntegrationDeleted',
   'AnonymousGuestAccessChanged',

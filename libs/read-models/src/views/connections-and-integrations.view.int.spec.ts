@@ -79,15 +79,16 @@ describe('Connection, integration and tenant-settings projections', () => {
       integrationId,
       name: 'ERP',
       email: 'ops@erp.example',
-      callbackUrl: 'http://erp.example/cb',
-      identityLinkUrl: null,
+      // No callback URL: activation issues the four secrets at once (with one, the OAuth 1.0a handshake does).
+      callbackUrl: null,
+      identityLinkUrl: 'http://erp.example/login',
       resourceAccess: 'custom',
       resources: ['users.read'],
       createdBy: 'admin',
       now: T0,
     });
-    await onIntegrations({ type: 'ActivateIntegration', integrationId, consumerKey: hashed(1), consumerSecret: hashed(2), accessToken: { ...hashed(3), id: 'at-1' }, accessTokenSecret: hashed(4), activatedBy: 'admin', now: T0 });
-    await onIntegrations({ type: 'ReauthorizeIntegration', integrationId, accessToken: { ...hashed(5), id: 'at-2' }, accessTokenSecret: hashed(6), reauthorizedBy: 'admin', now: T1 });
+    await onIntegrations({ type: 'ActivateIntegration', integrationId, consumerKey: hashed(1), consumerSecret: hashed(2), accessToken: { ...hashed(3), id: 'at-1' }, accessTokenSecret: hashed(4), sealed: { dataKeyId: 'dk', consumerSecret: sealed(2), accessTokenSecret: sealed(4) }, verifier: hashed(7), returnState: hashed(8), activatedBy: 'admin', now: T0 });
+    await onIntegrations({ type: 'ReauthorizeIntegration', integrationId, accessToken: { ...hashed(5), id: 'at-2' }, accessTokenSecret: hashed(6), sealedAccessTokenSecret: sealed(6), reauthorizedBy: 'admin', now: T1 });
     const onSettings = (command: TenantSettingsCommand) => handleCommand(events, streamName('tenantSettings', tenantId), tenantSettingsDecider, command, context(command.now));
     await onSettings({ type: 'SetClientSecretMaxLifetime', tenantId, maxDays: 30, changedBy: 'admin', now: T0 });
     await onSettings({ type: 'SetAnonymousGuestAccess', tenantId, allowed: true, changedBy: 'admin', now: T1 });

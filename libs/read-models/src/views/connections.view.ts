@@ -16,6 +16,8 @@ export type ConnectionView = ReadModelDocument & {
   credentialType: CredentialType;
   /** The credential's non-secret settings (header name; OAuth client id, token URL and scopes). */
   settings: Record<string, unknown>;
+  /** An OAuth 2.0 connection's client ID, at the top to be filtered on (the OAuth clients' list); null otherwise. */
+  oauthClientId?: string | null;
   secretsSet: SecretField[];
   status: 'active' | 'deleted';
   createdAt: string;
@@ -38,6 +40,8 @@ const settingsOf = (credential: CredentialSettings): Record<string, unknown> => 
   return settings;
 };
 
+const oauthClientIdOf = (credential: CredentialSettings): string | null => (credential.type === 'oauth2' ? credential.clientId : null);
+
 export const connectionsProjection = (readModels: ReadModelStore): Projection => {
   const connections = readModels.collection<ConnectionView>(CONNECTIONS);
   return {
@@ -56,6 +60,7 @@ export const connectionsProjection = (readModels: ReadModelStore): Projection =>
               allowedDomains,
               credentialType: credential.type,
               settings: settingsOf(credential),
+              oauthClientId: oauthClientIdOf(credential),
               secretsSet: secretFieldsSet(secrets),
               status: 'active',
               createdAt,
@@ -82,6 +87,7 @@ export const connectionsProjection = (readModels: ReadModelStore): Projection =>
               service: changes.service ?? connection.service,
               allowedDomains: changes.allowedDomains ?? connection.allowedDomains,
               settings: changes.credential ? settingsOf(changes.credential) : connection.settings,
+              oauthClientId: changes.credential ? oauthClientIdOf(changes.credential) : (connection.oauthClientId ?? null),
               secretsSet: SECRET_FIELDS.filter((field) => secretsSet.has(field)),
               updatedAt,
               revision: recorded.streamRevision,

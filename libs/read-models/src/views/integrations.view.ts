@@ -14,7 +14,8 @@ export type IntegrationView = ReadModelDocument & {
   insecure: boolean;
   resourceAccess: ResourceAccess;
   resources: string[];
-  status: 'inactive' | 'active' | 'deleted';
+  /** `activating`: the consumer credentials went to the callback URL; the OAuth 1.0a handshake runs. */
+  status: 'inactive' | 'activating' | 'active' | 'deleted';
   /** Lists show integrations that are not deleted: a field to filter on. */
   deleted: boolean;
   /** Hints (prefix and last four characters) of the secrets issued, once activated. */
@@ -24,6 +25,8 @@ export type IntegrationView = ReadModelDocument & {
   createdBy: string;
   activatedAt: string | null;
   reauthorizedAt: string | null;
+  /** When the admin came back from the identity link after the handshake (absent on older documents). */
+  confirmedAt?: string | null;
   deletedAt: string | null;
 };
 
@@ -78,6 +81,18 @@ export const integrationsProjection = (readModels: ReadModelStore): Projection =
             },
             recorded.globalPosition,
           );
+          return;
+        }
+        case 'IntegrationActivationStarted': {
+          const integration = await integrations.get(event.data.integrationId);
+          if (!integration) return;
+          await integrations.putIfNewer({ ...integration, status: 'activating' }, recorded.globalPosition);
+          return;
+        }
+        case 'IntegrationActivationConfirmed': {
+          const integration = await integrations.get(event.data.integrationId);
+          if (!integration) return;
+          await integrations.putIfNewer({ ...integration, confirmedAt: event.data.confirmedAt }, recorded.globalPosition);
           return;
         }
         case 'IntegrationReauthorized': {

@@ -1,0 +1,179 @@
+import { Controller, Get, Header, HttpCode, Inject, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiExcludeEndpoint, ApiTags } from '@nestjs/swagger';
+import { FastifyReply, FastifyRequest } from 'fastify';
+import { fold, Integration, IntegrationEvent, integrationsDecider, streamName } from '@keyhold/domain';
+import { SecretHasher } from '@keyhold/crypto';
+import { EVENT_STORE, EventStore } from '@keyhold/event-store';
+import { CommandRunner } from '../../command-runner';
+import { Public } from '../../http/auth';
+import { OAuthError } from '../../http/problem';
+import { RejectionError } from '../../http/rejection-error';
+import { CurrentRequestContext, RequestContext } from '../../http/request-context';
+import { IntegrationSecrets } from '../integration-secrets';
+import { IntegrationTokenIndex } from '../integration-token-index';
+import { integrationIn, run } from '../integrations-stream';
+import { OAuth1Problem } from './oauth1-signature';
+import { oauth1Challenge, OAuth1Refusal, OAuth1Signatures, refuse } from './oauth1-signatures';
+
+type Activating = Extract<Integration, { status: 'activating' }>;
+
+/** The decider's refusals of the handshake, as OAuth problems. */
+const PROBLEM_BY_REJECTION: Record<string, OAuth1Problem> = {
+  RequestTokenInvalid: 'token_rejected',
+  VerifierInvalid: 'verifier_invalid',
+  IntegrationNotActivating: 'token_rejected',
+  IntegrationNotFound: 'consumer_key_unknown',
+  IntegrationDeleted: 'consumer_key_unknown',
+};
+
+/** RFC 5849 §3.2: a malformed request is 400; a failed authentication (key, token, signature, nonce) 401. */
+const BAD_REQUEST: ReadonlySet<OAuth1Problem> = new Set(['parameter_absent', 'parameter_rejected', 'signature_method_rejected', 'version_rejected']);
+
+const asOAuthError = (error: unknown): unknown => {
+  const problem =
+    error instanceof OAuth1Refusal ? error.problem : error instanceof RejectionError ? PROBLEM_BY_REJECTION[error.rejection.code] : undefined;
+  if (!problem) return error;
+  const detail = error instanceof OAuth1Refusal ? error.detail : (error as RejectionError).rejection.message;
+  const code = problem === 'consumer_key_unknown' ? 'invalid_client' : problem === 'token_rejected' || problem === 'verifier_invalid' ? 'invalid_grant' : 'invalid_request';
+  return new OAuthError(code, detail, BAD_REQUEST.has(problem) ? 400 : 401, oauth1Challenge(problem));
+};
+
+const form = (reply: FastifyReply, values: Record<string, string>) => {
+  void reply.type('application/x-www-form-urlencoded');
+  return new URLSearchParams(values).toString();
+};
+
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const page = (title: string, body: string) =>
+  `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(body)}</p></body></html>`;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Keyhold's OAuth 1.0a endpoints (RFC 5849, HMAC-SHA256) for the handshake an integration runs
+ * after its activation sent it the consumer key and secret and a verifier: a request token,
+ * then the access token in exchange for the request token and the verifier. And the page the
+ * admin's browser comes back to from the identity link, which records the confirmation.
+ */
+@ApiTags('OAuth 1.0a (integrations)')
+@Controller()
+@Public()
+export class OAuth1Controller {
+  constructor(
+    private readonly runner: CommandRunner,
+    private readonly signatures: OAuth1Signatures,
+    private readonly index: IntegrationTokenIndex,
+    private readonly secrets: IntegrationSecrets,
+    @Inject(EVENT_STORE) private readonly events: EventStore,
+  ) {}
+
+  @Post('oauth/1.0a/request-token')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  async requestToken(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply, @CurrentRequestContext() context: RequestContext) {
+    try {
+      const now = new Date();
+      const signed = this.signatures.read(request, [], now.getTime());
+      const { tenantId, integration } = await this.activating(signed.oauth.oauth_consumer_key);
+      const opened = await this.secrets.open(integration.integrationId, { consumerSecret: integration.handshake.sealedConsumerSecret });
+      if (!opened?.consumerSecret) return refuse('consumer_key_unknown');
+      this.signatures.verify(signed, integration.integrationId, opened.consumerSecret, '', now.getTime());
+      const iso = now.toISOString();
+      const pair = await this.secrets.issueTokenPair(integration.integrationId, iso, 'request');
+      await run(
+        this.runner,
+        tenantId,
+        { type: 'IssueIntegrationRequestToken', integrationId: integration.integrationId, requestToken: pair.storedToken, sealedRequestTokenSecret: pair.sealedSecret, now: iso },
+        { ...context, actorId: `integration:${integration.integrationId}` },
+      );
+      return form(reply, { oauth_token: pair.token, oauth_token_secret: pair.tokenSecret, oauth_callback_confirmed: 'true' });
+    } catch (error) {
+      throw asOAuthError(error);
+    }
+  }
+
+  @Post('oauth/1.0a/access-token')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  async accessToken(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply, @CurrentRequestContext() context: RequestContext) {
+    try {
+      const now = new Date();
+      const signed = this.signatures.read(request, ['oauth_token', 'oauth_verifier'], now.getTime());
+      const { tenantId, integration } = await this.activating(signed.oauth.oauth_consumer_key);
+      const pending = integration.handshake.requestToken;
+      const candidates = this.secrets.candidates(signed.oauth.oauth_token);
+      if (!pending || !candidates.some((candidate) => SecretHasher.sameHash(candidate, { hash: pending.token.hash, keyId: pending.token.hashKeyId }))) {
+        return refuse('token_rejected');
+      }
+      const opened = await this.secrets.open(integration.integrationId, {
+        consumerSecret: integration.handshake.sealedConsumerSecret,
+        requestTokenSecret: pending.sealedSecret,
+      });
+      if (!opened?.consumerSecret || !opened.requestTokenSecret) return refuse('consumer_key_unknown');
+      this.signatures.verify(signed, integration.integrationId, opened.consumerSecret, opened.requestTokenSecret, now.getTime());
+      const iso = now.toISOString();
+      const pair = await this.secrets.issueTokenPair(integration.integrationId, iso, 'access');
+      await run(
+        this.runner,
+        tenantId,
+        {
+          type: 'ExchangeIntegrationRequestToken',
+          integrationId: integration.integrationId,
+          requestTokenId: pending.token.id,
+          verifier: this.secrets.candidates(signed.oauth.oauth_verifier),
+          accessToken: pair.storedToken,
+          accessTokenSecret: pair.storedSecret,
+          sealedAccessTokenSecret: pair.sealedSecret,
+          now: iso,
+        },
+        { ...context, actorId: `integration:${integration.integrationId}` },
+      );
+      return form(reply, { oauth_token: pair.token, oauth_token_secret: pair.tokenSecret });
+    } catch (error) {
+      throw asOAuthError(error);
+    }
+  }
+
+  /** Where the integration sends the admin back after they logged in at its identity link. */
+  @Get('integrations/return')
+  @ApiExcludeEndpoint()
+  async returned(
+    @Query() query: Record<string, unknown>,
+    @Res({ passthrough: true }) reply: FastifyReply,
+    @CurrentRequestContext() context: RequestContext,
+  ) {
+    void reply.type('text/html; charset=utf-8').header('Cache-Control', 'no-store').header('Referrer-Policy', 'no-referrer');
+    const { tenant, integration: integrationId, state } = query;
+    if (typeof tenant !== 'string' || typeof integrationId !== 'string' || typeof state !== 'string' || !UUID.test(tenant) || !UUID.test(integrationId)) {
+      void reply.status(400);
+      return page('Activation link not valid', 'This link is incomplete or malformed. Go back to Keyhold and activate the integration again.');
+    }
+    try {
+      const { state: after } = await run(
+        this.runner,
+        tenant,
+        { type: 'ConfirmIntegrationActivation', integrationId, returnState: this.secrets.candidates(state), now: new Date().toISOString() },
+        { ...context, actorId: `integration-return:${integrationId}` },
+      );
+      const integration = integrationIn(after, integrationId);
+      return page('Integration active', `The integration "${integration.name}" is active. You may close this window.`);
+    } catch (error) {
+      if (!(error instanceof RejectionError)) throw error;
+      void reply.status(error.rejection.code === 'IntegrationNotActive' ? 409 : error.rejection.code === 'IntegrationNotFound' ? 404 : 400);
+      return page('Integration not activated', error.rejection.message);
+    }
+  }
+
+  /** The integration whose consumer key this is, with its handshake under way. */
+  private async activating(consumerKey: string): Promise<{ tenantId: string; integration: Activating }> {
+    const candidates = this.secrets.candidates(consumerKey);
+    const owner = this.index.consumerKeyOwner(candidates) ?? refuse('consumer_key_unknown');
+    const recorded = await this.events.readStream(streamName('integrations', owner.tenantId));
+    const state = fold(integrationsDecider, recorded.map(({ type, data }) => ({ type, data }) as IntegrationEvent));
+    const integration = state.integrations[owner.integrationId];
+    if (integration?.status !== 'activating') return refuse('token_rejected');
+    const stored = integration.handshake.consumerKey;
+    if (!candidates.some((candidate) => SecretHasher.sameHash(candidate, { hash: stored.hash, keyId: stored.hashKeyId }))) return refuse('consumer_key_unknown');
+    return { tenantId: owner.tenantId, integration };
+  }
+}
