@@ -14,6 +14,8 @@ import { KafkaCommandsModule } from './kafka-commands/kafka-commands.module';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
 import { validationPipe } from './http/validation';
 import { requireMediaTypes } from './http/media-types';
+import { refuseDuplicateAuthorization } from './http/authorization-header';
+import { refuseDeepJson } from './http/json-depth';
 
 /** Requests are small JSON or form bodies; anything larger is refused before it is parsed. */
 const BODY_LIMIT_BYTES = 16 * 1024;
@@ -55,6 +57,8 @@ export const startKeyhold = async (config: KeyholdConfig, logger: Logger = creat
   const app = await NestFactory.create<NestFastifyApplication>(KeyholdModule, adapter, { logger: nestLogger, bufferLogs: true, abortOnError: false });
   app.useGlobalPipes(validationPipe());
   requireMediaTypes(app.getHttpAdapter().getInstance());
+  refuseDeepJson(app.getHttpAdapter().getInstance());
+  refuseDuplicateAuthorization(app.getHttpAdapter().getInstance());
   app.enableShutdownHooks();
 
   const document = SwaggerModule.createDocument(
