@@ -50,7 +50,8 @@ export const startKeyhold = async (config: KeyholdConfig, logger: Logger = creat
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
     genReqId: () => randomUUID(),
-    trustProxy: false,
+    // Only the proxies named in TRUSTED_PROXIES may say who the client is (X-Forwarded-For).
+    trustProxy: config.TRUSTED_PROXIES?.split(',').map((proxy) => proxy.trim()) ?? false,
   });
   // abortOnError: false lets a start-up failure reach the caller (main prints it and exits 1)
   // instead of Nest exiting the process itself.
@@ -86,6 +87,9 @@ export const startKeyhold = async (config: KeyholdConfig, logger: Logger = creat
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
   const url = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
+  // The embedded default issuer is the address listened on, known only now when PORT is 0;
+  // production mode cannot get here without PUBLIC_URL (loadConfig refuses).
+  config.PUBLIC_URL ??= url;
   logger.info({ url, roles: [...roles] }, 'Keyhold listening');
   return { app, url };
 };

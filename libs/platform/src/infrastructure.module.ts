@@ -8,7 +8,7 @@ import { InProcessMessageBus, KafkaMessageBus, MESSAGE_BUS, MessageBus } from '@
 import { MongoReadModelStore, READ_MODEL_STORE, ReadModelGenerations, ReadModelStore, SqliteReadModelStore } from '@keyhold/read-models';
 import { DataKeyService, KEY_STORE, KeyStore, MongoKeyStore, SqliteKeyStore } from '@keyhold/key-store';
 import { KEYHOLD_CONFIG, KeyholdConfig } from './config';
-import { loadHashKey } from './hash-keys';
+import { loadHashKey, loadPreviousHashKeys } from './hash-keys';
 import { loadMasterKeyRing } from './master-keys';
 import { createRootLogger, ROOT_LOGGER } from './logger';
 import { ProjectionsService } from './projections.service';
@@ -106,7 +106,7 @@ export class InfrastructureModule {
       providers: [
         { provide: KEYHOLD_CONFIG, useValue: config },
         { provide: ROOT_LOGGER, useValue: logger },
-        { provide: SecretHasher, useFactory: () => new SecretHasher(loadHashKey(config)) },
+        { provide: SecretHasher, useFactory: () => new SecretHasher(loadHashKey(config), loadPreviousHashKeys(config)) },
         { provide: EVENT_STORE, useFactory: () => openEventStore(config) },
         {
           provide: ReadModelGenerations,

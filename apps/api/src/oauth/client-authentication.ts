@@ -58,6 +58,7 @@ export class ClientAuthentication {
       basic ?? (body.client_id !== undefined && body.client_secret !== undefined ? { clientId: body.client_id, secret: body.client_secret, method: 'client_secret_post' } : null);
     if (!credentials) throw invalidClient('Client authentication is required (client_secret_basic or client_secret_post).');
 
+    // The socket's address, or the client's as forwarded by a proxy listed in TRUSTED_PROXIES.
     const source = request.ip;
     const wait = this.throttle.retryAfterSeconds(credentials.clientId, source);
     if (wait > 0) {
@@ -69,6 +70,7 @@ export class ClientAuthentication {
       this.throttle.recordFailure(credentials.clientId, source);
       throw invalidClient();
     }
+    this.throttle.recordSuccess(credentials.clientId, source);
     // An API client's secrets are listed with their last use, so that unused ones can be removed.
     if (result.secretId !== null) this.usage.record(result.secretId, now);
     return result;

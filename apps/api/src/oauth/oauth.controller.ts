@@ -68,8 +68,9 @@ export class OAuthController {
   }
 
   @Get('.well-known/oauth-authorization-server')
-  metadata(@Req() request: FastifyRequest) {
-    const issuer = this.config.PUBLIC_URL ?? `${request.protocol}://${request.headers.host}`;
+  metadata() {
+    // Set before the server listens (startKeyhold defaults it); never taken from the Host header.
+    const issuer = this.config.PUBLIC_URL!;
     const clientAuth = ['client_secret_basic', 'client_secret_post'];
     return {
       issuer,

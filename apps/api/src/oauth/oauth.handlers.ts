@@ -36,6 +36,7 @@ export class IssueAccessTokenHandler implements ICommandHandler<IssueAccessToken
         secretHash: hash,
         hashKeyId: keyId,
         clientGeneration: client.generation,
+        clientSecretId: client.secretId,
         expiresAt: new Date(nowMs + expiresIn * 1000).toISOString(),
         now,
       },

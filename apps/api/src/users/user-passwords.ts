@@ -80,12 +80,11 @@ export class UserPasswords {
   }
 
   private async check(userId: string, password: string, passwordHash: string): Promise<void> {
-    const retryAfter = this.attempts.retryAfterSeconds(userId);
+    const retryAfter = this.attempts.begin(userId);
     if (retryAfter > 0) {
       throw new Problem('rate-limited', `Too many wrong passwords; try again in ${retryAfter} s.`, { retryAfterSeconds: retryAfter });
     }
     if (!(await verifyPassword(password, passwordHash))) {
-      this.attempts.failed(userId);
       throw new Problem('password-incorrect', 'The password is not correct.');
     }
     this.attempts.succeeded(userId);
