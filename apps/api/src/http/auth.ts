@@ -19,6 +19,12 @@ type AuthenticatedRequest = FastifyRequest & { principal?: Principal };
 
 const BEARER = /^Bearer ([^\s]+)$/i;
 
+/** The principal of the request's bearer token; null when there is none or it does not verify. */
+export const bearerPrincipal = async (request: FastifyRequest, credentials: CredentialIndexService, now: string): Promise<Principal | null> => {
+  const presented = BEARER.exec(request.headers.authorization ?? '')?.[1];
+  return presented ? credentials.verify(presented, now) : null;
+};
+
 /**
  * Every route needs a bearer token issued by this service unless marked @Public. Verification
  * is a memory lookup (see CredentialIndexService; the read model too while the node is stale);
@@ -39,8 +45,7 @@ export class BearerAuthGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
 
     const now = new Date().toISOString();
-    const presented = BEARER.exec(request.headers.authorization ?? '')?.[1];
-    const principal = presented ? await this.credentials.verify(presented, now) : null;
+    const principal = await bearerPrincipal(request, this.credentials, now);
     if (!principal) {
       throw new Problem('unauthenticated', 'The bearer token is missing, malformed, unknown, expired or revoked.');
     }
