@@ -9,7 +9,7 @@ import { CurrentPrincipal, RequirePermissions } from '../http/auth';
 import { pageOf, PageQuery } from '../http/pagination';
 import { Problem } from '../http/problem';
 import { CurrentRequestContext, RequestContext } from '../http/request-context';
-import { UserPasswords, withRetryAfter } from '../users/user-passwords';
+import { UserPasswords } from '../users/user-passwords';
 import { Principal } from '../verification/principal';
 import { CreateIntegrationDto, IntegrationParams, TenantSettingsDto } from './integration.dto';
 import {
@@ -94,7 +94,7 @@ export class IntegrationsController {
     @Body() body: CreateIntegrationDto,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    await this.confirmed(principal, body.password, reply);
+    await this.passwords.confirm(principal, body.password);
     const integration = await this.commands.execute(
       new CreateIntegrationCommand(
         principal.tenantId,
@@ -181,9 +181,5 @@ export class IntegrationsController {
     if (allowAnonymousGuestAccess === undefined && clientSecretMaxLifetimeDays === undefined) return this.settings(principal);
     const change: TenantSettingsChange = { allowAnonymousGuestAccess, clientSecretMaxLifetimeDays };
     return settingsResponse(await this.commands.execute(new ChangeTenantSettingsCommand(principal.tenantId, change, context)));
-  }
-
-  private confirmed(principal: Principal, password: string, reply: FastifyReply): Promise<void> {
-    return withRetryAfter(reply, this.passwords.confirm(principal, password));
   }
 }
