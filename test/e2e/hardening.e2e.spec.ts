@@ -4,7 +4,12 @@ import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CommandBus } from '@nestjs/cqrs';
 import { EVENT_STORE, EventStore } from '@keyhold/event-store';
+import { loadConfig } from '@keyhold/platform';
+import { openOperatorContext } from '../../apps/api/src/cli/operator-context';
+import { CommandsModule } from '../../apps/api/src/commands.module';
+import { CreateTenantCommand } from '../../apps/api/src/users/tenancy.commands';
 import { SecretExpiryJob } from '../../apps/worker/src/secret-expiry.job';
 import { expectProblem, HttpResult, KeyholdHarness } from '../support/keyhold-harness';
 import { oauthClient } from '../support/oauth-client';
@@ -407,8 +412,8 @@ describe('Hardening: a node of its own', () => {
       const revoked = await keyhold.post(`/v1/tokens/${doomed.body.id}/revoke`, admin.token, {});
       expectProblem(revoked, 503, 'revocation-pending');
       expect(revoked.headers.get('retry-after')).toBe('1');
-      // True to its word: the token still works on this node.
-      expect((await keyhold.get('/v1/me', doomed.body.token)).status).toBe(200);
+      // The revocation itself stands: it is in the log, and nothing is lost by answering 503.
+      expect((await keyhold.events()).filter((e) => e.type === 'TokenRevoked').map((e) => (e.data as { tokenId: string }).tokenId)).toEqual([doomed.body.id]);
       // Repeating it is safe, and says the same while the node stays behind.
       expectProblem(await keyhold.post(`/v1/tokens/${doomed.body.id}/revoke`, admin.token, {}), 503, 'revocation-pending');
 
@@ -448,4 +453,21 @@ describe('Hardening: the bootstrap CLI beside a running node', () => {
       await keyhold.stop();
     }
   }, 120_000);
+
+  it('the same with no slack: bootstrapped by the CLI\'s own code in this process, asked for within a millisecond', async () => {
+    // The operator context opens its own event store on the node's data, as the CLI does: the
+    // node hears of the append only by polling, so without a catch-up on a miss most of these fail.
+    const keyhold = await KeyholdHarness.start();
+    const operator = await openOperatorContext(loadConfig({ DATA_DIR: keyhold.dataDir, LOG_LEVEL: 'silent' }), [CommandsModule]);
+    try {
+      for (let n = 0; n < 5; n += 1) {
+        const context = { actorId: 'system:cli', correlationId: randomUUID(), causationId: randomUUID() };
+        const created = await operator.get(CommandBus).execute(new CreateTenantCommand(`beside-${n}`, `beside ${n}`, `root@beside-${n}.test`, context));
+        expect((await keyhold.get('/v1/me', created.initialToken.secret!)).status).toBe(200);
+      }
+    } finally {
+      await operator.close();
+      await keyhold.stop();
+    }
+  }, 60_000);
 });
