@@ -122,8 +122,9 @@ export class KeyholdConfig {
   CLIENT_SECRET_MAX_DAYS = 730;
 
   /**
-   * Production mode (`NODE_ENV=production`) refuses to start without the settings that have no
-   * safe default (PUBLIC_URL); any other value, or none, is the embedded development mode.
+   * Production mode (`NODE_ENV=production`, as the Docker image sets) refuses to start the API
+   * without the settings that have no safe default (PUBLIC_URL); any other value, or none, is
+   * the embedded development mode.
    */
   @IsOptional()
   @IsString()
@@ -134,8 +135,8 @@ export class KeyholdConfig {
    * from a request's Host header, which the client chooses. Required in production mode; unset
    * elsewhere, it is the address the service listens on (http://HOST:PORT).
    */
-  @ValidateIf((config: KeyholdConfig) => config.NODE_ENV === 'production' || config.PUBLIC_URL !== undefined)
-  @IsDefined({ message: 'PUBLIC_URL is required when NODE_ENV=production' })
+  @ValidateIf((config: KeyholdConfig) => (config.NODE_ENV === 'production' && config.KEYHOLD_ROLES.includes('api')) || config.PUBLIC_URL !== undefined)
+  @IsDefined({ message: 'PUBLIC_URL is required when NODE_ENV=production and the api role runs' })
   @Matches(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, { message: 'PUBLIC_URL must be an http(s) URL without query or fragment' })
   PUBLIC_URL?: string;
 

@@ -211,6 +211,11 @@ describe('loadConfig', () => {
   describe('production mode', () => {
     it('refuses to start without PUBLIC_URL when NODE_ENV=production', () => {
       expect(configError({ NODE_ENV: 'production' }).message).toContain('PUBLIC_URL is required when NODE_ENV=production');
+      expect(configError({ NODE_ENV: 'production', KEYHOLD_ROLES: 'api' }).message).toContain('PUBLIC_URL');
+    });
+
+    it('does not ask a worker alone for it: it publishes no metadata', () => {
+      expect(loadConfig({ NODE_ENV: 'production', KEYHOLD_ROLES: 'worker' }).PUBLIC_URL).toBeUndefined();
     });
 
     it('starts with it, and keeps it as the issuer', () => {
