@@ -1,4 +1,4 @@
-import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { KeyholdConfig } from './config';
 
@@ -12,6 +12,6 @@ export const privateDataFile = (config: KeyholdConfig, name: string): string => 
   mkdirSync(config.DATA_DIR, { recursive: true, mode: 0o700 });
   const path = join(config.DATA_DIR, name);
   closeSync(openSync(path, 'a', 0o600));
-  chmodSync(path, 0o600);
+  if ((statSync(path).mode & 0o077) !== 0) chmodSync(path, 0o600);
   return path;
 };

@@ -8,7 +8,7 @@ import { IsString, Matches, MaxLength, MinLength } from 'class-validator';
  * reverse what follows, zero-width spaces and joiners that make 'dup' and 'dup\u200b' two
  * names), no private-use or lone surrogate code points, no line or paragraph separators.
  */
-const VISIBLE = /^[^\p{Cc}\p{Cf}\p{Co}\p{Cs}\p{Zl}\p{Zp}]*$/u;
+const VISIBLE = /^[^\p{Cc}\p{Cf}\p{Co}\p{Cs}\p{Zl}\p{Zp}]+$/u;
 
 export const IsVisibleText = (field: string) =>
   Matches(VISIBLE, { message: `${field} must not contain control or invisible formatting characters` });
