@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -352,6 +352,11 @@ describe('Hardening: a node of its own', () => {
     } finally {
       await keyhold.stop();
     }
+    // A file left with wider rights (by an older version) is narrowed at the next start.
+    chmodSync(join(dataDir, 'events.sqlite'), 0o644);
+    const restarted = await KeyholdHarness.start(dataDir);
+    await restarted.stop();
+    expect(statSync(join(dataDir, 'events.sqlite')).mode & 0o777).toBe(0o600);
   });
 
   it('rotates TOKEN_HASH_KEY: tokens issued under the old key verify, new ones hash under the new key', async () => {
