@@ -53,13 +53,13 @@ const build = async ({ ref = null } = {}) => {
   try {
     // One build is kept: the previous ones (other commits) are removed.
     for (const old of readdirSync(CACHE)) if (old.startsWith('dist-')) rmSync(join(CACHE, old), { recursive: true, force: true });
-    await run(nest, ['build', 'api', '-p', relative(projectDir, tsconfig)], { cwd: projectDir, name: 'nest build' });
+    await run(nest, ['build', 'keyhold', '-p', relative(projectDir, tsconfig)], { cwd: projectDir, name: 'nest build' });
   } finally {
     rmSync(tsconfig, { force: true });
   }
-  const main = join(outDir, 'apps', 'api', 'src', 'main.js');
+  const main = join(outDir, 'apps', 'keyhold', 'src', 'main.js');
   if (!existsSync(main)) throw new Error(`the build produced no ${main}`);
-  return { ...info, distDir: outDir, main, cli: join(outDir, 'apps', 'api', 'src', 'cli', 'cli.js') };
+  return { ...info, distDir: outDir, main, cli: join(outDir, 'apps', 'keyhold', 'src', 'cli', 'cli.js') };
 };
 
 module.exports = { build, ROOT };

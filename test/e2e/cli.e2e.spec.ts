@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { KeyholdHarness } from '../support/keyhold-harness';
 
 const ROOT = join(__dirname, '..', '..');
-const CLI = join(ROOT, 'dist', 'apps', 'api', 'src', 'cli', 'cli.js');
+const CLI = join(ROOT, 'dist', 'apps', 'keyhold', 'src', 'cli', 'cli.js');
 
 /** Runs the built CLI as a newcomer's script would, against a data directory. */
 const cli = (dataDir: string, ...args: string[]) =>
@@ -13,7 +13,7 @@ const cli = (dataDir: string, ...args: string[]) =>
 
 describe('The bootstrap CLI', () => {
   beforeAll(() => {
-    if (!existsSync(CLI)) execFileSync('npx', ['nest', 'build', 'api'], { cwd: ROOT, stdio: 'ignore' });
+    if (!existsSync(CLI)) execFileSync('npx', ['nest', 'build', 'keyhold'], { cwd: ROOT, stdio: 'ignore' });
   }, 120_000);
 
   it('creates a tenant and prints its admin token once, as the last line of stdout', async () => {

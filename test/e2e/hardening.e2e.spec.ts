@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { CommandBus } from '@nestjs/cqrs';
 import { EVENT_STORE, EventStore } from '@keyhold/event-store';
 import { loadConfig } from '@keyhold/platform';
-import { openOperatorContext } from '../../apps/api/src/cli/operator-context';
+import { openOperatorContext } from '../../apps/keyhold/src/cli/operator-context';
 import { CommandsModule } from '../../apps/api/src/commands.module';
 import { CreateTenantCommand } from '../../apps/api/src/users/tenancy.commands';
 import { SecretExpiryJob } from '../../apps/worker/src/secret-expiry.job';
@@ -434,9 +434,9 @@ describe('Hardening: a node of its own', () => {
 
 describe('Hardening: the bootstrap CLI beside a running node', () => {
   const ROOT = join(__dirname, '..', '..');
-  const CLI = join(ROOT, 'dist', 'apps', 'api', 'src', 'cli', 'cli.js');
+  const CLI = join(ROOT, 'dist', 'apps', 'keyhold', 'src', 'cli', 'cli.js');
   beforeAll(() => {
-    if (!existsSync(CLI)) execFileSync('npx', ['nest', 'build', 'api'], { cwd: ROOT, stdio: 'ignore' });
+    if (!existsSync(CLI)) execFileSync('npx', ['nest', 'build', 'keyhold'], { cwd: ROOT, stdio: 'ignore' });
   }, 120_000);
 
   it('a token the CLI printed works on the very first request', async () => {

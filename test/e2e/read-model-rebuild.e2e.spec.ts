@@ -11,7 +11,7 @@ import {
   ReadModelRebuild,
   TOKENS,
 } from '@keyhold/read-models';
-import { rebuildReadModels } from '../../apps/api/src/cli/rebuild-read-models';
+import { rebuildReadModels } from '../../apps/keyhold/src/cli/rebuild-read-models';
 import { KeyholdHarness } from '../support/keyhold-harness';
 import { describeWithServer } from '../support/real-server';
 
@@ -144,7 +144,7 @@ const describeRebuild = (setting: string, serverEnv: () => Record<string, string
 
     it('replays the log into a generation equal, document for document, to the live one; then switches over', async () => {
       const events = keyhold.app.get<symbol, EventStore>(EVENT_STORE);
-      expect(await keyhold.app.get(ProjectionsService).waitForAll((await events.headPosition())!, 20_000)).toBe(true);
+      expect(await keyhold.app.get(ProjectionsService).waitForReads((await events.headPosition())!, 20_000)).toBe(true);
       const before = await listings();
 
       const rebuild = await ReadModelRebuild.start(events, generations, READ_MODEL_PROJECTIONS, 'e2e');

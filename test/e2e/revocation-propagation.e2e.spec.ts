@@ -13,7 +13,7 @@ import { describeWithServer } from '../support/real-server';
 const ROOT = join(__dirname, '..', '..');
 
 /**
- * Runs apps/api/src/main.ts in a separate node process, compiling TypeScript as it loads (as
+ * Runs apps/keyhold/src/main.ts in a separate node process, compiling TypeScript as it loads (as
  * ts-jest does for this suite), so the nodes run the working tree rather than a stale dist/.
  */
 const LOADER = `
@@ -25,7 +25,7 @@ require.extensions['.ts'] = (module, filename) => {
   const { outputText } = ts.transpileModule(readFileSync(filename, 'utf8'), { compilerOptions: { ...options, sourceMap: false }, fileName: filename });
   module._compile(outputText, filename);
 };
-require(process.cwd() + '/apps/api/src/main.ts');
+require(process.cwd() + '/apps/keyhold/src/main.ts');
 `;
 
 const freePort = () =>

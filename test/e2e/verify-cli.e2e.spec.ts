@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CliOutput, verifyEventChains } from '../../apps/api/src/cli/verify-event-chains';
+import { CliOutput, verifyEventChains } from '../../apps/keyhold/src/cli/verify-event-chains';
 import { KeyholdHarness } from '../support/keyhold-harness';
 
 /** Runs the verify command as cli.ts does, against a data directory, capturing what it prints. */

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { startKeyhold } from '../../apps/api/src/app';
+import { startKeyhold } from '../../apps/keyhold/src/keyhold';
 import { CreateTenantCommand } from '../../apps/api/src/users/tenancy.commands';
 import { EVENT_STORE, EventStore, RecordedEvent } from '@keyhold/event-store';
 import { loadConfig } from '@keyhold/platform';

@@ -1,17 +1,13 @@
 import 'reflect-metadata';
-import { INestApplicationContext, Module } from '@nestjs/common';
-import { APP_FILTER, NestFactory } from '@nestjs/core';
+import { INestApplicationContext, Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import { Logger } from 'pino';
 import { MESSAGE_BUS, MessageBus } from '@keyhold/messaging';
-import { createRootLogger, InfrastructureModule, KeyholdConfig, PinoNestLogger } from '@keyhold/platform';
-import { WorkerModule } from '../../worker/src/worker.module';
-import { ApiModule } from './api.module';
+import { KeyholdConfig, PinoNestLogger } from '@keyhold/platform';
 import { kafkaCommandsTransport, kafkaCommandTopics } from './kafka-commands/kafka-command-topics';
-import { KafkaCommandsModule } from './kafka-commands/kafka-commands.module';
-import { ProblemDetailsFilter } from './http/problem-details.filter';
 import { validationPipe } from './http/validation';
 import { requireMediaTypes } from './http/media-types';
 import { refuseDuplicateAuthorization } from './http/authorization-header';
@@ -20,33 +16,12 @@ import { refuseDeepJson } from './http/json-depth';
 /** Requests are small JSON or form bodies; anything larger is refused before it is parsed. */
 const BODY_LIMIT_BYTES = 16 * 1024;
 
-export type KeyholdProcess = { app: INestApplicationContext; url: string | null };
-
 /**
- * Builds the process its configuration asks for: the API and the worker together (the
- * default), or either alone. Tests call this too, so what they exercise is what `npm start` runs.
+ * The HTTP edge around a module the composition root built (apps/keyhold): Fastify, the
+ * pipes, the API document, the Kafka commands transport, and the listening socket.
  */
-export const startKeyhold = async (config: KeyholdConfig, logger: Logger = createRootLogger(config.LOG_LEVEL)): Promise<KeyholdProcess> => {
-  const roles = new Set(config.KEYHOLD_ROLES);
+export const serveHttp = async (rootModule: Type, config: KeyholdConfig, logger: Logger): Promise<{ app: INestApplicationContext; url: string }> => {
   const nestLogger = new PinoNestLogger(logger);
-
-  @Module({
-    imports: [
-      InfrastructureModule.forRoot(config, logger),
-      ...(roles.has('worker') ? [WorkerModule] : []),
-      ...(roles.has('api') ? [ApiModule] : []),
-      ...(roles.has('api') && config.MESSAGE_BUS === 'kafka' ? [KafkaCommandsModule.forConfig(config)] : []),
-    ],
-    providers: roles.has('api') ? [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }] : [],
-  })
-  class KeyholdModule {}
-
-  if (!roles.has('api')) {
-    const app = await NestFactory.createApplicationContext(KeyholdModule, { logger: nestLogger, abortOnError: false });
-    app.enableShutdownHooks();
-    return { app, url: null };
-  }
-
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
     genReqId: () => randomUUID(),
@@ -55,7 +30,7 @@ export const startKeyhold = async (config: KeyholdConfig, logger: Logger = creat
   });
   // abortOnError: false lets a start-up failure reach the caller (main prints it and exits 1)
   // instead of Nest exiting the process itself.
-  const app = await NestFactory.create<NestFastifyApplication>(KeyholdModule, adapter, { logger: nestLogger, bufferLogs: true, abortOnError: false });
+  const app = await NestFactory.create<NestFastifyApplication>(rootModule, adapter, { logger: nestLogger, bufferLogs: true, abortOnError: false });
   app.useGlobalPipes(validationPipe());
   requireMediaTypes(app.getHttpAdapter().getInstance());
   refuseDeepJson(app.getHttpAdapter().getInstance());
@@ -90,6 +65,6 @@ export const startKeyhold = async (config: KeyholdConfig, logger: Logger = creat
   // The embedded default issuer is the address listened on, known only now when PORT is 0;
   // production mode cannot get here without PUBLIC_URL (loadConfig refuses).
   config.PUBLIC_URL ??= url;
-  logger.info({ url, roles: [...roles] }, 'Keyhold listening');
+  logger.info({ url, roles: config.KEYHOLD_ROLES }, 'Keyhold listening');
   return { app, url };
 };

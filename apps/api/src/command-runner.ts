@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Decider } from '@keyhold/domain';
+import { Decider, DomainRejection } from '@keyhold/domain';
 import { CommandContext, EVENT_STORE, EventStore, handleCommand } from '@keyhold/event-store';
 import { RejectionError } from './http/rejection-error';
 import { ReadYourWrites } from './read-your-writes';
@@ -16,7 +16,7 @@ export class CommandRunner {
     private readonly readYourWrites: ReadYourWrites,
   ) {}
 
-  async run<State, Command, Event extends { type: string; data: unknown }, Rejection extends { code: string; message: string }>(
+  async run<State, Command, Event extends { type: string; data: unknown }, Rejection extends DomainRejection>(
     streamName: string,
     decider: Decider<State, Command, Event, Rejection>,
     command: Command,

@@ -20,7 +20,7 @@ export class ReadYourWrites {
 
   async await(position: GlobalPosition | null): Promise<void> {
     if (position === null) return;
-    if (!(await this.projections.waitForAll(position, WAIT_MS))) {
+    if (!(await this.projections.waitForReads(position, WAIT_MS))) {
       this.logger.warn({ position, statuses: this.projections.statuses() }, 'Projections lag behind a command');
     }
   }

@@ -2,17 +2,19 @@ import { Inject, Module, OnApplicationBootstrap } from '@nestjs/common';
 import { ProjectionsService } from '@keyhold/platform';
 import { READ_MODEL_PROJECTIONS, READ_MODEL_STORE, ReadModelStore } from '@keyhold/read-models';
 
+import { ConnectionKeyShredder } from './connection-key-shredder';
 import { LifecycleRelay } from './lifecycle-relay';
 import { PermissionsResetConsumer } from './permissions-reset.consumer';
 import { SecretExpiryJob } from './secret-expiry.job';
 
 /** Keeps the read models up to date and relays lifecycle events; beside the API or in its own process. */
-@Module({ providers: [PermissionsResetConsumer, SecretExpiryJob, LifecycleRelay] })
+@Module({ providers: [PermissionsResetConsumer, SecretExpiryJob, LifecycleRelay, ConnectionKeyShredder] })
 export class WorkerModule implements OnApplicationBootstrap {
   constructor(
     private readonly projections: ProjectionsService,
     @Inject(READ_MODEL_STORE) private readonly readModels: ReadModelStore,
     private readonly relay: LifecycleRelay,
+    private readonly keyShredder: ConnectionKeyShredder,
   ) {}
 
   /**
@@ -21,8 +23,9 @@ export class WorkerModule implements OnApplicationBootstrap {
    * answers verifications while they catch up, instead of sharing the CPU with them until then.
    */
   async onApplicationBootstrap(): Promise<void> {
-    // Read models follow a rebuild's switch-over; the relay's checkpoint is not a read model's.
+    // Read models follow a rebuild's switch-over; the relay's and the shredder's checkpoints are not read models'.
     await this.projections.runReadModels(READ_MODEL_PROJECTIONS);
-    await this.projections.run(this.relay, this.readModels);
+    await this.projections.run(this.relay, this.readModels, 'background');
+    await this.projections.run(this.keyShredder, this.readModels, 'background');
   }
 }

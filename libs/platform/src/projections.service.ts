@@ -23,6 +23,8 @@ const RETRY_MOVE_MS = 1000;
 @Injectable()
 export class ProjectionsService {
   private readonly runners: ProjectionRunner[] = [];
+  /** Runners whose output no request reads (the lifecycle relay, the key shredder): writes never wait for them. */
+  private readonly background = new Set<ProjectionRunner>();
   private readonly readModelSlots = new Map<string, ReadModelSlot>();
   private stopping = false;
   private catchingUp: Promise<void> = Promise.resolve();
@@ -36,9 +38,15 @@ export class ProjectionsService {
     generations.onSwitch((projection, generation) => this.follow(projection, generation));
   }
 
-  async run(projection: Projection, checkpoints: CheckpointStore): Promise<ProjectionRunner> {
+  /**
+   * `serves` says whether a request's next read depends on the projection (`reads`, the default:
+   * the credential index) or not (`background`): a command waits only for the former, so a slow
+   * or unreachable Kafka behind the relay never delays a write's answer.
+   */
+  async run(projection: Projection, checkpoints: CheckpointStore, serves: 'reads' | 'background' = 'reads'): Promise<ProjectionRunner> {
     const runner = await this.startRunner(projection, checkpoints);
     this.runners.push(runner);
+    if (serves === 'background') this.background.add(runner);
     return runner;
   }
 
@@ -46,7 +54,7 @@ export class ProjectionsService {
    * Runs the read-model projections, each on its current generation with that generation's
    * checkpoint, and moves each to the next one when a rebuild switches over. Those behind first
    * catch up together (`catchUpTogether`: one read of the log, one transaction per page), in the
-   * background: their progress shows in `statuses` and `waitForAll` meanwhile.
+   * background: their progress shows in `statuses` and `waitForReads` meanwhile.
    */
   async runReadModels(builds: readonly ProjectionFactory[]): Promise<void> {
     const runners: ProjectionRunner[] = [];
@@ -66,11 +74,14 @@ export class ProjectionsService {
     return this.allRunners().map((runner) => runner.status());
   }
 
-  /** Waits until every local projection has applied `position`; false when one did not in time. */
-  async waitForAll(position: GlobalPosition, timeoutMs: number): Promise<boolean> {
+  /**
+   * Waits until every local projection that serves reads has applied `position`; false when
+   * one did not in time.
+   */
+  async waitForReads(position: GlobalPosition, timeoutMs: number): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
     const reached = await Promise.all([
-      ...this.runners.map((runner) => runner.waitFor(position, timeoutMs)),
+      ...this.runners.filter((runner) => !this.background.has(runner)).map((runner) => runner.waitFor(position, timeoutMs)),
       ...[...this.readModelSlots.values()].map((slot) => this.waitForSlot(slot, position, deadline)),
     ]);
     return reached.every(Boolean);

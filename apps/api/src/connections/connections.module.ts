@@ -3,11 +3,10 @@ import { CommandsModule } from '../commands.module';
 import { ConnectionsController } from './connections.controller';
 import { AccessConnectionHandler, CreateConnectionHandler, DeleteConnectionHandler, UpdateConnectionHandler } from './connections.handlers';
 import { ConnectionsQuery } from './connections.query';
-import { ConnectionKeyShredder } from './key-shredder';
 
 @Module({
   imports: [CommandsModule],
   controllers: [ConnectionsController],
-  providers: [CreateConnectionHandler, UpdateConnectionHandler, DeleteConnectionHandler, AccessConnectionHandler, ConnectionsQuery, ConnectionKeyShredder],
+  providers: [CreateConnectionHandler, UpdateConnectionHandler, DeleteConnectionHandler, AccessConnectionHandler, ConnectionsQuery],
 })
 export class ConnectionsModule {}

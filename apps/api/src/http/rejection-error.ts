@@ -1,7 +1,8 @@
-import { Rejection } from '@keyhold/domain';
+import { DomainRejection, RejectionCode } from '@keyhold/domain';
 import { Problem, ProblemKind } from './problem';
 
-const KIND_BY_REJECTION: Record<string, ProblemKind> = {
+/** Complete by type: a rejection code without a problem kind fails `tsc`. */
+const KIND_BY_REJECTION: Record<RejectionCode, ProblemKind> = {
   LabelTaken: 'label-taken',
   ExpiryNotInFuture: 'validation-error',
   TooManyActiveTokens: 'too-many-tokens',
@@ -49,17 +50,19 @@ const KIND_BY_REJECTION: Record<string, ProblemKind> = {
   RedirectUriInvalid: 'validation-error',
   TooManyRedirectUris: 'too-many-redirect-uris',
   UnknownRole: 'validation-error',
+  KafkaCommandAlreadyReceived: 'concurrent-modification',
+  KafkaCommandNotReceived: 'not-found',
 };
 
 /** Carries a domain refusal out of a command handler to the edge that maps it to its protocol. */
 export class RejectionError extends Error {
-  constructor(readonly rejection: Rejection<string>) {
+  constructor(readonly rejection: DomainRejection) {
     super(rejection.message);
     this.name = 'RejectionError';
   }
 
   toProblem(): Problem {
-    return new Problem(KIND_BY_REJECTION[this.rejection.code] ?? 'validation-error', this.rejection.message, {
+    return new Problem(KIND_BY_REJECTION[this.rejection.code], this.rejection.message, {
       code: this.rejection.code,
     });
   }
