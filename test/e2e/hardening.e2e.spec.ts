@@ -452,6 +452,14 @@ describe('Hardening: the bootstrap CLI beside a running node', () => {
         const { token } = JSON.parse(run.stdout.trim().split('\n').pop()!);
         expect((await keyhold.get('/v1/me', token)).status).toBe(200);
       }
+      // The tenant's name is a name like the others: no invisible characters.
+      const hidden = spawnSync(process.execPath, [CLI, 'bootstrap', '--tenant', 'hidden', '--admin', 'root@hidden.test', '--name', 'Acme\u202E'], {
+        env: { ...process.env, DATA_DIR: keyhold.dataDir },
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+      expect(hidden.status).toBe(2);
+      expect(hidden.stderr).toContain('name must not contain control or invisible formatting characters');
       // Unknown tokens are still refused, at once.
       expectProblem(await keyhold.get('/v1/me', 'kh_pat_' + 'z'.repeat(49)), 401, 'unauthenticated');
     } finally {
