@@ -399,6 +399,8 @@ describe('Hardening: a node of its own', () => {
       const account = (await keyhold.post('/v1/service-accounts', admin.token, { name: 'revoker' })).body as { clientId: string; clientSecret: string };
       const auth = { authorization: basic(account.clientId, account.clientSecret) };
       const access = (await keyhold.request('POST', '/oauth/token', { form: { grant_type: 'client_credentials' }, headers: auth })).body.access_token as string;
+      const apiClient = (await keyhold.post('/v1/api-clients', admin.token, { name: 'stalled client' })).body as { id: string; secretId: string };
+      const doomedAccount = (await keyhold.post('/v1/service-accounts', admin.token, { name: 'doomed account' })).body as { id: string };
 
       // An event the credential index cannot apply stalls it (it retries with back-off): nothing after it is enforced.
       const metadata = {
@@ -426,10 +428,17 @@ describe('Hardening: a node of its own', () => {
       expect(oauthRevoke.status).toBe(503);
       expect(oauthRevoke.body).toEqual({ error: 'temporarily_unavailable', error_description: expect.any(String) });
       expect(oauthRevoke.headers.get('retry-after')).toBe('1');
+
+      // A change that ends nothing is answered as before.
+      expect((await keyhold.request('PATCH', `/v1/api-clients/${apiClient.id}`, { token: admin.token, json: { name: 'renamed' } })).status).toBe(200);
+      // Removing a client secret, deleting an API client or a service account end credentials too.
+      expectProblem(await keyhold.request('DELETE', `/v1/api-clients/${apiClient.id}/secrets/${apiClient.secretId}`, { token: admin.token }), 503, 'revocation-pending');
+      expectProblem(await keyhold.request('DELETE', `/v1/api-clients/${apiClient.id}`, { token: admin.token }), 503, 'revocation-pending');
+      expectProblem(await keyhold.request('DELETE', `/v1/service-accounts/${doomedAccount.id}`, { token: admin.token }), 503, 'revocation-pending');
     } finally {
       await keyhold.stop();
     }
-  }, 60_000);
+  }, 120_000);
 });
 
 describe('Hardening: the bootstrap CLI beside a running node', () => {
