@@ -81,14 +81,14 @@ const startNode = async (build, options) => {
   return node;
 };
 
-/** /health/ready of a node: ready and no projection behind the head of the log. */
-const caughtUp = async (url) => {
-  const { status, body } = await json(`${url}/health/ready`, {}, 5000);
+/** /health/ready of a node: ready and no projection behind the head of the log (the detail needs an admin's token). */
+const caughtUp = async (url, adminToken) => {
+  const { status, body } = await json(`${url}/health/ready`, { headers: { authorization: `Bearer ${adminToken}` } }, 5000);
   return status === 200 && body.projections.every((projection) => !projection.behind) ? body : null;
 };
 
-const waitCaughtUp = (node, timeoutMs = 60 * 60_000) =>
-  waitUntil(`keyhold ${node.port} projections caught up`, () => caughtUp(node.url), {
+const waitCaughtUp = (node, adminToken, timeoutMs = 60 * 60_000) =>
+  waitUntil(`keyhold ${node.port} projections caught up`, () => caughtUp(node.url, adminToken), {
     timeoutMs,
     intervalMs: 250,
     alive: node.handle.alive,

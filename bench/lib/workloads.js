@@ -64,7 +64,7 @@ const replay = async (ctx, dataset, mode, budgetMs) => {
   let readyAt = null;
   for (;;) {
     if (!node.handle.alive()) throw new Error(`the replaying node exited (${node.handle.code})`);
-    last = await json(`${node.url}/health/ready`, {}, 5000).catch(() => last);
+    last = await json(`${node.url}/health/ready`, { headers: { authorization: `Bearer ${dataset.admin.token}` } }, 5000).catch(() => last);
     const projections = last?.body?.projections;
     if (last?.status === 200 && projections?.every((p) => !p.behind)) {
       readyAt = Date.now();
@@ -298,7 +298,7 @@ const commands = async (ctx, mode) => {
   // The default: api and worker in one process; a command answers once its events are in every
   // local projection (read-your-writes), so the probe should see the token at once.
   let node = await kh.startNode(ctx.build, { ...dataset.options, label: `commands-${mode}` });
-  await kh.waitCaughtUp(node);
+  await kh.waitCaughtUp(node, dataset.admin.token);
   out.topologies.single = await measure('single process', node);
   await kh.stopNode(node);
 

@@ -33,7 +33,7 @@ describe('Durability and secrecy of what is stored', () => {
         listedBefore.body.items.map((t: { id: string; status: string }) => [t.id, t.status]),
       );
       // The restarted node resumes its projections from their checkpoints: nothing applied twice.
-      const ready = await second.get('/health/ready');
+      const ready = await second.get('/health/ready', admin.token);
       expect(ready.body.projections.every((p: { behind: boolean }) => !p.behind)).toBe(true);
     } finally {
       await second.stop();

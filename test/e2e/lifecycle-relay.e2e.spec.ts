@@ -91,7 +91,7 @@ describeWithServer('KAFKA_BROKERS', 'Lifecycle events relayed to Kafka', (broker
       const revoked = await keyhold.post(`/v1/tokens/${during[0]}/revoke`, admin.token, {});
       expect(revoked.status).toBe(200);
 
-      const unready = await keyhold.get('/health/ready');
+      const unready = await keyhold.get('/health/ready', admin.token);
       expect(unready.status).toBe(503);
       expect(unready.body.checks.messageBus.status).toBe('down');
     } finally {
@@ -103,7 +103,7 @@ describeWithServer('KAFKA_BROKERS', 'Lifecycle events relayed to Kafka', (broker
     expect(reader.typesOf(admin.tenantId)).toEqual(
       ['TenantCreated', 'UserAdded', 'TokenIssued', 'TokenIssued', 'TokenIssued', 'TokenIssued', 'TokenRevoked'].sort(),
     );
-    const ready = await keyhold.get('/health/ready');
+    const ready = await keyhold.get('/health/ready', admin.token);
     expect(ready.body.projections.find((p: { name: string }) => p.name === 'lifecycle-relay').status).toBe('up');
   }, 180_000);
 });

@@ -206,16 +206,18 @@ describe('Service accounts and the OAuth 2.0 endpoints, driven by oauth4webapi',
       expect(raw.headers.get('cache-control')).toBe('no-store');
     });
 
-    it('answers invalid_client without a challenge for client_secret_post, and for an unknown client', async () => {
-      expect(await tokenFor(account.clientId, 'wrong', { method: 'post' })).toMatchObject({ ok: false, status: 401, error: 'invalid_client' });
+    // Changed by issue 13: every 401 carries WWW-Authenticate (RFC 9110 §11.6.1), client_secret_post's too.
+    it('answers invalid_client with a Basic challenge for client_secret_post too, and for an unknown client', async () => {
+      expect(await tokenFor(account.clientId, 'wrong', { method: 'post' })).toMatchObject({ ok: false, status: 401, scheme: 'basic' });
       expect(await tokenFor('00000000-0000-4000-8000-000000000000', account.clientSecret, { method: 'post' })).toMatchObject({
         ok: false,
         status: 401,
-        error: 'invalid_client',
+        scheme: 'basic',
       });
       const none = await rawToken({ grant_type: 'client_credentials' });
       expect(none.status).toBe(401);
       expect(none.body.error).toBe('invalid_client');
+      expect(none.headers.get('www-authenticate')).toMatch(/^Basic /);
     });
 
     it.each([
@@ -242,11 +244,16 @@ describe('Service accounts and the OAuth 2.0 endpoints, driven by oauth4webapi',
       expect(json.body.error).toBe('invalid_request');
     });
 
-    it('throttles repeated failed authentications of a client, even with the right secret afterwards', async () => {
+    // Changed by issue 13: the delay is per (client, source) and progressive, never a hard lock.
+    it('delays repeated failed authentications of a client from one source, even with the right secret meanwhile', async () => {
       const target = await createAccount('brute-forced');
+      const answers: number[] = [];
       for (let attempt = 0; attempt < 10; attempt += 1) {
-        expect((await rawToken({ grant_type: 'client_credentials', client_id: target.clientId, client_secret: `guess-${attempt}` })).status).toBe(401);
+        answers.push((await rawToken({ grant_type: 'client_credentials', client_id: target.clientId, client_secret: `guess-${attempt}` })).status);
       }
+      // Five free failures, then each one delays the next attempt (401 once the delay has passed, 429 before).
+      expect(answers.slice(0, 6)).toEqual([401, 401, 401, 401, 401, 401]);
+      expect(answers.slice(6).every((status) => status === 401 || status === 429)).toBe(true);
       const throttled = await rawToken({ grant_type: 'client_credentials', client_id: target.clientId, client_secret: target.clientSecret });
       expect(throttled.status).toBe(429);
       expect(throttled.body.error).toBe('invalid_client');

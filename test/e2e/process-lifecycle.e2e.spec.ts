@@ -35,7 +35,7 @@ describe('Process lifecycle', () => {
       expect(listed.body.items.map((t: { id: string }) => t.id)).toEqual(expect.arrayContaining(issued));
       const labels = listed.body.items.map((t: { label: string }) => t.label);
       for (const label of refused) expect(labels).not.toContain(label);
-      const ready = await second.get('/health/ready');
+      const ready = await second.get('/health/ready', admin.token);
       expect(ready.body.projections.filter((p: { behind: boolean }) => p.behind)).toEqual([]);
     } finally {
       await second.stop();

@@ -44,7 +44,7 @@ describeWithServer('MONGO_URL', 'A MongoDB outage', (mongoUrl) => {
       expect((await keyhold.post(`/v1/tokens/${before.body.id}/revoke`, admin.token, {})).status).toBe(200);
       expect((await keyhold.get('/v1/me', before.body.token)).status).toBe(401);
 
-      const ready = await keyhold.get('/health/ready');
+      const ready = await keyhold.get('/health/ready', admin.token);
       expect(ready.status).toBe(503);
       expect(ready.body.checks.readModels.status).toBe('down');
     } finally {

@@ -326,7 +326,7 @@ const describeTokenLifecycle = (env: () => Record<string, string>) => {
 
     it('serves health, readiness and the OpenAPI document without a token', async () => {
       expect((await keyhold.get('/health')).body).toEqual({ status: 'ok' });
-      const ready = await keyhold.get('/health/ready');
+      const ready = await keyhold.get('/health/ready', admin.token);
       expect(ready.status).toBe(200);
       expect(ready.body.checks).toEqual({ eventStore: { status: 'up' }, readModels: { status: 'up' }, messageBus: { status: 'up' } });
       expect(ready.body.projections.map((p: { name: string }) => p.name)).toEqual(

@@ -10,6 +10,8 @@ import { KeyholdConfig, PinoNestLogger } from '@keyhold/platform';
 import { kafkaCommandsTransport, kafkaCommandTopics } from './kafka-commands/kafka-command-topics';
 import { validationPipe } from './http/validation';
 import { requireMediaTypes } from './http/media-types';
+import { refuseDuplicateAuthorization } from './http/authorization-header';
+import { refuseDeepJson } from './http/json-depth';
 
 /** Requests are small JSON or form bodies; anything larger is refused before it is parsed. */
 const BODY_LIMIT_BYTES = 16 * 1024;
@@ -23,13 +25,16 @@ export const serveHttp = async (rootModule: Type, config: KeyholdConfig, logger:
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
     genReqId: () => randomUUID(),
-    trustProxy: false,
+    // Only the proxies named in TRUSTED_PROXIES may say who the client is (X-Forwarded-For).
+    trustProxy: config.TRUSTED_PROXIES?.split(',').map((proxy) => proxy.trim()) ?? false,
   });
   // abortOnError: false lets a start-up failure reach the caller (main prints it and exits 1)
   // instead of Nest exiting the process itself.
   const app = await NestFactory.create<NestFastifyApplication>(rootModule, adapter, { logger: nestLogger, bufferLogs: true, abortOnError: false });
   app.useGlobalPipes(validationPipe());
   requireMediaTypes(app.getHttpAdapter().getInstance());
+  refuseDeepJson(app.getHttpAdapter().getInstance());
+  refuseDuplicateAuthorization(app.getHttpAdapter().getInstance());
   app.enableShutdownHooks();
 
   const document = SwaggerModule.createDocument(
@@ -57,6 +62,9 @@ export const serveHttp = async (rootModule: Type, config: KeyholdConfig, logger:
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
   const url = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
+  // The embedded default issuer is the address listened on, known only now when PORT is 0;
+  // production mode cannot get here without PUBLIC_URL (loadConfig refuses).
+  config.PUBLIC_URL ??= url;
   logger.info({ url, roles: config.KEYHOLD_ROLES }, 'Keyhold listening');
   return { app, url };
 };

@@ -7,8 +7,9 @@ const WAIT_MS = 2000;
 
 /**
  * A command's response waits until this process's projections have applied its events, so the
- * caller's next read (and, for a revocation, the next verification on this node) already sees
- * them. When it times out the write still stands; the response just may be a moment ahead of reads.
+ * caller's next read already sees them. When it times out the write still stands; the response
+ * just may be a moment ahead of reads. A revocation does not rely on this: it answers only once
+ * this node enforces it (CredentialIndexService.confirmRevocation).
  */
 @Injectable()
 export class ReadYourWrites {

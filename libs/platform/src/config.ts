@@ -1,5 +1,5 @@
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync, ValidateIf } from 'class-validator';
+import { IsBoolean, IsDefined, IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync, ValidateIf } from 'class-validator';
 import { ValidateBy, ValidationArguments } from 'class-validator';
 import { HEARTBEAT_TOPIC } from '@keyhold/messaging';
 
@@ -9,6 +9,8 @@ export type ProcessRole = (typeof ROLES)[number];
 const trimmed = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
 const MASTER_KEY_ENTRY = '[A-Za-z0-9._-]{1,64}:[A-Za-z0-9_-]{43}';
+const HASH_KEY_ENTRY = '[A-Za-z0-9._-]{1,64}:[A-Za-z0-9_-]{43,}';
+const PROXY_ENTRY = '(loopback|linklocal|uniquelocal|[0-9A-Fa-f.:]+(/\\d{1,3})?)';
 const masterKeyIds = (masterKeys: string) => masterKeys.split(',').map((entry) => entry.slice(0, entry.indexOf(':')));
 
 /**
@@ -26,6 +28,18 @@ export class KeyholdConfig {
 
   @IsString()
   HOST = '127.0.0.1';
+
+  /**
+   * Proxies whose X-Forwarded-For is believed (Fastify's trustProxy): addresses, CIDR ranges or
+   * `loopback`, `linklocal`, `uniquelocal`, comma-separated. Unset, no header is believed and a
+   * client's address is the socket's: the client-authentication throttle keys on it.
+   */
+  @IsOptional()
+  @Transform(trimmed)
+  @Matches(new RegExp(`^${PROXY_ENTRY}(\\s*,\\s*${PROXY_ENTRY})*$`), {
+    message: 'TRUSTED_PROXIES must be IP addresses, CIDR ranges or loopback/linklocal/uniquelocal, comma-separated',
+  })
+  TRUSTED_PROXIES?: string;
 
   @IsString()
   @MinLength(1)
@@ -78,6 +92,18 @@ export class KeyholdConfig {
   @Matches(/^[A-Za-z0-9._-]{1,64}$/)
   TOKEN_HASH_KEY_ID = 'k1';
 
+  /**
+   * Hash keys retired by a rotation, `id:key` pairs (key: base64url, at least 32 bytes),
+   * comma-separated: secrets stored under them still verify, new ones hash under TOKEN_HASH_KEY.
+   * See "Rotating TOKEN_HASH_KEY" in the README.
+   */
+  @IsOptional()
+  @Transform(trimmed)
+  @Matches(new RegExp(`^${HASH_KEY_ENTRY}(,${HASH_KEY_ENTRY})*$`), {
+    message: 'TOKEN_HASH_KEYS_PREVIOUS must be id:key pairs, comma-separated, each key at least 32 bytes base64url-encoded',
+  })
+  TOKEN_HASH_KEYS_PREVIOUS?: string;
+
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 
@@ -95,8 +121,22 @@ export class KeyholdConfig {
   @Max(3650)
   CLIENT_SECRET_MAX_DAYS = 730;
 
-  /** The issuer in OAuth metadata (RFC 8414): the URL clients reach this service at. Derived from the request when unset. */
+  /**
+   * Production mode (`NODE_ENV=production`, as the Docker image sets) refuses to start the API
+   * without the settings that have no safe default (PUBLIC_URL); any other value, or none, is
+   * the embedded development mode.
+   */
   @IsOptional()
+  @IsString()
+  NODE_ENV?: string;
+
+  /**
+   * The issuer in OAuth metadata (RFC 8414): the URL clients reach this service at. Never taken
+   * from a request's Host header, which the client chooses. Required in production mode; unset
+   * elsewhere, it is the address the service listens on (http://HOST:PORT).
+   */
+  @ValidateIf((config: KeyholdConfig) => (config.NODE_ENV === 'production' && config.KEYHOLD_ROLES.includes('api')) || config.PUBLIC_URL !== undefined)
+  @IsDefined({ message: 'PUBLIC_URL is required when NODE_ENV=production and the api role runs' })
   @Matches(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, { message: 'PUBLIC_URL must be an http(s) URL without query or fragment' })
   PUBLIC_URL?: string;
 
@@ -193,7 +233,7 @@ export class InvalidConfigError extends Error {
 }
 
 export const loadConfig = (env: NodeJS.ProcessEnv = process.env): KeyholdConfig => {
-  const known = Object.keys(new KeyholdConfig()).concat(['EVENTSTORE_URL', 'MONGO_URL', 'KAFKA_BROKERS', 'TOKEN_HASH_KEY', 'PUBLIC_URL', 'SERVICE_ACCOUNT_CREATION_CUTOFF']);
+  const known = Object.keys(new KeyholdConfig()).concat(['EVENTSTORE_URL', 'MONGO_URL', 'KAFKA_BROKERS', 'TOKEN_HASH_KEY', 'PUBLIC_URL', 'NODE_ENV', 'TRUSTED_PROXIES', 'TOKEN_HASH_KEYS_PREVIOUS', 'SERVICE_ACCOUNT_CREATION_CUTOFF']);
   const values = Object.fromEntries(known.filter((name) => env[name] !== undefined && env[name] !== '').map((name) => [name, env[name]]));
   const config = plainToInstance(KeyholdConfig, values, { exposeDefaultValues: true });
   const errors = validateSync(config, { forbidUnknownValues: true });

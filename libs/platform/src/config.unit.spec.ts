@@ -225,4 +225,45 @@ describe('loadConfig', () => {
       expect(configError({ MESSAGE_BUS: 'kafka', KAFKA_BROKERS: brokers }).message).toContain('KAFKA_BROKERS');
     });
   });
+
+  describe('production mode', () => {
+    it('refuses to start without PUBLIC_URL when NODE_ENV=production', () => {
+      expect(configError({ NODE_ENV: 'production' }).message).toContain('PUBLIC_URL is required when NODE_ENV=production');
+      expect(configError({ NODE_ENV: 'production', KEYHOLD_ROLES: 'api' }).message).toContain('PUBLIC_URL');
+    });
+
+    it('does not ask a worker alone for it: it publishes no metadata', () => {
+      expect(loadConfig({ NODE_ENV: 'production', KEYHOLD_ROLES: 'worker' }).PUBLIC_URL).toBeUndefined();
+    });
+
+    it('starts with it, and keeps it as the issuer', () => {
+      expect(loadConfig({ NODE_ENV: 'production', PUBLIC_URL: 'https://keys.example.com' }).PUBLIC_URL).toBe('https://keys.example.com');
+    });
+
+    it('leaves PUBLIC_URL optional in the embedded mode (the listening address is the default)', () => {
+      expect(loadConfig({}).PUBLIC_URL).toBeUndefined();
+      expect(loadConfig({ NODE_ENV: 'development' }).PUBLIC_URL).toBeUndefined();
+    });
+  });
+
+  describe('TRUSTED_PROXIES', () => {
+    it.each(['127.0.0.1', '10.0.0.0/8, 192.168.1.2', 'loopback,::1,fd00::/8'])('accepts %j', (proxies) => {
+      expect(loadConfig({ TRUSTED_PROXIES: proxies }).TRUSTED_PROXIES).toBe(proxies);
+    });
+
+    it.each(['*', 'true', 'proxy.example.com', '10.0.0.0/8;10.1.0.0/16'])('rejects %j', (proxies) => {
+      expect(configError({ TRUSTED_PROXIES: proxies }).message).toContain('TRUSTED_PROXIES');
+    });
+  });
+
+  describe('TOKEN_HASH_KEYS_PREVIOUS', () => {
+    it('accepts id:key pairs', () => {
+      const previous = `k1:${VALID_HASH_KEY},k0:${randomBytes(48).toString('base64url')}`;
+      expect(loadConfig({ TOKEN_HASH_KEYS_PREVIOUS: previous }).TOKEN_HASH_KEYS_PREVIOUS).toBe(previous);
+    });
+
+    it.each(['k1', `k1:${VALID_HASH_KEY.slice(0, 20)}`, `:${VALID_HASH_KEY}`, `k1:${VALID_HASH_KEY};k2:${VALID_HASH_KEY}`])('rejects %j', (previous) => {
+      expect(configError({ TOKEN_HASH_KEYS_PREVIOUS: previous }).message).toContain('TOKEN_HASH_KEYS_PREVIOUS');
+    });
+  });
 });

@@ -35,3 +35,13 @@ export const loadHashKey = (config: KeyholdConfig): HashKey => {
     return { id: stored.id, key: Buffer.from(stored.key, 'base64url') };
   }
 };
+
+/** The keys a rotation retired (TOKEN_HASH_KEYS_PREVIOUS): secrets hashed under them keep verifying. */
+export const loadPreviousHashKeys = (config: KeyholdConfig): HashKey[] =>
+  (config.TOKEN_HASH_KEYS_PREVIOUS ?? '')
+    .split(',')
+    .filter((entry) => entry !== '')
+    .map((entry) => {
+      const colon = entry.indexOf(':');
+      return { id: entry.slice(0, colon), key: Buffer.from(entry.slice(colon + 1), 'base64url') };
+    });

@@ -1,6 +1,4 @@
 import { DynamicModule, Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { Logger } from 'pino';
 import { SecretHasher } from '@keyhold/crypto';
 import { EVENT_STORE, EventStore, EventStoreDbEventStore, SqliteEventStore } from '@keyhold/event-store';
@@ -8,7 +6,8 @@ import { InProcessMessageBus, KafkaMessageBus, MESSAGE_BUS, MessageBus } from '@
 import { MongoReadModelStore, READ_MODEL_STORE, ReadModelGenerations, ReadModelStore, SqliteReadModelStore } from '@keyhold/read-models';
 import { DataKeyService, KEY_STORE, KeyStore, MongoKeyStore, SqliteKeyStore } from '@keyhold/key-store';
 import { KEYHOLD_CONFIG, KeyholdConfig } from './config';
-import { loadHashKey } from './hash-keys';
+import { privateDataFile } from './data-dir';
+import { loadHashKey, loadPreviousHashKeys } from './hash-keys';
 import { loadMasterKeyRing } from './master-keys';
 import { createRootLogger, ROOT_LOGGER } from './logger';
 import { ProjectionsService } from './projections.service';
@@ -33,8 +32,7 @@ const reachable = async <T extends { ping(): Promise<void>; close(): Promise<voi
 const openEventStore = async (config: KeyholdConfig): Promise<EventStore> => {
   switch (config.EVENT_STORE) {
     case 'sqlite':
-      mkdirSync(config.DATA_DIR, { recursive: true });
-      return new SqliteEventStore(join(config.DATA_DIR, 'events.sqlite'));
+      return new SqliteEventStore(privateDataFile(config, 'events.sqlite'));
     case 'eventstoredb':
       return reachable('EventStoreDB', () => EventStoreDbEventStore.fromConnectionString(config.EVENTSTORE_URL!));
   }
@@ -43,8 +41,7 @@ const openEventStore = async (config: KeyholdConfig): Promise<EventStore> => {
 const openReadModelStore = async (config: KeyholdConfig): Promise<ReadModelStore> => {
   switch (config.READ_MODELS) {
     case 'sqlite':
-      mkdirSync(config.DATA_DIR, { recursive: true });
-      return new SqliteReadModelStore(join(config.DATA_DIR, 'read-models.sqlite'));
+      return new SqliteReadModelStore(privateDataFile(config, 'read-models.sqlite'));
     case 'mongo':
       return reachable('MongoDB', () => MongoReadModelStore.connect(config.MONGO_URL!, config.MONGO_DATABASE));
   }
@@ -65,8 +62,7 @@ const openMessageBus = async (config: KeyholdConfig, logger: Logger): Promise<Me
 const openKeyStore = async (config: KeyholdConfig): Promise<KeyStore> => {
   switch (config.KEY_STORE) {
     case 'sqlite':
-      mkdirSync(config.DATA_DIR, { recursive: true });
-      return new SqliteKeyStore(join(config.DATA_DIR, 'keys.sqlite'));
+      return new SqliteKeyStore(privateDataFile(config, 'keys.sqlite'));
     case 'mongo':
       return reachable('MongoDB', () => MongoKeyStore.connect(config.MONGO_URL!, config.MONGO_DATABASE));
   }
@@ -106,7 +102,7 @@ export class InfrastructureModule {
       providers: [
         { provide: KEYHOLD_CONFIG, useValue: config },
         { provide: ROOT_LOGGER, useValue: logger },
-        { provide: SecretHasher, useFactory: () => new SecretHasher(loadHashKey(config)) },
+        { provide: SecretHasher, useFactory: () => new SecretHasher(loadHashKey(config), loadPreviousHashKeys(config)) },
         { provide: EVENT_STORE, useFactory: () => openEventStore(config) },
         {
           provide: ReadModelGenerations,

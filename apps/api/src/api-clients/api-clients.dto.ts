@@ -1,10 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
-import { ArrayMaxSize, Equals, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, Equals, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
 import { MAX_REDIRECT_URI_LENGTH, Role, ROLES } from '@keyhold/domain';
 import { PageQuery } from '../http/pagination';
+import { IsDisplayName } from '../http/display-text';
 
-const PRINTABLE = /^[^\p{Cc}]+$/u;
 /** The DTO bound; the maximum (the tenant's, within CLIENT_SECRET_MAX_DAYS) is checked by the controller. */
 const LIFETIME_DAYS_BOUND = 3650;
 const SECRET_LIFETIME = (what: string) =>
@@ -13,11 +13,7 @@ const SECRET_LIFETIME = (what: string) =>
 
 class ApiClientNameFields {
   @ApiProperty({ example: 'reporting dashboard', maxLength: 100 })
-  @IsString()
-  @Transform(({ value }) => (typeof value === 'string' ? value.trim() : value))
-  @MinLength(1)
-  @MaxLength(100)
-  @Matches(PRINTABLE, { message: 'name must not contain control characters' })
+  @IsDisplayName('name', 100)
   name!: string;
 }
 

@@ -4,6 +4,7 @@ import { ApiClientCommand, apiClientDecider, streamName } from '@keyhold/domain'
 import { generateSecret, SecretHasher, secretHint } from '@keyhold/crypto';
 import { CommandRunner } from '../command-runner';
 import { RequestContext } from '../http/request-context';
+import { CredentialIndexService } from '../verification/credential-index.service';
 import { AddClientSecretCommand, AddedClientSecret, ChangeApiClientCommand, CreateApiClientCommand, CreatedApiClient } from './api-clients.commands';
 
 const DAY_MS = 86_400_000;
@@ -62,11 +63,19 @@ export class AddClientSecretHandler implements ICommandHandler<AddClientSecretCo
   }
 }
 
+/** Changes that end credentials: answered only once this node enforces them. */
+const REVOKING: ReadonlySet<ApiClientCommand['type']> = new Set(['RemoveClientSecret', 'DeleteApiClient']);
+
 @CommandHandler(ChangeApiClientCommand)
 export class ChangeApiClientHandler implements ICommandHandler<ChangeApiClientCommand> {
-  constructor(private readonly runner: CommandRunner) {}
+  constructor(
+    private readonly runner: CommandRunner,
+    private readonly credentials: CredentialIndexService,
+  ) {}
 
   async execute({ clientId, change, context }: ChangeApiClientCommand) {
-    return (await runOnClient(this.runner, clientId, change, context)).state;
+    const result = await runOnClient(this.runner, clientId, change, context);
+    if (REVOKING.has(change.type)) await this.credentials.confirmRevocation(result.position);
+    return result.state;
   }
 }

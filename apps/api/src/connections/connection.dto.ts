@@ -18,9 +18,8 @@ import {
 } from 'class-validator';
 import { PageQuery } from '../http/pagination';
 import { CREDENTIAL_TYPES, CredentialType, DOMAIN_PATTERN, HOST_PATTERN, MAX_ALLOWED_DOMAINS } from '@keyhold/domain';
+import { IsDisplayName, IsVisibleText } from '../http/display-text';
 
-/** Printable text, no control characters: shown in consoles and logs. */
-const PRINTABLE = /^[^\p{Cc}]+$/u;
 /** A header field name (RFC 9110 token). */
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** An OAuth scope token (RFC 6749 §3.3). */
@@ -28,7 +27,6 @@ const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 /** Secrets are sent as given, but never with line breaks or other control characters (header injection). */
 const SECRET_TEXT = /^[^\p{Cc}]+$/u;
 
-const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 const lowerTrimAll = ({ value }: { value: unknown }) =>
   Array.isArray(value) ? value.map((item) => (typeof item === 'string' ? item.trim().toLowerCase().replace(/\.$/, '') : item)) : value;
 
@@ -95,7 +93,7 @@ export class OAuth2CredentialDto extends CredentialBase {
   @IsString()
   @MinLength(1)
   @MaxLength(256)
-  @Matches(PRINTABLE, { message: 'clientId must not contain control characters' })
+  @IsVisibleText('clientId')
   clientId!: string;
 
   @ApiProperty({ writeOnly: true })
@@ -126,19 +124,11 @@ export type CredentialDto = ApiKeyCredentialDto | BasicAuthCredentialDto | Beare
 
 class ConnectionFieldsDto {
   @ApiProperty({ example: 'Slack alerts', maxLength: 100 })
-  @IsString()
-  @Transform(trim)
-  @MinLength(1)
-  @MaxLength(100)
-  @Matches(PRINTABLE, { message: 'name must not contain control characters' })
+  @IsDisplayName('name', 100)
   name!: string;
 
   @ApiProperty({ example: 'slack', description: 'The service the credential is for, free text.', maxLength: 100 })
-  @IsString()
-  @Transform(trim)
-  @MinLength(1)
-  @MaxLength(100)
-  @Matches(PRINTABLE, { message: 'service must not contain control characters' })
+  @IsDisplayName('service', 100)
   service!: string;
 
   @ApiProperty({ type: [String], example: ['slack.com', '*.slack.com'], description: 'Where the credential may be sent: host names or *.domain wildcards.' })
@@ -244,7 +234,7 @@ export class UpdateOAuthClientDto {
   @IsString()
   @MinLength(1)
   @MaxLength(256)
-  @Matches(PRINTABLE, { message: 'clientId must not contain control characters' })
+  @IsVisibleText('clientId')
   clientId?: string;
 
   @ApiPropertyOptional({ writeOnly: true })

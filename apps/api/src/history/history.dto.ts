@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsISO8601, IsOptional, IsString, Matches, MaxLength, ValidateIf } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional, IsString, Matches, MaxLength, ValidateIf } from 'class-validator';
 import { LifecycleSubject } from '@keyhold/messaging';
+import { IsInstant } from '../http/instant';
 import { PageQuery } from '../http/pagination';
 
 /** Keyed by every subject kind of the lifecycle contract, so that a new kind cannot be forgotten here. */
@@ -24,7 +25,6 @@ export type CredentialKind = (typeof CREDENTIAL_KINDS)[number];
 /** Ids are uuids, tenant ids, or `system:<component>` for actors: no spaces, quotes or operators. */
 const IDENTIFIER = /^[A-Za-z0-9._:@-]+$/;
 const EVENT_TYPE = /^[A-Z][A-Za-z]{1,63}$/;
-const STRICT_INSTANT = { strict: true, strictSeparator: true } as const;
 
 /** `?type=A&type=B` and `?type=A,B` both mean "either type". */
 const listOfTypes = ({ value }: { value: unknown }) =>
@@ -62,12 +62,12 @@ export class HistoryFilterQuery {
 
   @ApiPropertyOptional({ example: '2026-01-01T00:00:00Z', description: 'Events that occurred at or after this ISO 8601 instant.' })
   @IsOptional()
-  @IsISO8601(STRICT_INSTANT)
+  @IsInstant()
   from?: string;
 
   @ApiPropertyOptional({ example: '2026-02-01T00:00:00Z', description: 'Events that occurred before this ISO 8601 instant.' })
   @IsOptional()
-  @IsISO8601(STRICT_INSTANT)
+  @IsInstant()
   to?: string;
 }
 
@@ -88,6 +88,6 @@ export class CredentialStateQuery {
 
   @ApiPropertyOptional({ example: '2026-01-15T12:00:00Z', description: 'ISO 8601 instant; omitted means now.' })
   @IsOptional()
-  @IsISO8601(STRICT_INSTANT)
+  @IsInstant()
   at?: string;
 }

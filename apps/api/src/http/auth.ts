@@ -22,6 +22,12 @@ type AuthenticatedRequest = FastifyRequest & { principal?: Principal };
 
 const BEARER = /^Bearer ([^\s]+)$/i;
 
+/** The principal of the request's bearer token; null when there is none or it does not verify. */
+export const bearerPrincipal = async (request: FastifyRequest, credentials: CredentialIndexService, now: string): Promise<Principal | null> => {
+  const presented = BEARER.exec(request.headers.authorization ?? '')?.[1];
+  return presented ? credentials.verify(presented, now) : null;
+};
+
 /**
  * Every route needs a bearer token issued by this service unless marked @Public (or an
  * integration's OAuth 1.0a-signed request: consumer key and access token, see SignedCalls). Verification
@@ -50,12 +56,7 @@ export class BearerAuthGuard implements CanActivate {
     }
 
     const now = new Date().toISOString();
-    const presented = BEARER.exec(request.headers.authorization ?? '')?.[1];
-    const principal = OAuth1Signatures.isSigned(request)
-      ? await this.signedCalls.verify(request, now)
-      : presented
-        ? await this.credentials.verify(presented, now)
-        : null;
+    const principal = OAuth1Signatures.isSigned(request) ? await this.signedCalls.verify(request, now) : await bearerPrincipal(request, this.credentials, now);
     if (!principal) {
       throw new Problem('unauthenticated', 'The bearer token is missing, malformed, unknown, expired or revoked.');
     }

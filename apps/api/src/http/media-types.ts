@@ -1,4 +1,5 @@
 import { FastifyInstance } from 'fastify';
+import { refuseEarly } from './early-refusal';
 import { Problem } from './problem';
 
 /**
@@ -18,10 +19,6 @@ export const requireMediaTypes = (fastify: FastifyInstance): void => {
     const expected = EXPECTED.find((entry) => request.url.startsWith(entry.prefix));
     const actual = (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
     if (!expected || actual === expected.type) return;
-    const problem = new Problem('unsupported-media-type', `Send the body as ${expected.type}.`);
-    if (expected.prefix === '/oauth/') {
-      return reply.status(400).header('Cache-Control', 'no-store').send({ error: 'invalid_request', error_description: problem.detail });
-    }
-    return reply.status(problem.status).type('application/problem+json').send(problem.toDocument(request.url));
+    return refuseEarly(request, reply, new Problem('unsupported-media-type', `Send the body as ${expected.type}.`));
   });
 };

@@ -53,6 +53,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       const oauthProblem = problem.extensions.oauth_problem;
       void reply.header('WWW-Authenticate', typeof oauthProblem === 'string' ? oauth1Challenge(oauthProblem as OAuth1Problem) : 'Bearer realm="keyhold"');
     }
+    const retryAfter = problem.extensions.retryAfterSeconds;
+    if (typeof retryAfter === 'number') void reply.header('Retry-After', String(retryAfter));
     void reply.status(problem.status).type('application/problem+json').send(problem.toDocument(request.url));
   }
 
@@ -85,6 +87,9 @@ const asOAuthError = (problem: Problem): OAuthError | null => {
       return new OAuthError('invalid_token', problem.detail, 401, 'Bearer error="invalid_token"');
     case 'forbidden':
       return new OAuthError('insufficient_scope', problem.detail, 403, 'Bearer error="insufficient_scope"');
+    case 'revocation-pending':
+      // RFC 7009 §2.2.1: 503 tells the client to assume the token still valid and retry.
+      return new OAuthError('temporarily_unavailable', problem.detail, 503, null, { 'Retry-After': String(problem.extensions.retryAfterSeconds) });
     case 'internal-error':
     case 'service-unavailable':
       return null;

@@ -24,6 +24,7 @@ export const PROBLEM_KINDS = {
   'method-not-allowed': { status: 405, title: 'The method is not allowed on this resource.' },
   'rate-limited': { status: 429, title: 'Too many requests.' },
   'service-unavailable': { status: 503, title: 'The service is temporarily unavailable.' },
+  'revocation-pending': { status: 503, title: 'The revocation is recorded but this node does not enforce it yet; retry.' },
   'internal-error': { status: 500, title: 'The service failed to handle the request.' },
   'connection-deleted': { status: 410, title: 'The connection was deleted; its credential is gone for good.' },
   'domain-not-allowed': { status: 403, title: "The target domain is not among the connection's allowed domains." },
@@ -83,7 +84,8 @@ export type OAuthErrorCode =
   | 'unsupported_grant_type'
   | 'invalid_scope'
   | 'invalid_token'
-  | 'insufficient_scope';
+  | 'insufficient_scope'
+  | 'temporarily_unavailable';
 
 export class OAuthError extends Error {
   constructor(

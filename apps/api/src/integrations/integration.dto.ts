@@ -1,20 +1,16 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsBoolean, IsEmail, IsIn, IsInt, IsOptional, IsString, IsUrl, IsUUID, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsEmail, IsIn, IsInt, IsOptional, IsString, IsUrl, IsUUID, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { RESOURCE_ACCESS, ResourceAccess } from '@keyhold/domain';
+import { IsDisplayName } from '../http/display-text';
 
-const PRINTABLE = /^[^\p{Cc}]+$/u;
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 /** http or https (https is what makes an integration secure), absolute, no credentials in it. */
 const WEB_URL = { protocols: ['http', 'https'], require_protocol: true, require_tld: false, disallow_auth: true };
 
 export class CreateIntegrationDto {
   @ApiProperty({ example: 'ERP sync', maxLength: 100 })
-  @IsString()
-  @Transform(trim)
-  @MinLength(1)
-  @MaxLength(100)
-  @Matches(PRINTABLE, { message: 'name must not contain control characters' })
+  @IsDisplayName('name', 100)
   name!: string;
 
   @ApiProperty({ example: 'ops@erp.example', description: 'Whom to contact about this integration.' })

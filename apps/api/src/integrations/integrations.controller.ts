@@ -11,7 +11,7 @@ import { pageOf, PageQuery } from '../http/pagination';
 import { Problem } from '../http/problem';
 import { publicBaseUrl } from '../http/public-url';
 import { CurrentRequestContext, RequestContext } from '../http/request-context';
-import { UserPasswords, withRetryAfter } from '../users/user-passwords';
+import { UserPasswords } from '../users/user-passwords';
 import { Principal } from '../verification/principal';
 import { CreateIntegrationDto, IntegrationParams, TenantSettingsDto } from './integration.dto';
 import {
@@ -102,7 +102,7 @@ export class IntegrationsController {
     @Body() body: CreateIntegrationDto,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    await this.confirmed(principal, body.password, reply);
+    await this.passwords.confirm(principal, body.password);
     const integration = await this.commands.execute(
       new CreateIntegrationCommand(
         principal.tenantId,
@@ -150,7 +150,7 @@ export class IntegrationsController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const baseUrl = publicBaseUrl(this.config, request);
+    const baseUrl = publicBaseUrl(this.config);
     const result = await this.commands.execute(new ActivateIntegrationCommand(principal.tenantId, params.id, context, baseUrl));
     void reply.header('Cache-Control', 'no-store').header('Pragma', 'no-cache');
     if (result.kind === 'handshake') {
@@ -208,9 +208,5 @@ export class IntegrationsController {
     if (allowAnonymousGuestAccess === undefined && clientSecretMaxLifetimeDays === undefined) return this.settings(principal);
     const change: TenantSettingsChange = { allowAnonymousGuestAccess, clientSecretMaxLifetimeDays };
     return settingsResponse(await this.commands.execute(new ChangeTenantSettingsCommand(principal.tenantId, change, context)));
-  }
-
-  private confirmed(principal: Principal, password: string, reply: FastifyReply): Promise<void> {
-    return withRetryAfter(reply, this.passwords.confirm(principal, password));
   }
 }

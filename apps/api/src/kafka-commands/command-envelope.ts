@@ -1,6 +1,7 @@
-import { IsISO8601, IsObject, IsOptional, IsUUID, Matches } from 'class-validator';
+import { IsObject, IsOptional, IsUUID, Matches } from 'class-validator';
 import { compactVerify, importJWK } from 'jose';
 import { CommandSigningKey } from '@keyhold/domain';
+import { IsInstant } from '../http/instant';
 import { CommandRefused } from './command-refusal';
 
 /** The JWS payload of a command, validated like any REST body (unknown members are refused). */
@@ -17,7 +18,7 @@ export class KafkaCommandEnvelope {
   @IsUUID()
   serviceAccountId!: string;
 
-  @IsISO8601({ strict: true, strictSeparator: true })
+  @IsInstant()
   issuedAt!: string;
 
   /** Validated afterwards with the DTO of the command type. */

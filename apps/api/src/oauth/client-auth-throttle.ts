@@ -1,48 +1,57 @@
 import { Injectable } from '@nestjs/common';
 
-const WINDOW_MS = 5 * 60_000;
-const MAX_FAILURES_PER_CLIENT = 10;
-const MAX_FAILURES_PER_SOURCE = 30;
-/** Bounds memory under a spray of random client ids: the oldest windows go first. */
+/** Failures of one client from one source that cost nothing: typos, a stale secret in a config. */
+const FREE_FAILURES = 5;
+/** The delay after the first failure beyond the free ones; it doubles with each further one. */
+const FIRST_DELAY_MS = 1000;
+const MAX_DELAY_MS = 15 * 60_000;
+/** A (client, source) pair with no failure for this long starts again from nothing. */
+const FORGET_AFTER_MS = 15 * 60_000;
+/** Bounds memory under a spray of random client ids: the pairs idle the longest go first. */
 const MAX_TRACKED_KEYS = 100_000;
 
-type Window = { failures: number; startedAt: number };
+type Failures = { count: number; lastAt: number; blockedUntil: number };
 
 /**
- * Slows down guessing of client secrets: after too many failed authentications for one client
- * id, or from one source address, within a window, further attempts are refused until the
- * window ends, whether or not the secret is right. Written here rather than with
- * @fastify/rate-limit because it counts failures per client id, which that plugin cannot see.
+ * Slows down guessing of client secrets, per (client id, source address) pair: after five
+ * failures, each further one delays the next attempt of that pair, 1 s then doubling up to
+ * 15 minutes; a success clears the pair. Nothing is a hard lock: once the delay has passed the
+ * right secret works again, and a guesser elsewhere, or failing against other clients, neither
+ * locks a client out nor shares its delay. Client secrets are 49 random base62 characters (about 290 bits), so the
+ * throttle is against noise and online guessing of weak, pasted or leaked-in-part secrets,
+ * not what keeps them unguessable. Written here rather than with @fastify/rate-limit because
+ * it counts failures per client id, which that plugin cannot see.
  */
 @Injectable()
 export class ClientAuthThrottle {
-  private readonly windows = new Map<string, Window>();
+  private readonly pairs = new Map<string, Failures>();
 
-  /** Seconds until attempts are allowed again, or 0 when they are allowed now. */
+  /** Seconds until this client may be tried again from this source, or 0 when it may now. */
   retryAfterSeconds(clientId: string, source: string, now = Date.now()): number {
-    const waits = [
-      this.waitFor(`client:${clientId}`, MAX_FAILURES_PER_CLIENT, now),
-      this.waitFor(`source:${source}`, MAX_FAILURES_PER_SOURCE, now),
-    ];
-    return Math.max(...waits);
+    const failures = this.current(pairKey(clientId, source), now);
+    return failures && failures.blockedUntil > now ? Math.ceil((failures.blockedUntil - now) / 1000) : 0;
   }
 
   recordFailure(clientId: string, source: string, now = Date.now()): void {
-    for (const key of [`client:${clientId}`, `source:${source}`]) {
-      const window = this.windows.get(key);
-      if (!window || now - window.startedAt >= WINDOW_MS) {
-        this.windows.delete(key);
-        this.windows.set(key, { failures: 1, startedAt: now });
-      } else {
-        window.failures += 1;
-      }
-    }
-    while (this.windows.size > MAX_TRACKED_KEYS) this.windows.delete(this.windows.keys().next().value!);
+    const key = pairKey(clientId, source);
+    const count = (this.current(key, now)?.count ?? 0) + 1;
+    const delay = count > FREE_FAILURES ? Math.min(FIRST_DELAY_MS * 2 ** (count - FREE_FAILURES - 1), MAX_DELAY_MS) : 0;
+    // Re-inserted so that the map's order is the order of last failure, oldest first.
+    this.pairs.delete(key);
+    this.pairs.set(key, { count, lastAt: now, blockedUntil: now + delay });
+    while (this.pairs.size > MAX_TRACKED_KEYS) this.pairs.delete(this.pairs.keys().next().value!);
   }
 
-  private waitFor(key: string, limit: number, now: number): number {
-    const window = this.windows.get(key);
-    if (!window || window.failures < limit || now - window.startedAt >= WINDOW_MS) return 0;
-    return Math.ceil((window.startedAt + WINDOW_MS - now) / 1000);
+  recordSuccess(clientId: string, source: string): void {
+    this.pairs.delete(pairKey(clientId, source));
+  }
+
+  private current(key: string, now: number): Failures | null {
+    const failures = this.pairs.get(key);
+    if (failures && now - failures.lastAt < FORGET_AFTER_MS) return failures;
+    this.pairs.delete(key);
+    return null;
   }
 }
+
+const pairKey = (clientId: string, source: string) => JSON.stringify([clientId, source]);

@@ -23,9 +23,13 @@ const fromBasic = (header: string): ClientCredentials | null => {
   }
 };
 
-const invalidClient = (viaBasic: boolean, description = 'Client authentication failed.') =>
-  // RFC 6749 §5.2: 401 with a challenge matching the scheme the client tried.
-  new OAuthError('invalid_client', description, 401, viaBasic ? 'Basic realm="keyhold", charset="UTF-8"' : null);
+/**
+ * RFC 6749 §5.2 requires the challenge when the client tried the Authorization header, and RFC
+ * 9110 §11.6.1 on every 401: a client that sent its secret in the body, or nothing, is told too
+ * which scheme the endpoint takes.
+ */
+const invalidClient = (description = 'Client authentication failed.') =>
+  new OAuthError('invalid_client', description, 401, 'Basic realm="keyhold", charset="UTF-8"');
 
 /**
  * Authenticates the OAuth client of a token or revocation request, by client_secret_basic or
@@ -43,7 +47,7 @@ export class ClientAuthentication {
     const header = request.headers.authorization;
     const viaBasic = header !== undefined;
     const basic = viaBasic ? fromBasic(header) : null;
-    if (viaBasic && !basic) throw invalidClient(true, 'The Authorization header is not valid HTTP Basic client authentication.');
+    if (viaBasic && !basic) throw invalidClient('The Authorization header is not valid HTTP Basic client authentication.');
     if (basic && body.client_secret !== undefined) {
       throw new OAuthError('invalid_request', 'Use exactly one client authentication method.');
     }
@@ -52,8 +56,9 @@ export class ClientAuthentication {
     }
     const credentials: ClientCredentials | null =
       basic ?? (body.client_id !== undefined && body.client_secret !== undefined ? { clientId: body.client_id, secret: body.client_secret, method: 'client_secret_post' } : null);
-    if (!credentials) throw invalidClient(false, 'Client authentication is required (client_secret_basic or client_secret_post).');
+    if (!credentials) throw invalidClient('Client authentication is required (client_secret_basic or client_secret_post).');
 
+    // The socket's address, or the client's as forwarded by a proxy listed in TRUSTED_PROXIES.
     const source = request.ip;
     const wait = this.throttle.retryAfterSeconds(credentials.clientId, source);
     if (wait > 0) {
@@ -63,8 +68,9 @@ export class ClientAuthentication {
     const result = this.oauth.authenticateClient(credentials.clientId, credentials.secret, now);
     if (typeof result === 'string') {
       this.throttle.recordFailure(credentials.clientId, source);
-      throw invalidClient(viaBasic);
+      throw invalidClient();
     }
+    this.throttle.recordSuccess(credentials.clientId, source);
     // An API client's secrets are listed with their last use, so that unused ones can be removed.
     if (result.secretId !== null) this.usage.record(result.secretId, now);
     return result;

@@ -69,8 +69,8 @@ export class OAuthController {
   }
 
   @Get('.well-known/oauth-authorization-server')
-  metadata(@Req() request: FastifyRequest) {
-    const issuer = publicBaseUrl(this.config, request);
+  metadata() {
+    const issuer = publicBaseUrl(this.config);
     const clientAuth = ['client_secret_basic', 'client_secret_post'];
     return {
       issuer,

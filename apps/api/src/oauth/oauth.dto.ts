@@ -1,4 +1,5 @@
-import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { OAuthForm } from '../http/validation';
 
 /** client_secret_post's fields, on every endpoint where an OAuth client authenticates. */
 class ClientAuthenticationFields {
@@ -14,6 +15,7 @@ class ClientAuthenticationFields {
 }
 
 /** Form fields of the token endpoint; unknown grant types are answered by the controller. */
+@OAuthForm()
 export class TokenRequest extends ClientAuthenticationFields {
   @IsString()
   @MaxLength(64)
@@ -34,12 +36,18 @@ export class TokenRequest extends ClientAuthenticationFields {
   @IsOptional() @IsString() @MaxLength(1024) password?: string;
 }
 
+@OAuthForm()
 export class RevocationRequest extends ClientAuthenticationFields {
   @IsString()
   @MaxLength(512)
   token!: string;
 
+  /**
+   * RFC 7009 §2.1: only a hint. Every kind of token this endpoint revokes is searched whatever
+   * it says, so an unknown or wrong hint widens nothing and refuses nothing.
+   */
   @IsOptional()
-  @IsIn(['access_token', 'refresh_token'])
+  @IsString()
+  @MaxLength(64)
   token_type_hint?: string;
 }

@@ -5,6 +5,7 @@ import { accessTokenDecider, streamName } from '@keyhold/domain';
 import { generateSecret, SecretHasher } from '@keyhold/crypto';
 import { KEYHOLD_CONFIG, KeyholdConfig } from '@keyhold/platform';
 import { CommandRunner } from '../command-runner';
+import { CredentialIndexService } from '../verification/credential-index.service';
 import { IssueAccessTokenCommand, IssuedAccessToken, RevokeAccessTokenCommand } from './oauth.commands';
 
 @CommandHandler(IssueAccessTokenCommand)
@@ -36,6 +37,7 @@ export class IssueAccessTokenHandler implements ICommandHandler<IssueAccessToken
         secretHash: hash,
         hashKeyId: keyId,
         clientGeneration: client.generation,
+        clientSecretId: client.secretId,
         expiresAt: new Date(nowMs + expiresIn * 1000).toISOString(),
         now,
       },
@@ -47,15 +49,19 @@ export class IssueAccessTokenHandler implements ICommandHandler<IssueAccessToken
 
 @CommandHandler(RevokeAccessTokenCommand)
 export class RevokeAccessTokenHandler implements ICommandHandler<RevokeAccessTokenCommand> {
-  constructor(private readonly runner: CommandRunner) {}
+  constructor(
+    private readonly runner: CommandRunner,
+    private readonly credentials: CredentialIndexService,
+  ) {}
 
   async execute({ tenantId, tokenId, context }: RevokeAccessTokenCommand): Promise<void> {
     const now = new Date().toISOString();
-    await this.runner.run(
+    const result = await this.runner.run(
       streamName('accessToken', tokenId),
       accessTokenDecider,
       { type: 'RevokeAccessToken', revokedBy: context.actorId, now },
       { ...context, tenantId, now },
     );
+    await this.credentials.confirmRevocation(result.position);
   }
 }

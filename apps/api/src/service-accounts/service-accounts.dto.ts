@@ -1,30 +1,26 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
-import { Equals, IsIn, IsISO8601, IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength, ValidateIf } from 'class-validator';
+import { Equals, IsIn, IsOptional, IsString, IsUUID, Matches, ValidateIf } from 'class-validator';
 import { CommandSigningKey, Permission, PERMISSIONS } from '@keyhold/domain';
+import { IsInstant } from '../http/instant';
+import { IsDisplayName } from '../http/display-text';
 
-const PRINTABLE = /^[^\p{Cc}]+$/u;
 const PERMISSION_NAMES = Object.keys(PERMISSIONS) as Permission[];
 
 export class CreateServiceAccountDto {
   @ApiProperty({ example: 'nightly export', maxLength: 100 })
-  @IsString()
-  @Transform(({ value }) => (typeof value === 'string' ? value.trim() : value))
-  @MinLength(1)
-  @MaxLength(100)
-  @Matches(PRINTABLE, { message: 'name must not contain control characters' })
+  @IsDisplayName('name', 100)
   name!: string;
 
   @ApiPropertyOptional({ description: 'After this instant the account stops authenticating.' })
   @IsOptional()
-  @IsISO8601({ strict: true, strictSeparator: true })
+  @IsInstant()
   sunsetAt?: string;
 }
 
 export class SunsetDto {
   @ApiProperty({ nullable: true, description: 'ISO 8601 instant, or null to remove the sunset.' })
   @ValidateIf((dto: SunsetDto) => dto.sunsetAt !== null)
-  @IsISO8601({ strict: true, strictSeparator: true })
+  @IsInstant()
   sunsetAt!: string | null;
 }
 

@@ -6,6 +6,7 @@ import { ServiceAccountCommand, serviceAccountDecider, streamName } from '@keyho
 import { generateSecret, SecretHasher, secretHint } from '@keyhold/crypto';
 import { CommandRunner } from '../command-runner';
 import { RequestContext } from '../http/request-context';
+import { CredentialIndexService } from '../verification/credential-index.service';
 import {
   ChangeServiceAccountCommand,
   CreatedServiceAccount,
@@ -63,9 +64,15 @@ export class ResetServiceAccountSecretHandler implements ICommandHandler<ResetSe
 
 @CommandHandler(ChangeServiceAccountCommand)
 export class ChangeServiceAccountHandler implements ICommandHandler<ChangeServiceAccountCommand> {
-  constructor(private readonly runner: CommandRunner) {}
+  constructor(
+    private readonly runner: CommandRunner,
+    private readonly credentials: CredentialIndexService,
+  ) {}
 
   async execute({ accountId, change, context }: ChangeServiceAccountCommand) {
-    return (await runOnAccount(this.runner, accountId, change, context)).state;
+    const result = await runOnAccount(this.runner, accountId, change, context);
+    // Deleting ends the account's secret and access tokens: answered only once this node enforces it.
+    if (change.type === 'DeleteServiceAccount') await this.credentials.confirmRevocation(result.position);
+    return result.state;
   }
 }

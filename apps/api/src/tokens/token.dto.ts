@@ -1,19 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
-import { IsIn, IsISO8601, IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength } from 'class-validator';
+import { IsIn, IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
 import { TOKEN_SCOPES, TokenScope } from '@keyhold/domain';
+import { IsInstant } from '../http/instant';
 import { PageQuery } from '../http/pagination';
-
-/** Printable text, no control characters: labels are shown in consoles and logs. */
-const PRINTABLE = /^[^\p{Cc}]+$/u;
+import { IsDisplayName, IsVisibleText } from '../http/display-text';
 
 export class IssueTokenDto {
   @ApiProperty({ example: 'Power BI on laptop', maxLength: 100 })
-  @IsString()
-  @Transform(({ value }) => (typeof value === 'string' ? value.trim() : value))
-  @MinLength(1)
-  @MaxLength(100)
-  @Matches(PRINTABLE, { message: 'label must not contain control characters' })
+  @IsDisplayName('label', 100)
   label!: string;
 
   @ApiProperty({ enum: TOKEN_SCOPES })
@@ -22,7 +16,7 @@ export class IssueTokenDto {
 
   @ApiPropertyOptional({ example: '2027-01-01T00:00:00Z', description: 'ISO 8601 instant; omitted means no expiry.' })
   @IsOptional()
-  @IsISO8601({ strict: true, strictSeparator: true })
+  @IsInstant()
   expiresAt?: string;
 }
 
@@ -31,7 +25,7 @@ export class RevokeTokenDto {
   @IsOptional()
   @IsString()
   @MaxLength(500)
-  @Matches(PRINTABLE, { message: 'reason must not contain control characters' })
+  @IsVisibleText('reason')
   reason?: string;
 }
 

@@ -4,6 +4,7 @@ import { personalTokensDecider, streamName, tokenIssuedWithIdempotencyKey } from
 import { generateSecret, SecretHasher, secretHint } from '@keyhold/crypto';
 import { CommandRunner } from '../command-runner';
 import { Problem } from '../http/problem';
+import { CredentialIndexService } from '../verification/credential-index.service';
 import { PersonalTokenIndex } from '../verification/personal-token-index';
 import { IssuedToken, IssueTokenCommand, OwnedToken, RevokeTokenCommand } from './tokens.commands';
 
@@ -60,6 +61,7 @@ export class RevokeTokenHandler implements ICommandHandler<RevokeTokenCommand> {
   constructor(
     private readonly runner: CommandRunner,
     private readonly personalTokens: PersonalTokenIndex,
+    private readonly credentials: CredentialIndexService,
   ) {}
 
   async execute({ principal, tokenId, reason, context }: RevokeTokenCommand): Promise<OwnedToken> {
@@ -80,6 +82,7 @@ export class RevokeTokenHandler implements ICommandHandler<RevokeTokenCommand> {
       { type: 'RevokeToken', tokenId, revokedBy: principal.actor.id, reason, now },
       { ...context, tenantId: principal.tenantId, now },
     );
+    await this.credentials.confirmRevocation(result.position);
     return { ownerId: token.ownerId, token: result.state.tokens[tokenId] };
   }
 }

@@ -4,23 +4,26 @@ const MAX_FAILURES = 5;
 const WINDOW_MS = 15 * 60 * 1000;
 
 /**
- * Throttles password guessing per user on this node: after five wrong passwords within fifteen
- * minutes, further attempts are refused (even right ones) until the oldest failure leaves the
- * window. A success clears the count. Per node and in memory: a cluster multiplies the budget
+ * Throttles password guessing per user on this node: after five attempts that did not succeed
+ * within fifteen minutes, further attempts are refused (even right ones) until the oldest leaves
+ * the window. An attempt is counted when it starts, before the slow scrypt check, so that many
+ * guesses sent at once cannot all be checked before the first failure is recorded; a success
+ * clears the count. Per node and in memory: a cluster multiplies the budget
  * by its size, which still bounds a guesser to a handful of tries per quarter hour.
  */
 @Injectable()
 export class PasswordAttempts {
   private readonly failures = new Map<string, number[]>();
 
-  /** Seconds until the user may try again, or 0 when they may now. */
-  retryAfterSeconds(userId: string, now = Date.now()): number {
+  /**
+   * Starts an attempt: 0 when it may go ahead (it is counted as a failure until it succeeds),
+   * otherwise the seconds until the user may try again (and nothing is counted).
+   */
+  begin(userId: string, now = Date.now()): number {
     const recent = this.recent(userId, now);
-    return recent.length >= MAX_FAILURES ? Math.ceil((recent[0] + WINDOW_MS - now) / 1000) : 0;
-  }
-
-  failed(userId: string, now = Date.now()): void {
-    this.failures.set(userId, [...this.recent(userId, now), now]);
+    if (recent.length >= MAX_FAILURES) return Math.ceil((recent[0] + WINDOW_MS - now) / 1000);
+    this.failures.set(userId, [...recent, now]);
+    return 0;
   }
 
   succeeded(userId: string): void {

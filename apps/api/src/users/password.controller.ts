@@ -1,11 +1,10 @@
-import { Body, Controller, HttpCode, Put, Res } from '@nestjs/common';
-import { FastifyReply } from 'fastify';
+import { Body, Controller, HttpCode, Put } from '@nestjs/common';
 import { ApiBearerAuth, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
 import { CurrentPrincipal } from '../http/auth';
 import { CurrentRequestContext, RequestContext } from '../http/request-context';
 import { Principal } from '../verification/principal';
-import { UserPasswords, withRetryAfter } from './user-passwords';
+import { UserPasswords } from './user-passwords';
 
 export class SetPasswordDto {
   @ApiPropertyOptional({ writeOnly: true, description: 'Required once a password is set.' })
@@ -35,8 +34,7 @@ export class PasswordController {
     @CurrentPrincipal() principal: Principal,
     @CurrentRequestContext() context: RequestContext,
     @Body() body: SetPasswordDto,
-    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<void> {
-    await withRetryAfter(reply, this.passwords.set(principal, body.currentPassword, body.newPassword, context));
+    await this.passwords.set(principal, body.currentPassword, body.newPassword, context);
   }
 }

@@ -8,16 +8,6 @@ import { RequestContext } from '../http/request-context';
 import { Principal } from '../verification/principal';
 import { PasswordAttempts } from './password-attempts';
 
-/** Adds Retry-After to the response when a password check was refused for too many failures. */
-export const withRetryAfter = async <T>(reply: { header(name: string, value: string): unknown }, work: Promise<T>): Promise<T> => {
-  try {
-    return await work;
-  } catch (error) {
-    if (error instanceof Problem && error.kind === 'rate-limited') reply.header('Retry-After', String(error.extensions.retryAfterSeconds));
-    throw error;
-  }
-};
-
 const passwordStream = (userId: string) => streamName('userPassword', userId);
 
 const userOf = (principal: Principal): string => {
@@ -80,12 +70,11 @@ export class UserPasswords {
   }
 
   private async check(userId: string, password: string, passwordHash: string): Promise<void> {
-    const retryAfter = this.attempts.retryAfterSeconds(userId);
+    const retryAfter = this.attempts.begin(userId);
     if (retryAfter > 0) {
       throw new Problem('rate-limited', `Too many wrong passwords; try again in ${retryAfter} s.`, { retryAfterSeconds: retryAfter });
     }
     if (!(await verifyPassword(password, passwordHash))) {
-      this.attempts.failed(userId);
       throw new Problem('password-incorrect', 'The password is not correct.');
     }
     this.attempts.succeeded(userId);

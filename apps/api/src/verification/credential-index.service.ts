@@ -1,9 +1,10 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { Logger } from 'pino';
 import { parseSecret, SecretHasher, SecretKind } from '@keyhold/crypto';
-import { EVENT_STORE, EventStore, RecordedEvent } from '@keyhold/event-store';
+import { EVENT_STORE, EventStore, GlobalPosition, RecordedEvent } from '@keyhold/event-store';
 import { KEYHOLD_CONFIG, KeyholdConfig, ProjectionsService, ROOT_LOGGER } from '@keyhold/platform';
-import { IN_MEMORY_CHECKPOINTS, Projection } from '@keyhold/read-models';
+import { IN_MEMORY_CHECKPOINTS, Projection, ProjectionRunner } from '@keyhold/read-models';
+import { Problem } from '../http/problem';
 import { CREDENTIAL_KIND_INDEXES, CredentialKindIndex } from './credential-kind-index';
 import { EarlyDenials } from './early-denials';
 import { Principal } from './principal';
@@ -11,6 +12,14 @@ import { ReadModelConfirmation } from './read-model-confirmation';
 import { RevocationFeed } from './revocation-feed';
 
 const LOG_PROGRESS_EVERY_MS = 5000;
+/** How long a revocation waits, beyond read-your-writes, for this node to enforce it. */
+const ENFORCEMENT_WAIT_MS = 3000;
+/**
+ * How long a lookup that missed waits for the index to reach the head of the log, when another
+ * process (the CLI, another node) appended what it has not read yet: its poll interval is 200 ms
+ * on SQLite, so this bound is only met when the node is far behind.
+ */
+const CATCH_UP_ON_MISS_MS = 1000;
 
 /**
  * This node's credential index: every kind's index, fed by one subscription to the log and
@@ -24,6 +33,9 @@ const LOG_PROGRESS_EVERY_MS = 5000;
 export class CredentialIndexService implements OnModuleInit, Projection {
   readonly name = 'credential-index';
   private readonly byKind: ReadonlyMap<SecretKind, CredentialKindIndex>;
+  private runner: ProjectionRunner | null = null;
+  /** One read of the log's head shared by every lookup that misses meanwhile. */
+  private headRead: Promise<GlobalPosition | null> | null = null;
 
   constructor(
     private readonly hasher: SecretHasher,
@@ -43,6 +55,7 @@ export class CredentialIndexService implements OnModuleInit, Projection {
     const head = await this.events.headPosition();
     const started = Date.now();
     const runner = await this.projections.run(this, IN_MEMORY_CHECKPOINTS);
+    this.runner = runner;
     if (head === null) return;
     while (!(await runner.waitFor(head, LOG_PROGRESS_EVERY_MS))) {
       this.logger.info({ credentials: this.size(), position: runner.status().position, head }, 'Loading credential index');
@@ -62,10 +75,40 @@ export class CredentialIndexService implements OnModuleInit, Projection {
    * read model still holds active.
    */
   async verify(secret: string, now: string): Promise<Principal | null> {
-    const principal = this.lookUp(secret, now);
+    const principal = this.lookUp(secret, now) ?? (await this.lookUpAfterCatchingUp(secret, now));
     if (!principal || !this.feed.isStale()) return principal;
     if (this.config.STALE_VERIFICATION === 'refuse') return null;
     return (await this.readModel.confirms(principal)) ? principal : null;
+  }
+
+  /**
+   * Returns once this node enforces what the log holds up to `position` (a revocation's), or up
+   * to the head when the command appended nothing (a repeated revocation whose event may still
+   * be on its way here). Otherwise the revocation stands but is not yet enforced here, and the
+   * caller must not hear that it is: 503 with Retry-After, and repeating it is safe.
+   */
+  async confirmRevocation(position: GlobalPosition | null): Promise<void> {
+    const target = position ?? (await this.events.headPosition());
+    if (target === null || (this.runner !== null && (await this.runner.waitFor(target, ENFORCEMENT_WAIT_MS)))) return;
+    throw new Problem('revocation-pending', 'The revocation is recorded, but this node does not enforce it yet; repeat the request (it is safe) to learn when it does.', {
+      retryAfterSeconds: 1,
+    });
+  }
+
+  /**
+   * A well-formed secret this index does not know may have been written a moment ago by another
+   * process (the bootstrap CLI prints its token as soon as it is in the log): when the log's head
+   * is ahead of the index, wait for the index to get there and look again. A miss otherwise costs
+   * one read of the head, shared by concurrent misses, so random tokens cannot make it dearer;
+   * malformed ones never get that far.
+   */
+  private async lookUpAfterCatchingUp(secret: string, now: string): Promise<Principal | null> {
+    if (!this.runner || !parseSecret(secret)) return null;
+    this.headRead ??= this.events.headPosition().finally(() => (this.headRead = null));
+    const head = await this.headRead;
+    const position = this.runner.status().position;
+    if (head === null || (position !== null && position >= head)) return null;
+    return (await this.runner.waitFor(head, CATCH_UP_ON_MISS_MS)) ? this.lookUp(secret, now) : null;
   }
 
   private lookUp(secret: string, now: string): Principal | null {

@@ -1,21 +1,25 @@
 import { Body, Controller, Header, HttpCode, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiConsumes, ApiTags } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsOptional, IsString, MaxLength } from 'class-validator';
 import { SecretKind } from '@keyhold/crypto';
 import { CurrentPrincipal, RequirePermissions } from '../http/auth';
+import { OAuthForm } from '../http/validation';
 import { Principal } from './principal';
 import { CredentialIndexService } from './credential-index.service';
 import { OAuthIndex } from './oauth-index';
 import { UsageRecorder } from './usage-recorder';
 
+@OAuthForm()
 export class IntrospectionRequest {
   /** Long enough for any credential we issue; longer input is not one of ours. */
   @IsString()
   @MaxLength(512)
   token!: string;
 
+  /** RFC 7662 §2.1: a hint only; every kind of credential is looked up whatever it says. */
   @IsOptional()
-  @IsIn(['access_token', 'refresh_token', 'personal_access_token'])
+  @IsString()
+  @MaxLength(64)
   token_type_hint?: string;
 }
 

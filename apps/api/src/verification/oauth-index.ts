@@ -33,6 +33,7 @@ type LiveAccessToken = {
   readonly clientId: string;
   readonly scope: readonly Permission[];
   readonly clientGeneration: number;
+  readonly clientSecretId: string | null;
   readonly issuedAt: string;
   readonly expiresAt: string;
 };
@@ -173,7 +174,8 @@ export class OAuthIndex implements CredentialKindIndex {
         return;
       case 'AccessTokenIssued': {
         const { tokenId, clientId, scope, clientGeneration, issuedAt, expiresAt, secretHash, hashKeyId } = event.data;
-        this.tokens.set(tokenId, { hash: secretHash, keyId: hashKeyId }, { tokenId, clientId, scope, clientGeneration, issuedAt, expiresAt });
+        const clientSecretId = event.data.clientSecretId ?? null;
+        this.tokens.set(tokenId, { hash: secretHash, keyId: hashKeyId }, { tokenId, clientId, scope, clientGeneration, clientSecretId, issuedAt, expiresAt });
         return;
       }
       case 'AccessTokenRevoked':
@@ -215,6 +217,7 @@ export class OAuthIndex implements CredentialKindIndex {
     const client = this.clients.get(token.clientId);
     if (!client || client.deleted || token.clientGeneration !== client.secretGeneration) return null;
     if (client.sunsetAt !== null && client.sunsetAt <= now) return null;
+    if (token.clientSecretId !== null && !this.secretLive(client, token.clientSecretId, now)) return null;
     const held = this.describe(client).permissions;
     return {
       tenantId: client.tenantId,
@@ -248,6 +251,12 @@ export class OAuthIndex implements CredentialKindIndex {
       grants: client.flows ? apiClientGrants(client.flows) : SERVICE_ACCOUNT_GRANTS,
       secretId,
     };
+  }
+
+  /** Whether an API client's secret is still there and unexpired: tokens minted with it die with it. */
+  private secretLive(client: OAuthClient, secretId: string, now: string): boolean {
+    const entry = client.secrets.get(secretId);
+    return entry !== undefined && (entry.expiresAt === null || entry.expiresAt > now) && !this.denials.deniesClient(client.clientId, secretId);
   }
 
   private withClient(clientId: string, change: (client: OAuthClient) => void): void {

@@ -54,6 +54,7 @@ const issueToken = (index: OAuthIndex, client: AuthenticatedClient, expiresAt = 
         secretHash: hash,
         hashKeyId: keyId,
         clientGeneration: client.generation,
+        clientSecretId: client.secretId,
         issuedAt: T0,
         expiresAt,
       },
@@ -153,6 +154,28 @@ describe('OAuthIndex for API clients', () => {
     expect(index.authenticateClient(CLIENT, first, T0)).toBe('unknown');
     expect(index.authenticateClient(CLIENT, second, T0)).toBe('unknown');
     expect(index.client(CLIENT)).toBeNull();
+  });
+
+  it('kills the access tokens minted with a secret when that secret expires or is removed, and only those', () => {
+    const { index, first, second } = setUp();
+    index.apply(recorded(flows({ clientCredentials: true, clientCredentialsRoles: ['member'] })));
+    const fromFirst = issueToken(index, authenticated(index.authenticateClient(CLIENT, first, T0)));
+    const fromSecond = issueToken(index, authenticated(index.authenticateClient(CLIENT, second, T0)));
+    expect(index.verify(hasher.candidateHashes(fromFirst), JUST_BEFORE)).not.toBeNull();
+    // From the secret's expiry instant, before the expiry job records anything.
+    expect(index.verify(hasher.candidateHashes(fromFirst), EXPIRY)).toBeNull();
+    expect(index.verify(hasher.candidateHashes(fromSecond), EXPIRY)).not.toBeNull();
+    index.apply(recorded({ type: 'ClientSecretRemoved', data: { ...ids, secretId: 's-2', removedAt: T0 } }));
+    expect(index.verify(hasher.candidateHashes(fromSecond), T0)).toBeNull();
+  });
+
+  it('lets a token recorded before tokens named their secret live out its lifetime', () => {
+    const { index, first } = setUp();
+    index.apply(recorded(flows({ clientCredentials: true, clientCredentialsRoles: ['member'] })));
+    const client = authenticated(index.authenticateClient(CLIENT, first, T0));
+    const legacy = issueToken(index, { ...client, secretId: null });
+    index.apply(recorded({ type: 'ClientSecretRemoved', data: { ...ids, secretId: 's-1', removedAt: T0 } }));
+    expect(index.verify(hasher.candidateHashes(legacy), T0)).not.toBeNull();
   });
 
   it('still gives service accounts the client_credentials grant only, and no secret id', () => {

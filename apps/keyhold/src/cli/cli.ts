@@ -8,6 +8,7 @@ import { TENANT_SLUG_PATTERN } from '@keyhold/domain';
 import { InvalidConfigError, loadConfig } from '@keyhold/platform';
 import { CommandsModule } from '../../../api/src/commands.module';
 import { openOperatorContext } from './operator-context';
+import { IsDisplayName } from '../../../api/src/http/display-text';
 import { RejectionError } from '../../../api/src/http/rejection-error';
 import { CreateTenantCommand } from '../../../api/src/users/tenancy.commands';
 import { rewrapDataKeys } from './rewrap-data-keys';
@@ -30,7 +31,8 @@ class BootstrapArgs {
   @MaxLength(254)
   admin!: string;
 
-  @MaxLength(200)
+  /** The tenant's display name: visible text, NFKC-normalised, like every name in the API. */
+  @IsDisplayName('name', 200)
   name!: string;
 }
 

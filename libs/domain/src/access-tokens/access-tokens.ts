@@ -20,6 +20,12 @@ export type AccessTokenIssued = {
     hashKeyId: string;
     /** The client's secret generation when issued: a later secret reset kills the token. */
     clientGeneration: number;
+    /**
+     * The API-client secret the client authenticated with: the token dies when that secret is
+     * removed or expires. Null for a service account (its one secret is the generation above);
+     * absent from tokens issued before it was recorded, which live out their hour.
+     */
+    clientSecretId?: string | null;
     issuedAt: string;
     expiresAt: string;
   };

@@ -2,6 +2,7 @@ import { EncryptedSecret } from '../connections/connections';
 import { accept, assertNever, Decider, reject } from '../shared/decider';
 import { Rejection } from '../shared/rejection';
 import { isIntegrationResource, ResourceAccess } from './resources';
+import { sameDisplayName } from '../shared/display-name';
 
 /**
  * Integrations in the commerce style: a named third party with a contact, a callback URL and an
@@ -276,7 +277,6 @@ export type IntegrationsState = {
 /** Bounds one tenant's stream. */
 export const MAX_INTEGRATIONS_PER_TENANT = 100;
 
-const sameName = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();
 
 /** An absolute http(s) URL without credentials in it; anything else is not a URL we keep. */
 const urlProtocol = (url: string): 'http:' | 'https:' | null => {
@@ -315,7 +315,7 @@ const decideCreate = (command: CreateIntegration, state: IntegrationsState) => {
     return reject<IntegrationRejection>({ code: 'ResourcesMismatch', message: "Resource access 'all' takes no list of resources." });
   }
   const existing = Object.values(state.integrations).filter((integration) => integration.status !== 'deleted');
-  if (existing.some((integration) => sameName(integration.name, command.name))) {
+  if (existing.some((integration) => sameDisplayName(integration.name, command.name))) {
     return reject<IntegrationRejection>({ code: 'IntegrationNameTaken', message: `An integration named '${command.name}' already exists.` });
   }
   if (existing.length >= MAX_INTEGRATIONS_PER_TENANT) {

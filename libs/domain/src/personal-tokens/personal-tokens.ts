@@ -1,6 +1,7 @@
 import { accept, assertNever, Decider, reject } from '../shared/decider';
 import { TokenScope } from '../shared/permissions';
 import { Rejection } from '../shared/rejection';
+import { sameDisplayName } from '../shared/display-name';
 
 /**
  * One stream per token owner holds all of that owner's personal API tokens, because the rule
@@ -100,7 +101,6 @@ export const MAX_ACTIVE_TOKENS_PER_OWNER = 100;
 export const isLive = (token: PersonalToken, now: string): boolean =>
   token.status === 'active' && (token.expiresAt === null || token.expiresAt > now);
 
-const sameLabel = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();
 
 export const tokenIssuedWithIdempotencyKey = (state: PersonalTokensState, key: string): PersonalToken | undefined =>
   Object.values(state.tokens).find((token) => token.idempotency?.key === key);
@@ -121,7 +121,7 @@ const decideIssue = (command: IssueToken, state: PersonalTokensState) => {
     return reject<PersonalTokenRejection>({ code: 'ExpiryNotInFuture', message: 'expiresAt must be in the future.' });
   }
   const live = Object.values(state.tokens).filter((token) => isLive(token, command.now));
-  if (live.some((token) => sameLabel(token.label, command.label))) {
+  if (live.some((token) => sameDisplayName(token.label, command.label))) {
     return reject<PersonalTokenRejection>({
       code: 'LabelTaken',
       message: `An active token labelled '${command.label}' already exists.`,

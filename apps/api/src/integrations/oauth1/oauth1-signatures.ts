@@ -63,7 +63,7 @@ export class OAuth1Signatures {
     if (!header) return refuse('parameter_absent');
     const [path, query = ''] = request.url.split(/\?(.*)/s);
     const isForm = (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase() === 'application/x-www-form-urlencoded';
-    const signed = signedRequest(request.method, `${publicBaseUrl(this.config, request)}${path}`, header, [...new URLSearchParams(query)], isForm ? paramsOf(request.body) : []);
+    const signed = signedRequest(request.method, `${publicBaseUrl(this.config)}${path}`, header, [...new URLSearchParams(query)], isForm ? paramsOf(request.body) : []);
     if ('problem' in signed) return refuse(signed.problem);
     const problem = precheck(signed, required, nowMs);
     if (problem) refuse(problem);

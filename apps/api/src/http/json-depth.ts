@@ -1,0 +1,30 @@
+import { FastifyInstance } from 'fastify';
+import { refuseEarly } from './early-refusal';
+import { Problem } from './problem';
+
+/** Far deeper than any request body of this API (the deepest, a connection's credential, is 3). */
+const MAX_JSON_DEPTH = 32;
+
+/** How deep a parsed JSON value nests, counted without recursion so a hostile body cannot exhaust the stack. */
+const exceedsDepth = (root: unknown, max: number): boolean => {
+  const pending: Array<{ value: unknown; depth: number }> = [{ value: root, depth: 0 }];
+  for (let item = pending.pop(); item !== undefined; item = pending.pop()) {
+    const { value, depth } = item;
+    if (typeof value !== 'object' || value === null) continue;
+    if (depth >= max) return true;
+    for (const child of Object.values(value)) pending.push({ value: child, depth: depth + 1 });
+  }
+  return false;
+};
+
+/**
+ * JSON.parse reads a body nested 1,500 deep without trouble, but class-transformer and
+ * class-validator walk it recursively and overflow the stack (a 500). The depth is checked
+ * here, after parsing and before validation, and answered as the client's mistake.
+ */
+export const refuseDeepJson = (fastify: FastifyInstance): void => {
+  fastify.addHook('preValidation', async (request, reply) => {
+    if (!exceedsDepth(request.body, MAX_JSON_DEPTH)) return;
+    return refuseEarly(request, reply, new Problem('malformed-request', `The body nests deeper than ${MAX_JSON_DEPTH} levels.`));
+  });
+};
