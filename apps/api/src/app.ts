@@ -66,9 +66,9 @@ export const startKeyhold = async (config: KeyholdConfig, logger: Logger = creat
       .addBearerAuth()
       .build(),
   );
-  // The document only: the bundled UI needs @fastify/static, whose ESM-only dependencies jest
-  // cannot load, and any OpenAPI viewer can open /openapi.json.
-  SwaggerModule.setup('docs', app, document, { swaggerUiEnabled: false, jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
+  // Swagger UI at /docs (its assets through @fastify/static; jest.config.js loads that package's
+  // ESM-only dependencies), the document at /openapi.json and /openapi.yaml.
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
 
   if (config.MESSAGE_BUS === 'kafka') {
     // Commands from internal services (docs/kafka-commands.md); the HTTP pipes and filters are not theirs.
