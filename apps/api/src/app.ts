@@ -6,7 +6,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import { Logger } from 'pino';
 import { MESSAGE_BUS, MessageBus } from '@keyhold/messaging';
-import { createRootLogger, InfrastructureModule, KeyholdConfig, PinoNestLogger } from '@keyhold/platform';
+import { createRootLogger, InfrastructureModule, KeyholdConfig, KeyholdMetrics, PinoNestLogger } from '@keyhold/platform';
 import { WorkerModule } from '../../worker/src/worker.module';
 import { ApiModule } from './api.module';
 import { kafkaCommandsTransport, kafkaCommandTopics } from './kafka-commands/kafka-command-topics';
@@ -14,6 +14,7 @@ import { KafkaCommandsModule } from './kafka-commands/kafka-commands.module';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
 import { validationPipe } from './http/validation';
 import { requireMediaTypes } from './http/media-types';
+import { observeRequests } from './observability/request-observability';
 
 /** Requests are small JSON or form bodies; anything larger is refused before it is parsed. */
 const BODY_LIMIT_BYTES = 16 * 1024;
@@ -55,6 +56,7 @@ export const startKeyhold = async (config: KeyholdConfig, logger: Logger = creat
   const app = await NestFactory.create<NestFastifyApplication>(KeyholdModule, adapter, { logger: nestLogger, bufferLogs: true, abortOnError: false });
   app.useGlobalPipes(validationPipe());
   requireMediaTypes(app.getHttpAdapter().getInstance());
+  observeRequests(app.getHttpAdapter().getInstance(), logger, app.get(KeyholdMetrics));
   app.enableShutdownHooks();
 
   const document = SwaggerModule.createDocument(

@@ -1,7 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Decider } from '@keyhold/domain';
 import { CommandContext, EVENT_STORE, EventStore, handleCommand } from '@keyhold/event-store';
+import { KeyholdMetrics } from '@keyhold/platform';
 import { RejectionError } from './http/rejection-error';
+import { credentialChangeOf } from './observability/credential-changes';
 import { ReadYourWrites } from './read-your-writes';
 
 /**
@@ -14,6 +16,7 @@ export class CommandRunner {
   constructor(
     @Inject(EVENT_STORE) private readonly events: EventStore,
     private readonly readYourWrites: ReadYourWrites,
+    private readonly metrics: KeyholdMetrics,
   ) {}
 
   async run<State, Command, Event extends { type: string; data: unknown }, Rejection extends { code: string; message: string }>(
@@ -24,6 +27,10 @@ export class CommandRunner {
   ) {
     const result = await handleCommand(this.events, streamName, decider, command, context);
     if (result.outcome === 'rejected') throw new RejectionError(result.rejection);
+    for (const event of result.events) {
+      const change = credentialChangeOf(event.type);
+      if (change) this.metrics.credentialChanges.inc(change);
+    }
     await this.readYourWrites.await(result.position);
     return result;
   }

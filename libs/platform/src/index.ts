@@ -4,3 +4,4 @@ export * from './logger';
 export * from './infrastructure.module';
 export * from './projections.service';
 export * from './master-keys';
+export * from './metrics';

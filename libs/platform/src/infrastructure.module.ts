@@ -12,6 +12,7 @@ import { loadHashKey } from './hash-keys';
 import { loadMasterKeyRing } from './master-keys';
 import { createRootLogger, ROOT_LOGGER } from './logger';
 import { ProjectionsService } from './projections.service';
+import { EventLogMetrics, KeyholdMetrics } from './metrics';
 
 /**
  * A server adapter is only handed out once it has answered, so that a wrong address stops the
@@ -121,9 +122,11 @@ export class InfrastructureModule {
         { provide: KEY_STORE, useFactory: () => openKeyStore(config) },
         { provide: DataKeyService, useFactory: (keys: KeyStore) => new DataKeyService(keys, loadMasterKeyRing(config)), inject: [KEY_STORE] },
         ProjectionsService,
+        KeyholdMetrics,
+        EventLogMetrics,
         InfrastructureLifecycle,
       ],
-      exports: [KEYHOLD_CONFIG, ROOT_LOGGER, SecretHasher, EVENT_STORE, READ_MODEL_STORE, ReadModelGenerations, MESSAGE_BUS, ProjectionsService, KEY_STORE, DataKeyService],
+      exports: [KEYHOLD_CONFIG, ROOT_LOGGER, SecretHasher, EVENT_STORE, READ_MODEL_STORE, ReadModelGenerations, MESSAGE_BUS, ProjectionsService, KeyholdMetrics, KEY_STORE, DataKeyService],
     };
   }
 }

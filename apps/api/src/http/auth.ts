@@ -36,8 +36,11 @@ export class BearerAuthGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC, targets)) return true;
-    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    return this.authorize(context.switchToHttp().getRequest<AuthenticatedRequest>(), this.reflector.getAllAndOverride<Permission[]>(REQUIRED, targets) ?? []);
+  }
 
+  /** Verifies the bearer token, attaches its principal to the request, and demands the permissions. */
+  async authorize(request: AuthenticatedRequest, required: readonly Permission[]): Promise<true> {
     const now = new Date().toISOString();
     const presented = BEARER.exec(request.headers.authorization ?? '')?.[1];
     const principal = presented ? await this.credentials.verify(presented, now) : null;
@@ -47,7 +50,7 @@ export class BearerAuthGuard implements CanActivate {
     this.usage.record(principal.credential.id, now);
     request.principal = principal;
 
-    const missing = (this.reflector.getAllAndOverride<Permission[]>(REQUIRED, targets) ?? []).filter(
+    const missing = required.filter(
       (permission) => !principal.permissions.has(permission),
     );
     if (missing.length > 0) {

@@ -2,7 +2,7 @@ import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { Logger } from 'pino';
 import { parseSecret, SecretHasher, SecretKind } from '@keyhold/crypto';
 import { EVENT_STORE, EventStore, RecordedEvent } from '@keyhold/event-store';
-import { KEYHOLD_CONFIG, KeyholdConfig, ProjectionsService, ROOT_LOGGER } from '@keyhold/platform';
+import { KEYHOLD_CONFIG, KeyholdConfig, KeyholdMetrics, ProjectionsService, ROOT_LOGGER } from '@keyhold/platform';
 import { IN_MEMORY_CHECKPOINTS, Projection } from '@keyhold/read-models';
 import { CREDENTIAL_KIND_INDEXES, CredentialKindIndex } from './credential-kind-index';
 import { EarlyDenials } from './early-denials';
@@ -11,6 +11,9 @@ import { ReadModelConfirmation } from './read-model-confirmation';
 import { RevocationFeed } from './revocation-feed';
 
 const LOG_PROGRESS_EVERY_MS = 5000;
+
+/** How a verification ended, as counted in keyhold_verifications_total; `_stale` while the revocation feed is silent. */
+type VerificationOutcome = 'accepted' | 'rejected' | 'accepted_stale' | 'rejected_stale' | 'refused_stale';
 
 /**
  * This node's credential index: every kind's index, fed by one subscription to the log and
@@ -35,6 +38,7 @@ export class CredentialIndexService implements OnModuleInit, Projection {
     private readonly denials: EarlyDenials,
     private readonly feed: RevocationFeed,
     private readonly readModel: ReadModelConfirmation,
+    private readonly metrics: KeyholdMetrics,
   ) {
     this.byKind = new Map(indexes.map((index) => [index.kind, index]));
   }
@@ -62,14 +66,21 @@ export class CredentialIndexService implements OnModuleInit, Projection {
    * read model still holds active.
    */
   async verify(secret: string, now: string): Promise<Principal | null> {
-    const principal = this.lookUp(secret, now);
-    if (!principal || !this.feed.isStale()) return principal;
-    if (this.config.STALE_VERIFICATION === 'refuse') return null;
-    return (await this.readModel.confirms(principal)) ? principal : null;
+    const kind = parseSecret(secret);
+    const { principal, outcome } = await this.verdict(kind, secret, now);
+    this.metrics.verifications.inc({ kind: kind ?? 'unrecognised', outcome });
+    return principal;
   }
 
-  private lookUp(secret: string, now: string): Principal | null {
-    const kind = parseSecret(secret);
+  private async verdict(kind: SecretKind | null, secret: string, now: string): Promise<{ principal: Principal | null; outcome: VerificationOutcome }> {
+    const principal = this.lookUp(kind, secret, now);
+    if (!principal) return { principal, outcome: 'rejected' };
+    if (!this.feed.isStale()) return { principal, outcome: 'accepted' };
+    if (this.config.STALE_VERIFICATION === 'refuse') return { principal: null, outcome: 'refused_stale' };
+    return (await this.readModel.confirms(principal)) ? { principal, outcome: 'accepted_stale' } : { principal: null, outcome: 'rejected_stale' };
+  }
+
+  private lookUp(kind: SecretKind | null, secret: string, now: string): Principal | null {
     const index = kind && this.byKind.get(kind);
     const principal = index ? index.verify(this.hasher.candidateHashes(secret), now) : null;
     return principal && this.denials.restrict(principal);
