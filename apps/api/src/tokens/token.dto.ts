@@ -27,7 +27,7 @@ export class IssueTokenDto {
 }
 
 export class RevokeTokenDto {
-  @ApiPropertyOptional({ maxLength: 500 })
+  @ApiPropertyOptional({ maxLength: 500, description: 'Why, for auditors: recorded with the revocation like the Keyhold-Reason header (give one or the other, or both alike).', example: 'laptop lost' })
   @IsOptional()
   @IsString()
   @MaxLength(500)

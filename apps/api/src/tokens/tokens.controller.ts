@@ -81,7 +81,12 @@ export class TokensController {
     @Param() params: TokenIdParams,
     @Body() body: RevokeTokenDto,
   ): Promise<TokenResponse> {
-    const revoked = await this.commands.execute(new RevokeTokenCommand(principal, params.id, body.reason ?? null, context));
+    // The body's reason and the Keyhold-Reason header are one thing said two ways: both reach auditors.
+    if (body.reason !== undefined && context.reason !== undefined && body.reason !== context.reason) {
+      throw new Problem('validation-error', 'The reason differs between the body and the Keyhold-Reason header; give it once.');
+    }
+    const reason = body.reason ?? context.reason;
+    const revoked = await this.commands.execute(new RevokeTokenCommand(principal, params.id, reason ?? null, { ...context, ...(reason ? { reason } : {}) }));
     return toResponse(revoked);
   }
 }
