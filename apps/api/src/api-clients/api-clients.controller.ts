@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Pu
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { FastifyReply } from 'fastify';
-import { ApiClientFlows, ApiClientState, Permission, ROLE_PERMISSIONS } from '@keyhold/domain';
+import { ApiClientFlows, ApiClientState, Permission, Role, ROLE_PERMISSIONS } from '@keyhold/domain';
 import { KEYHOLD_CONFIG, KeyholdConfig } from '@keyhold/platform';
 import {
   ACCESS_TOKENS,
@@ -30,6 +30,7 @@ import {
   CreateApiClientDto,
   ExpiringSecretsQuery,
   FlowsDto,
+  PatchFlowsDto,
   RedirectUriDto,
   RedirectUriQuery,
   RenameApiClientDto,
@@ -200,20 +201,31 @@ export class ApiClientsController {
     return this.change(params.id, { type: 'RemoveRedirectUri', tenantId: principal.tenantId, uri: query.uri, now: now() }, context);
   }
 
-  /** Replaces the flow settings; a flow turned off is refused at the token endpoint from then on. */
+  /** Replaces the flow settings, every one given; a flow turned off is refused at the token endpoint from then on. */
   @Put(':id/flows')
   @RequirePermissions('clients:write')
   flows(@CurrentPrincipal() principal: Principal, @CurrentRequestContext() context: RequestContext, @Param() params: ApiClientParams, @Body() body: FlowsDto) {
+    return this.changeFlows(principal, context, params.id, body, body.clientCredentialsRoles);
+  }
+
+  /** Changes only the flow settings given (a JSON merge of these flat fields); the others stay as they are. */
+  @Patch(':id/flows')
+  @RequirePermissions('clients:write')
+  async patchFlows(@CurrentPrincipal() principal: Principal, @CurrentRequestContext() context: RequestContext, @Param() params: ApiClientParams, @Body() body: PatchFlowsDto) {
+    // Turning client_credentials on puts the roles the client already has to work: the caller must hold them too.
+    const roles = body.clientCredentialsRoles ?? (body.clientCredentials === true ? (await this.view(principal, params.id)).flows.clientCredentialsRoles : []);
+    return this.changeFlows(principal, context, params.id, body, roles);
+  }
+
+  private changeFlows(principal: Principal, context: RequestContext, clientId: string, body: PatchFlowsDto, roles: readonly Role[]) {
     // Least privilege: nobody gives a client a role whose rights their own credential lacks.
-    const lacking = new Set<Permission>(
-      body.clientCredentialsRoles.flatMap((role) => [...ROLE_PERMISSIONS[role]].filter((permission) => !principal.permissions.has(permission))),
-    );
+    const lacking = new Set<Permission>(roles.flatMap((role) => [...ROLE_PERMISSIONS[role]].filter((permission) => !principal.permissions.has(permission))));
     if (lacking.size > 0) {
       throw new Problem('forbidden', `Giving these roles needs ${[...lacking].sort().map((p) => `'${p}'`).join(', ')} yourself.`);
     }
     const { requirePkce, refreshTokens, password, clientCredentials, clientCredentialsRoles } = body;
-    const flows: ApiClientFlows = { requirePkce, refreshTokens, password, clientCredentials, clientCredentialsRoles };
-    return this.change(params.id, { type: 'ChangeApiClientFlows', tenantId: principal.tenantId, flows, now: now() }, context);
+    const flows: Partial<ApiClientFlows> = { requirePkce, refreshTokens, password, clientCredentials, clientCredentialsRoles };
+    return this.change(clientId, { type: 'ChangeApiClientFlows', tenantId: principal.tenantId, flows, now: now() }, context);
   }
 
   /** The access tokens of this client that would authenticate right now. */

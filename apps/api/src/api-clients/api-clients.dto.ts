@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { ArrayMaxSize, Equals, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { MAX_REDIRECT_URI_LENGTH, Role, ROLES } from '@keyhold/domain';
@@ -86,6 +86,9 @@ export class FlowsDto {
   @IsIn(ROLES, { each: true, message: `clientCredentialsRoles must contain only: ${ROLES.join(', ')}` })
   clientCredentialsRoles!: Role[];
 }
+
+/** PATCH …/flows: any of the settings, each optional; those left out keep their value. */
+export class PatchFlowsDto extends PartialType(FlowsDto) {}
 
 export class ApiClientParams {
   @IsUUID()
