@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { KeyholdHarness } from '../support/keyhold-harness';
@@ -32,6 +32,13 @@ describe('The README walkthrough', () => {
     expect(stdout.trim().split('\n').pop()).toBe('Walkthrough complete.');
     expect(stdout).not.toMatch(SECRET);
   }, 90_000);
+
+  it('is what the README quotes, from the bootstrap on', () => {
+    const script = readFileSync(join(ROOT, 'docs', 'walkthrough.sh'), 'utf8');
+    const steps = script.slice(script.indexOf('# Create a tenant and its first admin;')).trimEnd();
+    expect(steps.split('\n').length).toBeGreaterThan(50);
+    expect(readFileSync(join(ROOT, 'README.md'), 'utf8')).toContain(`\`\`\`bash\n${steps}\n\`\`\``);
+  });
 
   it('stops at the first step whose status differs, naming it', async () => {
     const run = promisify(execFile)('bash', [join(ROOT, 'docs', 'walkthrough.sh')], {
