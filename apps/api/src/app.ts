@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { INestApplicationContext, Module } from '@nestjs/common';
 import { APP_FILTER, NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import { Logger } from 'pino';
 import { MESSAGE_BUS, MessageBus } from '@keyhold/messaging';
@@ -14,6 +14,7 @@ import { KafkaCommandsModule } from './kafka-commands/kafka-commands.module';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
 import { validationPipe } from './http/validation';
 import { requireMediaTypes } from './http/media-types';
+import { openApiDocument } from './http/openapi';
 import { observeRequests } from './observability/request-observability';
 
 /** Requests are small JSON or form bodies; anything larger is refused before it is parsed. */
@@ -59,15 +60,7 @@ export const startKeyhold = async (config: KeyholdConfig, logger: Logger = creat
   observeRequests(app.getHttpAdapter().getInstance(), logger, app.get(KeyholdMetrics));
   app.enableShutdownHooks();
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Keyhold')
-      .setDescription('Credential lifecycle service: issue, store, rotate, revoke and audit machine credentials.')
-      .setVersion('1')
-      .addBearerAuth()
-      .build(),
-  );
+  const document = openApiDocument(app);
   // Swagger UI at /docs (its assets through @fastify/static; jest.config.js loads that package's
   // ESM-only dependencies), the document at /openapi.json and /openapi.yaml.
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });

@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional, IntersectionType, OmitType, PartialType } from '@nestjs/swagger';
+import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath, IntersectionType, OmitType, PartialType } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -149,20 +149,31 @@ class ConnectionFieldsDto {
   allowedDomains!: string[];
 }
 
+const CREDENTIAL_VARIANTS = {
+  api_key: ApiKeyCredentialDto,
+  basic_auth: BasicAuthCredentialDto,
+  bearer_token: BearerTokenCredentialDto,
+  oauth2: OAuth2CredentialDto,
+} as const satisfies Record<CredentialType, new () => CredentialBase>;
+// Each variant's `type` is documented as its one value, so that the document's discriminator maps it.
+for (const [type, dto] of Object.entries(CREDENTIAL_VARIANTS)) {
+  ApiProperty({ enum: [type], description: 'Which kind of credential: decides the other fields.' })(dto.prototype, 'type');
+}
+
+@ApiExtraModels(...Object.values(CREDENTIAL_VARIANTS))
 export class CreateConnectionDto extends ConnectionFieldsDto {
-  @ApiProperty({ description: 'One credential; its type decides its fields.' })
+  @ApiProperty({
+    description: 'One credential; its type decides its fields.',
+    oneOf: Object.values(CREDENTIAL_VARIANTS).map((dto) => ({ $ref: getSchemaPath(dto) })),
+    discriminator: { propertyName: 'type', mapping: Object.fromEntries(Object.entries(CREDENTIAL_VARIANTS).map(([type, dto]) => [type, getSchemaPath(dto)])) },
+  })
   @IsObject()
   @ValidateNested()
   @Type(() => CredentialBase, {
     keepDiscriminatorProperty: true,
     discriminator: {
       property: 'type',
-      subTypes: [
-        { value: ApiKeyCredentialDto, name: 'api_key' },
-        { value: BasicAuthCredentialDto, name: 'basic_auth' },
-        { value: BearerTokenCredentialDto, name: 'bearer_token' },
-        { value: OAuth2CredentialDto, name: 'oauth2' },
-      ],
+      subTypes: Object.entries(CREDENTIAL_VARIANTS).map(([name, value]) => ({ name, value })),
     },
   })
   credential!: CredentialDto;

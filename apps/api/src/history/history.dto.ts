@@ -51,7 +51,7 @@ export class HistoryFilterQuery {
   @Matches(IDENTIFIER, { message: 'actor must be an identifier (letters, digits and . _ : @ -)' })
   actor?: string;
 
-  @ApiPropertyOptional({ type: [String], example: 'TokenIssued,TokenRevoked', description: 'Event types, repeated or comma-separated: any of them.' })
+  @ApiPropertyOptional({ type: [String], example: ['TokenIssued', 'TokenRevoked'], description: 'Event types, repeated or comma-separated: any of them.' })
   @IsOptional()
   @Transform(listOfTypes)
   @IsArray()
