@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Put, Query, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiTags } from '@nestjs/swagger';
 import { FastifyReply } from 'fastify';
 import { ApiClientFlows, ApiClientState, Permission, Role, ROLE_PERMISSIONS } from '@keyhold/domain';
 import { KEYHOLD_CONFIG, KeyholdConfig } from '@keyhold/platform';
@@ -25,6 +25,8 @@ import { UsageRecorder } from '../verification/usage-recorder';
 import { AddClientSecretCommand, ApiClientChange, ChangeApiClientCommand, CreateApiClientCommand } from './api-clients.commands';
 import {
   AddClientSecretDto,
+  AddedClientSecretResponse,
+  CreatedApiClientResponse,
   ApiClientParams,
   ClientSecretParams,
   CreateApiClientDto,
@@ -89,12 +91,13 @@ export class ApiClientsController {
   /** The client id and its first secret, shown this once: the response is all a client needs to save. */
   @Post()
   @RequirePermissions('clients:write')
+  @ApiCreatedResponse({ type: CreatedApiClientResponse })
   async create(
     @CurrentPrincipal() principal: Principal,
     @CurrentRequestContext() context: RequestContext,
     @Body() body: CreateApiClientDto,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ) {
+  ): Promise<CreatedApiClientResponse> {
     const lifetimeDays = await this.secretLifetime(principal.tenantId, body.secretLifetimeDays, 'secretLifetimeDays');
     const created = await this.commands.execute(new CreateApiClientCommand(principal.tenantId, body.name, lifetimeDays, context));
     void reply.status(201).header('Cache-Control', 'no-store').header('Location', `/v1/api-clients/${created.clientId}`);
@@ -137,13 +140,14 @@ export class ApiClientsController {
   /** A new secret beside the others (at most 5 live), shown this once. */
   @Post(':id/secrets')
   @RequirePermissions('clients:write')
+  @ApiCreatedResponse({ type: AddedClientSecretResponse })
   async addSecret(
     @CurrentPrincipal() principal: Principal,
     @CurrentRequestContext() context: RequestContext,
     @Param() params: ApiClientParams,
     @Body() body: AddClientSecretDto,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ) {
+  ): Promise<AddedClientSecretResponse> {
     const lifetimeDays = await this.secretLifetime(principal.tenantId, body.lifetimeDays, 'lifetimeDays');
     const added = await this.commands.execute(new AddClientSecretCommand(principal.tenantId, params.id, lifetimeDays, context));
     void reply.status(201).header('Cache-Control', 'no-store');

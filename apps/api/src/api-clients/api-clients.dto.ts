@@ -108,3 +108,29 @@ export class ExpiringSecretsQuery extends PageQuery {
   @Max(3650)
   expiringWithinDays!: number;
 }
+
+/** A new client: its id and first secret, shown this once. */
+export class CreatedApiClientResponse {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+  @ApiProperty({ format: 'uuid', description: 'The OAuth client_id (the same as id).' })
+  clientId!: string;
+  @ApiProperty()
+  name!: string;
+  @ApiProperty({ example: 'kh_cs_…', description: 'The secret, shown this once.' })
+  clientSecret!: string;
+  @ApiProperty({ format: 'uuid' })
+  secretId!: string;
+  @ApiProperty({ format: 'date-time' })
+  secretExpiresAt!: string;
+}
+
+/** A secret added beside the others, shown this once. */
+export class AddedClientSecretResponse {
+  @ApiProperty({ format: 'uuid' })
+  secretId!: string;
+  @ApiProperty({ example: 'kh_cs_…', description: 'The secret, shown this once.' })
+  clientSecret!: string;
+  @ApiProperty({ format: 'date-time' })
+  expiresAt!: string;
+}

@@ -50,18 +50,38 @@ export class ListTokensQuery extends PageQuery {
 }
 
 /** What a client may see of a token: never the secret, never its hash. */
-export type TokenResponse = {
-  id: string;
-  ownerId: string;
-  label: string;
-  scope: TokenScope;
-  status: 'active' | 'revoked' | 'expired';
-  hint: string;
-  createdAt: string;
-  expiresAt: string | null;
-  revokedAt: string | null;
-  lastUsedAt: string | null;
-};
+export class TokenResponse {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+  @ApiProperty({ format: 'uuid', description: 'The user the token belongs to.' })
+  ownerId!: string;
+  @ApiProperty()
+  label!: string;
+  @ApiProperty({ enum: TOKEN_SCOPES })
+  scope!: TokenScope;
+  @ApiProperty({ enum: ['active', 'revoked', 'expired'] })
+  status!: 'active' | 'revoked' | 'expired';
+  @ApiProperty({ example: 'kh_pat_…AbCd', description: 'Enough of the secret to recognise it, never enough to use it.' })
+  hint!: string;
+  @ApiProperty({ format: 'date-time' })
+  createdAt!: string;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String })
+  expiresAt!: string | null;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String })
+  revokedAt!: string | null;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String })
+  lastUsedAt!: string | null;
+}
 
 /** The one response that carries the secret. */
-export type IssuedTokenResponse = TokenResponse & { token: string };
+export class IssuedTokenResponse extends TokenResponse {
+  @ApiProperty({ example: 'kh_pat_…', description: 'The secret, shown this once.' })
+  token!: string;
+}
+
+export class TokenPage {
+  @ApiProperty({ type: [TokenResponse] })
+  items!: TokenResponse[];
+  @ApiProperty({ nullable: true, type: String, description: 'Pass as ?cursor= for the next page; null on the last.' })
+  nextCursor!: string | null;
+}

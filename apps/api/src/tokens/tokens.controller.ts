@@ -1,12 +1,12 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { FastifyReply } from 'fastify';
 import { CurrentPrincipal, RequirePermissions } from '../http/auth';
 import { Problem } from '../http/problem';
 import { CurrentRequestContext, RequestContext } from '../http/request-context';
 import { Principal, userIdOf } from '../verification/principal';
-import { IssueTokenDto, IssuedTokenResponse, ListTokensQuery, RevokeTokenDto, TokenIdParams, TokenResponse } from './token.dto';
+import { IssueTokenDto, IssuedTokenResponse, ListTokensQuery, RevokeTokenDto, TokenIdParams, TokenPage, TokenResponse } from './token.dto';
 import { IssueTokenCommand, OwnedToken, RevokeTokenCommand } from './tokens.commands';
 import { tokenStatus, TokensQuery } from './tokens.query';
 
@@ -36,6 +36,8 @@ export class TokensController {
 
   @Post()
   @RequirePermissions('tokens:write')
+  @ApiCreatedResponse({ type: IssuedTokenResponse, description: 'Issued: the secret is in `token`, this once.' })
+  @ApiOkResponse({ type: TokenResponse, description: 'A retry with the same Idempotency-Key: the token issued before, without its secret.' })
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Retries with the same key issue no second token.' })
   async issue(
     @CurrentPrincipal() principal: Principal,
@@ -62,12 +64,14 @@ export class TokensController {
 
   @Get()
   @RequirePermissions('tokens:read')
+  @ApiOkResponse({ type: TokenPage })
   list(@CurrentPrincipal() principal: Principal, @Query() query: ListTokensQuery) {
     return this.tokens.list(principal, query.owner ?? 'me', query.limit ?? 50, query.cursor ?? null);
   }
 
   @Get(':id')
   @RequirePermissions('tokens:read')
+  @ApiOkResponse({ type: TokenResponse })
   get(@CurrentPrincipal() principal: Principal, @Param() params: TokenIdParams): Promise<TokenResponse> {
     return this.tokens.get(principal, params.id);
   }
@@ -75,6 +79,7 @@ export class TokensController {
   @Post(':id/revoke')
   @HttpCode(200)
   @RequirePermissions('tokens:read')
+  @ApiOkResponse({ type: TokenResponse, description: 'Revoked (or already so: revoking again changes nothing).' })
   async revoke(
     @CurrentPrincipal() principal: Principal,
     @CurrentRequestContext() context: RequestContext,
