@@ -1119,6 +1119,26 @@ export interface components {
             /** Format: date-time */
             expiresAt: string;
         };
+        ClientSecretResponse: {
+            /** Format: uuid */
+            id: string;
+            /** @example kh_cs_…AbCd */
+            hint: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            expiresAt: string;
+            /**
+             * @description Removed secrets are not listed.
+             * @enum {string}
+             */
+            status: "active" | "expired";
+            /** Format: date-time */
+            lastUsedAt: string | null;
+        };
+        ClientSecretsResponse: {
+            items: components["schemas"]["ClientSecretResponse"][];
+        };
         RedirectUriDto: {
             /**
              * @description An absolute https URL (http only for 127.0.0.1, [::1] or localhost), without fragment or user information. Kept exactly as given and matched exactly: no normalisation (case, default port, trailing slash all count).
@@ -2544,7 +2564,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ClientSecretsResponse"];
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthenticated"];

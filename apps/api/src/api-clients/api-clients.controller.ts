@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Put, Query, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiCreatedResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { FastifyReply } from 'fastify';
 import { ApiClientFlows, ApiClientState, Permission, Role, ROLE_PERMISSIONS } from '@keyhold/domain';
 import { KEYHOLD_CONFIG, KeyholdConfig } from '@keyhold/platform';
@@ -26,6 +26,7 @@ import { AddClientSecretCommand, ApiClientChange, ChangeApiClientCommand, Create
 import {
   AddClientSecretDto,
   AddedClientSecretResponse,
+  ClientSecretsResponse,
   CreatedApiClientResponse,
   ApiClientParams,
   ClientSecretParams,
@@ -157,7 +158,8 @@ export class ApiClientsController {
   /** Active and expired secrets (removed ones are gone): hints and dates, never a secret. */
   @Get(':id/secrets')
   @RequirePermissions('clients:read')
-  async secrets(@CurrentPrincipal() principal: Principal, @Param() params: ApiClientParams) {
+  @ApiOkResponse({ type: ClientSecretsResponse })
+  async secrets(@CurrentPrincipal() principal: Principal, @Param() params: ApiClientParams): Promise<ClientSecretsResponse> {
     const client = await this.view(principal, params.id);
     const collection = this.readModels.collection<ClientSecretView>(CLIENT_SECRETS);
     const pages = await Promise.all(

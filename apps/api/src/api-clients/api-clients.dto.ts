@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { ArrayMaxSize, Equals, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
-import { MAX_REDIRECT_URI_LENGTH, Role, ROLES } from '@keyhold/domain';
+import { ClientSecretStatus, MAX_REDIRECT_URI_LENGTH, Role, ROLES } from '@keyhold/domain';
 import { PageQuery } from '../http/pagination';
 
 const PRINTABLE = /^[^\p{Cc}]+$/u;
@@ -133,4 +133,25 @@ export class AddedClientSecretResponse {
   clientSecret!: string;
   @ApiProperty({ format: 'date-time' })
   expiresAt!: string;
+}
+
+/** A secret as lists show it: a hint and dates, never the secret. */
+export class ClientSecretResponse {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+  @ApiProperty({ example: 'kh_cs_…AbCd' })
+  hint!: string;
+  @ApiProperty({ format: 'date-time' })
+  createdAt!: string;
+  @ApiProperty({ format: 'date-time' })
+  expiresAt!: string;
+  @ApiProperty({ enum: ['active', 'expired'], description: 'Removed secrets are not listed.' })
+  status!: ClientSecretStatus;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String })
+  lastUsedAt!: string | null;
+}
+
+export class ClientSecretsResponse {
+  @ApiProperty({ type: [ClientSecretResponse] })
+  items!: ClientSecretResponse[];
 }
