@@ -7,12 +7,13 @@
 const transform = ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }];
 
 /**
- * Dependencies published as ES modules only. Node loads them with require(); jest's module system
- * cannot, so ts-jest turns them into CommonJS (transpile only). content-disposition comes with
- * @fastify/static, which serves Swagger UI's assets at /docs.
+ * Dependencies whose module syntax jest's module system cannot run, though Node can: ts-jest
+ * turns them into plain CommonJS (transpile only). content-disposition (with @fastify/static,
+ * which serves Swagger UI's assets at /docs) is published as ES modules only; the OTLP exporter
+ * loads `http` with a dynamic import(), which jest refuses without --experimental-vm-modules.
  */
-const ESM_ONLY = ['content-disposition'];
-const esmOnlyTransform = ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs', target: 'ES2022', isolatedModules: true } }];
+const TRANSPILED = ['content-disposition', '@opentelemetry/otlp-exporter-base'];
+const transpiledTransform = ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs', target: 'ES2022', isolatedModules: true } }];
 
 module.exports = {
   testEnvironment: 'node',
@@ -21,9 +22,9 @@ module.exports = {
   testRegex: '\\.(unit|int|e2e)\\.spec\\.ts$',
   transform: {
     '^.+\\.ts$': transform,
-    [`/node_modules/(${ESM_ONLY.join('|')})/.+\\.js$`]: esmOnlyTransform,
+    [`/node_modules/(${TRANSPILED.join('|')})/.+\\.js$`]: transpiledTransform,
   },
-  transformIgnorePatterns: [`/node_modules/(?!(${ESM_ONLY.join('|')})/)`],
+  transformIgnorePatterns: [`/node_modules/(?!(${TRANSPILED.join('|')})/)`],
   moduleNameMapper: { '^@keyhold/(.*)$': '<rootDir>/libs/$1/src' },
   testTimeout: 30000,
 };

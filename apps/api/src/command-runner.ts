@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Decider } from '@keyhold/domain';
 import { CommandContext, EVENT_STORE, EventStore, handleCommand } from '@keyhold/event-store';
 import { KeyholdMetrics } from '@keyhold/platform';
+import { CORRELATION_ID, traced } from '@keyhold/tracing';
 import { RejectionError } from './http/rejection-error';
 import { credentialChangeOf } from './observability/credential-changes';
 import { ReadYourWrites } from './read-your-writes';
@@ -25,7 +26,10 @@ export class CommandRunner {
     command: Command,
     context: CommandContext,
   ) {
-    const result = await handleCommand(this.events, streamName, decider, command, context);
+    const type = (command as { type?: string }).type ?? 'command';
+    const result = await traced(`command ${type}`, { [CORRELATION_ID]: context.correlationId, 'keyhold.tenant_id': context.tenantId }, () =>
+      handleCommand(this.events, streamName, decider, command, context),
+    );
     if (result.outcome === 'rejected') throw new RejectionError(result.rejection);
     for (const event of result.events) {
       const change = credentialChangeOf(event.type);

@@ -173,6 +173,11 @@ export class KeyholdConfig {
   @Matches(/^[\x21-\x7e]{32,512}$/, { message: 'METRICS_TOKEN must be 32 to 512 printable characters without spaces' })
   METRICS_TOKEN: string | undefined = undefined;
 
+  /** An OTLP/HTTP collector (e.g. http://otel-collector:4318): traces are sent there; unset, there are none. */
+  @IsOptional()
+  @Matches(/^https?:\/\/[^\s]+$/, { message: 'OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s) URL' })
+  OTEL_EXPORTER_OTLP_ENDPOINT: string | undefined = undefined;
+
   /** Where the lifecycle relay publishes its heartbeat; a separate name isolates environments sharing a broker. */
   @IsString()
   @Matches(/^[A-Za-z0-9._-]{1,200}$/, { message: 'HEARTBEAT_TOPIC must be a Kafka topic name' })

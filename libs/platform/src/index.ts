@@ -5,3 +5,4 @@ export * from './infrastructure.module';
 export * from './projections.service';
 export * from './master-keys';
 export * from './metrics';
+export * from './tracing';

@@ -13,6 +13,7 @@ import { loadMasterKeyRing } from './master-keys';
 import { createRootLogger, ROOT_LOGGER } from './logger';
 import { ProjectionsService } from './projections.service';
 import { EventLogMetrics, KeyholdMetrics } from './metrics';
+import { Tracing } from './tracing';
 
 /**
  * A server adapter is only handed out once it has answered, so that a wrong address stops the
@@ -124,6 +125,7 @@ export class InfrastructureModule {
         ProjectionsService,
         KeyholdMetrics,
         EventLogMetrics,
+        Tracing,
         InfrastructureLifecycle,
       ],
       exports: [KEYHOLD_CONFIG, ROOT_LOGGER, SecretHasher, EVENT_STORE, READ_MODEL_STORE, ReadModelGenerations, MESSAGE_BUS, ProjectionsService, KeyholdMetrics, KEY_STORE, DataKeyService],
