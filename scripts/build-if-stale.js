@@ -11,7 +11,8 @@ const { readdirSync, statSync } = require('node:fs');
 const { join } = require('node:path');
 
 const ROOT = join(__dirname, '..');
-const BUILT = join(ROOT, 'dist', 'apps', 'api', 'src', 'main.js');
+/** What `npm start` runs (`node dist/…/main.js`): built last by `nest build`, it dates the build. */
+const BUILT = join(ROOT, require('../package.json').scripts.start.replace(/^node\s+/, '').split(/\s+/)[0]);
 const CONFIG_FILES = ['tsconfig.json', 'tsconfig.build.json', 'nest-cli.json', 'package.json'];
 
 const mtimeOf = (path) => {

@@ -1,5 +1,6 @@
 import { CredentialVerifier, KeyholdCredentials, KeyholdError, keyholdApi, bodyOf } from '@keyhold/client';
 import { MESSAGE_BUS, MessageBus } from '@keyhold/messaging';
+import { eventually } from '../support/eventually';
 import { KeyholdHarness } from '../support/keyhold-harness';
 
 /** How many introspection requests Keyhold has answered, from its request log. */
@@ -7,15 +8,6 @@ const introspections = (keyhold: KeyholdHarness) =>
   keyhold.logs
     .flatMap((chunk) => chunk.split('\n'))
     .filter((line) => line.includes('"msg":"request"') && line.includes('"route":"/oauth/introspect"')).length;
-
-const until = async (condition: () => Promise<boolean>, timeoutMs: number) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return true;
-};
 
 /** libs/client as another service uses it: the typed REST client, issuance, rotation, and cached verification. */
 describe('@keyhold/client', () => {
@@ -51,7 +43,7 @@ describe('@keyhold/client', () => {
     const revoked = await credentials.revokeToken(issued.id, 'job retired');
     expect(revoked.status).toBe('revoked');
     // The relay publishes the revocation; the verifier drops the cached answer and asks again.
-    expect(await until(async () => (await verifier.verify(issued.token)).active === false, 5_000)).toBe(true);
+    expect(await eventually(async () => (await verifier.verify(issued.token)).active === false, 5_000, 50)).toBe(true);
     expect(introspections(keyhold)).toBeGreaterThan(asked);
     expect(await verifier.verify('kh_pat_not-one-of-ours')).toEqual({ active: false });
   });

@@ -5,7 +5,8 @@ import { promisify } from 'node:util';
 import { KeyholdHarness } from '../support/keyhold-harness';
 
 const ROOT = join(__dirname, '..', '..');
-const CLI = join(ROOT, 'dist', 'apps', 'api', 'src', 'cli', 'cli.js');
+/** The built CLI, wherever `npm run cli` runs it from. */
+const CLI = join(ROOT, require('../../package.json').scripts.cli.replace(/^node\s+/, ''));
 const SECRET = /kh_[a-z]+_[0-9A-Za-z]{40,}/;
 
 /** The README quotes docs/walkthrough.sh; here it runs, as a newcomer would, against a fresh service. */
@@ -13,7 +14,7 @@ describe('The README walkthrough', () => {
   let keyhold: KeyholdHarness;
 
   beforeAll(async () => {
-    if (!existsSync(CLI)) execFileSync('npx', ['nest', 'build', 'api'], { cwd: ROOT, stdio: 'ignore' });
+    if (!existsSync(CLI)) execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'ignore' });
     keyhold = await KeyholdHarness.start();
   }, 120_000);
   afterAll(() => keyhold.stop());
