@@ -853,6 +853,54 @@ export interface components {
             /** @enum {string} */
             role: "admin" | "member" | "auditor";
         };
+        LiveResponse: {
+            /** @enum {string} */
+            status: "ok";
+        };
+        CheckResponse: {
+            /** @enum {string} */
+            status: "up" | "down";
+            /** @description Why it is down. */
+            detail?: string;
+        };
+        ChecksResponse: {
+            eventStore: components["schemas"]["CheckResponse"];
+            readModels: components["schemas"]["CheckResponse"];
+            messageBus: components["schemas"]["CheckResponse"];
+        };
+        ProjectionFailureResponse: {
+            message: string;
+            position: string | null;
+            /** Format: date-time */
+            since: string;
+        };
+        ProjectionHealthResponse: {
+            name: string;
+            /** @enum {string} */
+            status: "up" | "failing";
+            /** @description The last log position it applied. */
+            position: string | null;
+            /** @description Whether it has yet to apply the head of the log. */
+            behind: boolean;
+            failure?: components["schemas"]["ProjectionFailureResponse"];
+        };
+        RevocationFeedResponse: {
+            /** @enum {string} */
+            state: "fresh" | "stale";
+            /** Format: date-time */
+            lastHeardAt: string;
+            silentForMs: number;
+            boundMs: number;
+        };
+        ReadyResponse: {
+            /** @enum {string} */
+            status: "ready" | "not_ready";
+            checks: components["schemas"]["ChecksResponse"];
+            projections: components["schemas"]["ProjectionHealthResponse"][];
+            /** @description The position of the last event in the log. */
+            head: string | null;
+            revocationFeed: components["schemas"]["RevocationFeedResponse"];
+        };
         IntrospectionRequest: {
             /** @description The credential to look at: any kind this service issues. */
             token: string;
@@ -885,13 +933,136 @@ export interface components {
             /** @description The owner's current rights narrowed by the scope: what the bearer may do right now. */
             permissions?: string[];
         };
-        TokenRequest: Record<string, never>;
-        RevocationRequest: Record<string, never>;
+        TokenRequest: {
+            /** @description client_secret_post; or send both in an Authorization: Basic header (client_secret_basic). */
+            client_id?: string;
+            client_secret?: string;
+            /**
+             * @description Only client_credentials is served here.
+             * @example client_credentials
+             */
+            grant_type: string;
+            /**
+             * @description Space-separated permissions, within what the client holds; none asked means all it holds.
+             * @example tokens:introspect
+             */
+            scope?: string;
+        };
+        AccessTokenResponse: {
+            /**
+             * @description Shown this once.
+             * @example kh_at_…
+             */
+            access_token: string;
+            /** @enum {string} */
+            token_type: "Bearer";
+            /** @description Seconds until it expires. */
+            expires_in: number;
+            /** @description The permissions granted, space-separated. */
+            scope: string;
+        };
+        RevocationRequest: {
+            /** @description client_secret_post; or send both in an Authorization: Basic header (client_secret_basic). */
+            client_id?: string;
+            client_secret?: string;
+            /** @description An access token this client holds. */
+            token: string;
+            /** @enum {string} */
+            token_type_hint?: "access_token" | "refresh_token";
+        };
+        RevocationResponse: Record<string, never>;
+        AuthorizationServerMetadata: {
+            /** Format: uri */
+            issuer: string;
+            /** Format: uri */
+            token_endpoint: string;
+            token_endpoint_auth_methods_supported: string[];
+            grant_types_supported: string[];
+            response_types_supported: string[];
+            scopes_supported: string[];
+            /** Format: uri */
+            revocation_endpoint: string;
+            revocation_endpoint_auth_methods_supported: string[];
+            /** Format: uri */
+            introspection_endpoint: string;
+            introspection_endpoint_auth_methods_supported: string[];
+            /** Format: uri */
+            service_documentation: string;
+        };
         CreateServiceAccountDto: {
             /** @example nightly export */
             name: string;
             /** @description After this instant the account stops authenticating. */
             sunsetAt?: string;
+        };
+        CreatedServiceAccountResponse: {
+            /** Format: uuid */
+            id: string;
+            permissions: ("tokens:read" | "tokens:write" | "tokens:read_all" | "tokens:revoke_all" | "tokens:introspect" | "users:read" | "users:write" | "clients:read" | "clients:write" | "connections:read" | "connections:write" | "connections:use" | "integrations:read" | "integrations:write" | "settings:read" | "settings:write" | "history:read")[];
+            projects: string[];
+            /**
+             * Format: uuid
+             * @description The OAuth client_id.
+             */
+            clientId: string;
+            /**
+             * @description The secret, shown this once.
+             * @example kh_cs_…
+             */
+            clientSecret: string;
+            name: string;
+            /** Format: date-time */
+            sunsetAt: string | null;
+        };
+        ServiceAccountResponse: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: uuid
+             * @description The OAuth client_id (the same as id).
+             */
+            clientId: string;
+            name: string;
+            /** @description Empty while a permissions reset is pending. */
+            permissions: ("tokens:read" | "tokens:write" | "tokens:read_all" | "tokens:revoke_all" | "tokens:introspect" | "users:read" | "users:write" | "clients:read" | "clients:write" | "connections:read" | "connections:write" | "connections:use" | "integrations:read" | "integrations:write" | "settings:read" | "settings:write" | "history:read")[];
+            projects: string[];
+            permissionsResetPending: boolean;
+            /** @example kh_cs_…AbCd */
+            secretHint: string;
+            /** Format: date-time */
+            sunsetAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            secretResetAt: string | null;
+            /** @description The RFC 7638 thumbprint of its command-signing key (docs/kafka-commands.md). */
+            commandSigningKeyThumbprint: string | null;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        ServiceAccountPage: {
+            items: components["schemas"]["ServiceAccountResponse"][];
+            /** @description Pass as ?cursor= for the next page; null on the last. */
+            nextCursor: string | null;
+        };
+        AccessTokenSummary: {
+            /** Format: uuid */
+            id: string;
+            /** @description Space-separated. */
+            scope: string;
+            /** Format: date-time */
+            issuedAt: string;
+            /** Format: date-time */
+            expiresAt: string;
+        };
+        AccessTokenList: {
+            items: components["schemas"]["AccessTokenSummary"][];
+        };
+        ServiceAccountRightsResponse: {
+            /** Format: uuid */
+            id: string;
+            permissions: ("tokens:read" | "tokens:write" | "tokens:read_all" | "tokens:revoke_all" | "tokens:introspect" | "users:read" | "users:write" | "clients:read" | "clients:write" | "connections:read" | "connections:write" | "connections:use" | "integrations:read" | "integrations:write" | "settings:read" | "settings:write" | "history:read")[];
+            projects: string[];
         };
         SunsetDto: {
             /** @description ISO 8601 instant, or null to remove the sunset. */
@@ -907,6 +1078,22 @@ export interface components {
              * @example 11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo
              */
             x: string;
+        };
+        ServiceAccountSecretResponse: {
+            /** Format: uuid */
+            id: string;
+            permissions: ("tokens:read" | "tokens:write" | "tokens:read_all" | "tokens:revoke_all" | "tokens:introspect" | "users:read" | "users:write" | "clients:read" | "clients:write" | "connections:read" | "connections:write" | "connections:use" | "integrations:read" | "integrations:write" | "settings:read" | "settings:write" | "history:read")[];
+            projects: string[];
+            /**
+             * Format: uuid
+             * @description The OAuth client_id.
+             */
+            clientId: string;
+            /**
+             * @description The secret, shown this once.
+             * @example kh_cs_…
+             */
+            clientSecret: string;
         };
         ApiKeyCredentialDto: {
             /**
@@ -1568,7 +1755,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["LiveResponse"];
+                };
             };
             500: components["responses"]["InternalError"];
         };
@@ -1582,13 +1771,25 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Ready. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ReadyResponse"];
+                };
             };
             500: components["responses"]["InternalError"];
+            /** @description Not ready: a dependency is down or a projection failing. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReadyResponse"];
+                };
+            };
         };
     };
     IntrospectionController_introspect: {
@@ -1636,7 +1837,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["AccessTokenResponse"];
+                };
             };
             400: components["responses"]["OAuthError"];
             401: components["responses"]["OAuthError"];
@@ -1659,7 +1862,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["RevocationResponse"];
+                };
             };
             400: components["responses"]["OAuthError"];
             401: components["responses"]["OAuthError"];
@@ -1678,7 +1883,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["AuthorizationServerMetadata"];
+                };
             };
             500: components["responses"]["InternalError"];
         };
@@ -1700,7 +1907,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ServiceAccountPage"];
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthenticated"];
@@ -1725,7 +1934,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["CreatedServiceAccountResponse"];
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthenticated"];
@@ -1751,7 +1962,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ServiceAccountResponse"];
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthenticated"];
@@ -1800,7 +2013,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["AccessTokenList"];
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthenticated"];
@@ -1825,7 +2040,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ServiceAccountRightsResponse"];
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthenticated"];
@@ -1851,7 +2068,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ServiceAccountRightsResponse"];
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthenticated"];
@@ -1877,7 +2096,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ServiceAccountRightsResponse"];
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthenticated"];
@@ -1903,7 +2124,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ServiceAccountRightsResponse"];
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthenticated"];
@@ -1932,7 +2155,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ServiceAccountRightsResponse"];
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthenticated"];
@@ -1990,7 +2215,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ServiceAccountSecretResponse"];
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthenticated"];

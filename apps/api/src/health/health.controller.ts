@@ -1,11 +1,12 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { FastifyReply } from 'fastify';
 import { EVENT_STORE, EventStore } from '@keyhold/event-store';
 import { MESSAGE_BUS, MessageBus } from '@keyhold/messaging';
 import { ProjectionsService } from '@keyhold/platform';
 import { READ_MODEL_STORE, ReadModelStore } from '@keyhold/read-models';
 import { Public } from '../http/auth';
+import { LiveResponse, ReadyResponse } from './health.dto';
 import { RevocationFeed } from '../verification/revocation-feed';
 
 type Check = { status: 'up' | 'down'; detail?: string };
@@ -41,12 +42,15 @@ export class HealthController {
 
   /** Liveness: the process answers. Dependencies are readiness's business. */
   @Get()
-  live() {
+  @ApiOkResponse({ type: LiveResponse })
+  live(): LiveResponse {
     return { status: 'ok' };
   }
 
   /** Readiness, with a detail per dependency and per projection; 503 when any is down or failing. */
   @Get('ready')
+  @ApiOkResponse({ type: ReadyResponse, description: 'Ready.' })
+  @ApiServiceUnavailableResponse({ type: ReadyResponse, description: 'Not ready: a dependency is down or a projection failing.' })
   async ready(@Res({ passthrough: true }) reply: FastifyReply) {
     const [eventStore, readModels, messageBus, head] = await Promise.all([
       check(() => this.events.ping()),
