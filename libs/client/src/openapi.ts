@@ -1287,6 +1287,39 @@ export interface components {
             /** Format: date-time */
             secretExpiresAt: string;
         };
+        FlowsResponse: {
+            /** @enum {boolean} */
+            authorizationCode: true;
+            requirePkce: boolean;
+            refreshTokens: boolean;
+            password: boolean;
+            clientCredentials: boolean;
+            clientCredentialsRoles: ("admin" | "member" | "auditor")[];
+        };
+        ApiClientResponse: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: uuid
+             * @description The OAuth client_id (the same as id).
+             */
+            clientId: string;
+            name: string;
+            flows: components["schemas"]["FlowsResponse"];
+            redirectUris: string[];
+            /** Format: date-time */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description On reads; a change answers before the read models may have caught up.
+             */
+            updatedAt?: string;
+        };
+        ApiClientPage: {
+            items: components["schemas"]["ApiClientResponse"][];
+            /** @description Pass as ?cursor= for the next page; null on the last. */
+            nextCursor: string | null;
+        };
         RenameApiClientDto: {
             /** @example reporting dashboard */
             name: string;
@@ -1366,6 +1399,23 @@ export interface components {
             clientCredentials?: boolean;
             /** @description Roles the client acts with under client_credentials; the caller must hold all their permissions. */
             clientCredentialsRoles?: ("admin" | "member" | "auditor")[];
+        };
+        ExpiringClientSecret: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            clientId: string;
+            clientName: string | null;
+            /** @example kh_cs_…AbCd */
+            hint: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            expiresAt: string;
+        };
+        ExpiringClientSecretPage: {
+            items: components["schemas"]["ExpiringClientSecret"][];
+            nextCursor: string | null;
         };
         /** @description RFC 9457 problem details; `type` is stable and names the kind of problem, `detail` is for humans. */
         Problem: {
@@ -2658,7 +2708,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ApiClientPage"];
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthenticated"];
@@ -2711,7 +2763,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ApiClientResponse"];
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthenticated"];
@@ -2764,7 +2818,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ApiClientResponse"];
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthenticated"];
@@ -2880,7 +2936,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ApiClientResponse"];
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthenticated"];
@@ -2910,7 +2968,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ApiClientResponse"];
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthenticated"];
@@ -2939,7 +2999,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ApiClientResponse"];
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthenticated"];
@@ -2970,7 +3032,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ApiClientResponse"];
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthenticated"];
@@ -2997,7 +3061,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["AccessTokenList"];
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthenticated"];
@@ -3025,7 +3091,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ExpiringClientSecretPage"];
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthenticated"];

@@ -22,16 +22,21 @@ import { Problem } from '../http/problem';
 import { CurrentRequestContext, RequestContext } from '../http/request-context';
 import { Principal } from '../verification/principal';
 import { UsageRecorder } from '../verification/usage-recorder';
+import { AccessTokenList } from '../service-accounts/service-accounts.dto';
 import { AddClientSecretCommand, ApiClientChange, ChangeApiClientCommand, CreateApiClientCommand } from './api-clients.commands';
 import {
   AddClientSecretDto,
   AddedClientSecretResponse,
+  ApiClientPage,
+  ApiClientResponse,
+  ExpiringClientSecretPage,
   ClientSecretsResponse,
   CreatedApiClientResponse,
   ApiClientParams,
   ClientSecretParams,
   CreateApiClientDto,
   ExpiringSecretsQuery,
+  FlowsResponse,
   FlowsDto,
   PatchFlowsDto,
   RedirectUriDto,
@@ -48,9 +53,9 @@ const SECRETS_LISTED = 200;
 const now = () => new Date().toISOString();
 
 /** Authorization code is always on: shown, so that a client reads the whole picture. */
-const flowsResponse = (flows: ApiClientFlows) => ({ authorizationCode: true, ...flows, clientCredentialsRoles: [...flows.clientCredentialsRoles] });
+const flowsResponse = (flows: ApiClientFlows): FlowsResponse => ({ authorizationCode: true, ...flows, clientCredentialsRoles: [...flows.clientCredentialsRoles] });
 
-const toResponse = (client: ApiClientView) => ({
+const toResponse = (client: ApiClientView): ApiClientResponse => ({
   id: client.id,
   clientId: client.id,
   name: client.name,
@@ -61,7 +66,7 @@ const toResponse = (client: ApiClientView) => ({
 });
 
 /** A change answers with the client as the command left it, whether or not the read models caught up. */
-const fromState = (state: ApiClientState) => {
+const fromState = (state: ApiClientState): ApiClientResponse => {
   if (state.status !== 'active') throw new Problem('not-found', 'API client not found.');
   return {
     id: state.clientId,
@@ -113,18 +118,21 @@ export class ApiClientsController {
   }
 
   @Get()
+  @ApiOkResponse({ type: ApiClientPage })
   @RequirePermissions('clients:read')
   async list(@CurrentPrincipal() principal: Principal, @Query() query: PageQuery) {
     return pageOf(this.readModels.collection<ApiClientView>(API_CLIENTS), { tenantId: principal.tenantId, status: 'active' }, query, toResponse);
   }
 
   @Get(':id')
+  @ApiOkResponse({ type: ApiClientResponse })
   @RequirePermissions('clients:read')
   async get(@CurrentPrincipal() principal: Principal, @Param() params: ApiClientParams) {
     return toResponse(await this.view(principal, params.id));
   }
 
   @Patch(':id')
+  @ApiOkResponse({ type: ApiClientResponse })
   @RequirePermissions('clients:write')
   rename(@CurrentPrincipal() principal: Principal, @CurrentRequestContext() context: RequestContext, @Param() params: ApiClientParams, @Body() body: RenameApiClientDto) {
     return this.change(params.id, { type: 'RenameApiClient', tenantId: principal.tenantId, name: body.name, now: now() }, context);
@@ -194,6 +202,7 @@ export class ApiClientsController {
 
   /** Adding a URI already registered changes nothing. */
   @Post(':id/redirect-uris')
+  @ApiOkResponse({ type: ApiClientResponse })
   @HttpCode(200)
   @RequirePermissions('clients:write')
   addRedirectUri(@CurrentPrincipal() principal: Principal, @CurrentRequestContext() context: RequestContext, @Param() params: ApiClientParams, @Body() body: RedirectUriDto) {
@@ -202,6 +211,7 @@ export class ApiClientsController {
 
   /** `?uri=` URL-encoded, matched exactly; removing one not registered changes nothing. */
   @Delete(':id/redirect-uris')
+  @ApiOkResponse({ type: ApiClientResponse })
   @RequirePermissions('clients:write')
   removeRedirectUri(@CurrentPrincipal() principal: Principal, @CurrentRequestContext() context: RequestContext, @Param() params: ApiClientParams, @Query() query: RedirectUriQuery) {
     return this.change(params.id, { type: 'RemoveRedirectUri', tenantId: principal.tenantId, uri: query.uri, now: now() }, context);
@@ -209,6 +219,7 @@ export class ApiClientsController {
 
   /** Replaces the flow settings, every one given; a flow turned off is refused at the token endpoint from then on. */
   @Put(':id/flows')
+  @ApiOkResponse({ type: ApiClientResponse })
   @RequirePermissions('clients:write')
   flows(@CurrentPrincipal() principal: Principal, @CurrentRequestContext() context: RequestContext, @Param() params: ApiClientParams, @Body() body: FlowsDto) {
     return this.changeFlows(principal, context, params.id, body, body.clientCredentialsRoles);
@@ -216,6 +227,7 @@ export class ApiClientsController {
 
   /** Changes only the flow settings given (a JSON merge of these flat fields); the others stay as they are. */
   @Patch(':id/flows')
+  @ApiOkResponse({ type: ApiClientResponse })
   @RequirePermissions('clients:write')
   async patchFlows(@CurrentPrincipal() principal: Principal, @CurrentRequestContext() context: RequestContext, @Param() params: ApiClientParams, @Body() body: PatchFlowsDto) {
     // Turning client_credentials on puts the roles the client already has to work: the caller must hold them too.
@@ -236,6 +248,7 @@ export class ApiClientsController {
 
   /** The access tokens of this client that would authenticate right now. */
   @Get(':id/tokens')
+  @ApiOkResponse({ type: AccessTokenList })
   @RequirePermissions('clients:read')
   async tokens(@CurrentPrincipal() principal: Principal, @Param() params: ApiClientParams) {
     const client = await this.view(principal, params.id);
@@ -290,6 +303,7 @@ export class ClientSecretsController {
 
   /** Active secrets expiring within N days, soonest first; the page ends where the threshold is passed. */
   @Get()
+  @ApiOkResponse({ type: ExpiringClientSecretPage })
   @RequirePermissions('clients:read')
   async expiring(@CurrentPrincipal() principal: Principal, @Query() query: ExpiringSecretsQuery) {
     const nowMs = Date.now();

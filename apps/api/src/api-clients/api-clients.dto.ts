@@ -155,3 +155,67 @@ export class ClientSecretsResponse {
   @ApiProperty({ type: [ClientSecretResponse] })
   items!: ClientSecretResponse[];
 }
+
+/** The flow settings as reads show them; the authorization code flow is always on. */
+export class FlowsResponse {
+  @ApiProperty({ enum: [true] })
+  authorizationCode!: true;
+  @ApiProperty()
+  requirePkce!: boolean;
+  @ApiProperty()
+  refreshTokens!: boolean;
+  @ApiProperty()
+  password!: boolean;
+  @ApiProperty()
+  clientCredentials!: boolean;
+  @ApiProperty({ enum: ROLES, isArray: true })
+  clientCredentialsRoles!: Role[];
+}
+
+/** An API client as reads and changes show it: no secret, no hint (those are under /secrets). */
+export class ApiClientResponse {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+  @ApiProperty({ format: 'uuid', description: 'The OAuth client_id (the same as id).' })
+  clientId!: string;
+  @ApiProperty()
+  name!: string;
+  @ApiProperty({ type: FlowsResponse })
+  flows!: FlowsResponse;
+  @ApiProperty({ type: [String] })
+  redirectUris!: string[];
+  @ApiProperty({ format: 'date-time' })
+  createdAt!: string;
+  @ApiPropertyOptional({ format: 'date-time', description: 'On reads; a change answers before the read models may have caught up.' })
+  updatedAt?: string;
+}
+
+export class ApiClientPage {
+  @ApiProperty({ type: [ApiClientResponse] })
+  items!: ApiClientResponse[];
+  @ApiProperty({ nullable: true, type: String, description: 'Pass as ?cursor= for the next page; null on the last.' })
+  nextCursor!: string | null;
+}
+
+/** The client's secrets expiring soon, across the tenant's clients. */
+export class ExpiringClientSecret {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+  @ApiProperty({ format: 'uuid' })
+  clientId!: string;
+  @ApiProperty({ nullable: true, type: String })
+  clientName!: string | null;
+  @ApiProperty({ example: 'kh_cs_…AbCd' })
+  hint!: string;
+  @ApiProperty({ format: 'date-time' })
+  createdAt!: string;
+  @ApiProperty({ format: 'date-time' })
+  expiresAt!: string;
+}
+
+export class ExpiringClientSecretPage {
+  @ApiProperty({ type: [ExpiringClientSecret] })
+  items!: ExpiringClientSecret[];
+  @ApiProperty({ nullable: true, type: String })
+  nextCursor!: string | null;
+}
