@@ -1167,6 +1167,60 @@ export interface components {
             /** @description One credential; its type decides its fields. */
             credential: components["schemas"]["ApiKeyCredentialDto"] | components["schemas"]["BasicAuthCredentialDto"] | components["schemas"]["BearerTokenCredentialDto"] | components["schemas"]["OAuth2CredentialDto"];
         };
+        ConnectionResponse: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            service: string;
+            allowedDomains: string[];
+            /** @description The credential's settings, and which of its secrets are set; its type decides its fields. */
+            credential: {
+                /** @enum {string} */
+                type: "api_key";
+                /** @description The header the key is sent in. */
+                headerName: string;
+                secretsSet: {
+                    apiKey: boolean;
+                };
+            } | {
+                /** @enum {string} */
+                type: "basic_auth";
+                secretsSet: {
+                    username: boolean;
+                    password: boolean;
+                };
+            } | {
+                /** @enum {string} */
+                type: "bearer_token";
+                secretsSet: {
+                    token: boolean;
+                };
+            } | {
+                /** @enum {string} */
+                type: "oauth2";
+                clientId: string;
+                /** Format: uri */
+                tokenUrl: string;
+                scopes: string[];
+                secretsSet: {
+                    clientSecret: boolean;
+                    refreshToken: boolean;
+                };
+            };
+            /** @enum {string} */
+            status: "active" | "deleted";
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /** Format: date-time */
+            lastAccessedAt: string | null;
+        };
+        ConnectionPage: {
+            items: components["schemas"]["ConnectionResponse"][];
+            /** @description Pass as ?cursor= for the next page; null on the last. */
+            nextCursor: string | null;
+        };
         CredentialPatchDto: {
             /** @enum {string} */
             type?: "api_key" | "basic_auth" | "bearer_token" | "oauth2";
@@ -1220,6 +1274,44 @@ export interface components {
              * @example hooks.slack.com
              */
             domain: string;
+        };
+        AccessedConnectionResponse: {
+            /** Format: uuid */
+            connectionId: string;
+            service: string;
+            domain: string;
+            /** @description The settings and the secrets themselves; its type decides its fields. */
+            credential: {
+                /** @enum {string} */
+                type: "api_key";
+                /** @description The header the key is sent in. */
+                headerName: string;
+                apiKey: string;
+            } | {
+                /** @enum {string} */
+                type: "basic_auth";
+                username: string;
+                password: string;
+            } | {
+                /** @enum {string} */
+                type: "bearer_token";
+                token: string;
+            } | {
+                /** @enum {string} */
+                type: "oauth2";
+                clientId: string;
+                /** Format: uri */
+                tokenUrl: string;
+                scopes: string[];
+                clientSecret: string;
+                refreshToken?: string;
+            };
+            /** @description Ready-to-send headers (none for oauth2, which exchanges its secret first). */
+            headers: {
+                [key: string]: string;
+            };
+            /** Format: date-time */
+            accessedAt: string;
         };
         CreateIntegrationDto: {
             /** @example ERP sync */
@@ -2294,7 +2386,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ConnectionPage"];
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthenticated"];
@@ -2319,7 +2413,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ConnectionResponse"];
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthenticated"];
@@ -2345,7 +2441,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ConnectionResponse"];
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthenticated"];
@@ -2398,7 +2496,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ConnectionResponse"];
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthenticated"];
@@ -2429,7 +2529,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["AccessedConnectionResponse"];
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthenticated"];

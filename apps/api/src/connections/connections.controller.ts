@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { FastifyReply } from 'fastify';
 import { CredentialSettings, secretFieldsSet } from '@keyhold/domain';
 import { CurrentPrincipal, RequirePermissions } from '../http/auth';
@@ -10,6 +10,8 @@ import { Principal } from '../verification/principal';
 import {
   AccessConnectionDto,
   ConnectionParams,
+  AccessedConnectionResponse,
+  ConnectionPage,
   ConnectionResponse,
   CreateConnectionDto,
   CredentialDto,
@@ -78,6 +80,7 @@ export class ConnectionsController {
 
   @Post()
   @RequirePermissions('connections:write')
+  @ApiCreatedResponse({ type: ConnectionResponse })
   async create(
     @CurrentPrincipal() principal: Principal,
     @CurrentRequestContext() context: RequestContext,
@@ -93,12 +96,14 @@ export class ConnectionsController {
 
   @Get()
   @RequirePermissions('connections:read')
+  @ApiOkResponse({ type: ConnectionPage })
   list(@CurrentPrincipal() principal: Principal, @Query() query: PageQuery) {
     return this.connections.list(principal, query.limit ?? 50, query.cursor ?? null);
   }
 
   @Get(':id')
   @RequirePermissions('connections:read')
+  @ApiOkResponse({ type: ConnectionResponse })
   get(@CurrentPrincipal() principal: Principal, @Param() params: ConnectionParams): Promise<ConnectionResponse> {
     return this.connections.get(principal, params.id);
   }
@@ -106,6 +111,7 @@ export class ConnectionsController {
   /** Sent fields change; secrets sent replace theirs, secrets not sent stay as they are. */
   @Patch(':id')
   @RequirePermissions('connections:write')
+  @ApiOkResponse({ type: ConnectionResponse })
   async update(
     @CurrentPrincipal() principal: Principal,
     @CurrentRequestContext() context: RequestContext,
@@ -141,6 +147,7 @@ export class ConnectionsController {
   @Post(':id/access')
   @HttpCode(200)
   @RequirePermissions('connections:use')
+  @ApiOkResponse({ type: AccessedConnectionResponse })
   async access(
     @CurrentPrincipal() principal: Principal,
     @CurrentRequestContext() context: RequestContext,
