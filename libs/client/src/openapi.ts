@@ -843,13 +843,51 @@ export interface components {
              */
             reason?: string;
         };
+        Named: {
+            kind: string;
+            id: string;
+        };
+        MeResponse: {
+            tenantId: string;
+            /** @description Who the credential speaks for: user, service_account, api_client or integration. */
+            actor: components["schemas"]["Named"];
+            /** @description The credential presented: its kind and id. */
+            credential: components["schemas"]["Named"];
+            /** @description Space-separated. */
+            scope: string;
+            /** @description The owner's current rights narrowed by the credential's scope. */
+            permissions: string[];
+        };
         AddUserDto: {
             /** @example bob@acme.test */
             email: string;
             /** @enum {string} */
             role: "admin" | "member" | "auditor";
         };
+        UserResponse: {
+            /** Format: uuid */
+            id: string;
+            /** Format: email */
+            email: string;
+            /** @enum {string} */
+            role: "admin" | "member" | "auditor";
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        UserPage: {
+            items: components["schemas"]["UserResponse"][];
+            /** @description Pass as ?cursor= for the next page; null on the last. */
+            nextCursor: string | null;
+        };
         ChangeRoleDto: {
+            /** @enum {string} */
+            role: "admin" | "member" | "auditor";
+        };
+        RoleChangeResponse: {
+            /** Format: uuid */
+            userId: string;
             /** @enum {string} */
             role: "admin" | "member" | "auditor";
         };
@@ -1078,6 +1116,16 @@ export interface components {
              * @example 11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo
              */
             x: string;
+        };
+        RegisteredCommandSigningKey: {
+            /** @description Its RFC 7638 thumbprint. */
+            thumbprint: string;
+            publicKey: components["schemas"]["CommandSigningKeyDto"];
+        };
+        CommandSigningKeyResponse: {
+            /** Format: uuid */
+            id: string;
+            commandSigningKey: components["schemas"]["RegisteredCommandSigningKey"];
         };
         ServiceAccountSecretResponse: {
             /** Format: uuid */
@@ -1313,6 +1361,14 @@ export interface components {
             /** Format: date-time */
             accessedAt: string;
         };
+        IntegrationResource: {
+            name: string;
+            description: string;
+            permissions: string[];
+        };
+        ResourceCatalogue: {
+            items: components["schemas"]["IntegrationResource"][];
+        };
         CreateIntegrationDto: {
             /** @example ERP sync */
             name: string;
@@ -1342,6 +1398,121 @@ export interface components {
             resources?: string[];
             /** @description The admin's own password, to confirm their identity. */
             password: string;
+        };
+        IntegrationResponse: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** Format: email */
+            email: string;
+            /** Format: uri */
+            callbackUrl: string | null;
+            /** Format: uri */
+            identityLinkUrl: string | null;
+            insecure: boolean;
+            /** @enum {string} */
+            resourceAccess: "all" | "custom";
+            resources: string[];
+            /** @enum {string} */
+            status: "inactive" | "active" | "deleted";
+            /** Format: date-time */
+            createdAt: string;
+        };
+        IntegrationHints: {
+            consumerKey: string;
+            consumerSecret: string;
+            accessToken: string;
+            accessTokenSecret: string;
+        };
+        IntegrationViewResponse: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** Format: email */
+            email: string;
+            /** Format: uri */
+            callbackUrl: string | null;
+            /** Format: uri */
+            identityLinkUrl: string | null;
+            insecure: boolean;
+            /** @enum {string} */
+            resourceAccess: "all" | "custom";
+            resources: string[];
+            /** @enum {string} */
+            status: "inactive" | "active" | "deleted";
+            /** Format: date-time */
+            createdAt: string;
+            hints: components["schemas"]["IntegrationHints"] | null;
+            /** Format: date-time */
+            activatedAt: string | null;
+            /** Format: date-time */
+            reauthorizedAt: string | null;
+        };
+        IntegrationPage: {
+            items: components["schemas"]["IntegrationViewResponse"][];
+            /** @description Pass as ?cursor= for the next page; null on the last. */
+            nextCursor: string | null;
+        };
+        ActivatedTokens: {
+            /** @description Shown this once. */
+            accessToken: string;
+            /** @description Shown this once. */
+            accessTokenSecret: string;
+            /** @description Shown this once. */
+            consumerKey: string;
+            /** @description Shown this once. */
+            consumerSecret: string;
+        };
+        ActivatedIntegrationResponse: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** Format: email */
+            email: string;
+            /** Format: uri */
+            callbackUrl: string | null;
+            /** Format: uri */
+            identityLinkUrl: string | null;
+            insecure: boolean;
+            /** @enum {string} */
+            resourceAccess: "all" | "custom";
+            resources: string[];
+            /** @enum {string} */
+            status: "inactive" | "active" | "deleted";
+            /** Format: date-time */
+            createdAt: string;
+            tokens: components["schemas"]["ActivatedTokens"];
+        };
+        ReauthorizedTokens: {
+            /** @description Shown this once. */
+            accessToken: string;
+            /** @description Shown this once. */
+            accessTokenSecret: string;
+        };
+        ReauthorizedIntegrationResponse: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** Format: email */
+            email: string;
+            /** Format: uri */
+            callbackUrl: string | null;
+            /** Format: uri */
+            identityLinkUrl: string | null;
+            insecure: boolean;
+            /** @enum {string} */
+            resourceAccess: "all" | "custom";
+            resources: string[];
+            /** @enum {string} */
+            status: "inactive" | "active" | "deleted";
+            /** Format: date-time */
+            createdAt: string;
+            tokens: components["schemas"]["ReauthorizedTokens"];
+        };
+        TenantSettingsResponse: {
+            allowAnonymousGuestAccess: boolean;
+            /** @description The tenant's longest API client secret lifetime, in days; null for the service-wide one. */
+            clientSecretMaxLifetimeDays: number | null;
         };
         TenantSettingsDto: {
             /** @description Whether anonymous guests may use the API (off by default). */
@@ -1508,6 +1679,53 @@ export interface components {
         ExpiringClientSecretPage: {
             items: components["schemas"]["ExpiringClientSecret"][];
             nextCursor: string | null;
+        };
+        HistorySubject: {
+            /** @example personal_api_token */
+            kind: string;
+            id: string;
+        };
+        HistoryStream: {
+            name: string;
+            revision: number;
+        };
+        HistoryEntry: {
+            /** Format: uuid */
+            eventId: string;
+            /** @description Its log position: entries come in this order. */
+            position: string;
+            /** @example TokenRevoked */
+            type: string;
+            schemaVersion: number;
+            /** Format: date-time */
+            occurredAt: string;
+            tenantId: string;
+            actorId: string;
+            correlationId: string;
+            causationId: string;
+            /** @description Keyhold-Reason, or a revocation's reason. */
+            reason: string | null;
+            subject: components["schemas"]["HistorySubject"];
+            stream: components["schemas"]["HistoryStream"];
+            data: {
+                [key: string]: string | null;
+            };
+        };
+        HistoryPage: {
+            items: components["schemas"]["HistoryEntry"][];
+            /** @description Pass as ?cursor= for the next page; null on the last. */
+            nextCursor: string | null;
+        };
+        CredentialStateResponse: {
+            /** @enum {string} */
+            kind: "personal_api_token" | "service_account" | "api_client" | "connection" | "integration";
+            id: string;
+            /** Format: date-time */
+            at: string;
+            /** @description The kind's own fields, as its REST resource shows them. */
+            state: {
+                [key: string]: unknown;
+            };
         };
         /** @description RFC 9457 problem details; `type` is stable and names the kind of problem, `detail` is for humans. */
         Problem: {
@@ -1768,7 +1986,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["MeResponse"];
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthenticated"];
@@ -1793,7 +2013,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["UserPage"];
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthenticated"];
@@ -1844,7 +2066,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["UserResponse"];
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthenticated"];
@@ -1872,7 +2096,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["RoleChangeResponse"];
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthenticated"];
@@ -2330,7 +2556,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["CommandSigningKeyResponse"];
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthenticated"];
@@ -2556,7 +2784,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ResourceCatalogue"];
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthenticated"];
@@ -2581,7 +2811,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["IntegrationPage"];
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthenticated"];
@@ -2606,7 +2838,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["IntegrationResponse"];
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthenticated"];
@@ -2632,7 +2866,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["IntegrationViewResponse"];
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthenticated"];
@@ -2681,7 +2917,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ActivatedIntegrationResponse"];
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthenticated"];
@@ -2706,7 +2944,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ReauthorizedIntegrationResponse"];
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthenticated"];
@@ -2729,7 +2969,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["TenantSettingsResponse"];
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthenticated"];
@@ -2754,7 +2996,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["TenantSettingsResponse"];
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthenticated"];
@@ -3232,7 +3476,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["HistoryPage"];
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthenticated"];
@@ -3262,11 +3508,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description One HistoryEntry as JSON per line. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/x-ndjson": string;
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthenticated"];
@@ -3293,7 +3542,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["CredentialStateResponse"];
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthenticated"];

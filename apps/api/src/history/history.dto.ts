@@ -91,3 +91,66 @@ export class CredentialStateQuery {
   @IsISO8601(STRICT_INSTANT)
   at?: string;
 }
+
+class HistorySubject {
+  @ApiProperty({ example: 'personal_api_token' })
+  kind!: string;
+  @ApiProperty()
+  id!: string;
+}
+
+class HistoryStream {
+  @ApiProperty()
+  name!: string;
+  @ApiProperty()
+  revision!: number;
+}
+
+/** One event of the tenant's history, with its metadata and the lifecycle contract's data (no secret, hash or key). */
+export class HistoryEntry {
+  @ApiProperty({ format: 'uuid' })
+  eventId!: string;
+  @ApiProperty({ description: 'Its log position: entries come in this order.' })
+  position!: string;
+  @ApiProperty({ example: 'TokenRevoked' })
+  type!: string;
+  @ApiProperty()
+  schemaVersion!: number;
+  @ApiProperty({ format: 'date-time' })
+  occurredAt!: string;
+  @ApiProperty()
+  tenantId!: string;
+  @ApiProperty()
+  actorId!: string;
+  @ApiProperty()
+  correlationId!: string;
+  @ApiProperty()
+  causationId!: string;
+  @ApiProperty({ nullable: true, type: String, description: 'Keyhold-Reason, or a revocation\'s reason.' })
+  reason!: string | null;
+  @ApiProperty({ type: HistorySubject })
+  subject!: HistorySubject;
+  @ApiProperty({ type: HistoryStream })
+  stream!: HistoryStream;
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'string', nullable: true } })
+  data!: Record<string, string | null>;
+}
+
+export class HistoryPage {
+  @ApiProperty({ type: [HistoryEntry] })
+  items!: HistoryEntry[];
+  @ApiProperty({ nullable: true, type: String, description: 'Pass as ?cursor= for the next page; null on the last.' })
+  nextCursor!: string | null;
+}
+
+/** A credential as it was at an instant: what the REST API showed of it then (hints, never secrets). */
+export class CredentialStateResponse {
+  @ApiProperty({ enum: CREDENTIAL_KINDS })
+  kind!: CredentialKind;
+  @ApiProperty()
+  id!: string;
+  @ApiProperty({ format: 'date-time' })
+  at!: string;
+  @ApiProperty({ type: 'object', additionalProperties: true, description: "The kind's own fields, as its REST resource shows them." })
+  state!: Record<string, unknown>;
+}

@@ -14,6 +14,7 @@ import { ChangeServiceAccountCommand, CreateServiceAccountCommand, ResetServiceA
 import {
   AccessTokenList,
   CommandSigningKeyDto,
+  CommandSigningKeyResponse,
   CreatedServiceAccountResponse,
   CreateServiceAccountDto,
   PermissionParams,
@@ -151,6 +152,7 @@ export class ServiceAccountsController {
    * registering another replaces it, and commands signed with the old one stop verifying.
    */
   @Put(':id/command-signing-key')
+  @ApiOkResponse({ type: CommandSigningKeyResponse })
   @RequirePermissions('clients:write')
   async registerCommandSigningKey(
     @CurrentPrincipal() principal: Principal,

@@ -139,3 +139,17 @@ export class AccessTokenList {
   @ApiProperty({ type: [AccessTokenSummary] })
   items!: AccessTokenSummary[];
 }
+
+class RegisteredCommandSigningKey {
+  @ApiProperty({ description: 'Its RFC 7638 thumbprint.' })
+  thumbprint!: string;
+  @ApiProperty({ type: CommandSigningKeyDto })
+  publicKey!: CommandSigningKeyDto;
+}
+
+export class CommandSigningKeyResponse {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+  @ApiProperty({ type: RegisteredCommandSigningKey })
+  commandSigningKey!: RegisteredCommandSigningKey;
+}
