@@ -1678,6 +1678,7 @@ export interface components {
         };
         ExpiringClientSecretPage: {
             items: components["schemas"]["ExpiringClientSecret"][];
+            /** @description Pass as ?cursor= for the next page; null on the last. */
             nextCursor: string | null;
         };
         HistorySubject: {

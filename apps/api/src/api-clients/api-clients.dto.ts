@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { ArrayMaxSize, Equals, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { ClientSecretStatus, MAX_REDIRECT_URI_LENGTH, Role, ROLES } from '@keyhold/domain';
-import { PageQuery } from '../http/pagination';
+import { PageOf, PageQuery } from '../http/pagination';
 
 const PRINTABLE = /^[^\p{Cc}]+$/u;
 /** The DTO bound; the maximum (the tenant's, within CLIENT_SECRET_MAX_DAYS) is checked by the controller. */
@@ -190,12 +190,7 @@ export class ApiClientResponse {
   updatedAt?: string;
 }
 
-export class ApiClientPage {
-  @ApiProperty({ type: [ApiClientResponse] })
-  items!: ApiClientResponse[];
-  @ApiProperty({ nullable: true, type: String, description: 'Pass as ?cursor= for the next page; null on the last.' })
-  nextCursor!: string | null;
-}
+export class ApiClientPage extends PageOf(ApiClientResponse) {}
 
 /** The client's secrets expiring soon, across the tenant's clients. */
 export class ExpiringClientSecret {
@@ -213,9 +208,4 @@ export class ExpiringClientSecret {
   expiresAt!: string;
 }
 
-export class ExpiringClientSecretPage {
-  @ApiProperty({ type: [ExpiringClientSecret] })
-  items!: ExpiringClientSecret[];
-  @ApiProperty({ nullable: true, type: String })
-  nextCursor!: string | null;
-}
+export class ExpiringClientSecretPage extends PageOf(ExpiringClientSecret) {}

@@ -18,6 +18,7 @@ import {
 } from 'class-validator';
 import { CREDENTIAL_SECRET_FIELDS, CREDENTIAL_SETTING_FIELDS, CREDENTIAL_TYPES, CredentialType, DOMAIN_PATTERN, HOST_PATTERN, MAX_ALLOWED_DOMAINS } from '@keyhold/domain';
 import { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
+import { PageOf } from '../http/pagination';
 
 /** Printable text, no control characters: shown in consoles and logs. */
 const PRINTABLE = /^[^\p{Cc}]+$/u;
@@ -266,12 +267,7 @@ export class ConnectionResponse {
   lastAccessedAt!: string | null;
 }
 
-export class ConnectionPage {
-  @ApiProperty({ type: [ConnectionResponse] })
-  items!: ConnectionResponse[];
-  @ApiProperty({ nullable: true, type: String, description: 'Pass as ?cursor= for the next page; null on the last.' })
-  nextCursor!: string | null;
-}
+export class ConnectionPage extends PageOf(ConnectionResponse) {}
 
 /** The decrypted credential handed to a caller with connections:use, for one allowed domain. */
 export class AccessedConnectionResponse {

@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swag
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsISO8601, IsOptional, IsString, Matches, MaxLength, ValidateIf } from 'class-validator';
 import { LifecycleSubject } from '@keyhold/messaging';
-import { PageQuery } from '../http/pagination';
+import { PageOf, PageQuery } from '../http/pagination';
 
 /** Keyed by every subject kind of the lifecycle contract, so that a new kind cannot be forgotten here. */
 const SUBJECTS: Record<LifecycleSubject['kind'], true> = {
@@ -136,12 +136,7 @@ export class HistoryEntry {
   data!: Record<string, string | null>;
 }
 
-export class HistoryPage {
-  @ApiProperty({ type: [HistoryEntry] })
-  items!: HistoryEntry[];
-  @ApiProperty({ nullable: true, type: String, description: 'Pass as ?cursor= for the next page; null on the last.' })
-  nextCursor!: string | null;
-}
+export class HistoryPage extends PageOf(HistoryEntry) {}
 
 /** A credential as it was at an instant: what the REST API showed of it then (hints, never secrets). */
 export class CredentialStateResponse {

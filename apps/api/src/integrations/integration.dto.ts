@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsBoolean, IsEmail, IsIn, IsInt, IsOptional, IsString, IsUrl, IsUUID, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { RESOURCE_ACCESS, ResourceAccess } from '@keyhold/domain';
+import { PageOf } from '../http/pagination';
 
 const PRINTABLE = /^[^\p{Cc}]+$/u;
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
@@ -128,12 +129,7 @@ export class IntegrationViewResponse extends IntegrationResponse {
   reauthorizedAt!: string | null;
 }
 
-export class IntegrationPage {
-  @ApiProperty({ type: [IntegrationViewResponse] })
-  items!: IntegrationViewResponse[];
-  @ApiProperty({ nullable: true, type: String, description: 'Pass as ?cursor= for the next page; null on the last.' })
-  nextCursor!: string | null;
-}
+export class IntegrationPage extends PageOf(IntegrationViewResponse) {}
 
 class ReauthorizedTokens {
   @ApiProperty({ description: 'Shown this once.' })

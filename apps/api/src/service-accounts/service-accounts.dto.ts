@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { Equals, IsIn, IsISO8601, IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength, ValidateIf } from 'class-validator';
 import { CommandSigningKey, Permission, PERMISSIONS } from '@keyhold/domain';
+import { PageOf } from '../http/pagination';
 
 const PRINTABLE = /^[^\p{Cc}]+$/u;
 const PERMISSION_NAMES = Object.keys(PERMISSIONS) as Permission[];
@@ -91,12 +92,7 @@ export class ServiceAccountResponse {
   updatedAt!: string;
 }
 
-export class ServiceAccountPage {
-  @ApiProperty({ type: [ServiceAccountResponse] })
-  items!: ServiceAccountResponse[];
-  @ApiProperty({ nullable: true, type: String, description: 'Pass as ?cursor= for the next page; null on the last.' })
-  nextCursor!: string | null;
-}
+export class ServiceAccountPage extends PageOf(ServiceAccountResponse) {}
 
 /** The rights an account holds after a change of them. */
 export class ServiceAccountRightsResponse {

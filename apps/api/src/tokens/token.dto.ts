@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsIn, IsISO8601, IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength } from 'class-validator';
 import { TOKEN_SCOPES, TokenScope } from '@keyhold/domain';
-import { PageQuery } from '../http/pagination';
+import { PageOf, PageQuery } from '../http/pagination';
 
 /** Printable text, no control characters: labels are shown in consoles and logs. */
 const PRINTABLE = /^[^\p{Cc}]+$/u;
@@ -79,9 +79,4 @@ export class IssuedTokenResponse extends TokenResponse {
   token!: string;
 }
 
-export class TokenPage {
-  @ApiProperty({ type: [TokenResponse] })
-  items!: TokenResponse[];
-  @ApiProperty({ nullable: true, type: String, description: 'Pass as ?cursor= for the next page; null on the last.' })
-  nextCursor!: string | null;
-}
+export class TokenPage extends PageOf(TokenResponse) {}

@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Role, ROLES } from '@keyhold/domain';
+import { PageOf } from '../http/pagination';
 
 // What /v1/me and the reads of users answer, for the API document.
 
@@ -36,12 +37,7 @@ export class UserResponse {
   updatedAt!: string;
 }
 
-export class UserPage {
-  @ApiProperty({ type: [UserResponse] })
-  items!: UserResponse[];
-  @ApiProperty({ nullable: true, type: String, description: 'Pass as ?cursor= for the next page; null on the last.' })
-  nextCursor!: string | null;
-}
+export class UserPage extends PageOf(UserResponse) {}
 
 export class RoleChangeResponse {
   @ApiProperty({ format: 'uuid' })
