@@ -6,12 +6,25 @@
  */
 const transform = ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }];
 
+/**
+ * Dependencies whose module syntax jest's module system cannot run, though Node can: ts-jest
+ * turns them into plain CommonJS (transpile only). content-disposition (with @fastify/static,
+ * which serves Swagger UI's assets at /docs) is published as ES modules only; the OTLP exporter
+ * loads `http` with a dynamic import(), which jest refuses without --experimental-vm-modules.
+ */
+const TRANSPILED = ['content-disposition', '@opentelemetry/otlp-exporter-base'];
+const transpiledTransform = ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs', target: 'ES2022', isolatedModules: true } }];
+
 module.exports = {
   testEnvironment: 'node',
   rootDir: '.',
   roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/test'],
   testRegex: '\\.(unit|int|e2e)\\.spec\\.ts$',
-  transform: { '^.+\\.ts$': transform },
+  transform: {
+    '^.+\\.ts$': transform,
+    [`/node_modules/(${TRANSPILED.join('|')})/.+\\.js$`]: transpiledTransform,
+  },
+  transformIgnorePatterns: [`/node_modules/(?!(${TRANSPILED.join('|')})/)`],
   moduleNameMapper: { '^@keyhold/(.*)$': '<rootDir>/libs/$1/src' },
   testTimeout: 30000,
 };

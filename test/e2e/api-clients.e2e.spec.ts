@@ -173,6 +173,32 @@ describe('OAuth API clients, driven over HTTP and by oauth4webapi', () => {
     });
   });
 
+  describe('flows, changed in part', () => {
+    const patchFlows = (id: string, json: Record<string, unknown>) => keyhold.request('PATCH', `/v1/api-clients/${id}/flows`, { token: admin.token, json });
+
+    it('changes only the settings given, keeps the others, and still refuses bad values', async () => {
+      const client = await createClient('patched flows');
+      const pkce = await patchFlows(client.id, { requirePkce: true });
+      expect(pkce.status).toBe(200);
+      expect(pkce.body.flows).toEqual({ authorizationCode: true, ...OFF, requirePkce: true });
+
+      const enabled = await patchFlows(client.id, { clientCredentials: true, clientCredentialsRoles: ['member'] });
+      expect(enabled.body.flows).toEqual({ authorizationCode: true, ...OFF, requirePkce: true, clientCredentials: true, clientCredentialsRoles: ['member'] });
+      expect(await tokenFor(client.clientId, client.clientSecret)).toMatchObject({ ok: true });
+
+      const refresh = await patchFlows(client.id, { refreshTokens: true });
+      expect(refresh.body.flows).toEqual({ authorizationCode: true, ...OFF, requirePkce: true, refreshTokens: true, clientCredentials: true, clientCredentialsRoles: ['member'] });
+      expect((await patchFlows(client.id, {})).body.flows).toEqual(refresh.body.flows);
+
+      expectProblem(await patchFlows(client.id, { refreshTokens: 'yes' }), 400, 'validation-error');
+      expectProblem(await patchFlows(client.id, { authorizationCode: false }), 400, 'validation-error');
+      expectProblem(await patchFlows(client.id, { clientCredentialsRoles: ['root'] }), 400, 'validation-error');
+      expect((await keyhold.get(`/v1/api-clients/${client.id}`, admin.token)).body.flows).toEqual(refresh.body.flows);
+      // Three changes; the empty one and the refused ones recorded nothing.
+      expect((await streamOf(client.id)).filter((e) => e.type === 'ApiClientFlowsChanged')).toHaveLength(3);
+    });
+  });
+
   describe('secrets', () => {
     it('rotates without downtime: two secrets both authenticate, removing one stops only it', async () => {
       const client = await createClient('rotating');

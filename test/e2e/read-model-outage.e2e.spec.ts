@@ -1,21 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import { eventually } from '../support/eventually';
 import { KeyholdHarness } from '../support/keyhold-harness';
 import { describeWithServer } from '../support/real-server';
 
 const TEST_SERVERS = join(__dirname, '..', '..', 'scripts', 'test-servers.sh');
 /** Freezing keeps the in-memory stand-in's data, as a real outage of a durable server would. */
 const mongo = (command: 'pause' | 'resume') => execFileSync('bash', [TEST_SERVERS, command, 'mongo'], { stdio: 'ignore' });
-
-const eventually = async (check: () => Promise<boolean>, timeoutMs: number) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  return true;
-};
 
 describeWithServer('MONGO_URL', 'A MongoDB outage', (mongoUrl) => {
   let keyhold: KeyholdHarness;

@@ -124,6 +124,24 @@ const describeTokenLifecycle = (env: () => Record<string, string>) => {
       expectProblem(tooLong, 400, 'validation-error');
     });
 
+    it('records a reason sent in the body like the Keyhold-Reason header, and refuses two different ones', async () => {
+      const issued = await issue(admin.token, { label: 'lost laptop', scope: 'read' });
+      const conflicting = await keyhold.request('POST', `/v1/tokens/${issued.body.id}/revoke`, {
+        token: admin.token,
+        json: { reason: 'laptop lost' },
+        headers: { 'Keyhold-Reason': 'something else' },
+      });
+      expectProblem(conflicting, 400, 'validation-error');
+      expect((await keyhold.get(`/v1/tokens/${issued.body.id}`, admin.token)).body.status).toBe('active');
+
+      const revoked = await keyhold.post(`/v1/tokens/${issued.body.id}/revoke`, admin.token, { reason: 'laptop lost' });
+      expect(revoked.status).toBe(200);
+      const stream = await keyhold.app.get<symbol, EventStore>(EVENT_STORE).readStream(`personalTokens-${admin.userId}`);
+      const event = stream.find((e) => e.type === 'TokenRevoked' && (e.data as { tokenId: string }).tokenId === issued.body.id);
+      expect(event?.metadata.reason).toBe('laptop lost');
+      expect(event?.data).toMatchObject({ reason: 'laptop lost' });
+    });
+
     it('records exactly one revocation when two revokes race', async () => {
       const issued = await issue(admin.token, { label: 'raced', scope: 'read' });
       const [a, b] = await Promise.all([

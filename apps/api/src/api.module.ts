@@ -13,10 +13,11 @@ import { IntegrationsModule } from './integrations/integrations.module';
 import { PasswordsModule } from './users/passwords.module';
 import { ApiClientsModule } from './api-clients/api-clients.module';
 import { HistoryModule } from './history/history.module';
+import { MetricsModule } from './observability/metrics.controller';
 
 /** The REST and OAuth API, and the commands that need this node's credential index. */
 @Module({
-  imports: [CommandsModule, VerificationModule, OAuthModule, ServiceAccountsModule, ConnectionsModule, IntegrationsModule, PasswordsModule, ApiClientsModule, HistoryModule],
+  imports: [CommandsModule, VerificationModule, OAuthModule, ServiceAccountsModule, ConnectionsModule, IntegrationsModule, PasswordsModule, ApiClientsModule, HistoryModule, MetricsModule],
   controllers: [TokensController, UsersController, HealthController],
   providers: [TokensQuery, RevokeTokenHandler],
 })

@@ -2,16 +2,18 @@ import 'reflect-metadata';
 import { INestApplicationContext, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import { Logger } from 'pino';
 import { MESSAGE_BUS, MessageBus } from '@keyhold/messaging';
-import { KeyholdConfig, PinoNestLogger } from '@keyhold/platform';
+import { KeyholdConfig, KeyholdMetrics, PinoNestLogger } from '@keyhold/platform';
 import { kafkaCommandsTransport, kafkaCommandTopics } from './kafka-commands/kafka-command-topics';
 import { validationPipe } from './http/validation';
 import { requireMediaTypes } from './http/media-types';
 import { refuseDuplicateAuthorization } from './http/authorization-header';
 import { refuseDeepJson } from './http/json-depth';
+import { openApiDocument } from './http/openapi';
+import { observeRequests } from './observability/request-observability';
 
 /** Requests are small JSON or form bodies; anything larger is refused before it is parsed. */
 const BODY_LIMIT_BYTES = 16 * 1024;
@@ -35,20 +37,13 @@ export const serveHttp = async (rootModule: Type, config: KeyholdConfig, logger:
   requireMediaTypes(app.getHttpAdapter().getInstance());
   refuseDeepJson(app.getHttpAdapter().getInstance());
   refuseDuplicateAuthorization(app.getHttpAdapter().getInstance());
+  observeRequests(app.getHttpAdapter().getInstance(), logger, app.get(KeyholdMetrics));
   app.enableShutdownHooks();
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Keyhold')
-      .setDescription('Credential lifecycle service: issue, store, rotate, revoke and audit machine credentials.')
-      .setVersion('1')
-      .addBearerAuth()
-      .build(),
-  );
-  // The document only: the bundled UI needs @fastify/static, whose ESM-only dependencies jest
-  // cannot load, and any OpenAPI viewer can open /openapi.json.
-  SwaggerModule.setup('docs', app, document, { swaggerUiEnabled: false, jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
+  const document = openApiDocument(app);
+  // Swagger UI at /docs (its assets through @fastify/static; jest.config.js loads that package's
+  // ESM-only dependencies), the document at /openapi.json and /openapi.yaml.
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
 
   if (config.MESSAGE_BUS === 'kafka') {
     // Commands from internal services (docs/kafka-commands.md); the HTTP pipes and filters are not theirs.

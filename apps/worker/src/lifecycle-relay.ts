@@ -4,6 +4,8 @@ import { GlobalPosition, RecordedEvent } from '@keyhold/event-store';
 import { LIFECYCLE_TOPIC, lifecycleMessageFor, MESSAGE_BUS, MessageBus, relayHeartbeatMessage } from '@keyhold/messaging';
 import { KEYHOLD_CONFIG, KeyholdConfig, ROOT_LOGGER } from '@keyhold/platform';
 import { Projection } from '@keyhold/read-models';
+import { SpanKind } from '@opentelemetry/api';
+import { CORRELATION_ID, traced } from '@keyhold/tracing';
 
 /** API nodes count a node stale after REVOCATION_STALENESS_MS (5 s by default) without one. */
 const HEARTBEAT_INTERVAL_MS = 1000;
@@ -35,7 +37,10 @@ export class LifecycleRelay implements Projection, OnModuleInit, OnApplicationSh
   async apply(event: RecordedEvent): Promise<void> {
     const message = lifecycleMessageFor(event);
     try {
-      if (message) await this.bus.publish(LIFECYCLE_TOPIC, [message]);
+      if (message) {
+        const attributes = { [CORRELATION_ID]: event.metadata.correlationId, 'messaging.destination.name': LIFECYCLE_TOPIC, 'keyhold.event_type': event.type };
+        await traced('relay publish', attributes, () => this.bus.publish(LIFECYCLE_TOPIC, [message]), SpanKind.PRODUCER);
+      }
     } catch (error) {
       this.stuck = true;
       throw error;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Decider, EVENT_SCHEMAS, EventMetadata } from '@keyhold/domain';
+import { CORRELATION_ID, traced } from '@keyhold/tracing';
 import { EventStore, GlobalPosition, WrongExpectedRevisionError } from './event-store.port';
 
 /** Who asked and why: becomes the metadata of every event the command produces. */
@@ -51,10 +52,12 @@ export const handleCommand = async <State, Command, Event extends { type: string
 
     const expected = recorded.length === 0 ? 'no_stream' : recorded[recorded.length - 1].streamRevision;
     try {
-      const appended = await store.append(
-        streamName,
-        decision.events.map((event) => ({ type: event.type, data: event.data, metadata: metadataFor(context, event.type) })),
-        expected,
+      const appended = await traced('append', { [CORRELATION_ID]: context.correlationId, 'keyhold.stream': streamName, 'keyhold.events': decision.events.length }, () =>
+        store.append(
+          streamName,
+          decision.events.map((event) => ({ type: event.type, data: event.data, metadata: metadataFor(context, event.type) })),
+          expected,
+        ),
       );
       return {
         outcome: 'accepted',

@@ -201,6 +201,23 @@ export class KeyholdConfig {
   @IsIn(['read-model', 'refuse'])
   STALE_VERIFICATION: 'read-model' | 'refuse' = 'read-model';
 
+  /**
+   * Prometheus metrics at GET /metrics: `on` (default) or `off` (404). Readable with a token
+   * carrying `settings:read` (a tenant admin's), or, when METRICS_TOKEN is set, with that token only.
+   */
+  @IsIn(['on', 'off'])
+  METRICS: 'on' | 'off' = 'on';
+
+  /** The one bearer token a Prometheus scraper presents (at least 32 characters); admins' tokens then no longer read /metrics. */
+  @IsOptional()
+  @Matches(/^[\x21-\x7e]{32,512}$/, { message: 'METRICS_TOKEN must be 32 to 512 printable characters without spaces' })
+  METRICS_TOKEN: string | undefined = undefined;
+
+  /** An OTLP/HTTP collector (e.g. http://otel-collector:4318): traces are sent there; unset, there are none. */
+  @IsOptional()
+  @Matches(/^https?:\/\/[^\s]+$/, { message: 'OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s) URL' })
+  OTEL_EXPORTER_OTLP_ENDPOINT: string | undefined = undefined;
+
   /** Where the lifecycle relay publishes its heartbeat; a separate name isolates environments sharing a broker. */
   @IsString()
   @Matches(/^[A-Za-z0-9._-]{1,200}$/, { message: 'HEARTBEAT_TOPIC must be a Kafka topic name' })

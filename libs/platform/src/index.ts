@@ -4,3 +4,5 @@ export * from './logger';
 export * from './infrastructure.module';
 export * from './projections.service';
 export * from './master-keys';
+export * from './metrics';
+export * from './tracing';

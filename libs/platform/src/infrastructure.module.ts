@@ -11,6 +11,8 @@ import { loadHashKey, loadPreviousHashKeys } from './hash-keys';
 import { loadMasterKeyRing } from './master-keys';
 import { createRootLogger, ROOT_LOGGER } from './logger';
 import { ProjectionsService } from './projections.service';
+import { EventLogMetrics, KeyholdMetrics } from './metrics';
+import { Tracing } from './tracing';
 
 /**
  * A server adapter is only handed out once it has answered, so that a wrong address stops the
@@ -117,9 +119,12 @@ export class InfrastructureModule {
         { provide: KEY_STORE, useFactory: () => openKeyStore(config) },
         { provide: DataKeyService, useFactory: (keys: KeyStore) => new DataKeyService(keys, loadMasterKeyRing(config)), inject: [KEY_STORE] },
         ProjectionsService,
+        KeyholdMetrics,
+        EventLogMetrics,
+        Tracing,
         InfrastructureLifecycle,
       ],
-      exports: [KEYHOLD_CONFIG, ROOT_LOGGER, SecretHasher, EVENT_STORE, READ_MODEL_STORE, ReadModelGenerations, MESSAGE_BUS, ProjectionsService, KEY_STORE, DataKeyService],
+      exports: [KEYHOLD_CONFIG, ROOT_LOGGER, SecretHasher, EVENT_STORE, READ_MODEL_STORE, ReadModelGenerations, MESSAGE_BUS, ProjectionsService, KeyholdMetrics, KEY_STORE, DataKeyService],
     };
   }
 }

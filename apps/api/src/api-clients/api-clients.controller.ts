@@ -1,8 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Put, Query, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { FastifyReply } from 'fastify';
-import { ApiClientFlows, ApiClientState, Permission, ROLE_PERMISSIONS } from '@keyhold/domain';
+import { ApiClientFlows, ApiClientState, Permission, Role, ROLE_PERMISSIONS } from '@keyhold/domain';
 import { KEYHOLD_CONFIG, KeyholdConfig } from '@keyhold/platform';
 import {
   ACCESS_TOKENS,
@@ -22,14 +22,23 @@ import { Problem } from '../http/problem';
 import { CurrentRequestContext, RequestContext } from '../http/request-context';
 import { Principal } from '../verification/principal';
 import { UsageRecorder } from '../verification/usage-recorder';
+import { AccessTokenList } from '../service-accounts/service-accounts.dto';
 import { AddClientSecretCommand, ApiClientChange, ChangeApiClientCommand, CreateApiClientCommand } from './api-clients.commands';
 import {
   AddClientSecretDto,
+  AddedClientSecretResponse,
+  ApiClientPage,
+  ApiClientResponse,
+  ExpiringClientSecretPage,
+  ClientSecretsResponse,
+  CreatedApiClientResponse,
   ApiClientParams,
   ClientSecretParams,
   CreateApiClientDto,
   ExpiringSecretsQuery,
+  FlowsResponse,
   FlowsDto,
+  PatchFlowsDto,
   RedirectUriDto,
   RedirectUriQuery,
   RenameApiClientDto,
@@ -44,9 +53,9 @@ const SECRETS_LISTED = 200;
 const now = () => new Date().toISOString();
 
 /** Authorization code is always on: shown, so that a client reads the whole picture. */
-const flowsResponse = (flows: ApiClientFlows) => ({ authorizationCode: true, ...flows, clientCredentialsRoles: [...flows.clientCredentialsRoles] });
+const flowsResponse = (flows: ApiClientFlows): FlowsResponse => ({ authorizationCode: true, ...flows, clientCredentialsRoles: [...flows.clientCredentialsRoles] });
 
-const toResponse = (client: ApiClientView) => ({
+const toResponse = (client: ApiClientView): ApiClientResponse => ({
   id: client.id,
   clientId: client.id,
   name: client.name,
@@ -57,7 +66,7 @@ const toResponse = (client: ApiClientView) => ({
 });
 
 /** A change answers with the client as the command left it, whether or not the read models caught up. */
-const fromState = (state: ApiClientState) => {
+const fromState = (state: ApiClientState): ApiClientResponse => {
   if (state.status !== 'active') throw new Problem('not-found', 'API client not found.');
   return {
     id: state.clientId,
@@ -88,12 +97,13 @@ export class ApiClientsController {
   /** The client id and its first secret, shown this once: the response is all a client needs to save. */
   @Post()
   @RequirePermissions('clients:write')
+  @ApiCreatedResponse({ type: CreatedApiClientResponse })
   async create(
     @CurrentPrincipal() principal: Principal,
     @CurrentRequestContext() context: RequestContext,
     @Body() body: CreateApiClientDto,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ) {
+  ): Promise<CreatedApiClientResponse> {
     const lifetimeDays = await this.secretLifetime(principal.tenantId, body.secretLifetimeDays, 'secretLifetimeDays');
     const created = await this.commands.execute(new CreateApiClientCommand(principal.tenantId, body.name, lifetimeDays, context));
     void reply.status(201).header('Cache-Control', 'no-store').header('Location', `/v1/api-clients/${created.clientId}`);
@@ -108,18 +118,21 @@ export class ApiClientsController {
   }
 
   @Get()
+  @ApiOkResponse({ type: ApiClientPage })
   @RequirePermissions('clients:read')
   async list(@CurrentPrincipal() principal: Principal, @Query() query: PageQuery) {
     return pageOf(this.readModels.collection<ApiClientView>(API_CLIENTS), { tenantId: principal.tenantId, status: 'active' }, query, toResponse);
   }
 
   @Get(':id')
+  @ApiOkResponse({ type: ApiClientResponse })
   @RequirePermissions('clients:read')
   async get(@CurrentPrincipal() principal: Principal, @Param() params: ApiClientParams) {
     return toResponse(await this.view(principal, params.id));
   }
 
   @Patch(':id')
+  @ApiOkResponse({ type: ApiClientResponse })
   @RequirePermissions('clients:write')
   rename(@CurrentPrincipal() principal: Principal, @CurrentRequestContext() context: RequestContext, @Param() params: ApiClientParams, @Body() body: RenameApiClientDto) {
     return this.change(params.id, { type: 'RenameApiClient', tenantId: principal.tenantId, name: body.name, now: now() }, context);
@@ -136,13 +149,14 @@ export class ApiClientsController {
   /** A new secret beside the others (at most 5 live), shown this once. */
   @Post(':id/secrets')
   @RequirePermissions('clients:write')
+  @ApiCreatedResponse({ type: AddedClientSecretResponse })
   async addSecret(
     @CurrentPrincipal() principal: Principal,
     @CurrentRequestContext() context: RequestContext,
     @Param() params: ApiClientParams,
     @Body() body: AddClientSecretDto,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ) {
+  ): Promise<AddedClientSecretResponse> {
     const lifetimeDays = await this.secretLifetime(principal.tenantId, body.lifetimeDays, 'lifetimeDays');
     const added = await this.commands.execute(new AddClientSecretCommand(principal.tenantId, params.id, lifetimeDays, context));
     void reply.status(201).header('Cache-Control', 'no-store');
@@ -152,7 +166,8 @@ export class ApiClientsController {
   /** Active and expired secrets (removed ones are gone): hints and dates, never a secret. */
   @Get(':id/secrets')
   @RequirePermissions('clients:read')
-  async secrets(@CurrentPrincipal() principal: Principal, @Param() params: ApiClientParams) {
+  @ApiOkResponse({ type: ClientSecretsResponse })
+  async secrets(@CurrentPrincipal() principal: Principal, @Param() params: ApiClientParams): Promise<ClientSecretsResponse> {
     const client = await this.view(principal, params.id);
     const collection = this.readModels.collection<ClientSecretView>(CLIENT_SECRETS);
     const pages = await Promise.all(
@@ -187,6 +202,7 @@ export class ApiClientsController {
 
   /** Adding a URI already registered changes nothing. */
   @Post(':id/redirect-uris')
+  @ApiOkResponse({ type: ApiClientResponse })
   @HttpCode(200)
   @RequirePermissions('clients:write')
   addRedirectUri(@CurrentPrincipal() principal: Principal, @CurrentRequestContext() context: RequestContext, @Param() params: ApiClientParams, @Body() body: RedirectUriDto) {
@@ -195,29 +211,44 @@ export class ApiClientsController {
 
   /** `?uri=` URL-encoded, matched exactly; removing one not registered changes nothing. */
   @Delete(':id/redirect-uris')
+  @ApiOkResponse({ type: ApiClientResponse })
   @RequirePermissions('clients:write')
   removeRedirectUri(@CurrentPrincipal() principal: Principal, @CurrentRequestContext() context: RequestContext, @Param() params: ApiClientParams, @Query() query: RedirectUriQuery) {
     return this.change(params.id, { type: 'RemoveRedirectUri', tenantId: principal.tenantId, uri: query.uri, now: now() }, context);
   }
 
-  /** Replaces the flow settings; a flow turned off is refused at the token endpoint from then on. */
+  /** Replaces the flow settings, every one given; a flow turned off is refused at the token endpoint from then on. */
   @Put(':id/flows')
+  @ApiOkResponse({ type: ApiClientResponse })
   @RequirePermissions('clients:write')
   flows(@CurrentPrincipal() principal: Principal, @CurrentRequestContext() context: RequestContext, @Param() params: ApiClientParams, @Body() body: FlowsDto) {
+    return this.changeFlows(principal, context, params.id, body, body.clientCredentialsRoles);
+  }
+
+  /** Changes only the flow settings given (a JSON merge of these flat fields); the others stay as they are. */
+  @Patch(':id/flows')
+  @ApiOkResponse({ type: ApiClientResponse })
+  @RequirePermissions('clients:write')
+  async patchFlows(@CurrentPrincipal() principal: Principal, @CurrentRequestContext() context: RequestContext, @Param() params: ApiClientParams, @Body() body: PatchFlowsDto) {
+    // Turning client_credentials on puts the roles the client already has to work: the caller must hold them too.
+    const roles = body.clientCredentialsRoles ?? (body.clientCredentials === true ? (await this.view(principal, params.id)).flows.clientCredentialsRoles : []);
+    return this.changeFlows(principal, context, params.id, body, roles);
+  }
+
+  private changeFlows(principal: Principal, context: RequestContext, clientId: string, body: PatchFlowsDto, roles: readonly Role[]) {
     // Least privilege: nobody gives a client a role whose rights their own credential lacks.
-    const lacking = new Set<Permission>(
-      body.clientCredentialsRoles.flatMap((role) => [...ROLE_PERMISSIONS[role]].filter((permission) => !principal.permissions.has(permission))),
-    );
+    const lacking = new Set<Permission>(roles.flatMap((role) => [...ROLE_PERMISSIONS[role]].filter((permission) => !principal.permissions.has(permission))));
     if (lacking.size > 0) {
       throw new Problem('forbidden', `Giving these roles needs ${[...lacking].sort().map((p) => `'${p}'`).join(', ')} yourself.`);
     }
     const { requirePkce, refreshTokens, password, clientCredentials, clientCredentialsRoles } = body;
-    const flows: ApiClientFlows = { requirePkce, refreshTokens, password, clientCredentials, clientCredentialsRoles };
-    return this.change(params.id, { type: 'ChangeApiClientFlows', tenantId: principal.tenantId, flows, now: now() }, context);
+    const flows: Partial<ApiClientFlows> = { requirePkce, refreshTokens, password, clientCredentials, clientCredentialsRoles };
+    return this.change(clientId, { type: 'ChangeApiClientFlows', tenantId: principal.tenantId, flows, now: now() }, context);
   }
 
   /** The access tokens of this client that would authenticate right now. */
   @Get(':id/tokens')
+  @ApiOkResponse({ type: AccessTokenList })
   @RequirePermissions('clients:read')
   async tokens(@CurrentPrincipal() principal: Principal, @Param() params: ApiClientParams) {
     const client = await this.view(principal, params.id);
@@ -272,6 +303,7 @@ export class ClientSecretsController {
 
   /** Active secrets expiring within N days, soonest first; the page ends where the threshold is passed. */
   @Get()
+  @ApiOkResponse({ type: ExpiringClientSecretPage })
   @RequirePermissions('clients:read')
   async expiring(@CurrentPrincipal() principal: Principal, @Query() query: ExpiringSecretsQuery) {
     const nowMs = Date.now();

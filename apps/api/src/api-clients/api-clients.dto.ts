@@ -1,8 +1,8 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { ArrayMaxSize, Equals, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
-import { MAX_REDIRECT_URI_LENGTH, Role, ROLES } from '@keyhold/domain';
-import { PageQuery } from '../http/pagination';
+import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import { ArrayMaxSize, Equals, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { ClientSecretStatus, MAX_REDIRECT_URI_LENGTH, Role, ROLES } from '@keyhold/domain';
+import { PageOf, PageQuery } from '../http/pagination';
 import { IsDisplayName } from '../http/display-text';
 
 /** The DTO bound; the maximum (the tenant's, within CLIENT_SECRET_MAX_DAYS) is checked by the controller. */
@@ -83,6 +83,9 @@ export class FlowsDto {
   clientCredentialsRoles!: Role[];
 }
 
+/** PATCH …/flows: any of the settings, each optional; those left out keep their value. */
+export class PatchFlowsDto extends PartialType(FlowsDto) {}
+
 export class ApiClientParams {
   @IsUUID()
   id!: string;
@@ -101,3 +104,104 @@ export class ExpiringSecretsQuery extends PageQuery {
   @Max(3650)
   expiringWithinDays!: number;
 }
+
+/** A new client: its id and first secret, shown this once. */
+export class CreatedApiClientResponse {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+  @ApiProperty({ format: 'uuid', description: 'The OAuth client_id (the same as id).' })
+  clientId!: string;
+  @ApiProperty()
+  name!: string;
+  @ApiProperty({ example: 'kh_cs_…', description: 'The secret, shown this once.' })
+  clientSecret!: string;
+  @ApiProperty({ format: 'uuid' })
+  secretId!: string;
+  @ApiProperty({ format: 'date-time' })
+  secretExpiresAt!: string;
+}
+
+/** A secret added beside the others, shown this once. */
+export class AddedClientSecretResponse {
+  @ApiProperty({ format: 'uuid' })
+  secretId!: string;
+  @ApiProperty({ example: 'kh_cs_…', description: 'The secret, shown this once.' })
+  clientSecret!: string;
+  @ApiProperty({ format: 'date-time' })
+  expiresAt!: string;
+}
+
+/** A secret as lists show it: a hint and dates, never the secret. */
+export class ClientSecretResponse {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+  @ApiProperty({ example: 'kh_cs_…AbCd' })
+  hint!: string;
+  @ApiProperty({ format: 'date-time' })
+  createdAt!: string;
+  @ApiProperty({ format: 'date-time' })
+  expiresAt!: string;
+  @ApiProperty({ enum: ['active', 'expired'], description: 'Removed secrets are not listed.' })
+  status!: ClientSecretStatus;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String })
+  lastUsedAt!: string | null;
+}
+
+export class ClientSecretsResponse {
+  @ApiProperty({ type: [ClientSecretResponse] })
+  items!: ClientSecretResponse[];
+}
+
+/** The flow settings as reads show them; the authorization code flow is always on. */
+export class FlowsResponse {
+  @ApiProperty({ enum: [true] })
+  authorizationCode!: true;
+  @ApiProperty()
+  requirePkce!: boolean;
+  @ApiProperty()
+  refreshTokens!: boolean;
+  @ApiProperty()
+  password!: boolean;
+  @ApiProperty()
+  clientCredentials!: boolean;
+  @ApiProperty({ enum: ROLES, isArray: true })
+  clientCredentialsRoles!: Role[];
+}
+
+/** An API client as reads and changes show it: no secret, no hint (those are under /secrets). */
+export class ApiClientResponse {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+  @ApiProperty({ format: 'uuid', description: 'The OAuth client_id (the same as id).' })
+  clientId!: string;
+  @ApiProperty()
+  name!: string;
+  @ApiProperty({ type: FlowsResponse })
+  flows!: FlowsResponse;
+  @ApiProperty({ type: [String] })
+  redirectUris!: string[];
+  @ApiProperty({ format: 'date-time' })
+  createdAt!: string;
+  @ApiPropertyOptional({ format: 'date-time', description: 'On reads; a change answers before the read models may have caught up.' })
+  updatedAt?: string;
+}
+
+export class ApiClientPage extends PageOf(ApiClientResponse) {}
+
+/** The client's secrets expiring soon, across the tenant's clients. */
+export class ExpiringClientSecret {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+  @ApiProperty({ format: 'uuid' })
+  clientId!: string;
+  @ApiProperty({ nullable: true, type: String })
+  clientName!: string | null;
+  @ApiProperty({ example: 'kh_cs_…AbCd' })
+  hint!: string;
+  @ApiProperty({ format: 'date-time' })
+  createdAt!: string;
+  @ApiProperty({ format: 'date-time' })
+  expiresAt!: string;
+}
+
+export class ExpiringClientSecretPage extends PageOf(ExpiringClientSecret) {}

@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional, IntersectionType, OmitType, PartialType } from '@nestjs/swagger';
+import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath, IntersectionType, OmitType, PartialType } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -16,8 +16,9 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
-import { PageQuery } from '../http/pagination';
-import { CREDENTIAL_TYPES, CredentialType, DOMAIN_PATTERN, HOST_PATTERN, MAX_ALLOWED_DOMAINS } from '@keyhold/domain';
+import { CREDENTIAL_SECRET_FIELDS, CREDENTIAL_SETTING_FIELDS, CREDENTIAL_TYPES, CredentialType, DOMAIN_PATTERN, HOST_PATTERN, MAX_ALLOWED_DOMAINS } from '@keyhold/domain';
+import { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
+import { PageOf, PageQuery } from '../http/pagination';
 import { IsDisplayName, IsVisibleText } from '../http/display-text';
 
 /** A header field name (RFC 9110 token). */
@@ -142,20 +143,31 @@ class ConnectionFieldsDto {
   allowedDomains!: string[];
 }
 
+const CREDENTIAL_VARIANTS = {
+  api_key: ApiKeyCredentialDto,
+  basic_auth: BasicAuthCredentialDto,
+  bearer_token: BearerTokenCredentialDto,
+  oauth2: OAuth2CredentialDto,
+} as const satisfies Record<CredentialType, new () => CredentialBase>;
+// Each variant's `type` is documented as its one value, so that the document's discriminator maps it.
+for (const [type, dto] of Object.entries(CREDENTIAL_VARIANTS)) {
+  ApiProperty({ enum: [type], description: 'Which kind of credential: decides the other fields.' })(dto.prototype, 'type');
+}
+
+@ApiExtraModels(...Object.values(CREDENTIAL_VARIANTS))
 export class CreateConnectionDto extends ConnectionFieldsDto {
-  @ApiProperty({ description: 'One credential; its type decides its fields.' })
+  @ApiProperty({
+    description: 'One credential; its type decides its fields.',
+    oneOf: Object.values(CREDENTIAL_VARIANTS).map((dto) => ({ $ref: getSchemaPath(dto) })),
+    discriminator: { propertyName: 'type', mapping: Object.fromEntries(Object.entries(CREDENTIAL_VARIANTS).map(([type, dto]) => [type, getSchemaPath(dto)])) },
+  })
   @IsObject()
   @ValidateNested()
   @Type(() => CredentialBase, {
     keepDiscriminatorProperty: true,
     discriminator: {
       property: 'type',
-      subTypes: [
-        { value: ApiKeyCredentialDto, name: 'api_key' },
-        { value: BasicAuthCredentialDto, name: 'basic_auth' },
-        { value: BearerTokenCredentialDto, name: 'bearer_token' },
-        { value: OAuth2CredentialDto, name: 'oauth2' },
-      ],
+      subTypes: Object.entries(CREDENTIAL_VARIANTS).map(([name, value]) => ({ name, value })),
     },
   })
   credential!: CredentialDto;
@@ -199,17 +211,11 @@ export class ConnectionParams {
   id!: string;
 }
 
-/** What reads show of a connection: never a secret, only whether each secret field is set. */
-export type ConnectionResponse = {
-  id: string;
-  name: string;
-  service: string;
-  allowedDomains: string[];
-  credential: { type: CredentialType; [setting: string]: unknown; secretsSet: Record<string, boolean> };
-  status: 'active' | 'deleted';
-  createdAt: string;
-  updatedAt: string;
-  lastAccessedAt: string | null;
+const SETTING_SCHEMAS: Readonly<Record<string, SchemaObject>> = {
+  headerName: { type: 'string', description: 'The header the key is sent in.' },
+  clientId: { type: 'string' },
+  tokenUrl: { type: 'string', format: 'uri' },
+  scopes: { type: 'array', items: { type: 'string' } },
 };
 
 /** Filters of the OAuth clients' list. */
@@ -241,4 +247,69 @@ export class UpdateOAuthClientDto {
   @IsOptional()
   @Secret('clientSecret', 1024)
   clientSecret?: string;
+}
+
+/** One schema per credential type, from the domain's lists of settings and secret fields, plus `fields` of its own. */
+const credentialVariants = (fields: (type: CredentialType) => { properties: Record<string, SchemaObject>; required: string[] }): SchemaObject[] =>
+  CREDENTIAL_TYPES.map((type) => {
+    const settings = CREDENTIAL_SETTING_FIELDS[type];
+    const own = fields(type);
+    return {
+      type: 'object',
+      required: ['type', ...settings, ...own.required],
+      properties: { type: { type: 'string', enum: [type] }, ...Object.fromEntries(settings.map((field) => [field, SETTING_SCHEMAS[field]])), ...own.properties },
+    };
+  });
+const secretFieldsOf = (type: CredentialType) => [...CREDENTIAL_SECRET_FIELDS[type].required, ...CREDENTIAL_SECRET_FIELDS[type].optional];
+
+/** What reads show of a connection: never a secret, only whether each secret field is set. */
+export class ConnectionResponse {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+  @ApiProperty()
+  name!: string;
+  @ApiProperty()
+  service!: string;
+  @ApiProperty({ type: [String] })
+  allowedDomains!: string[];
+  @ApiProperty({
+    description: "The credential's settings, and which of its secrets are set; its type decides its fields.",
+    oneOf: credentialVariants((type) => ({
+      properties: { secretsSet: { type: 'object', required: secretFieldsOf(type), properties: Object.fromEntries(secretFieldsOf(type).map((field) => [field, { type: 'boolean' }])) } },
+      required: ['secretsSet'],
+    })),
+  })
+  credential!: { type: CredentialType; [setting: string]: unknown; secretsSet: Record<string, boolean> };
+  @ApiProperty({ enum: ['active', 'deleted'] })
+  status!: 'active' | 'deleted';
+  @ApiProperty({ format: 'date-time' })
+  createdAt!: string;
+  @ApiProperty({ format: 'date-time' })
+  updatedAt!: string;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String })
+  lastAccessedAt!: string | null;
+}
+
+export class ConnectionPage extends PageOf(ConnectionResponse) {}
+
+/** The decrypted credential handed to a caller with connections:use, for one allowed domain. */
+export class AccessedConnectionResponse {
+  @ApiProperty({ format: 'uuid' })
+  connectionId!: string;
+  @ApiProperty()
+  service!: string;
+  @ApiProperty()
+  domain!: string;
+  @ApiProperty({
+    description: 'The settings and the secrets themselves; its type decides its fields.',
+    oneOf: credentialVariants((type) => ({
+      properties: Object.fromEntries(secretFieldsOf(type).map((field) => [field, { type: 'string' }])),
+      required: [...CREDENTIAL_SECRET_FIELDS[type].required],
+    })),
+  })
+  credential!: Record<string, unknown>;
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'string' }, description: 'Ready-to-send headers (none for oauth2, which exchanges its secret first).' })
+  headers!: Record<string, string>;
+  @ApiProperty({ format: 'date-time' })
+  accessedAt!: string;
 }

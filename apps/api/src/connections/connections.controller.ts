@@ -3,7 +3,7 @@ import { KEYHOLD_CONFIG, KeyholdConfig } from '@keyhold/platform';
 import { Problem } from '../http/problem';
 import { ConnectionAccessTokens } from './connection-access-tokens';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { FastifyReply } from 'fastify';
 import { CredentialSettings, secretFieldsSet } from '@keyhold/domain';
 import { CurrentPrincipal, RequirePermissions } from '../http/auth';
@@ -13,6 +13,8 @@ import { Principal } from '../verification/principal';
 import {
   AccessConnectionDto,
   ConnectionParams,
+  AccessedConnectionResponse,
+  ConnectionPage,
   ConnectionResponse,
   CreateConnectionDto,
   CredentialDto,
@@ -94,6 +96,7 @@ export class ConnectionsController {
 
   @Post()
   @RequirePermissions('connections:write')
+  @ApiCreatedResponse({ type: ConnectionResponse })
   async create(
     @CurrentPrincipal() principal: Principal,
     @CurrentRequestContext() context: RequestContext,
@@ -110,6 +113,7 @@ export class ConnectionsController {
 
   @Get()
   @RequirePermissions('connections:read')
+  @ApiOkResponse({ type: ConnectionPage })
   list(@CurrentPrincipal() principal: Principal, @Query() query: PageQuery) {
     return this.connections.list(principal, query.limit ?? 50, query.cursor ?? null);
   }
@@ -149,6 +153,7 @@ export class ConnectionsController {
 
   @Get(':id')
   @RequirePermissions('connections:read')
+  @ApiOkResponse({ type: ConnectionResponse })
   get(@CurrentPrincipal() principal: Principal, @Param() params: ConnectionParams): Promise<ConnectionResponse> {
     return this.connections.get(principal, params.id);
   }
@@ -156,6 +161,7 @@ export class ConnectionsController {
   /** Sent fields change; secrets sent replace theirs, secrets not sent stay as they are. */
   @Patch(':id')
   @RequirePermissions('connections:write')
+  @ApiOkResponse({ type: ConnectionResponse })
   async update(
     @CurrentPrincipal() principal: Principal,
     @CurrentRequestContext() context: RequestContext,
@@ -191,6 +197,7 @@ export class ConnectionsController {
   @Post(':id/access')
   @HttpCode(200)
   @RequirePermissions('connections:use')
+  @ApiOkResponse({ type: AccessedConnectionResponse })
   async access(
     @CurrentPrincipal() principal: Principal,
     @CurrentRequestContext() context: RequestContext,

@@ -1,5 +1,5 @@
 import { Controller, Get, Inject, Req, Res } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { Permission } from '@keyhold/domain';
 import { EVENT_STORE, EventStore } from '@keyhold/event-store';
@@ -9,6 +9,7 @@ import { READ_MODEL_STORE, ReadModelStore } from '@keyhold/read-models';
 import { bearerPrincipal, Public } from '../http/auth';
 import { Problem } from '../http/problem';
 import { CredentialIndexService } from '../verification/credential-index.service';
+import { LiveResponse, ReadyResponse } from './health.dto';
 import { RevocationFeed } from '../verification/revocation-feed';
 
 /**
@@ -52,7 +53,8 @@ export class HealthController {
 
   /** Liveness: the process answers. Dependencies are readiness's business. */
   @Get()
-  live() {
+  @ApiOkResponse({ type: LiveResponse })
+  live(): LiveResponse {
     return { status: 'ok' };
   }
 
@@ -62,6 +64,8 @@ export class HealthController {
    * (HEALTH_DETAIL_PERMISSION), because the log head and positions tell how busy every tenant is.
    */
   @Get('ready')
+  @ApiOkResponse({ type: ReadyResponse, description: 'Ready. Without an operator token, only `status`.' })
+  @ApiServiceUnavailableResponse({ type: ReadyResponse, description: 'Not ready: a dependency is down or a projection failing.' })
   async ready(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const operator = request.headers.authorization !== undefined;
     if (operator) await this.requireOperator(request);

@@ -1,9 +1,9 @@
 import { Controller, Get, Header, Query, StreamableFile } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { Readable } from 'node:stream';
 import { CurrentPrincipal, RequirePermissions } from '../http/auth';
 import { Principal } from '../verification/principal';
-import { CredentialStateQuery, HistoryFilterQuery, HistoryPageQuery } from './history.dto';
+import { CredentialStateQuery, CredentialStateResponse, HistoryFilterQuery, HistoryPage, HistoryPageQuery } from './history.dto';
 import { HistoryQuery } from './history.query';
 
 const NDJSON = 'application/x-ndjson';
@@ -26,7 +26,8 @@ export class HistoryController {
   @Get()
   @RequirePermissions('history:read')
   @ApiOperation({ summary: 'Events of the tenant in log order, filtered by subject, actor, type and time, one page at a time.' })
-  list(@CurrentPrincipal() principal: Principal, @Query() query: HistoryPageQuery) {
+  @ApiOkResponse({ type: HistoryPage })
+  list(@CurrentPrincipal() principal: Principal, @Query() query: HistoryPageQuery): Promise<HistoryPage> {
     const { limit, cursor, ...filter } = query;
     return this.history.page(principal.tenantId, filter, { limit, cursor });
   }
@@ -35,6 +36,7 @@ export class HistoryController {
   @RequirePermissions('history:read')
   @Header('Cache-Control', 'no-store')
   @ApiProduces(NDJSON)
+  @ApiOkResponse({ description: 'One HistoryEntry as JSON per line.', content: { [NDJSON]: { schema: { type: 'string' } } } })
   @ApiOperation({ summary: 'The same selection as the list, every page of it, as NDJSON: one event per line.' })
   export(@CurrentPrincipal() principal: Principal, @Query() filter: HistoryFilterQuery): StreamableFile {
     return new StreamableFile(Readable.from(ndjsonLines(this.history.export(principal.tenantId, filter))), { type: NDJSON });
@@ -43,7 +45,8 @@ export class HistoryController {
   @Get('state')
   @RequirePermissions('history:read')
   @ApiOperation({ summary: "A credential's state at an instant, folded from its events; 404 when it did not exist then." })
-  state(@CurrentPrincipal() principal: Principal, @Query() query: CredentialStateQuery) {
+  @ApiOkResponse({ type: CredentialStateResponse })
+  state(@CurrentPrincipal() principal: Principal, @Query() query: CredentialStateQuery): Promise<CredentialStateResponse> {
     const at = query.at === undefined ? new Date().toISOString() : new Date(query.at).toISOString();
     return this.history.credentialAt(principal.tenantId, query.kind, query.id, at);
   }

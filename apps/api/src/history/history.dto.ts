@@ -3,7 +3,7 @@ import { Transform } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional, IsString, Matches, MaxLength, ValidateIf } from 'class-validator';
 import { LifecycleSubject } from '@keyhold/messaging';
 import { IsInstant } from '../http/instant';
-import { PageQuery } from '../http/pagination';
+import { PageOf, PageQuery } from '../http/pagination';
 
 /** Keyed by every subject kind of the lifecycle contract, so that a new kind cannot be forgotten here. */
 const SUBJECTS: Record<LifecycleSubject['kind'], true> = {
@@ -51,7 +51,7 @@ export class HistoryFilterQuery {
   @Matches(IDENTIFIER, { message: 'actor must be an identifier (letters, digits and . _ : @ -)' })
   actor?: string;
 
-  @ApiPropertyOptional({ type: [String], example: 'TokenIssued,TokenRevoked', description: 'Event types, repeated or comma-separated: any of them.' })
+  @ApiPropertyOptional({ type: [String], example: ['TokenIssued', 'TokenRevoked'], description: 'Event types, repeated or comma-separated: any of them.' })
   @IsOptional()
   @Transform(listOfTypes)
   @IsArray()
@@ -90,4 +90,62 @@ export class CredentialStateQuery {
   @IsOptional()
   @IsInstant()
   at?: string;
+}
+
+class HistorySubject {
+  @ApiProperty({ example: 'personal_api_token' })
+  kind!: string;
+  @ApiProperty()
+  id!: string;
+}
+
+class HistoryStream {
+  @ApiProperty()
+  name!: string;
+  @ApiProperty()
+  revision!: number;
+}
+
+/** One event of the tenant's history, with its metadata and the lifecycle contract's data (no secret, hash or key). */
+export class HistoryEntry {
+  @ApiProperty({ format: 'uuid' })
+  eventId!: string;
+  @ApiProperty({ description: 'Its log position: entries come in this order.' })
+  position!: string;
+  @ApiProperty({ example: 'TokenRevoked' })
+  type!: string;
+  @ApiProperty()
+  schemaVersion!: number;
+  @ApiProperty({ format: 'date-time' })
+  occurredAt!: string;
+  @ApiProperty()
+  tenantId!: string;
+  @ApiProperty()
+  actorId!: string;
+  @ApiProperty()
+  correlationId!: string;
+  @ApiProperty()
+  causationId!: string;
+  @ApiProperty({ nullable: true, type: String, description: 'Keyhold-Reason, or a revocation\'s reason.' })
+  reason!: string | null;
+  @ApiProperty({ type: HistorySubject })
+  subject!: HistorySubject;
+  @ApiProperty({ type: HistoryStream })
+  stream!: HistoryStream;
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'string', nullable: true } })
+  data!: Record<string, string | null>;
+}
+
+export class HistoryPage extends PageOf(HistoryEntry) {}
+
+/** A credential as it was at an instant: what the REST API showed of it then (hints, never secrets). */
+export class CredentialStateResponse {
+  @ApiProperty({ enum: CREDENTIAL_KINDS })
+  kind!: CredentialKind;
+  @ApiProperty()
+  id!: string;
+  @ApiProperty({ format: 'date-time' })
+  at!: string;
+  @ApiProperty({ type: 'object', additionalProperties: true, description: "The kind's own fields, as its REST resource shows them." })
+  state!: Record<string, unknown>;
 }

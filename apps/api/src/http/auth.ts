@@ -54,7 +54,11 @@ export class BearerAuthGuard implements CanActivate {
       await this.guests.admit(request, context.switchToHttp().getResponse<FastifyReply>());
       return true;
     }
+    return this.authorize(request, this.reflector.getAllAndOverride<Permission[]>(REQUIRED, targets) ?? []);
+  }
 
+  /** Verifies the bearer token, attaches its principal to the request, and demands the permissions. */
+  async authorize(request: AuthenticatedRequest, required: readonly Permission[]): Promise<true> {
     const now = new Date().toISOString();
     const principal = OAuth1Signatures.isSigned(request) ? await this.signedCalls.verify(request, now) : await bearerPrincipal(request, this.credentials, now);
     if (!principal) {
@@ -63,7 +67,7 @@ export class BearerAuthGuard implements CanActivate {
     this.usage.record(principal.credential.id, now);
     request.principal = principal;
 
-    const missing = (this.reflector.getAllAndOverride<Permission[]>(REQUIRED, targets) ?? []).filter(
+    const missing = required.filter(
       (permission) => !principal.permissions.has(permission),
     );
     if (missing.length > 0) {

@@ -1,4 +1,5 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Type as Class } from '@nestjs/common';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { ListQuery, Page, ReadModelCollection, ReadModelDocument } from '@keyhold/read-models';
@@ -32,4 +33,15 @@ export const pageOf = async <T extends ReadModelDocument, R>(
 ): Promise<Page<R>> => {
   const page = await collection.list({ where, ...order, limit: query.limit ?? DEFAULT_PAGE_SIZE, cursor: query.cursor ?? null });
   return { items: page.items.map(toResponse), nextCursor: page.nextCursor };
+};
+
+/** The API document's schema of a page of `item`s: `class TokenPage extends PageOf(TokenResponse) {}`. */
+export const PageOf = <T>(item: Class<T>) => {
+  class PageOfItems {
+    @ApiProperty({ type: [item] })
+    items!: T[];
+    @ApiProperty({ nullable: true, type: String, description: 'Pass as ?cursor= for the next page; null on the last.' })
+    nextCursor!: string | null;
+  }
+  return PageOfItems;
 };

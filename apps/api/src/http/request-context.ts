@@ -14,10 +14,14 @@ const REASON = /^[^\p{Cc}]{1,500}$/u;
  * The request id doubles as correlation id unless the caller sent one (X-Correlation-Id). A
  * Keyhold-Reason header, on any change, is recorded with its events for auditors.
  */
+export const correlationIdOf = (request: FastifyRequest): string => {
+  const header = request.headers['x-correlation-id'];
+  return typeof header === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(header) ? header : request.id;
+};
+
 export const CurrentRequestContext = createParamDecorator((_data: unknown, context: ExecutionContext): RequestContext => {
   const request = context.switchToHttp().getRequest<FastifyRequest & { principal?: Principal }>();
-  const header = request.headers['x-correlation-id'];
-  const correlationId = typeof header === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(header) ? header : request.id;
+  const correlationId = correlationIdOf(request);
   const reasonHeader = request.headers['keyhold-reason'];
   if (reasonHeader !== undefined && (typeof reasonHeader !== 'string' || !REASON.test(reasonHeader.trim()))) {
     throw new Problem('validation-error', 'Keyhold-Reason must be 1 to 500 printable characters.');

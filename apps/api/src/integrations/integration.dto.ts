@@ -3,6 +3,7 @@ import { Transform } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsBoolean, IsEmail, IsIn, IsInt, IsOptional, IsString, IsUrl, IsUUID, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { RESOURCE_ACCESS, ResourceAccess } from '@keyhold/domain';
 import { IsDisplayName } from '../http/display-text';
+import { PageOf } from '../http/pagination';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 /** http or https (https is what makes an integration secure), absolute, no credentials in it. */
@@ -77,4 +78,98 @@ export class TenantSettingsDto {
   @Min(1)
   @Max(3650)
   clientSecretMaxLifetimeDays?: number | null;
+}
+
+/** An integration as a command left it. */
+export class IntegrationResponse {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+  @ApiProperty()
+  name!: string;
+  @ApiProperty({ format: 'email' })
+  email!: string;
+  @ApiProperty({ format: 'uri', nullable: true, type: String })
+  callbackUrl!: string | null;
+  @ApiProperty({ format: 'uri', nullable: true, type: String })
+  identityLinkUrl!: string | null;
+  @ApiProperty()
+  insecure!: boolean;
+  @ApiProperty({ enum: RESOURCE_ACCESS })
+  resourceAccess!: ResourceAccess;
+  @ApiProperty({ type: [String] })
+  resources!: string[];
+  @ApiProperty({ enum: ['inactive', 'activating', 'active', 'deleted'], description: "'activating' while an OAuth 1.0a handshake with the callback URL is under way." })
+  status!: 'inactive' | 'activating' | 'active' | 'deleted';
+  @ApiProperty({ format: 'date-time' })
+  createdAt!: string;
+}
+
+class IntegrationHints {
+  @ApiProperty()
+  consumerKey!: string;
+  @ApiProperty()
+  consumerSecret!: string;
+  @ApiProperty()
+  accessToken!: string;
+  @ApiProperty()
+  accessTokenSecret!: string;
+}
+
+/** As reads show it: hints of the secrets once activated, never a secret. */
+export class IntegrationViewResponse extends IntegrationResponse {
+  @ApiProperty({ type: IntegrationHints, nullable: true })
+  hints!: IntegrationHints | null;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String })
+  activatedAt!: string | null;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String })
+  reauthorizedAt!: string | null;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String, description: 'When the admin came back from the identity link after an OAuth 1.0a handshake.' })
+  confirmedAt!: string | null;
+}
+
+export class IntegrationPage extends PageOf(IntegrationViewResponse) {}
+
+class ReauthorizedTokens {
+  @ApiProperty({ description: 'Shown this once.' })
+  accessToken!: string;
+  @ApiProperty({ description: 'Shown this once.' })
+  accessTokenSecret!: string;
+}
+
+class ActivatedTokens extends ReauthorizedTokens {
+  @ApiProperty({ description: 'Shown this once.' })
+  consumerKey!: string;
+  @ApiProperty({ description: 'Shown this once.' })
+  consumerSecret!: string;
+}
+
+export class ActivatedIntegrationResponse extends IntegrationResponse {
+  @ApiProperty({ type: ActivatedTokens })
+  tokens!: ActivatedTokens;
+}
+
+export class ReauthorizedIntegrationResponse extends IntegrationResponse {
+  @ApiProperty({ type: ReauthorizedTokens })
+  tokens!: ReauthorizedTokens;
+}
+
+class IntegrationResource {
+  @ApiProperty()
+  name!: string;
+  @ApiProperty()
+  description!: string;
+  @ApiProperty({ type: [String] })
+  permissions!: string[];
+}
+
+export class ResourceCatalogue {
+  @ApiProperty({ type: [IntegrationResource] })
+  items!: IntegrationResource[];
+}
+
+export class TenantSettingsResponse {
+  @ApiProperty()
+  allowAnonymousGuestAccess!: boolean;
+  @ApiProperty({ nullable: true, type: Number, description: "The tenant's longest API client secret lifetime, in days; null for the service-wide one." })
+  clientSecretMaxLifetimeDays!: number | null;
 }

@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { DEFAULT_TENANT_SETTINGS, Integration, INTEGRATION_RESOURCE_NAMES, INTEGRATION_RESOURCES, TenantSettings } from '@keyhold/domain';
 import { KEYHOLD_CONFIG, KeyholdConfig } from '@keyhold/platform';
@@ -13,7 +13,18 @@ import { publicBaseUrl } from '../http/public-url';
 import { CurrentRequestContext, RequestContext } from '../http/request-context';
 import { UserPasswords } from '../users/user-passwords';
 import { Principal } from '../verification/principal';
-import { CreateIntegrationDto, IntegrationParams, TenantSettingsDto } from './integration.dto';
+import {
+  ActivatedIntegrationResponse,
+  CreateIntegrationDto,
+  IntegrationPage,
+  IntegrationParams,
+  IntegrationResponse,
+  IntegrationViewResponse,
+  ReauthorizedIntegrationResponse,
+  ResourceCatalogue,
+  TenantSettingsDto,
+  TenantSettingsResponse,
+} from './integration.dto';
 import {
   ActivateIntegrationCommand,
   ChangeTenantSettingsCommand,
@@ -24,7 +35,7 @@ import {
 } from './integrations.commands';
 
 /** As the read model keeps it: hints of the secrets at most. */
-const fromView = (view: IntegrationView) => ({
+const fromView = (view: IntegrationView): IntegrationViewResponse => ({
   id: view.id,
   name: view.name,
   email: view.email,
@@ -42,7 +53,7 @@ const fromView = (view: IntegrationView) => ({
 });
 
 /** As a command left it; the audit history's state at an instant shows the same. */
-export const integrationFromState = (integration: Integration) => ({
+export const integrationFromState = (integration: Integration): IntegrationResponse => ({
   id: integration.integrationId,
   name: integration.name,
   email: integration.email,
@@ -88,6 +99,7 @@ export class IntegrationsController {
    * Guests may read it without a credential where the tenant allows anonymous guest access.
    */
   @Get('integrations/resources')
+  @ApiOkResponse({ type: ResourceCatalogue })
   @RequirePermissions('integrations:read')
   @GuestAccessible()
   resources() {
@@ -95,6 +107,7 @@ export class IntegrationsController {
   }
 
   @Post('integrations')
+  @ApiCreatedResponse({ type: IntegrationResponse })
   @RequirePermissions('integrations:write')
   async create(
     @CurrentPrincipal() principal: Principal,
@@ -120,12 +133,14 @@ export class IntegrationsController {
   }
 
   @Get('integrations')
+  @ApiOkResponse({ type: IntegrationPage })
   @RequirePermissions('integrations:read')
   async list(@CurrentPrincipal() principal: Principal, @Query() query: PageQuery) {
     return pageOf(this.readModels.collection<IntegrationView>(INTEGRATIONS), { tenantId: principal.tenantId, deleted: false }, query, fromView);
   }
 
   @Get('integrations/:id')
+  @ApiOkResponse({ type: IntegrationViewResponse })
   @RequirePermissions('integrations:read')
   async get(@CurrentPrincipal() principal: Principal, @Param() params: IntegrationParams) {
     const view = await this.readModels.collection<IntegrationView>(INTEGRATIONS).get(params.id);
@@ -141,6 +156,7 @@ export class IntegrationsController {
    * integration then gets its access token through the OAuth 1.0a handshake (docs/integrations-oauth1.md).
    */
   @Post('integrations/:id/activate')
+  @ApiOkResponse({ type: ActivatedIntegrationResponse })
   @HttpCode(200)
   @RequirePermissions('integrations:write')
   async activate(
@@ -162,6 +178,7 @@ export class IntegrationsController {
 
   /** A new access token and secret; the previous ones stop working before this answers. */
   @Post('integrations/:id/reauthorize')
+  @ApiOkResponse({ type: ReauthorizedIntegrationResponse })
   @HttpCode(200)
   @RequirePermissions('integrations:write')
   async reauthorize(
@@ -183,6 +200,7 @@ export class IntegrationsController {
   }
 
   @Get('settings')
+  @ApiOkResponse({ type: TenantSettingsResponse })
   @RequirePermissions('settings:read')
   async settings(@CurrentPrincipal() principal: Principal) {
     return settingsResponse(await this.readModels.collection<TenantSettingsView>(TENANT_SETTINGS).get(principal.tenantId));
@@ -197,6 +215,7 @@ export class IntegrationsController {
   }
 
   @Patch('settings')
+  @ApiOkResponse({ type: TenantSettingsResponse })
   @RequirePermissions('settings:write')
   async changeSettings(@CurrentPrincipal() principal: Principal, @CurrentRequestContext() context: RequestContext, @Body() body: TenantSettingsDto) {
     const { allowAnonymousGuestAccess, clientSecretMaxLifetimeDays } = body;

@@ -24,6 +24,8 @@ import { CommandRefused } from './command-refusal';
 import { CommandRun, KAFKA_COMMAND_TYPES, KafkaCommandType } from './command-types';
 import { KAFKA_COMMAND_TOPICS, KafkaCommandTopics } from './kafka-command-topics';
 import { encryptForReply, importReplyKey } from './reply-encryption';
+import { Span, SpanKind } from '@opentelemetry/api';
+import { CORRELATION_ID, traced } from '@keyhold/tracing';
 
 /** How far a command's issuedAt may be from this node's clock, either way. */
 const FRESHNESS_MS = 5 * 60_000;
@@ -82,7 +84,11 @@ export class KafkaCommandConsumer {
     private readonly commands: CommandBus,
   ) {}
 
-  async handle(message: CommandMessage): Promise<void> {
+  handle(message: CommandMessage): Promise<void> {
+    return traced('kafka command', { 'messaging.destination.name': this.topics.commands }, (span) => this.handleTraced(message, span), SpanKind.CONSUMER);
+  }
+
+  private async handleTraced(message: CommandMessage, span: Span): Promise<void> {
     const receivedAt = new Date();
     let admitted: AdmittedCommand;
     try {
@@ -92,6 +98,8 @@ export class KafkaCommandConsumer {
       await this.deadLetter(message, error, receivedAt);
       return;
     }
+    // The command id is the correlation id of everything the command records.
+    span.setAttributes({ [CORRELATION_ID]: admitted.envelope.commandId, 'keyhold.command_type': admitted.envelope.type });
     await this.runOnce(admitted, receivedAt);
   }
 

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Header, HttpCode, Inject, Post, Req } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiConsumes, ApiTags } from '@nestjs/swagger';
+import { ApiConsumes, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { FastifyRequest } from 'fastify';
 import { Permission, PERMISSIONS } from '@keyhold/domain';
 import { SecretHasher } from '@keyhold/crypto';
@@ -12,7 +12,7 @@ import { CurrentRequestContext, RequestContext } from '../http/request-context';
 import { OAuthGrant, OAuthIndex } from '../verification/oauth-index';
 import { ClientAuthentication } from './client-authentication';
 import { IssueAccessTokenCommand, RevokeAccessTokenCommand } from './oauth.commands';
-import { RevocationRequest, TokenRequest } from './oauth.dto';
+import { AccessTokenResponse, AuthorizationServerMetadata, RevocationRequest, RevocationResponse, TokenRequest } from './oauth.dto';
 
 /** Grants defined by RFC 6749 that a client may be allowed; only client_credentials is served here. */
 const KNOWN_GRANTS: ReadonlySet<string> = new Set<OAuthGrant>(['authorization_code', 'client_credentials', 'refresh_token', 'password']);
@@ -39,7 +39,8 @@ export class OAuthController {
   @Header('Cache-Control', 'no-store')
   @Header('Pragma', 'no-cache')
   @ApiConsumes('application/x-www-form-urlencoded')
-  async token(@Req() request: FastifyRequest, @Body() body: TokenRequest, @CurrentRequestContext() context: RequestContext) {
+  @ApiOkResponse({ type: AccessTokenResponse })
+  async token(@Req() request: FastifyRequest, @Body() body: TokenRequest, @CurrentRequestContext() context: RequestContext): Promise<AccessTokenResponse> {
     const client = this.clients.authenticate(request, body);
     if (!KNOWN_GRANTS.has(body.grant_type)) throw new OAuthError('unsupported_grant_type', `Unsupported grant_type '${body.grant_type}'.`);
     // A flow that is off for this client is refused as such, before saying what this endpoint serves.
@@ -59,7 +60,8 @@ export class OAuthController {
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
   @ApiConsumes('application/x-www-form-urlencoded')
-  async revoke(@Req() request: FastifyRequest, @Body() body: RevocationRequest, @CurrentRequestContext() context: RequestContext) {
+  @ApiOkResponse({ type: RevocationResponse })
+  async revoke(@Req() request: FastifyRequest, @Body() body: RevocationRequest, @CurrentRequestContext() context: RequestContext): Promise<RevocationResponse> {
     const client = this.clients.authenticate(request, body);
     const owner = this.oauth.accessTokenOwner(this.hasher.candidateHashes(body.token));
     if (owner && owner.clientId === client.clientId) {
@@ -69,7 +71,8 @@ export class OAuthController {
   }
 
   @Get('.well-known/oauth-authorization-server')
-  metadata() {
+  @ApiOkResponse({ type: AuthorizationServerMetadata })
+  metadata(): AuthorizationServerMetadata {
     const issuer = publicBaseUrl(this.config);
     const clientAuth = ['client_secret_basic', 'client_secret_post'];
     return {

@@ -1,13 +1,16 @@
-import { IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { OAuthForm } from '../http/validation';
 
 /** client_secret_post's fields, on every endpoint where an OAuth client authenticates. */
 class ClientAuthenticationFields {
+  @ApiPropertyOptional({ maxLength: 128, description: 'client_secret_post; or send both in an Authorization: Basic header (client_secret_basic).' })
   @IsOptional()
   @IsString()
   @MaxLength(128)
   client_id?: string;
 
+  @ApiPropertyOptional({ maxLength: 512, writeOnly: true })
   @IsOptional()
   @IsString()
   @MaxLength(512)
@@ -17,10 +20,12 @@ class ClientAuthenticationFields {
 /** Form fields of the token endpoint; unknown grant types are answered by the controller. */
 @OAuthForm()
 export class TokenRequest extends ClientAuthenticationFields {
+  @ApiProperty({ example: 'client_credentials', description: 'Only client_credentials is served here.' })
   @IsString()
   @MaxLength(64)
   grant_type!: string;
 
+  @ApiPropertyOptional({ example: 'tokens:introspect', description: "Space-separated permissions, within what the client holds; none asked means all it holds." })
   @IsOptional()
   @IsString()
   @MaxLength(2000)
@@ -38,6 +43,7 @@ export class TokenRequest extends ClientAuthenticationFields {
 
 @OAuthForm()
 export class RevocationRequest extends ClientAuthenticationFields {
+  @ApiProperty({ maxLength: 512, writeOnly: true, description: 'An access token this client holds.' })
   @IsString()
   @MaxLength(512)
   token!: string;
@@ -46,8 +52,50 @@ export class RevocationRequest extends ClientAuthenticationFields {
    * RFC 7009 §2.1: only a hint. Every kind of token this endpoint revokes is searched whatever
    * it says, so an unknown or wrong hint widens nothing and refuses nothing.
    */
+  @ApiPropertyOptional({ description: 'A hint only (RFC 7009 §2.1): every kind of token is searched whatever it says.', example: 'access_token' })
   @IsOptional()
   @IsString()
   @MaxLength(64)
   token_type_hint?: string;
+}
+
+/** RFC 6749 §5.1. */
+export class AccessTokenResponse {
+  @ApiProperty({ example: 'kh_at_…', description: 'Shown this once.' })
+  access_token!: string;
+  @ApiProperty({ enum: ['Bearer'] })
+  token_type!: 'Bearer';
+  @ApiProperty({ description: 'Seconds until it expires.' })
+  expires_in!: number;
+  @ApiProperty({ description: 'The permissions granted, space-separated.' })
+  scope!: string;
+}
+
+/** RFC 7009 §2.2: an empty body, whether or not the token was known. */
+export class RevocationResponse {}
+
+/** RFC 8414 authorization server metadata. */
+export class AuthorizationServerMetadata {
+  @ApiProperty({ format: 'uri' })
+  issuer!: string;
+  @ApiProperty({ format: 'uri' })
+  token_endpoint!: string;
+  @ApiProperty({ type: [String] })
+  token_endpoint_auth_methods_supported!: string[];
+  @ApiProperty({ type: [String] })
+  grant_types_supported!: string[];
+  @ApiProperty({ type: [String] })
+  response_types_supported!: string[];
+  @ApiProperty({ type: [String] })
+  scopes_supported!: string[];
+  @ApiProperty({ format: 'uri' })
+  revocation_endpoint!: string;
+  @ApiProperty({ type: [String] })
+  revocation_endpoint_auth_methods_supported!: string[];
+  @ApiProperty({ format: 'uri' })
+  introspection_endpoint!: string;
+  @ApiProperty({ type: [String] })
+  introspection_endpoint_auth_methods_supported!: string[];
+  @ApiProperty({ format: 'uri' })
+  service_documentation!: string;
 }

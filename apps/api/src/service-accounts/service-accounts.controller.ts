@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Query, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { FastifyReply } from 'fastify';
 import { calculateJwkThumbprint } from 'jose';
 import { ACCESS_TOKENS, AccessTokenView, READ_MODEL_STORE, ReadModelStore, SERVICE_ACCOUNTS, ServiceAccountView } from '@keyhold/read-models';
@@ -11,7 +11,21 @@ import { pageOf, PageQuery } from '../http/pagination';
 import { OAuthIndex } from '../verification/oauth-index';
 import { Principal } from '../verification/principal';
 import { ChangeServiceAccountCommand, CreateServiceAccountCommand, ResetServiceAccountSecretCommand, ServiceAccountChange } from './service-accounts.commands';
-import { CommandSigningKeyDto, CreateServiceAccountDto, PermissionParams, ProjectParams, ServiceAccountParams, SunsetDto } from './service-accounts.dto';
+import {
+  AccessTokenList,
+  CommandSigningKeyDto,
+  CommandSigningKeyResponse,
+  CreatedServiceAccountResponse,
+  CreateServiceAccountDto,
+  PermissionParams,
+  ProjectParams,
+  ServiceAccountPage,
+  ServiceAccountParams,
+  ServiceAccountResponse,
+  ServiceAccountRightsResponse,
+  ServiceAccountSecretResponse,
+  SunsetDto,
+} from './service-accounts.dto';
 
 const toResponse = (account: ServiceAccountView) => ({
   id: account.id,
@@ -46,12 +60,13 @@ export class ServiceAccountsController {
 
   @Post()
   @RequirePermissions('clients:write')
+  @ApiCreatedResponse({ type: CreatedServiceAccountResponse })
   async create(
     @CurrentPrincipal() principal: Principal,
     @CurrentRequestContext() context: RequestContext,
     @Body() body: CreateServiceAccountDto,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ) {
+  ): Promise<CreatedServiceAccountResponse> {
     const sunsetAt = body.sunsetAt ? new Date(body.sunsetAt).toISOString() : null;
     const created = await this.commands.execute(new CreateServiceAccountCommand(principal.tenantId, body.name, sunsetAt, context));
     void reply.status(201).header('Cache-Control', 'no-store').header('Location', `/v1/service-accounts/${created.accountId}`);
@@ -60,20 +75,23 @@ export class ServiceAccountsController {
 
   @Get()
   @RequirePermissions('clients:read')
-  async list(@CurrentPrincipal() principal: Principal, @Query() query: PageQuery) {
+  @ApiOkResponse({ type: ServiceAccountPage })
+  async list(@CurrentPrincipal() principal: Principal, @Query() query: PageQuery): Promise<ServiceAccountPage> {
     return pageOf(this.readModels.collection<ServiceAccountView>(SERVICE_ACCOUNTS), { tenantId: principal.tenantId, status: 'active' }, query, toResponse);
   }
 
   @Get(':id')
   @RequirePermissions('clients:read')
-  async get(@CurrentPrincipal() principal: Principal, @Param() params: ServiceAccountParams) {
+  @ApiOkResponse({ type: ServiceAccountResponse })
+  async get(@CurrentPrincipal() principal: Principal, @Param() params: ServiceAccountParams): Promise<ServiceAccountResponse> {
     return toResponse(await this.view(principal, params.id));
   }
 
   /** The access tokens of this account that would authenticate right now. */
   @Get(':id/tokens')
   @RequirePermissions('clients:read')
-  async tokens(@CurrentPrincipal() principal: Principal, @Param() params: ServiceAccountParams) {
+  @ApiOkResponse({ type: AccessTokenList })
+  async tokens(@CurrentPrincipal() principal: Principal, @Param() params: ServiceAccountParams): Promise<AccessTokenList> {
     const account = await this.view(principal, params.id);
     const page = await this.readModels.collection<AccessTokenView>(ACCESS_TOKENS).list({
       where: { clientId: account.id, status: 'active', clientGeneration: account.secretGeneration },
@@ -90,6 +108,7 @@ export class ServiceAccountsController {
   }
 
   @Put(':id/permissions/:permission')
+  @ApiOkResponse({ type: ServiceAccountRightsResponse })
   @RequirePermissions('clients:write')
   grant(@CurrentPrincipal() principal: Principal, @CurrentRequestContext() context: RequestContext, @Param() params: PermissionParams) {
     // Least privilege: nobody hands out a right their own credential does not carry.
@@ -100,24 +119,28 @@ export class ServiceAccountsController {
   }
 
   @Delete(':id/permissions/:permission')
+  @ApiOkResponse({ type: ServiceAccountRightsResponse })
   @RequirePermissions('clients:write')
   removePermission(@CurrentPrincipal() principal: Principal, @CurrentRequestContext() context: RequestContext, @Param() params: PermissionParams) {
     return this.change(principal, params.id, { type: 'RemoveServiceAccountPermission', tenantId: principal.tenantId, permission: params.permission, now: now() }, context);
   }
 
   @Put(':id/projects/:projectId')
+  @ApiOkResponse({ type: ServiceAccountRightsResponse })
   @RequirePermissions('clients:write')
   joinProject(@CurrentPrincipal() principal: Principal, @CurrentRequestContext() context: RequestContext, @Param() params: ProjectParams) {
     return this.change(principal, params.id, { type: 'JoinProject', tenantId: principal.tenantId, projectId: params.projectId, now: now() }, context);
   }
 
   @Delete(':id/projects/:projectId')
+  @ApiOkResponse({ type: ServiceAccountRightsResponse })
   @RequirePermissions('clients:write')
   leaveProject(@CurrentPrincipal() principal: Principal, @CurrentRequestContext() context: RequestContext, @Param() params: ProjectParams) {
     return this.change(principal, params.id, { type: 'LeaveProject', tenantId: principal.tenantId, projectId: params.projectId, now: now() }, context);
   }
 
   @Put(':id/sunset')
+  @ApiOkResponse({ type: ServiceAccountRightsResponse })
   @RequirePermissions('clients:write')
   sunset(@CurrentPrincipal() principal: Principal, @CurrentRequestContext() context: RequestContext, @Param() params: ServiceAccountParams, @Body() body: SunsetDto) {
     const sunsetAt = body.sunsetAt === null ? null : new Date(body.sunsetAt).toISOString();
@@ -129,6 +152,7 @@ export class ServiceAccountsController {
    * registering another replaces it, and commands signed with the old one stop verifying.
    */
   @Put(':id/command-signing-key')
+  @ApiOkResponse({ type: CommandSigningKeyResponse })
   @RequirePermissions('clients:write')
   async registerCommandSigningKey(
     @CurrentPrincipal() principal: Principal,
@@ -148,12 +172,13 @@ export class ServiceAccountsController {
   @Post(':id/reset-secret')
   @HttpCode(200)
   @RequirePermissions('clients:write')
+  @ApiOkResponse({ type: ServiceAccountSecretResponse })
   async resetSecret(
     @CurrentPrincipal() principal: Principal,
     @CurrentRequestContext() context: RequestContext,
     @Param() params: ServiceAccountParams,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ) {
+  ): Promise<ServiceAccountSecretResponse> {
     const reset = await this.commands.execute(new ResetServiceAccountSecretCommand(principal.tenantId, params.id, context));
     void reply.header('Cache-Control', 'no-store');
     return { id: params.id, clientId: params.id, clientSecret: reset.clientSecret, permissions: [], projects: [] };
@@ -167,7 +192,7 @@ export class ServiceAccountsController {
   }
 
   /** Answers with the account as this node's index now sees it, which includes the change. */
-  private async change(principal: Principal, accountId: string, change: ServiceAccountChange, context: RequestContext) {
+  private async change(principal: Principal, accountId: string, change: ServiceAccountChange, context: RequestContext): Promise<ServiceAccountRightsResponse> {
     await this.commands.execute(new ChangeServiceAccountCommand(accountId, change, context));
     const client = this.oauth.client(accountId);
     return { id: accountId, permissions: [...(client?.permissions ?? [])].sort(), projects: this.oauth.projectsOf(accountId) };

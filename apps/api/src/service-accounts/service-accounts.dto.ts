@@ -3,6 +3,7 @@ import { Equals, IsIn, IsOptional, IsString, IsUUID, Matches, ValidateIf } from 
 import { CommandSigningKey, Permission, PERMISSIONS } from '@keyhold/domain';
 import { IsInstant } from '../http/instant';
 import { IsDisplayName } from '../http/display-text';
+import { PageOf } from '../http/pagination';
 
 const PERMISSION_NAMES = Object.keys(PERMISSIONS) as Permission[];
 
@@ -57,4 +58,90 @@ export class CommandSigningKeyDto implements CommandSigningKey {
   @IsString()
   @Matches(/^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/, { message: 'x must be a 32-byte Ed25519 public key, base64url-encoded without padding' })
   x!: string;
+}
+
+/** What reads show of a service account: a hint of its secret, never the secret. */
+export class ServiceAccountResponse {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+  @ApiProperty({ format: 'uuid', description: 'The OAuth client_id (the same as id).' })
+  clientId!: string;
+  @ApiProperty()
+  name!: string;
+  @ApiProperty({ enum: PERMISSION_NAMES, isArray: true, description: 'Empty while a permissions reset is pending.' })
+  permissions!: Permission[];
+  @ApiProperty({ type: [String] })
+  projects!: string[];
+  @ApiProperty()
+  permissionsResetPending!: boolean;
+  @ApiProperty({ example: 'kh_cs_…AbCd' })
+  secretHint!: string;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String })
+  sunsetAt!: string | null;
+  @ApiProperty({ format: 'date-time' })
+  createdAt!: string;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String })
+  secretResetAt!: string | null;
+  @ApiProperty({ nullable: true, type: String, description: "The RFC 7638 thumbprint of its command-signing key (docs/kafka-commands.md)." })
+  commandSigningKeyThumbprint!: string | null;
+  @ApiProperty({ format: 'date-time' })
+  updatedAt!: string;
+}
+
+export class ServiceAccountPage extends PageOf(ServiceAccountResponse) {}
+
+/** The rights an account holds after a change of them. */
+export class ServiceAccountRightsResponse {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+  @ApiProperty({ enum: PERMISSION_NAMES, isArray: true })
+  permissions!: Permission[];
+  @ApiProperty({ type: [String] })
+  projects!: string[];
+}
+
+/** A new secret (at creation or after a reset), shown this once; rights start empty. */
+export class ServiceAccountSecretResponse extends ServiceAccountRightsResponse {
+  @ApiProperty({ format: 'uuid', description: 'The OAuth client_id.' })
+  clientId!: string;
+  @ApiProperty({ example: 'kh_cs_…', description: 'The secret, shown this once.' })
+  clientSecret!: string;
+}
+
+export class CreatedServiceAccountResponse extends ServiceAccountSecretResponse {
+  @ApiProperty()
+  name!: string;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String })
+  sunsetAt!: string | null;
+}
+
+/** An access token as lists show it: never the token. */
+export class AccessTokenSummary {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+  @ApiProperty({ description: 'Space-separated.' })
+  scope!: string;
+  @ApiProperty({ format: 'date-time' })
+  issuedAt!: string;
+  @ApiProperty({ format: 'date-time' })
+  expiresAt!: string;
+}
+
+export class AccessTokenList {
+  @ApiProperty({ type: [AccessTokenSummary] })
+  items!: AccessTokenSummary[];
+}
+
+class RegisteredCommandSigningKey {
+  @ApiProperty({ description: 'Its RFC 7638 thumbprint.' })
+  thumbprint!: string;
+  @ApiProperty({ type: CommandSigningKeyDto })
+  publicKey!: CommandSigningKeyDto;
+}
+
+export class CommandSigningKeyResponse {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+  @ApiProperty({ type: RegisteredCommandSigningKey })
+  commandSigningKey!: RegisteredCommandSigningKey;
 }

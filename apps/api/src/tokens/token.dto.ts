@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
 import { TOKEN_SCOPES, TokenScope } from '@keyhold/domain';
 import { IsInstant } from '../http/instant';
-import { PageQuery } from '../http/pagination';
+import { PageOf, PageQuery } from '../http/pagination';
 import { IsDisplayName, IsVisibleText } from '../http/display-text';
 
 export class IssueTokenDto {
@@ -21,7 +21,7 @@ export class IssueTokenDto {
 }
 
 export class RevokeTokenDto {
-  @ApiPropertyOptional({ maxLength: 500 })
+  @ApiPropertyOptional({ maxLength: 500, description: 'Why, for auditors: recorded with the revocation like the Keyhold-Reason header (give one or the other, or both alike).', example: 'laptop lost' })
   @IsOptional()
   @IsString()
   @MaxLength(500)
@@ -44,18 +44,33 @@ export class ListTokensQuery extends PageQuery {
 }
 
 /** What a client may see of a token: never the secret, never its hash. */
-export type TokenResponse = {
-  id: string;
-  ownerId: string;
-  label: string;
-  scope: TokenScope;
-  status: 'active' | 'revoked' | 'expired';
-  hint: string;
-  createdAt: string;
-  expiresAt: string | null;
-  revokedAt: string | null;
-  lastUsedAt: string | null;
-};
+export class TokenResponse {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+  @ApiProperty({ format: 'uuid', description: 'The user the token belongs to.' })
+  ownerId!: string;
+  @ApiProperty()
+  label!: string;
+  @ApiProperty({ enum: TOKEN_SCOPES })
+  scope!: TokenScope;
+  @ApiProperty({ enum: ['active', 'revoked', 'expired'] })
+  status!: 'active' | 'revoked' | 'expired';
+  @ApiProperty({ example: 'kh_pat_…AbCd', description: 'Enough of the secret to recognise it, never enough to use it.' })
+  hint!: string;
+  @ApiProperty({ format: 'date-time' })
+  createdAt!: string;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String })
+  expiresAt!: string | null;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String })
+  revokedAt!: string | null;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String })
+  lastUsedAt!: string | null;
+}
 
 /** The one response that carries the secret. */
-export type IssuedTokenResponse = TokenResponse & { token: string };
+export class IssuedTokenResponse extends TokenResponse {
+  @ApiProperty({ example: 'kh_pat_…', description: 'The secret, shown this once.' })
+  token!: string;
+}
+
+export class TokenPage extends PageOf(TokenResponse) {}

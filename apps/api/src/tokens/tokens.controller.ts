@@ -1,12 +1,12 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { FastifyReply } from 'fastify';
 import { CurrentPrincipal, RequirePermissions } from '../http/auth';
 import { Problem } from '../http/problem';
 import { CurrentRequestContext, RequestContext } from '../http/request-context';
 import { Principal, userIdOf } from '../verification/principal';
-import { IssueTokenDto, IssuedTokenResponse, ListTokensQuery, RevokeTokenDto, TokenIdParams, TokenResponse } from './token.dto';
+import { IssueTokenDto, IssuedTokenResponse, ListTokensQuery, RevokeTokenDto, TokenIdParams, TokenPage, TokenResponse } from './token.dto';
 import { IssueTokenCommand, OwnedToken, RevokeTokenCommand } from './tokens.commands';
 import { tokenStatus, TokensQuery } from './tokens.query';
 
@@ -36,6 +36,8 @@ export class TokensController {
 
   @Post()
   @RequirePermissions('tokens:write')
+  @ApiCreatedResponse({ type: IssuedTokenResponse, description: 'Issued: the secret is in `token`, this once.' })
+  @ApiOkResponse({ type: TokenResponse, description: 'A retry with the same Idempotency-Key: the token issued before, without its secret.' })
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Retries with the same key issue no second token.' })
   async issue(
     @CurrentPrincipal() principal: Principal,
@@ -62,12 +64,14 @@ export class TokensController {
 
   @Get()
   @RequirePermissions('tokens:read')
+  @ApiOkResponse({ type: TokenPage })
   list(@CurrentPrincipal() principal: Principal, @Query() query: ListTokensQuery) {
     return this.tokens.list(principal, query.owner ?? 'me', query.limit ?? 50, query.cursor ?? null);
   }
 
   @Get(':id')
   @RequirePermissions('tokens:read')
+  @ApiOkResponse({ type: TokenResponse })
   get(@CurrentPrincipal() principal: Principal, @Param() params: TokenIdParams): Promise<TokenResponse> {
     return this.tokens.get(principal, params.id);
   }
@@ -75,13 +79,19 @@ export class TokensController {
   @Post(':id/revoke')
   @HttpCode(200)
   @RequirePermissions('tokens:read')
+  @ApiOkResponse({ type: TokenResponse, description: 'Revoked (or already so: revoking again changes nothing).' })
   async revoke(
     @CurrentPrincipal() principal: Principal,
     @CurrentRequestContext() context: RequestContext,
     @Param() params: TokenIdParams,
     @Body() body: RevokeTokenDto,
   ): Promise<TokenResponse> {
-    const revoked = await this.commands.execute(new RevokeTokenCommand(principal, params.id, body.reason ?? null, context));
+    // The body's reason and the Keyhold-Reason header are one thing said two ways: both reach auditors.
+    if (body.reason !== undefined && context.reason !== undefined && body.reason !== context.reason) {
+      throw new Problem('validation-error', 'The reason differs between the body and the Keyhold-Reason header; give it once.');
+    }
+    const reason = body.reason ?? context.reason;
+    const revoked = await this.commands.execute(new RevokeTokenCommand(principal, params.id, reason ?? null, { ...context, ...(reason ? { reason } : {}) }));
     return toResponse(revoked);
   }
 }

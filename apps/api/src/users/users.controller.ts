@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Param, Post, Put, Query, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { FastifyReply } from 'fastify';
 import { READ_MODEL_STORE, ReadModelStore, USERS, UserView } from '@keyhold/read-models';
 import { Inject } from '@nestjs/common';
@@ -11,6 +11,7 @@ import { Principal } from '../verification/principal';
 import { AddUserCommand, ChangeUserRoleCommand } from './tenancy.commands';
 import { pageOf, PageQuery } from '../http/pagination';
 import { AddUserDto, ChangeRoleDto, UserIdParams } from './users.dto';
+import { MeResponse, RoleChangeResponse, UserPage, UserResponse } from './users.responses';
 
 const toUserResponse = (user: UserView) => ({
   id: user.id,
@@ -30,6 +31,7 @@ export class UsersController {
   ) {}
 
   @Get('me')
+  @ApiOkResponse({ type: MeResponse })
   me(@CurrentPrincipal() principal: Principal) {
     return {
       tenantId: principal.tenantId,
@@ -60,12 +62,14 @@ export class UsersController {
   }
 
   @Get('users')
+  @ApiOkResponse({ type: UserPage })
   @RequirePermissions('users:read')
   async list(@CurrentPrincipal() principal: Principal, @Query() query: PageQuery) {
     return pageOf(this.readModels.collection<UserView>(USERS), { tenantId: principal.tenantId }, query, toUserResponse);
   }
 
   @Get('users/:id')
+  @ApiOkResponse({ type: UserResponse })
   @RequirePermissions('users:read')
   async get(@CurrentPrincipal() principal: Principal, @Param() params: UserIdParams) {
     const user = await this.readModels.collection<UserView>(USERS).get(params.id);
@@ -74,6 +78,7 @@ export class UsersController {
   }
 
   @Put('users/:id/role')
+  @ApiOkResponse({ type: RoleChangeResponse })
   @RequirePermissions('users:write')
   async changeRole(
     @CurrentPrincipal() principal: Principal,

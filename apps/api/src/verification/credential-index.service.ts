@@ -2,7 +2,7 @@ import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { Logger } from 'pino';
 import { parseSecret, SecretHasher, SecretKind } from '@keyhold/crypto';
 import { EVENT_STORE, EventStore, GlobalPosition, RecordedEvent } from '@keyhold/event-store';
-import { KEYHOLD_CONFIG, KeyholdConfig, ProjectionsService, ROOT_LOGGER } from '@keyhold/platform';
+import { KEYHOLD_CONFIG, KeyholdConfig, KeyholdMetrics, ProjectionsService, ROOT_LOGGER } from '@keyhold/platform';
 import { IN_MEMORY_CHECKPOINTS, Projection, ProjectionRunner } from '@keyhold/read-models';
 import { Problem } from '../http/problem';
 import { CREDENTIAL_KIND_INDEXES, CredentialKindIndex } from './credential-kind-index';
@@ -20,6 +20,9 @@ const ENFORCEMENT_WAIT_MS = 3000;
  * on SQLite, so this bound is only met when the node is far behind.
  */
 const CATCH_UP_ON_MISS_MS = 1000;
+
+/** How a verification ended, as counted in keyhold_verifications_total; `_stale` while the revocation feed is silent. */
+type VerificationOutcome = 'accepted' | 'rejected' | 'accepted_stale' | 'rejected_stale' | 'refused_stale';
 
 /**
  * This node's credential index: every kind's index, fed by one subscription to the log and
@@ -47,6 +50,7 @@ export class CredentialIndexService implements OnModuleInit, Projection {
     private readonly denials: EarlyDenials,
     private readonly feed: RevocationFeed,
     private readonly readModel: ReadModelConfirmation,
+    private readonly metrics: KeyholdMetrics,
   ) {
     this.byKind = new Map(indexes.map((index) => [index.kind, index]));
   }
@@ -75,10 +79,18 @@ export class CredentialIndexService implements OnModuleInit, Projection {
    * read model still holds active.
    */
   async verify(secret: string, now: string): Promise<Principal | null> {
-    const principal = this.lookUp(secret, now) ?? (await this.lookUpAfterCatchingUp(secret, now));
-    if (!principal || !this.feed.isStale()) return principal;
-    if (this.config.STALE_VERIFICATION === 'refuse') return null;
-    return (await this.readModel.confirms(principal)) ? principal : null;
+    const kind = parseSecret(secret);
+    const { principal, outcome } = await this.verdict(kind, secret, now);
+    this.metrics.verifications.inc({ kind: kind ?? 'unrecognised', outcome });
+    return principal;
+  }
+
+  private async verdict(kind: SecretKind | null, secret: string, now: string): Promise<{ principal: Principal | null; outcome: VerificationOutcome }> {
+    const principal = this.lookUp(kind, secret, now) ?? (await this.lookUpAfterCatchingUp(kind, secret, now));
+    if (!principal) return { principal, outcome: 'rejected' };
+    if (!this.feed.isStale()) return { principal, outcome: 'accepted' };
+    if (this.config.STALE_VERIFICATION === 'refuse') return { principal: null, outcome: 'refused_stale' };
+    return (await this.readModel.confirms(principal)) ? { principal, outcome: 'accepted_stale' } : { principal: null, outcome: 'rejected_stale' };
   }
 
   /**
@@ -102,17 +114,16 @@ export class CredentialIndexService implements OnModuleInit, Projection {
    * one read of the head, shared by concurrent misses, so random tokens cannot make it dearer;
    * malformed ones never get that far.
    */
-  private async lookUpAfterCatchingUp(secret: string, now: string): Promise<Principal | null> {
-    if (!this.runner || !parseSecret(secret)) return null;
+  private async lookUpAfterCatchingUp(kind: SecretKind | null, secret: string, now: string): Promise<Principal | null> {
+    if (!this.runner || !kind) return null;
     this.headRead ??= this.events.headPosition().finally(() => (this.headRead = null));
     const head = await this.headRead;
     const position = this.runner.status().position;
     if (head === null || (position !== null && position >= head)) return null;
-    return (await this.runner.waitFor(head, CATCH_UP_ON_MISS_MS)) ? this.lookUp(secret, now) : null;
+    return (await this.runner.waitFor(head, CATCH_UP_ON_MISS_MS)) ? this.lookUp(kind, secret, now) : null;
   }
 
-  private lookUp(secret: string, now: string): Principal | null {
-    const kind = parseSecret(secret);
+  private lookUp(kind: SecretKind | null, secret: string, now: string): Principal | null {
     const index = kind && this.byKind.get(kind);
     const principal = index ? index.verify(this.hasher.candidateHashes(secret), now) : null;
     return principal && this.denials.restrict(principal);

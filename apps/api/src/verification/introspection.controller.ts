@@ -1,29 +1,13 @@
 import { Body, Controller, Header, HttpCode, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiConsumes, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiConsumes, ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
 import { SecretKind } from '@keyhold/crypto';
 import { CurrentPrincipal, RequirePermissions } from '../http/auth';
 import { OAuthForm } from '../http/validation';
-import { Principal } from './principal';
+import { ActorKind, Principal } from './principal';
 import { CredentialIndexService } from './credential-index.service';
 import { OAuthIndex } from './oauth-index';
 import { UsageRecorder } from './usage-recorder';
-
-@OAuthForm()
-export class IntrospectionRequest {
-  /** Long enough for any credential we issue; longer input is not one of ours. */
-  @IsString()
-  @MaxLength(512)
-  token!: string;
-
-  /** RFC 7662 §2.1: a hint only; every kind of credential is looked up whatever it says. */
-  @IsOptional()
-  @IsString()
-  @MaxLength(64)
-  token_type_hint?: string;
-}
-
-const INACTIVE = { active: false } as const;
 
 /** How introspection names each kind of credential (a published contract: never rename). */
 const CREDENTIAL_KIND_NAMES: Record<SecretKind, string> = {
@@ -39,6 +23,54 @@ const CREDENTIAL_KIND_NAMES: Record<SecretKind, string> = {
   integrationAccessToken: 'integration_access_token',
   integrationAccessTokenSecret: 'integration_access_token_secret',
 };
+@OAuthForm()
+export class IntrospectionRequest {
+  /** Long enough for any credential we issue; longer input is not one of ours. */
+  @ApiProperty({ maxLength: 512, description: 'The credential to look at: any kind this service issues.' })
+  @IsString()
+  @MaxLength(512)
+  token!: string;
+
+  /** RFC 7662 §2.1: a hint only; every kind of credential is looked up whatever it says. */
+  @ApiPropertyOptional({ maxLength: 64, description: 'A hint only: every kind of credential is looked up whatever it says.', example: 'access_token' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  token_type_hint?: string;
+}
+
+/** RFC 7662 §2.2: `active` alone when the credential is not usable (or not the caller's tenant's); the rest when it is. */
+export class IntrospectionResponse {
+  @ApiProperty()
+  active!: boolean;
+  @ApiPropertyOptional({ description: 'Space-separated.' })
+  scope?: string;
+  @ApiPropertyOptional({ description: 'The actor the credential speaks for.' })
+  sub?: string;
+  @ApiPropertyOptional({ description: 'Issued at, seconds since the epoch.' })
+  iat?: number;
+  @ApiPropertyOptional({ description: 'Expires at, seconds since the epoch; absent for a credential without expiry.' })
+  exp?: number;
+  @ApiPropertyOptional({ enum: ['Bearer'] })
+  token_type?: 'Bearer';
+  @ApiPropertyOptional({ description: "The credential's id." })
+  jti?: string;
+  @ApiPropertyOptional()
+  tenant_id?: string;
+  @ApiPropertyOptional({ enum: ['user', 'service_account', 'api_client', 'integration'] })
+  actor_kind?: ActorKind;
+  @ApiPropertyOptional({ description: 'The client, for an actor that is not a user.' })
+  client_id?: string;
+  @ApiPropertyOptional({ type: [String], description: "A service account's projects." })
+  projects?: string[];
+  @ApiPropertyOptional({ enum: Object.values(CREDENTIAL_KIND_NAMES) })
+  credential_kind?: string;
+  @ApiPropertyOptional({ type: [String], description: "The owner's current rights narrowed by the scope: what the bearer may do right now." })
+  permissions?: string[];
+}
+
+const INACTIVE = { active: false } as const;
+
 const epochSeconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
 
 /**
@@ -61,7 +93,8 @@ export class IntrospectionController {
   @Header('Cache-Control', 'no-store')
   @ApiConsumes('application/x-www-form-urlencoded')
   @RequirePermissions('tokens:introspect')
-  async introspect(@CurrentPrincipal() caller: Principal, @Body() body: IntrospectionRequest) {
+  @ApiOkResponse({ type: IntrospectionResponse })
+  async introspect(@CurrentPrincipal() caller: Principal, @Body() body: IntrospectionRequest): Promise<IntrospectionResponse> {
     const now = new Date().toISOString();
     const subject = await this.credentials.verify(body.token, now);
     if (!subject || subject.tenantId !== caller.tenantId) return INACTIVE;

@@ -2,8 +2,8 @@ import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/commo
 import { hostname } from 'node:os';
 import { Logger } from 'pino';
 import { BusSubscription, LIFECYCLE_TOPIC, LifecycleMessage, MESSAGE_BUS, MessageBus, ReceivedMessage } from '@keyhold/messaging';
-import { KEYHOLD_CONFIG, KeyholdConfig, ROOT_LOGGER } from '@keyhold/platform';
-import { EarlyDenials } from './early-denials';
+import { KEYHOLD_CONFIG, KeyholdConfig, KeyholdMetrics, ROOT_LOGGER } from '@keyhold/platform';
+import { denialsOf, EarlyDenials } from './early-denials';
 
 const RESUBSCRIBE_AFTER_MS = 5000;
 
@@ -36,7 +36,13 @@ export class RevocationFeed implements OnModuleInit, OnModuleDestroy {
     @Inject(KEYHOLD_CONFIG) private readonly config: KeyholdConfig,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
     private readonly denials: EarlyDenials,
-  ) {}
+    private readonly metrics: KeyholdMetrics,
+  ) {
+    metrics.gauge('keyhold_revocation_feed_silent_seconds', 'Time since this node last heard from the lifecycle relay (heartbeat or message).', () => this.freshness().silentForMs / 1000);
+    metrics.gauge('keyhold_revocation_feed_stale', '1 while the lifecycle feed has been silent past REVOCATION_STALENESS_MS (verification then confirms or refuses), else 0.', () =>
+      this.isStale() ? 1 : 0,
+    );
+  }
 
   /** Unique per node, so that no two nodes share the topic's partitions. */
   get groupId(): string {
@@ -93,6 +99,8 @@ export class RevocationFeed implements OnModuleInit, OnModuleDestroy {
       return;
     }
     if (typeof message.position !== 'string' || typeof message.subject?.id !== 'string') return;
+    const recordedAt = Date.parse(message.occurredAt);
+    if (denialsOf(message).length > 0 && Number.isFinite(recordedAt)) this.metrics.revocationPropagation.observe(Math.max(0, Date.now() - recordedAt) / 1000);
     const added = this.denials.record(message);
     if (added > 0) this.logger.debug({ eventType: message.eventType, eventId: message.eventId, position: message.position }, 'Lifecycle message denied ahead of the log');
   };

@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { InProcessMessageBus, LIFECYCLE_TOPIC, lifecycleMessageFor, relayHeartbeatMessage } from '@keyhold/messaging';
 import { EventMetadata } from '@keyhold/domain';
-import { loadConfig } from '@keyhold/platform';
+import { KeyholdMetrics, loadConfig } from '@keyhold/platform';
 import { EarlyDenials } from './early-denials';
 import { RevocationFeed } from './revocation-feed';
 
@@ -23,7 +23,7 @@ const feedOnInProcessBus = async () => {
   const logger = pino({ level: 'debug' }, new Writable({ write: (chunk, _encoding, done) => (logs.push(String(chunk)), done()) }));
   const config = loadConfig({ REVOCATION_STALENESS_MS: String(BOUND_MS), NODE_ID: 'node-1' });
   const denials = new EarlyDenials();
-  const feed = new RevocationFeed(bus, config, logger, denials);
+  const feed = new RevocationFeed(bus, config, logger, denials, new KeyholdMetrics());
   await feed.onModuleInit();
   const until = async (condition: () => boolean) => {
     for (let n = 0; n < 100 && !condition(); n += 1) await new Promise((resolve) => setTimeout(resolve, 10));

@@ -100,7 +100,8 @@ export type RemoveClientSecret = { type: 'RemoveClientSecret'; tenantId: string;
 export type ExpireClientSecret = { type: 'ExpireClientSecret'; tenantId: string; secretId: string; now: string };
 export type AddRedirectUri = { type: 'AddRedirectUri'; tenantId: string; uri: string; now: string };
 export type RemoveRedirectUri = { type: 'RemoveRedirectUri'; tenantId: string; uri: string; now: string };
-export type ChangeApiClientFlows = { type: 'ChangeApiClientFlows'; tenantId: string; flows: ApiClientFlows; now: string };
+/** The settings named change, the others stay as they are: a replacement names them all. */
+export type ChangeApiClientFlows = { type: 'ChangeApiClientFlows'; tenantId: string; flows: Partial<ApiClientFlows>; now: string };
 export type DeleteApiClient = { type: 'DeleteApiClient'; tenantId: string; now: string };
 export type ApiClientCommand =
   | CreateApiClient
@@ -157,6 +158,9 @@ export const normalizeFlows = (flows: ApiClientFlows): ApiClientFlows => ({
   clientCredentials: flows.clientCredentials,
   clientCredentialsRoles: ROLES.filter((role) => flows.clientCredentialsRoles.includes(role)),
 });
+
+const definedOnly = <T extends object>(partial: Partial<T>): Partial<T> =>
+  Object.fromEntries(Object.entries(partial).filter(([, value]) => value !== undefined)) as Partial<T>;
 
 const sameFlows = (a: ApiClientFlows, b: ApiClientFlows) => JSON.stringify(normalizeFlows(a)) === JSON.stringify(normalizeFlows(b));
 
@@ -222,12 +226,13 @@ const decideOnExisting = (command: Exclude<ApiClientCommand, CreateApiClient>, s
       if (!state.redirectUris.includes(command.uri)) return accept<ApiClientEvent>();
       return accept<ApiClientEvent>({ type: 'RedirectUriRemoved', data: { ...ids(state), uri: command.uri, removedAt: command.now } });
     case 'ChangeApiClientFlows': {
-      const unknown = command.flows.clientCredentialsRoles.filter((role) => !ROLES.includes(role));
+      const flows: ApiClientFlows = { ...state.flows, ...definedOnly(command.flows) };
+      const unknown = flows.clientCredentialsRoles.filter((role) => !ROLES.includes(role));
       if (unknown.length > 0) return reject<ApiClientRejection>({ code: 'UnknownRole', message: `Unknown role: ${unknown.join(', ')}.` });
-      if (sameFlows(command.flows, state.flows)) return accept<ApiClientEvent>();
+      if (sameFlows(flows, state.flows)) return accept<ApiClientEvent>();
       return accept<ApiClientEvent>({
         type: 'ApiClientFlowsChanged',
-        data: { ...ids(state), flows: normalizeFlows(command.flows), changedAt: command.now },
+        data: { ...ids(state), flows: normalizeFlows(flows), changedAt: command.now },
       });
     }
     case 'DeleteApiClient':

@@ -163,6 +163,15 @@ describe('API client decider', () => {
       spec.given(existing).when({ type: 'ChangeApiClientFlows', tenantId: TENANT, flows: DEFAULT_API_CLIENT_FLOWS, now: T1 }).thenNothing();
     });
 
+    it('changes only the settings named, keeping the others as they are', () => {
+      const changed: ApiClientEvent = { type: 'ApiClientFlowsChanged', data: { ...ids, flows: withClientCredentials, changedAt: T1 } };
+      spec
+        .given([...existing, changed])
+        .when({ type: 'ChangeApiClientFlows', tenantId: TENANT, flows: { requirePkce: true }, now: T2 })
+        .then([{ type: 'ApiClientFlowsChanged', data: { ...ids, flows: { ...withClientCredentials, requirePkce: true }, changedAt: T2 } }]);
+      spec.given([...existing, changed]).when({ type: 'ChangeApiClientFlows', tenantId: TENANT, flows: { clientCredentials: true }, now: T2 }).thenNothing();
+    });
+
     it('refuses a role that does not exist', () =>
       spec
         .given(existing)

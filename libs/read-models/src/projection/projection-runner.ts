@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EventStore, GlobalPosition, RecordedEvent, Subscription } from '@keyhold/event-store';
+import { CORRELATION_ID, traced } from '@keyhold/tracing';
 
 /** Turns events into read-model writes; must be idempotent, since after a crash events come again. */
 export type Projection = {
@@ -27,6 +28,13 @@ export type ProjectionStatus = {
 export type ProjectionLogger = { error(message: string, detail: Record<string, unknown>): void };
 
 const CHECKPOINT_EVERY_EVENTS = 100;
+
+/** Live events only: a span per event of a catch-up through millions would cost more than it tells. */
+const projectionSpanAttributes = (event: RecordedEvent) => ({
+  [CORRELATION_ID]: event.metadata.correlationId,
+  'keyhold.event_type': event.type,
+  'keyhold.position': event.globalPosition,
+});
 const CHECKPOINT_EVERY_MS = 1000;
 const MAX_BACKOFF_MS = 30_000;
 
@@ -154,7 +162,7 @@ export class ProjectionRunner {
       this.subscription = this.events.subscribeToAll({
         after: this.position,
         onEvent: async (event) => {
-          await this.projection.apply(event);
+          await traced(`projection ${this.projection.name}`, projectionSpanAttributes(event), () => Promise.resolve(this.projection.apply(event)));
           this.position = event.globalPosition;
           this.failure = null;
           this.notifyWaiters();
