@@ -389,6 +389,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/connections/oauth-clients": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Oauth clients */
+        get: operations["ConnectionsController_oauthClients"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/connections/oauth-clients/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Oauth client */
+        get: operations["ConnectionsController_oauthClient"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Update o auth client */
+        patch: operations["ConnectionsController_updateOAuthClient"];
+        trace?: never;
+    };
     "/v1/connections/{id}": {
         parameters: {
             query?: never;
@@ -419,6 +454,23 @@ export interface paths {
         put?: never;
         /** Access */
         post: operations["ConnectionsController_access"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/connections/{id}/reveal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reveal */
+        post: operations["ConnectionsController_reveal"];
         delete?: never;
         options?: never;
         head?: never;
@@ -528,6 +580,57 @@ export interface paths {
         head?: never;
         /** Change settings */
         patch: operations["IntegrationsController_changeSettings"];
+        trace?: never;
+    };
+    "/v1/settings/guest-access": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Guest access */
+        get: operations["IntegrationsController_guestAccess"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth/1.0a/request-token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Request token */
+        post: operations["OAuth1Controller_requestToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth/1.0a/access-token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Access token */
+        post: operations["OAuth1Controller_accessToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/v1/me/password": {
@@ -942,8 +1045,11 @@ export interface components {
         IntrospectionRequest: {
             /** @description The credential to look at: any kind this service issues. */
             token: string;
-            /** @enum {string} */
-            token_type_hint?: "access_token" | "refresh_token" | "personal_access_token";
+            /**
+             * @description A hint only: every kind of credential is looked up whatever it says.
+             * @example access_token
+             */
+            token_type_hint?: string;
         };
         IntrospectionResponse: {
             active: boolean;
@@ -967,7 +1073,7 @@ export interface components {
             /** @description A service account's projects. */
             projects?: string[];
             /** @enum {string} */
-            credential_kind?: "personal_api_token" | "access_token" | "client_secret" | "integration_consumer_key" | "integration_consumer_secret" | "integration_access_token" | "integration_access_token_secret";
+            credential_kind?: "personal_api_token" | "access_token" | "client_secret" | "integration_consumer_key" | "integration_consumer_secret" | "integration_request_token" | "integration_request_token_secret" | "integration_verifier" | "integration_return_state" | "integration_access_token" | "integration_access_token_secret";
             /** @description The owner's current rights narrowed by the scope: what the bearer may do right now. */
             permissions?: string[];
         };
@@ -1005,8 +1111,11 @@ export interface components {
             client_secret?: string;
             /** @description An access token this client holds. */
             token: string;
-            /** @enum {string} */
-            token_type_hint?: "access_token" | "refresh_token";
+            /**
+             * @description A hint only (RFC 7009 §2.1): every kind of token is searched whatever it says.
+             * @example access_token
+             */
+            token_type_hint?: string;
         };
         RevocationResponse: Record<string, never>;
         AuthorizationServerMetadata: {
@@ -1036,7 +1145,7 @@ export interface components {
         CreatedServiceAccountResponse: {
             /** Format: uuid */
             id: string;
-            permissions: ("tokens:read" | "tokens:write" | "tokens:read_all" | "tokens:revoke_all" | "tokens:introspect" | "users:read" | "users:write" | "clients:read" | "clients:write" | "connections:read" | "connections:write" | "connections:use" | "integrations:read" | "integrations:write" | "settings:read" | "settings:write" | "history:read")[];
+            permissions: ("tokens:read" | "tokens:write" | "tokens:read_all" | "tokens:revoke_all" | "tokens:introspect" | "users:read" | "users:write" | "clients:read" | "clients:write" | "connections:read" | "connections:write" | "connections:use" | "connections:reveal" | "integrations:read" | "integrations:write" | "settings:read" | "settings:write" | "history:read")[];
             projects: string[];
             /**
              * Format: uuid
@@ -1062,7 +1171,7 @@ export interface components {
             clientId: string;
             name: string;
             /** @description Empty while a permissions reset is pending. */
-            permissions: ("tokens:read" | "tokens:write" | "tokens:read_all" | "tokens:revoke_all" | "tokens:introspect" | "users:read" | "users:write" | "clients:read" | "clients:write" | "connections:read" | "connections:write" | "connections:use" | "integrations:read" | "integrations:write" | "settings:read" | "settings:write" | "history:read")[];
+            permissions: ("tokens:read" | "tokens:write" | "tokens:read_all" | "tokens:revoke_all" | "tokens:introspect" | "users:read" | "users:write" | "clients:read" | "clients:write" | "connections:read" | "connections:write" | "connections:use" | "connections:reveal" | "integrations:read" | "integrations:write" | "settings:read" | "settings:write" | "history:read")[];
             projects: string[];
             permissionsResetPending: boolean;
             /** @example kh_cs_…AbCd */
@@ -1099,7 +1208,7 @@ export interface components {
         ServiceAccountRightsResponse: {
             /** Format: uuid */
             id: string;
-            permissions: ("tokens:read" | "tokens:write" | "tokens:read_all" | "tokens:revoke_all" | "tokens:introspect" | "users:read" | "users:write" | "clients:read" | "clients:write" | "connections:read" | "connections:write" | "connections:use" | "integrations:read" | "integrations:write" | "settings:read" | "settings:write" | "history:read")[];
+            permissions: ("tokens:read" | "tokens:write" | "tokens:read_all" | "tokens:revoke_all" | "tokens:introspect" | "users:read" | "users:write" | "clients:read" | "clients:write" | "connections:read" | "connections:write" | "connections:use" | "connections:reveal" | "integrations:read" | "integrations:write" | "settings:read" | "settings:write" | "history:read")[];
             projects: string[];
         };
         SunsetDto: {
@@ -1130,7 +1239,7 @@ export interface components {
         ServiceAccountSecretResponse: {
             /** Format: uuid */
             id: string;
-            permissions: ("tokens:read" | "tokens:write" | "tokens:read_all" | "tokens:revoke_all" | "tokens:introspect" | "users:read" | "users:write" | "clients:read" | "clients:write" | "connections:read" | "connections:write" | "connections:use" | "integrations:read" | "integrations:write" | "settings:read" | "settings:write" | "history:read")[];
+            permissions: ("tokens:read" | "tokens:write" | "tokens:read_all" | "tokens:revoke_all" | "tokens:introspect" | "users:read" | "users:write" | "clients:read" | "clients:write" | "connections:read" | "connections:write" | "connections:use" | "connections:reveal" | "integrations:read" | "integrations:write" | "settings:read" | "settings:write" | "history:read")[];
             projects: string[];
             /**
              * Format: uuid
@@ -1268,6 +1377,10 @@ export interface components {
             items: components["schemas"]["ConnectionResponse"][];
             /** @description Pass as ?cursor= for the next page; null on the last. */
             nextCursor: string | null;
+        };
+        UpdateOAuthClientDto: {
+            clientId?: string;
+            clientSecret?: string;
         };
         CredentialPatchDto: {
             /** @enum {string} */
@@ -1413,8 +1526,11 @@ export interface components {
             /** @enum {string} */
             resourceAccess: "all" | "custom";
             resources: string[];
-            /** @enum {string} */
-            status: "inactive" | "active" | "deleted";
+            /**
+             * @description 'activating' while an OAuth 1.0a handshake with the callback URL is under way.
+             * @enum {string}
+             */
+            status: "inactive" | "activating" | "active" | "deleted";
             /** Format: date-time */
             createdAt: string;
         };
@@ -1438,8 +1554,11 @@ export interface components {
             /** @enum {string} */
             resourceAccess: "all" | "custom";
             resources: string[];
-            /** @enum {string} */
-            status: "inactive" | "active" | "deleted";
+            /**
+             * @description 'activating' while an OAuth 1.0a handshake with the callback URL is under way.
+             * @enum {string}
+             */
+            status: "inactive" | "activating" | "active" | "deleted";
             /** Format: date-time */
             createdAt: string;
             hints: components["schemas"]["IntegrationHints"] | null;
@@ -1447,6 +1566,11 @@ export interface components {
             activatedAt: string | null;
             /** Format: date-time */
             reauthorizedAt: string | null;
+            /**
+             * Format: date-time
+             * @description When the admin came back from the identity link after an OAuth 1.0a handshake.
+             */
+            confirmedAt: string | null;
         };
         IntegrationPage: {
             items: components["schemas"]["IntegrationViewResponse"][];
@@ -1477,8 +1601,11 @@ export interface components {
             /** @enum {string} */
             resourceAccess: "all" | "custom";
             resources: string[];
-            /** @enum {string} */
-            status: "inactive" | "active" | "deleted";
+            /**
+             * @description 'activating' while an OAuth 1.0a handshake with the callback URL is under way.
+             * @enum {string}
+             */
+            status: "inactive" | "activating" | "active" | "deleted";
             /** Format: date-time */
             createdAt: string;
             tokens: components["schemas"]["ActivatedTokens"];
@@ -1503,8 +1630,11 @@ export interface components {
             /** @enum {string} */
             resourceAccess: "all" | "custom";
             resources: string[];
-            /** @enum {string} */
-            status: "inactive" | "active" | "deleted";
+            /**
+             * @description 'activating' while an OAuth 1.0a handshake with the callback URL is under way.
+             * @enum {string}
+             */
+            status: "inactive" | "activating" | "active" | "deleted";
             /** Format: date-time */
             createdAt: string;
             tokens: components["schemas"]["ReauthorizedTokens"];
@@ -1734,7 +1864,7 @@ export interface components {
              * Format: uri
              * @enum {string}
              */
-            type: "https://keyhold.dev/problems/validation-error" | "https://keyhold.dev/problems/malformed-request" | "https://keyhold.dev/problems/invalid-cursor" | "https://keyhold.dev/problems/unauthenticated" | "https://keyhold.dev/problems/forbidden" | "https://keyhold.dev/problems/not-found" | "https://keyhold.dev/problems/label-taken" | "https://keyhold.dev/problems/too-many-tokens" | "https://keyhold.dev/problems/tenant-exists" | "https://keyhold.dev/problems/email-taken" | "https://keyhold.dev/problems/last-admin" | "https://keyhold.dev/problems/concurrent-modification" | "https://keyhold.dev/problems/permissions-reset-pending" | "https://keyhold.dev/problems/idempotency-key-reused" | "https://keyhold.dev/problems/payload-too-large" | "https://keyhold.dev/problems/unsupported-media-type" | "https://keyhold.dev/problems/method-not-allowed" | "https://keyhold.dev/problems/rate-limited" | "https://keyhold.dev/problems/service-unavailable" | "https://keyhold.dev/problems/internal-error" | "https://keyhold.dev/problems/connection-deleted" | "https://keyhold.dev/problems/domain-not-allowed" | "https://keyhold.dev/problems/immutable-field" | "https://keyhold.dev/problems/unknown-resource" | "https://keyhold.dev/problems/integration-name-taken" | "https://keyhold.dev/problems/too-many-integrations" | "https://keyhold.dev/problems/integration-deleted" | "https://keyhold.dev/problems/integration-already-active" | "https://keyhold.dev/problems/integration-not-active" | "https://keyhold.dev/problems/password-incorrect" | "https://keyhold.dev/problems/password-not-set" | "https://keyhold.dev/problems/too-many-client-secrets" | "https://keyhold.dev/problems/too-many-redirect-uris";
+            type: "https://keyhold.dev/problems/validation-error" | "https://keyhold.dev/problems/malformed-request" | "https://keyhold.dev/problems/invalid-cursor" | "https://keyhold.dev/problems/unauthenticated" | "https://keyhold.dev/problems/forbidden" | "https://keyhold.dev/problems/not-found" | "https://keyhold.dev/problems/label-taken" | "https://keyhold.dev/problems/too-many-tokens" | "https://keyhold.dev/problems/tenant-exists" | "https://keyhold.dev/problems/email-taken" | "https://keyhold.dev/problems/last-admin" | "https://keyhold.dev/problems/concurrent-modification" | "https://keyhold.dev/problems/permissions-reset-pending" | "https://keyhold.dev/problems/idempotency-key-reused" | "https://keyhold.dev/problems/payload-too-large" | "https://keyhold.dev/problems/unsupported-media-type" | "https://keyhold.dev/problems/method-not-allowed" | "https://keyhold.dev/problems/rate-limited" | "https://keyhold.dev/problems/service-unavailable" | "https://keyhold.dev/problems/revocation-pending" | "https://keyhold.dev/problems/internal-error" | "https://keyhold.dev/problems/connection-deleted" | "https://keyhold.dev/problems/domain-not-allowed" | "https://keyhold.dev/problems/immutable-field" | "https://keyhold.dev/problems/unknown-resource" | "https://keyhold.dev/problems/integration-name-taken" | "https://keyhold.dev/problems/too-many-integrations" | "https://keyhold.dev/problems/integration-deleted" | "https://keyhold.dev/problems/integration-already-active" | "https://keyhold.dev/problems/integration-not-active" | "https://keyhold.dev/problems/service-accounts-closed" | "https://keyhold.dev/problems/outbound-refused" | "https://keyhold.dev/problems/outbound-failed" | "https://keyhold.dev/problems/password-incorrect" | "https://keyhold.dev/problems/password-not-set" | "https://keyhold.dev/problems/too-many-client-secrets" | "https://keyhold.dev/problems/too-many-redirect-uris";
             title: string;
             status: number;
             detail: string;
@@ -2140,7 +2270,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Ready. */
+            /** @description Ready. Without an operator token, only `status`. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2655,6 +2785,90 @@ export interface operations {
             500: components["responses"]["InternalError"];
         };
     };
+    ConnectionsController_oauthClients: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description The previous page's nextCursor. */
+                cursor?: string;
+                /** @description Only the OAuth clients of connections to this service. */
+                service?: string;
+                /** @description Only the OAuth clients with this client ID. */
+                clientId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    ConnectionsController_oauthClient: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    ConnectionsController_updateOAuthClient: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateOAuthClientDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+        };
+    };
     ConnectionsController_get: {
         parameters: {
             query?: never;
@@ -2761,6 +2975,37 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["AccessedConnectionResponse"];
                 };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    ConnectionsController_reveal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AccessConnectionDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthenticated"];
@@ -3007,6 +3252,63 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    IntegrationsController_guestAccess: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    OAuth1Controller_requestToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            500: components["responses"]["InternalError"];
+        };
+    };
+    OAuth1Controller_accessToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             500: components["responses"]["InternalError"];
         };
     };

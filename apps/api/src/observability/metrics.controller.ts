@@ -56,6 +56,6 @@ export class MetricsController {
 @Module({
   imports: [VerificationModule],
   controllers: [MetricsController],
-  providers: [BearerAuthGuard, MetricsAccessGuard],
+  providers: [MetricsAccessGuard],
 })
 export class MetricsModule {}

@@ -35,8 +35,10 @@ import { SignedCalls } from '../integrations/oauth1/signed-calls';
     OAuth1Signatures,
     SignedCalls,
     GuestAccess,
-    { provide: APP_GUARD, useClass: BearerAuthGuard },
+    BearerAuthGuard,
+    /** Every route's guard; the same instance serves the routes that authorize themselves (metrics). */
+    { provide: APP_GUARD, useExisting: BearerAuthGuard },
   ],
-  exports: [CredentialIndexService, PersonalTokenIndex, OAuthIndex, UsageRecorder, RevocationFeed, IntegrationTokenIndex, IntegrationSecrets, OAuth1Signatures, GuestAccess],
+  exports: [BearerAuthGuard, CredentialIndexService, PersonalTokenIndex, OAuthIndex, UsageRecorder, RevocationFeed, IntegrationTokenIndex, IntegrationSecrets, OAuth1Signatures, GuestAccess],
 })
 export class VerificationModule {}
