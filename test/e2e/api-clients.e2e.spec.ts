@@ -272,8 +272,8 @@ describe('OAuth API clients, driven over HTTP and by oauth4webapi', () => {
 
       it('is set by admins only, never above CLIENT_SECRET_MAX_DAYS, and in one change with the other settings', async () => {
         const tenant = await keyhold.bootstrap('wayne-settings-guard');
-        const member = await keyhold.post('/v1/users', tenant.token, { email: 'member@wayne-settings-guard.test', role: 'member' });
-        expectProblem(await setMax(30, member.body.initialToken.token as string), 403, 'forbidden');
+        const member = await keyhold.addUser(tenant.token, 'member@wayne-settings-guard.test', 'member');
+        expectProblem(await setMax(30, member.token), 403, 'forbidden');
 
         const above = await setMax(731, tenant.token);
         expectProblem(above, 400, 'validation-error');
@@ -404,8 +404,7 @@ describe('OAuth API clients, driven over HTTP and by oauth4webapi', () => {
   describe('who may manage clients', () => {
     it('refuses members, and bad input', async () => {
       const client = await createClient('guarded');
-      const member = await keyhold.post('/v1/users', admin.token, { email: 'member@wayne.test', role: 'member' });
-      const memberToken = member.body.initialToken.token as string;
+      const { token: memberToken } = await keyhold.addUser(admin.token, 'member@wayne.test', 'member');
       expectProblem(await keyhold.post('/v1/api-clients', memberToken, { name: 'sneaky' }), 403, 'forbidden');
       expectProblem(await keyhold.get('/v1/api-clients', memberToken), 403, 'forbidden');
       expectProblem(await keyhold.get(`/v1/api-clients/${client.id}`, memberToken), 403, 'forbidden');

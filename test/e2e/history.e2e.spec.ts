@@ -49,9 +49,9 @@ const describeHistory = (env: () => Record<string, string>) => {
     other = await keyhold.bootstrap(`hist-other-${randomUUID().slice(0, 8)}`);
     keep('admin token', admin.token);
     keep('other admin token', other.token);
-    auditor = keep('auditor token', (await keyhold.post('/v1/users', admin.token, { email: 'auditor@hist.test', role: 'auditor' })).body.initialToken.token);
-    const added = await keyhold.post('/v1/users', admin.token, { email: 'member@hist.test', role: 'member' });
-    member = { id: added.body.id, token: keep('member token', added.body.initialToken.token) };
+    auditor = keep('auditor token', (await keyhold.addUser(admin.token, 'auditor@hist.test', 'auditor')).token);
+    const added = await keyhold.addUser(admin.token, 'member@hist.test', 'member');
+    member = { id: added.added.body.id, token: keep('member token', added.token) };
     const password = keep('admin password', `pw-${randomUUID()}`);
     expect((await keyhold.request('PUT', '/v1/me/password', { token: admin.token, json: { newPassword: password } })).status).toBe(204);
     scenarioStart = await instant();

@@ -259,8 +259,7 @@ describe('Service accounts and the OAuth 2.0 endpoints, driven by oauth4webapi',
   describe('management', () => {
     it('refuses members, grants beyond the granter’s own rights and bad input', async () => {
       const account = await createAccount('managed');
-      const member = await keyhold.post('/v1/users', admin.token, { email: 'member@umbrella.test', role: 'member' });
-      const memberToken = member.body.initialToken.token as string;
+      const { token: memberToken } = await keyhold.addUser(admin.token, 'member@umbrella.test', 'member');
       expectProblem(await keyhold.post('/v1/service-accounts', memberToken, { name: 'sneaky' }), 403, 'forbidden');
       expectProblem(await keyhold.get(`/v1/service-accounts/${account.id}`, memberToken), 403, 'forbidden');
 

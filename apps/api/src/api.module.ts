@@ -13,10 +13,11 @@ import { IntegrationsModule } from './integrations/integrations.module';
 import { PasswordsModule } from './users/passwords.module';
 import { ApiClientsModule } from './api-clients/api-clients.module';
 import { HistoryModule } from './history/history.module';
+import { SignInModule } from './sign-in/sign-in.module';
 
 /** The REST and OAuth API, and the commands that need this node's credential index. */
 @Module({
-  imports: [CommandsModule, VerificationModule, OAuthModule, ServiceAccountsModule, ConnectionsModule, IntegrationsModule, PasswordsModule, ApiClientsModule, HistoryModule],
+  imports: [CommandsModule, VerificationModule, OAuthModule, ServiceAccountsModule, ConnectionsModule, IntegrationsModule, PasswordsModule, ApiClientsModule, HistoryModule, SignInModule],
   controllers: [TokensController, UsersController, HealthController],
   providers: [TokensQuery, RevokeTokenHandler],
 })

@@ -15,6 +15,8 @@ export const SECRET_KINDS = {
   integrationConsumerSecret: 'ics',
   integrationAccessToken: 'iat',
   integrationAccessTokenSecret: 'ias',
+  invitationCode: 'inv',
+  sessionSecret: 'ses',
 } as const;
 export type SecretKind = keyof typeof SECRET_KINDS;
 

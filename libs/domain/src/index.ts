@@ -18,3 +18,5 @@ export * from './api-clients/api-clients';
 export * from './kafka-commands/kafka-commands';
 export * from './shared/upcasting';
 export * from './event-schemas';
+export * from './sign-in/invitations';
+export * from './sign-in/sessions';

@@ -1,5 +1,6 @@
 import { FastifyInstance } from 'fastify';
 import { Problem } from './problem';
+import { errorPage, isPagePath, PAGE_PATHS } from '../sign-in/html';
 
 /**
  * The REST API reads JSON and the OAuth endpoints read forms (RFC 6749 §4.1.3, RFC 7662 §2.1).
@@ -9,6 +10,8 @@ import { Problem } from './problem';
 const EXPECTED: Array<{ prefix: string; type: string }> = [
   { prefix: '/oauth/', type: 'application/x-www-form-urlencoded' },
   { prefix: '/v1/', type: 'application/json' },
+  // The sign-in pages' forms (apps/api/src/sign-in).
+  ...PAGE_PATHS.map((prefix) => ({ prefix, type: 'application/x-www-form-urlencoded' })),
 ];
 
 export const requireMediaTypes = (fastify: FastifyInstance): void => {
@@ -19,6 +22,7 @@ export const requireMediaTypes = (fastify: FastifyInstance): void => {
     const actual = (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
     if (!expected || actual === expected.type) return;
     const problem = new Problem('unsupported-media-type', `Send the body as ${expected.type}.`);
+    if (isPagePath(request.url)) return errorPage(reply, problem.status, 'Unsupported form', problem.detail);
     if (expected.prefix === '/oauth/') {
       return reply.status(400).header('Cache-Control', 'no-store').send({ error: 'invalid_request', error_description: problem.detail });
     }

@@ -6,6 +6,7 @@ import { InvalidCursorError } from '@keyhold/read-models';
 import { ROOT_LOGGER } from '@keyhold/platform';
 import { OAuthError, Problem, ProblemKind, PROBLEM_KINDS } from './problem';
 import { RejectionError } from './rejection-error';
+import { errorPage, isPagePath } from '../sign-in/html';
 
 const KIND_BY_STATUS: Record<number, ProblemKind> = {
   400: 'malformed-request',
@@ -47,6 +48,11 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       return;
     }
     if (!problem) return;
+    if (isPagePath(request.url)) {
+      if (problem.kind === 'rate-limited') void reply.header('Retry-After', String(problem.extensions.retryAfterSeconds));
+      void errorPage(reply, problem.status, PROBLEM_KINDS[problem.kind].title, problem.detail);
+      return;
+    }
     if (problem.kind === 'unauthenticated') void reply.header('WWW-Authenticate', 'Bearer realm="keyhold"');
     void reply.status(problem.status).type('application/problem+json').send(problem.toDocument(request.url));
   }

@@ -49,6 +49,12 @@ const KIND_BY_REJECTION: Record<string, ProblemKind> = {
   RedirectUriInvalid: 'validation-error',
   TooManyRedirectUris: 'too-many-redirect-uris',
   UnknownRole: 'validation-error',
+  InvitationNotFound: 'invitation-invalid',
+  InvitationExpired: 'invitation-invalid',
+  InvitationAlreadyAccepted: 'invitation-accepted',
+  SessionExists: 'concurrent-modification',
+  SessionNotFound: 'not-found',
+  SessionOver: 'unauthenticated',
 };
 
 /** Carries a domain refusal out of a command handler to the edge that maps it to its protocol. */

@@ -6,6 +6,7 @@ import { Permission, PERMISSIONS } from '@keyhold/domain';
 import { SecretHasher } from '@keyhold/crypto';
 import { KEYHOLD_CONFIG, KeyholdConfig } from '@keyhold/platform';
 import { Public } from '../http/auth';
+import { issuerOf } from '../http/issuer';
 import { OAuthError } from '../http/problem';
 import { CurrentRequestContext, RequestContext } from '../http/request-context';
 import { OAuthGrant, OAuthIndex } from '../verification/oauth-index';
@@ -69,7 +70,7 @@ export class OAuthController {
 
   @Get('.well-known/oauth-authorization-server')
   metadata(@Req() request: FastifyRequest) {
-    const issuer = this.config.PUBLIC_URL ?? `${request.protocol}://${request.headers.host}`;
+    const issuer = issuerOf(this.config, request);
     const clientAuth = ['client_secret_basic', 'client_secret_post'];
     return {
       issuer,

@@ -30,6 +30,8 @@ const CREDENTIAL_KIND_NAMES: Record<SecretKind, string> = {
   integrationConsumerSecret: 'integration_consumer_secret',
   integrationAccessToken: 'integration_access_token',
   integrationAccessTokenSecret: 'integration_access_token_secret',
+  invitationCode: 'invitation_code',
+  sessionSecret: 'session_secret',
 };
 const epochSeconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
 
