@@ -40,8 +40,8 @@ describe('Service accounts and the OAuth 2.0 endpoints, driven by oauth4webapi',
       token_endpoint: `${keyhold.url}/oauth/token`,
       revocation_endpoint: `${keyhold.url}/oauth/revoke`,
       introspection_endpoint: `${keyhold.url}/oauth/introspect`,
-      grant_types_supported: ['client_credentials'],
-      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+      grant_types_supported: ['client_credentials', 'authorization_code', 'refresh_token', 'password'],
+      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
     });
     expect(metadata.body.scopes_supported).toContain('tokens:introspect');
   });

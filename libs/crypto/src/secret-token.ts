@@ -17,6 +17,9 @@ export const SECRET_KINDS = {
   integrationAccessTokenSecret: 'ias',
   invitationCode: 'inv',
   sessionSecret: 'ses',
+  userAccessToken: 'uat',
+  authorizationCode: 'ac',
+  refreshToken: 'rt',
 } as const;
 export type SecretKind = keyof typeof SECRET_KINDS;
 

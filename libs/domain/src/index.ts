@@ -20,3 +20,4 @@ export * from './shared/upcasting';
 export * from './event-schemas';
 export * from './sign-in/invitations';
 export * from './sign-in/sessions';
+export * from './sign-in/user-grants';

@@ -34,8 +34,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
 
-    const problem = exception instanceof OAuthError ? null : this.toProblem(exception, request);
-    const oauthError = exception instanceof OAuthError ? exception : isOAuthEndpoint(request) && problem ? asOAuthError(problem) : null;
+    const problem = exception instanceof OAuthError ? (isPagePath(request.url) ? new Problem('malformed-request', exception.description) : null) : this.toProblem(exception, request);
+    const oauthError = isPagePath(request.url) ? null : exception instanceof OAuthError ? exception : isOAuthEndpoint(request) && problem ? asOAuthError(problem) : null;
     if (oauthError) {
       if (oauthError.wwwAuthenticate) void reply.header('WWW-Authenticate', oauthError.wwwAuthenticate);
       for (const [name, value] of Object.entries(oauthError.headers)) void reply.header(name, value);

@@ -55,6 +55,9 @@ const KIND_BY_REJECTION: Record<string, ProblemKind> = {
   SessionExists: 'concurrent-modification',
   SessionNotFound: 'not-found',
   SessionOver: 'unauthenticated',
+  ConsentRequired: 'forbidden',
+  InvalidGrant: 'validation-error',
+  GrantNotFound: 'not-found',
 };
 
 /** Carries a domain refusal out of a command handler to the edge that maps it to its protocol. */

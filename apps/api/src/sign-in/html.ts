@@ -87,5 +87,5 @@ export const errorPage = (reply: FastifyReply, status: number, title: string, de
   sendPage(reply, { status, title, body: html`<h1>${title}</h1><p role="alert" class="error">${detail}</p><p><a href="/signin">Go to sign-in</a></p>` });
 
 /** Paths served as pages to a browser: their failures are shown as HTML, not problem+json. */
-export const PAGE_PATHS = ['/signin', '/signout', '/invitations', '/account'] as const;
+export const PAGE_PATHS = ['/signin', '/signout', '/invitations', '/account', '/oauth/authorize'] as const;
 export const isPagePath = (url: string): boolean => PAGE_PATHS.some((path) => url.startsWith(path) && /^($|[/?])/.test(url.slice(path.length)));

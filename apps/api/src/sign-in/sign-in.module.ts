@@ -13,6 +13,6 @@ import { SignInController } from './sign-in.controller';
   imports: [CommandsModule, PasswordsModule],
   controllers: [SignInController, SessionsController],
   providers: [SignIn, Sessions, Invitations, CsrfTokens],
-  exports: [Sessions],
+  exports: [Sessions, CsrfTokens, SignIn],
 })
 export class SignInModule {}

@@ -30,7 +30,12 @@ export class SignIn {
 
   async check({ organisation, email, password }: SignInRequest, context: RequestContext): Promise<{ tenantId: string; userId: string }> {
     const slug = organisation.trim().toLowerCase();
-    const tenantId = TENANT_SLUG_PATTERN.test(slug) ? tenantIdForSlug(slug) : null;
+    return this.checkInTenant(TENANT_SLUG_PATTERN.test(slug) ? tenantIdForSlug(slug) : null, slug, email, password, context);
+  }
+
+  /** The same check within a known tenant (an OAuth client's, for the password grant); `label` names it when it does not exist. */
+  async checkInTenant(tenantId: string | null, label: string, email: string, password: string, context: RequestContext): Promise<{ tenantId: string; userId: string }> {
+    const slug = label;
     const tenant = tenantId ? await readFolded<TenancyState, TenancyEvent>(this.events, streamName('tenant', tenantId), tenancyDecider) : null;
     const wanted = email.trim().toLowerCase();
     const userId = tenant?.status === 'active' ? tenant.users.findKey((user) => user.email.toLowerCase() === wanted) : undefined;

@@ -32,6 +32,9 @@ const CREDENTIAL_KIND_NAMES: Record<SecretKind, string> = {
   integrationAccessTokenSecret: 'integration_access_token_secret',
   invitationCode: 'invitation_code',
   sessionSecret: 'session_secret',
+  userAccessToken: 'access_token',
+  authorizationCode: 'authorization_code',
+  refreshToken: 'refresh_token',
 };
 const epochSeconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
 

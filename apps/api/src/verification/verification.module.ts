@@ -10,6 +10,7 @@ import { PersonalTokenIndex } from './personal-token-index';
 import { ReadModelConfirmation } from './read-model-confirmation';
 import { RevocationFeed } from './revocation-feed';
 import { UsageRecorder } from './usage-recorder';
+import { UserGrantIndex } from './user-grant-index';
 import { IntegrationTokenIndex } from '../integrations/integration-token-index';
 
 @Module({
@@ -18,8 +19,9 @@ import { IntegrationTokenIndex } from '../integrations/integration-token-index';
     PersonalTokenIndex,
     OAuthIndex,
     IntegrationTokenIndex,
+    UserGrantIndex,
     /** Each credential kind's index; a new kind adds its class here. */
-    { provide: CREDENTIAL_KIND_INDEXES, useFactory: (...indexes) => indexes, inject: [PersonalTokenIndex, OAuthIndex, IntegrationTokenIndex] },
+    { provide: CREDENTIAL_KIND_INDEXES, useFactory: (...indexes) => indexes, inject: [PersonalTokenIndex, OAuthIndex, IntegrationTokenIndex, UserGrantIndex] },
     EarlyDenials,
     RevocationFeed,
     ReadModelConfirmation,
