@@ -28,6 +28,21 @@ const field = (form: Form | undefined, name: string, max = 256, trim = true): st
 const safeReturnPath = (value: unknown): string =>
   typeof value === 'string' && value.length <= 4000 && /^\/(?![/\\])/.test(value) && !/[\p{Cc}\\]/u.test(value) ? value : '/account';
 
+/**
+ * Where the sign-in form may end up: Keyhold, and when it continues an authorization request,
+ * the client's redirect origin (browsers apply form-action to the redirects after a POST too).
+ */
+const formTargetsFor = (returnTo: string): string[] => {
+  if (!returnTo.startsWith('/oauth/authorize?')) return [];
+  const redirectUri = new URLSearchParams(returnTo.slice(returnTo.indexOf('?') + 1)).get('redirect_uri');
+  try {
+    const url = new URL(redirectUri ?? '');
+    return /^https?:$/.test(url.protocol) ? [url.origin] : [];
+  } catch {
+    return [];
+  }
+};
+
 const MIN_PASSWORD = 12;
 
 const passwordProblem = (password: string | null, confirmation: string | null): string | null => {
@@ -178,6 +193,7 @@ export class SignInController {
     return sendPage(reply, {
       status: view.status,
       title: 'Sign in',
+      formTargets: formTargetsFor(view.returnTo),
       body: html`<h1>Sign in to Keyhold</h1>${errorBlock(view.error)}
 <form method="post" action="/signin" ${described ? html`aria-describedby="${described}"` : null}>
 ${this.csrfField(request, reply)}<input type="hidden" name="return_to" value="${view.returnTo}">
