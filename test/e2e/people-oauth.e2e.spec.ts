@@ -177,6 +177,57 @@ describe('OAuth 2.0 for people: authorization code + PKCE, consent, refresh, pas
     });
   });
 
+  describe('OpenID Connect', () => {
+    it('issues an ID token with the nonce, signed with a published ES256 key; userinfo names the user', async () => {
+      const browser = await signedIn();
+      const app = { ...consoleClient(), scope: 'openid', oidc: true };
+      const started = await peopleClient({ step: 'start', issuer: keyhold.url, ...app });
+      expect(started.ok).toBe(true);
+      expect(started.nonce).toBeTruthy();
+      const page = await browser.get(started.authorizationUrl);
+      const redeemed = await peopleClient({ step: 'callback', issuer: keyhold.url, ...app, callbackUrl: page.location!, state: started.state, verifier: started.verifier, nonce: started.nonce });
+      expect(redeemed.ok).toBe(true);
+      expect(redeemed.claims).toMatchObject({ iss: keyhold.url, sub: member.id, aud: 'keyhold-console', nonce: started.nonce, tenant_id: admin.tenantId });
+      // Full rights: asking only for openid does not narrow the token's permissions.
+      expect((await keyhold.get('/v1/me', redeemed.tokens.access_token)).body.permissions).toEqual(['tokens:read', 'tokens:write']);
+
+      const { createRemoteJWKSet, jwtVerify, decodeProtectedHeader } = await import('jose');
+      const verified = await jwtVerify(redeemed.tokens.id_token, createRemoteJWKSet(new URL(`${keyhold.url}/oauth/jwks`)), { issuer: keyhold.url, audience: 'keyhold-console' });
+      expect(decodeProtectedHeader(redeemed.tokens.id_token).alg).toBe('ES256');
+      expect(verified.payload.sub).toBe(member.id);
+      const jwks = await keyhold.get('/oauth/jwks');
+      expect(jwks.body.keys).toHaveLength(1);
+      expect(jwks.body.keys[0]).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256', use: 'sig' });
+      expect(jwks.body.keys[0]).not.toHaveProperty('d');
+
+      const userinfo = await peopleClient({ step: 'userinfo', issuer: keyhold.url, ...app, accessToken: redeemed.tokens.access_token, subject: member.id });
+      expect(userinfo).toMatchObject({ ok: true, userinfo: { sub: member.id, email: 'pat@people.test', tenant_id: admin.tenantId } });
+      const withoutOpenid = await keyhold.get('/oauth/userinfo', member.token);
+      expect(withoutOpenid.status).toBe(403);
+      expect(withoutOpenid.body.error).toBe('insufficient_scope');
+
+      const refreshed = await peopleClient({ step: 'refresh', issuer: keyhold.url, ...app, refreshToken: redeemed.tokens.refresh_token });
+      expect(refreshed.ok).toBe(true);
+      const signingEvents = (await keyhold.events()).filter((event) => event.type === 'SigningKeyAdded');
+      expect(signingEvents).toHaveLength(1);
+      expect(JSON.stringify(signingEvents[0].data)).not.toMatch(/"d":/);
+      expect(signingEvents[0].data).toMatchObject({ alg: 'ES256', privateKey: { alg: 'A256GCM' } });
+    });
+
+    it('publishes OpenID discovery metadata', async () => {
+      const discovery = await keyhold.get('/.well-known/openid-configuration');
+      expect(discovery.body).toMatchObject({
+        issuer: keyhold.url,
+        authorization_endpoint: `${keyhold.url}/oauth/authorize`,
+        jwks_uri: `${keyhold.url}/oauth/jwks`,
+        userinfo_endpoint: `${keyhold.url}/oauth/userinfo`,
+        id_token_signing_alg_values_supported: ['ES256'],
+        subject_types_supported: ['public'],
+      });
+      expect(discovery.body.scopes_supported).toContain('openid');
+    });
+  });
+
   describe('third-party API clients', () => {
     it('asks consent naming the client and scopes, remembers it, and withdrawing revokes the tokens', async () => {
       const client = await createClient({ refreshTokens: true });

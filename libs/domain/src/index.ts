@@ -21,3 +21,4 @@ export * from './event-schemas';
 export * from './sign-in/invitations';
 export * from './sign-in/sessions';
 export * from './sign-in/user-grants';
+export * from './sign-in/signing-keys';

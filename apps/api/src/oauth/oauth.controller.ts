@@ -61,8 +61,7 @@ export class OAuthController {
 
   /** A person's grant (code, refresh, password): tokens carry the user's current rights ∩ the granted scope. */
   private async forPeople(clientId: string, request: FastifyRequest, body: TokenRequest, context: RequestContext) {
-    const { grant: _grant, ...tokens } = await this.people.token(clientId, body, issuerOf(this.config, request), context);
-    return tokens;
+    return this.people.token(clientId, body, issuerOf(this.config, request), context);
   }
 
   /** RFC 7009: answers 200 whether or not the token was known, so the endpoint tells nothing. */
@@ -81,7 +80,23 @@ export class OAuthController {
 
   @Get('.well-known/oauth-authorization-server')
   metadata(@Req() request: FastifyRequest) {
+    return this.serverMetadata(issuerOf(this.config, request));
+  }
+
+  /** OpenID Connect Discovery 1.0 §3: the same server, with what ID tokens and userinfo need. */
+  @Get('.well-known/openid-configuration')
+  openidConfiguration(@Req() request: FastifyRequest) {
     const issuer = issuerOf(this.config, request);
+    return {
+      ...this.serverMetadata(issuer),
+      userinfo_endpoint: `${issuer}/oauth/userinfo`,
+      subject_types_supported: ['public'],
+      id_token_signing_alg_values_supported: ['ES256'],
+      claims_supported: ['iss', 'sub', 'aud', 'exp', 'iat', 'nonce', 'tenant_id', 'email'],
+    };
+  }
+
+  private serverMetadata(issuer: string) {
     const clientAuth = ['client_secret_basic', 'client_secret_post'];
     return {
       issuer,
@@ -94,7 +109,8 @@ export class OAuthController {
       response_modes_supported: ['query'],
       code_challenge_methods_supported: ['S256'],
       authorization_response_iss_parameter_supported: true,
-      scopes_supported: Object.keys(PERMISSIONS),
+      scopes_supported: [...Object.keys(PERMISSIONS), 'openid'],
+      jwks_uri: `${issuer}/oauth/jwks`,
       revocation_endpoint: `${issuer}/oauth/revoke`,
       revocation_endpoint_auth_methods_supported: clientAuth,
       introspection_endpoint: `${issuer}/oauth/introspect`,

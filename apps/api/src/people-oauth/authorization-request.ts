@@ -30,6 +30,19 @@ const single = (params: Params, name: string): string | null | 'duplicate' => {
   return typeof value === 'string' && value !== '' ? value : null;
 };
 
+/**
+ * The scope a person's token is granted: the permissions asked for, or all of them when none is
+ * named (the user's full current rights: rights are always capped by the role), plus `openid`
+ * when asked. Anything else is unknown.
+ */
+export const peopleScope = (text: string | null): { scope: string[] } | { unknown: string[] } => {
+  const asked = text === null ? [] : [...new Set(text.split(' '))];
+  const unknown = asked.filter((item) => !PEOPLE_SCOPES.includes(item));
+  if (unknown.length > 0) return { unknown };
+  const permissions = asked.filter((item) => item !== 'openid');
+  return { scope: [...(permissions.length > 0 ? permissions : PEOPLE_SCOPES.filter((item) => item !== 'openid')), ...(asked.includes('openid') ? ['openid'] : [])].sort() };
+};
+
 const CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
 const PRINTABLE = /^[\x20-\x7E]{1,500}$/;
 
@@ -57,10 +70,8 @@ export const checkAuthorizationRequest = (params: Params, client: PeopleClient |
   const responseType = single(params, 'response_type');
   if (responseType === null) return fail('invalid_request', 'response_type is required.');
   if (responseType !== 'code') return fail('unsupported_response_type', 'Only response_type=code is supported.');
-  const scopeText = single(params, 'scope') as string | null;
-  const scope = scopeText === null ? PEOPLE_SCOPES.filter((item) => item !== 'openid') : [...new Set(scopeText.split(' '))];
-  const unknown = scope.filter((item) => !PEOPLE_SCOPES.includes(item));
-  if (unknown.length > 0 || scope.length === 0) return fail('invalid_scope', `Unknown scope: ${unknown.join(' ').slice(0, 200)}.`);
+  const scope = peopleScope(single(params, 'scope') as string | null);
+  if ('unknown' in scope) return fail('invalid_scope', `Unknown scope: ${scope.unknown.join(' ').slice(0, 200)}.`);
   const challenge = single(params, 'code_challenge') as string | null;
   const method = single(params, 'code_challenge_method') as string | null;
   if (challenge === null && method !== null) return fail('invalid_request', 'code_challenge_method without code_challenge.');
@@ -69,7 +80,7 @@ export const checkAuthorizationRequest = (params: Params, client: PeopleClient |
   if (challenge === null && (client.isPublic || client.requirePkce)) return fail('invalid_request', 'This application must use PKCE (code_challenge with S256).');
   const nonce = single(params, 'nonce') as string | null;
   if (nonce !== null && !PRINTABLE.test(nonce)) return fail('invalid_request', 'nonce must be printable text of at most 500 characters.');
-  return { outcome: 'valid', request: { client, redirectUri, state, scope: scope.sort(), codeChallenge: challenge, nonce } };
+  return { outcome: 'valid', request: { client, redirectUri, state, scope: scope.scope, codeChallenge: challenge, nonce } };
 };
 
 /** The redirect URI with the response parameters added (RFC 6749 §4.1.2, RFC 9207 `iss`), keeping its own query. */

@@ -15,6 +15,8 @@ import { Sessions, SessionUser } from '../sign-in/sessions';
 import { AuthorizationRequest, checkAuthorizationRequest, redirectWith } from './authorization-request';
 import { PeopleClients } from './people-clients';
 import { grantIdFor, PeopleGrants } from './people-grants';
+import { OidcSigning } from './oidc';
+import { READ_MODEL_STORE, ReadModelStore, USERS, UserView } from '@keyhold/read-models';
 
 type Params = Record<string, unknown>;
 
@@ -40,6 +42,8 @@ export class AuthorizeController {
     private readonly grants: PeopleGrants,
     private readonly sessions: Sessions,
     private readonly csrf: CsrfTokens,
+    private readonly oidc: OidcSigning,
+    @Inject(READ_MODEL_STORE) private readonly readModels: ReadModelStore,
     @Inject(KEYHOLD_CONFIG) private readonly config: KeyholdConfig,
   ) {}
 
@@ -71,6 +75,24 @@ export class AuthorizeController {
     const grant = { tenantId: session.tenantId, userId: session.userId, clientId: checked.client.clientId, grantId: grantIdFor(session.tenantId, session.userId, checked.client.clientId) };
     await this.grants.consent(grant, checked.scope, { ...context, actorId: session.userId });
     return this.proceed(request, reply, checked, session, context);
+  }
+
+  /** The public keys ID tokens are signed with (RFC 7517): the current one and the previous one while its tokens may live. */
+  @Get('oauth/jwks')
+  @Public()
+  jwks() {
+    return this.oidc.jwks();
+  }
+
+  /** OpenID Connect Core §5.3: who the access token's user is; needs the `openid` scope. */
+  @Get('oauth/userinfo')
+  @ApiBearerAuth()
+  async userinfo(@CurrentPrincipal() principal: Principal) {
+    if (principal.credential.kind !== 'userAccessToken' || !principal.scope.split(' ').includes('openid')) {
+      throw new Problem('forbidden', 'userinfo needs an access token of a person granted the openid scope.');
+    }
+    const user = await this.readModels.collection<UserView>(USERS).get(principal.actor.id);
+    return { sub: principal.actor.id, tenant_id: principal.tenantId, ...(user && user.tenantId === principal.tenantId ? { email: user.email } : {}) };
   }
 
   /** Withdraws the caller's consent to a client: every token issued under it is revoked at once. */

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { apiClientDecider, ApiClientEvent, ApiClientState, streamName } from '@keyhold/domain';
 import { EVENT_STORE, EventStore } from '@keyhold/event-store';
-import { readFolded } from '../sign-in/invitations';
+import { readFolded } from '../read-folded';
 
 /** The web console's client id: built in, valid in every tenant, public (no secret), first-party. */
 export const CONSOLE_CLIENT_ID = 'keyhold-console';

@@ -20,7 +20,7 @@ import { CommandRunner } from '../command-runner';
 import { OAuthError } from '../http/problem';
 import { RequestContext } from '../http/request-context';
 import { RejectionError } from '../http/rejection-error';
-import { readFolded } from '../sign-in/invitations';
+import { readFolded } from '../read-folded';
 import { AuthorizationRequest } from './authorization-request';
 import { PeopleClient } from './people-clients';
 

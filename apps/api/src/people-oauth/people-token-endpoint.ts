@@ -3,7 +3,8 @@ import { OAuthError, Problem } from '../http/problem';
 import { RequestContext } from '../http/request-context';
 import { SignIn } from '../sign-in/sign-in';
 import { TokenRequest } from '../oauth/oauth.dto';
-import { PEOPLE_SCOPES } from '../verification/user-grant-index';
+import { peopleScope } from './authorization-request';
+import { OidcSigning } from './oidc';
 import { IssuedUserTokens, PeopleGrants } from './people-grants';
 import { PeopleClient, PeopleClients } from './people-clients';
 
@@ -26,9 +27,18 @@ export class PeopleTokenEndpoint {
     private readonly clients: PeopleClients,
     private readonly grants: PeopleGrants,
     private readonly signIn: SignIn,
+    private readonly oidc: OidcSigning,
   ) {}
 
-  async token(clientId: string, body: TokenRequest, issuer: string, context: RequestContext): Promise<IssuedUserTokens> {
+  /** The token response: an ID token besides the access token when `openid` was granted (OpenID Connect Core §3.1.3.3). */
+  async token(clientId: string, body: TokenRequest, issuer: string, context: RequestContext) {
+    const { grant, ...tokens } = await this.grant(clientId, body, issuer, context);
+    if (!tokens.scope.split(' ').includes('openid')) return tokens;
+    const idToken = await this.oidc.idToken({ issuer, subject: grant.userId, audience: grant.clientId, tenantId: grant.tenantId, nonce: grant.nonce });
+    return { ...tokens, id_token: idToken };
+  }
+
+  private async grant(clientId: string, body: TokenRequest, issuer: string, context: RequestContext): Promise<IssuedUserTokens> {
     const client = await this.clients.find(clientId, issuer);
     if (!client) throw new OAuthError('invalid_client', 'Client authentication failed.', 401);
     switch (body.grant_type) {
@@ -48,9 +58,8 @@ export class PeopleTokenEndpoint {
     if (!client.password || client.tenantId === null) throw new OAuthError('unauthorized_client', 'This client may not use the password grant.');
     const username = required(body.username, 'username');
     const password = required(body.password, 'password');
-    const scope = body.scope === undefined ? PEOPLE_SCOPES.filter((item) => item !== 'openid') : [...new Set(body.scope.split(' '))].sort();
-    const unknown = scope.filter((item) => !PEOPLE_SCOPES.includes(item));
-    if (unknown.length > 0) throw new OAuthError('invalid_scope', `Unknown scope: ${unknown.join(' ').slice(0, 200)}.`);
+    const scope = peopleScope(body.scope ?? null);
+    if ('unknown' in scope) throw new OAuthError('invalid_scope', `Unknown scope: ${scope.unknown.join(' ').slice(0, 200)}.`);
     let user: { tenantId: string; userId: string };
     try {
       user = await this.signIn.checkInTenant(client.tenantId, client.tenantId, username, password, context);
@@ -61,6 +70,6 @@ export class PeopleTokenEndpoint {
       if (error instanceof Problem && error.kind === 'sign-in-failed') throw new OAuthError('invalid_grant', 'The username or password is not correct.');
       throw error;
     }
-    return this.grants.forPassword(client, user, scope, context);
+    return this.grants.forPassword(client, user, scope.scope, context);
   }
 }

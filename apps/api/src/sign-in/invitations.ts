@@ -2,7 +2,6 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
 import {
-  fold,
   INVITATION_LIFETIME_MS,
   invitationDecider,
   InvitationEvent,
@@ -18,6 +17,7 @@ import {
 import { generateSecret, hashPassword, parseSecret, SecretHasher } from '@keyhold/crypto';
 import { EVENT_STORE, EventStore } from '@keyhold/event-store';
 import { CommandRunner } from '../command-runner';
+import { readFolded } from '../read-folded';
 import { Problem } from '../http/problem';
 import { RequestContext } from '../http/request-context';
 
@@ -37,12 +37,6 @@ export class IssueInvitationCommand extends Command<IssuedInvitation> {
     super();
   }
 }
-
-export const readFolded = async <State, Event>(
-  events: EventStore,
-  stream: string,
-  decider: { initialState: () => State; evolve: (state: State, event: Event) => State },
-): Promise<State> => fold(decider, (await events.readStream(stream)).map(({ type, data }) => ({ type, data }) as Event));
 
 @CommandHandler(IssueInvitationCommand)
 export class IssueInvitationHandler implements ICommandHandler<IssueInvitationCommand> {

@@ -7,7 +7,7 @@ import { EVENT_STORE, EventStore } from '@keyhold/event-store';
 import { ROOT_LOGGER } from '@keyhold/platform';
 import { CommandRunner } from '../command-runner';
 import { RequestContext } from '../http/request-context';
-import { readFolded } from './invitations';
+import { readFolded } from '../read-folded';
 
 /** Who a live session cookie speaks for. */
 export type SessionUser = { readonly tenantId: string; readonly userId: string; readonly sessionId: string };

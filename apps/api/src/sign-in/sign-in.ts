@@ -7,7 +7,7 @@ import { ROOT_LOGGER } from '@keyhold/platform';
 import { Problem } from '../http/problem';
 import { RequestContext } from '../http/request-context';
 import { PasswordAttempts } from '../users/password-attempts';
-import { readFolded } from './invitations';
+import { readFolded } from '../read-folded';
 
 export type SignInRequest = { organisation: string; email: string; password: string };
 
