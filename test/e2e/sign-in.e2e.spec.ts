@@ -15,7 +15,7 @@ const expectHtmlPage = (page: { status: number; headers: Headers; text: string }
   expect(csp).toContain("form-action 'self'");
   expect(csp).toContain("frame-ancestors 'none'");
   expect(page.headers.get('cache-control')).toBe('no-store');
-  expect(page.headers.get('referrer-policy')).toBe('no-referrer');
+  expect(page.headers.get('referrer-policy')).toBe('same-origin');
   // No external asset: nothing is loaded from anywhere.
   expect(page.text).not.toMatch(/<(script|link|img)\b/);
 };

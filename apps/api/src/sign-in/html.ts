@@ -56,7 +56,7 @@ export type PageOptions = {
 
 /**
  * Sends a server-rendered page with a strict Content-Security-Policy: nothing but the inline
- * style under a fresh nonce, forms posting only to Keyhold, no framing, no referrer (links may
+ * style under a fresh nonce, forms posting only to Keyhold, no framing, no referrer to other sites (links may
  * carry one-time codes), never cached.
  */
 export const sendPage = (reply: FastifyReply, { status = 200, title, body, formTargets = [] }: PageOptions): FastifyReply => {
@@ -76,7 +76,7 @@ export const sendPage = (reply: FastifyReply, { status = 200, title, body, formT
     .status(status)
     .header('Content-Security-Policy', csp)
     .header('Cache-Control', 'no-store')
-    .header('Referrer-Policy', 'no-referrer')
+    .header('Referrer-Policy', 'same-origin')
     .header('X-Content-Type-Options', 'nosniff')
     .header('X-Frame-Options', 'DENY')
     .type('text/html; charset=utf-8')
