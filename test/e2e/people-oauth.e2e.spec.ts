@@ -262,6 +262,21 @@ describe('OAuth 2.0 for people: authorization code + PKCE, consent, refresh, pas
       const afterWithdrawal = await browser.get((await peopleClient({ step: 'start', issuer: keyhold.url, ...app })).authorizationUrl);
       expect(afterWithdrawal.status).toBe(200);
       expect((await keyhold.events()).some((event) => event.type === 'ConsentWithdrawn')).toBe(true);
+
+      // Auditors see the grant's history and its state at any instant, without a hash or a token.
+      const grant = (await keyhold.events()).find((event) => event.type === 'ConsentGranted' && (event.data as { clientId: string }).clientId === client.clientId)!;
+      const grantId = (grant.data as { grantId: string }).grantId;
+      const history = await keyhold.get(`/v1/history?kind=user_grant&id=${grantId}&limit=200`, admin.token);
+      expect(history.status).toBe(200);
+      const types = history.body.items.map((entry: { type: string }) => entry.type);
+      expect(types).toEqual(expect.arrayContaining(['ConsentGranted', 'AuthorizationCodeIssued', 'UserTokensIssued', 'ConsentWithdrawn', 'UserTokensRevoked']));
+      expect(history.text).not.toMatch(/kh_(ac|rt|uat)_|Hash|hashKeyId/);
+      const before = await keyhold.get(`/v1/history/state?kind=user_grant&id=${grantId}&at=${encodeURIComponent(grant.metadata.occurredAt)}`, admin.token);
+      expect(before.body.state).toMatchObject({ userId: member.id, clientId: client.clientId, consent: ['tokens:read'] });
+      const now = await keyhold.get(`/v1/history/state?kind=user_grant&id=${grantId}`, admin.token);
+      expect(now.body.state.consent).toBeNull();
+      expect(now.body.state.families.every((family: { status: string }) => family.status === 'revoked')).toBe(true);
+      expect(now.text).not.toMatch(/kh_(ac|rt|uat)_|Hash|hashKeyId/);
       expectProblem(await keyhold.request('DELETE', `/v1/me/grants/${randomUUID()}`, { token: member.token }), 404, 'not-found');
     });
 
