@@ -360,6 +360,42 @@ describe('OAuth 2.0 for people: authorization code + PKCE, consent, refresh, pas
     });
   });
 
+  it('answers bad input on the new endpoints with clear errors, never a 500', async () => {
+    const browser = await signedIn();
+    const form = (body: string, path = '/oauth/token', headers: Record<string, string> = {}) =>
+      keyhold.request('POST', path, { body, headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers } });
+    const tokenCases = [
+      'grant_type=authorization_code&client_id=keyhold-console&code=nonsense',
+      'grant_type=authorization_code&client_id=keyhold-console&code=' + `${randomUUID()}.kh_ac_${'A'.repeat(49)}`,
+      `grant_type=authorization_code&client_id=keyhold-console&code=${randomUUID()}.x.y`,
+      'grant_type=refresh_token&client_id=keyhold-console&refresh_token=%00%ff',
+      `grant_type=refresh_token&client_id=keyhold-console&refresh_token=${'x'.repeat(2049)}`,
+      'grant_type=password&client_id=keyhold-console&username=a&password=b',
+      'grant_type=authorization_code&client_id=keyhold-console',
+      'grant_type=authorization_code&client_id=keyhold-console&code=a&code=b',
+      'grant_type=implicit&client_id=keyhold-console',
+    ];
+    for (const body of tokenCases) {
+      const answer = await form(body);
+      expect(answer.status).toBeGreaterThanOrEqual(400);
+      expect(answer.status).toBeLessThan(500);
+      expect(typeof answer.body.error).toBe('string');
+    }
+    for (const body of ['', 'decision=allow', 'csrf=x&decision=allow&client_id=keyhold-console', `client_id=${'%ff'.repeat(50)}`]) {
+      const answer = await browser.send('POST', '/oauth/authorize', body, { 'content-type': 'application/x-www-form-urlencoded' });
+      expect(answer.status).toBeGreaterThanOrEqual(400);
+      expect(answer.status).toBeLessThan(500);
+      expect(answer.headers.get('content-type')).toMatch(/^text\/html/);
+    }
+    for (const query of ['?client_id[]=x', `?client_id=${'a'.repeat(5000)}`, '?client_id=keyhold-console&redirect_uri=%3Ajunk', '?state=%00']) {
+      const answer = await browser.get(`/oauth/authorize${query}`);
+      expect(answer.status).toBe(400);
+      expect(answer.headers.get('content-type')).toMatch(/^text\/html/);
+    }
+    expect((await keyhold.request('DELETE', '/v1/me/grants/not-a-client', { token: member.token })).status).toBe(400);
+    expect((await keyhold.get('/oauth/userinfo')).status).toBe(401);
+  });
+
   it('publishes metadata listing exactly what works', async () => {
     const metadata = await keyhold.get('/.well-known/oauth-authorization-server');
     expect(metadata.body).toMatchObject({

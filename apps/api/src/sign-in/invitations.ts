@@ -24,8 +24,8 @@ import { RequestContext } from '../http/request-context';
 /** An invitation as its command left it: the one time its code exists in clear. */
 export type IssuedInvitation = { userId: string; code: string; expiresAt: string };
 
-/** The path of the page where the invited user sets their password; the issuer goes in front. */
-export const invitationPath = ({ userId, code }: Pick<IssuedInvitation, 'userId' | 'code'>) => `/invitations/${userId}/${code}`;
+/** The invitation as the admin receives it: the link to the page where the invited user sets their password. */
+export const invitationLink = (issuer: string, { userId, code, expiresAt }: IssuedInvitation) => ({ url: `${issuer}/invitations/${userId}/${code}`, expiresAt });
 
 /** Issues (or re-issues, replacing the previous link) a user's invitation to set their first password. */
 export class IssueInvitationCommand extends Command<IssuedInvitation> {

@@ -12,7 +12,8 @@ import { pageOf, PageQuery } from '../http/pagination';
 import { Problem } from '../http/problem';
 import { CurrentRequestContext, RequestContext } from '../http/request-context';
 import { Principal } from '../verification/principal';
-import { invitationPath, IssueInvitationCommand } from './invitations';
+import { invitationLink, IssueInvitationCommand } from './invitations';
+import { UserIdParams } from '../users/users.dto';
 import { Sessions } from './sessions';
 
 export class SessionIdParams {
@@ -69,7 +70,7 @@ export class SessionsController {
 
   @Get('users/:id/sessions')
   @RequirePermissions('users:read')
-  ofUser(@CurrentPrincipal() principal: Principal, @Param() params: SessionIdParams, @Query() query: PageQuery) {
+  ofUser(@CurrentPrincipal() principal: Principal, @Param() params: UserIdParams, @Query() query: PageQuery) {
     return this.list(principal.tenantId, params.id, query);
   }
 
@@ -86,13 +87,13 @@ export class SessionsController {
   async reissueInvitation(
     @CurrentPrincipal() principal: Principal,
     @CurrentRequestContext() context: RequestContext,
-    @Param() params: SessionIdParams,
+    @Param() params: UserIdParams,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     const invitation = await this.commands.execute(new IssueInvitationCommand(principal.tenantId, params.id, context));
     void reply.status(201).header('Cache-Control', 'no-store');
-    return { url: `${issuerOf(this.config, request)}${invitationPath(invitation)}`, expiresAt: invitation.expiresAt };
+    return invitationLink(issuerOf(this.config, request), invitation);
   }
 
   private list(tenantId: string, userId: string, query: PageQuery) {

@@ -4,7 +4,7 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { KEYHOLD_CONFIG, KeyholdConfig } from '@keyhold/platform';
 import { issuerOf } from '../http/issuer';
-import { invitationPath } from '../sign-in/invitations';
+import { invitationLink } from '../sign-in/invitations';
 import { READ_MODEL_STORE, ReadModelStore, USERS, UserView } from '@keyhold/read-models';
 import { Inject } from '@nestjs/common';
 import { CurrentPrincipal, RequirePermissions } from '../http/auth';
@@ -61,7 +61,7 @@ export class UsersController {
       role: user.role,
       createdAt: user.addedAt,
       // The link, not a credential: the user sets a password there and issues their own tokens.
-      invitation: { url: `${issuerOf(this.config, request)}${invitationPath(user.invitation)}`, expiresAt: user.invitation.expiresAt },
+      invitation: invitationLink(issuerOf(this.config, request), user.invitation),
     };
   }
 
