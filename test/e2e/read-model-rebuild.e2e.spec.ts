@@ -13,6 +13,7 @@ import {
 } from '@keyhold/read-models';
 import { rebuildReadModels } from '../../apps/api/src/cli/rebuild-read-models';
 import { KeyholdHarness } from '../support/keyhold-harness';
+import { acceptInvitationAndIssueToken } from '../support/form-browser';
 import { describeWithServer } from '../support/real-server';
 
 type Admin = Awaited<ReturnType<KeyholdHarness['bootstrap']>>;
@@ -45,6 +46,9 @@ const driveEveryKind = async (keyhold: KeyholdHarness, admin: Admin) => {
   const users = [];
   for (let n = 0; n < 4; n += 1) users.push(await ok(keyhold.post('/v1/users', admin.token, { email: `user${n}@${admin.tenantId}.test`, role: 'member' })));
   await ok(keyhold.request('PUT', `/v1/users/${users[0].id}/role`, { token: admin.token, json: { role: 'admin' } }));
+  // Browser sessions (the sessions view): one user accepts the invitation, signs in again, signs out.
+  const { browser } = await acceptInvitationAndIssueToken(users[1].invitation.url);
+  await browser.submit('/account', '/signout', {});
 
   for (let n = 0; n < 3; n += 1) {
     const account = await ok(keyhold.post('/v1/service-accounts', admin.token, { name: `robot ${n}` }));
