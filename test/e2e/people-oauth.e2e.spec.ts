@@ -334,6 +334,23 @@ describe('OAuth 2.0 for people: authorization code + PKCE, consent, refresh, pas
         headers: { authorization: `Basic ${Buffer.from(`${client.clientId}:${client.clientSecret}`).toString('base64')}` },
       });
 
+    it('never lets an app mint a personal token wider than its own grant', async () => {
+      const client = await createClient({ password: true });
+      await keyhold.addUser(admin.token, 'narrow-admin@people.test', 'admin', PASSWORD);
+      const grantOf = async (username: string, scope: string) => (await passwordGrant(client, { username, password: PASSWORD, scope })).body.access_token as string;
+      const adminApp = await grantOf('narrow-admin@people.test', 'tokens:read tokens:write');
+      expectProblem(await keyhold.post('/v1/tokens', adminApp, { label: 'wider', scope: 'read_write' }), 403, 'forbidden');
+      expectProblem(await keyhold.post('/v1/tokens', adminApp, { label: 'wider read', scope: 'read' }), 403, 'forbidden');
+      const writeOnly = await grantOf('pat@people.test', 'tokens:write');
+      expectProblem(await keyhold.post('/v1/tokens', writeOnly, { label: 'wider', scope: 'read_write' }), 403, 'forbidden');
+      // Within the grant: a member's app holding both token permissions holds all a member's token carries.
+      const memberApp = await grantOf('pat@people.test', 'tokens:read tokens:write');
+      expect((await keyhold.post('/v1/tokens', memberApp, { label: 'from app', scope: 'read_write' })).status).toBe(201);
+      // The console holds the user's full rights, so it may mint any of the user's tokens.
+      const full = await grantOf('narrow-admin@people.test', 'openid');
+      expect((await keyhold.post('/v1/tokens', full, { label: 'from console-like grant', scope: 'read_write' })).status).toBe(201);
+    });
+
     it('is refused unless the client allows it', async () => {
       const client = await createClient();
       const refused = await passwordGrant(client, { username: 'pat@people.test', password: PASSWORD });
