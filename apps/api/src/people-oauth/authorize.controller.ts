@@ -62,7 +62,6 @@ export class AuthorizeController {
   @Post('oauth/authorize')
   @Public()
   @ApiExcludeEndpoint()
-  @HttpCode(303)
   async decide(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Body() form: Params, @CurrentRequestContext() context: RequestContext) {
     if (!this.csrf.verify(request, form?.csrf, issuerOf(this.config, request))) {
       throw new Problem('csrf-failed', 'The form could not be verified (it is stale, or was sent from another site); reload the page and try again.');

@@ -69,12 +69,6 @@ export class PeopleGrants {
     await this.run(ids.grantId, { type: 'GrantConsent', ...ids, scope, now: new Date().toISOString() }, ids.tenantId, context);
   }
 
-  /** Whether the user already consented to at least this scope for this client. */
-  async hasConsent(grantId: string, scope: readonly string[]): Promise<boolean> {
-    const state = await this.state(grantId);
-    return state.status === 'known' && state.consent !== null && scope.every((item) => state.consent!.includes(item));
-  }
-
   /** Issues a code for a signed-in user; null when consent is needed first. */
   async issueCode(tenantId: string, userId: string, request: AuthorizationRequest, context: RequestContext): Promise<string | null> {
     const ids = { tenantId, userId, clientId: request.client.clientId, grantId: grantIdFor(tenantId, userId, request.client.clientId) };

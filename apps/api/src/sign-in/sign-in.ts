@@ -35,11 +35,10 @@ export class SignIn {
 
   /** The same check within a known tenant (an OAuth client's, for the password grant); `label` names it when it does not exist. */
   async checkInTenant(tenantId: string | null, label: string, email: string, password: string, context: RequestContext): Promise<{ tenantId: string; userId: string }> {
-    const slug = label;
     const tenant = tenantId ? await readFolded<TenancyState, TenancyEvent>(this.events, streamName('tenant', tenantId), tenancyDecider) : null;
     const wanted = email.trim().toLowerCase();
     const userId = tenant?.status === 'active' ? tenant.users.findKey((user) => user.email.toLowerCase() === wanted) : undefined;
-    const throttleKey = userId ?? `${tenantId ?? slug}:${wanted}`;
+    const throttleKey = userId ?? `${tenantId ?? label}:${wanted}`;
     const refuse = (reason: string) => {
       this.attempts.failed(throttleKey);
       this.logger.warn({ audit: 'sign-in-refused', reason, tenantId, userId: userId ?? null, requestId: context.causationId }, 'Sign-in refused');
