@@ -14,3 +14,4 @@ export * from './generations/read-model-generations';
 export * from './generations/read-model-rebuild';
 export * from './projection/read-model-projections';
 export * from './views/sessions.view';
+export * from './views/user-access-tokens.view';

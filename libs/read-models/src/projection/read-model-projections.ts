@@ -7,6 +7,7 @@ import { accessTokensProjection, serviceAccountsProjection } from '../views/serv
 import { tokensProjection } from '../views/tokens.view';
 import { usersProjection } from '../views/users.view';
 import { sessionsProjection } from '../views/sessions.view';
+import { userAccessTokensProjection } from '../views/user-access-tokens.view';
 
 /**
  * Every projection that writes read models: the worker runs these, and a rebuild replays them,
@@ -24,4 +25,5 @@ export const READ_MODEL_PROJECTIONS: readonly ProjectionFactory[] = [
   tenantSettingsProjection,
   historyProjection,
   sessionsProjection,
+  userAccessTokensProjection,
 ];
