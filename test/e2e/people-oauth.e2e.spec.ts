@@ -235,8 +235,10 @@ describe('OAuth 2.0 for people: authorization code + PKCE, consent, refresh, pas
       const started = await peopleClient({ step: 'start', issuer: keyhold.url, ...app });
       // Signing in on the way: the sign-in form may lead (by redirects) to the client's origin.
       const toSignIn = await new FormBrowser(keyhold.url).get(started.authorizationUrl);
+      expect(toSignIn.location).toMatch(new RegExp(`&organisation=${slug}$`));
       const signInPage = await new FormBrowser(keyhold.url).get(toSignIn.location!);
       expect(signInPage.headers.get('content-security-policy')).toContain("form-action 'self' http://127.0.0.1:9;");
+      expect(signInPage.text).toContain(`value="${slug}"`);
       const browser = await signedIn();
       const consentPage = await browser.get(started.authorizationUrl);
       expect(consentPage.status).toBe(200);

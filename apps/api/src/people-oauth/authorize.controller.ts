@@ -54,7 +54,10 @@ export class AuthorizeController {
     const checked = await this.check(request, reply, query);
     if (!checked) return reply;
     const session = await this.sessions.authenticate(readCookies(request).get(SESSION_COOKIE), context);
-    if (!session) return reply.status(303).header('Location', `/signin?return_to=${encodeURIComponent(request.url)}`).send();
+    if (!session) {
+      const organisation = checked.client.tenantSlug ? `&organisation=${encodeURIComponent(checked.client.tenantSlug)}` : '';
+      return reply.status(303).header('Location', `/signin?return_to=${encodeURIComponent(request.url)}${organisation}`).send();
+    }
     return this.proceed(request, reply, checked, session, context);
   }
 

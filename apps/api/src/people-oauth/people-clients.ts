@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { apiClientDecider, ApiClientEvent, ApiClientState, streamName } from '@keyhold/domain';
+import { apiClientDecider, ApiClientEvent, ApiClientState, streamName, tenancyDecider, TenancyEvent, TenancyState } from '@keyhold/domain';
 import { EVENT_STORE, EventStore } from '@keyhold/event-store';
 import { readFolded } from '../read-folded';
 
@@ -12,6 +12,8 @@ export type PeopleClient = {
   readonly name: string;
   /** The client's tenant; null for the console, which serves whichever tenant the person signs in to. */
   readonly tenantId: string | null;
+  /** The client's tenant's short name, to fill the sign-in page's organisation field; null for the console. */
+  readonly tenantSlug: string | null;
   /** No secret: PKCE is its only proof at the token endpoint. */
   readonly isPublic: boolean;
   /** First-party: no consent screen. */
@@ -35,6 +37,7 @@ export class PeopleClients {
         clientId,
         name: 'Keyhold console',
         tenantId: null,
+        tenantSlug: null,
         isPublic: true,
         firstParty: true,
         requirePkce: true,
@@ -46,7 +49,9 @@ export class PeopleClients {
     if (!UUID.test(clientId)) return null;
     const state = await readFolded<ApiClientState, ApiClientEvent>(this.events, streamName('apiClient', clientId), apiClientDecider);
     if (state.status !== 'active') return null;
+    const tenant = await readFolded<TenancyState, TenancyEvent>(this.events, streamName('tenant', state.tenantId), tenancyDecider);
     return {
+      tenantSlug: tenant.status === 'active' ? tenant.slug : null,
       clientId,
       name: state.name,
       tenantId: state.tenantId,

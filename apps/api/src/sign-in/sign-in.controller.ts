@@ -2,7 +2,7 @@ import { Body, Controller, Get, Inject, Param, Post, Query, Req, Res } from '@ne
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { FastifyReply, FastifyRequest } from 'fastify';
-import { SESSION_ABSOLUTE_MS, TOKEN_SCOPES, TokenScope } from '@keyhold/domain';
+import { SESSION_ABSOLUTE_MS, TENANT_SLUG_PATTERN, TOKEN_SCOPES, TokenScope } from '@keyhold/domain';
 import { KEYHOLD_CONFIG, KeyholdConfig } from '@keyhold/platform';
 import { Public } from '../http/auth';
 import { issuerOf } from '../http/issuer';
@@ -73,8 +73,10 @@ export class SignInController {
   ) {}
 
   @Get('signin')
-  signInPage(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Query('return_to') returnTo?: unknown) {
-    return this.renderSignIn(request, reply, { returnTo: safeReturnPath(returnTo), organisation: '', email: '', error: null, status: 200 });
+  signInPage(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Query('return_to') returnTo?: unknown, @Query('organisation') organisation?: unknown) {
+    // Filled in when an application of that organisation sent the person here.
+    const known = typeof organisation === 'string' && TENANT_SLUG_PATTERN.test(organisation) ? organisation : '';
+    return this.renderSignIn(request, reply, { returnTo: safeReturnPath(returnTo), organisation: known, email: '', error: null, status: 200 });
   }
 
   @Post('signin')
