@@ -67,9 +67,11 @@ call 200 POST "/v1/tokens/$TOKEN_ID/revoke" "${AUTH[@]}" "${JSON[@]}" -d '{"reas
 call 200 POST /oauth/introspect "${AUTH[@]}" --data-urlencode "token=$TOKEN"
 [[ $(field .active) == false ]]
 
-# Users: add one, change their role.
+# Users: add one (the answer carries a one-time invitation link, valid 72 h, never a token of
+# the user: they open it, set a password and issue their own tokens), change their role.
 call 201 POST /v1/users "${AUTH[@]}" "${JSON[@]}" -d "{\"email\": \"bob-$(date +%s%N)@$TENANT.test\", \"role\": \"member\"}"
 USER_ID=$(field .id)
+[[ $(field .invitation.url) == */invitations/* ]]
 call 200 PUT "/v1/users/$USER_ID/role" "${AUTH[@]}" "${JSON[@]}" -d '{"role": "auditor"}'
 
 # Service accounts for the client_credentials grant: created with no permissions; the secret is shown once.

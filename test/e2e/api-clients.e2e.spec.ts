@@ -140,7 +140,7 @@ describe('OAuth API clients, driven over HTTP and by oauth4webapi', () => {
       expect((await streamOf(client.id)).filter((e) => e.type === 'ApiClientFlowsChanged')).toHaveLength(2);
     });
 
-    it('answers unauthorized_client for a grant that is off and unsupported_grant_type for one that is on but not served here', async () => {
+    it('answers unauthorized_client for a grant that is off, and serves it once on (issue 15)', async () => {
       const client = await createClient('grants');
       for (const grant_type of ['refresh_token', 'password']) {
         const refused = await rawToken(client.clientId, client.clientSecret, { grant_type });
@@ -149,9 +149,10 @@ describe('OAuth API clients, driven over HTTP and by oauth4webapi', () => {
       }
       await setFlows(client.id, { refreshTokens: true, password: true, requirePkce: true });
       for (const grant_type of ['refresh_token', 'password', 'authorization_code']) {
-        const unserved = await rawToken(client.clientId, client.clientSecret, { grant_type });
-        expect(unserved.status).toBe(400);
-        expect(unserved.body.error).toBe('unsupported_grant_type');
+        // Served now: without its parameters the request is incomplete, not the grant unknown.
+        const incomplete = await rawToken(client.clientId, client.clientSecret, { grant_type });
+        expect(incomplete.status).toBe(400);
+        expect(incomplete.body.error).toBe('invalid_request');
       }
       expect((await rawToken(client.clientId, client.clientSecret, { grant_type: 'urn:example:magic' })).body.error).toBe('unsupported_grant_type');
       expect((await keyhold.get(`/v1/api-clients/${client.id}`, admin.token)).body.flows).toEqual({
@@ -298,8 +299,8 @@ describe('OAuth API clients, driven over HTTP and by oauth4webapi', () => {
 
       it('is set by admins only, never above CLIENT_SECRET_MAX_DAYS, and in one change with the other settings', async () => {
         const tenant = await keyhold.bootstrap('wayne-settings-guard');
-        const member = await keyhold.post('/v1/users', tenant.token, { email: 'member@wayne-settings-guard.test', role: 'member' });
-        expectProblem(await setMax(30, member.body.initialToken.token as string), 403, 'forbidden');
+        const member = await keyhold.addUser(tenant.token, 'member@wayne-settings-guard.test', 'member');
+        expectProblem(await setMax(30, member.token), 403, 'forbidden');
 
         const above = await setMax(731, tenant.token);
         expectProblem(above, 400, 'validation-error');
@@ -430,8 +431,7 @@ describe('OAuth API clients, driven over HTTP and by oauth4webapi', () => {
   describe('who may manage clients', () => {
     it('refuses members, and bad input', async () => {
       const client = await createClient('guarded');
-      const member = await keyhold.post('/v1/users', admin.token, { email: 'member@wayne.test', role: 'member' });
-      const memberToken = member.body.initialToken.token as string;
+      const { token: memberToken } = await keyhold.addUser(admin.token, 'member@wayne.test', 'member');
       expectProblem(await keyhold.post('/v1/api-clients', memberToken, { name: 'sneaky' }), 403, 'forbidden');
       expectProblem(await keyhold.get('/v1/api-clients', memberToken), 403, 'forbidden');
       expectProblem(await keyhold.get(`/v1/api-clients/${client.id}`, memberToken), 403, 'forbidden');

@@ -41,8 +41,7 @@ const describeConnections = (env: () => Record<string, string>) => {
   beforeAll(async () => {
     keyhold = await KeyholdHarness.start(undefined, env());
     admin = await keyhold.bootstrap(`conn-${randomUUID().slice(0, 8)}`);
-    const added = await keyhold.post('/v1/users', admin.token, { email: 'member@conn.test', role: 'member' });
-    member = added.body.initialToken.token;
+    member = (await keyhold.addUser(admin.token, 'member@conn.test', 'member')).token;
     adminReadOnly = (await keyhold.post('/v1/tokens', admin.token, { label: 'read only', scope: 'read' })).body.token;
   });
   afterAll(async () => {

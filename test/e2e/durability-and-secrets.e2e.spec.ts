@@ -16,7 +16,7 @@ describe('Durability and secrecy of what is stored', () => {
     const admin = await first.bootstrap('initech');
     const kept = await first.post('/v1/tokens', admin.token, { label: 'kept', scope: 'read' });
     const revoked = await first.post('/v1/tokens', admin.token, { label: 'revoked', scope: 'read_write' });
-    const member = await first.post('/v1/users', admin.token, { email: 'milton@initech.test', role: 'member' });
+    const member = await first.addUser(admin.token, 'milton@initech.test', 'member');
     await first.post(`/v1/tokens/${revoked.body.id}/revoke`, admin.token, { reason: 'rotation' });
     await first.request('POST', '/oauth/introspect', { token: admin.token, form: { token: kept.body.token } });
     await first.request('POST', '/oauth/introspect', { token: admin.token, form: { token: revoked.body.token } });
@@ -26,7 +26,7 @@ describe('Durability and secrecy of what is stored', () => {
     const second = await KeyholdHarness.start(first.dataDir);
     try {
       expect((await second.get('/v1/me', kept.body.token)).status).toBe(200);
-      expect((await second.get('/v1/me', member.body.initialToken.token)).status).toBe(200);
+      expect((await second.get('/v1/me', member.token)).status).toBe(200);
       expect((await second.get('/v1/me', revoked.body.token)).status).toBe(401);
       const listedAfter = await second.get('/v1/tokens?owner=all&limit=200', admin.token);
       expect(listedAfter.body.items.map((t: { id: string; status: string }) => [t.id, t.status])).toEqual(
@@ -39,7 +39,7 @@ describe('Durability and secrecy of what is stored', () => {
       await second.stop();
     }
 
-    const secrets = [admin.token, kept.body.token, revoked.body.token, member.body.initialToken.token];
+    const secrets = [admin.token, kept.body.token, revoked.body.token, member.token];
     const stored = everythingStoredUnder(first.dataDir);
     const logs = [...first.logs, ...second.logs].join('\n');
     expect(stored.length).toBeGreaterThan(10_000);

@@ -50,8 +50,8 @@ describe('Integrations, end to end over HTTP', () => {
     admin = await keyhold.bootstrap(`int-${randomUUID().slice(0, 8)}`);
     adminPassword = remember('admin password', password());
     expect((await setPassword(admin.token, { newPassword: adminPassword })).status).toBe(204);
-    const added = await keyhold.post('/v1/users', admin.token, { email: 'member@int.test', role: 'member' });
-    member = { id: added.body.id, token: added.body.initialToken.token };
+    const added = await keyhold.addUser(admin.token, 'member@int.test', 'member');
+    member = { id: added.added.body.id, token: added.token };
   });
   afterAll(async () => {
     await keyhold.stop();
@@ -59,13 +59,15 @@ describe('Integrations, end to end over HTTP', () => {
 
   describe('users’ passwords', () => {
     it('lets a user set a first password, then change it only with the current one', async () => {
+      // A tenant's first admin has no password until they set one (invited users set theirs on accepting).
+      const { token } = await keyhold.bootstrap(`int-first-pw-${randomUUID().slice(0, 6)}`);
       const first = remember('member password', password());
-      expect((await setPassword(member.token, { newPassword: first })).status).toBe(204);
-      expectProblem(await setPassword(member.token, { newPassword: password() }), 400, 'validation-error');
-      expectProblem(await setPassword(member.token, { currentPassword: 'not it at all', newPassword: password() }), 403, 'password-incorrect');
+      expect((await setPassword(token, { newPassword: first })).status).toBe(204);
+      expectProblem(await setPassword(token, { newPassword: password() }), 400, 'validation-error');
+      expectProblem(await setPassword(token, { currentPassword: 'not it at all', newPassword: password() }), 403, 'password-incorrect');
       const second = remember('member password', password());
-      expect((await setPassword(member.token, { currentPassword: first, newPassword: second })).status).toBe(204);
-      expectProblem(await setPassword(member.token, { currentPassword: first, newPassword: password() }), 403, 'password-incorrect');
+      expect((await setPassword(token, { currentPassword: first, newPassword: second })).status).toBe(204);
+      expectProblem(await setPassword(token, { currentPassword: first, newPassword: password() }), 403, 'password-incorrect');
     });
 
     it('refuses weak or malformed passwords, and read-only tokens', async () => {
@@ -166,18 +168,17 @@ describe('Integrations, end to end over HTTP', () => {
       const wrong = await createIntegration({ ...erp(), password: 'not my password' });
       expectProblem(wrong, 403, 'password-incorrect');
       expect(wrong.text).not.toContain('not my password');
-      const second = await keyhold.post('/v1/users', admin.token, { email: `admin2-${randomUUID().slice(0, 6)}@int.test`, role: 'admin' });
-      const unset = await createIntegration(erp(), second.body.initialToken.token);
+      // An invited user sets a password on accepting; the first admin of a tenant has none until they set one.
+      const second = await keyhold.bootstrap(`int-unset-${randomUUID().slice(0, 6)}`);
+      const unset = await createIntegration(erp(), second.token);
       expectProblem(unset, 403, 'password-not-set');
       expect(unset.body.detail).toContain('/v1/me/password');
       expectProblem(await createIntegration(erp(), member.token), 403, 'forbidden');
     });
 
     it('throttles repeated wrong passwords, even a right one then', async () => {
-      const other = await keyhold.post('/v1/users', admin.token, { email: `admin3-${randomUUID().slice(0, 6)}@int.test`, role: 'admin' });
-      const token = other.body.initialToken.token;
       const right = remember('throttled password', password());
-      await setPassword(token, { newPassword: right });
+      const { token } = await keyhold.addUser(admin.token, `admin3-${randomUUID().slice(0, 6)}@int.test`, 'admin', right);
       for (let n = 0; n < 5; n += 1) expectProblem(await createIntegration({ ...erp(), password: `wrong ${n}` }, token), 403, 'password-incorrect');
       const throttled = await createIntegration({ ...erp(), password: right }, token);
       expectProblem(throttled, 429, 'rate-limited');

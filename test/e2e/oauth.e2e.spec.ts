@@ -40,8 +40,8 @@ describe('Service accounts and the OAuth 2.0 endpoints, driven by oauth4webapi',
       token_endpoint: `${keyhold.url}/oauth/token`,
       revocation_endpoint: `${keyhold.url}/oauth/revoke`,
       introspection_endpoint: `${keyhold.url}/oauth/introspect`,
-      grant_types_supported: ['client_credentials'],
-      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+      grant_types_supported: ['client_credentials', 'authorization_code', 'refresh_token', 'password'],
+      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
     });
     expect(metadata.body.scopes_supported).toContain('tokens:introspect');
   });
@@ -266,8 +266,7 @@ describe('Service accounts and the OAuth 2.0 endpoints, driven by oauth4webapi',
   describe('management', () => {
     it('refuses members, grants beyond the granter’s own rights and bad input', async () => {
       const account = await createAccount('managed');
-      const member = await keyhold.post('/v1/users', admin.token, { email: 'member@umbrella.test', role: 'member' });
-      const memberToken = member.body.initialToken.token as string;
+      const { token: memberToken } = await keyhold.addUser(admin.token, 'member@umbrella.test', 'member');
       expectProblem(await keyhold.post('/v1/service-accounts', memberToken, { name: 'sneaky' }), 403, 'forbidden');
       expectProblem(await keyhold.get(`/v1/service-accounts/${account.id}`, memberToken), 403, 'forbidden');
 

@@ -13,6 +13,7 @@ import {
 } from '@keyhold/read-models';
 import { rebuildReadModels } from '../../apps/keyhold/src/cli/rebuild-read-models';
 import { KeyholdHarness } from '../support/keyhold-harness';
+import { acceptInvitationAndIssueToken } from '../support/form-browser';
 import { describeWithServer } from '../support/real-server';
 
 type Admin = Awaited<ReturnType<KeyholdHarness['bootstrap']>>;
@@ -45,6 +46,14 @@ const driveEveryKind = async (keyhold: KeyholdHarness, admin: Admin) => {
   const users = [];
   for (let n = 0; n < 4; n += 1) users.push(await ok(keyhold.post('/v1/users', admin.token, { email: `user${n}@${admin.tenantId}.test`, role: 'member' })));
   await ok(keyhold.request('PUT', `/v1/users/${users[0].id}/role`, { token: admin.token, json: { role: 'admin' } }));
+  // Browser sessions (the sessions view): one user accepts the invitation, signs in again, signs out.
+  const { browser } = await acceptInvitationAndIssueToken(users[1].invitation.url, 'rebuild password 123');
+  await browser.submit('/account', '/signout', {});
+  // A person's access tokens (the user-access-tokens view), by the password grant of an API client.
+  const app = await ok(keyhold.post('/v1/api-clients', admin.token, { name: 'people app' }));
+  await ok(keyhold.request('PUT', `/v1/api-clients/${app.id}/flows`, { token: admin.token, json: { requirePkce: false, refreshTokens: false, password: true, clientCredentials: false, clientCredentialsRoles: [] } }));
+  const grant = new URLSearchParams({ grant_type: 'password', username: users[1].email, password: 'rebuild password 123' }).toString();
+  await ok(keyhold.request('POST', '/oauth/token', { body: grant, headers: { authorization: basic(app.clientId, app.clientSecret), 'content-type': 'application/x-www-form-urlencoded' } }));
 
   for (let n = 0; n < 3; n += 1) {
     const account = await ok(keyhold.post('/v1/service-accounts', admin.token, { name: `robot ${n}` }));

@@ -155,9 +155,9 @@ const describeTokenLifecycle = (env: () => Record<string, string>) => {
     });
 
     it("lets a member revoke their own token but not see or revoke another user's", async () => {
-      const member = await keyhold.post('/v1/users', admin.token, { email: 'member1@acme.test', role: 'member' });
-      expect(member.status).toBe(201);
-      const memberToken = member.body.initialToken.token as string;
+      const member = await keyhold.addUser(admin.token, 'member1@acme.test', 'member');
+      expect(member.added.status).toBe(201);
+      const memberToken = member.token;
       const adminOwned = await issue(admin.token, { label: 'admin owned', scope: 'read' });
       expectProblem(await keyhold.post(`/v1/tokens/${adminOwned.body.id}/revoke`, memberToken, {}), 404, 'not-found');
       expectProblem(await keyhold.get(`/v1/tokens/${adminOwned.body.id}`, memberToken), 404, 'not-found');
@@ -172,11 +172,11 @@ const describeTokenLifecycle = (env: () => Record<string, string>) => {
 
   describe('rights follow the owner', () => {
     it('narrows every token of a user at once when the user loses a role', async () => {
-      const added = await keyhold.post('/v1/users', admin.token, { email: 'second-admin@acme.test', role: 'admin' });
-      const secondAdmin = added.body.initialToken.token as string;
+      const added = await keyhold.addUser(admin.token, 'second-admin@acme.test', 'admin');
+      const secondAdmin = added.token;
       expect((await keyhold.post('/v1/users', secondAdmin, { email: 'probe1@acme.test', role: 'member' })).status).toBe(201);
 
-      const demoted = await keyhold.request('PUT', `/v1/users/${added.body.id}/role`, { token: admin.token, json: { role: 'member' } });
+      const demoted = await keyhold.request('PUT', `/v1/users/${added.added.body.id}/role`, { token: admin.token, json: { role: 'member' } });
       expect(demoted.status).toBe(200);
       expectProblem(await keyhold.post('/v1/users', secondAdmin, { email: 'probe2@acme.test', role: 'member' }), 403, 'forbidden');
       const introspected = await keyhold.request('POST', '/oauth/introspect', { token: admin.token, form: { token: secondAdmin } });
@@ -221,8 +221,8 @@ const describeTokenLifecycle = (env: () => Record<string, string>) => {
     });
 
     it('refuses callers without the introspect permission, OAuth style', async () => {
-      const member = await keyhold.post('/v1/users', admin.token, { email: 'member2@acme.test', role: 'member' });
-      const result = await keyhold.request('POST', '/oauth/introspect', { token: member.body.initialToken.token, form: { token: admin.token } });
+      const member = await keyhold.addUser(admin.token, 'member2@acme.test', 'member');
+      const result = await keyhold.request('POST', '/oauth/introspect', { token: member.token, form: { token: admin.token } });
       expect(result.status).toBe(403);
       expect(result.body).toMatchObject({ error: 'insufficient_scope' });
       expect(result.headers.get('www-authenticate')).toContain('insufficient_scope');
@@ -313,8 +313,7 @@ const describeTokenLifecycle = (env: () => Record<string, string>) => {
 
   describe('reads', () => {
     it('pages through a list with cursors', async () => {
-      const user = await keyhold.post('/v1/users', admin.token, { email: 'pager@acme.test', role: 'member' });
-      const token = user.body.initialToken.token as string;
+      const { token } = await keyhold.addUser(admin.token, 'pager@acme.test', 'member');
       for (let n = 0; n < 4; n += 1) await issue(token, { label: `page ${n}`, scope: 'read' });
       const seen: string[] = [];
       let cursor: string | null = null;

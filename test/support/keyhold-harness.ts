@@ -8,6 +8,7 @@ import { startKeyhold } from '../../apps/keyhold/src/keyhold';
 import { CreateTenantCommand } from '../../apps/api/src/users/tenancy.commands';
 import { EVENT_STORE, EventStore, RecordedEvent } from '@keyhold/event-store';
 import { loadConfig } from '@keyhold/platform';
+import { acceptInvitationAndIssueToken } from './form-browser';
 
 export type HttpResult = { status: number; headers: Headers; body: any; text: string };
 
@@ -82,6 +83,17 @@ export class KeyholdHarness {
       parsed = undefined;
     }
     return { status: response.status, headers: response.headers, body: parsed, text };
+  }
+
+  /**
+   * Adds a user as an admin does (POST /v1/users answers an invitation link) and takes the
+   * invited person's path to a personal token: accept the invitation, then issue it signed in.
+   */
+  async addUser(adminToken: string, email: string, role: string, password?: string) {
+    const added = await this.post('/v1/users', adminToken, { email, role });
+    if (added.status !== 201) return { added, token: null as unknown as string };
+    const { token } = await acceptInvitationAndIssueToken(added.body.invitation.url, password);
+    return { added, token };
   }
 
   get = (path: string, token?: string) => this.request('GET', path, { token });

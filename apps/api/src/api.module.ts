@@ -14,10 +14,11 @@ import { PasswordsModule } from './users/passwords.module';
 import { ApiClientsModule } from './api-clients/api-clients.module';
 import { HistoryModule } from './history/history.module';
 import { MetricsModule } from './observability/metrics.controller';
+import { SignInModule } from './sign-in/sign-in.module';
 
 /** The REST and OAuth API, and the commands that need this node's credential index. */
 @Module({
-  imports: [CommandsModule, VerificationModule, OAuthModule, ServiceAccountsModule, ConnectionsModule, IntegrationsModule, PasswordsModule, ApiClientsModule, HistoryModule, MetricsModule],
+  imports: [CommandsModule, VerificationModule, OAuthModule, ServiceAccountsModule, ConnectionsModule, IntegrationsModule, PasswordsModule, ApiClientsModule, HistoryModule, MetricsModule, SignInModule],
   controllers: [TokensController, UsersController, HealthController],
   providers: [TokensQuery, RevokeTokenHandler],
 })

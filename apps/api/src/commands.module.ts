@@ -3,12 +3,13 @@ import { CqrsModule } from '@nestjs/cqrs';
 import { CommandRunner } from './command-runner';
 import { ReadYourWrites } from './read-your-writes';
 import { IssueTokenHandler } from './tokens/tokens.handlers';
+import { IssueInvitationHandler } from './sign-in/invitations';
 import { AddUserHandler, ChangeUserRoleHandler, CreateTenantHandler } from './users/tenancy.handlers';
 
 /** The commands that need nothing but the event store: what the CLI runs too. */
 @Module({
   imports: [CqrsModule.forRoot()],
-  providers: [IssueTokenHandler, CreateTenantHandler, AddUserHandler, ChangeUserRoleHandler, ReadYourWrites, CommandRunner],
+  providers: [IssueTokenHandler, CreateTenantHandler, AddUserHandler, ChangeUserRoleHandler, IssueInvitationHandler, ReadYourWrites, CommandRunner],
   exports: [CqrsModule, ReadYourWrites, CommandRunner],
 })
 export class CommandsModule {}

@@ -20,6 +20,11 @@ export const SECRET_KINDS = {
   integrationRequestTokenSecret: 'irs',
   integrationVerifier: 'iov',
   integrationReturnState: 'irr',
+  invitationCode: 'inv',
+  sessionSecret: 'ses',
+  userAccessToken: 'uat',
+  authorizationCode: 'ac',
+  refreshToken: 'rt',
 } as const;
 export type SecretKind = keyof typeof SECRET_KINDS;
 

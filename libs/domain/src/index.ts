@@ -19,3 +19,7 @@ export * from './kafka-commands/kafka-commands';
 export * from './shared/upcasting';
 export * from './event-schemas';
 export * from './rejections';
+export * from './sign-in/invitations';
+export * from './sign-in/sessions';
+export * from './sign-in/user-grants';
+export * from './sign-in/signing-keys';

@@ -5,6 +5,10 @@ import { IntegrationRejection } from './integrations/integrations';
 import { KafkaCommandRejection } from './kafka-commands/kafka-commands';
 import { PersonalTokenRejection } from './personal-tokens/personal-tokens';
 import { ServiceAccountRejection } from './service-accounts/service-accounts';
+import { InvitationRejection } from './sign-in/invitations';
+import { SessionRejection } from './sign-in/sessions';
+import { SigningKeyRejection } from './sign-in/signing-keys';
+import { UserGrantRejection } from './sign-in/user-grants';
 import { TenancyRejection } from './tenancy/tenancy';
 import { TenantSettingsRejection } from './tenancy/tenant-settings';
 import { UserPasswordRejection } from './tenancy/user-passwords';
@@ -18,11 +22,15 @@ export type DomainRejection =
   | ApiClientRejection
   | ConnectionRejection
   | IntegrationRejection
+  | InvitationRejection
   | KafkaCommandRejection
   | PersonalTokenRejection
   | ServiceAccountRejection
+  | SessionRejection
+  | SigningKeyRejection
   | TenancyRejection
   | TenantSettingsRejection
+  | UserGrantRejection
   | UserPasswordRejection;
 
 export type RejectionCode = DomainRejection['code'];

@@ -13,3 +13,5 @@ export * from './views/history.view';
 export * from './generations/read-model-generations';
 export * from './generations/read-model-rebuild';
 export * from './projection/read-model-projections';
+export * from './views/sessions.view';
+export * from './views/user-access-tokens.view';

@@ -13,6 +13,8 @@ import {
   secretFieldsSet,
   ServiceAccountEvent,
   serviceAccountDecider,
+  UserGrantEvent,
+  userGrantDecider,
 } from '@keyhold/domain';
 import { RecordedEvent } from '@keyhold/event-store';
 import { secretsSetFor } from '../connections/connections.query';
@@ -107,6 +109,22 @@ export const publicCredentialState = (
         ...integrationFromState(integration),
         activatedAt: integration.status === 'active' ? integration.activatedAt : null,
         deletedAt: integration.status === 'deleted' ? integration.deletedAt : null,
+      };
+    }
+    case 'user_grant': {
+      const state = fold(userGrantDecider, events as unknown as UserGrantEvent[]);
+      if (state.status === 'none' || state.ids.tenantId !== tenantId || state.ids.grantId !== id) return null;
+      return {
+        userId: state.ids.userId,
+        clientId: state.ids.clientId,
+        consent: state.consent === null ? null : [...state.consent],
+        families: [...state.families].map(([familyId, family]) => ({
+          familyId,
+          status: family.revoked ? 'revoked' : family.expiresAt !== null && family.expiresAt <= at ? 'expired' : 'active',
+          scope: [...family.scope],
+          accessTokenIds: [...family.accessTokenIds],
+          expiresAt: family.expiresAt,
+        })),
       };
     }
     default:

@@ -15,11 +15,14 @@ const SUBJECTS: Record<LifecycleSubject['kind'], true> = {
   connection: true,
   integration: true,
   api_client: true,
+  user_grant: true,
+  session: true,
+  signing_key: true,
 };
 export const SUBJECT_KINDS = Object.keys(SUBJECTS) as LifecycleSubject['kind'][];
 
 /** The kinds of credential whose state at a past instant can be rebuilt from their events. */
-export const CREDENTIAL_KINDS = ['personal_api_token', 'service_account', 'api_client', 'connection', 'integration'] as const;
+export const CREDENTIAL_KINDS = ['personal_api_token', 'service_account', 'api_client', 'connection', 'integration', 'user_grant'] as const;
 export type CredentialKind = (typeof CREDENTIAL_KINDS)[number];
 
 /** Ids are uuids, tenant ids, or `system:<component>` for actors: no spaces, quotes or operators. */

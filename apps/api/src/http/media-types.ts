@@ -1,6 +1,7 @@
 import { FastifyInstance } from 'fastify';
 import { refuseEarly } from './early-refusal';
 import { Problem } from './problem';
+import { PAGE_PATHS } from '../sign-in/html';
 
 /**
  * The REST API reads JSON and the OAuth endpoints read forms (RFC 6749 §4.1.3, RFC 7662 §2.1).
@@ -10,6 +11,8 @@ import { Problem } from './problem';
 const EXPECTED: Array<{ prefix: string; type: string }> = [
   { prefix: '/oauth/', type: 'application/x-www-form-urlencoded' },
   { prefix: '/v1/', type: 'application/json' },
+  // The sign-in pages' forms (apps/api/src/sign-in).
+  ...PAGE_PATHS.map((prefix) => ({ prefix, type: 'application/x-www-form-urlencoded' })),
 ];
 
 export const requireMediaTypes = (fastify: FastifyInstance): void => {

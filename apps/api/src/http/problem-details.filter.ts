@@ -8,6 +8,7 @@ import { OAuthError, Problem, ProblemKind, PROBLEM_KINDS } from './problem';
 import { RejectionError } from './rejection-error';
 import { oauth1Challenge } from '../integrations/oauth1/oauth1-signatures';
 import { OAuth1Problem } from '../integrations/oauth1/oauth1-signature';
+import { errorPage, isPagePath } from '../sign-in/html';
 
 const KIND_BY_STATUS: Record<number, ProblemKind> = {
   400: 'malformed-request',
@@ -35,8 +36,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
 
-    const problem = exception instanceof OAuthError ? null : this.toProblem(exception, request);
-    const oauthError = exception instanceof OAuthError ? exception : isOAuthEndpoint(request) && problem ? asOAuthError(problem) : null;
+    const problem = exception instanceof OAuthError ? (isPagePath(request.url) ? new Problem('malformed-request', exception.description) : null) : this.toProblem(exception, request);
+    const oauthError = isPagePath(request.url) ? null : exception instanceof OAuthError ? exception : isOAuthEndpoint(request) && problem ? asOAuthError(problem) : null;
     if (oauthError) {
       if (oauthError.wwwAuthenticate) void reply.header('WWW-Authenticate', oauthError.wwwAuthenticate);
       for (const [name, value] of Object.entries(oauthError.headers)) void reply.header(name, value);
@@ -49,12 +50,16 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       return;
     }
     if (!problem) return;
+    const retryAfter = problem.extensions.retryAfterSeconds;
+    if (typeof retryAfter === 'number') void reply.header('Retry-After', String(retryAfter));
+    if (isPagePath(request.url)) {
+      void errorPage(reply, problem.status, PROBLEM_KINDS[problem.kind].title, problem.detail);
+      return;
+    }
     if (problem.kind === 'unauthenticated') {
       const oauthProblem = problem.extensions.oauth_problem;
       void reply.header('WWW-Authenticate', typeof oauthProblem === 'string' ? oauth1Challenge(oauthProblem as OAuth1Problem) : 'Bearer realm="keyhold"');
     }
-    const retryAfter = problem.extensions.retryAfterSeconds;
-    if (typeof retryAfter === 'number') void reply.header('Retry-After', String(retryAfter));
     void reply.status(problem.status).type('application/problem+json').send(problem.toDocument(request.url));
   }
 

@@ -42,6 +42,10 @@ export const PROBLEM_KINDS = {
   'password-not-set': { status: 403, title: 'The user has no password yet.' },
   'too-many-client-secrets': { status: 409, title: 'The API client holds too many live secrets.' },
   'too-many-redirect-uris': { status: 409, title: 'The API client holds too many redirect URIs.' },
+  'invitation-invalid': { status: 410, title: 'The invitation link is not valid any more.' },
+  'invitation-accepted': { status: 409, title: 'The user has already accepted an invitation.' },
+  'csrf-failed': { status: 403, title: 'The form could not be verified; reload the page and try again.' },
+  'sign-in-failed': { status: 401, title: 'The organisation, e-mail or password is not correct.' },
 } as const;
 
 export type ProblemKind = keyof typeof PROBLEM_KINDS;

@@ -58,6 +58,16 @@ const KIND_BY_REJECTION: Record<RejectionCode, ProblemKind> = {
   UnknownRole: 'validation-error',
   KafkaCommandAlreadyReceived: 'concurrent-modification',
   KafkaCommandNotReceived: 'not-found',
+  InvitationNotFound: 'invitation-invalid',
+  InvitationExpired: 'invitation-invalid',
+  InvitationAlreadyAccepted: 'invitation-accepted',
+  SessionExists: 'concurrent-modification',
+  SessionNotFound: 'not-found',
+  SessionOver: 'unauthenticated',
+  ConsentRequired: 'forbidden',
+  InvalidGrant: 'validation-error',
+  GrantNotFound: 'not-found',
+  RotationNotDue: 'concurrent-modification',
 };
 
 /** Carries a domain refusal out of a command handler to the edge that maps it to its protocol. */

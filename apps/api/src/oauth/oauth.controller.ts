@@ -7,6 +7,8 @@ import { SecretHasher } from '@keyhold/crypto';
 import { KEYHOLD_CONFIG, KeyholdConfig } from '@keyhold/platform';
 import { Public } from '../http/auth';
 import { publicBaseUrl } from '../http/public-url';
+import { CONSOLE_CLIENT_ID } from '../people-oauth/people-clients';
+import { PEOPLE_GRANT_TYPES, PeopleTokenEndpoint } from '../people-oauth/people-token-endpoint';
 import { OAuthError } from '../http/problem';
 import { CurrentRequestContext, RequestContext } from '../http/request-context';
 import { OAuthGrant, OAuthIndex } from '../verification/oauth-index';
@@ -31,6 +33,7 @@ export class OAuthController {
     private readonly clients: ClientAuthentication,
     private readonly oauth: OAuthIndex,
     private readonly hasher: SecretHasher,
+    private readonly people: PeopleTokenEndpoint,
     @Inject(KEYHOLD_CONFIG) private readonly config: KeyholdConfig,
   ) {}
 
@@ -40,19 +43,26 @@ export class OAuthController {
   @Header('Pragma', 'no-cache')
   @ApiConsumes('application/x-www-form-urlencoded')
   @ApiOkResponse({ type: AccessTokenResponse })
-  async token(@Req() request: FastifyRequest, @Body() body: TokenRequest, @CurrentRequestContext() context: RequestContext): Promise<AccessTokenResponse> {
+  async token(@Req() request: FastifyRequest, @Body() body: TokenRequest, @CurrentRequestContext() context: RequestContext) {
+    // The console is a public client (RFC 6749 §2.1): no secret, it proves itself with PKCE.
+    if (body.client_id === CONSOLE_CLIENT_ID && body.client_secret === undefined && request.headers.authorization === undefined) {
+      return this.forPeople(CONSOLE_CLIENT_ID, request, body, context);
+    }
     const client = this.clients.authenticate(request, body);
     if (!KNOWN_GRANTS.has(body.grant_type)) throw new OAuthError('unsupported_grant_type', `Unsupported grant_type '${body.grant_type}'.`);
     // A flow that is off for this client is refused as such, before saying what this endpoint serves.
     if (!client.grants.has(body.grant_type as OAuthGrant)) {
       throw new OAuthError('unauthorized_client', `This client may not use the ${body.grant_type} grant.`);
     }
-    if (body.grant_type !== 'client_credentials') {
-      throw new OAuthError('unsupported_grant_type', `The ${body.grant_type} grant is not served by this endpoint.`);
-    }
+    if (body.grant_type !== 'client_credentials') return this.forPeople(client.clientId, request, body, context);
     const scope = this.grantedScope(body.scope, client.permissions);
     const issued = await this.commands.execute(new IssueAccessTokenCommand(client, scope, { ...context, actorId: client.clientId }));
     return { access_token: issued.accessToken, token_type: 'Bearer', expires_in: issued.expiresIn, scope: issued.scope.join(' ') };
+  }
+
+  /** A person's grant (code, refresh, password): tokens carry the user's current rights ∩ the granted scope. */
+  private async forPeople(clientId: string, request: FastifyRequest, body: TokenRequest, context: RequestContext) {
+    return this.people.token(clientId, body, publicBaseUrl(this.config), context);
   }
 
   /** RFC 7009: answers 200 whether or not the token was known, so the endpoint tells nothing. */
@@ -72,16 +82,38 @@ export class OAuthController {
 
   @Get('.well-known/oauth-authorization-server')
   @ApiOkResponse({ type: AuthorizationServerMetadata })
-  metadata(): AuthorizationServerMetadata {
+  metadata() {
+    return this.serverMetadata(publicBaseUrl(this.config));
+  }
+
+  /** OpenID Connect Discovery 1.0 §3: the same server, with what ID tokens and userinfo need. */
+  @Get('.well-known/openid-configuration')
+  openidConfiguration() {
     const issuer = publicBaseUrl(this.config);
+    return {
+      ...this.serverMetadata(issuer),
+      userinfo_endpoint: `${issuer}/oauth/userinfo`,
+      subject_types_supported: ['public'],
+      id_token_signing_alg_values_supported: ['ES256'],
+      claims_supported: ['iss', 'sub', 'aud', 'exp', 'iat', 'nonce', 'tenant_id', 'email'],
+    };
+  }
+
+  private serverMetadata(issuer: string) {
     const clientAuth = ['client_secret_basic', 'client_secret_post'];
     return {
       issuer,
+      authorization_endpoint: `${issuer}/oauth/authorize`,
       token_endpoint: `${issuer}/oauth/token`,
-      token_endpoint_auth_methods_supported: clientAuth,
-      grant_types_supported: ['client_credentials'],
-      response_types_supported: [],
-      scopes_supported: Object.keys(PERMISSIONS),
+      // 'none': the console, a public client, proves itself with PKCE alone.
+      token_endpoint_auth_methods_supported: [...clientAuth, 'none'],
+      grant_types_supported: ['client_credentials', ...PEOPLE_GRANT_TYPES],
+      response_types_supported: ['code'],
+      response_modes_supported: ['query'],
+      code_challenge_methods_supported: ['S256'],
+      authorization_response_iss_parameter_supported: true,
+      scopes_supported: [...Object.keys(PERMISSIONS), 'openid'],
+      jwks_uri: `${issuer}/oauth/jwks`,
       revocation_endpoint: `${issuer}/oauth/revoke`,
       revocation_endpoint_auth_methods_supported: clientAuth,
       introspection_endpoint: `${issuer}/oauth/introspect`,

@@ -5,6 +5,8 @@ import { FastifyReply } from 'fastify';
 import { CurrentPrincipal, RequirePermissions } from '../http/auth';
 import { Problem } from '../http/problem';
 import { CurrentRequestContext, RequestContext } from '../http/request-context';
+import { effectivePermissions, TokenScope } from '@keyhold/domain';
+import { PersonalTokenIndex } from '../verification/personal-token-index';
 import { Principal, userIdOf } from '../verification/principal';
 import { IssueTokenDto, IssuedTokenResponse, ListTokensQuery, RevokeTokenDto, TokenIdParams, TokenPage, TokenResponse } from './token.dto';
 import { IssueTokenCommand, OwnedToken, RevokeTokenCommand } from './tokens.commands';
@@ -32,7 +34,21 @@ export class TokensController {
   constructor(
     private readonly commands: CommandBus,
     private readonly tokens: TokensQuery,
+    private readonly users: PersonalTokenIndex,
   ) {}
+
+  /**
+   * Authority never grows: a new personal token carries its owner's role ∩ its scope, so the
+   * credential asking must hold all of that already. A personal token of scope read_write always
+   * does; an app's access token granted a narrower scope (OAuth for people) may not mint a wider one.
+   */
+  private refuseWider(principal: Principal, scope: TokenScope): void {
+    const owner = this.users.user(userIdOf(principal));
+    const beyond = owner ? [...effectivePermissions(owner.role, scope)].filter((permission) => !principal.permissions.has(permission)) : [];
+    if (beyond.length > 0) {
+      throw new Problem('forbidden', `A ${scope} token would carry ${beyond.map((p) => `'${p}'`).join(', ')}, which this credential does not hold.`);
+    }
+  }
 
   @Post()
   @RequirePermissions('tokens:write')
@@ -49,6 +65,7 @@ export class TokensController {
     if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
       throw new Problem('validation-error', 'Idempotency-Key must be 8 to 128 characters of A-Z a-z 0-9 . _ : -');
     }
+    this.refuseWider(principal, body.scope);
     const expiresAt = body.expiresAt ? new Date(body.expiresAt).toISOString() : null;
     const issued = await this.commands.execute(
       new IssueTokenCommand(principal.tenantId, userIdOf(principal), body.label, body.scope, expiresAt, idempotencyKey ?? null, context),

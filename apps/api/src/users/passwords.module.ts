@@ -8,6 +8,6 @@ import { UserPasswords } from './user-passwords';
   imports: [CommandsModule],
   controllers: [PasswordController],
   providers: [UserPasswords, PasswordAttempts],
-  exports: [UserPasswords],
+  exports: [UserPasswords, PasswordAttempts],
 })
 export class PasswordsModule {}

@@ -2,8 +2,11 @@ import { Command } from '@nestjs/cqrs';
 import { Role } from '@keyhold/domain';
 import { RequestContext } from '../http/request-context';
 import { IssuedToken } from '../tokens/tokens.commands';
+import { IssuedInvitation } from '../sign-in/invitations';
 
-export type UserWithToken = { tenantId: string; userId: string; email: string; role: Role; addedAt: string; initialToken: IssuedToken };
+export type AddedUser = { tenantId: string; userId: string; email: string; role: Role; addedAt: string };
+export type UserWithToken = AddedUser & { initialToken: IssuedToken };
+export type UserWithInvitation = AddedUser & { invitation: IssuedInvitation };
 
 /** Creates a tenant with its first admin, and that admin's first token. */
 export class CreateTenantCommand extends Command<UserWithToken> {
@@ -18,11 +21,11 @@ export class CreateTenantCommand extends Command<UserWithToken> {
 }
 
 /**
- * Adds a user and issues their first token, handed to the admin to pass on: until users can
- * sign in themselves, this is how a user gets a credential. It carries the user's rights, not
- * the admin's.
+ * Adds a user and issues their invitation: a one-time, expiring link the admin passes on, where
+ * the user sets their password and then issues their own tokens. No credential of the user's
+ * passes through the admin's hands.
  */
-export class AddUserCommand extends Command<UserWithToken> {
+export class AddUserCommand extends Command<UserWithInvitation> {
   constructor(
     readonly tenantId: string,
     readonly email: string,

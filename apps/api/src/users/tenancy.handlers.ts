@@ -4,11 +4,12 @@ import { streamName, tenancyDecider, tenantIdForSlug } from '@keyhold/domain';
 import { CommandRunner } from '../command-runner';
 import { RequestContext } from '../http/request-context';
 import { IssueTokenCommand } from '../tokens/tokens.commands';
-import { AddUserCommand, ChangeUserRoleCommand, CreateTenantCommand, UserWithToken } from './tenancy.commands';
+import { AddedUser, AddUserCommand, ChangeUserRoleCommand, CreateTenantCommand, UserWithInvitation, UserWithToken } from './tenancy.commands';
+import { IssueInvitationCommand } from '../sign-in/invitations';
 
 const withInitialToken = async (
   commands: CommandBus,
-  user: Omit<UserWithToken, 'initialToken'>,
+  user: AddedUser,
   label: string,
   context: RequestContext,
 ): Promise<UserWithToken> => {
@@ -47,11 +48,12 @@ export class AddUserHandler implements ICommandHandler<AddUserCommand> {
     private readonly commands: CommandBus,
   ) {}
 
-  async execute({ tenantId, email, role, context }: AddUserCommand): Promise<UserWithToken> {
+  async execute({ tenantId, email, role, context }: AddUserCommand): Promise<UserWithInvitation> {
     const userId = randomUUID();
     const now = new Date().toISOString();
     await this.runner.run(streamName('tenant', tenantId), tenancyDecider, { type: 'AddUser', userId, email, role, now }, { ...context, tenantId, now });
-    return withInitialToken(this.commands, { tenantId, userId, email, role, addedAt: now }, 'initial', context);
+    const invitation = await this.commands.execute(new IssueInvitationCommand(tenantId, userId, context));
+    return { tenantId, userId, email, role, addedAt: now, invitation };
   }
 }
 

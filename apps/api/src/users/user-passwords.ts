@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { fold, streamName, userPasswordDecider, UserPasswordEvent, UserPasswordState } from '@keyhold/domain';
+import { streamName, userPasswordDecider, UserPasswordEvent, UserPasswordState } from '@keyhold/domain';
 import { hashPassword, verifyPassword } from '@keyhold/crypto';
 import { EVENT_STORE, EventStore } from '@keyhold/event-store';
 import { CommandRunner } from '../command-runner';
+import { readFolded } from '../read-folded';
 import { Problem } from '../http/problem';
 import { RequestContext } from '../http/request-context';
 import { Principal } from '../verification/principal';
@@ -81,8 +82,7 @@ export class UserPasswords {
   }
 
   private async state(tenantId: string, userId: string): Promise<UserPasswordState> {
-    const recorded = await this.events.readStream(passwordStream(userId));
-    const state = fold(userPasswordDecider, recorded.map(({ type, data }) => ({ type, data }) as UserPasswordEvent));
+    const state = await readFolded<UserPasswordState, UserPasswordEvent>(this.events, passwordStream(userId), userPasswordDecider);
     // A stream of another tenant's user cannot be reached with this tenant's principal; belt and braces.
     return state.status === 'set' && state.tenantId !== tenantId ? { status: 'unset' } : state;
   }

@@ -1,7 +1,10 @@
-import { Body, Controller, Get, Param, Post, Put, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Param, Post, Put, Query, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { FastifyReply } from 'fastify';
+import { FastifyReply, FastifyRequest } from 'fastify';
+import { KEYHOLD_CONFIG, KeyholdConfig } from '@keyhold/platform';
+import { publicBaseUrl } from '../http/public-url';
+import { invitationLink } from '../sign-in/invitations';
 import { READ_MODEL_STORE, ReadModelStore, USERS, UserView } from '@keyhold/read-models';
 import { Inject } from '@nestjs/common';
 import { CurrentPrincipal, RequirePermissions } from '../http/auth';
@@ -28,6 +31,7 @@ export class UsersController {
   constructor(
     private readonly commands: CommandBus,
     @Inject(READ_MODEL_STORE) private readonly readModels: ReadModelStore,
+    @Inject(KEYHOLD_CONFIG) private readonly config: KeyholdConfig,
   ) {}
 
   @Get('me')
@@ -48,6 +52,7 @@ export class UsersController {
     @CurrentPrincipal() principal: Principal,
     @CurrentRequestContext() context: RequestContext,
     @Body() body: AddUserDto,
+    @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     const user = await this.commands.execute(new AddUserCommand(principal.tenantId, body.email, body.role, context));
@@ -57,7 +62,8 @@ export class UsersController {
       email: user.email,
       role: user.role,
       createdAt: user.addedAt,
-      initialToken: { id: user.initialToken.token.tokenId, token: user.initialToken.secret },
+      // The link, not a credential: the user sets a password there and issues their own tokens.
+      invitation: invitationLink(publicBaseUrl(this.config), user.invitation),
     };
   }
 

@@ -23,6 +23,8 @@ export const denialsOf = (message: LifecycleMessage): Denial[] => {
     case 'TokenRevoked':
     case 'AccessTokenRevoked':
       return [{ deny: 'credential', id: subjectId }];
+    case 'UserTokensRevoked':
+      return (message.data.accessTokenIds ?? '').split(' ').filter(Boolean).map((id) => ({ deny: 'credential', id }) as const);
     case 'ClientSecretReset':
     case 'ServiceAccountDeleted':
     case 'ApiClientDeleted':

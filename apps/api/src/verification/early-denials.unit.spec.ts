@@ -99,6 +99,11 @@ describe('Early denials from the lifecycle topic', () => {
       { deny: 'credential', id: 'it-1' },
     ]);
     expect(denialsOf(message('ServiceAccountPermissionsReset', 'sa-1'))).toEqual([{ deny: 'permission', id: 'sa-1', permission: null }]);
+    expect(denialsOf(message('UserTokensRevoked', 'grant-1', { accessTokenIds: 'uat-1 uat-2' }))).toEqual([
+      { deny: 'credential', id: 'uat-1' },
+      { deny: 'credential', id: 'uat-2' },
+    ]);
+    expect(denialsOf(message('UserTokensRevoked', 'grant-1', { accessTokenIds: '' }))).toEqual([]);
   });
 
   it('withhold a removed permission and every permission after a reset, without refusing the credential', () => {

@@ -22,6 +22,11 @@ const CREDENTIAL_KIND_NAMES: Record<SecretKind, string> = {
   integrationReturnState: 'integration_return_state',
   integrationAccessToken: 'integration_access_token',
   integrationAccessTokenSecret: 'integration_access_token_secret',
+  invitationCode: 'invitation_code',
+  sessionSecret: 'session_secret',
+  userAccessToken: 'access_token',
+  authorizationCode: 'authorization_code',
+  refreshToken: 'refresh_token',
 };
 @OAuthForm()
 export class IntrospectionRequest {

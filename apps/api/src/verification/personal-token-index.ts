@@ -15,7 +15,7 @@ type LiveToken = {
   readonly expiresAt: string | null;
 };
 
-type IndexedUser = { readonly tenantId: string; readonly role: Role };
+export type IndexedUser = { readonly tenantId: string; readonly role: Role };
 
 /** Whose a token is, kept for every token ever issued, revoked ones included. */
 export type TokenOwnership = { readonly tenantId: string; readonly ownerId: string };
@@ -72,6 +72,11 @@ export class PersonalTokenIndex implements CredentialKindIndex {
       issuedAt: token.issuedAt,
       expiresAt: token.expiresAt,
     };
+  }
+
+  /** A user's tenant and current role, as the log has them; other credentials of users derive their rights from it too. */
+  user(userId: string): IndexedUser | null {
+    return this.users.get(userId) ?? null;
   }
 
   ownerOf(tokenId: string): TokenOwnership | null {

@@ -14,6 +14,8 @@ import {
   ServiceAccountView,
   TOKENS,
   TokenView,
+  USER_ACCESS_TOKENS,
+  UserAccessTokenView,
 } from '@keyhold/read-models';
 import { Principal } from './principal';
 
@@ -57,6 +59,10 @@ export class ReadModelConfirmation {
       case 'integrationAccessToken': {
         const integration = await this.readModels.collection<IntegrationView>(INTEGRATIONS).get(actor.id);
         return integration?.status === 'active' && integration.accessTokenId === credential.id && integration.tenantId === tenantId;
+      }
+      case 'userAccessToken': {
+        const token = await this.readModels.collection<UserAccessTokenView>(USER_ACCESS_TOKENS).get(credential.id);
+        return token?.status === 'active' && token.tenantId === tenantId && token.userId === actor.id;
       }
       default:
         return false;

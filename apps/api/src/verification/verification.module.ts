@@ -11,6 +11,7 @@ import { PersonalTokenIndex } from './personal-token-index';
 import { ReadModelConfirmation } from './read-model-confirmation';
 import { RevocationFeed } from './revocation-feed';
 import { UsageRecorder } from './usage-recorder';
+import { UserGrantIndex } from './user-grant-index';
 import { IntegrationTokenIndex } from '../integrations/integration-token-index';
 import { IntegrationSecrets } from '../integrations/integration-secrets';
 import { NonceCache } from '../integrations/oauth1/nonce-cache';
@@ -23,8 +24,9 @@ import { SignedCalls } from '../integrations/oauth1/signed-calls';
     PersonalTokenIndex,
     OAuthIndex,
     IntegrationTokenIndex,
+    UserGrantIndex,
     /** Each credential kind's index; a new kind adds its class here. */
-    { provide: CREDENTIAL_KIND_INDEXES, useFactory: (...indexes) => indexes, inject: [PersonalTokenIndex, OAuthIndex, IntegrationTokenIndex] },
+    { provide: CREDENTIAL_KIND_INDEXES, useFactory: (...indexes) => indexes, inject: [PersonalTokenIndex, OAuthIndex, IntegrationTokenIndex, UserGrantIndex] },
     EarlyDenials,
     RevocationFeed,
     ReadModelConfirmation,

@@ -1,6 +1,6 @@
 import { AccessTokenIssued, AccessTokenRevoked, assertNever, categoryOf, EventMetadata, PersonalTokenEvent, ServiceAccountEvent, TenancyEvent } from '@keyhold/domain';
 import { ConnectionEvent, IntegrationEvent, TenantSettingsEvent, UserPasswordSet } from '@keyhold/domain';
-import { ApiClientEvent } from '@keyhold/domain';
+import { ApiClientEvent, InvitationEvent, SessionEnded, SessionStarted, SigningKeyAdded, UserGrantEvent } from '@keyhold/domain';
 
 export * from './relay-heartbeat';
 
@@ -24,7 +24,10 @@ export const LIFECYCLE_HEADERS = {
   correlationId: 'keyhold-correlation-id',
 } as const;
 
-export type LifecycleSubject = { kind: 'tenant' | 'user' | 'personal_api_token' | 'service_account' | 'access_token' | 'connection' | 'integration' | 'api_client'; id: string };
+export type LifecycleSubject = {
+  kind: 'tenant' | 'user' | 'personal_api_token' | 'service_account' | 'access_token' | 'connection' | 'integration' | 'api_client' | 'user_grant' | 'session' | 'signing_key';
+  id: string;
+};
 
 export type LifecycleMessage = {
   schema: typeof LIFECYCLE_SCHEMA;
@@ -41,9 +44,19 @@ export type LifecycleMessage = {
 };
 
 /** Access-token issuance has a public form for the audit history but is not published: it is the busiest event and no cache needs it. */
-type Publishable = PersonalTokenEvent | TenancyEvent | ServiceAccountEvent | AccessTokenIssued | AccessTokenRevoked | PublishableOfConnectionsAndIntegrations | ApiClientEvent;
+type Publishable = PersonalTokenEvent | TenancyEvent | ServiceAccountEvent | AccessTokenIssued | AccessTokenRevoked | PublishableOfConnectionsAndIntegrations | ApiClientEvent | PublishableOfPeople;
+/**
+ * People signing in: grants (consent, code issuance and token issuance for the history only, like
+ * access-token issuance; replay, reuse and revocations published so every node and consumer
+ * drops those tokens at once), sessions (not their activity: the busiest and of no use to a
+ * cache), invitations and signing-key rotation. Never a hash, code, token or key material.
+ */
+type PublishableOfPeople = UserGrantEvent | SessionStarted | SessionEnded | InvitationEvent | SigningKeyAdded;
 /** Connections publish names of changed fields and who accessed them, never a secret or ciphertext; a password change, never its hash. */
 type PublishableOfConnectionsAndIntegrations = ConnectionEvent | IntegrationEvent | TenantSettingsEvent | UserPasswordSet;
+
+const userGrant = (event: UserGrantEvent) => ({ kind: 'user_grant', id: event.data.grantId }) as const;
+const grantParties = (event: UserGrantEvent) => ({ userId: event.data.userId, clientId: event.data.clientId });
 
 /** API clients publish secret ids and expiries, redirect URIs and flow settings; never a hash or a hint. */
 const apiClient = (clientId: string) => ({ kind: 'api_client', id: clientId }) as const;
@@ -172,10 +185,43 @@ const subjectAndData = (event: Publishable): { subject: LifecycleSubject; data: 
         },
       };
     }
+    case 'ConsentGranted':
+      return { subject: userGrant(event), data: { ...grantParties(event), scope: event.data.scope.join(' ') } };
+    case 'ConsentWithdrawn':
+      return { subject: userGrant(event), data: grantParties(event) };
+    case 'AuthorizationCodeIssued':
+      return { subject: userGrant(event), data: { ...grantParties(event), codeId: event.data.codeId, scope: event.data.scope.join(' '), expiresAt: event.data.expiresAt } };
+    case 'UserTokensIssued':
+      return {
+        subject: userGrant(event),
+        data: { ...grantParties(event), via: event.data.via, familyId: event.data.familyId, accessTokenId: event.data.accessTokenId, scope: event.data.scope.join(' '), expiresAt: event.data.expiresAt },
+      };
+    case 'AuthorizationCodeReplayed':
+      return { subject: userGrant(event), data: { ...grantParties(event), codeId: event.data.codeId } };
+    case 'RefreshTokenReused':
+      return { subject: userGrant(event), data: { ...grantParties(event), familyId: event.data.familyId } };
+    case 'UserTokensRevoked':
+      return {
+        subject: userGrant(event),
+        data: { ...grantParties(event), reason: event.data.reason, familyIds: event.data.familyIds.join(' '), accessTokenIds: event.data.accessTokenIds.join(' ') },
+      };
+    case 'SessionStarted':
+      return { subject: { kind: 'session', id: event.data.sessionId }, data: { userId: event.data.userId, absoluteExpiresAt: event.data.absoluteExpiresAt } };
+    case 'SessionEnded':
+      return { subject: { kind: 'session', id: event.data.sessionId }, data: { userId: event.data.userId, reason: event.data.reason } };
+    case 'InvitationIssued':
+      return { subject: { kind: 'user', id: event.data.userId }, data: { invitationId: event.data.invitationId, expiresAt: event.data.expiresAt } };
+    case 'InvitationAccepted':
+      return { subject: { kind: 'user', id: event.data.userId }, data: { invitationId: event.data.invitationId } };
+    case 'SigningKeyAdded':
+      return { subject: { kind: 'signing_key', id: event.data.kid }, data: { alg: event.data.alg, previousKid: event.data.previousKid } };
     default:
       return assertNever(event);
   }
 };
+
+/** Issuance of codes and of people's tokens: in the audit history, not on the topic (the busiest events, of no use to a cache). */
+const HISTORY_ONLY_TYPES = new Set<string>(['AccessTokenIssued', 'AuthorizationCodeIssued', 'UserTokensIssued']);
 
 const PUBLISHED_TYPES = new Set<string>([
   'TenantCreated',
@@ -221,6 +267,16 @@ const PUBLISHED_TYPES = new Set<string>([
   'RedirectUriRemoved',
   'ApiClientFlowsChanged',
   'ApiClientDeleted',
+  'ConsentGranted',
+  'ConsentWithdrawn',
+  'AuthorizationCodeReplayed',
+  'RefreshTokenReused',
+  'UserTokensRevoked',
+  'SessionStarted',
+  'SessionEnded',
+  'InvitationIssued',
+  'InvitationAccepted',
+  'SigningKeyAdded',
 ]);
 
 /** The message for a stored event, or null for events that are not part of the contract. */
@@ -263,4 +319,4 @@ export const lifecycleMessageFor = (event: {
  * events outside the contract: the audit history shows this form too, so both have one definition.
  */
 export const publicFormOf = (event: { type: string; data: unknown }): Pick<LifecycleMessage, 'subject' | 'data'> | null =>
-  PUBLISHED_TYPES.has(event.type) || event.type === 'AccessTokenIssued' ? subjectAndData(event as Publishable) : null;
+  PUBLISHED_TYPES.has(event.type) || HISTORY_ONLY_TYPES.has(event.type) ? subjectAndData(event as Publishable) : null;

@@ -6,6 +6,8 @@ import { integrationsProjection, tenantSettingsProjection } from '../views/integ
 import { accessTokensProjection, serviceAccountsProjection } from '../views/service-accounts.view';
 import { tokensProjection } from '../views/tokens.view';
 import { usersProjection } from '../views/users.view';
+import { sessionsProjection } from '../views/sessions.view';
+import { userAccessTokensProjection } from '../views/user-access-tokens.view';
 
 /**
  * Every projection that writes read models: the worker runs these, and a rebuild replays them,
@@ -22,4 +24,6 @@ export const READ_MODEL_PROJECTIONS: readonly ProjectionFactory[] = [
   integrationsProjection,
   tenantSettingsProjection,
   historyProjection,
+  sessionsProjection,
+  userAccessTokensProjection,
 ];

@@ -1,0 +1,107 @@
+import { Controller, Delete, Get, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { IsUUID } from 'class-validator';
+import { FastifyReply, FastifyRequest } from 'fastify';
+import { sessionWindowOpen } from '@keyhold/domain';
+import { KEYHOLD_CONFIG, KeyholdConfig } from '@keyhold/platform';
+import { READ_MODEL_STORE, ReadModelStore, SESSIONS, SessionView } from '@keyhold/read-models';
+import { CurrentPrincipal, RequirePermissions } from '../http/auth';
+import { publicBaseUrl } from '../http/public-url';
+import { pageOf, PageQuery } from '../http/pagination';
+import { Problem } from '../http/problem';
+import { CurrentRequestContext, RequestContext } from '../http/request-context';
+import { Principal } from '../verification/principal';
+import { invitationLink, IssueInvitationCommand } from './invitations';
+import { UserIdParams } from '../users/users.dto';
+import { Sessions } from './sessions';
+
+export class SessionIdParams {
+  @IsUUID()
+  id!: string;
+}
+
+export class UserSessionParams {
+  @IsUUID()
+  id!: string;
+
+  @IsUUID()
+  sessionId!: string;
+}
+
+const toSessionResponse = (session: SessionView) => ({
+  id: session.id,
+  state: session.status === 'ended' ? 'ended' : sessionWindowOpen(session, new Date().toISOString()) ? 'active' : 'expired',
+  startedAt: session.createdAt,
+  lastActiveAt: session.lastActiveAt,
+  idleExpiresAt: session.idleExpiresAt,
+  absoluteExpiresAt: session.absoluteExpiresAt,
+  endedAt: session.endedAt,
+  endReason: session.endReason,
+});
+
+const userOf = (principal: Principal): string => {
+  if (principal.actor.kind !== 'user') throw new Problem('forbidden', 'Only users have sessions.');
+  return principal.actor.id;
+};
+
+/** A user's browser sessions, listed and ended by the user and by an admin; and re-issued invitations. */
+@ApiTags('users')
+@ApiBearerAuth()
+@Controller('v1')
+export class SessionsController {
+  constructor(
+    private readonly sessions: Sessions,
+    private readonly commands: CommandBus,
+    @Inject(READ_MODEL_STORE) private readonly readModels: ReadModelStore,
+    @Inject(KEYHOLD_CONFIG) private readonly config: KeyholdConfig,
+  ) {}
+
+  @Get('me/sessions')
+  mine(@CurrentPrincipal() principal: Principal, @Query() query: PageQuery) {
+    return this.list(principal.tenantId, userOf(principal), query);
+  }
+
+  @Delete('me/sessions/:id')
+  @HttpCode(204)
+  async endMine(@CurrentPrincipal() principal: Principal, @CurrentRequestContext() context: RequestContext, @Param() params: SessionIdParams) {
+    await this.endOf(principal.tenantId, userOf(principal), params.id, 'ended-by-user', context);
+  }
+
+  @Get('users/:id/sessions')
+  @RequirePermissions('users:read')
+  ofUser(@CurrentPrincipal() principal: Principal, @Param() params: UserIdParams, @Query() query: PageQuery) {
+    return this.list(principal.tenantId, params.id, query);
+  }
+
+  @Delete('users/:id/sessions/:sessionId')
+  @RequirePermissions('users:write')
+  @HttpCode(204)
+  async endOfUser(@CurrentPrincipal() principal: Principal, @CurrentRequestContext() context: RequestContext, @Param() params: UserSessionParams) {
+    await this.endOf(principal.tenantId, params.id, params.sessionId, 'ended-by-admin', context);
+  }
+
+  /** Re-issues a user's invitation link: the previous one stops working. Refused once the user has accepted one. */
+  @Post('users/:id/invitation')
+  @RequirePermissions('users:write')
+  async reissueInvitation(
+    @CurrentPrincipal() principal: Principal,
+    @CurrentRequestContext() context: RequestContext,
+    @Param() params: UserIdParams,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const invitation = await this.commands.execute(new IssueInvitationCommand(principal.tenantId, params.id, context));
+    void reply.status(201).header('Cache-Control', 'no-store');
+    return invitationLink(publicBaseUrl(this.config), invitation);
+  }
+
+  private list(tenantId: string, userId: string, query: PageQuery) {
+    return pageOf(this.readModels.collection<SessionView>(SESSIONS), { tenantId, userId }, query, toSessionResponse);
+  }
+
+  private async endOf(tenantId: string, userId: string, sessionId: string, reason: 'ended-by-user' | 'ended-by-admin', context: RequestContext) {
+    if ((await this.sessions.ownerOf(tenantId, sessionId)) !== userId) throw new Problem('not-found', 'Session not found.');
+    await this.sessions.end(tenantId, sessionId, reason, context);
+  }
+}

@@ -1,0 +1,78 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Logger } from 'pino';
+import { randomUUID } from 'node:crypto';
+import { SessionEndReason, sessionDecider, SessionEvent, sessionLive, SessionState, streamName } from '@keyhold/domain';
+import { generateSecret, parseSecret, SecretHasher } from '@keyhold/crypto';
+import { EVENT_STORE, EventStore } from '@keyhold/event-store';
+import { ROOT_LOGGER } from '@keyhold/platform';
+import { CommandRunner } from '../command-runner';
+import { RequestContext } from '../http/request-context';
+import { readFolded } from '../read-folded';
+
+/** Who a live session cookie speaks for. */
+export type SessionUser = { readonly tenantId: string; readonly userId: string; readonly sessionId: string };
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * Browser sessions. The cookie reads `<session id>.<secret>`: the id names the session's stream
+ * (and is what users and admins list and end), the secret proves possession and is stored only
+ * as a keyed hash. Every check reads the session's stream, so an ended session is refused on
+ * every node at once.
+ */
+@Injectable()
+export class Sessions {
+  constructor(
+    private readonly runner: CommandRunner,
+    private readonly hasher: SecretHasher,
+    @Inject(EVENT_STORE) private readonly events: EventStore,
+    @Inject(ROOT_LOGGER) private readonly logger: Logger,
+  ) {}
+
+  /** Starts a session and answers the cookie value that carries it. */
+  async start(tenantId: string, userId: string, context: RequestContext): Promise<{ cookie: string; sessionId: string }> {
+    const sessionId = randomUUID();
+    const secret = generateSecret('sessionSecret');
+    const { hash, keyId } = this.hasher.hash(secret);
+    const now = new Date().toISOString();
+    await this.runner.run(
+      streamName('session', sessionId),
+      sessionDecider,
+      { type: 'StartSession', tenantId, userId, sessionId, secretHash: hash, hashKeyId: keyId, now },
+      { ...context, actorId: userId, tenantId, now },
+    );
+    return { cookie: `${sessionId}.${secret}`, sessionId };
+  }
+
+  /** The user a cookie speaks for, or null when it is malformed, unknown, ended or timed out; records activity. */
+  async authenticate(cookie: string | undefined, context: RequestContext): Promise<SessionUser | null> {
+    const [sessionId, secret, extra] = (cookie ?? '').split('.');
+    if (extra !== undefined || !UUID.test(sessionId ?? '') || parseSecret(secret ?? '') !== 'sessionSecret') return null;
+    const state = await this.state(sessionId);
+    const now = new Date().toISOString();
+    if (!sessionLive(state, now)) return null;
+    const stored = { hash: state.secretHash, keyId: state.hashKeyId };
+    if (!this.hasher.candidateHashes(secret).some((candidate) => SecretHasher.sameHash(candidate, stored))) return null;
+    const { tenantId, userId } = state.ids;
+    await this.runner.run(streamName('session', sessionId), sessionDecider, { type: 'RecordSessionActivity', now }, { ...context, actorId: userId, tenantId, now });
+    return { tenantId, userId, sessionId };
+  }
+
+  /** Ends a session of `tenantId` (a no-op when it already ended); refused as not found in another tenant. */
+  async end(tenantId: string, sessionId: string, reason: SessionEndReason, context: RequestContext): Promise<void> {
+    const now = new Date().toISOString();
+    await this.runner.run(streamName('session', sessionId), sessionDecider, { type: 'EndSession', tenantId, reason, now }, { ...context, tenantId, now });
+    this.logger.info({ audit: 'session-ended', tenantId, sessionId, reason, actorId: context.actorId }, 'Session ended');
+  }
+
+  /** The session's owner, when it exists in this tenant. */
+  async ownerOf(tenantId: string, sessionId: string): Promise<string | null> {
+    if (!UUID.test(sessionId)) return null;
+    const state = await this.state(sessionId);
+    return state.status !== 'none' && state.ids.tenantId === tenantId ? state.ids.userId : null;
+  }
+
+  private state(sessionId: string): Promise<SessionState> {
+    return readFolded<SessionState, SessionEvent>(this.events, streamName('session', sessionId), sessionDecider);
+  }
+}

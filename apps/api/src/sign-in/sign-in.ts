@@ -1,0 +1,62 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Logger } from 'pino';
+import { streamName, TENANT_SLUG_PATTERN, tenancyDecider, TenancyEvent, TenancyState, tenantIdForSlug, userPasswordDecider, UserPasswordEvent, UserPasswordState } from '@keyhold/domain';
+import { hashPassword, verifyPassword } from '@keyhold/crypto';
+import { EVENT_STORE, EventStore } from '@keyhold/event-store';
+import { ROOT_LOGGER } from '@keyhold/platform';
+import { Problem } from '../http/problem';
+import { RequestContext } from '../http/request-context';
+import { PasswordAttempts } from '../users/password-attempts';
+import { readFolded } from '../read-folded';
+
+export type SignInRequest = { organisation: string; email: string; password: string };
+
+/** A hash of nothing anyone knows, checked when there is no user, so that a miss costs what a wrong password costs. */
+let decoyHash: Promise<string> | null = null;
+
+/**
+ * Checks an e-mail and password within the organisation (tenant slug) the person named. Every
+ * failure is one answer, throttled per user (the same five-per-quarter-hour budget as password
+ * confirmation) or per organisation and e-mail when there is no such user, and written to the
+ * log as an audit entry (`audit: "sign-in-refused"`, with the reason; never the password).
+ */
+@Injectable()
+export class SignIn {
+  constructor(
+    @Inject(EVENT_STORE) private readonly events: EventStore,
+    private readonly attempts: PasswordAttempts,
+    @Inject(ROOT_LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async check({ organisation, email, password }: SignInRequest, context: RequestContext): Promise<{ tenantId: string; userId: string }> {
+    const slug = organisation.trim().toLowerCase();
+    return this.checkInTenant(TENANT_SLUG_PATTERN.test(slug) ? tenantIdForSlug(slug) : null, slug, email, password, context);
+  }
+
+  /** The same check within a known tenant (an OAuth client's, for the password grant); `label` names it when it does not exist. */
+  async checkInTenant(tenantId: string | null, label: string, email: string, password: string, context: RequestContext): Promise<{ tenantId: string; userId: string }> {
+    const tenant = tenantId ? await readFolded<TenancyState, TenancyEvent>(this.events, streamName('tenant', tenantId), tenancyDecider) : null;
+    const wanted = email.trim().toLowerCase();
+    const userId = tenant?.status === 'active' ? tenant.users.findKey((user) => user.email.toLowerCase() === wanted) : undefined;
+    const throttleKey = userId ?? `${tenantId ?? label}:${wanted}`;
+    const refuse = (reason: string) => {
+      this.logger.warn({ audit: 'sign-in-refused', reason, tenantId, userId: userId ?? null, requestId: context.causationId }, 'Sign-in refused');
+      return new Problem('sign-in-failed', 'The organisation, e-mail or password is not correct.');
+    };
+    // Counted before the password is checked, so parallel guesses cannot all reach scrypt.
+    const retryAfter = this.attempts.begin(throttleKey);
+    if (retryAfter > 0) {
+      this.logger.warn({ audit: 'sign-in-refused', reason: 'throttled', tenantId, userId: userId ?? null, requestId: context.causationId }, 'Sign-in refused');
+      throw new Problem('rate-limited', `Too many failed sign-ins; try again in ${retryAfter} s.`, { retryAfterSeconds: retryAfter });
+    }
+    const passwordState = userId ? await readFolded<UserPasswordState, UserPasswordEvent>(this.events, streamName('userPassword', userId), userPasswordDecider) : null;
+    if (!tenantId || !userId || passwordState?.status !== 'set') {
+      await verifyPassword(password, await (decoyHash ??= hashPassword('keyhold decoy: no such user')));
+      throw refuse(!userId ? 'unknown-user' : 'no-password');
+    }
+    if (!(await verifyPassword(password, passwordState.passwordHash))) throw refuse('wrong-password');
+    this.attempts.succeeded(throttleKey);
+    this.logger.info({ audit: 'signed-in', tenantId, userId, requestId: context.causationId }, 'Signed in');
+    return { tenantId, userId };
+  }
+}

@@ -1,0 +1,86 @@
+import { deciderSpec } from '../testing/decider-spec';
+import { AuthorizationCodeIssued, GrantIds, NewTokens, userGrantDecider, UserTokensIssued } from './user-grants';
+
+const T0 = '2026-01-01T09:00:00.000Z';
+const at = (ms: number) => new Date(Date.parse(T0) + ms).toISOString();
+const ids: GrantIds = { tenantId: 't1', userId: 'u1', clientId: 'c1', grantId: 'g1' };
+const code: AuthorizationCodeIssued = {
+  type: 'AuthorizationCodeIssued',
+  data: { ...ids, codeId: 'code1', codeHash: 'h', hashKeyId: 'k', redirectUri: 'https://app/cb', codeChallenge: 'challenge', scope: ['tokens:read'], nonce: 'n', issuedAt: T0, expiresAt: at(60_000) },
+};
+const tokens = (n: number, refresh = true): NewTokens => ({
+  familyId: 'f1',
+  accessTokenId: `a${n}`,
+  accessTokenHash: { hash: `ah${n}`, hashKeyId: 'k' },
+  refresh: refresh ? { refreshId: `r${n}`, hash: { hash: `rh${n}`, hashKeyId: 'k' } } : null,
+});
+const issued = (n: number, via: 'authorization_code' | 'refresh_token', now: string): UserTokensIssued => ({
+  type: 'UserTokensIssued',
+  data: {
+    ...ids,
+    via,
+    familyId: 'f1',
+    codeId: via === 'authorization_code' ? 'code1' : null,
+    previousRefreshId: via === 'refresh_token' ? `r${n - 1}` : null,
+    accessTokenId: `a${n}`,
+    accessTokenHash: `ah${n}`,
+    hashKeyId: 'k',
+    scope: ['tokens:read'],
+    issuedAt: now,
+    expiresAt: new Date(Date.parse(now) + 15 * 60_000).toISOString(),
+    refresh: { refreshId: `r${n}`, hash: `rh${n}`, hashKeyId: 'k', familyExpiresAt: at(30 * 24 * 3600_000 + 1000) },
+  },
+});
+const redeem = (now: string, overrides: object = {}) => ({ type: 'RedeemAuthorizationCode' as const, codeId: 'code1', clientId: 'c1', redirectUri: 'https://app/cb', verifierChallenge: 'challenge', tokens: tokens(1), now, ...overrides });
+
+describe('user grants', () => {
+  const spec = deciderSpec(userGrantDecider);
+
+  it('needs consent for a third-party code, not for a first-party one', () => {
+    const issue = { type: 'IssueAuthorizationCode' as const, ...ids, consentRequired: true, codeId: 'code1', codeHash: { hash: 'h', hashKeyId: 'k' }, redirectUri: 'https://app/cb', codeChallenge: 'challenge', scope: ['tokens:read'], nonce: 'n', now: T0 };
+    spec.given([]).when(issue).thenRejects('ConsentRequired');
+    spec.given([]).when({ ...issue, consentRequired: false }).then([code]);
+    spec.given([{ type: 'ConsentGranted', data: { ...ids, scope: ['tokens:read', 'tokens:write'], grantedAt: T0 } }]).when(issue).then([code]);
+  });
+
+  it('redeems a code once, within 60 s, with its redirect URI and verifier', () => {
+    spec.given([code]).when(redeem(at(1000))).then([issued(1, 'authorization_code', at(1000))]);
+    spec.given([code]).when(redeem(at(60_000))).thenRejects('InvalidGrant');
+    spec.given([code]).when(redeem(at(1000), { redirectUri: 'https://app/other' })).thenRejects('InvalidGrant');
+    spec.given([code]).when(redeem(at(1000), { verifierChallenge: 'other' })).thenRejects('InvalidGrant');
+    spec.given([code]).when(redeem(at(1000), { verifierChallenge: null })).thenRejects('InvalidGrant');
+    spec.given([code]).when(redeem(at(1000), { clientId: 'c2' })).thenRejects('InvalidGrant');
+  });
+
+  it('revokes what a replayed code issued', () => {
+    spec
+      .given([code, issued(1, 'authorization_code', at(1000)), issued(2, 'refresh_token', at(2000))])
+      .when(redeem(at(3000), { tokens: tokens(9) }))
+      .then([
+        { type: 'AuthorizationCodeReplayed', data: { ...ids, codeId: 'code1', detectedAt: at(3000) } },
+        { type: 'UserTokensRevoked', data: { ...ids, familyIds: ['f1'], accessTokenIds: ['a1', 'a2'], reason: 'code-replayed', revokedAt: at(3000) } },
+      ]);
+  });
+
+  it('rotates refresh tokens and revokes the family when a rotated one is reused', () => {
+    const history = [code, issued(1, 'authorization_code', at(1000))];
+    spec.given(history).when({ type: 'RefreshTokens', refreshId: 'r1', tokens: { accessTokenId: 'a2', accessTokenHash: { hash: 'ah2', hashKeyId: 'k' }, refresh: { refreshId: 'r2', hash: { hash: 'rh2', hashKeyId: 'k' } } }, now: at(2000) }).then([issued(2, 'refresh_token', at(2000))]);
+    spec
+      .given([...history, issued(2, 'refresh_token', at(2000))])
+      .when({ type: 'RefreshTokens', refreshId: 'r1', tokens: { accessTokenId: 'a3', accessTokenHash: { hash: 'ah3', hashKeyId: 'k' }, refresh: null }, now: at(3000) })
+      .then([
+        { type: 'RefreshTokenReused', data: { ...ids, familyId: 'f1', refreshId: 'r1', detectedAt: at(3000) } },
+        { type: 'UserTokensRevoked', data: { ...ids, familyIds: ['f1'], accessTokenIds: ['a1', 'a2'], reason: 'refresh-token-reused', revokedAt: at(3000) } },
+      ]);
+    spec.given(history).when({ type: 'RefreshTokens', refreshId: 'r1', tokens: { accessTokenId: 'a2', accessTokenHash: { hash: 'ah2', hashKeyId: 'k' }, refresh: null }, now: at(31 * 24 * 3600_000) }).thenRejects('InvalidGrant');
+  });
+
+  it('withdrawing consent revokes every live family; within the tenant only', () => {
+    const history = [{ type: 'ConsentGranted' as const, data: { ...ids, scope: ['tokens:read'], grantedAt: T0 } }, code, issued(1, 'authorization_code', at(1000))];
+    spec.given(history).when({ type: 'WithdrawConsent', tenantId: 't1', now: at(5000) }).then([
+      { type: 'ConsentWithdrawn', data: { ...ids, withdrawnAt: at(5000) } },
+      { type: 'UserTokensRevoked', data: { ...ids, familyIds: ['f1'], accessTokenIds: ['a1'], reason: 'consent-withdrawn', revokedAt: at(5000) } },
+    ]);
+    spec.given(history).when({ type: 'WithdrawConsent', tenantId: 't2', now: at(5000) }).thenRejects('GrantNotFound');
+  });
+});
