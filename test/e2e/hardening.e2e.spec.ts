@@ -155,8 +155,8 @@ describe('Hardening: bad input, OAuth parameters, throttles, credentials that di
       expect(operator.body).toMatchObject({ status: 'ready', checks: { eventStore: { status: 'up' } }, head: expect.any(String) });
       expect(operator.body.projections.length).toBeGreaterThan(0);
 
-      const member = await keyhold.post('/v1/users', admin.token, { email: `member-${randomUUID()}@hardened.test`, role: 'member' });
-      expectProblem(await keyhold.get('/health/ready', member.body.initialToken.token), 403, 'forbidden');
+      const member = await keyhold.addUser(admin.token, `member-${randomUUID()}@hardened.test`, 'member');
+      expectProblem(await keyhold.get('/health/ready', member.token), 403, 'forbidden');
       expectProblem(await keyhold.get('/health/ready', 'kh_pat_' + 'x'.repeat(49)), 401, 'unauthenticated');
     });
   });
@@ -255,10 +255,9 @@ describe('Hardening: bad input, OAuth parameters, throttles, credentials that di
 
   describe('current-password guesses', () => {
     it('lets at most five of 20 parallel wrong guesses reach the password check; the rest get 429 with Retry-After', async () => {
-      const user = await keyhold.post('/v1/users', admin.token, { email: `guessed-${randomUUID()}@hardened.test`, role: 'member' });
-      const token = user.body.initialToken.token as string;
+      // The invited user sets the password when accepting the invitation.
       const password = `pw ${randomBytes(12).toString('base64url')} long enough`;
-      expect((await keyhold.request('PUT', '/v1/me/password', { token, json: { newPassword: password } })).status).toBe(204);
+      const { token } = await keyhold.addUser(admin.token, `guessed-${randomUUID()}@hardened.test`, 'member', password);
       const guesses = await Promise.all(
         Array.from({ length: 20 }, (_, n) =>
           keyhold.request('PUT', '/v1/me/password', { token, json: { currentPassword: `wrong guess number ${n}`, newPassword: `new password number ${n}!` } }),
