@@ -13,11 +13,12 @@ import { IntegrationsModule } from './integrations/integrations.module';
 import { PasswordsModule } from './users/passwords.module';
 import { ApiClientsModule } from './api-clients/api-clients.module';
 import { HistoryModule } from './history/history.module';
+import { ConsoleController } from './console/console.controller';
 
 /** The REST and OAuth API, and the commands that need this node's credential index. */
 @Module({
   imports: [CommandsModule, VerificationModule, OAuthModule, ServiceAccountsModule, ConnectionsModule, IntegrationsModule, PasswordsModule, ApiClientsModule, HistoryModule],
-  controllers: [TokensController, UsersController, HealthController],
+  controllers: [TokensController, UsersController, HealthController, ConsoleController],
   providers: [TokensQuery, RevokeTokenHandler],
 })
 export class ApiModule {}

@@ -1,0 +1,222 @@
+import { FormEvent, useState } from 'react';
+import { Page } from '../api';
+import { Session } from '../auth';
+import { Confirm, Dialog, Empty, Field, formatDate, Problem, SecretsOnce, useAction, useLoad } from '../ui';
+
+type Account = { id: string; clientId: string; name: string; permissions: string[]; projects: string[]; secretHint: string; sunsetAt: string | null; createdAt: string; secretResetAt: string | null };
+
+/** Seed 004: service accounts for the client-credentials grant. */
+export const ServiceAccountsPage = ({ session }: { session: Session }) => {
+  const accounts = useLoad(() => session.call<Page<Account>>('/v1/service-accounts?limit=100'));
+  const [creating, setCreating] = useState(false);
+  const [secret, setSecret] = useState<{ title: string; clientId: string; clientSecret: string } | null>(null);
+  const [selected, setSelected] = useState<string | null>(null);
+  const account = accounts.data?.items.find((item) => item.id === selected);
+  return (
+    <section aria-labelledby="sa-title">
+      <div className="page-head">
+        <h1 id="sa-title">Service accounts</h1>
+        {session.can('clients:write') && (
+          <button type="button" className="primary" onClick={() => setCreating(true)}>
+            Create service account
+          </button>
+        )}
+      </div>
+      <p>For servers using the OAuth 2.0 client-credentials grant. A new account has no permissions until you grant them.</p>
+      <Problem error={accounts.error} />
+      {accounts.data?.items.length === 0 && <Empty>No service accounts yet.</Empty>}
+      <ul className="cards">
+        {accounts.data?.items.map((item) => (
+          <li key={item.id} className={item.id === selected ? 'card selected' : 'card'}>
+            <button type="button" className="link" onClick={() => setSelected(item.id)} aria-expanded={item.id === selected}>
+              {item.name}
+            </button>
+            <div>
+              <code>{item.clientId}</code>
+            </div>
+            <small>
+              {item.permissions.length} permissions · {item.projects.length} projects{item.sunsetAt ? ` · sunset ${formatDate(item.sunsetAt)}` : ''}
+            </small>
+          </li>
+        ))}
+      </ul>
+      {account && <AccountDetails key={account.id} session={session} account={account} onChanged={accounts.reload} onSecret={(clientSecret) => setSecret({ title: `New secret for “${account.name}”`, clientId: account.clientId, clientSecret })} />}
+      {creating && (
+        <CreateAccount
+          session={session}
+          onClose={() => setCreating(false)}
+          onCreated={(created) => {
+            setCreating(false);
+            setSecret({ title: `Service account “${created.name}” created`, clientId: created.clientId, clientSecret: created.clientSecret });
+            setSelected(created.clientId);
+            accounts.reload();
+          }}
+        />
+      )}
+      {secret && (
+        <SecretsOnce
+          title={secret.title}
+          secrets={[
+            { label: 'client_id', value: secret.clientId },
+            { label: 'client_secret', value: secret.clientSecret },
+          ]}
+          onClose={() => setSecret(null)}
+        />
+      )}
+    </section>
+  );
+};
+
+const CreateAccount = ({ session, onClose, onCreated }: { session: Session; onClose: () => void; onCreated: (created: { name: string; clientId: string; clientSecret: string }) => void }) => {
+  const [name, setName] = useState('');
+  const action = useAction();
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    const created = await action.run(() => session.call<{ name: string; clientId: string; clientSecret: string }>('/v1/service-accounts', { method: 'POST', body: { name } }));
+    if (created) onCreated(created);
+  };
+  return (
+    <Dialog title="Create a service account" onClose={onClose}>
+      <form onSubmit={submit} noValidate>
+        <Field label="Name" name="name" error={action.error}>
+          {(props) => <input {...props} value={name} onChange={(event) => setName(event.target.value)} autoFocus />}
+        </Field>
+        <Problem error={action.error} />
+        <div className="actions">
+          <button type="button" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" className="primary" disabled={action.busy}>
+            Create
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+};
+
+const AccountDetails = ({ session, account, onChanged, onSecret }: { session: Session; account: Account; onChanged: () => void; onSecret: (secret: string) => void }) => {
+  const action = useAction();
+  const [project, setProject] = useState('');
+  const [sunset, setSunset] = useState(account.sunsetAt?.slice(0, 10) ?? '');
+  const [confirm, setConfirm] = useState<'reset' | 'delete' | null>(null);
+  const writable = session.can('clients:write');
+  const base = `/v1/service-accounts/${account.id}`;
+  const change = async (path: string, method: string, body?: unknown) => {
+    const done = await action.run(() => session.call(path, { method, body }));
+    if (done !== undefined) onChanged();
+  };
+  // Only what the signed-in admin holds can be granted: a grant never widens anyone's rights.
+  const grantable = [...new Set([...session.me.permissions, ...account.permissions])].sort();
+  return (
+    <article className="details" aria-labelledby="sa-details">
+      <h2 id="sa-details">{account.name}</h2>
+      <p>
+        Client ID <code>{account.clientId}</code> · secret <code>{account.secretHint}</code> · created {formatDate(account.createdAt)}
+      </p>
+      <Problem error={action.error} />
+      <fieldset disabled={!writable}>
+        <legend>Permissions</legend>
+        <div className="checks">
+          {grantable.map((permission) => (
+            <label key={permission}>
+              <input type="checkbox" checked={account.permissions.includes(permission)} onChange={(event) => change(`${base}/permissions/${permission}`, event.target.checked ? 'PUT' : 'DELETE')} /> {permission}
+            </label>
+          ))}
+        </div>
+      </fieldset>
+      <fieldset disabled={!writable}>
+        <legend>Projects</legend>
+        <ul className="chips">
+          {account.projects.map((id) => (
+            <li key={id}>
+              {id}{' '}
+              <button type="button" aria-label={`Remove project ${id}`} onClick={() => change(`${base}/projects/${encodeURIComponent(id)}`, 'DELETE')}>
+                ×
+              </button>
+            </li>
+          ))}
+        </ul>
+        <form
+          className="inline"
+          onSubmit={(event) => {
+            event.preventDefault();
+            if (project.trim()) void change(`${base}/projects/${encodeURIComponent(project.trim())}`, 'PUT').then(() => setProject(''));
+          }}
+        >
+          <Field label="Add to project" name="projectId" error={action.error}>
+            {(props) => <input {...props} value={project} onChange={(event) => setProject(event.target.value)} />}
+          </Field>
+          <button type="submit">Add</button>
+        </form>
+      </fieldset>
+      <fieldset disabled={!writable}>
+        <legend>Sunset</legend>
+        <form
+          className="inline"
+          onSubmit={(event) => {
+            event.preventDefault();
+            void change(`${base}/sunset`, 'PUT', { sunsetAt: sunset ? new Date(`${sunset}T00:00:00Z`).toISOString() : null });
+          }}
+        >
+          <Field label="Stops working on" name="sunsetAt" error={action.error} hint="Leave empty for no sunset date.">
+            {(props) => <input {...props} type="date" value={sunset} onChange={(event) => setSunset(event.target.value)} />}
+          </Field>
+          <button type="submit">Set sunset</button>
+        </form>
+      </fieldset>
+      {writable && (
+        <div className="actions">
+          <button type="button" className="danger" onClick={() => setConfirm('reset')}>
+            Reset secret
+          </button>
+          <button type="button" className="danger" onClick={() => setConfirm('delete')}>
+            Delete
+          </button>
+        </div>
+      )}
+      {confirm === 'reset' && (
+        <Confirm
+          title={`Reset the secret of “${account.name}”?`}
+          action="Reset secret"
+          error={action.error}
+          onClose={() => setConfirm(null)}
+          onConfirm={async () => {
+            const reset = await action.run(() => session.call<{ clientSecret: string }>(`${base}/reset-secret`, { method: 'POST' }));
+            if (reset) {
+              setConfirm(null);
+              onChanged();
+              onSecret(reset.clientSecret);
+            }
+          }}
+        >
+          <p>The current secret and its access tokens stop working at once, and the account loses every permission and project:</p>
+          <ul className="removed">
+            {account.permissions.map((permission) => (
+              <li key={permission}>Permission {permission}</li>
+            ))}
+            {account.projects.map((id) => (
+              <li key={id}>Project {id}</li>
+            ))}
+            {account.permissions.length + account.projects.length === 0 && <li>(none held now)</li>}
+          </ul>
+        </Confirm>
+      )}
+      {confirm === 'delete' && (
+        <Confirm
+          title={`Delete “${account.name}”?`}
+          action="Delete service account"
+          error={action.error}
+          onClose={() => setConfirm(null)}
+          onConfirm={async () => {
+            await action.run(() => session.call(base, { method: 'DELETE' }));
+            setConfirm(null);
+            onChanged();
+          }}
+        >
+          <p>Its secret and tokens stop working at once. This cannot be undone.</p>
+        </Confirm>
+      )}
+    </article>
+  );
+};

@@ -1,0 +1,149 @@
+import { FormEvent, useState } from 'react';
+import { Page } from '../api';
+import { Session } from '../auth';
+import { Dialog, Field, formatDate, Problem, SecretsOnce, useAction, useLoad } from '../ui';
+
+type User = { id: string; email: string; role: string; createdAt: string };
+const ROLES = ['admin', 'member', 'auditor'];
+
+/** Admins: people of the tenant and their roles. */
+export const UsersPage = ({ session }: { session: Session }) => {
+  const users = useLoad(() => session.call<Page<User>>('/v1/users?limit=100'));
+  const [inviting, setInviting] = useState(false);
+  const [invited, setInvited] = useState<{ email: string; token: string } | null>(null);
+  const action = useAction();
+  return (
+    <section aria-labelledby="us-title">
+      <div className="page-head">
+        <h1 id="us-title">Users</h1>
+        {session.can('users:write') && (
+          <button type="button" className="primary" onClick={() => setInviting(true)}>
+            Invite user
+          </button>
+        )}
+      </div>
+      <Problem error={users.error ?? action.error} />
+      <div className="table">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">E-mail</th>
+              <th scope="col">Role</th>
+              <th scope="col">Added</th>
+            </tr>
+          </thead>
+          <tbody>
+            {users.data?.items.map((user) => (
+              <tr key={user.id}>
+                <th scope="row">{user.email}</th>
+                <td>
+                  <select
+                    aria-label={`Role of ${user.email}`}
+                    value={user.role}
+                    disabled={!session.can('users:write') || user.id === session.me.actor.id}
+                    onChange={async (event) => {
+                      const role = event.target.value;
+                      if ((await action.run(() => session.call(`/v1/users/${user.id}/role`, { method: 'PUT', body: { role } }))) !== undefined) users.reload();
+                    }}
+                  >
+                    {ROLES.map((role) => (
+                      <option key={role}>{role}</option>
+                    ))}
+                  </select>
+                </td>
+                <td>{formatDate(user.createdAt)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {inviting && <Invite session={session} onClose={() => setInviting(false)} onInvited={(email, token) => (setInviting(false), setInvited({ email, token }), users.reload())} />}
+      {invited && <SecretsOnce title={`${invited.email} added`} secrets={[{ label: 'First API token (give it to them privately)', value: invited.token }]} onClose={() => setInvited(null)} />}
+    </section>
+  );
+};
+
+const Invite = ({ session, onClose, onInvited }: { session: Session; onClose: () => void; onInvited: (email: string, token: string) => void }) => {
+  const [email, setEmail] = useState('');
+  const [role, setRole] = useState('member');
+  const action = useAction();
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    const added = await action.run(() => session.call<{ email: string; initialToken: { token: string } }>('/v1/users', { method: 'POST', body: { email, role } }));
+    if (added) onInvited(added.email, added.initialToken.token);
+  };
+  return (
+    <Dialog title="Invite a user" onClose={onClose}>
+      <form onSubmit={submit} noValidate>
+        <Field label="E-mail" name="email" error={action.error}>
+          {(props) => <input {...props} type="email" value={email} onChange={(event) => setEmail(event.target.value)} autoFocus />}
+        </Field>
+        <Field label="Role" name="role" error={action.error}>
+          {(props) => (
+            <select {...props} value={role} onChange={(event) => setRole(event.target.value)}>
+              {ROLES.map((name) => (
+                <option key={name}>{name}</option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <Problem error={action.error} />
+        <div className="actions">
+          <button type="button" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" className="primary" disabled={action.busy}>
+            Invite
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+};
+
+/** Everyone: who they are signed in as, and their password (which confirms sensitive changes). */
+export const AccountPage = ({ session }: { session: Session }) => {
+  const [current, setCurrent] = useState('');
+  const [next, setNext] = useState('');
+  const [saved, setSaved] = useState(false);
+  const action = useAction();
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setSaved(false);
+    const done = await action.run(() => session.call('/v1/me/password', { method: 'PUT', body: { ...(current ? { currentPassword: current } : {}), newPassword: next } }));
+    if (done !== undefined) {
+      setSaved(true);
+      setCurrent('');
+      setNext('');
+    }
+  };
+  return (
+    <section aria-labelledby="me-title">
+      <h1 id="me-title">My account</h1>
+      <dl className="facts">
+        <dt>User id</dt>
+        <dd>
+          <code>{session.me.actor.id}</code>
+        </dd>
+        <dt>Signed in with</dt>
+        <dd>{session.method === 'oauth' ? 'Keyhold sign-in' : 'an API token'}</dd>
+        <dt>Permissions</dt>
+        <dd>{session.me.permissions.join(', ')}</dd>
+      </dl>
+      <form onSubmit={submit} noValidate className="narrow">
+        <h2>Password</h2>
+        <Field label="Current password (if you have one)" name="currentPassword" error={action.error}>
+          {(props) => <input {...props} type="password" autoComplete="current-password" value={current} onChange={(event) => setCurrent(event.target.value)} />}
+        </Field>
+        <Field label="New password" name="newPassword" error={action.error} hint="At least 12 characters.">
+          {(props) => <input {...props} type="password" autoComplete="new-password" value={next} onChange={(event) => setNext(event.target.value)} />}
+        </Field>
+        <Problem error={action.error} />
+        {saved && <p role="status">Password saved.</p>}
+        <button type="submit" className="primary" disabled={action.busy}>
+          Save password
+        </button>
+      </form>
+    </section>
+  );
+};
