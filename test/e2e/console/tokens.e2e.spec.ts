@@ -1,0 +1,105 @@
+import { browserStorage, ConsoleBrowser, describeInChromium, expectAttribute, expectCount, expectFocused, expectNoText, expectText, screenshot } from '../../support/console-browser';
+
+describeInChromium('console: personal API tokens (seed 001)', () => {
+  let console_: ConsoleBrowser;
+  let admin: { token: string; userId: string };
+
+  beforeAll(async () => {
+    console_ = await ConsoleBrowser.start();
+    admin = await console_.keyhold.bootstrap('acme');
+  });
+  afterAll(() => console_?.stop());
+
+  it('serves the console with a strict CSP, index.html revalidated and hashed assets cached for a year', async () => {
+    const index = await console_.keyhold.get('/console/tokens');
+    expect(index.status).toBe(200);
+    expect(index.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(index.headers.get('cache-control')).toBe('no-cache');
+    const csp = index.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("default-src 'self'");
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toContain('unsafe-inline');
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(index.text).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
+    const asset = index.text.match(/\/console\/assets\/[^"]+\.js/)![0];
+    const script = await console_.keyhold.get(asset);
+    expect(script.status).toBe(200);
+    expect(script.headers.get('content-type')).toMatch(/^text\/javascript/);
+    expect(script.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    const missing = await console_.keyhold.get('/console/assets/..%2f..%2fpackage.json');
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+  });
+
+  it('signs in with an API token, refuses a wrong one with the API’s error, never a blank page', async () => {
+    const { page, context } = await console_.page();
+    await page.goto(`${console_.keyhold.url}/console/`);
+    await page.getByLabel('Personal API token').fill('kh_pat_not-a-real-token');
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await expectText(page.getByRole('alert').first(), /token|credential|authenticat/i);
+    await context.close();
+  });
+
+  it('creates a token shown once, lists it, and revokes it for good: introspection refuses it', async () => {
+    const { page, context, errors } = await console_.page();
+    await console_.signIn(page, admin.token, 'tokens');
+    await expectFocused(page.getByRole('heading', { level: 1, name: 'Personal API tokens' }));
+
+    await page.getByRole('button', { name: 'Create token' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Create a personal API token' });
+    await expectText(dialog, 'A token can only narrow your own rights');
+    // Bad input: the API's message appears next to the field it names.
+    await dialog.getByRole('button', { name: 'Create' }).click();
+    await expectAttribute(dialog.getByLabel('Label'), 'aria-invalid', 'true');
+    await expectText(dialog.locator('.field-error'), 'label');
+
+    await dialog.getByLabel('Label').fill('Power BI on laptop');
+    await dialog.getByLabel('Read only').check();
+    await dialog.getByRole('button', { name: 'Create' }).click();
+
+    const shown = page.getByRole('dialog', { name: /Token “Power BI on laptop” created/ });
+    await expectText(shown, 'you will not see it again');
+    const secret = (await shown.locator('code[data-secret]').textContent())!;
+    expect(secret).toMatch(/^kh_pat_/);
+    await shown.getByRole('button', { name: 'Copy API token' }).click();
+    await expectText(shown.getByRole('button', { name: 'Copy API token' }), 'Copied');
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(secret);
+
+    const active = await console_.keyhold.request('POST', '/oauth/introspect', { token: admin.token, form: { token: secret } });
+    expect(active.body).toMatchObject({ active: true, scope: 'read' });
+
+    await shown.getByRole('button', { name: 'Done' }).click();
+    await expectFocused(page.getByRole('button', { name: 'Create token' }));
+    const row = page.getByRole('row', { name: /Power BI on laptop/ });
+    await expectText(row, 'Read only');
+    await expectText(row, 'Never');
+    await expectNoText(page.locator('body'), secret);
+    expect(await browserStorage(page)).not.toContain(secret);
+    await screenshot(page, 'tokens');
+
+    await row.getByRole('button', { name: 'Revoke Power BI on laptop' }).click();
+    const confirm = page.getByRole('dialog', { name: 'Revoke “Power BI on laptop”?' });
+    await expectText(confirm, 'Revocation is final');
+    await confirm.getByRole('button', { name: 'Revoke token' }).click();
+    await expectText(row, 'revoked');
+    await expectCount(row.getByRole('button', { name: /Revoke/ }), 0);
+
+    const revoked = await console_.keyhold.request('POST', '/oauth/introspect', { token: admin.token, form: { token: secret } });
+    expect(revoked.body).toEqual({ active: false });
+    expect(console_.keyhold.logs.join('')).not.toContain(secret);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('is usable at a phone’s width', async () => {
+    const { page, context } = await console_.page({ width: 375, height: 740 });
+    await console_.signIn(page, admin.token, 'tokens');
+    await page.getByRole('button', { name: 'Create token' }).waitFor();
+    await page.getByRole('row', { name: /bootstrap/ }).waitFor();
+    // Wide tables scroll inside their own box; the page itself never scrolls sideways.
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await screenshot(page, 'tokens-phone');
+    await context.close();
+  });
+});

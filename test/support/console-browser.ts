@@ -1,0 +1,121 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Browser, BrowserContext, chromium, Locator, Page } from 'playwright-core';
+import { KeyholdHarness } from './keyhold-harness';
+
+/**
+ * The console's end-to-end tests drive Debian's Chromium (Playwright's own browser download
+ * fails on our machines) against a real Keyhold serving the built console.
+ */
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ROOT = join(__dirname, '../..');
+const SCREENSHOTS = join(ROOT, 'docs/screenshots');
+
+/** CI runs `npm run build` first; a developer running one test file gets the console built here. */
+const ensureConsoleBuilt = () => {
+  if (existsSync(join(ROOT, 'dist/console/index.html'))) return;
+  execFileSync(join(ROOT, 'node_modules/.bin/vite'), ['build', '--config', 'apps/console/vite.config.mts', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' });
+};
+
+/**
+ * A suite in Chromium: skipped with a loud line where no Chromium is installed, failed instead
+ * where the run requires it (CI sets KEYHOLD_REQUIRE_SERVERS=…,CHROMIUM).
+ */
+export const describeInChromium = (title: string, body: () => void): void => {
+  if (existsSync(CHROMIUM)) {
+    describe(title, body);
+    return;
+  }
+  if ((process.env.KEYHOLD_REQUIRE_SERVERS ?? '').split(',').includes('CHROMIUM')) {
+    describe(title, () => it('needs Chromium', () => {
+      throw new Error(`Chromium is required in this run but ${CHROMIUM} does not exist (apt-get install -y chromium).`);
+    }));
+    return;
+  }
+  process.stderr.write(`SKIPPED: "${title}" needs Chromium at ${CHROMIUM} (apt-get install -y chromium).\n`);
+  describe.skip(title, body);
+};
+
+/** One Keyhold and one browser per suite; each test gets a fresh browser context (no shared storage). */
+export class ConsoleBrowser {
+  private constructor(
+    readonly keyhold: KeyholdHarness,
+    private readonly browser: Browser,
+  ) {}
+
+  static async start(): Promise<ConsoleBrowser> {
+    ensureConsoleBuilt();
+    const keyhold = await KeyholdHarness.start();
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+    return new ConsoleBrowser(keyhold, browser);
+  }
+
+  async stop(): Promise<void> {
+    await this.browser.close();
+    await this.keyhold.stop();
+  }
+
+  /** A fresh context whose console errors and failed requests fail nothing silently: they are collected. */
+  async page(viewport = { width: 1280, height: 900 }): Promise<{ page: Page; context: BrowserContext; errors: string[] }> {
+    const context = await this.browser.newContext({ viewport, acceptDownloads: true });
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: this.keyhold.url });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    // The browser logs each refused request (a 400 the test provoked on purpose); scripts' errors are what count.
+    page.on('console', (message) => message.type() === 'error' && !message.text().startsWith('Failed to load resource') && errors.push(message.text()));
+    return { page, context, errors };
+  }
+
+  /** Opens the console and signs in with a personal API token, as a person would paste it. */
+  async signIn(page: Page, token: string, path = ''): Promise<void> {
+    await page.goto(`${this.keyhold.url}/console/${path}`);
+    await page.getByLabel('Personal API token').fill(token);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.getByRole('navigation', { name: 'Console' }).waitFor();
+  }
+}
+
+/** Writes docs/screenshots/console-<name>.png: the README shows them. */
+export const screenshot = async (page: Page, name: string): Promise<void> => {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOTS, `console-${name}.png`), fullPage: true });
+};
+
+/** What the browser kept of this origin: a secret shown once must be in none of it. */
+export const browserStorage = (page: Page): Promise<string> =>
+  page.evaluate(() => JSON.stringify({ local: { ...localStorage }, session: { ...sessionStorage }, url: location.href, history: history.length }));
+
+/**
+ * Web-first assertions for jest: a page updates after the request it sent returns, so a check
+ * is retried until it holds or five seconds pass, then fails with jest's own message.
+ */
+export const eventually = async (check: () => Promise<void> | void, timeoutMs = 5000): Promise<void> => {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await check();
+      return;
+    } catch (failure) {
+      if (Date.now() > deadline) throw failure;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+};
+
+const textOf = (locator: Locator) => locator.first().innerText({ timeout: 1000 }).catch(() => '');
+
+export const expectText = (locator: Locator, expected: string | RegExp) =>
+  eventually(async () => (typeof expected === 'string' ? expect(await textOf(locator)).toContain(expected) : expect(await textOf(locator)).toMatch(expected)));
+
+export const expectNoText = (locator: Locator, unexpected: string) => eventually(async () => expect(await textOf(locator)).not.toContain(unexpected));
+
+export const expectFocused = (locator: Locator) =>
+  eventually(async () => expect(await locator.evaluate((element) => element === document.activeElement, undefined, { timeout: 1000 }).catch(() => false)).toBe(true));
+
+export const expectAttribute = (locator: Locator, name: string, value: string) =>
+  eventually(async () => expect(await locator.getAttribute(name, { timeout: 1000 }).catch(() => null)).toBe(value));
+
+export const expectCount = (locator: Locator, count: number) => eventually(async () => expect(await locator.count()).toBe(count));
