@@ -102,6 +102,7 @@ const ClientDetails = ({ session, client, onChanged, onSecret }: { session: Sess
   const base = `/v1/api-clients/${client.id}`;
   const secrets = useLoad(() => session.call<{ items: ClientSecret[] }>(`${base}/secrets`), [client.id]);
   const action = useAction();
+  const redirect = useAction();
   const [name, setName] = useState(client.name);
   const [lifetime, setLifetime] = useState(String(DEFAULT_LIFETIME_DAYS));
   const [uri, setUri] = useState('');
@@ -109,12 +110,9 @@ const ClientDetails = ({ session, client, onChanged, onSecret }: { session: Sess
   const [removing, setRemoving] = useState<ClientSecret | null>(null);
   const [deleting, setDeleting] = useState(false);
   const writable = session.can('clients:write');
-  const submit = (run: () => Promise<unknown>, after?: () => void) => async (event: FormEvent) => {
+  const submit = (run: () => Promise<unknown>) => async (event: FormEvent) => {
     event.preventDefault();
-    if ((await action.run(run)) !== undefined) {
-      after?.();
-      onChanged();
-    }
+    if ((await action.run(run)) !== undefined) onChanged();
   };
   return (
     <article className="details" aria-labelledby="ac-details">
@@ -175,11 +173,22 @@ const ClientDetails = ({ session, client, onChanged, onSecret }: { session: Sess
             </li>
           ))}
         </ul>
-        <form className="inline" noValidate onSubmit={submit(() => session.call(`${base}/redirect-uris`, { method: 'POST', body: { uri } }), () => setUri(''))}>
-          <Field label="Redirect URL" name="uri" error={action.error}>
+        <form
+          className="inline"
+          noValidate
+          onSubmit={async (event) => {
+            event.preventDefault();
+            if ((await redirect.run(() => session.call(`${base}/redirect-uris`, { method: 'POST', body: { uri } }))) !== undefined) {
+              setUri('');
+              onChanged();
+            }
+          }}
+        >
+          <Field label="Redirect URL" name="uri" error={redirect.error}>
             {(props) => <input {...props} type="url" value={uri} onChange={(event) => setUri(event.target.value)} placeholder="https://app.example.com/callback" />}
           </Field>
           <button type="submit">Add URL</button>
+          <Problem error={redirect.error} />
         </form>
       </fieldset>
       <fieldset disabled={!writable}>
