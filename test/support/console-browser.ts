@@ -60,6 +60,7 @@ export class ConsoleBrowser {
   /** A fresh context whose console errors and failed requests fail nothing silently: they are collected. */
   async page(viewport = { width: 1280, height: 900 }): Promise<{ page: Page; context: BrowserContext; errors: string[] }> {
     const context = await this.browser.newContext({ viewport, acceptDownloads: true });
+    context.setDefaultTimeout(5000);
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: this.keyhold.url });
     const page = await context.newPage();
     const errors: string[] = [];

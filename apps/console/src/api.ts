@@ -58,5 +58,6 @@ export const apiCall = async <T>(token: string, path: string, request: Request =
   // null, not undefined: useAction reads undefined as "refused".
   if (response.status === 204) return null as T;
   const type = response.headers.get('content-type') ?? '';
-  return (type.includes('json') ? response.json() : response.text()) as Promise<T>;
+  // JSON documents are parsed; anything else (the NDJSON export) comes back as text.
+  return (/^application\/([\w.-]+\+)?json\b/.test(type) ? response.json() : response.text()) as Promise<T>;
 };

@@ -40,6 +40,26 @@ describeInChromium('console: personal API tokens (seed 001)', () => {
     await context.close();
   });
 
+  it('starts "Sign in with Keyhold" from the server metadata (RFC 8414) and says plainly when it has no authorization endpoint', async () => {
+    const metadata = await console_.keyhold.get('/.well-known/oauth-authorization-server');
+    const { page, context, errors } = await console_.page();
+    await page.goto(`${console_.keyhold.url}/console/`);
+    await page.getByRole('button', { name: 'Sign in with Keyhold' }).click();
+    if (metadata.body.authorization_endpoint) {
+      // Once the sign-in branch is merged: the browser goes to /oauth/authorize with PKCE S256.
+      await page.waitForURL((url) => url.pathname === new URL(metadata.body.authorization_endpoint).pathname);
+      const url = new URL(page.url());
+      expect(url.searchParams.get('client_id')).toBe('keyhold-console');
+      expect(url.searchParams.get('redirect_uri')).toBe(`${console_.keyhold.url}/console/callback`);
+      expect(url.searchParams.get('code_challenge_method')).toBe('S256');
+      expect(url.searchParams.get('code_challenge')).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    } else {
+      await expectText(page.getByRole('alert'), 'does not offer sign-in with Keyhold yet');
+    }
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
   it('creates a token shown once, lists it, and revokes it for good: introspection refuses it', async () => {
     const { page, context, errors } = await console_.page();
     await console_.signIn(page, admin.token, 'tokens');

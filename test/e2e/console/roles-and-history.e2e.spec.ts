@@ -1,0 +1,119 @@
+import { readFileSync } from 'node:fs';
+import { ConsoleBrowser, describeInChromium, eventually, expectCount, expectText, screenshot } from '../../support/console-browser';
+
+const navigation = async (page: import('playwright-core').Page) => page.getByRole('navigation', { name: 'Console' }).getByRole('link').allInnerTexts();
+
+describeInChromium('console: users, member and auditor views, history', () => {
+  let console_: ConsoleBrowser;
+  let admin: { token: string; userId: string };
+  let member: { id: string; token: string };
+  let auditor: { id: string; token: string };
+
+  beforeAll(async () => {
+    console_ = await ConsoleBrowser.start();
+    admin = await console_.keyhold.bootstrap('acme');
+  });
+  afterAll(() => console_?.stop());
+
+  it('lets an admin invite users (first token shown once) and change a role', async () => {
+    const { page, context } = await console_.page();
+    await console_.signIn(page, admin.token, 'users');
+    const invite = async (email: string) => {
+      await page.getByRole('button', { name: 'Invite user' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Invite a user' });
+      await dialog.getByLabel('E-mail').fill(email);
+      await dialog.getByRole('button', { name: 'Invite' }).click();
+      const shown = page.getByRole('dialog', { name: `${email} added` });
+      await expectText(shown, 'you will not see it again');
+      const token = (await shown.locator('code[data-secret]').textContent())!;
+      await shown.getByRole('button', { name: 'Done' }).click();
+      const listed = (await console_.keyhold.get('/v1/users?limit=100', admin.token)).body.items.find((user: { email: string }) => user.email === email);
+      return { id: listed.id, token };
+    };
+    await page.getByRole('button', { name: 'Invite user' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Invite a user' });
+    await dialog.getByLabel('E-mail').fill('not an address');
+    await dialog.getByRole('button', { name: 'Invite' }).click();
+    await expectText(dialog.locator('.field-error'), 'email');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+
+    member = await invite('bob@acme.test');
+    auditor = await invite('ada@acme.test');
+    await page.getByLabel('Role of ada@acme.test').selectOption('auditor');
+    await eventually(async () => expect((await console_.keyhold.get(`/v1/users/${auditor.id}`, admin.token)).body.role).toBe('auditor'));
+    await screenshot(page, 'users');
+    await context.close();
+  });
+
+  it('shows a member only their tokens and account, and takes the API’s password rules next to the field', async () => {
+    const { page, context } = await console_.page();
+    await console_.signIn(page, member.token, 'connections');
+    expect(await navigation(page)).toEqual(['API tokens', 'My account']);
+    // A page the member may not use is not offered, even by its address.
+    await page.getByRole('heading', { level: 1, name: 'Personal API tokens' }).waitFor();
+    await expectCount(page.getByRole('button', { name: /Revoke/ }), 1);
+
+    await page.getByRole('link', { name: 'My account' }).click();
+    await page.getByLabel('New password').fill('short');
+    await page.getByRole('button', { name: 'Save password' }).click();
+    await expectText(page.locator('.field', { hasText: 'New password' }).locator('.field-error'), 'newPassword');
+    await page.getByLabel('New password').fill('a long enough passphrase');
+    await page.getByRole('button', { name: 'Save password' }).click();
+    await expectText(page.getByRole('status'), 'Password saved.');
+    await context.close();
+  });
+
+  it('gives an auditor the history (filters, a timeline, state at an instant, NDJSON export) and nothing to administer', async () => {
+    const issued = await console_.keyhold.post('/v1/tokens', admin.token, { label: 'laptop', scope: 'read' });
+    const revoked = await console_.keyhold.request('POST', `/v1/tokens/${issued.body.id}/revoke`, { token: admin.token, json: {}, headers: { 'Keyhold-Reason': 'laptop lost' } });
+    expect(revoked.status).toBe(200);
+
+    const { page, context } = await console_.page();
+    await console_.signIn(page, auditor.token, 'history');
+    expect(await navigation(page)).toEqual(['API tokens', 'History', 'My account']);
+    await expectCount(page.getByRole('heading', { name: 'Secrets expiring in the next 30 days' }), 0);
+
+    await page.getByLabel('Event types').fill('not a type!');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await expectText(page.locator('.field', { hasText: 'Event types' }).locator('.field-error'), 'type');
+
+    await page.getByLabel('Event types').fill('TokenRevoked');
+    await page.getByRole('button', { name: 'Search' }).click();
+    const events = page.getByRole('table', { name: 'Events' });
+    await expectText(events, 'laptop lost');
+    await expectCount(events.locator('tbody tr'), 1);
+
+    await events.getByRole('button', { name: `Timeline of personal_api_token ${issued.body.id}` }).click();
+    const timeline = page.getByRole('article', { name: /Timeline of personal_api_token/ });
+    await expectText(timeline, 'TokenRevoked');
+    expect(await timeline.locator('li strong').allInnerTexts()).toEqual(['TokenIssued', 'TokenRevoked']);
+    await screenshot(page, 'history');
+
+    const state = page.getByRole('article', { name: 'State at an instant' });
+    await state.getByLabel('Credential id').fill(issued.body.id);
+    await state.getByRole('button', { name: 'Show state' }).click();
+    await expectText(state.locator('dl'), 'revoked');
+    await expectText(state.locator('dl'), 'laptop');
+
+    await page.getByLabel('Event types').fill('');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export NDJSON' }).click()]);
+    expect(download.suggestedFilename()).toBe('keyhold-history.ndjson');
+    const lines = readFileSync((await download.path())!, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    expect(lines.map((entry) => entry.type)).toEqual(expect.arrayContaining(['TenantCreated', 'TokenIssued', 'TokenRevoked']));
+    expect(lines.find((entry) => entry.type === 'TokenRevoked').reason).toBe('laptop lost');
+    await context.close();
+  });
+
+  it('shows an admin the API client secrets expiring in the next 30 days', async () => {
+    const created = await console_.keyhold.post('/v1/api-clients', admin.token, { name: 'billing export', secretLifetimeDays: 10 });
+    expect(created.status).toBe(201);
+    await console_.keyhold.post('/v1/api-clients', admin.token, { name: 'long lived', secretLifetimeDays: 300 });
+    const { page, context } = await console_.page();
+    await console_.signIn(page, admin.token, 'history');
+    const expiring = page.getByRole('article', { name: 'Secrets expiring in the next 30 days' });
+    await expectText(expiring, 'billing export');
+    await expectCount(expiring.locator('li'), 1);
+    expect(await expiring.getByRole('meter').getAttribute('aria-label')).toMatch(/^(9|10) of 30 days left$/);
+    await context.close();
+  });
+});
