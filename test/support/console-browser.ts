@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+// The page.evaluate callbacks below and in test/e2e/console run in Chromium: they need the DOM types.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,13 +21,26 @@ const ensureConsoleBuilt = () => {
   execFileSync(join(ROOT, 'node_modules/.bin/vite'), ['build', '--config', 'apps/console/vite.config.mts', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' });
 };
 
+/** What a suite's tests share: the running Keyhold with its browser, and the admin of a fresh tenant. */
+export type ConsoleSuite = { console: ConsoleBrowser; admin: { tenantId: string; userId: string; token: string } };
+
 /**
- * A suite in Chromium: skipped with a loud line where no Chromium is installed, failed instead
- * where the run requires it (CI sets KEYHOLD_REQUIRE_SERVERS=…,CHROMIUM).
+ * A suite in Chromium, against one Keyhold (started before it, stopped after) with one tenant.
+ * Skipped with a loud line where no Chromium is installed; failed instead where the run
+ * requires it (CI sets KEYHOLD_REQUIRE_SERVERS=…,CHROMIUM).
  */
-export const describeInChromium = (title: string, body: () => void): void => {
+export const describeInChromium = (title: string, tenant: string, body: (suite: ConsoleSuite) => void): void => {
+  const suite = {} as ConsoleSuite;
+  const withServer = () => {
+    beforeAll(async () => {
+      suite.console = await ConsoleBrowser.start();
+      suite.admin = await suite.console.keyhold.bootstrap(tenant);
+    });
+    afterAll(() => suite.console?.stop());
+    body(suite);
+  };
   if (existsSync(CHROMIUM)) {
-    describe(title, body);
+    describe(title, withServer);
     return;
   }
   if ((process.env.KEYHOLD_REQUIRE_SERVERS ?? '').split(',').includes('CHROMIUM')) {
@@ -35,7 +50,7 @@ export const describeInChromium = (title: string, body: () => void): void => {
     return;
   }
   process.stderr.write(`SKIPPED: "${title}" needs Chromium at ${CHROMIUM} (apt-get install -y chromium).\n`);
-  describe.skip(title, body);
+  describe.skip(title, withServer);
 };
 
 /** One Keyhold and one browser per suite; each test gets a fresh browser context (no shared storage). */

@@ -1,4 +1,4 @@
-import { ReactNode, useCallback, useEffect, useId, useRef, useState } from 'react';
+import { FormEvent, ReactNode, useCallback, useEffect, useId, useRef, useState } from 'react';
 import { ApiError } from './api';
 
 export const formatDate = (value: string | null | undefined) => (value ? new Date(value).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }) + ' UTC' : '—');
@@ -96,20 +96,90 @@ export const Dialog = ({ title, onClose, children }: { title: string; onClose: (
   );
 };
 
-/** Asks before something that cannot be undone, saying what will happen. */
-export const Confirm = ({ title, children, action, onConfirm, onClose, error }: { title: string; children: ReactNode; action: string; onConfirm: () => void; onClose: () => void; error?: ApiError }) => (
-  <Dialog title={title} onClose={onClose}>
-    {children}
+/** Asks before something that cannot be undone, saying what will happen; shows the API's refusal in place. */
+export const Confirm = <T,>({ title, children, action, perform, onDone, onClose }: { title: string; children: ReactNode; action: string; perform: () => Promise<T>; onDone: (result: T) => void; onClose: () => void }) => {
+  const run = useAction();
+  const confirm = async () => {
+    const result = await run.run(perform);
+    if (result !== undefined) onDone(result);
+  };
+  return (
+    <Dialog title={title} onClose={onClose}>
+      {children}
+      <Problem error={run.error} />
+      <div className="actions">
+        <button type="button" onClick={onClose}>
+          Cancel
+        </button>
+        <button type="button" className="danger" disabled={run.busy} onClick={confirm}>
+          {action}
+        </button>
+      </div>
+    </Dialog>
+  );
+};
+
+/** The end of a dialog's form: the API's refusal, then Cancel and the submit button. */
+export const FormFooter = ({ error, busy, submit, onCancel }: { error?: ApiError; busy: boolean; submit: string; onCancel: () => void }) => (
+  <>
     <Problem error={error} />
     <div className="actions">
-      <button type="button" onClick={onClose}>
+      <button type="button" onClick={onCancel}>
         Cancel
       </button>
-      <button type="button" className="danger" onClick={onConfirm}>
-        {action}
+      <button type="submit" className="primary" disabled={busy}>
+        {submit}
       </button>
     </div>
-  </Dialog>
+  </>
+);
+
+/** A page's title, and its main action when the signed-in person may take it. */
+export const PageHead = ({ id, title, action }: { id: string; title: string; action?: { label: string; onClick: () => void } | false }) => (
+  <div className="page-head">
+    <h1 id={id}>{title}</h1>
+    {action && (
+      <button type="button" className="primary" onClick={action.onClick}>
+        {action.label}
+      </button>
+    )}
+  </div>
+);
+
+/** Creating something that needs only a name (API clients, service accounts). */
+export const NameDialog = <T,>({ title, hint, create, onClose, onCreated }: { title: string; hint?: string; create: (name: string) => Promise<T>; onClose: () => void; onCreated: (created: T) => void }) => {
+  const [name, setName] = useState('');
+  const action = useAction();
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    const created = await action.run(() => create(name));
+    if (created) onCreated(created);
+  };
+  return (
+    <Dialog title={title} onClose={onClose}>
+      <form onSubmit={submit} noValidate>
+        <Field label="Name" name="name" error={action.error}>
+          {(props) => <input {...props} value={name} onChange={(event) => setName(event.target.value)} autoFocus />}
+        </Field>
+        {hint && <p className="hint">{hint}</p>}
+        <FormFooter error={action.error} busy={action.busy} submit="Create" onCancel={onClose} />
+      </form>
+    </Dialog>
+  );
+};
+
+/** Named items as cards, one of which is opened below the list. */
+export const Cards = <T extends { id: string; name: string },>({ items, selected, onSelect, children }: { items?: T[]; selected: string | null; onSelect: (id: string) => void; children: (item: T) => ReactNode }) => (
+  <ul className="cards">
+    {items?.map((item) => (
+      <li key={item.id} className={item.id === selected ? 'card selected' : 'card'}>
+        <button type="button" className="link" onClick={() => onSelect(item.id)} aria-expanded={item.id === selected}>
+          {item.name}
+        </button>
+        {children(item)}
+      </li>
+    ))}
+  </ul>
 );
 
 /** Copies to the clipboard and says so; the value goes nowhere else. */

@@ -1,21 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { ConsoleBrowser, describeInChromium, eventually, expectCount, expectText, screenshot } from '../../support/console-browser';
+import { describeInChromium, eventually, expectCount, expectText, screenshot } from '../../support/console-browser';
 
 const DAY_MS = 86_400_000;
 
-describeInChromium('console: API clients (seed 003)', () => {
-  let console_: ConsoleBrowser;
-  let admin: { token: string };
-
-  beforeAll(async () => {
-    console_ = await ConsoleBrowser.start();
-    admin = await console_.keyhold.bootstrap('docai');
-  });
-  afterAll(() => console_?.stop());
+describeInChromium('console: API clients (seed 003)', 'docai', (suite) => {
 
   it('creates a client, saves its credentials to a file, renames it, rotates secrets, adds a redirect URL and turns on client credentials', async () => {
-    const { page, context, errors } = await console_.page();
-    await console_.signIn(page, admin.token, 'api-clients');
+    const { page, context, errors } = await suite.console.page();
+    await suite.console.signIn(page, suite.admin.token, 'api-clients');
 
     await page.getByRole('button', { name: 'Create API Client' }).click();
     const create = page.getByRole('dialog', { name: 'Create API Client' });
@@ -47,7 +39,7 @@ describeInChromium('console: API clients (seed 003)', () => {
     const secondSecret = (await added.locator('code[data-secret="Client secret"]').textContent())!;
     await added.getByRole('button', { name: 'Done' }).click();
     await expectCount(renamed.locator('.rows li').filter({ hasText: 'expires' }), 2);
-    const secrets = await console_.keyhold.get(`/v1/api-clients/${clientId}/secrets`, admin.token);
+    const secrets = await suite.console.keyhold.get(`/v1/api-clients/${clientId}/secrets`, suite.admin.token);
     const days = secrets.body.items.map((secret: { expiresAt: string; createdAt: string }) => Math.round((Date.parse(secret.expiresAt) - Date.parse(secret.createdAt)) / DAY_MS));
     expect(days).toEqual([180, 180]);
 
@@ -71,13 +63,13 @@ describeInChromium('console: API clients (seed 003)', () => {
     await renamed.getByRole('checkbox', { name: 'member' }).check();
     await renamed.getByRole('button', { name: 'Save flow settings' }).click();
     await eventually(async () => {
-      const client = await console_.keyhold.get(`/v1/api-clients/${clientId}`, admin.token);
+      const client = await suite.console.keyhold.get(`/v1/api-clients/${clientId}`, suite.admin.token);
       expect(client.body).toMatchObject({ name: 'Reporting dashboard (prod)', redirectUris: ['https://app.example.com/callback'], flows: { requirePkce: true, clientCredentials: true, clientCredentialsRoles: ['member'] } });
     });
     await screenshot(page, 'api-clients');
 
     const token = (secret: string) =>
-      console_.keyhold.request('POST', '/oauth/token', { form: { grant_type: 'client_credentials', client_id: clientId, client_secret: secret } });
+      suite.console.keyhold.request('POST', '/oauth/token', { form: { grant_type: 'client_credentials', client_id: clientId, client_secret: secret } });
     expect((await token(secondSecret)).status).toBe(200);
     expect((await token(clientSecret)).status).toBe(401);
     expect(errors).toEqual([]);

@@ -1,20 +1,12 @@
-import { ConsoleBrowser, describeInChromium, expectNoText, expectText, screenshot } from '../../support/console-browser';
+import { describeInChromium, expectNoText, expectText, screenshot } from '../../support/console-browser';
 
-describeInChromium('console: connections and their OAuth clients (seed 000)', () => {
-  let console_: ConsoleBrowser;
-  let admin: { token: string };
+describeInChromium('console: connections and their OAuth clients (seed 000)', 'helpdesk', (suite) => {
 
-  beforeAll(async () => {
-    console_ = await ConsoleBrowser.start();
-    admin = await console_.keyhold.bootstrap('helpdesk');
-  });
-  afterAll(() => console_?.stop());
-
-  const accessed = async (id: string, domain: string) => (await console_.keyhold.post(`/v1/connections/${id}/access`, admin.token, { domain })).body.credential;
+  const accessed = async (id: string, domain: string) => (await suite.console.keyhold.post(`/v1/connections/${id}/access`, suite.admin.token, { domain })).body.credential;
 
   it('adds a connection, shows which secrets are set but never them, keeps an empty secret field, and deletes it', async () => {
-    const { page, context, errors } = await console_.page();
-    await console_.signIn(page, admin.token, 'connections');
+    const { page, context, errors } = await suite.console.page();
+    await suite.console.signIn(page, suite.admin.token, 'connections');
 
     await page.getByRole('button', { name: 'Add connection' }).click();
     const add = page.getByRole('dialog', { name: 'Add a connection' });
@@ -30,7 +22,7 @@ describeInChromium('console: connections and their OAuth clients (seed 000)', ()
     const details = page.getByRole('article', { name: 'Slack alerts' });
     await expectText(details, 'Set (hidden)');
     await expectNoText(page.locator('body'), 'xoxb-secret-from-the-console');
-    const [connection] = (await console_.keyhold.get('/v1/connections', admin.token)).body.items;
+    const [connection] = (await suite.console.keyhold.get('/v1/connections', suite.admin.token)).body.items;
     await screenshot(page, 'connections');
 
     await details.getByRole('button', { name: 'Edit' }).click();
@@ -45,21 +37,21 @@ describeInChromium('console: connections and their OAuth clients (seed 000)', ()
     await expectText(confirm, 'destroyed for good');
     await confirm.getByRole('button', { name: 'Delete connection' }).click();
     await page.getByRole('article').waitFor({ state: 'detached' });
-    expect((await console_.keyhold.get(`/v1/connections/${connection.id}`, admin.token)).status).toBeGreaterThanOrEqual(404);
+    expect((await suite.console.keyhold.get(`/v1/connections/${connection.id}`, suite.admin.token)).status).toBeGreaterThanOrEqual(404);
     expect(errors).toEqual([]);
     await context.close();
   });
 
   it('lists OAuth clients in their own tab, where only the client ID and secret can be changed', async () => {
-    const created = await console_.keyhold.post('/v1/connections', admin.token, {
+    const created = await suite.console.keyhold.post('/v1/connections', suite.admin.token, {
       name: 'Google Ads',
       service: 'google-ads',
       allowedDomains: ['oauth2.googleapis.com'],
       credential: { type: 'oauth2', clientId: 'client-123', clientSecret: 'first-client-secret', tokenUrl: 'https://oauth2.googleapis.com/token', scopes: ['ads'] },
     });
     expect(created.status).toBe(201);
-    const { page, context } = await console_.page();
-    await console_.signIn(page, admin.token, 'connections');
+    const { page, context } = await suite.console.page();
+    await suite.console.signIn(page, suite.admin.token, 'connections');
     await expectNoText(page.getByRole('main'), 'Google Ads');
     await page.getByRole('tab', { name: 'OAuth clients' }).click();
     await page.getByRole('button', { name: 'Google Ads' }).click();

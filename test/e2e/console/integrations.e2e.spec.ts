@@ -1,22 +1,16 @@
-import { ConsoleBrowser, describeInChromium, eventually, expectCount, expectText, screenshot } from '../../support/console-browser';
+import { describeInChromium, eventually, expectCount, expectText, screenshot } from '../../support/console-browser';
 
 const PASSWORD = 'correct horse battery staple';
 
-describeInChromium('console: integrations (seed 002)', () => {
-  let console_: ConsoleBrowser;
-  let admin: { token: string };
-
+describeInChromium('console: integrations (seed 002)', 'shop', (suite) => {
   beforeAll(async () => {
-    console_ = await ConsoleBrowser.start();
-    admin = await console_.keyhold.bootstrap('shop');
-    const set = await console_.keyhold.request('PUT', '/v1/me/password', { token: admin.token, json: { newPassword: PASSWORD } });
+    const set = await suite.console.keyhold.request('PUT', '/v1/me/password', { token: suite.admin.token, json: { newPassword: PASSWORD } });
     expect(set.status).toBe(204);
   });
-  afterAll(() => console_?.stop());
 
   it('adds an integration (not-secure warning, custom resources as a tree, password), activates it, reauthorizes it, deletes it', async () => {
-    const { page, context, errors } = await console_.page();
-    await console_.signIn(page, admin.token, 'integrations');
+    const { page, context, errors } = await suite.console.page();
+    await suite.console.signIn(page, suite.admin.token, 'integrations');
 
     await page.getByRole('button', { name: 'Add integration' }).click();
     const add = page.getByRole('dialog', { name: 'Add integration' });
@@ -58,7 +52,7 @@ describeInChromium('console: integrations (seed 002)', () => {
     await expectText(card, 'Active');
     await screenshot(page, 'integrations');
 
-    const introspect = (token: string) => console_.keyhold.request('POST', '/oauth/introspect', { token: admin.token, form: { token } });
+    const introspect = (token: string) => suite.console.keyhold.request('POST', '/oauth/introspect', { token: suite.admin.token, form: { token } });
     expect((await introspect(accessToken)).body).toMatchObject({ active: true, scope: 'tokens.read tokens.introspect' });
 
     await card.getByRole('button', { name: 'Reauthorize' }).click();
@@ -80,12 +74,12 @@ describeInChromium('console: integrations (seed 002)', () => {
   });
 
   it('turns the store-wide anonymous guest access on', async () => {
-    const { page, context } = await console_.page();
-    await console_.signIn(page, admin.token, 'integrations');
+    const { page, context } = await suite.console.page();
+    await suite.console.signIn(page, suite.admin.token, 'integrations');
     const setting = page.getByLabel('Allow anonymous guest access to the API (store-wide)');
     expect(await setting.isChecked()).toBe(false);
     await setting.click();
-    await eventually(async () => expect((await console_.keyhold.get('/v1/settings', admin.token)).body.allowAnonymousGuestAccess).toBe(true));
+    await eventually(async () => expect((await suite.console.keyhold.get('/v1/settings', suite.admin.token)).body.allowAnonymousGuestAccess).toBe(true));
     await eventually(async () => expect(await setting.isChecked()).toBe(true));
     await context.close();
   });

@@ -1,23 +1,15 @@
 import { readFileSync } from 'node:fs';
-import { ConsoleBrowser, describeInChromium, eventually, expectCount, expectText, screenshot } from '../../support/console-browser';
+import { describeInChromium, eventually, expectCount, expectText, screenshot } from '../../support/console-browser';
 
 const navigation = async (page: import('playwright-core').Page) => page.getByRole('navigation', { name: 'Console' }).getByRole('link').allInnerTexts();
 
-describeInChromium('console: users, member and auditor views, history', () => {
-  let console_: ConsoleBrowser;
-  let admin: { token: string; userId: string };
+describeInChromium('console: users, member and auditor views, history', 'acme', (suite) => {
   let member: { id: string; token: string };
   let auditor: { id: string; token: string };
 
-  beforeAll(async () => {
-    console_ = await ConsoleBrowser.start();
-    admin = await console_.keyhold.bootstrap('acme');
-  });
-  afterAll(() => console_?.stop());
-
   it('lets an admin invite users (first token shown once) and change a role', async () => {
-    const { page, context } = await console_.page();
-    await console_.signIn(page, admin.token, 'users');
+    const { page, context } = await suite.console.page();
+    await suite.console.signIn(page, suite.admin.token, 'users');
     const invite = async (email: string) => {
       await page.getByRole('button', { name: 'Invite user' }).click();
       const dialog = page.getByRole('dialog', { name: 'Invite a user' });
@@ -27,7 +19,7 @@ describeInChromium('console: users, member and auditor views, history', () => {
       await expectText(shown, 'you will not see it again');
       const token = (await shown.locator('code[data-secret]').textContent())!;
       await shown.getByRole('button', { name: 'Done' }).click();
-      const listed = (await console_.keyhold.get('/v1/users?limit=100', admin.token)).body.items.find((user: { email: string }) => user.email === email);
+      const listed = (await suite.console.keyhold.get('/v1/users?limit=100', suite.admin.token)).body.items.find((user: { email: string }) => user.email === email);
       return { id: listed.id, token };
     };
     await page.getByRole('button', { name: 'Invite user' }).click();
@@ -40,14 +32,14 @@ describeInChromium('console: users, member and auditor views, history', () => {
     member = await invite('bob@acme.test');
     auditor = await invite('ada@acme.test');
     await page.getByLabel('Role of ada@acme.test').selectOption('auditor');
-    await eventually(async () => expect((await console_.keyhold.get(`/v1/users/${auditor.id}`, admin.token)).body.role).toBe('auditor'));
+    await eventually(async () => expect((await suite.console.keyhold.get(`/v1/users/${auditor.id}`, suite.admin.token)).body.role).toBe('auditor'));
     await screenshot(page, 'users');
     await context.close();
   });
 
   it('shows a member only their tokens and account, and takes the API’s password rules next to the field', async () => {
-    const { page, context } = await console_.page();
-    await console_.signIn(page, member.token, 'connections');
+    const { page, context } = await suite.console.page();
+    await suite.console.signIn(page, member.token, 'connections');
     expect(await navigation(page)).toEqual(['API tokens', 'My account']);
     // A page the member may not use is not offered, even by its address.
     await page.getByRole('heading', { level: 1, name: 'Personal API tokens' }).waitFor();
@@ -64,12 +56,12 @@ describeInChromium('console: users, member and auditor views, history', () => {
   });
 
   it('gives an auditor the history (filters, a timeline, state at an instant, NDJSON export) and nothing to administer', async () => {
-    const issued = await console_.keyhold.post('/v1/tokens', admin.token, { label: 'laptop', scope: 'read' });
-    const revoked = await console_.keyhold.request('POST', `/v1/tokens/${issued.body.id}/revoke`, { token: admin.token, json: {}, headers: { 'Keyhold-Reason': 'laptop lost' } });
+    const issued = await suite.console.keyhold.post('/v1/tokens', suite.admin.token, { label: 'laptop', scope: 'read' });
+    const revoked = await suite.console.keyhold.request('POST', `/v1/tokens/${issued.body.id}/revoke`, { token: suite.admin.token, json: {}, headers: { 'Keyhold-Reason': 'laptop lost' } });
     expect(revoked.status).toBe(200);
 
-    const { page, context } = await console_.page();
-    await console_.signIn(page, auditor.token, 'history');
+    const { page, context } = await suite.console.page();
+    await suite.console.signIn(page, auditor.token, 'history');
     expect(await navigation(page)).toEqual(['API tokens', 'History', 'My account']);
     await expectCount(page.getByRole('heading', { name: 'Secrets expiring in the next 30 days' }), 0);
 
@@ -105,11 +97,11 @@ describeInChromium('console: users, member and auditor views, history', () => {
   });
 
   it('shows an admin the API client secrets expiring in the next 30 days', async () => {
-    const created = await console_.keyhold.post('/v1/api-clients', admin.token, { name: 'billing export', secretLifetimeDays: 10 });
+    const created = await suite.console.keyhold.post('/v1/api-clients', suite.admin.token, { name: 'billing export', secretLifetimeDays: 10 });
     expect(created.status).toBe(201);
-    await console_.keyhold.post('/v1/api-clients', admin.token, { name: 'long lived', secretLifetimeDays: 300 });
-    const { page, context } = await console_.page();
-    await console_.signIn(page, admin.token, 'history');
+    await suite.console.keyhold.post('/v1/api-clients', suite.admin.token, { name: 'long lived', secretLifetimeDays: 300 });
+    const { page, context } = await suite.console.page();
+    await suite.console.signIn(page, suite.admin.token, 'history');
     const expiring = page.getByRole('article', { name: 'Secrets expiring in the next 30 days' });
     await expectText(expiring, 'billing export');
     await expectCount(expiring.locator('li'), 1);

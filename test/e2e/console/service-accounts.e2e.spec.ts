@@ -1,24 +1,16 @@
-import { ConsoleBrowser, describeInChromium, eventually, expectCount, expectText, screenshot } from '../../support/console-browser';
+import { describeInChromium, eventually, expectCount, expectText, screenshot } from '../../support/console-browser';
 
-describeInChromium('console: service accounts (seed 004)', () => {
-  let console_: ConsoleBrowser;
-  let admin: { token: string };
-
-  beforeAll(async () => {
-    console_ = await ConsoleBrowser.start();
-    admin = await console_.keyhold.bootstrap('builders');
-  });
-  afterAll(() => console_?.stop());
+describeInChromium('console: service accounts (seed 004)', 'builders', (suite) => {
 
   const clientCredentials = (clientId: string, clientSecret: string) =>
-    console_.keyhold.request('POST', '/oauth/token', {
+    suite.console.keyhold.request('POST', '/oauth/token', {
       headers: { authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}` },
       form: { grant_type: 'client_credentials' },
     });
 
   it('creates an account (secret once), grants a permission and a project, then a reset lists what it removes', async () => {
-    const { page, context, errors } = await console_.page();
-    await console_.signIn(page, admin.token, 'service-accounts');
+    const { page, context, errors } = await suite.console.page();
+    await suite.console.signIn(page, suite.admin.token, 'service-accounts');
 
     await page.getByRole('button', { name: 'Create service account' }).click();
     const create = page.getByRole('dialog', { name: 'Create a service account' });
@@ -61,7 +53,7 @@ describeInChromium('console: service accounts (seed 004)', () => {
     await expectCount(details.locator('.chips li'), 0);
 
     expect((await clientCredentials(clientId, clientSecret)).status).toBe(401);
-    const account = await console_.keyhold.get(`/v1/service-accounts/${clientId}`, admin.token);
+    const account = await suite.console.keyhold.get(`/v1/service-accounts/${clientId}`, suite.admin.token);
     expect(account.body).toMatchObject({ permissions: [], projects: [] });
 
     await details.getByLabel('Stops working on').fill('2030-01-31');

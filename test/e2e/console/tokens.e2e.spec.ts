@@ -1,17 +1,9 @@
-import { browserStorage, ConsoleBrowser, describeInChromium, expectAttribute, expectCount, expectFocused, expectNoText, expectText, screenshot } from '../../support/console-browser';
+import { browserStorage, describeInChromium, expectAttribute, expectCount, expectFocused, expectNoText, expectText, screenshot } from '../../support/console-browser';
 
-describeInChromium('console: personal API tokens (seed 001)', () => {
-  let console_: ConsoleBrowser;
-  let admin: { token: string; userId: string };
-
-  beforeAll(async () => {
-    console_ = await ConsoleBrowser.start();
-    admin = await console_.keyhold.bootstrap('acme');
-  });
-  afterAll(() => console_?.stop());
+describeInChromium('console: personal API tokens (seed 001)', 'acme', (suite) => {
 
   it('serves the console with a strict CSP, index.html revalidated and hashed assets cached for a year', async () => {
-    const index = await console_.keyhold.get('/console/tokens');
+    const index = await suite.console.keyhold.get('/console/tokens');
     expect(index.status).toBe(200);
     expect(index.headers.get('content-type')).toMatch(/^text\/html/);
     expect(index.headers.get('cache-control')).toBe('no-cache');
@@ -22,18 +14,18 @@ describeInChromium('console: personal API tokens (seed 001)', () => {
     expect(csp).toContain("frame-ancestors 'none'");
     expect(index.text).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
     const asset = index.text.match(/\/console\/assets\/[^"]+\.js/)![0];
-    const script = await console_.keyhold.get(asset);
+    const script = await suite.console.keyhold.get(asset);
     expect(script.status).toBe(200);
     expect(script.headers.get('content-type')).toMatch(/^text\/javascript/);
     expect(script.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
-    const missing = await console_.keyhold.get('/console/assets/..%2f..%2fpackage.json');
+    const missing = await suite.console.keyhold.get('/console/assets/..%2f..%2fpackage.json');
     expect(missing.status).toBe(404);
     expect(missing.headers.get('content-type')).toMatch(/^application\/problem\+json/);
   });
 
   it('signs in with an API token, refuses a wrong one with the API’s error, never a blank page', async () => {
-    const { page, context } = await console_.page();
-    await page.goto(`${console_.keyhold.url}/console/`);
+    const { page, context } = await suite.console.page();
+    await page.goto(`${suite.console.keyhold.url}/console/`);
     await page.getByLabel('Personal API token').fill('kh_pat_not-a-real-token');
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await expectText(page.getByRole('alert').first(), /token|credential|authenticat/i);
@@ -41,16 +33,16 @@ describeInChromium('console: personal API tokens (seed 001)', () => {
   });
 
   it('starts "Sign in with Keyhold" from the server metadata (RFC 8414) and says plainly when it has no authorization endpoint', async () => {
-    const metadata = await console_.keyhold.get('/.well-known/oauth-authorization-server');
-    const { page, context, errors } = await console_.page();
-    await page.goto(`${console_.keyhold.url}/console/`);
+    const metadata = await suite.console.keyhold.get('/.well-known/oauth-authorization-server');
+    const { page, context, errors } = await suite.console.page();
+    await page.goto(`${suite.console.keyhold.url}/console/`);
     await page.getByRole('button', { name: 'Sign in with Keyhold' }).click();
     if (metadata.body.authorization_endpoint) {
       // Once the sign-in branch is merged: the browser goes to /oauth/authorize with PKCE S256.
       await page.waitForURL((url) => url.pathname === new URL(metadata.body.authorization_endpoint).pathname);
       const url = new URL(page.url());
       expect(url.searchParams.get('client_id')).toBe('keyhold-console');
-      expect(url.searchParams.get('redirect_uri')).toBe(`${console_.keyhold.url}/console/callback`);
+      expect(url.searchParams.get('redirect_uri')).toBe(`${suite.console.keyhold.url}/console/callback`);
       expect(url.searchParams.get('code_challenge_method')).toBe('S256');
       expect(url.searchParams.get('code_challenge')).toMatch(/^[A-Za-z0-9_-]{43}$/);
     } else {
@@ -61,8 +53,8 @@ describeInChromium('console: personal API tokens (seed 001)', () => {
   });
 
   it('creates a token shown once, lists it, and revokes it for good: introspection refuses it', async () => {
-    const { page, context, errors } = await console_.page();
-    await console_.signIn(page, admin.token, 'tokens');
+    const { page, context, errors } = await suite.console.page();
+    await suite.console.signIn(page, suite.admin.token, 'tokens');
     await expectFocused(page.getByRole('heading', { level: 1, name: 'Personal API tokens' }));
 
     await page.getByRole('button', { name: 'Create token' }).click();
@@ -85,7 +77,7 @@ describeInChromium('console: personal API tokens (seed 001)', () => {
     await expectText(shown.getByRole('button', { name: 'Copy API token' }), 'Copied');
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(secret);
 
-    const active = await console_.keyhold.request('POST', '/oauth/introspect', { token: admin.token, form: { token: secret } });
+    const active = await suite.console.keyhold.request('POST', '/oauth/introspect', { token: suite.admin.token, form: { token: secret } });
     expect(active.body).toMatchObject({ active: true, scope: 'read' });
 
     await shown.getByRole('button', { name: 'Done' }).click();
@@ -104,16 +96,16 @@ describeInChromium('console: personal API tokens (seed 001)', () => {
     await expectText(row, 'revoked');
     await expectCount(row.getByRole('button', { name: /Revoke/ }), 0);
 
-    const revoked = await console_.keyhold.request('POST', '/oauth/introspect', { token: admin.token, form: { token: secret } });
+    const revoked = await suite.console.keyhold.request('POST', '/oauth/introspect', { token: suite.admin.token, form: { token: secret } });
     expect(revoked.body).toEqual({ active: false });
-    expect(console_.keyhold.logs.join('')).not.toContain(secret);
+    expect(suite.console.keyhold.logs.join('')).not.toContain(secret);
     expect(errors).toEqual([]);
     await context.close();
   });
 
   it('is usable at a phone’s width', async () => {
-    const { page, context } = await console_.page({ width: 375, height: 740 });
-    await console_.signIn(page, admin.token, 'tokens');
+    const { page, context } = await suite.console.page({ width: 375, height: 740 });
+    await suite.console.signIn(page, suite.admin.token, 'tokens');
     await page.getByRole('button', { name: 'Create token' }).waitFor();
     await page.getByRole('row', { name: /bootstrap/ }).waitFor();
     // Wide tables scroll inside their own box; the page itself never scrolls sideways.

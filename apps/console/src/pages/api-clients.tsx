@@ -1,7 +1,7 @@
 import { FormEvent, useState } from 'react';
 import { Page } from '../api';
 import { Session } from '../auth';
-import { Confirm, Dialog, Empty, Field, formatDate, Problem, SecretsOnce, useAction, useLoad } from '../ui';
+import { Cards, Confirm, Empty, Field, formatDate, NameDialog, PageHead, Problem, SecretsOnce, useAction, useLoad } from '../ui';
 
 type Flows = { authorizationCode: true; requirePkce: boolean; refreshTokens: boolean; password: boolean; clientCredentials: boolean; clientCredentialsRoles: string[] };
 type Client = { id: string; clientId: string; name: string; flows: Flows; redirectUris: string[]; createdAt: string };
@@ -19,33 +19,25 @@ export const ApiClientsPage = ({ session }: { session: Session }) => {
   const client = clients.data?.items.find((item) => item.id === selected);
   return (
     <section aria-labelledby="ac-title">
-      <div className="page-head">
-        <h1 id="ac-title">API clients</h1>
-        {session.can('clients:write') && (
-          <button type="button" className="primary" onClick={() => setCreating(true)}>
-            Create API Client
-          </button>
-        )}
-      </div>
+      <PageHead id="ac-title" title="API clients" action={session.can('clients:write') && { label: 'Create API Client', onClick: () => setCreating(true) }} />
       <Problem error={clients.error} />
       {clients.data?.items.length === 0 && <Empty>No API clients yet.</Empty>}
-      <ul className="cards">
-        {clients.data?.items.map((item) => (
-          <li key={item.id} className={item.id === selected ? 'card selected' : 'card'}>
-            <button type="button" className="link" onClick={() => setSelected(item.id)} aria-expanded={item.id === selected}>
-              {item.name}
-            </button>
+      <Cards items={clients.data?.items} selected={selected} onSelect={setSelected}>
+        {(item) => (
+          <>
             <div>
               <code>{item.clientId}</code>
             </div>
             <small>Created {formatDate(item.createdAt)}</small>
-          </li>
-        ))}
-      </ul>
+          </>
+        )}
+      </Cards>
       {client && <ClientDetails key={client.id} session={session} client={client} onChanged={clients.reload} onSecret={setShown} />}
       {creating && (
-        <CreateClient
-          session={session}
+        <NameDialog
+          title="Create API Client"
+          hint="Its first secret lasts 6 months."
+          create={(name) => session.call<Created>('/v1/api-clients', { method: 'POST', body: { name } })}
           onClose={() => setCreating(false)}
           onCreated={(created) => {
             setCreating(false);
@@ -68,35 +60,6 @@ export const ApiClientsPage = ({ session }: { session: Session }) => {
 };
 
 type Created = { clientId: string; name: string; clientSecret: string };
-
-const CreateClient = ({ session, onClose, onCreated }: { session: Session; onClose: () => void; onCreated: (created: Created) => void }) => {
-  const [name, setName] = useState('');
-  const action = useAction();
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    const created = await action.run(() => session.call<Created>('/v1/api-clients', { method: 'POST', body: { name } }));
-    if (created) onCreated(created);
-  };
-  return (
-    <Dialog title="Create API Client" onClose={onClose}>
-      <form onSubmit={submit} noValidate>
-        <Field label="Name" name="name" error={action.error}>
-          {(props) => <input {...props} value={name} onChange={(event) => setName(event.target.value)} autoFocus />}
-        </Field>
-        <p className="hint">Its first secret lasts 6 months.</p>
-        <Problem error={action.error} />
-        <div className="actions">
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="primary" disabled={action.busy}>
-            Create
-          </button>
-        </div>
-      </form>
-    </Dialog>
-  );
-};
 
 const ClientDetails = ({ session, client, onChanged, onSecret }: { session: Session; client: Client; onChanged: () => void; onSecret: (shown: Shown) => void }) => {
   const base = `/v1/api-clients/${client.id}`;
@@ -241,13 +204,11 @@ const ClientDetails = ({ session, client, onChanged, onSecret }: { session: Sess
         <Confirm
           title={`Remove secret ${removing.hint}?`}
           action="Remove secret"
-          error={action.error}
           onClose={() => setRemoving(null)}
-          onConfirm={async () => {
-            if ((await action.run(() => session.call(`${base}/secrets/${removing.id}`, { method: 'DELETE' }))) !== undefined) {
-              setRemoving(null);
-              secrets.reload();
-            }
+          perform={() => session.call(`${base}/secrets/${removing.id}`, { method: 'DELETE' })}
+          onDone={() => {
+            setRemoving(null);
+            secrets.reload();
           }}
         >
           <p>Applications still using this secret stop authenticating at once.</p>
@@ -257,13 +218,11 @@ const ClientDetails = ({ session, client, onChanged, onSecret }: { session: Sess
         <Confirm
           title={`Delete “${client.name}”?`}
           action="Delete client"
-          error={action.error}
           onClose={() => setDeleting(false)}
-          onConfirm={async () => {
-            if ((await action.run(() => session.call(base, { method: 'DELETE' }))) !== undefined) {
-              setDeleting(false);
-              onChanged();
-            }
+          perform={() => session.call(base, { method: 'DELETE' })}
+          onDone={() => {
+            setDeleting(false);
+            onChanged();
           }}
         >
           <p>Its secrets and tokens stop working at once. This cannot be undone.</p>

@@ -1,7 +1,7 @@
 import { FormEvent, useState } from 'react';
 import { Page } from '../api';
 import { Session } from '../auth';
-import { Confirm, Dialog, Empty, Field, formatDate, Problem, useAction, useLoad } from '../ui';
+import { Confirm, Dialog, Empty, Field, FormFooter, formatDate, PageHead, Problem, useAction, useLoad } from '../ui';
 
 type CredentialType = 'api_key' | 'basic_auth' | 'bearer_token' | 'oauth2';
 type Connection = {
@@ -50,14 +50,7 @@ export const ConnectionsPage = ({ session }: { session: Session }) => {
   const connection = shown.find((item) => item.id === selected);
   return (
     <section aria-labelledby="cx-title">
-      <div className="page-head">
-        <h1 id="cx-title">Connections</h1>
-        {session.can('connections:write') && (
-          <button type="button" className="primary" onClick={() => setCreating(true)}>
-            Add connection
-          </button>
-        )}
-      </div>
+      <PageHead id="cx-title" title="Connections" action={session.can('connections:write') && { label: 'Add connection', onClick: () => setCreating(true) }} />
       <div role="tablist" aria-label="Connection kinds" className="tabs">
         {(['connections', 'oauth'] as Tab[]).map((name) => (
           <button key={name} type="button" role="tab" aria-selected={tab === name} onClick={() => (setTab(name), setSelected(null))}>
@@ -139,15 +132,7 @@ const CreateConnection = ({ session, oauth, onClose, onCreated }: { session: Ses
           )}
         </Field>
         <CredentialFields type={type} values={values} onChange={setValues} error={action.error} editable={() => true} />
-        <Problem error={action.error} />
-        <div className="actions">
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="primary" disabled={action.busy}>
-            Save
-          </button>
-        </div>
+        <FormFooter error={action.error} busy={action.busy} submit="Save" onCancel={onClose} />
       </form>
     </Dialog>
   );
@@ -214,15 +199,7 @@ const ConnectionDetails = ({ session, connection, onChanged, onDeleted }: { sess
               </Field>
             ))}
           <CredentialFields type={type} values={values} onChange={setValues} error={action.error} secretsSet={secretsSet} editable={(name) => !oauth || OAUTH_EDITABLE.includes(name)} />
-          <Problem error={action.error} />
-          <div className="actions">
-            <button type="button" onClick={() => setEditing(false)}>
-              Cancel
-            </button>
-            <button type="submit" className="primary" disabled={action.busy}>
-              Save changes
-            </button>
-          </div>
+          <FormFooter error={action.error} busy={action.busy} submit="Save changes" onCancel={() => setEditing(false)} />
         </form>
       )}
       {writable && !editing && (
@@ -239,13 +216,11 @@ const ConnectionDetails = ({ session, connection, onChanged, onDeleted }: { sess
         <Confirm
           title={`Delete “${connection.name}”?`}
           action="Delete connection"
-          error={action.error}
           onClose={() => setDeleting(false)}
-          onConfirm={async () => {
-            if ((await action.run(() => session.call(`/v1/connections/${connection.id}`, { method: 'DELETE' }))) !== undefined) {
-              setDeleting(false);
-              onDeleted();
-            }
+          perform={() => session.call(`/v1/connections/${connection.id}`, { method: 'DELETE' })}
+          onDone={() => {
+            setDeleting(false);
+            onDeleted();
           }}
         >
           <p>Its stored credential is destroyed for good: nothing can use it again.</p>

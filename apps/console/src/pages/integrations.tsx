@@ -1,7 +1,7 @@
 import { FormEvent, useState } from 'react';
 import { Page } from '../api';
 import { Session } from '../auth';
-import { Confirm, Dialog, Empty, Field, formatDate, Problem, Secret, SecretsOnce, useAction, useLoad } from '../ui';
+import { Confirm, Dialog, Empty, Field, FormFooter, formatDate, PageHead, Problem, Secret, SecretsOnce, useAction, useLoad } from '../ui';
 
 type Integration = { id: string; name: string; email: string; callbackUrl: string | null; identityLinkUrl: string | null; insecure: boolean; resourceAccess: 'all' | 'custom'; resources: string[]; status: 'inactive' | 'active'; createdAt: string; activatedAt: string | null };
 type Resource = { name: string; description: string };
@@ -9,36 +9,29 @@ type Tokens = { consumerKey?: string; consumerSecret?: string; accessToken: stri
 const TOKEN_LABELS: Record<keyof Tokens, string> = { consumerKey: 'Consumer key', consumerSecret: 'Consumer secret', accessToken: 'Access token', accessTokenSecret: 'Access token secret' };
 
 const secretsOf = (tokens: Tokens): Secret[] => (Object.keys(TOKEN_LABELS) as (keyof Tokens)[]).filter((key) => tokens[key]).map((key) => ({ label: TOKEN_LABELS[key], value: tokens[key]! }));
+type Confirming = { kind: 'activate' | 'reauthorize' | 'delete'; integration: Integration };
+
 const isInsecure = (url: string) => url.trim() !== '' && !/^https:\/\//i.test(url.trim());
 
 /** Seed 002: integrations, their tokens shown once on Activate → Allow, and the guest-access setting. */
 export const IntegrationsPage = ({ session }: { session: Session }) => {
   const integrations = useLoad(() => session.call<Page<Integration>>('/v1/integrations?limit=100'));
   const [adding, setAdding] = useState(false);
-  const [confirming, setConfirming] = useState<{ kind: 'activate' | 'reauthorize' | 'delete'; integration: Integration } | null>(null);
+  const [confirming, setConfirming] = useState<Confirming | null>(null);
   const [shown, setShown] = useState<{ title: string; secrets: Secret[] } | null>(null);
-  const action = useAction();
   const writable = session.can('integrations:write');
-  const act = async () => {
-    if (!confirming) return;
-    const { kind, integration } = confirming;
+  const perform = ({ kind, integration }: Confirming) => {
     const path = `/v1/integrations/${integration.id}`;
-    const result = await action.run(() => (kind === 'delete' ? session.call(path, { method: 'DELETE' }) : session.call<{ tokens: Tokens }>(`${path}/${kind}`, { method: 'POST' })));
-    if (result === undefined) return;
+    return kind === 'delete' ? session.call<null>(path, { method: 'DELETE' }) : session.call<{ tokens: Tokens }>(`${path}/${kind}`, { method: 'POST' });
+  };
+  const done = ({ kind, integration }: Confirming, result: { tokens: Tokens } | null) => {
     setConfirming(null);
     integrations.reload();
-    if (result && kind !== 'delete') setShown({ title: `Integration tokens for “${integration.name}”`, secrets: secretsOf((result as { tokens: Tokens }).tokens) });
+    if (kind !== 'delete' && result) setShown({ title: `Integration tokens for “${integration.name}”`, secrets: secretsOf(result.tokens) });
   };
   return (
     <section aria-labelledby="in-title">
-      <div className="page-head">
-        <h1 id="in-title">Integrations</h1>
-        {writable && (
-          <button type="button" className="primary" onClick={() => setAdding(true)}>
-            Add integration
-          </button>
-        )}
-      </div>
+      <PageHead id="in-title" title="Integrations" action={writable && { label: 'Add integration', onClick: () => setAdding(true) }} />
       {session.can('settings:read') && <GuestAccess session={session} />}
       <Problem error={integrations.error} />
       {integrations.data?.items.length === 0 && <Empty>No integrations yet.</Empty>}
@@ -77,9 +70,9 @@ export const IntegrationsPage = ({ session }: { session: Session }) => {
         <Confirm
           title={{ activate: `Activate “${confirming.integration.name}”?`, reauthorize: `Reauthorize “${confirming.integration.name}”?`, delete: `Delete “${confirming.integration.name}”?` }[confirming.kind]}
           action={{ activate: 'Allow', reauthorize: 'Reauthorize', delete: 'Delete integration' }[confirming.kind]}
-          error={action.error}
-          onClose={() => (setConfirming(null), action.clear())}
-          onConfirm={act}
+          onClose={() => setConfirming(null)}
+          perform={() => perform(confirming)}
+          onDone={(result) => done(confirming, result)}
         >
           {confirming.kind === 'activate' && <p>The integration will get access to: {confirming.integration.resourceAccess === 'all' ? 'all resources' : confirming.integration.resources.join(', ')}. Its four credentials are shown once.</p>}
           {confirming.kind === 'reauthorize' && <p>A new access token and secret replace the current ones, which stop working at once.</p>}
@@ -193,15 +186,7 @@ const AddIntegration = ({ session, onClose, onAdded }: { session: Session; onClo
           )}
         </fieldset>
         {text('password', 'Your password (to confirm)', 'password')}
-        <Problem error={action.error} />
-        <div className="actions">
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="primary" disabled={action.busy}>
-            Save
-          </button>
-        </div>
+        <FormFooter error={action.error} busy={action.busy} submit="Save" onCancel={onClose} />
       </form>
     </Dialog>
   );

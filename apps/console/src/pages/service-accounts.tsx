@@ -1,7 +1,7 @@
-import { FormEvent, useState } from 'react';
+import { useState } from 'react';
 import { Page } from '../api';
 import { Session } from '../auth';
-import { Confirm, Dialog, Empty, Field, formatDate, Problem, SecretsOnce, useAction, useLoad } from '../ui';
+import { Cards, Confirm, Empty, Field, formatDate, NameDialog, PageHead, Problem, SecretsOnce, useAction, useLoad } from '../ui';
 
 type Account = { id: string; clientId: string; name: string; permissions: string[]; projects: string[]; secretHint: string; sunsetAt: string | null; createdAt: string; secretResetAt: string | null };
 
@@ -14,36 +14,27 @@ export const ServiceAccountsPage = ({ session }: { session: Session }) => {
   const account = accounts.data?.items.find((item) => item.id === selected);
   return (
     <section aria-labelledby="sa-title">
-      <div className="page-head">
-        <h1 id="sa-title">Service accounts</h1>
-        {session.can('clients:write') && (
-          <button type="button" className="primary" onClick={() => setCreating(true)}>
-            Create service account
-          </button>
-        )}
-      </div>
+      <PageHead id="sa-title" title="Service accounts" action={session.can('clients:write') && { label: 'Create service account', onClick: () => setCreating(true) }} />
       <p>For servers using the OAuth 2.0 client-credentials grant. A new account has no permissions until you grant them.</p>
       <Problem error={accounts.error} />
       {accounts.data?.items.length === 0 && <Empty>No service accounts yet.</Empty>}
-      <ul className="cards">
-        {accounts.data?.items.map((item) => (
-          <li key={item.id} className={item.id === selected ? 'card selected' : 'card'}>
-            <button type="button" className="link" onClick={() => setSelected(item.id)} aria-expanded={item.id === selected}>
-              {item.name}
-            </button>
+      <Cards items={accounts.data?.items} selected={selected} onSelect={setSelected}>
+        {(item) => (
+          <>
             <div>
               <code>{item.clientId}</code>
             </div>
             <small>
               {item.permissions.length} permissions · {item.projects.length} projects{item.sunsetAt ? ` · sunset ${formatDate(item.sunsetAt)}` : ''}
             </small>
-          </li>
-        ))}
-      </ul>
+          </>
+        )}
+      </Cards>
       {account && <AccountDetails key={account.id} session={session} account={account} onChanged={accounts.reload} onSecret={(clientSecret) => setSecret({ title: `New secret for “${account.name}”`, clientId: account.clientId, clientSecret })} />}
       {creating && (
-        <CreateAccount
-          session={session}
+        <NameDialog
+          title="Create a service account"
+          create={(name) => session.call<Created>('/v1/service-accounts', { method: 'POST', body: { name } })}
           onClose={() => setCreating(false)}
           onCreated={(created) => {
             setCreating(false);
@@ -67,33 +58,7 @@ export const ServiceAccountsPage = ({ session }: { session: Session }) => {
   );
 };
 
-const CreateAccount = ({ session, onClose, onCreated }: { session: Session; onClose: () => void; onCreated: (created: { name: string; clientId: string; clientSecret: string }) => void }) => {
-  const [name, setName] = useState('');
-  const action = useAction();
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    const created = await action.run(() => session.call<{ name: string; clientId: string; clientSecret: string }>('/v1/service-accounts', { method: 'POST', body: { name } }));
-    if (created) onCreated(created);
-  };
-  return (
-    <Dialog title="Create a service account" onClose={onClose}>
-      <form onSubmit={submit} noValidate>
-        <Field label="Name" name="name" error={action.error}>
-          {(props) => <input {...props} value={name} onChange={(event) => setName(event.target.value)} autoFocus />}
-        </Field>
-        <Problem error={action.error} />
-        <div className="actions">
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="primary" disabled={action.busy}>
-            Create
-          </button>
-        </div>
-      </form>
-    </Dialog>
-  );
-};
+type Created = { name: string; clientId: string; clientSecret: string };
 
 const AccountDetails = ({ session, account, onChanged, onSecret }: { session: Session; account: Account; onChanged: () => void; onSecret: (secret: string) => void }) => {
   const action = useAction();
@@ -179,15 +144,12 @@ const AccountDetails = ({ session, account, onChanged, onSecret }: { session: Se
         <Confirm
           title={`Reset the secret of “${account.name}”?`}
           action="Reset secret"
-          error={action.error}
           onClose={() => setConfirm(null)}
-          onConfirm={async () => {
-            const reset = await action.run(() => session.call<{ clientSecret: string }>(`${base}/reset-secret`, { method: 'POST' }));
-            if (reset) {
-              setConfirm(null);
-              onChanged();
-              onSecret(reset.clientSecret);
-            }
+          perform={() => session.call<{ clientSecret: string }>(`${base}/reset-secret`, { method: 'POST' })}
+          onDone={(reset) => {
+            setConfirm(null);
+            onChanged();
+            onSecret(reset.clientSecret);
           }}
         >
           <p>The current secret and its access tokens stop working at once, and the account loses every permission and project:</p>
@@ -206,10 +168,9 @@ const AccountDetails = ({ session, account, onChanged, onSecret }: { session: Se
         <Confirm
           title={`Delete “${account.name}”?`}
           action="Delete service account"
-          error={action.error}
           onClose={() => setConfirm(null)}
-          onConfirm={async () => {
-            await action.run(() => session.call(base, { method: 'DELETE' }));
+          perform={() => session.call(base, { method: 'DELETE' })}
+          onDone={() => {
             setConfirm(null);
             onChanged();
           }}

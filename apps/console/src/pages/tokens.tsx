@@ -1,7 +1,7 @@
 import { FormEvent, useState } from 'react';
 import { Page } from '../api';
 import { Session } from '../auth';
-import { Confirm, Dialog, Empty, Field, formatDate, Problem, SecretsOnce, useAction, useLoad } from '../ui';
+import { Confirm, Dialog, Empty, Field, FormFooter, formatDate, PageHead, Problem, SecretsOnce, useAction, useLoad } from '../ui';
 
 type Token = { id: string; label: string; scope: 'read' | 'read_write'; status: string; hint: string; createdAt: string; expiresAt: string | null; lastUsedAt: string | null };
 const SCOPE_NAMES = { read: 'Read only', read_write: 'Read & write' } as const;
@@ -12,16 +12,10 @@ export const TokensPage = ({ session }: { session: Session }) => {
   const [creating, setCreating] = useState(false);
   const [issued, setIssued] = useState<{ label: string; token: string } | null>(null);
   const [revoking, setRevoking] = useState<Token | null>(null);
-  const revoke = useAction();
 
   return (
     <section aria-labelledby="tokens-title">
-      <div className="page-head">
-        <h1 id="tokens-title">Personal API tokens</h1>
-        <button type="button" className="primary" onClick={() => setCreating(true)}>
-          Create token
-        </button>
-      </div>
+      <PageHead id="tokens-title" title="Personal API tokens" action={{ label: 'Create token', onClick: () => setCreating(true) }} />
       <p>Give each app or device its own token, so that you can revoke one without touching the others.</p>
       <Problem error={tokens.error} />
       {tokens.data && tokens.data.items.length === 0 && <Empty>No tokens yet.</Empty>}
@@ -81,14 +75,11 @@ export const TokensPage = ({ session }: { session: Session }) => {
         <Confirm
           title={`Revoke “${revoking.label}”?`}
           action="Revoke token"
-          error={revoke.error}
-          onClose={() => (setRevoking(null), revoke.clear())}
-          onConfirm={async () => {
-            const done = await revoke.run(() => session.call(`/v1/tokens/${revoking.id}/revoke`, { method: 'POST', body: {} }));
-            if (done !== undefined) {
-              setRevoking(null);
-              tokens.reload();
-            }
+          onClose={() => setRevoking(null)}
+          perform={() => session.call(`/v1/tokens/${revoking.id}/revoke`, { method: 'POST', body: {} })}
+          onDone={() => {
+            setRevoking(null);
+            tokens.reload();
           }}
         >
           <p>Revocation is final: the token cannot be restored. Every app using it stops working; create a new token for them.</p>
@@ -128,15 +119,7 @@ const CreateToken = ({ session, onClose, onIssued }: { session: Session; onClose
         <Field label="Expires on (optional)" name="expiresAt" error={action.error}>
           {(props) => <input {...props} type="date" value={expiresAt} onChange={(event) => setExpiresAt(event.target.value)} />}
         </Field>
-        <Problem error={action.error} />
-        <div className="actions">
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="primary" disabled={action.busy}>
-            Create
-          </button>
-        </div>
+        <FormFooter error={action.error} busy={action.busy} submit="Create" onCancel={onClose} />
       </form>
     </Dialog>
   );

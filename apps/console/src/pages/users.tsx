@@ -1,7 +1,7 @@
 import { FormEvent, useState } from 'react';
 import { Page } from '../api';
 import { Session } from '../auth';
-import { Dialog, Field, formatDate, Problem, SecretsOnce, useAction, useLoad } from '../ui';
+import { Dialog, Field, FormFooter, formatDate, PageHead, Problem, SecretsOnce, useAction, useLoad } from '../ui';
 
 type User = { id: string; email: string; role: string; createdAt: string };
 const ROLES = ['admin', 'member', 'auditor'];
@@ -14,14 +14,7 @@ export const UsersPage = ({ session }: { session: Session }) => {
   const action = useAction();
   return (
     <section aria-labelledby="us-title">
-      <div className="page-head">
-        <h1 id="us-title">Users</h1>
-        {session.can('users:write') && (
-          <button type="button" className="primary" onClick={() => setInviting(true)}>
-            Invite user
-          </button>
-        )}
-      </div>
+      <PageHead id="us-title" title="Users" action={session.can('users:write') && { label: 'Invite user', onClick: () => setInviting(true) }} />
       <Problem error={users.error ?? action.error} />
       <div className="table">
         <table>
@@ -87,15 +80,7 @@ const Invite = ({ session, onClose, onInvited }: { session: Session; onClose: ()
             </select>
           )}
         </Field>
-        <Problem error={action.error} />
-        <div className="actions">
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="primary" disabled={action.busy}>
-            Invite
-          </button>
-        </div>
+        <FormFooter error={action.error} busy={action.busy} submit="Invite" onCancel={onClose} />
       </form>
     </Dialog>
   );
