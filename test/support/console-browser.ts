@@ -85,6 +85,13 @@ export class ConsoleBrowser {
     return { page, context, errors };
   }
 
+  /** A fresh page signed in with `token`, on the console's page at `path`. */
+  async signedIn(token: string, path: string, viewport?: { width: number; height: number }) {
+    const opened = await this.page(viewport);
+    await this.signIn(opened.page, token, path);
+    return opened;
+  }
+
   /** Opens the console and signs in with a personal API token, as a person would paste it. */
   async signIn(page: Page, token: string, path = ''): Promise<void> {
     await page.goto(`${this.keyhold.url}/console/${path}`);

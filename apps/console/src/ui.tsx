@@ -119,6 +119,13 @@ export const Confirm = <T,>({ title, children, action, perform, onDone, onClose 
   );
 };
 
+/** Deleting for good, with what it means for the thing deleted. */
+export const ConfirmDelete = ({ name, what, perform, onClose, onDeleted, children }: { name: string; what: string; perform: () => Promise<unknown>; onClose: () => void; onDeleted: () => void; children: ReactNode }) => (
+  <Confirm title={`Delete “${name}”?`} action={`Delete ${what}`} perform={perform} onClose={onClose} onDone={() => (onClose(), onDeleted())}>
+    {children}
+  </Confirm>
+);
+
 /** The end of a dialog's form: the API's refusal, then Cancel and the submit button. */
 export const FormFooter = ({ error, busy, submit, onCancel }: { error?: ApiError; busy: boolean; submit: string; onCancel: () => void }) => (
   <>
@@ -245,3 +252,35 @@ export const SecretsOnce = ({ title, secrets, onClose, fileName }: { title: stri
 );
 
 export const Empty = ({ children }: { children: ReactNode }) => <p className="empty">{children}</p>;
+
+/** A table that scrolls in its own box at a phone's width; an empty column name is read out as "Actions". */
+export const DataTable = ({ columns, label, children }: { columns: string[]; label?: string; children: ReactNode }) => (
+  <div className="table">
+    <table aria-label={label}>
+      <thead>
+        <tr>
+          {columns.map((column) => (
+            <th key={column || 'actions'} scope="col">
+              {column || <span className="sr-only">Actions</span>}
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>{children}</tbody>
+    </table>
+  </div>
+);
+
+/** A list of things, each with a button that removes it. */
+export const RemovableRows = <T,>({ items, keyOf, describe, removeLabel, onRemove }: { items?: T[]; keyOf: (item: T) => string; describe: (item: T) => ReactNode; removeLabel: (item: T) => string; onRemove: (item: T) => void }) => (
+  <ul className="rows">
+    {items?.map((item) => (
+      <li key={keyOf(item)}>
+        {describe(item)}{' '}
+        <button type="button" className="danger" aria-label={removeLabel(item)} onClick={() => onRemove(item)}>
+          Remove
+        </button>
+      </li>
+    ))}
+  </ul>
+);

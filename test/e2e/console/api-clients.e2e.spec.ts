@@ -6,8 +6,7 @@ const DAY_MS = 86_400_000;
 describeInChromium('console: API clients (seed 003)', 'docai', (suite) => {
 
   it('creates a client, saves its credentials to a file, renames it, rotates secrets, adds a redirect URL and turns on client credentials', async () => {
-    const { page, context, errors } = await suite.console.page();
-    await suite.console.signIn(page, suite.admin.token, 'api-clients');
+    const { page, context, errors } = await suite.console.signedIn(suite.admin.token, 'api-clients');
 
     await page.getByRole('button', { name: 'Create API Client' }).click();
     const create = page.getByRole('dialog', { name: 'Create API Client' });

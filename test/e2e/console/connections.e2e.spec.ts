@@ -5,8 +5,7 @@ describeInChromium('console: connections and their OAuth clients (seed 000)', 'h
   const accessed = async (id: string, domain: string) => (await suite.console.keyhold.post(`/v1/connections/${id}/access`, suite.admin.token, { domain })).body.credential;
 
   it('adds a connection, shows which secrets are set but never them, keeps an empty secret field, and deletes it', async () => {
-    const { page, context, errors } = await suite.console.page();
-    await suite.console.signIn(page, suite.admin.token, 'connections');
+    const { page, context, errors } = await suite.console.signedIn(suite.admin.token, 'connections');
 
     await page.getByRole('button', { name: 'Add connection' }).click();
     const add = page.getByRole('dialog', { name: 'Add a connection' });
@@ -50,8 +49,7 @@ describeInChromium('console: connections and their OAuth clients (seed 000)', 'h
       credential: { type: 'oauth2', clientId: 'client-123', clientSecret: 'first-client-secret', tokenUrl: 'https://oauth2.googleapis.com/token', scopes: ['ads'] },
     });
     expect(created.status).toBe(201);
-    const { page, context } = await suite.console.page();
-    await suite.console.signIn(page, suite.admin.token, 'connections');
+    const { page, context } = await suite.console.signedIn(suite.admin.token, 'connections');
     await expectNoText(page.getByRole('main'), 'Google Ads');
     await page.getByRole('tab', { name: 'OAuth clients' }).click();
     await page.getByRole('button', { name: 'Google Ads' }).click();

@@ -9,8 +9,7 @@ describeInChromium('console: integrations (seed 002)', 'shop', (suite) => {
   });
 
   it('adds an integration (not-secure warning, custom resources as a tree, password), activates it, reauthorizes it, deletes it', async () => {
-    const { page, context, errors } = await suite.console.page();
-    await suite.console.signIn(page, suite.admin.token, 'integrations');
+    const { page, context, errors } = await suite.console.signedIn(suite.admin.token, 'integrations');
 
     await page.getByRole('button', { name: 'Add integration' }).click();
     const add = page.getByRole('dialog', { name: 'Add integration' });
@@ -74,8 +73,7 @@ describeInChromium('console: integrations (seed 002)', 'shop', (suite) => {
   });
 
   it('turns the store-wide anonymous guest access on', async () => {
-    const { page, context } = await suite.console.page();
-    await suite.console.signIn(page, suite.admin.token, 'integrations');
+    const { page, context } = await suite.console.signedIn(suite.admin.token, 'integrations');
     const setting = page.getByLabel('Allow anonymous guest access to the API (store-wide)');
     expect(await setting.isChecked()).toBe(false);
     await setting.click();

@@ -8,8 +8,7 @@ describeInChromium('console: users, member and auditor views, history', 'acme', 
   let auditor: { id: string; token: string };
 
   it('lets an admin invite users (first token shown once) and change a role', async () => {
-    const { page, context } = await suite.console.page();
-    await suite.console.signIn(page, suite.admin.token, 'users');
+    const { page, context } = await suite.console.signedIn(suite.admin.token, 'users');
     const invite = async (email: string) => {
       await page.getByRole('button', { name: 'Invite user' }).click();
       const dialog = page.getByRole('dialog', { name: 'Invite a user' });
@@ -38,8 +37,7 @@ describeInChromium('console: users, member and auditor views, history', 'acme', 
   });
 
   it('shows a member only their tokens and account, and takes the API’s password rules next to the field', async () => {
-    const { page, context } = await suite.console.page();
-    await suite.console.signIn(page, member.token, 'connections');
+    const { page, context } = await suite.console.signedIn(member.token, 'connections');
     expect(await navigation(page)).toEqual(['API tokens', 'My account']);
     // A page the member may not use is not offered, even by its address.
     await page.getByRole('heading', { level: 1, name: 'Personal API tokens' }).waitFor();
@@ -60,8 +58,7 @@ describeInChromium('console: users, member and auditor views, history', 'acme', 
     const revoked = await suite.console.keyhold.request('POST', `/v1/tokens/${issued.body.id}/revoke`, { token: suite.admin.token, json: {}, headers: { 'Keyhold-Reason': 'laptop lost' } });
     expect(revoked.status).toBe(200);
 
-    const { page, context } = await suite.console.page();
-    await suite.console.signIn(page, auditor.token, 'history');
+    const { page, context } = await suite.console.signedIn(auditor.token, 'history');
     expect(await navigation(page)).toEqual(['API tokens', 'History', 'My account']);
     await expectCount(page.getByRole('heading', { name: 'Secrets expiring in the next 30 days' }), 0);
 
@@ -100,8 +97,7 @@ describeInChromium('console: users, member and auditor views, history', 'acme', 
     const created = await suite.console.keyhold.post('/v1/api-clients', suite.admin.token, { name: 'billing export', secretLifetimeDays: 10 });
     expect(created.status).toBe(201);
     await suite.console.keyhold.post('/v1/api-clients', suite.admin.token, { name: 'long lived', secretLifetimeDays: 300 });
-    const { page, context } = await suite.console.page();
-    await suite.console.signIn(page, suite.admin.token, 'history');
+    const { page, context } = await suite.console.signedIn(suite.admin.token, 'history');
     const expiring = page.getByRole('article', { name: 'Secrets expiring in the next 30 days' });
     await expectText(expiring, 'billing export');
     await expectCount(expiring.locator('li'), 1);

@@ -9,8 +9,7 @@ describeInChromium('console: service accounts (seed 004)', 'builders', (suite) =
     });
 
   it('creates an account (secret once), grants a permission and a project, then a reset lists what it removes', async () => {
-    const { page, context, errors } = await suite.console.page();
-    await suite.console.signIn(page, suite.admin.token, 'service-accounts');
+    const { page, context, errors } = await suite.console.signedIn(suite.admin.token, 'service-accounts');
 
     await page.getByRole('button', { name: 'Create service account' }).click();
     const create = page.getByRole('dialog', { name: 'Create a service account' });

@@ -53,8 +53,7 @@ describeInChromium('console: personal API tokens (seed 001)', 'acme', (suite) =>
   });
 
   it('creates a token shown once, lists it, and revokes it for good: introspection refuses it', async () => {
-    const { page, context, errors } = await suite.console.page();
-    await suite.console.signIn(page, suite.admin.token, 'tokens');
+    const { page, context, errors } = await suite.console.signedIn(suite.admin.token, 'tokens');
     await expectFocused(page.getByRole('heading', { level: 1, name: 'Personal API tokens' }));
 
     await page.getByRole('button', { name: 'Create token' }).click();
@@ -104,8 +103,7 @@ describeInChromium('console: personal API tokens (seed 001)', 'acme', (suite) =>
   });
 
   it('is usable at a phone’s width', async () => {
-    const { page, context } = await suite.console.page({ width: 375, height: 740 });
-    await suite.console.signIn(page, suite.admin.token, 'tokens');
+    const { page, context } = await suite.console.signedIn(suite.admin.token, 'tokens', { width: 375, height: 740 });
     await page.getByRole('button', { name: 'Create token' }).waitFor();
     await page.getByRole('row', { name: /bootstrap/ }).waitFor();
     // Wide tables scroll inside their own box; the page itself never scrolls sideways.

@@ -1,7 +1,7 @@
 import { FormEvent, useState } from 'react';
 import { Page } from '../api';
 import { Session } from '../auth';
-import { Cards, Confirm, Empty, Field, formatDate, NameDialog, PageHead, Problem, SecretsOnce, useAction, useLoad } from '../ui';
+import { Cards, Confirm, ConfirmDelete, Empty, Field, formatDate, NameDialog, PageHead, Problem, RemovableRows, SecretsOnce, useAction, useLoad } from '../ui';
 
 type Flows = { authorizationCode: true; requirePkce: boolean; refreshTokens: boolean; password: boolean; clientCredentials: boolean; clientCredentialsRoles: string[] };
 type Client = { id: string; clientId: string; name: string; flows: Flows; redirectUris: string[]; createdAt: string };
@@ -73,9 +73,12 @@ const ClientDetails = ({ session, client, onChanged, onSecret }: { session: Sess
   const [removing, setRemoving] = useState<ClientSecret | null>(null);
   const [deleting, setDeleting] = useState(false);
   const writable = session.can('clients:write');
-  const submit = (run: () => Promise<unknown>) => async (event: FormEvent) => {
-    event.preventDefault();
+  const change = async (run: () => Promise<unknown>) => {
     if ((await action.run(run)) !== undefined) onChanged();
+  };
+  const submit = (run: () => Promise<unknown>) => (event: FormEvent) => {
+    event.preventDefault();
+    void change(run);
   };
   return (
     <article className="details" aria-labelledby="ac-details">
@@ -96,16 +99,17 @@ const ClientDetails = ({ session, client, onChanged, onSecret }: { session: Sess
       <fieldset disabled={!writable}>
         <legend>Client secrets</legend>
         <Problem error={secrets.error} />
-        <ul className="rows">
-          {secrets.data?.items.map((secret) => (
-            <li key={secret.id}>
-              <code>{secret.hint}</code> · {secret.status} · expires {formatDate(secret.expiresAt)} · last used {secret.lastUsedAt ? formatDate(secret.lastUsedAt) : 'never'}{' '}
-              <button type="button" className="danger" aria-label={`Remove secret ${secret.hint}`} onClick={() => setRemoving(secret)}>
-                Remove
-              </button>
-            </li>
-          ))}
-        </ul>
+        <RemovableRows
+          items={secrets.data?.items}
+          keyOf={(secret) => secret.id}
+          describe={(secret) => (
+            <>
+              <code>{secret.hint}</code> · {secret.status} · expires {formatDate(secret.expiresAt)} · last used {secret.lastUsedAt ? formatDate(secret.lastUsedAt) : 'never'}
+            </>
+          )}
+          removeLabel={(secret) => `Remove secret ${secret.hint}`}
+          onRemove={setRemoving}
+        />
         <form
           className="inline"
           noValidate
@@ -126,16 +130,13 @@ const ClientDetails = ({ session, client, onChanged, onSecret }: { session: Sess
       </fieldset>
       <fieldset disabled={!writable}>
         <legend>Redirect URLs</legend>
-        <ul className="rows">
-          {client.redirectUris.map((registered) => (
-            <li key={registered}>
-              <code>{registered}</code>{' '}
-              <button type="button" aria-label={`Remove redirect URL ${registered}`} onClick={submit(() => session.call(`${base}/redirect-uris?uri=${encodeURIComponent(registered)}`, { method: 'DELETE' }))}>
-                Remove
-              </button>
-            </li>
-          ))}
-        </ul>
+        <RemovableRows
+          items={client.redirectUris}
+          keyOf={(registered) => registered}
+          describe={(registered) => <code>{registered}</code>}
+          removeLabel={(registered) => `Remove redirect URL ${registered}`}
+          onRemove={(registered) => void change(() => session.call(`${base}/redirect-uris?uri=${encodeURIComponent(registered)}`, { method: 'DELETE' }))}
+        />
         <form
           className="inline"
           noValidate
@@ -215,18 +216,9 @@ const ClientDetails = ({ session, client, onChanged, onSecret }: { session: Sess
         </Confirm>
       )}
       {deleting && (
-        <Confirm
-          title={`Delete “${client.name}”?`}
-          action="Delete client"
-          onClose={() => setDeleting(false)}
-          perform={() => session.call(base, { method: 'DELETE' })}
-          onDone={() => {
-            setDeleting(false);
-            onChanged();
-          }}
-        >
+        <ConfirmDelete name={client.name} what="client" onClose={() => setDeleting(false)} perform={() => session.call(base, { method: 'DELETE' })} onDeleted={onChanged}>
           <p>Its secrets and tokens stop working at once. This cannot be undone.</p>
-        </Confirm>
+        </ConfirmDelete>
       )}
     </article>
   );

@@ -1,7 +1,7 @@
 import { FormEvent, useState } from 'react';
 import { Page } from '../api';
 import { Session } from '../auth';
-import { Confirm, Dialog, Empty, Field, FormFooter, formatDate, PageHead, Problem, useAction, useLoad } from '../ui';
+import { ConfirmDelete, Dialog, Empty, Field, FormFooter, formatDate, PageHead, Problem, useAction, useLoad, DataTable } from '../ui';
 
 type CredentialType = 'api_key' | 'basic_auth' | 'bearer_token' | 'oauth2';
 type Connection = {
@@ -61,32 +61,20 @@ export const ConnectionsPage = ({ session }: { session: Session }) => {
       <Problem error={connections.error} />
       {connections.data && shown.length === 0 && <Empty>Nothing here yet.</Empty>}
       {shown.length > 0 && (
-        <div className="table">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Service</th>
-                <th scope="col">Type</th>
-                <th scope="col">Last used</th>
-              </tr>
-            </thead>
-            <tbody>
-              {shown.map((item) => (
-                <tr key={item.id}>
-                  <th scope="row">
-                    <button type="button" className="link" onClick={() => setSelected(item.id)}>
-                      {item.name}
-                    </button>
-                  </th>
-                  <td>{item.service}</td>
-                  <td>{TYPE_NAMES[item.credential.type]}</td>
-                  <td>{item.lastAccessedAt ? formatDate(item.lastAccessedAt) : 'Never'}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable columns={['Name', 'Service', 'Type', 'Last used']}>
+          {shown.map((item) => (
+            <tr key={item.id}>
+              <th scope="row">
+                <button type="button" className="link" onClick={() => setSelected(item.id)}>
+                  {item.name}
+                </button>
+              </th>
+              <td>{item.service}</td>
+              <td>{TYPE_NAMES[item.credential.type]}</td>
+              <td>{item.lastAccessedAt ? formatDate(item.lastAccessedAt) : 'Never'}</td>
+            </tr>
+          ))}
+        </DataTable>
       )}
       {connection && <ConnectionDetails key={connection.id + connection.updatedAt} session={session} connection={connection} onChanged={connections.reload} onDeleted={() => (setSelected(null), connections.reload())} />}
       {creating && <CreateConnection session={session} oauth={tab === 'oauth'} onClose={() => setCreating(false)} onCreated={(id) => (setCreating(false), setSelected(id), connections.reload())} />}
@@ -213,18 +201,9 @@ const ConnectionDetails = ({ session, connection, onChanged, onDeleted }: { sess
         </div>
       )}
       {deleting && (
-        <Confirm
-          title={`Delete “${connection.name}”?`}
-          action="Delete connection"
-          onClose={() => setDeleting(false)}
-          perform={() => session.call(`/v1/connections/${connection.id}`, { method: 'DELETE' })}
-          onDone={() => {
-            setDeleting(false);
-            onDeleted();
-          }}
-        >
+        <ConfirmDelete name={connection.name} what="connection" onClose={() => setDeleting(false)} perform={() => session.call(`/v1/connections/${connection.id}`, { method: 'DELETE' })} onDeleted={onDeleted}>
           <p>Its stored credential is destroyed for good: nothing can use it again.</p>
-        </Confirm>
+        </ConfirmDelete>
       )}
     </article>
   );

@@ -1,7 +1,7 @@
 import { FormEvent, useState } from 'react';
 import { ApiError, Page } from '../api';
 import { Session } from '../auth';
-import { download, Empty, Field, formatDate, Problem, useAction, useLoad } from '../ui';
+import { download, Empty, Field, formatDate, Problem, useAction, useLoad, DataTable } from '../ui';
 
 type Entry = { eventId: string; position: string; type: string; occurredAt: string; actorId: string; reason: string | null; subject: { kind: string; id: string }; data: Record<string, string | null> };
 type Filters = { kind: string; id: string; actor: string; type: string; from: string; to: string };
@@ -85,36 +85,23 @@ export const HistoryPage = ({ session }: { session: Session }) => {
       <Problem error={action.error} />
       {entries && entries.length === 0 && <Empty>No events match.</Empty>}
       {entries && entries.length > 0 && (
-        <div className="table">
-          <table aria-label="Events">
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">Event</th>
-                <th scope="col">Subject</th>
-                <th scope="col">Actor</th>
-                <th scope="col">Reason</th>
-              </tr>
-            </thead>
-            <tbody>
-              {entries.map((entry) => (
-                <tr key={entry.eventId}>
-                  <td>{formatDate(entry.occurredAt)}</td>
-                  <th scope="row">{entry.type}</th>
-                  <td>
-                    <button type="button" className="link" onClick={() => openTimeline(entry.subject.kind, entry.subject.id)} aria-label={`Timeline of ${entry.subject.kind} ${entry.subject.id}`}>
-                      {entry.subject.kind} {entry.subject.id.slice(0, 8)}
-                    </button>
-                  </td>
-                  <td>
-                    <code>{entry.actorId.slice(0, 13)}</code>
-                  </td>
-                  <td>{entry.reason ?? ''}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable columns={['When', 'Event', 'Subject', 'Actor', 'Reason']} label="Events">
+          {entries.map((entry) => (
+            <tr key={entry.eventId}>
+              <td>{formatDate(entry.occurredAt)}</td>
+              <th scope="row">{entry.type}</th>
+              <td>
+                <button type="button" className="link" onClick={() => openTimeline(entry.subject.kind, entry.subject.id)} aria-label={`Timeline of ${entry.subject.kind} ${entry.subject.id}`}>
+                  {entry.subject.kind} {entry.subject.id.slice(0, 8)}
+                </button>
+              </td>
+              <td>
+                <code>{entry.actorId.slice(0, 13)}</code>
+              </td>
+              <td>{entry.reason ?? ''}</td>
+            </tr>
+          ))}
+        </DataTable>
       )}
       {cursor && (
         <button type="button" onClick={() => search(undefined, cursor)}>

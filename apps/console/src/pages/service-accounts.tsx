@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { Page } from '../api';
 import { Session } from '../auth';
-import { Cards, Confirm, Empty, Field, formatDate, NameDialog, PageHead, Problem, SecretsOnce, useAction, useLoad } from '../ui';
+import { Cards, Confirm, ConfirmDelete, Empty, Field, formatDate, NameDialog, PageHead, Problem, SecretsOnce, useAction, useLoad } from '../ui';
 
 type Account = { id: string; clientId: string; name: string; permissions: string[]; projects: string[]; secretHint: string; sunsetAt: string | null; createdAt: string; secretResetAt: string | null };
 
@@ -165,18 +165,9 @@ const AccountDetails = ({ session, account, onChanged, onSecret }: { session: Se
         </Confirm>
       )}
       {confirm === 'delete' && (
-        <Confirm
-          title={`Delete “${account.name}”?`}
-          action="Delete service account"
-          onClose={() => setConfirm(null)}
-          perform={() => session.call(base, { method: 'DELETE' })}
-          onDone={() => {
-            setConfirm(null);
-            onChanged();
-          }}
-        >
+        <ConfirmDelete name={account.name} what="service account" onClose={() => setConfirm(null)} perform={() => session.call(base, { method: 'DELETE' })} onDeleted={onChanged}>
           <p>Its secret and tokens stop working at once. This cannot be undone.</p>
-        </Confirm>
+        </ConfirmDelete>
       )}
     </article>
   );

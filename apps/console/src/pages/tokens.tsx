@@ -1,7 +1,7 @@
 import { FormEvent, useState } from 'react';
 import { Page } from '../api';
 import { Session } from '../auth';
-import { Confirm, Dialog, Empty, Field, FormFooter, formatDate, PageHead, Problem, SecretsOnce, useAction, useLoad } from '../ui';
+import { Confirm, Dialog, Empty, Field, FormFooter, formatDate, PageHead, Problem, SecretsOnce, useAction, useLoad, DataTable } from '../ui';
 
 type Token = { id: string; label: string; scope: 'read' | 'read_write'; status: string; hint: string; createdAt: string; expiresAt: string | null; lastUsedAt: string | null };
 const SCOPE_NAMES = { read: 'Read only', read_write: 'Read & write' } as const;
@@ -20,44 +20,27 @@ export const TokensPage = ({ session }: { session: Session }) => {
       <Problem error={tokens.error} />
       {tokens.data && tokens.data.items.length === 0 && <Empty>No tokens yet.</Empty>}
       {tokens.data && tokens.data.items.length > 0 && (
-        <div className="table">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Label</th>
-                <th scope="col">Scope</th>
-                <th scope="col">Created</th>
-                <th scope="col">Last used</th>
-                <th scope="col">Expires</th>
-                <th scope="col">Status</th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {tokens.data.items.map((token) => (
-                <tr key={token.id}>
-                  <th scope="row">
-                    {token.label} <code className="hint">{token.hint}</code>
-                  </th>
-                  <td>{SCOPE_NAMES[token.scope]}</td>
-                  <td>{formatDate(token.createdAt)}</td>
-                  <td>{token.lastUsedAt ? formatDate(token.lastUsedAt) : 'Never'}</td>
-                  <td>{token.expiresAt ? formatDate(token.expiresAt) : 'Never'}</td>
-                  <td>{token.status}</td>
-                  <td>
-                    {token.status === 'active' && (
-                      <button type="button" className="danger" onClick={() => setRevoking(token)} aria-label={`Revoke ${token.label}`}>
-                        Revoke
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable columns={['Label', 'Scope', 'Created', 'Last used', 'Expires', 'Status', '']}>
+          {tokens.data.items.map((token) => (
+            <tr key={token.id}>
+              <th scope="row">
+                {token.label} <code className="hint">{token.hint}</code>
+              </th>
+              <td>{SCOPE_NAMES[token.scope]}</td>
+              <td>{formatDate(token.createdAt)}</td>
+              <td>{token.lastUsedAt ? formatDate(token.lastUsedAt) : 'Never'}</td>
+              <td>{token.expiresAt ? formatDate(token.expiresAt) : 'Never'}</td>
+              <td>{token.status}</td>
+              <td>
+                {token.status === 'active' && (
+                  <button type="button" className="danger" onClick={() => setRevoking(token)} aria-label={`Revoke ${token.label}`}>
+                    Revoke
+                  </button>
+                )}
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
       {creating && (
         <CreateToken

@@ -1,7 +1,7 @@
 import { FormEvent, useState } from 'react';
 import { Page } from '../api';
 import { Session } from '../auth';
-import { Dialog, Field, FormFooter, formatDate, PageHead, Problem, SecretsOnce, useAction, useLoad } from '../ui';
+import { Dialog, Field, FormFooter, formatDate, PageHead, Problem, SecretsOnce, useAction, useLoad, DataTable } from '../ui';
 
 type User = { id: string; email: string; role: string; createdAt: string };
 const ROLES = ['admin', 'member', 'auditor'];
@@ -16,40 +16,29 @@ export const UsersPage = ({ session }: { session: Session }) => {
     <section aria-labelledby="us-title">
       <PageHead id="us-title" title="Users" action={session.can('users:write') && { label: 'Invite user', onClick: () => setInviting(true) }} />
       <Problem error={users.error ?? action.error} />
-      <div className="table">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">E-mail</th>
-              <th scope="col">Role</th>
-              <th scope="col">Added</th>
-            </tr>
-          </thead>
-          <tbody>
-            {users.data?.items.map((user) => (
-              <tr key={user.id}>
-                <th scope="row">{user.email}</th>
-                <td>
-                  <select
-                    aria-label={`Role of ${user.email}`}
-                    value={user.role}
-                    disabled={!session.can('users:write') || user.id === session.me.actor.id}
-                    onChange={async (event) => {
-                      const role = event.target.value;
-                      if ((await action.run(() => session.call(`/v1/users/${user.id}/role`, { method: 'PUT', body: { role } }))) !== undefined) users.reload();
-                    }}
-                  >
-                    {ROLES.map((role) => (
-                      <option key={role}>{role}</option>
-                    ))}
-                  </select>
-                </td>
-                <td>{formatDate(user.createdAt)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable columns={['E-mail', 'Role', 'Added']}>
+        {users.data?.items.map((user) => (
+          <tr key={user.id}>
+            <th scope="row">{user.email}</th>
+            <td>
+              <select
+                aria-label={`Role of ${user.email}`}
+                value={user.role}
+                disabled={!session.can('users:write') || user.id === session.me.actor.id}
+                onChange={async (event) => {
+                  const role = event.target.value;
+                  if ((await action.run(() => session.call(`/v1/users/${user.id}/role`, { method: 'PUT', body: { role } }))) !== undefined) users.reload();
+                }}
+              >
+                {ROLES.map((role) => (
+                  <option key={role}>{role}</option>
+                ))}
+              </select>
+            </td>
+            <td>{formatDate(user.createdAt)}</td>
+          </tr>
+        ))}
+      </DataTable>
       {inviting && <Invite session={session} onClose={() => setInviting(false)} onInvited={(email, token) => (setInviting(false), setInvited({ email, token }), users.reload())} />}
       {invited && <SecretsOnce title={`${invited.email} added`} secrets={[{ label: 'First API token (give it to them privately)', value: invited.token }]} onClose={() => setInvited(null)} />}
     </section>
