@@ -142,3 +142,10 @@ export const expectAttribute = (locator: Locator, name: string, value: string) =
   eventually(async () => expect(await locator.getAttribute(name, { timeout: 1000 }).catch(() => null)).toBe(value));
 
 export const expectCount = (locator: Locator, count: number) => eventually(async () => expect(await locator.count()).toBe(count));
+
+/** The secrets a "shown once" dialog displays, by label, once it says they will not be seen again. */
+export const shownSecrets = async (dialog: Locator): Promise<Record<string, string>> => {
+  await expectText(dialog, /you will not see (it|them) again/);
+  const pairs = await dialog.locator('code[data-secret]').evaluateAll((codes) => codes.map((code) => [(code as HTMLElement).dataset.secret!, code.textContent!]));
+  return Object.fromEntries(pairs);
+};

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { describeInChromium, eventually, expectCount, expectText, screenshot } from '../../support/console-browser';
+import { describeInChromium, eventually, expectCount, expectText, screenshot, shownSecrets } from '../../support/console-browser';
 
 const DAY_MS = 86_400_000;
 
@@ -14,9 +14,7 @@ describeInChromium('console: API clients (seed 003)', 'docai', (suite) => {
     await create.getByRole('button', { name: 'Create' }).click();
 
     const shown = page.getByRole('dialog', { name: /API client “reporting dashboard” created/ });
-    await expectText(shown, 'you will not see them again');
-    const clientId = (await shown.locator('code[data-secret="Client ID"]').textContent())!;
-    const clientSecret = (await shown.locator('code[data-secret="Client secret"]').textContent())!;
+    const { 'Client ID': clientId, 'Client secret': clientSecret } = await shownSecrets(shown);
     await shown.getByRole('button', { name: 'Copy Client secret' }).click();
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(clientSecret);
     const [download] = await Promise.all([page.waitForEvent('download'), shown.getByRole('button', { name: 'Save to File' }).click()]);
@@ -35,7 +33,7 @@ describeInChromium('console: API clients (seed 003)', 'docai', (suite) => {
     expect(await renamed.getByLabel('Lifetime in days').inputValue()).toBe('180');
     await renamed.getByRole('button', { name: 'Add secret' }).click();
     const added = page.getByRole('dialog', { name: /New secret for “Reporting dashboard \(prod\)”/ });
-    const secondSecret = (await added.locator('code[data-secret="Client secret"]').textContent())!;
+    const { 'Client secret': secondSecret } = await shownSecrets(added);
     await added.getByRole('button', { name: 'Done' }).click();
     await expectCount(renamed.locator('.rows li').filter({ hasText: 'expires' }), 2);
     const secrets = await suite.console.keyhold.get(`/v1/api-clients/${clientId}/secrets`, suite.admin.token);

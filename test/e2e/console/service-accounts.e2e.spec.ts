@@ -1,4 +1,4 @@
-import { describeInChromium, eventually, expectCount, expectText, screenshot } from '../../support/console-browser';
+import { describeInChromium, eventually, expectCount, expectText, screenshot, shownSecrets } from '../../support/console-browser';
 
 describeInChromium('console: service accounts (seed 004)', 'builders', (suite) => {
 
@@ -19,9 +19,7 @@ describeInChromium('console: service accounts (seed 004)', 'builders', (suite) =
     await create.getByRole('button', { name: 'Create' }).click();
 
     const shown = page.getByRole('dialog', { name: /Service account “nightly export” created/ });
-    await expectText(shown, 'you will not see them again');
-    const clientId = (await shown.locator('code[data-secret="client_id"]').textContent())!;
-    const clientSecret = (await shown.locator('code[data-secret="client_secret"]').textContent())!;
+    const { client_id: clientId, client_secret: clientSecret } = await shownSecrets(shown);
     await shown.getByRole('button', { name: 'Done' }).click();
 
     const details = page.getByRole('article', { name: 'nightly export' });
@@ -46,7 +44,7 @@ describeInChromium('console: service accounts (seed 004)', 'builders', (suite) =
     await expectText(confirm.locator('.removed'), 'Project bridge-42');
     await confirm.getByRole('button', { name: 'Reset secret' }).click();
     const reset = page.getByRole('dialog', { name: /New secret for “nightly export”/ });
-    const newSecret = (await reset.locator('code[data-secret="client_secret"]').textContent())!;
+    const { client_secret: newSecret } = await shownSecrets(reset);
     expect(newSecret).not.toBe(clientSecret);
     await reset.getByRole('button', { name: 'Done' }).click();
     await expectCount(details.locator('.chips li'), 0);

@@ -2,6 +2,8 @@ import { Controller, Get, Header, Query, StreamableFile } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { Readable } from 'node:stream';
 import { CurrentPrincipal, RequirePermissions } from '../http/auth';
+import { ExpiringSecretsQuery } from '../api-clients/api-clients.dto';
+import { ExpiringClientSecrets } from '../api-clients/expiring-client-secrets';
 import { Principal } from '../verification/principal';
 import { CredentialStateQuery, HistoryFilterQuery, HistoryPageQuery } from './history.dto';
 import { HistoryQuery } from './history.query';
@@ -21,7 +23,10 @@ async function* ndjsonLines(entries: AsyncIterable<unknown>): AsyncGenerator<Buf
 @ApiBearerAuth()
 @Controller('v1/history')
 export class HistoryController {
-  constructor(private readonly history: HistoryQuery) {}
+  constructor(
+    private readonly history: HistoryQuery,
+    private readonly expiringSecrets: ExpiringClientSecrets,
+  ) {}
 
   @Get()
   @RequirePermissions('history:read')
@@ -46,5 +51,17 @@ export class HistoryController {
   state(@CurrentPrincipal() principal: Principal, @Query() query: CredentialStateQuery) {
     const at = query.at === undefined ? new Date().toISOString() : new Date(query.at).toISOString();
     return this.history.credentialAt(principal.tenantId, query.kind, query.id, at);
+  }
+
+  /**
+   * What `/v1/api-client-secrets` shows admins (client, hint, expiry), for auditors. Nothing new
+   * to them: the history gives each secret's expiry and a client's state its name and hints;
+   * this answers "what expires soon" without replaying them.
+   */
+  @Get('expiring-secrets')
+  @RequirePermissions('history:read')
+  @ApiOperation({ summary: "Active API client secrets expiring within N days, soonest first: hints and dates, never a secret." })
+  expiring(@CurrentPrincipal() principal: Principal, @Query() query: ExpiringSecretsQuery) {
+    return this.expiringSecrets.page(principal.tenantId, query.expiringWithinDays, query);
   }
 }

@@ -46,7 +46,7 @@ export const HistoryPage = ({ session }: { session: Session }) => {
   return (
     <section aria-labelledby="hi-title">
       <h1 id="hi-title">History</h1>
-      {session.can('clients:read') && <Expiring session={session} />}
+      <Expiring session={session} />
       <form className="filters" onSubmit={search} noValidate>
         <Field label="Kind" name="kind" error={action.error}>
           {(props) => (
@@ -188,7 +188,7 @@ const DAY_MS = 86_400_000;
 
 /** API client secrets expiring within 30 days, each as a bar as long as the time it has left. */
 const Expiring = ({ session }: { session: Session }) => {
-  const expiring = useLoad(() => session.call<Page<Expiry>>('/v1/api-client-secrets?expiringWithinDays=30'));
+  const expiring = useLoad(() => session.call<Page<Expiry>>('/v1/history/expiring-secrets?expiringWithinDays=30'));
   const now = Date.now();
   return (
     <article className="details" aria-labelledby="ex-title">
