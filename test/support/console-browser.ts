@@ -149,3 +149,12 @@ export const shownSecrets = async (dialog: Locator): Promise<Record<string, stri
   const pairs = await dialog.locator('code[data-secret]').evaluateAll((codes) => codes.map((code) => [(code as HTMLElement).dataset.secret!, code.textContent!]));
   return Object.fromEntries(pairs);
 };
+
+/** The API's message shown under the field labelled `label`. */
+export const fieldError = (scope: Page | Locator, label: string): Locator => scope.locator('.field', { hasText: label }).locator('.field-error');
+
+/** Clicks the button that opens a dialog, and gives the dialog. */
+export const openDialog = async (page: Page, button: string, dialog: string | RegExp): Promise<Locator> => {
+  await page.getByRole('button', { name: button }).click();
+  return page.getByRole('dialog', { name: dialog });
+};

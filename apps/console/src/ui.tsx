@@ -175,15 +175,18 @@ export const NameDialog = <T,>({ title, hint, create, onClose, onCreated }: { ti
   );
 };
 
-/** Named items as cards, one of which is opened below the list. */
-export const Cards = <T extends { id: string; name: string },>({ items, selected, onSelect, children }: { items?: T[]; selected: string | null; onSelect: (id: string) => void; children: (item: T) => ReactNode }) => (
+/** OAuth clients (API clients, service accounts) as cards with their client ID; the one selected opens below the list. */
+export const ClientCards = <T extends { id: string; name: string },>({ items, selected, onSelect, children }: { items?: T[]; selected: string | null; onSelect: (id: string) => void; children: (item: T) => ReactNode }) => (
   <ul className="cards">
     {items?.map((item) => (
       <li key={item.id} className={item.id === selected ? 'card selected' : 'card'}>
         <button type="button" className="link" onClick={() => onSelect(item.id)} aria-expanded={item.id === selected}>
           {item.name}
         </button>
-        {children(item)}
+        <div>
+          <code>{item.id}</code>
+        </div>
+        <small>{children(item)}</small>
       </li>
     ))}
   </ul>

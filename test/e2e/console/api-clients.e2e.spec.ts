@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { describeInChromium, eventually, expectCount, expectText, screenshot, shownSecrets } from '../../support/console-browser';
+import { describeInChromium, eventually, expectCount, expectText, screenshot, shownSecrets, openDialog } from '../../support/console-browser';
 
 const DAY_MS = 86_400_000;
 
@@ -8,8 +8,7 @@ describeInChromium('console: API clients (seed 003)', 'docai', (suite) => {
   it('creates a client, saves its credentials to a file, renames it, rotates secrets, adds a redirect URL and turns on client credentials', async () => {
     const { page, context, errors } = await suite.console.signedIn(suite.admin.token, 'api-clients');
 
-    await page.getByRole('button', { name: 'Create API Client' }).click();
-    const create = page.getByRole('dialog', { name: 'Create API Client' });
+    const create = await openDialog(page, 'Create API Client', 'Create API Client');
     await create.getByLabel('Name').fill('reporting dashboard');
     await create.getByRole('button', { name: 'Create' }).click();
 

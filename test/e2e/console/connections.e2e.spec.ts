@@ -1,4 +1,4 @@
-import { describeInChromium, expectNoText, expectText, screenshot } from '../../support/console-browser';
+import { describeInChromium, expectNoText, expectText, screenshot, fieldError, openDialog } from '../../support/console-browser';
 
 describeInChromium('console: connections and their OAuth clients (seed 000)', 'helpdesk', (suite) => {
 
@@ -7,13 +7,12 @@ describeInChromium('console: connections and their OAuth clients (seed 000)', 'h
   it('adds a connection, shows which secrets are set but never them, keeps an empty secret field, and deletes it', async () => {
     const { page, context, errors } = await suite.console.signedIn(suite.admin.token, 'connections');
 
-    await page.getByRole('button', { name: 'Add connection' }).click();
-    const add = page.getByRole('dialog', { name: 'Add a connection' });
+    const add = await openDialog(page, 'Add connection', 'Add a connection');
     await add.getByLabel('Name').fill('Slack alerts');
     await add.getByLabel('Service').fill('slack');
     await add.getByRole('button', { name: 'Save' }).click();
     // No allowed domain and no token: the API names both fields.
-    await expectText(add.locator('.field', { hasText: 'Allowed domains' }).locator('.field-error'), 'allowedDomains');
+    await expectText(fieldError(add, 'Allowed domains'), 'allowedDomains');
     await add.getByLabel('Allowed domains').fill('slack.com');
     await add.getByLabel('Bearer token').fill('xoxb-secret-from-the-console');
     await add.getByRole('button', { name: 'Save' }).click();

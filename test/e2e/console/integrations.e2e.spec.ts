@@ -1,4 +1,4 @@
-import { describeInChromium, eventually, expectCount, expectText, screenshot, shownSecrets } from '../../support/console-browser';
+import { describeInChromium, eventually, expectCount, expectText, screenshot, shownSecrets, openDialog } from '../../support/console-browser';
 
 const PASSWORD = 'correct horse battery staple';
 
@@ -11,8 +11,7 @@ describeInChromium('console: integrations (seed 002)', 'shop', (suite) => {
   it('adds an integration (not-secure warning, custom resources as a tree, password), activates it, reauthorizes it, deletes it', async () => {
     const { page, context, errors } = await suite.console.signedIn(suite.admin.token, 'integrations');
 
-    await page.getByRole('button', { name: 'Add integration' }).click();
-    const add = page.getByRole('dialog', { name: 'Add integration' });
+    const add = await openDialog(page, 'Add integration', 'Add integration');
     await add.getByLabel('Name').fill('Shop sync');
     await add.getByLabel('E-mail').fill('ops@shop.test');
     await add.getByLabel('Callback URL').fill('http://sync.example/cb');

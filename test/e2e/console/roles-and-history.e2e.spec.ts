@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { describeInChromium, eventually, expectCount, expectText, screenshot, shownSecrets } from '../../support/console-browser';
+import { describeInChromium, eventually, expectCount, expectText, screenshot, shownSecrets, fieldError, openDialog } from '../../support/console-browser';
 
 const navigation = async (page: import('playwright-core').Page) => page.getByRole('navigation', { name: 'Console' }).getByRole('link').allInnerTexts();
 
@@ -10,8 +10,7 @@ describeInChromium('console: users, member and auditor views, history', 'acme', 
   it('lets an admin invite users (first token shown once) and change a role', async () => {
     const { page, context } = await suite.console.signedIn(suite.admin.token, 'users');
     const invite = async (email: string) => {
-      await page.getByRole('button', { name: 'Invite user' }).click();
-      const dialog = page.getByRole('dialog', { name: 'Invite a user' });
+      const dialog = await openDialog(page, 'Invite user', 'Invite a user');
       await dialog.getByLabel('E-mail').fill(email);
       await dialog.getByRole('button', { name: 'Invite' }).click();
       const shown = page.getByRole('dialog', { name: `${email} added` });
@@ -20,8 +19,7 @@ describeInChromium('console: users, member and auditor views, history', 'acme', 
       const listed = (await suite.console.keyhold.get('/v1/users?limit=100', suite.admin.token)).body.items.find((user: { email: string }) => user.email === email);
       return { id: listed.id, token };
     };
-    await page.getByRole('button', { name: 'Invite user' }).click();
-    const dialog = page.getByRole('dialog', { name: 'Invite a user' });
+    const dialog = await openDialog(page, 'Invite user', 'Invite a user');
     await dialog.getByLabel('E-mail').fill('not an address');
     await dialog.getByRole('button', { name: 'Invite' }).click();
     await expectText(dialog.locator('.field-error'), 'email');
@@ -45,7 +43,7 @@ describeInChromium('console: users, member and auditor views, history', 'acme', 
     await page.getByRole('link', { name: 'My account' }).click();
     await page.getByLabel('New password').fill('short');
     await page.getByRole('button', { name: 'Save password' }).click();
-    await expectText(page.locator('.field', { hasText: 'New password' }).locator('.field-error'), 'newPassword');
+    await expectText(fieldError(page, 'New password'), 'newPassword');
     await page.getByLabel('New password').fill('a long enough passphrase');
     await page.getByRole('button', { name: 'Save password' }).click();
     await expectText(page.getByRole('status'), 'Password saved.');
@@ -63,7 +61,7 @@ describeInChromium('console: users, member and auditor views, history', 'acme', 
 
     await page.getByLabel('Event types').fill('not a type!');
     await page.getByRole('button', { name: 'Search' }).click();
-    await expectText(page.locator('.field', { hasText: 'Event types' }).locator('.field-error'), 'type');
+    await expectText(fieldError(page, 'Event types'), 'type');
 
     await page.getByLabel('Event types').fill('TokenRevoked');
     await page.getByRole('button', { name: 'Search' }).click();

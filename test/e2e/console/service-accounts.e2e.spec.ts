@@ -1,4 +1,4 @@
-import { describeInChromium, eventually, expectCount, expectText, screenshot, shownSecrets } from '../../support/console-browser';
+import { describeInChromium, eventually, expectCount, expectText, screenshot, shownSecrets, openDialog } from '../../support/console-browser';
 
 describeInChromium('console: service accounts (seed 004)', 'builders', (suite) => {
 
@@ -11,8 +11,7 @@ describeInChromium('console: service accounts (seed 004)', 'builders', (suite) =
   it('creates an account (secret once), grants a permission and a project, then a reset lists what it removes', async () => {
     const { page, context, errors } = await suite.console.signedIn(suite.admin.token, 'service-accounts');
 
-    await page.getByRole('button', { name: 'Create service account' }).click();
-    const create = page.getByRole('dialog', { name: 'Create a service account' });
+    const create = await openDialog(page, 'Create service account', 'Create a service account');
     await create.getByRole('button', { name: 'Create' }).click();
     await expectText(create.locator('.field-error'), 'name');
     await create.getByLabel('Name').fill('nightly export');

@@ -1,4 +1,4 @@
-import { browserStorage, describeInChromium, expectAttribute, expectCount, expectFocused, expectNoText, expectText, screenshot, shownSecrets } from '../../support/console-browser';
+import { browserStorage, describeInChromium, expectAttribute, expectCount, expectFocused, expectNoText, expectText, screenshot, shownSecrets, openDialog } from '../../support/console-browser';
 
 describeInChromium('console: personal API tokens (seed 001)', 'acme', (suite) => {
 
@@ -56,8 +56,7 @@ describeInChromium('console: personal API tokens (seed 001)', 'acme', (suite) =>
     const { page, context, errors } = await suite.console.signedIn(suite.admin.token, 'tokens');
     await expectFocused(page.getByRole('heading', { level: 1, name: 'Personal API tokens' }));
 
-    await page.getByRole('button', { name: 'Create token' }).click();
-    const dialog = page.getByRole('dialog', { name: 'Create a personal API token' });
+    const dialog = await openDialog(page, 'Create token', 'Create a personal API token');
     await expectText(dialog, 'A token can only narrow your own rights');
     // Bad input: the API's message appears next to the field it names.
     await dialog.getByRole('button', { name: 'Create' }).click();

@@ -1,7 +1,7 @@
 import { FormEvent, useState } from 'react';
 import { Page } from '../api';
 import { Session } from '../auth';
-import { Cards, Confirm, ConfirmDelete, Empty, Field, formatDate, NameDialog, PageHead, Problem, RemovableRows, SecretsOnce, useAction, useLoad } from '../ui';
+import { ClientCards, Confirm, ConfirmDelete, Empty, Field, formatDate, NameDialog, PageHead, Problem, RemovableRows, SecretsOnce, useAction, useLoad } from '../ui';
 
 type Flows = { authorizationCode: true; requirePkce: boolean; refreshTokens: boolean; password: boolean; clientCredentials: boolean; clientCredentialsRoles: string[] };
 type Client = { id: string; clientId: string; name: string; flows: Flows; redirectUris: string[]; createdAt: string };
@@ -22,16 +22,9 @@ export const ApiClientsPage = ({ session }: { session: Session }) => {
       <PageHead id="ac-title" title="API clients" action={session.can('clients:write') && { label: 'Create API Client', onClick: () => setCreating(true) }} />
       <Problem error={clients.error} />
       {clients.data?.items.length === 0 && <Empty>No API clients yet.</Empty>}
-      <Cards items={clients.data?.items} selected={selected} onSelect={setSelected}>
-        {(item) => (
-          <>
-            <div>
-              <code>{item.clientId}</code>
-            </div>
-            <small>Created {formatDate(item.createdAt)}</small>
-          </>
-        )}
-      </Cards>
+      <ClientCards items={clients.data?.items} selected={selected} onSelect={setSelected}>
+        {(item) => `Created ${formatDate(item.createdAt)}`}
+      </ClientCards>
       {client && <ClientDetails key={client.id} session={session} client={client} onChanged={clients.reload} onSecret={setShown} />}
       {creating && (
         <NameDialog

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { Page } from '../api';
 import { Session } from '../auth';
-import { Cards, Confirm, ConfirmDelete, Empty, Field, formatDate, NameDialog, PageHead, Problem, SecretsOnce, useAction, useLoad } from '../ui';
+import { ClientCards, Confirm, ConfirmDelete, Empty, Field, formatDate, NameDialog, PageHead, Problem, SecretsOnce, useAction, useLoad } from '../ui';
 
 type Account = { id: string; clientId: string; name: string; permissions: string[]; projects: string[]; secretHint: string; sunsetAt: string | null; createdAt: string; secretResetAt: string | null };
 
@@ -18,18 +18,9 @@ export const ServiceAccountsPage = ({ session }: { session: Session }) => {
       <p>For servers using the OAuth 2.0 client-credentials grant. A new account has no permissions until you grant them.</p>
       <Problem error={accounts.error} />
       {accounts.data?.items.length === 0 && <Empty>No service accounts yet.</Empty>}
-      <Cards items={accounts.data?.items} selected={selected} onSelect={setSelected}>
-        {(item) => (
-          <>
-            <div>
-              <code>{item.clientId}</code>
-            </div>
-            <small>
-              {item.permissions.length} permissions · {item.projects.length} projects{item.sunsetAt ? ` · sunset ${formatDate(item.sunsetAt)}` : ''}
-            </small>
-          </>
-        )}
-      </Cards>
+      <ClientCards items={accounts.data?.items} selected={selected} onSelect={setSelected}>
+        {(item) => `${item.permissions.length} permissions · ${item.projects.length} projects${item.sunsetAt ? ` · sunset ${formatDate(item.sunsetAt)}` : ''}`}
+      </ClientCards>
       {account && <AccountDetails key={account.id} session={session} account={account} onChanged={accounts.reload} onSecret={(clientSecret) => setSecret({ title: `New secret for “${account.name}”`, clientId: account.clientId, clientSecret })} />}
       {creating && (
         <NameDialog
