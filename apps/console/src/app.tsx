@@ -7,7 +7,7 @@ import { IntegrationsPage } from './pages/integrations';
 import { ServiceAccountsPage } from './pages/service-accounts';
 import { TokensPage } from './pages/tokens';
 import { AccountPage, UsersPage } from './pages/users';
-import { Field, Problem, useAction } from './ui';
+import { Problem, TextField, useAction } from './ui';
 
 type PageDefinition = { path: string; title: string; permission: string | null; render: (session: Session) => ReactNode };
 
@@ -120,9 +120,7 @@ const SignIn = ({ onSignedIn, callbackError }: { onSignedIn: (session: Session) 
       <section aria-labelledby="with-token">
         <h2 id="with-token">Sign in with an API token</h2>
         <form onSubmit={submit} noValidate>
-          <Field label="Personal API token" name="token" error={withToken.error} hint="Kept in this tab's memory only: reloading the page signs you out.">
-            {(props) => <input {...props} type="password" autoComplete="off" value={token} onChange={(event) => setToken(event.target.value)} />}
-          </Field>
+          <TextField label="Personal API token" name="token" error={withToken.error} hint="Kept in this tab's memory only: reloading the page signs you out." type="password" autoComplete="off" value={token} onChange={setToken} />
           <Problem error={withToken.error} />
           <button type="submit" className="primary" disabled={withToken.busy || !token.trim()}>
             Sign in

@@ -1,4 +1,4 @@
-import { FormEvent, ReactNode, useCallback, useEffect, useId, useRef, useState } from 'react';
+import { FormEvent, InputHTMLAttributes, ReactNode, useCallback, useEffect, useId, useRef, useState } from 'react';
 import { ApiError } from './api';
 
 export const formatDate = (value: string | null | undefined) => (value ? new Date(value).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }) + ' UTC' : '—');
@@ -75,6 +75,13 @@ export const Field = ({ label, name, error, hint, children }: FieldProps) => {
     </div>
   );
 };
+
+/** A labelled text input (any `type`) bound to a string. */
+export const TextField = ({ label, name, error, hint, value, onChange, ...input }: Omit<FieldProps, 'children'> & { value: string; onChange: (value: string) => void } & Omit<InputHTMLAttributes<HTMLInputElement>, 'value' | 'onChange' | 'name'>) => (
+  <Field label={label} name={name} error={error} hint={hint}>
+    {(props) => <input {...input} {...props} value={value} onChange={(event) => onChange(event.target.value)} />}
+  </Field>
+);
 
 /**
  * A modal dialog on the browser's own <dialog>: focus moves into it, Escape closes it, and focus
@@ -165,9 +172,7 @@ export const NameDialog = <T,>({ title, hint, create, onClose, onCreated }: { ti
   return (
     <Dialog title={title} onClose={onClose}>
       <form onSubmit={submit} noValidate>
-        <Field label="Name" name="name" error={action.error}>
-          {(props) => <input {...props} value={name} onChange={(event) => setName(event.target.value)} autoFocus />}
-        </Field>
+        <TextField label="Name" name="name" error={action.error} value={name} onChange={setName} autoFocus />
         {hint && <p className="hint">{hint}</p>}
         <FormFooter error={action.error} busy={action.busy} submit="Create" onCancel={onClose} />
       </form>

@@ -1,6 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { describeInChromium, eventually, expectCount, expectText, screenshot, shownSecrets, fieldError, openDialog } from '../../support/console-browser';
 
+/** Types into the field labelled `label`, then presses `button`. */
+const fillAndPress = async (page: import('playwright-core').Page, label: string, value: string, button: string) => {
+  await page.getByLabel(label).fill(value);
+  await page.getByRole('button', { name: button }).click();
+};
+
 const navigation = async (page: import('playwright-core').Page) => page.getByRole('navigation', { name: 'Console' }).getByRole('link').allInnerTexts();
 
 describeInChromium('console: users, member and auditor views, history', 'acme', (suite) => {
@@ -41,11 +47,9 @@ describeInChromium('console: users, member and auditor views, history', 'acme', 
     await expectCount(page.getByRole('button', { name: /Revoke/ }), 1);
 
     await page.getByRole('link', { name: 'My account' }).click();
-    await page.getByLabel('New password').fill('short');
-    await page.getByRole('button', { name: 'Save password' }).click();
+    await fillAndPress(page, 'New password', 'short', 'Save password');
     await expectText(fieldError(page, 'New password'), 'newPassword');
-    await page.getByLabel('New password').fill('a long enough passphrase');
-    await page.getByRole('button', { name: 'Save password' }).click();
+    await fillAndPress(page, 'New password', 'a long enough passphrase', 'Save password');
     await expectText(page.getByRole('status'), 'Password saved.');
     await context.close();
   });
@@ -59,12 +63,10 @@ describeInChromium('console: users, member and auditor views, history', 'acme', 
     expect(await navigation(page)).toEqual(['API tokens', 'History', 'My account']);
     await page.getByRole('article', { name: 'Secrets expiring in the next 30 days' }).waitFor();
 
-    await page.getByLabel('Event types').fill('not a type!');
-    await page.getByRole('button', { name: 'Search' }).click();
+    await fillAndPress(page, 'Event types', 'not a type!', 'Search');
     await expectText(fieldError(page, 'Event types'), 'type');
 
-    await page.getByLabel('Event types').fill('TokenRevoked');
-    await page.getByRole('button', { name: 'Search' }).click();
+    await fillAndPress(page, 'Event types', 'TokenRevoked', 'Search');
     const events = page.getByRole('table', { name: 'Events' });
     await expectText(events, 'laptop lost');
     await expectCount(events.locator('tbody tr'), 1);

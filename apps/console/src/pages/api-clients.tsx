@@ -1,7 +1,7 @@
 import { FormEvent, useState } from 'react';
 import { Page } from '../api';
 import { Session } from '../auth';
-import { ClientCards, Confirm, ConfirmDelete, Empty, Field, formatDate, NameDialog, PageHead, Problem, RemovableRows, SecretsOnce, useAction, useLoad } from '../ui';
+import { ClientCards, Confirm, ConfirmDelete, Empty, formatDate, NameDialog, PageHead, Problem, RemovableRows, SecretsOnce, useAction, useLoad, TextField } from '../ui';
 
 type Flows = { authorizationCode: true; requirePkce: boolean; refreshTokens: boolean; password: boolean; clientCredentials: boolean; clientCredentialsRoles: string[] };
 type Client = { id: string; clientId: string; name: string; flows: Flows; redirectUris: string[]; createdAt: string };
@@ -83,9 +83,7 @@ const ClientDetails = ({ session, client, onChanged, onSecret }: { session: Sess
       <fieldset disabled={!writable}>
         <legend>Name</legend>
         <form className="inline" onSubmit={submit(() => session.call(base, { method: 'PATCH', body: { name } }))} noValidate>
-          <Field label="Client name" name="name" error={action.error}>
-            {(props) => <input {...props} value={name} onChange={(event) => setName(event.target.value)} />}
-          </Field>
+          <TextField label="Client name" name="name" error={action.error} value={name} onChange={setName} />
           <button type="submit">Rename</button>
         </form>
       </fieldset>
@@ -115,9 +113,7 @@ const ClientDetails = ({ session, client, onChanged, onSecret }: { session: Sess
             }
           }}
         >
-          <Field label="Lifetime in days" name="lifetimeDays" error={action.error} hint="6 months (180 days) unless you choose otherwise.">
-            {(props) => <input {...props} type="number" min={1} value={lifetime} onChange={(event) => setLifetime(event.target.value)} />}
-          </Field>
+          <TextField label="Lifetime in days" name="lifetimeDays" error={action.error} hint="6 months (180 days) unless you choose otherwise." type="number" min={1} value={lifetime} onChange={setLifetime} />
           <button type="submit">Add secret</button>
         </form>
       </fieldset>
@@ -141,9 +137,7 @@ const ClientDetails = ({ session, client, onChanged, onSecret }: { session: Sess
             }
           }}
         >
-          <Field label="Redirect URL" name="uri" error={redirect.error}>
-            {(props) => <input {...props} type="url" value={uri} onChange={(event) => setUri(event.target.value)} placeholder="https://app.example.com/callback" />}
-          </Field>
+          <TextField label="Redirect URL" name="uri" error={redirect.error} type="url"  placeholder="https://app.example.com/callback" value={uri} onChange={setUri} />
           <button type="submit">Add URL</button>
           <Problem error={redirect.error} />
         </form>

@@ -1,7 +1,7 @@
 import { FormEvent, useState } from 'react';
 import { Page } from '../api';
 import { Session } from '../auth';
-import { ConfirmDelete, Dialog, Empty, Field, FormFooter, formatDate, PageHead, Problem, useAction, useLoad, DataTable } from '../ui';
+import { ConfirmDelete, Dialog, Empty, Field, FormFooter, formatDate, PageHead, Problem, useAction, useLoad, DataTable, TextField } from '../ui';
 
 type CredentialType = 'api_key' | 'basic_auth' | 'bearer_token' | 'oauth2';
 type Connection = {
@@ -104,9 +104,7 @@ const CreateConnection = ({ session, oauth, onClose, onCreated }: { session: Ses
     <Dialog title={oauth ? 'Add an OAuth client' : 'Add a connection'} onClose={onClose}>
       <form onSubmit={submit} noValidate>
         {(['name', 'service', 'allowedDomains'] as const).map((name) => (
-          <Field key={name} label={{ name: 'Name', service: 'Service', allowedDomains: 'Allowed domains' }[name]} name={name} error={action.error} hint={name === 'allowedDomains' ? 'Where the credential may be sent, e.g. slack.com' : undefined}>
-            {(props) => <input {...props} value={fields[name]} onChange={(event) => setFields({ ...fields, [name]: event.target.value })} />}
-          </Field>
+          <TextField key={name} label={{ name: 'Name', service: 'Service', allowedDomains: 'Allowed domains' }[name]} name={name} error={action.error} hint={name === 'allowedDomains' ? 'Where the credential may be sent, e.g. slack.com' : undefined} value={fields[name]} onChange={(value) => setFields({ ...fields, [name]: value })} />
         ))}
         <Field label="Credential type" name="type" error={action.error}>
           {(props) => (
@@ -131,9 +129,7 @@ const CredentialFields = ({ type, values, onChange, error, editable, secretsSet 
     {FIELDS[type]
       .filter((field) => editable(field.name))
       .map((field) => (
-        <Field key={field.name} label={field.label} name={field.name} error={error} hint={field.secret && secretsSet ? (secretsSet[field.name] ? 'Set. Leave empty to keep it.' : 'Not set.') : undefined}>
-          {(props) => <input {...props} type={field.secret ? 'password' : 'text'} autoComplete="off" value={values[field.name] ?? ''} onChange={(event) => onChange({ ...values, [field.name]: event.target.value })} />}
-        </Field>
+        <TextField key={field.name} label={field.label} name={field.name} error={error} hint={field.secret && secretsSet ? (secretsSet[field.name] ? 'Set. Leave empty to keep it.' : 'Not set.') : undefined} type={field.secret ? 'password' : 'text'} autoComplete="off" value={values[field.name] ?? ''} onChange={(value) => onChange({ ...values, [field.name]: value })} />
       ))}
   </>
 );
@@ -182,9 +178,7 @@ const ConnectionDetails = ({ session, connection, onChanged, onDeleted }: { sess
         <form onSubmit={save} noValidate>
           {!oauth &&
             (['name', 'service', 'allowedDomains'] as const).map((name) => (
-              <Field key={name} label={{ name: 'Name', service: 'Service', allowedDomains: 'Allowed domains' }[name]} name={name} error={action.error}>
-                {(props) => <input {...props} value={fields[name]} onChange={(event) => setFields({ ...fields, [name]: event.target.value })} />}
-              </Field>
+              <TextField key={name} label={{ name: 'Name', service: 'Service', allowedDomains: 'Allowed domains' }[name]} name={name} error={action.error} value={fields[name]} onChange={(value) => setFields({ ...fields, [name]: value })} />
             ))}
           <CredentialFields type={type} values={values} onChange={setValues} error={action.error} secretsSet={secretsSet} editable={(name) => !oauth || OAUTH_EDITABLE.includes(name)} />
           <FormFooter error={action.error} busy={action.busy} submit="Save changes" onCancel={() => setEditing(false)} />

@@ -1,7 +1,7 @@
 import { FormEvent, useState } from 'react';
 import { ApiError, Page } from '../api';
 import { Session } from '../auth';
-import { download, Empty, Field, formatDate, Problem, useAction, useLoad, DataTable } from '../ui';
+import { download, Empty, Field, formatDate, Problem, useAction, useLoad, DataTable, TextField } from '../ui';
 
 type Entry = { eventId: string; position: string; type: string; occurredAt: string; actorId: string; reason: string | null; subject: { kind: string; id: string }; data: Record<string, string | null> };
 type Filters = { kind: string; id: string; actor: string; type: string; from: string; to: string };
@@ -42,7 +42,7 @@ export const HistoryPage = ({ session }: { session: Session }) => {
     const text = await action.run(() => session.call<string>(`/v1/history/export?${queryOf(filters)}`, { headers: { Accept: 'application/x-ndjson' } }));
     if (text !== undefined) download('keyhold-history.ndjson', typeof text === 'string' ? text : '', 'application/x-ndjson');
   };
-  const set = (name: keyof Filters) => (event: { target: { value: string } }) => setFilters({ ...filters, [name]: event.target.value });
+  const set = (name: keyof Filters) => (value: string) => setFilters({ ...filters, [name]: value });
   return (
     <section aria-labelledby="hi-title">
       <h1 id="hi-title">History</h1>
@@ -50,7 +50,7 @@ export const HistoryPage = ({ session }: { session: Session }) => {
       <form className="filters" onSubmit={search} noValidate>
         <Field label="Kind" name="kind" error={action.error}>
           {(props) => (
-            <select {...props} value={filters.kind} onChange={set('kind')}>
+            <select {...props} value={filters.kind} onChange={(event) => set('kind')(event.target.value)}>
               <option value="">Any</option>
               {KINDS.map((kind) => (
                 <option key={kind}>{kind}</option>
@@ -58,21 +58,11 @@ export const HistoryPage = ({ session }: { session: Session }) => {
             </select>
           )}
         </Field>
-        <Field label="Subject id" name="id" error={action.error}>
-          {(props) => <input {...props} value={filters.id} onChange={set('id')} />}
-        </Field>
-        <Field label="Actor" name="actor" error={action.error}>
-          {(props) => <input {...props} value={filters.actor} onChange={set('actor')} />}
-        </Field>
-        <Field label="Event types" name="type" error={action.error} hint="Comma-separated, e.g. TokenIssued,TokenRevoked">
-          {(props) => <input {...props} value={filters.type} onChange={set('type')} />}
-        </Field>
-        <Field label="From (UTC)" name="from" error={action.error}>
-          {(props) => <input {...props} type="datetime-local" value={filters.from} onChange={set('from')} />}
-        </Field>
-        <Field label="To (UTC)" name="to" error={action.error}>
-          {(props) => <input {...props} type="datetime-local" value={filters.to} onChange={set('to')} />}
-        </Field>
+        <TextField label="Subject id" name="id" error={action.error} value={filters.id} onChange={set('id')} />
+        <TextField label="Actor" name="actor" error={action.error} value={filters.actor} onChange={set('actor')} />
+        <TextField label="Event types" name="type" error={action.error} hint="Comma-separated, e.g. TokenIssued,TokenRevoked" value={filters.type} onChange={set('type')} />
+        <TextField label="From (UTC)" name="from" error={action.error} type="datetime-local" value={filters.from} onChange={set('from')} />
+        <TextField label="To (UTC)" name="to" error={action.error} type="datetime-local" value={filters.to} onChange={set('to')} />
         <div className="actions">
           <button type="submit" className="primary">
             Search
@@ -158,12 +148,8 @@ const StateAt = ({ session, initial }: { session: Session; initial: { kind: stri
             </select>
           )}
         </Field>
-        <Field label="Credential id" name="id" error={action.error}>
-          {(props) => <input {...props} value={form.id} onChange={(event) => setForm({ ...form, id: event.target.value })} />}
-        </Field>
-        <Field label="At (UTC, empty for now)" name="at" error={action.error}>
-          {(props) => <input {...props} type="datetime-local" value={form.at} onChange={(event) => setForm({ ...form, at: event.target.value })} />}
-        </Field>
+        <TextField label="Credential id" name="id" error={action.error} value={form.id} onChange={(value) => setForm({ ...form, id: value })} />
+        <TextField label="At (UTC, empty for now)" name="at" error={action.error} type="datetime-local" value={form.at} onChange={(value) => setForm({ ...form, at: value })} />
         <div className="actions">
           <button type="submit">Show state</button>
         </div>

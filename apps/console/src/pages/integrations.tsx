@@ -1,7 +1,7 @@
 import { FormEvent, useState } from 'react';
 import { Page } from '../api';
 import { Session } from '../auth';
-import { Confirm, Dialog, Empty, Field, FormFooter, formatDate, PageHead, Problem, Secret, SecretsOnce, useAction, useLoad } from '../ui';
+import { Confirm, Dialog, Empty, FormFooter, formatDate, PageHead, Problem, Secret, SecretsOnce, useAction, useLoad, TextField } from '../ui';
 
 type Integration = { id: string; name: string; email: string; callbackUrl: string | null; identityLinkUrl: string | null; insecure: boolean; resourceAccess: 'all' | 'custom'; resources: string[]; status: 'inactive' | 'active'; createdAt: string; activatedAt: string | null };
 type Resource = { name: string; description: string };
@@ -133,9 +133,7 @@ const AddIntegration = ({ session, onClose, onAdded }: { session: Session; onClo
     if ((await action.run(() => session.call('/v1/integrations', { method: 'POST', body }))) !== undefined) onAdded();
   };
   const text = (name: keyof typeof form, label: string, type = 'text') => (
-    <Field label={label} name={name} error={action.error}>
-      {(props) => <input {...props} type={type} autoComplete={name === 'password' ? 'current-password' : 'off'} value={form[name]} onChange={(event) => setForm({ ...form, [name]: event.target.value })} />}
-    </Field>
+    <TextField label={label} name={name} error={action.error} type={type} autoComplete={name === 'password' ? 'current-password' : 'off'} value={form[name]} onChange={(value) => setForm({ ...form, [name]: value })} />
   );
   return (
     <Dialog title="Add integration" onClose={onClose}>

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { Page } from '../api';
 import { Session } from '../auth';
-import { ClientCards, Confirm, ConfirmDelete, Empty, Field, formatDate, NameDialog, PageHead, Problem, SecretsOnce, useAction, useLoad } from '../ui';
+import { ClientCards, Confirm, ConfirmDelete, Empty, formatDate, NameDialog, PageHead, Problem, SecretsOnce, useAction, useLoad, TextField } from '../ui';
 
 type Account = { id: string; clientId: string; name: string; permissions: string[]; projects: string[]; secretHint: string; sunsetAt: string | null; createdAt: string; secretResetAt: string | null };
 
@@ -100,9 +100,7 @@ const AccountDetails = ({ session, account, onChanged, onSecret }: { session: Se
             if (project.trim()) void change(`${base}/projects/${encodeURIComponent(project.trim())}`, 'PUT').then(() => setProject(''));
           }}
         >
-          <Field label="Add to project" name="projectId" error={action.error}>
-            {(props) => <input {...props} value={project} onChange={(event) => setProject(event.target.value)} />}
-          </Field>
+          <TextField label="Add to project" name="projectId" error={action.error} value={project} onChange={setProject} />
           <button type="submit">Add</button>
         </form>
       </fieldset>
@@ -115,9 +113,7 @@ const AccountDetails = ({ session, account, onChanged, onSecret }: { session: Se
             void change(`${base}/sunset`, 'PUT', { sunsetAt: sunset ? new Date(`${sunset}T00:00:00Z`).toISOString() : null });
           }}
         >
-          <Field label="Stops working on" name="sunsetAt" error={action.error} hint="Leave empty for no sunset date.">
-            {(props) => <input {...props} type="date" value={sunset} onChange={(event) => setSunset(event.target.value)} />}
-          </Field>
+          <TextField label="Stops working on" name="sunsetAt" error={action.error} hint="Leave empty for no sunset date." type="date" value={sunset} onChange={setSunset} />
           <button type="submit">Set sunset</button>
         </form>
       </fieldset>

@@ -1,7 +1,7 @@
 import { FormEvent, useState } from 'react';
 import { Page } from '../api';
 import { Session } from '../auth';
-import { Confirm, Dialog, Empty, Field, FormFooter, formatDate, PageHead, Problem, SecretsOnce, useAction, useLoad, DataTable } from '../ui';
+import { Confirm, Dialog, Empty, FormFooter, formatDate, PageHead, Problem, SecretsOnce, useAction, useLoad, DataTable, TextField } from '../ui';
 
 type Token = { id: string; label: string; scope: 'read' | 'read_write'; status: string; hint: string; createdAt: string; expiresAt: string | null; lastUsedAt: string | null };
 const SCOPE_NAMES = { read: 'Read only', read_write: 'Read & write' } as const;
@@ -86,9 +86,7 @@ const CreateToken = ({ session, onClose, onIssued }: { session: Session; onClose
   return (
     <Dialog title="Create a personal API token" onClose={onClose}>
       <form onSubmit={submit} noValidate>
-        <Field label="Label" name="label" error={action.error} hint="The app or device that will use it, e.g. “Power BI on laptop”.">
-          {(props) => <input {...props} value={label} onChange={(event) => setLabel(event.target.value)} autoFocus />}
-        </Field>
+        <TextField label="Label" name="label" error={action.error} hint="The app or device that will use it, e.g. “Power BI on laptop”." autoFocus value={label} onChange={setLabel} />
         <fieldset>
           <legend>Scope</legend>
           <label>
@@ -99,9 +97,7 @@ const CreateToken = ({ session, onClose, onIssued }: { session: Session; onClose
           </label>
           <small className="hint">A token can only narrow your own rights, never widen them: with read &amp; write it does what you can do, no more.</small>
         </fieldset>
-        <Field label="Expires on (optional)" name="expiresAt" error={action.error}>
-          {(props) => <input {...props} type="date" value={expiresAt} onChange={(event) => setExpiresAt(event.target.value)} />}
-        </Field>
+        <TextField label="Expires on (optional)" name="expiresAt" error={action.error} type="date" value={expiresAt} onChange={setExpiresAt} />
         <FormFooter error={action.error} busy={action.busy} submit="Create" onCancel={onClose} />
       </form>
     </Dialog>

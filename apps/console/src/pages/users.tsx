@@ -1,7 +1,7 @@
 import { FormEvent, useState } from 'react';
 import { Page } from '../api';
 import { Session } from '../auth';
-import { Dialog, Field, FormFooter, formatDate, PageHead, Problem, SecretsOnce, useAction, useLoad, DataTable } from '../ui';
+import { Dialog, Field, FormFooter, formatDate, PageHead, Problem, SecretsOnce, useAction, useLoad, DataTable, TextField } from '../ui';
 
 type User = { id: string; email: string; role: string; createdAt: string };
 const ROLES = ['admin', 'member', 'auditor'];
@@ -57,9 +57,7 @@ const Invite = ({ session, onClose, onInvited }: { session: Session; onClose: ()
   return (
     <Dialog title="Invite a user" onClose={onClose}>
       <form onSubmit={submit} noValidate>
-        <Field label="E-mail" name="email" error={action.error}>
-          {(props) => <input {...props} type="email" value={email} onChange={(event) => setEmail(event.target.value)} autoFocus />}
-        </Field>
+        <TextField label="E-mail" name="email" error={action.error} type="email"  autoFocus value={email} onChange={setEmail} />
         <Field label="Role" name="role" error={action.error}>
           {(props) => (
             <select {...props} value={role} onChange={(event) => setRole(event.target.value)}>
@@ -106,12 +104,8 @@ export const AccountPage = ({ session }: { session: Session }) => {
       </dl>
       <form onSubmit={submit} noValidate className="narrow">
         <h2>Password</h2>
-        <Field label="Current password (if you have one)" name="currentPassword" error={action.error}>
-          {(props) => <input {...props} type="password" autoComplete="current-password" value={current} onChange={(event) => setCurrent(event.target.value)} />}
-        </Field>
-        <Field label="New password" name="newPassword" error={action.error} hint="At least 12 characters.">
-          {(props) => <input {...props} type="password" autoComplete="new-password" value={next} onChange={(event) => setNext(event.target.value)} />}
-        </Field>
+        <TextField label="Current password (if you have one)" name="currentPassword" error={action.error} type="password" autoComplete="current-password" value={current} onChange={setCurrent} />
+        <TextField label="New password" name="newPassword" error={action.error} hint="At least 12 characters." type="password" autoComplete="new-password" value={next} onChange={setNext} />
         <Problem error={action.error} />
         {saved && <p role="status">Password saved.</p>}
         <button type="submit" className="primary" disabled={action.busy}>
