@@ -2,6 +2,7 @@
 // The page.evaluate callbacks below and in test/e2e/console run in Chromium: they need the DOM types.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Browser, BrowserContext, chromium, Locator, Page } from 'playwright-core';
 import { KeyholdHarness } from './keyhold-harness';
@@ -13,7 +14,11 @@ import { KeyholdHarness } from './keyhold-harness';
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const ROOT = join(__dirname, '../..');
-const SCREENSHOTS = join(ROOT, 'docs/screenshots');
+/**
+ * The README's screenshots are rewritten only when asked (`UPDATE_SCREENSHOTS=1`): the pages show
+ * the current time, so every run would otherwise change every image. Other runs still take them.
+ */
+const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS === '1' ? join(ROOT, 'docs/screenshots') : join(tmpdir(), 'keyhold-console-screenshots');
 
 /** CI runs `npm run build` first; a developer running one test file gets the console built here. */
 const ensureConsoleBuilt = () => {
@@ -101,7 +106,7 @@ export class ConsoleBrowser {
   }
 }
 
-/** Writes docs/screenshots/console-<name>.png: the README shows them. */
+/** Writes console-<name>.png (into docs/screenshots with UPDATE_SCREENSHOTS=1: the README shows them). */
 export const screenshot = async (page: Page, name: string): Promise<void> => {
   mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: join(SCREENSHOTS, `console-${name}.png`), fullPage: true });

@@ -99,7 +99,7 @@ export const HistoryPage = ({ session }: { session: Session }) => {
         </button>
       )}
       {timeline && <Timeline {...timeline} />}
-      <StateAt session={session} initial={timeline} />
+      <StateAt key={timeline?.id ?? ''} session={session} initial={timeline} />
     </section>
   );
 };
