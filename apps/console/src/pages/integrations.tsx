@@ -3,9 +3,15 @@ import { Page } from '../api';
 import { Session } from '../auth';
 import { Confirm, Dialog, Empty, FormFooter, formatDate, PageHead, Problem, Secret, SecretsOnce, useAction, useLoad, TextField } from '../ui';
 
-type Integration = { id: string; name: string; email: string; callbackUrl: string | null; identityLinkUrl: string | null; insecure: boolean; resourceAccess: 'all' | 'custom'; resources: string[]; status: 'inactive' | 'active'; createdAt: string; activatedAt: string | null };
+type Integration = { id: string; name: string; email: string; callbackUrl: string | null; identityLinkUrl: string | null; insecure: boolean; resourceAccess: 'all' | 'custom'; resources: string[]; status: 'inactive' | 'activating' | 'active'; createdAt: string; activatedAt: string | null };
+const STATUS_NAMES: Record<Integration['status'], string> = { inactive: 'Inactive', activating: 'Activating', active: 'Active' };
 type Resource = { name: string; description: string };
 type Tokens = { consumerKey?: string; consumerSecret?: string; accessToken: string; accessTokenSecret: string };
+/**
+ * Activate answers with the tokens (200), or, for an integration with a callback URL on a service
+ * that runs the OAuth 1.0a handshake, with where the admin continues (202, `identityLink`).
+ */
+type Activation = { tokens?: Tokens; identityLink?: string | null };
 const TOKEN_LABELS: Record<keyof Tokens, string> = { consumerKey: 'Consumer key', consumerSecret: 'Consumer secret', accessToken: 'Access token', accessTokenSecret: 'Access token secret' };
 
 const secretsOf = (tokens: Tokens): Secret[] => (Object.keys(TOKEN_LABELS) as (keyof Tokens)[]).filter((key) => tokens[key]).map((key) => ({ label: TOKEN_LABELS[key], value: tokens[key]! }));
@@ -19,15 +25,17 @@ export const IntegrationsPage = ({ session }: { session: Session }) => {
   const [adding, setAdding] = useState(false);
   const [confirming, setConfirming] = useState<Confirming | null>(null);
   const [shown, setShown] = useState<{ title: string; secrets: Secret[] } | null>(null);
+  const [handshake, setHandshake] = useState<{ name: string; identityLink: string | null } | null>(null);
   const writable = session.can('integrations:write');
   const perform = ({ kind, integration }: Confirming) => {
     const path = `/v1/integrations/${integration.id}`;
-    return kind === 'delete' ? session.call<null>(path, { method: 'DELETE' }) : session.call<{ tokens: Tokens }>(`${path}/${kind}`, { method: 'POST' });
+    return kind === 'delete' ? session.call<null>(path, { method: 'DELETE' }) : session.call<Activation>(`${path}/${kind}`, { method: 'POST' });
   };
-  const done = ({ kind, integration }: Confirming, result: { tokens: Tokens } | null) => {
+  const done = ({ integration }: Confirming, result: Activation | null) => {
     setConfirming(null);
     integrations.reload();
-    if (kind !== 'delete' && result) setShown({ title: `Integration tokens for “${integration.name}”`, secrets: secretsOf(result.tokens) });
+    if (result?.tokens) setShown({ title: `Integration tokens for “${integration.name}”`, secrets: secretsOf(result.tokens) });
+    else if (result && 'identityLink' in result) setHandshake({ name: integration.name, identityLink: result.identityLink ?? null });
   };
   return (
     <section aria-labelledby="in-title">
@@ -40,7 +48,7 @@ export const IntegrationsPage = ({ session }: { session: Session }) => {
           <li key={integration.id} className="card">
             <h2>{integration.name}</h2>
             <p>
-              <span className={`badge ${integration.status}`}>{integration.status === 'active' ? 'Active' : 'Inactive'}</span>
+              <span className={`badge ${integration.status}`}>{STATUS_NAMES[integration.status]}</span>
               {integration.insecure && <span className="badge warning">Integration not secure</span>}
             </p>
             <small>
@@ -48,7 +56,7 @@ export const IntegrationsPage = ({ session }: { session: Session }) => {
             </small>
             {writable && (
               <div className="actions">
-                {integration.status === 'inactive' ? (
+                {integration.status !== 'active' ? (
                   <button type="button" className="primary" onClick={() => setConfirming({ kind: 'activate', integration })}>
                     Activate
                   </button>
@@ -80,6 +88,24 @@ export const IntegrationsPage = ({ session }: { session: Session }) => {
         </Confirm>
       )}
       {shown && <SecretsOnce title={shown.title} secrets={shown.secrets} onClose={() => setShown(null)} />}
+      {handshake && (
+        <Dialog title={`Activating “${handshake.name}”`} onClose={() => setHandshake(null)}>
+          <p>Its consumer key and secret were sent to its callback URL; the integration now completes the handshake with Keyhold.</p>
+          {handshake.identityLink && (
+            <p>
+              <a href={handshake.identityLink} target="_blank" rel="noopener noreferrer">
+                Continue at the integration
+              </a>{' '}
+              to link your account there.
+            </p>
+          )}
+          <div className="actions">
+            <button type="button" className="primary" onClick={() => setHandshake(null)}>
+              Done
+            </button>
+          </div>
+        </Dialog>
+      )}
     </section>
   );
 };
