@@ -11,7 +11,7 @@ import { KeyholdHarness } from './keyhold-harness';
  * The console's end-to-end tests drive Debian's Chromium (Playwright's own browser download
  * fails on our machines) against a real Keyhold serving the built console.
  */
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const CHROMIUM = process.env.KEYHOLD_CHROMIUM ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const ROOT = join(__dirname, '../..');
 /**
