@@ -26,6 +26,9 @@ const ensureConsoleBuilt = () => {
   execFileSync(join(ROOT, 'node_modules/.bin/vite'), ['build', '--config', 'apps/console/vite.config.mts', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' });
 };
 
+/** Debian's Chromium, headless, with the flags this machine's closed network needs. */
+export const launchChromium = (): Promise<Browser> => chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+
 /** What a suite's tests share: the running Keyhold with its browser, and the admin of a fresh tenant. */
 export type ConsoleSuite = { console: ConsoleBrowser; admin: { tenantId: string; userId: string; token: string } };
 
@@ -68,7 +71,7 @@ export class ConsoleBrowser {
   static async start(): Promise<ConsoleBrowser> {
     ensureConsoleBuilt();
     const keyhold = await KeyholdHarness.start();
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+    const browser = await launchChromium();
     return new ConsoleBrowser(keyhold, browser);
   }
 
