@@ -52,6 +52,16 @@ describeInChromium('console: personal API tokens (seed 001)', 'acme', (suite) =>
     await context.close();
   });
 
+  it('takes a code arriving at /console/callback out of the address bar, and refuses it without the sign-in this tab started', async () => {
+    const { page, context, errors } = await suite.console.page();
+    await page.goto(`${suite.console.keyhold.url}/console/callback?code=stolen-code&state=forged`);
+    await expectText(page.getByRole('alert'), 'not started from this tab');
+    expect(new URL(page.url()).pathname).toBe('/console/');
+    expect(page.url()).not.toContain('stolen-code');
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
   it('creates a token shown once, lists it, and revokes it for good: introspection refuses it', async () => {
     const { page, context, errors } = await suite.console.signedIn(suite.admin.token, 'tokens');
     await expectFocused(page.getByRole('heading', { level: 1, name: 'Personal API tokens' }));
@@ -97,6 +107,22 @@ describeInChromium('console: personal API tokens (seed 001)', 'acme', (suite) =>
     expect(revoked.body).toEqual({ active: false });
     expect(suite.console.keyhold.logs.join('')).not.toContain(secret);
     expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('works from the keyboard: a dialog takes focus, Escape closes it and focus goes back to its button', async () => {
+    const { page, context } = await suite.console.signedIn(suite.admin.token, 'tokens');
+    const create = page.getByRole('button', { name: 'Create token' });
+    await create.focus();
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog', { name: 'Create a personal API token' });
+    await expectFocused(dialog.getByLabel('Label'));
+    await page.keyboard.type('CI runner');
+    await page.keyboard.press('Escape');
+    await expectCount(dialog, 0);
+    await expectFocused(create);
+    // Nothing was created: leaving a dialog is not submitting it.
+    expect((await suite.console.keyhold.get('/v1/tokens', suite.admin.token)).body.items.map((token: { label: string }) => token.label)).not.toContain('CI runner');
     await context.close();
   });
 
