@@ -5,6 +5,8 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Browser, BrowserContext, chromium, Locator, Page } from 'playwright-core';
+import { CommandBus } from '@nestjs/cqrs';
+import { IssueTokenCommand } from '../../apps/api/src/tokens/tokens.commands';
 import { KeyholdHarness } from './keyhold-harness';
 
 /**
@@ -165,4 +167,15 @@ export const fieldError = (scope: Page | Locator, label: string): Locator => sco
 export const openDialog = async (page: Page, button: string, dialog: string | RegExp): Promise<Locator> => {
   await page.getByRole('button', { name: button }).click();
   return page.getByRole('dialog', { name: dialog });
+};
+
+/**
+ * A personal API token of a user the test added, issued by the same command POST /v1/tokens
+ * runs (as the harness's bootstrap gives the first admin theirs): however users get their first
+ * credential (a token, or an invitation to sign in), the console can then be signed in to as them.
+ */
+export const personalTokenFor = async (keyhold: KeyholdHarness, tenantId: string, userId: string): Promise<string> => {
+  const context = { actorId: userId, correlationId: 'test', causationId: 'test' };
+  const issued = await keyhold.app.get(CommandBus).execute(new IssueTokenCommand(tenantId, userId, 'console test', 'read_write', null, null, context));
+  return issued.secret!;
 };

@@ -1,16 +1,28 @@
 import { FormEvent, useState } from 'react';
 import { Page } from '../api';
 import { Session } from '../auth';
-import { Dialog, Field, FormFooter, formatDate, PageHead, Problem, SecretsOnce, useAction, useLoad, DataTable, TextField } from '../ui';
+import { Dialog, Field, FormFooter, formatDate, PageHead, Problem, Secret, SecretsOnce, useAction, useLoad, DataTable, TextField } from '../ui';
 
 type User = { id: string; email: string; role: string; createdAt: string };
+/**
+ * What adding a user hands the admin, once: the user's first API token, or, where people sign in
+ * (issue 15), a one-time invitation link.
+ */
+type Added = { email: string; initialToken?: { token: string }; invitation?: { url: string; expiresAt: string } };
+
+const handedOver = (added: Added): Secret[] =>
+  added.invitation
+    ? [{ label: `Invitation link (valid until ${formatDate(added.invitation.expiresAt)})`, value: added.invitation.url }]
+    : added.initialToken
+      ? [{ label: 'First API token (give it to them privately)', value: added.initialToken.token }]
+      : [];
 const ROLES = ['admin', 'member', 'auditor'];
 
 /** Admins: people of the tenant and their roles. */
 export const UsersPage = ({ session }: { session: Session }) => {
   const users = useLoad(() => session.call<Page<User>>('/v1/users?limit=100'));
   const [inviting, setInviting] = useState(false);
-  const [invited, setInvited] = useState<{ email: string; token: string } | null>(null);
+  const [invited, setInvited] = useState<Added | null>(null);
   const action = useAction();
   return (
     <section aria-labelledby="us-title">
@@ -39,20 +51,20 @@ export const UsersPage = ({ session }: { session: Session }) => {
           </tr>
         ))}
       </DataTable>
-      {inviting && <Invite session={session} onClose={() => setInviting(false)} onInvited={(email, token) => (setInviting(false), setInvited({ email, token }), users.reload())} />}
-      {invited && <SecretsOnce title={`${invited.email} added`} secrets={[{ label: 'First API token (give it to them privately)', value: invited.token }]} onClose={() => setInvited(null)} />}
+      {inviting && <Invite session={session} onClose={() => setInviting(false)} onInvited={(added) => (setInviting(false), setInvited(added), users.reload())} />}
+      {invited && <SecretsOnce title={`${invited.email} added`} secrets={handedOver(invited)} onClose={() => setInvited(null)} />}
     </section>
   );
 };
 
-const Invite = ({ session, onClose, onInvited }: { session: Session; onClose: () => void; onInvited: (email: string, token: string) => void }) => {
+const Invite = ({ session, onClose, onInvited }: { session: Session; onClose: () => void; onInvited: (added: Added) => void }) => {
   const [email, setEmail] = useState('');
   const [role, setRole] = useState('member');
   const action = useAction();
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    const added = await action.run(() => session.call<{ email: string; initialToken: { token: string } }>('/v1/users', { method: 'POST', body: { email, role } }));
-    if (added) onInvited(added.email, added.initialToken.token);
+    const added = await action.run(() => session.call<Added>('/v1/users', { method: 'POST', body: { email, role } }));
+    if (added) onInvited(added);
   };
   return (
     <Dialog title="Invite a user" onClose={onClose}>
