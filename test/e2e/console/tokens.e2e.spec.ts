@@ -32,21 +32,34 @@ describeInChromium('console: personal API tokens (seed 001)', 'acme', (suite) =>
     await context.close();
   });
 
-  it('starts "Sign in with Keyhold" from the server metadata (RFC 8414) and says plainly when it has no authorization endpoint', async () => {
+  it('signs in with Keyhold (authorization code + PKCE S256) where the server offers it, and says plainly where it does not', async () => {
     const metadata = await suite.console.keyhold.get('/.well-known/oauth-authorization-server');
     const { page, context, errors } = await suite.console.page();
+    const requested: URL[] = [];
+    page.on('request', (request) => requested.push(new URL(request.url())));
     await page.goto(`${suite.console.keyhold.url}/console/`);
     await page.getByRole('button', { name: 'Sign in with Keyhold' }).click();
-    if (metadata.body.authorization_endpoint) {
-      // Once the sign-in branch is merged: the browser goes to /oauth/authorize with PKCE S256.
-      await page.waitForURL((url) => url.pathname === new URL(metadata.body.authorization_endpoint).pathname);
-      const url = new URL(page.url());
-      expect(url.searchParams.get('client_id')).toBe('keyhold-console');
-      expect(url.searchParams.get('redirect_uri')).toBe(`${suite.console.keyhold.url}/console/callback`);
-      expect(url.searchParams.get('code_challenge_method')).toBe('S256');
-      expect(url.searchParams.get('code_challenge')).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    } else {
+    if (!metadata.body.authorization_endpoint) {
       await expectText(page.getByRole('alert'), 'does not offer sign-in with Keyhold yet');
+    } else {
+      // Where people sign in (issue 15): Keyhold's own page, then back to the console, signed in.
+      const password = 'console sign-in password';
+      expect((await suite.console.keyhold.request('PUT', '/v1/me/password', { token: suite.admin.token, json: { newPassword: password } })).status).toBe(204);
+      await page.getByLabel('Organisation').waitFor();
+      const authorize = requested.find((url) => url.pathname === new URL(metadata.body.authorization_endpoint).pathname)!;
+      expect(authorize.searchParams.get('client_id')).toBe('keyhold-console');
+      expect(authorize.searchParams.get('redirect_uri')).toBe(`${suite.console.keyhold.url}/console/callback`);
+      expect(authorize.searchParams.get('code_challenge_method')).toBe('S256');
+      expect(authorize.searchParams.get('code_challenge')).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      await page.getByLabel('Organisation').fill('acme');
+      await page.getByLabel('E-mail').fill('admin@acme.test');
+      await page.getByLabel('Password').fill(password);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('navigation', { name: 'Console' }).waitFor();
+      expect(new URL(page.url()).pathname).toBe('/console/');
+      await page.getByRole('link', { name: 'My account' }).click();
+      await expectText(page.getByRole('main'), 'Keyhold sign-in');
+      expect(await browserStorage(page)).not.toMatch(/kh_[a-z]+_/);
     }
     expect(errors).toEqual([]);
     await context.close();
