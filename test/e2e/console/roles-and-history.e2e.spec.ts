@@ -53,7 +53,12 @@ describeInChromium('console: users, member and auditor views, history', 'acme', 
     await expectCount(page.getByRole('button', { name: /Revoke/ }), own.length);
     await expectNoText(page.getByRole('main'), 'bootstrap');
 
+    const sessionsAnswered = page.waitForResponse((response) => new URL(response.url()).pathname === '/v1/me/sessions');
     await page.getByRole('link', { name: 'My account' }).click();
+    // Browser sessions are listed where people sign in on Keyhold's page (issue 15), and only there.
+    const sessionsOffered = (await sessionsAnswered).status() !== 404;
+    expect(sessionsOffered).toBe((await suite.console.keyhold.get('/v1/me/sessions', member.token)).status !== 404);
+    await expectCount(page.getByRole('heading', { name: 'Your sessions' }), sessionsOffered ? 1 : 0);
     await fillAndPress(page, 'New password', 'short', 'Save password');
     await expectText(fieldError(page, 'New password'), 'newPassword');
     await fillAndPress(page, 'New password', 'a long enough passphrase', 'Save password');

@@ -59,6 +59,14 @@ describeInChromium('console: personal API tokens (seed 001)', 'acme', (suite) =>
       expect(new URL(page.url()).pathname).toBe('/console/');
       await page.getByRole('link', { name: 'My account' }).click();
       await expectText(page.getByRole('main'), 'Keyhold sign-in');
+      // The browser session that sign-in opened, ended from the console.
+      const sessions = page.getByRole('article', { name: 'Your sessions' });
+      const end = sessions.getByRole('button', { name: /^End the session/ });
+      await expectCount(end, 1);
+      await end.click();
+      await page.getByRole('dialog', { name: 'End this session?' }).getByRole('button', { name: 'End session' }).click();
+      await expectText(sessions, 'ended');
+      expect((await suite.console.keyhold.get('/v1/me/sessions', suite.admin.token)).body.items.map((browser: { state: string }) => browser.state)).toEqual(['ended']);
       expect(await browserStorage(page)).not.toMatch(/kh_[a-z]+_/);
     }
     expect(errors).toEqual([]);

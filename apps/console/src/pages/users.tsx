@@ -1,6 +1,7 @@
 import { FormEvent, useState } from 'react';
 import { Page } from '../api';
 import { Session } from '../auth';
+import { BrowserSessions, useSessionsOffered } from './sessions';
 import { Dialog, Field, FormFooter, formatDate, PageHead, Problem, Secret, SecretsOnce, useAction, useLoad, DataTable, TextField } from '../ui';
 
 type User = { id: string; email: string; role: string; createdAt: string };
@@ -23,12 +24,14 @@ export const UsersPage = ({ session }: { session: Session }) => {
   const users = useLoad(() => session.call<Page<User>>('/v1/users?limit=100'));
   const [inviting, setInviting] = useState(false);
   const [invited, setInvited] = useState<Added | null>(null);
+  const [showing, setShowing] = useState<User | null>(null);
+  const sessionsOffered = useSessionsOffered(session);
   const action = useAction();
   return (
     <section aria-labelledby="us-title">
       <PageHead id="us-title" title="Users" action={session.can('users:write') && { label: 'Invite user', onClick: () => setInviting(true) }} />
       <Problem error={users.error ?? action.error} />
-      <DataTable columns={['E-mail', 'Role', 'Added']}>
+      <DataTable columns={sessionsOffered ? ['E-mail', 'Role', 'Added', ''] : ['E-mail', 'Role', 'Added']}>
         {users.data?.items.map((user) => (
           <tr key={user.id}>
             <th scope="row">{user.email}</th>
@@ -48,9 +51,17 @@ export const UsersPage = ({ session }: { session: Session }) => {
               </select>
             </td>
             <td>{formatDate(user.createdAt)}</td>
+            {sessionsOffered && (
+              <td>
+                <button type="button" onClick={() => setShowing(user)} aria-label={`Sessions of ${user.email}`}>
+                  Sessions
+                </button>
+              </td>
+            )}
           </tr>
         ))}
       </DataTable>
+      {showing && <BrowserSessions key={showing.id} session={session} path={`/v1/users/${showing.id}/sessions`} title={`Sessions of ${showing.email}`} canEnd={session.can('users:write')} />}
       {inviting && <Invite session={session} onClose={() => setInviting(false)} onInvited={(added) => (setInviting(false), setInvited(added), users.reload())} />}
       {invited && <SecretsOnce title={`${invited.email} added`} secrets={handedOver(invited)} onClose={() => setInvited(null)} />}
     </section>
@@ -114,6 +125,7 @@ export const AccountPage = ({ session }: { session: Session }) => {
         <dt>Permissions</dt>
         <dd>{session.me.permissions.join(', ')}</dd>
       </dl>
+      <BrowserSessions session={session} path="/v1/me/sessions" title="Your sessions" canEnd />
       <form onSubmit={submit} noValidate className="narrow">
         <h2>Password</h2>
         <TextField label="Current password (if you have one)" name="currentPassword" error={action.error} type="password" autoComplete="current-password" value={current} onChange={setCurrent} />
