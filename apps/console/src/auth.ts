@@ -23,7 +23,7 @@ const sessionFor = async (method: SignInMethod, token: string): Promise<Session>
 export const signInWithApiToken = (token: string): Promise<Session> => sessionFor('api-token', token.trim());
 
 /** The console as a first-party public client of Keyhold (RFC 6749 authorization code, RFC 7636 PKCE S256). */
-export const CONSOLE_CLIENT: oauth.Client = { client_id: 'keyhold-console' };
+const CONSOLE_CLIENT: oauth.Client = { client_id: 'keyhold-console' };
 const CALLBACK_PATH = '/console/callback';
 /** The verifier and state must survive the round trip to /oauth/authorize; they open nothing without the code, and are removed on return. */
 const PENDING_KEY = 'keyhold-console-pkce';

@@ -40,7 +40,7 @@ export const useAction = () => {
       setBusy(false);
     }
   };
-  return { error, busy, run, clear: () => setError(undefined) };
+  return { error, busy, run };
 };
 
 export const Problem = ({ error }: { error?: ApiError }) =>

@@ -28,7 +28,7 @@ const CONTENT_TYPES: Record<string, string> = {
  * Scripts, styles and requests only from this origin; no inline script or style, no plug-in,
  * no framing, and forms post nowhere else. `data:` images only for the browser's own icons.
  */
-export const CONSOLE_CSP = [
+const CONSOLE_CSP = [
   "default-src 'self'",
   "script-src 'self'",
   "style-src 'self'",
