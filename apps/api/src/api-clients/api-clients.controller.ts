@@ -4,6 +4,7 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { FastifyReply } from 'fastify';
 import { ApiClientFlows, ApiClientState, Permission, ROLE_PERMISSIONS } from '@keyhold/domain';
 import { KEYHOLD_CONFIG, KeyholdConfig } from '@keyhold/platform';
+import { ExpiringClientSecrets } from './expiring-client-secrets';
 import {
   ACCESS_TOKENS,
   AccessTokenView,
@@ -22,7 +23,6 @@ import { Problem } from '../http/problem';
 import { CurrentRequestContext, RequestContext } from '../http/request-context';
 import { Principal } from '../verification/principal';
 import { UsageRecorder } from '../verification/usage-recorder';
-import { ExpiringClientSecrets } from './expiring-client-secrets';
 import { AddClientSecretCommand, ApiClientChange, ChangeApiClientCommand, CreateApiClientCommand } from './api-clients.commands';
 import {
   AddClientSecretDto,
