@@ -31,4 +31,11 @@ describe('GET /v1/history/expiring-secrets: API client secrets expiring soon, fo
     expectProblem(await keyhold.get('/v1/history/expiring-secrets?expiringWithinDays=30', member), 403, 'forbidden');
     expectProblem(await keyhold.get('/v1/history/expiring-secrets', auditor), 400, 'validation-error');
   });
+
+  it('is in the OpenAPI document with the shape of its answer', async () => {
+    const document = (await keyhold.get('/openapi.json')).body;
+    const answer = document.paths['/v1/history/expiring-secrets'].get.responses['200'].content['application/json'].schema;
+    expect(Object.keys(answer.properties.items.items.properties).sort()).toEqual(['clientId', 'clientName', 'createdAt', 'expiresAt', 'hint', 'id']);
+    expect(document.paths['/console']).toBeUndefined();
+  });
 });

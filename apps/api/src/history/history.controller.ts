@@ -1,5 +1,5 @@
 import { Controller, Get, Header, Query, StreamableFile } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { Readable } from 'node:stream';
 import { CurrentPrincipal, RequirePermissions } from '../http/auth';
 import { ExpiringSecretsQuery } from '../api-clients/api-clients.dto';
@@ -9,6 +9,30 @@ import { CredentialStateQuery, HistoryFilterQuery, HistoryPageQuery } from './hi
 import { HistoryQuery } from './history.query';
 
 const NDJSON = 'application/x-ndjson';
+
+/** The page `GET /v1/api-client-secrets` answers too: hints and dates of secrets, never a secret. */
+const EXPIRING_SECRETS_PAGE = {
+  type: 'object',
+  required: ['items', 'nextCursor'],
+  properties: {
+    items: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['id', 'clientId', 'clientName', 'hint', 'createdAt', 'expiresAt'],
+        properties: {
+          id: { type: 'string', format: 'uuid' },
+          clientId: { type: 'string', format: 'uuid' },
+          clientName: { type: 'string', nullable: true },
+          hint: { type: 'string', example: 'kh_cs_…AbCd' },
+          createdAt: { type: 'string', format: 'date-time' },
+          expiresAt: { type: 'string', format: 'date-time' },
+        },
+      },
+    },
+    nextCursor: { type: 'string', nullable: true, description: 'Pass as ?cursor= for the next page; null on the last.' },
+  },
+};
 
 async function* ndjsonLines(entries: AsyncIterable<unknown>): AsyncGenerator<Buffer> {
   for await (const entry of entries) yield Buffer.from(`${JSON.stringify(entry)}\n`);
@@ -61,6 +85,7 @@ export class HistoryController {
   @Get('expiring-secrets')
   @RequirePermissions('history:read')
   @ApiOperation({ summary: "Active API client secrets expiring within N days, soonest first: hints and dates, never a secret." })
+  @ApiOkResponse({ schema: EXPIRING_SECRETS_PAGE })
   expiring(@CurrentPrincipal() principal: Principal, @Query() query: ExpiringSecretsQuery) {
     return this.expiringSecrets.page(principal.tenantId, query.expiringWithinDays, query);
   }
