@@ -15,11 +15,12 @@ import { ApiClientsModule } from './api-clients/api-clients.module';
 import { HistoryModule } from './history/history.module';
 import { MetricsModule } from './observability/metrics.controller';
 import { SignInModule } from './sign-in/sign-in.module';
+import { ConsoleController } from './console/console.controller';
 
 /** The REST and OAuth API, and the commands that need this node's credential index. */
 @Module({
   imports: [CommandsModule, VerificationModule, OAuthModule, ServiceAccountsModule, ConnectionsModule, IntegrationsModule, PasswordsModule, ApiClientsModule, HistoryModule, MetricsModule, SignInModule],
-  controllers: [TokensController, UsersController, HealthController],
+  controllers: [TokensController, UsersController, HealthController, ConsoleController],
   providers: [TokensQuery, RevokeTokenHandler],
 })
 export class ApiModule {}

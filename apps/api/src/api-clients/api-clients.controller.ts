@@ -4,6 +4,7 @@ import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nest
 import { FastifyReply } from 'fastify';
 import { ApiClientFlows, ApiClientState, Permission, Role, ROLE_PERMISSIONS } from '@keyhold/domain';
 import { KEYHOLD_CONFIG, KeyholdConfig } from '@keyhold/platform';
+import { ExpiringClientSecrets } from './expiring-client-secrets';
 import {
   ACCESS_TOKENS,
   AccessTokenView,
@@ -46,7 +47,6 @@ import {
 
 /** Six months, as the product this comes from; never beyond the maximum (the tenant's, within the service-wide one). */
 const DEFAULT_SECRET_LIFETIME_DAYS = 180;
-const DAY_MS = 86_400_000;
 /** Secrets of one client listed at most; a client holds at most 5 live ones. */
 const SECRETS_LISTED = 200;
 
@@ -299,42 +299,13 @@ export class ApiClientsController {
 @ApiBearerAuth()
 @Controller('v1/api-client-secrets')
 export class ClientSecretsController {
-  constructor(@Inject(READ_MODEL_STORE) private readonly readModels: ReadModelStore) {}
+  constructor(private readonly expiringSecrets: ExpiringClientSecrets) {}
 
   /** Active secrets expiring within N days, soonest first; the page ends where the threshold is passed. */
   @Get()
   @ApiOkResponse({ type: ExpiringClientSecretPage })
   @RequirePermissions('clients:read')
-  async expiring(@CurrentPrincipal() principal: Principal, @Query() query: ExpiringSecretsQuery) {
-    const nowMs = Date.now();
-    const at = new Date(nowMs).toISOString();
-    const threshold = new Date(nowMs + query.expiringWithinDays * DAY_MS).toISOString();
-    const page = await this.readModels.collection<ClientSecretView>(CLIENT_SECRETS).list({
-      where: { tenantId: principal.tenantId, status: 'active' },
-      orderBy: 'expiresAt',
-      direction: 'asc',
-      limit: query.limit ?? 50,
-      cursor: query.cursor ?? null,
-    });
-    const within = page.items.filter((secret) => secret.expiresAt <= threshold);
-    const passed = within.length < page.items.length;
-    const live = within.filter((secret) => secret.expiresAt > at);
-    const clients = this.readModels.collection<ApiClientView>(API_CLIENTS);
-    const names = new Map(
-      (await Promise.all([...new Set(live.map((secret) => secret.clientId))].map((id) => clients.get(id))))
-        .filter((client): client is ApiClientView => client !== null)
-        .map((client) => [client.id, client.name]),
-    );
-    return {
-      items: live.map((secret) => ({
-        id: secret.id,
-        clientId: secret.clientId,
-        clientName: names.get(secret.clientId) ?? null,
-        hint: secret.hint,
-        createdAt: secret.createdAt,
-        expiresAt: secret.expiresAt,
-      })),
-      nextCursor: passed ? null : page.nextCursor,
-    };
+  expiring(@CurrentPrincipal() principal: Principal, @Query() query: ExpiringSecretsQuery) {
+    return this.expiringSecrets.page(principal.tenantId, query.expiringWithinDays, query);
   }
 }

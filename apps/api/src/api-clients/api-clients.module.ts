@@ -2,11 +2,12 @@ import { Module } from '@nestjs/common';
 import { CommandsModule } from '../commands.module';
 import { VerificationModule } from '../verification/verification.module';
 import { ApiClientsController, ClientSecretsController } from './api-clients.controller';
+import { ExpiringClientSecrets } from './expiring-client-secrets';
 import { AddClientSecretHandler, ChangeApiClientHandler, CreateApiClientHandler } from './api-clients.handlers';
 
 @Module({
   imports: [CommandsModule, VerificationModule],
   controllers: [ApiClientsController, ClientSecretsController],
-  providers: [CreateApiClientHandler, AddClientSecretHandler, ChangeApiClientHandler],
+  providers: [CreateApiClientHandler, AddClientSecretHandler, ChangeApiClientHandler, ExpiringClientSecrets],
 })
 export class ApiClientsModule {}

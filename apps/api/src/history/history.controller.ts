@@ -2,11 +2,37 @@ import { Controller, Get, Header, Query, StreamableFile } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { Readable } from 'node:stream';
 import { CurrentPrincipal, RequirePermissions } from '../http/auth';
+import { ExpiringSecretsQuery } from '../api-clients/api-clients.dto';
+import { ExpiringClientSecrets } from '../api-clients/expiring-client-secrets';
 import { Principal } from '../verification/principal';
 import { CredentialStateQuery, CredentialStateResponse, HistoryFilterQuery, HistoryPage, HistoryPageQuery } from './history.dto';
 import { HistoryQuery } from './history.query';
 
 const NDJSON = 'application/x-ndjson';
+
+/** The page `GET /v1/api-client-secrets` answers too: hints and dates of secrets, never a secret. */
+const EXPIRING_SECRETS_PAGE = {
+  type: 'object',
+  required: ['items', 'nextCursor'],
+  properties: {
+    items: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['id', 'clientId', 'clientName', 'hint', 'createdAt', 'expiresAt'],
+        properties: {
+          id: { type: 'string', format: 'uuid' },
+          clientId: { type: 'string', format: 'uuid' },
+          clientName: { type: 'string', nullable: true },
+          hint: { type: 'string', example: 'kh_cs_…AbCd' },
+          createdAt: { type: 'string', format: 'date-time' },
+          expiresAt: { type: 'string', format: 'date-time' },
+        },
+      },
+    },
+    nextCursor: { type: 'string', nullable: true, description: 'Pass as ?cursor= for the next page; null on the last.' },
+  },
+};
 
 async function* ndjsonLines(entries: AsyncIterable<unknown>): AsyncGenerator<Buffer> {
   for await (const entry of entries) yield Buffer.from(`${JSON.stringify(entry)}\n`);
@@ -21,7 +47,10 @@ async function* ndjsonLines(entries: AsyncIterable<unknown>): AsyncGenerator<Buf
 @ApiBearerAuth()
 @Controller('v1/history')
 export class HistoryController {
-  constructor(private readonly history: HistoryQuery) {}
+  constructor(
+    private readonly history: HistoryQuery,
+    private readonly expiringSecrets: ExpiringClientSecrets,
+  ) {}
 
   @Get()
   @RequirePermissions('history:read')
@@ -49,5 +78,18 @@ export class HistoryController {
   state(@CurrentPrincipal() principal: Principal, @Query() query: CredentialStateQuery): Promise<CredentialStateResponse> {
     const at = query.at === undefined ? new Date().toISOString() : new Date(query.at).toISOString();
     return this.history.credentialAt(principal.tenantId, query.kind, query.id, at);
+  }
+
+  /**
+   * What `/v1/api-client-secrets` shows admins (client, hint, expiry), for auditors. Nothing new
+   * to them: the history gives each secret's expiry and a client's state its name and hints;
+   * this answers "what expires soon" without replaying them.
+   */
+  @Get('expiring-secrets')
+  @RequirePermissions('history:read')
+  @ApiOperation({ summary: "Active API client secrets expiring within N days, soonest first: hints and dates, never a secret." })
+  @ApiOkResponse({ schema: EXPIRING_SECRETS_PAGE })
+  expiring(@CurrentPrincipal() principal: Principal, @Query() query: ExpiringSecretsQuery) {
+    return this.expiringSecrets.page(principal.tenantId, query.expiringWithinDays, query);
   }
 }
