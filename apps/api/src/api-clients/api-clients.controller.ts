@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Pu
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { FastifyReply } from 'fastify';
-import { ApiClientFlows, ApiClientState, Permission, ROLE_PERMISSIONS } from '@keyhold/domain';
+import { ApiClientFlows, ApiClientState } from '@keyhold/domain';
 import { KEYHOLD_CONFIG, KeyholdConfig } from '@keyhold/platform';
 import {
   ACCESS_TOKENS,
@@ -204,13 +204,6 @@ export class ApiClientsController {
   @Put(':id/flows')
   @RequirePermissions('clients:write')
   flows(@CurrentPrincipal() principal: Principal, @CurrentRequestContext() context: RequestContext, @Param() params: ApiClientParams, @Body() body: FlowsDto) {
-    // Least privilege: nobody gives a client a role whose rights their own credential lacks.
-    const lacking = new Set<Permission>(
-      body.clientCredentialsRoles.flatMap((role) => [...ROLE_PERMISSIONS[role]].filter((permission) => !principal.permissions.has(permission))),
-    );
-    if (lacking.size > 0) {
-      throw new Problem('forbidden', `Giving these roles needs ${[...lacking].sort().map((p) => `'${p}'`).join(', ')} yourself.`);
-    }
     const { requirePkce, refreshTokens, password, clientCredentials, clientCredentialsRoles } = body;
     const flows: ApiClientFlows = { requirePkce, refreshTokens, password, clientCredentials, clientCredentialsRoles };
     return this.change(params.id, { type: 'ChangeApiClientFlows', tenantId: principal.tenantId, flows, now: now() }, context);

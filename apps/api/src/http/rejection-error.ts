@@ -49,6 +49,7 @@ const KIND_BY_REJECTION: Record<string, ProblemKind> = {
   RedirectUriInvalid: 'validation-error',
   TooManyRedirectUris: 'too-many-redirect-uris',
   UnknownRole: 'validation-error',
+  AuthorityExceeded: 'authority-exceeded',
 };
 
 /** Carries a domain refusal out of a command handler to the edge that maps it to its protocol. */
@@ -59,8 +60,10 @@ export class RejectionError extends Error {
   }
 
   toProblem(): Problem {
+    const missing = 'missing' in this.rejection ? { missingPermissions: this.rejection.missing } : {};
     return new Problem(KIND_BY_REJECTION[this.rejection.code] ?? 'validation-error', this.rejection.message, {
       code: this.rejection.code,
+      ...missing,
     });
   }
 }

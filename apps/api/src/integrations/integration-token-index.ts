@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { KEYHOLD_CONFIG, KeyholdConfig } from '@keyhold/platform';
 import { IntegrationEvent, integrationPermissions, ResourceAccess } from '@keyhold/domain';
 import { SecretHash } from '@keyhold/crypto';
 import { RecordedEvent } from '@keyhold/event-store';
@@ -6,20 +7,32 @@ import { CredentialKindIndex } from '../verification/credential-kind-index';
 import { HashedSecretMap } from '../verification/hashed-secret-map';
 import { Principal } from '../verification/principal';
 
-type LiveAccessToken = { readonly tokenId: string; readonly integrationId: string; readonly tenantId: string; readonly issuedAt: string };
+type LiveAccessToken = {
+  readonly tokenId: string;
+  readonly integrationId: string;
+  readonly tenantId: string;
+  readonly issuedAt: string;
+  readonly expiresAt: string;
+};
+/** When an integration access token issued at `issuedAt` stops working. */
+export const integrationTokenExpiry = (issuedAt: string, ttlSeconds: number): string => new Date(Date.parse(issuedAt) + ttlSeconds * 1000).toISOString();
+
 type IndexedIntegration = { readonly tenantId: string; readonly resourceAccess: ResourceAccess; readonly resources: readonly string[] };
 
 /**
  * Integration access tokens by hash. An integration has at most one live access token: a
  * reauthorization removes the previous one as its event is applied, a deletion removes it too,
  * so the old token stops working on this node before the command answers. Rights are computed
- * at each request from the resource catalogue, so `all` grows with the catalogue.
+ * at each request from the resource catalogue, so `all` grows with the catalogue. A token dies
+ * INTEGRATION_TOKEN_TTL_SECONDS after it was issued: the lifetime in force when it is verified.
  */
 @Injectable()
 export class IntegrationTokenIndex implements CredentialKindIndex {
   readonly kind = 'integrationAccessToken' as const;
   private readonly tokens = new HashedSecretMap<LiveAccessToken>();
   private readonly integrations = new Map<string, IndexedIntegration>();
+
+  constructor(@Inject(KEYHOLD_CONFIG) private readonly config: KeyholdConfig) {}
 
   apply(recorded: RecordedEvent): void {
     const event = recorded as unknown as IntegrationEvent;
@@ -34,7 +47,8 @@ export class IntegrationTokenIndex implements CredentialKindIndex {
         if (event.type === 'IntegrationReauthorized') this.tokens.delete(event.data.previousAccessTokenId);
         const { accessToken, integrationId, tenantId } = event.data;
         const issuedAt = event.type === 'IntegrationActivated' ? event.data.activatedAt : event.data.reauthorizedAt;
-        this.tokens.set(accessToken.id, { hash: accessToken.hash, keyId: accessToken.hashKeyId }, { tokenId: accessToken.id, integrationId, tenantId, issuedAt });
+        const expiresAt = integrationTokenExpiry(issuedAt, this.config.INTEGRATION_TOKEN_TTL_SECONDS);
+        this.tokens.set(accessToken.id, { hash: accessToken.hash, keyId: accessToken.hashKeyId }, { tokenId: accessToken.id, integrationId, tenantId, issuedAt, expiresAt });
         return;
       }
       case 'IntegrationDeleted':
@@ -46,10 +60,10 @@ export class IntegrationTokenIndex implements CredentialKindIndex {
     }
   }
 
-  verify(candidates: readonly SecretHash[]): Principal | null {
+  verify(candidates: readonly SecretHash[], now: string): Principal | null {
     const token = this.tokens.find(candidates);
     const integration = token && this.integrations.get(token.integrationId);
-    if (!token || !integration || integration.tenantId !== token.tenantId) return null;
+    if (!token || token.expiresAt <= now || !integration || integration.tenantId !== token.tenantId) return null;
     return {
       tenantId: token.tenantId,
       actor: { kind: 'integration', id: token.integrationId },
@@ -57,7 +71,7 @@ export class IntegrationTokenIndex implements CredentialKindIndex {
       scope: integration.resourceAccess === 'all' ? 'all' : integration.resources.join(' '),
       permissions: integrationPermissions(integration.resourceAccess, integration.resources),
       issuedAt: token.issuedAt,
-      expiresAt: null,
+      expiresAt: token.expiresAt,
     };
   }
 

@@ -11,7 +11,7 @@ import { Problem } from '../http/problem';
 import { CurrentRequestContext, RequestContext } from '../http/request-context';
 import { UserPasswords, withRetryAfter } from '../users/user-passwords';
 import { Principal } from '../verification/principal';
-import { CreateIntegrationDto, IntegrationParams, TenantSettingsDto } from './integration.dto';
+import { CreateIntegrationDto, IntegrationParams, PasswordConfirmationDto, TenantSettingsDto } from './integration.dto';
 import {
   ActivateIntegrationCommand,
   ChangeTenantSettingsCommand,
@@ -141,7 +141,11 @@ export class IntegrationsController {
     return { ...integrationFromState(integration), tokens };
   }
 
-  /** A new access token and secret; the previous ones stop working before this answers. */
+  /**
+   * A new access token and secret; the previous ones stop working before this answers. Only a
+   * user confirming with their password may ask, never a machine credential, and only for an
+   * integration whose resources they hold themselves.
+   */
   @Post('integrations/:id/reauthorize')
   @HttpCode(200)
   @RequirePermissions('integrations:write')
@@ -149,8 +153,13 @@ export class IntegrationsController {
     @CurrentPrincipal() principal: Principal,
     @CurrentRequestContext() context: RequestContext,
     @Param() params: IntegrationParams,
+    @Body() body: PasswordConfirmationDto,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
+    if (principal.actor.kind !== 'user') {
+      throw new Problem('authority-exceeded', 'Reauthorizing an integration needs a user confirming with their password; a machine credential never may.');
+    }
+    await this.confirmed(principal, body.password, reply);
     const { integration, tokens } = await this.commands.execute(new ReauthorizeIntegrationCommand(principal.tenantId, params.id, context));
     void reply.header('Cache-Control', 'no-store').header('Pragma', 'no-cache');
     return { ...integrationFromState(integration), tokens };

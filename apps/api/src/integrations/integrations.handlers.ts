@@ -4,11 +4,13 @@ import {
   HashedSecret,
   Integration,
   IntegrationCommand,
+  integrationAuthorityNeeds,
   integrationsDecider,
   streamName,
   TenantSettings,
   TenantSettingsCommand,
   tenantSettingsDecider,
+  withAuthority,
 } from '@keyhold/domain';
 import { generateSecret, SecretHasher, secretHint, SecretKind } from '@keyhold/crypto';
 import { CommandRunner } from '../command-runner';
@@ -22,9 +24,16 @@ import {
   ReauthorizeIntegrationCommand,
 } from './integrations.commands';
 
-/** Every integration of a tenant is in the tenant's one integrations stream. */
+/**
+ * Every integration of a tenant is in the tenant's one integrations stream. Nothing gives an
+ * integration, or hands out its tokens, with resources beyond what the caller holds.
+ */
 const run = (runner: CommandRunner, tenantId: string, command: IntegrationCommand, context: RequestContext) =>
-  runner.run(streamName('integrations', tenantId), integrationsDecider, command, { ...context, tenantId, now: command.now });
+  runner.run(streamName('integrations', tenantId), withAuthority(integrationsDecider, context.caller, integrationAuthorityNeeds), command, {
+    ...context,
+    tenantId,
+    now: command.now,
+  });
 
 const issue = (hasher: SecretHasher, kind: SecretKind): { secret: string; stored: HashedSecret } => {
   const secret = generateSecret(kind);

@@ -1,6 +1,7 @@
 import { accept, assertNever, Decider, reject } from '../shared/decider';
 import { Rejection } from '../shared/rejection';
-import { isIntegrationResource, ResourceAccess } from './resources';
+import { AuthorityNeeds } from '../shared/authority';
+import { integrationPermissions, isIntegrationResource, ResourceAccess } from './resources';
 
 /**
  * Integrations in the commerce style: a named third party with a contact, a callback URL and an
@@ -333,4 +334,21 @@ export const integrationsDecider: Decider<IntegrationsState, IntegrationCommand,
   initialState: () => ({ tenantId: null, integrations: {} }),
   decide,
   evolve,
+};
+
+/** Creating, activating or reauthorizing an integration hands out (the power of) its resources. */
+export const integrationAuthorityNeeds: AuthorityNeeds<IntegrationsState, IntegrationCommand> = (command, state) => {
+  switch (command.type) {
+    case 'CreateIntegration':
+      return integrationPermissions(command.resourceAccess, command.resources);
+    case 'ActivateIntegration':
+    case 'ReauthorizeIntegration': {
+      const integration = state.integrations[command.integrationId];
+      return integration ? integrationPermissions(integration.resourceAccess, integration.resources) : [];
+    }
+    case 'DeleteIntegration':
+      return [];
+    default:
+      return assertNever(command);
+  }
 };
