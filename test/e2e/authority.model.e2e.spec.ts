@@ -125,30 +125,76 @@ class World {
   }
 }
 
-type Acting = { world: World; caller: Actor; perms: Perms; token: string };
-
 /** Where a step's target is: mostly in the caller's tenant, one time in five in the other one (for (c)). */
 type Target = { readonly index: number; readonly cross: boolean };
-const targetOf = (world: World, kind: Kind, caller: Actor, target: Target) =>
-  world.pick(kind, target.index, (actor) => (actor.tenant === caller.tenant) !== target.cross);
-const describeTarget = (kind: string, target: Target) => `${target.cross ? 'other tenant’s ' : ''}${kind} ${target.index}`;
-
-/** Who does a step: an index into the callers of the moment, mostly among those carrying the permission the endpoint demands. */
+/** Who does a step: an index into the callers of the moment, mostly (`able`) among those carrying the endpoint's permission. */
 type By = { readonly index: number; readonly able: boolean };
+
+/** An operation creating a credential; the caller leaves with its first secret. */
+type Creation = {
+  readonly kind: Kind;
+  readonly route: Permission;
+  readonly path: string;
+  readonly body: (role: Role) => object;
+  /** The new credential's id and secret in the answer (a user's first token, as long as the API hands one over). */
+  readonly created: (body: any) => { id: string; secret: string | null };
+};
+
+/** An operation on an existing credential, and what a success hands the caller besides a wider target. */
+type Change = {
+  readonly kind: Kind;
+  readonly route: Permission;
+  readonly request: (target: Actor, arg: Arg, caller: Actor) => Promise<{ method: string; path: string; json?: unknown }>;
+  /** A secret of the target read from the answer, the right to sign commands as the target, or nothing. */
+  readonly handsOut: ((body: any) => string) | 'signing' | null;
+};
+type Arg = Permission | Role | Role[];
+
+const CREATIONS = {
+  createServiceAccount: { kind: 'service_account', route: 'clients:write', path: '/v1/service-accounts', body: () => ({ name: 'model' }), created: (b) => ({ id: b.id, secret: b.clientSecret }) },
+  createApiClient: { kind: 'api_client', route: 'clients:write', path: '/v1/api-clients', body: () => ({ name: 'model' }), created: (b) => ({ id: b.id, secret: b.clientSecret }) },
+  addUser: {
+    kind: 'user',
+    route: 'users:write',
+    path: '/v1/users',
+    body: (role) => ({ email: `u-${randomBytes(6).toString('hex')}@model.test`, role }),
+    created: (b) => ({ id: b.id, secret: b.initialToken?.token ?? null }),
+  },
+} satisfies Record<string, Creation>;
+
+const flowsWith = (roles: Role[]) => ({ requirePkce: false, refreshTokens: false, password: false, clientCredentials: true, clientCredentialsRoles: roles });
+const CHANGES = {
+  grant: { kind: 'service_account', route: 'clients:write', request: async (t, permission) => ({ method: 'PUT', path: `/v1/service-accounts/${t.id}/permissions/${permission}` }), handsOut: null },
+  resetSecret: { kind: 'service_account', route: 'clients:write', request: async (t) => ({ method: 'POST', path: `/v1/service-accounts/${t.id}/reset-secret` }), handsOut: (b) => b.clientSecret },
+  registerSigningKey: {
+    kind: 'service_account',
+    route: 'clients:write',
+    request: async (t) => ({ method: 'PUT', path: `/v1/service-accounts/${t.id}/command-signing-key`, json: await exportJWK((await generateKeyPair('EdDSA', { crv: 'Ed25519' })).publicKey) }),
+    handsOut: 'signing',
+  },
+  addClientSecret: { kind: 'api_client', route: 'clients:write', request: async (t) => ({ method: 'POST', path: `/v1/api-clients/${t.id}/secrets`, json: {} }), handsOut: (b) => b.clientSecret },
+  setFlows: { kind: 'api_client', route: 'clients:write', request: async (t, roles) => ({ method: 'PUT', path: `/v1/api-clients/${t.id}/flows`, json: flowsWith(roles as Role[]) }), handsOut: null },
+  changeRole: { kind: 'user', route: 'users:write', request: async (t, role) => ({ method: 'PUT', path: `/v1/users/${t.id}/role`, json: { role } }), handsOut: null },
+  activate: { kind: 'integration', route: 'integrations:write', request: async (t) => ({ method: 'POST', path: `/v1/integrations/${t.id}/activate` }), handsOut: (b) => b.tokens.accessToken },
+  reauthorize: {
+    kind: 'integration',
+    route: 'integrations:write',
+    request: async (t, _arg, caller) => ({ method: 'POST', path: `/v1/integrations/${t.id}/reauthorize`, json: { password: caller.password ?? 'a machine has no password' } }),
+    handsOut: (b) => b.tokens.accessToken,
+  },
+} satisfies Record<string, Change>;
 
 /**
  * One step: a random caller does one operation. Three times in four the caller is drawn from
- * those carrying the endpoint's own permission (`route`), so that most steps reach the
- * authority rule instead of stopping at the route's permission check.
+ * those carrying the endpoint's own permission, so that most steps reach the authority rule
+ * instead of stopping at the endpoint's permission check.
  */
 abstract class Step implements fc.AsyncCommand<World, World> {
-  abstract readonly name: string;
-  abstract readonly route: Permission;
-  constructor(readonly by: By) {}
-
-  get callerIndex(): string {
-    return `${this.by.index}${this.by.able ? '' : '?'}`;
-  }
+  constructor(
+    readonly name: string,
+    readonly route: Permission,
+    readonly by: By,
+  ) {}
 
   check(): boolean {
     return true;
@@ -157,211 +203,100 @@ abstract class Step implements fc.AsyncCommand<World, World> {
   async run(_model: World, world: World): Promise<void> {
     const caller = world.pick(null, this.by.index, (actor) => actor.secret !== null && (!this.by.able || world.carries(actor, this.route)));
     const me = caller && (await world.effective(caller));
-    if (caller && me) await this.act({ world, caller, perms: me.permissions, token: me.token });
+    if (caller && me) await this.act(world, caller, me.permissions, me.token);
     await world.checkInvariants(this.toString());
   }
 
-  protected abstract act(acting: Acting): Promise<void>;
+  protected abstract act(world: World, caller: Actor, perms: Perms, token: string): Promise<void>;
   abstract toString(): string;
-}
 
-class CreateServiceAccount extends Step {
-  readonly route = 'clients:write' as const;
-  readonly name = 'createServiceAccount';
-  protected async act({ world, caller, perms, token }: Acting) {
-    const created = await world.keyhold.post('/v1/service-accounts', token, { name: 'model' });
-    if (created.status !== 201) return;
-    world.actors.push({ label: world.label('service_account', caller.tenant), kind: 'service_account', tenant: caller.tenant, id: created.body.id, secret: created.body.clientSecret, password: null, bound: perms, boundBy: caller.label });
-  }
-  toString() {
-    return `createServiceAccount(by ${this.callerIndex})`;
-  }
-}
-
-class Grant extends Step {
-  readonly route = 'clients:write' as const;
-  readonly name = 'grant';
-  constructor(by: By, readonly target: Target, readonly permission: Permission) {
-    super(by);
-  }
-  protected async act({ world, caller, perms, token }: Acting) {
-    const target = targetOf(world, 'service_account', caller, this.target);
-    if (!target) return;
-    const granted = await world.keyhold.request('PUT', `/v1/service-accounts/${target.id}/permissions/${this.permission}`, { token });
-    world.crossTenant(this.toString(), caller, target, granted);
-    if (granted.status === 200) Object.assign(target, { bound: perms, boundBy: caller.label });
-  }
-  toString() {
-    return `grant(by ${this.callerIndex}, ${describeTarget('service account', this.target)}, ${this.permission})`;
-  }
-}
-
-class ResetSecret extends Step {
-  readonly route = 'clients:write' as const;
-  readonly name = 'resetSecret';
-  constructor(by: By, readonly target: Target) {
-    super(by);
-  }
-  protected async act({ world, caller, perms, token }: Acting) {
-    const target = targetOf(world, 'service_account', caller, this.target);
-    if (!target) return;
-    const reset = await world.keyhold.post(`/v1/service-accounts/${target.id}/reset-secret`, token);
-    world.crossTenant(this.toString(), caller, target, reset);
-    if (reset.status !== 200) return;
-    Object.assign(target, { secret: reset.body.clientSecret, bound: perms, boundBy: caller.label });
+  /** (b) for a secret `caller` just received: what the credential carries with it. */
+  protected async secretReceived(world: World, caller: Actor, perms: Perms, target: Actor) {
     world.receivedSecret(this.toString(), caller, perms, (await world.effective(target))?.permissions ?? new Set(), target);
   }
-  toString() {
-    return `resetSecret(by ${this.callerIndex}, ${describeTarget('service account', this.target)})`;
+
+  protected get caller(): string {
+    return `by ${this.by.index}${this.by.able ? '' : '?'}`;
   }
 }
 
-class RegisterSigningKey extends Step {
-  readonly route = 'clients:write' as const;
-  readonly name = 'registerSigningKey';
-  constructor(by: By, readonly target: Target) {
-    super(by);
+class Create extends Step {
+  private readonly creation: Creation;
+
+  constructor(name: keyof typeof CREATIONS, by: By, readonly role: Role) {
+    super(name, CREATIONS[name].route, by);
+    this.creation = CREATIONS[name];
   }
-  protected async act({ world, caller, perms, token }: Acting) {
-    const target = targetOf(world, 'service_account', caller, this.target);
+
+  protected async act(world: World, caller: Actor, perms: Perms, token: string) {
+    const { kind, path, body, created } = this.creation;
+    const answer = await world.keyhold.post(path, token, body(this.role));
+    if (answer.status !== 201) return;
+    const { id, secret } = created(answer.body);
+    const actor: Actor = { label: world.label(kind, caller.tenant), kind, tenant: caller.tenant, id, secret, password: null, bound: perms, boundBy: caller.label };
+    world.actors.push(actor);
+    if (secret) await this.secretReceived(world, caller, perms, actor);
+  }
+
+  toString() {
+    return `${this.name}(${this.caller}${this.name === 'addUser' ? `, ${this.role}` : ''})`;
+  }
+}
+
+class OnTarget extends Step {
+  private readonly change: Change;
+
+  constructor(name: keyof typeof CHANGES, by: By, readonly target: Target, readonly arg: Arg) {
+    super(name, CHANGES[name].route, by);
+    this.change = CHANGES[name];
+  }
+
+  protected async act(world: World, caller: Actor, perms: Perms, token: string) {
+    const { kind, request, handsOut } = this.change;
+    const target = world.pick(kind, this.target.index, (actor) => (actor.tenant === caller.tenant) !== this.target.cross);
     if (!target) return;
-    const jwk = await exportJWK((await generateKeyPair('EdDSA', { crv: 'Ed25519' })).publicKey);
-    const registered = await world.keyhold.request('PUT', `/v1/service-accounts/${target.id}/command-signing-key`, { token, json: jwk });
-    world.crossTenant(this.toString(), caller, target, registered);
-    if (registered.status !== 200) return;
-    // Signing commands as the account is acting with everything the account holds.
-    const account = await world.keyhold.get(`/v1/service-accounts/${target.id}`, world.tenants[target.tenant].adminToken);
+    const { method, path, json } = await request(target, this.arg, caller);
+    const answer = await world.keyhold.request(method, path, { token, json });
+    world.crossTenant(this.toString(), caller, target, answer);
+    if (answer.status >= 300) return;
     Object.assign(target, { bound: perms, boundBy: caller.label });
-    world.receivedSecret(this.toString(), caller, perms, new Set(account.body.permissions as string[]), target);
+    if (handsOut === 'signing') {
+      // Signing commands as the account is acting with everything the account holds.
+      const account = await world.keyhold.get(`/v1/service-accounts/${target.id}`, world.tenants[target.tenant].adminToken);
+      world.receivedSecret(this.toString(), caller, perms, new Set(account.body.permissions as string[]), target);
+    } else if (handsOut) {
+      target.secret = handsOut(answer.body);
+      await this.secretReceived(world, caller, perms, target);
+    }
   }
-  toString() {
-    return `registerSigningKey(by ${this.callerIndex}, ${describeTarget('service account', this.target)})`;
-  }
-}
 
-class CreateApiClient extends Step {
-  readonly route = 'clients:write' as const;
-  readonly name = 'createApiClient';
-  protected async act({ world, caller, perms, token }: Acting) {
-    const created = await world.keyhold.post('/v1/api-clients', token, { name: 'model' });
-    if (created.status !== 201) return;
-    world.actors.push({ label: world.label('api_client', caller.tenant), kind: 'api_client', tenant: caller.tenant, id: created.body.id, secret: created.body.clientSecret, password: null, bound: perms, boundBy: caller.label });
-  }
   toString() {
-    return `createApiClient(by ${this.callerIndex})`;
-  }
-}
-
-class AddClientSecret extends Step {
-  readonly route = 'clients:write' as const;
-  readonly name = 'addClientSecret';
-  constructor(by: By, readonly target: Target) {
-    super(by);
-  }
-  protected async act({ world, caller, perms, token }: Acting) {
-    const target = targetOf(world, 'api_client', caller, this.target);
-    if (!target) return;
-    const added = await world.keyhold.post(`/v1/api-clients/${target.id}/secrets`, token, {});
-    world.crossTenant(this.toString(), caller, target, added);
-    if (added.status !== 201) return;
-    Object.assign(target, { secret: added.body.clientSecret, bound: perms, boundBy: caller.label });
-    world.receivedSecret(this.toString(), caller, perms, (await world.effective(target))?.permissions ?? new Set(), target);
-  }
-  toString() {
-    return `addClientSecret(by ${this.callerIndex}, ${describeTarget('API client', this.target)})`;
-  }
-}
-
-class SetFlows extends Step {
-  readonly route = 'clients:write' as const;
-  readonly name = 'setFlows';
-  constructor(by: By, readonly target: Target, readonly roles: Role[]) {
-    super(by);
-  }
-  protected async act({ world, caller, perms, token }: Acting) {
-    const target = targetOf(world, 'api_client', caller, this.target);
-    if (!target) return;
-    const flows = { requirePkce: false, refreshTokens: false, password: false, clientCredentials: true, clientCredentialsRoles: this.roles };
-    const set = await world.keyhold.request('PUT', `/v1/api-clients/${target.id}/flows`, { token, json: flows });
-    world.crossTenant(this.toString(), caller, target, set);
-    if (set.status === 200) Object.assign(target, { bound: perms, boundBy: caller.label });
-  }
-  toString() {
-    return `setFlows(by ${this.callerIndex}, ${describeTarget('API client', this.target)}, [${this.roles.join(' ')}])`;
-  }
-}
-
-class AddUser extends Step {
-  readonly route = 'users:write' as const;
-  readonly name = 'addUser';
-  constructor(by: By, readonly role: Role) {
-    super(by);
-  }
-  protected async act({ world, caller, perms, token }: Acting) {
-    const added = await world.keyhold.post('/v1/users', token, { email: `u-${randomBytes(6).toString('hex')}@model.test`, role: this.role });
-    if (added.status !== 201) return;
-    const user: Actor = { label: world.label('user', caller.tenant), kind: 'user', tenant: caller.tenant, id: added.body.id, secret: added.body.initialToken?.token ?? null, password: null, bound: perms, boundBy: caller.label };
-    world.actors.push(user);
-    if (user.secret) world.receivedSecret(this.toString(), caller, perms, (await world.effective(user))?.permissions ?? new Set(), user);
-  }
-  toString() {
-    return `addUser(by ${this.callerIndex}, ${this.role})`;
-  }
-}
-
-class ChangeRole extends Step {
-  readonly route = 'users:write' as const;
-  readonly name = 'changeRole';
-  constructor(by: By, readonly target: Target, readonly role: Role) {
-    super(by);
-  }
-  protected async act({ world, caller, perms, token }: Acting) {
-    const target = targetOf(world, 'user', caller, this.target);
-    if (!target) return;
-    const changed = await world.keyhold.request('PUT', `/v1/users/${target.id}/role`, { token, json: { role: this.role } });
-    world.crossTenant(this.toString(), caller, target, changed);
-    if (changed.status === 200) Object.assign(target, { bound: perms, boundBy: caller.label });
-  }
-  toString() {
-    return `changeRole(by ${this.callerIndex}, ${describeTarget('user', this.target)}, ${this.role})`;
-  }
-}
-
-/** Activation and reauthorization both hand the caller a new access token of the integration. */
-class IntegrationTokens extends Step {
-  readonly route = 'integrations:write' as const;
-  constructor(by: By, readonly target: Target, readonly name: 'activate' | 'reauthorize') {
-    super(by);
-  }
-  protected async act({ world, caller, perms, token }: Acting) {
-    const target = targetOf(world, 'integration', caller, this.target);
-    if (!target) return;
-    const issued = await world.keyhold.post(`/v1/integrations/${target.id}/${this.name}`, token, { password: caller.password ?? 'a machine has no password' });
-    world.crossTenant(this.toString(), caller, target, issued);
-    if (issued.status !== 200) return;
-    Object.assign(target, { secret: issued.body.tokens.accessToken, bound: perms, boundBy: caller.label });
-    world.receivedSecret(this.toString(), caller, perms, (await world.effective(target))?.permissions ?? new Set(), target);
-  }
-  toString() {
-    return `${this.name}(by ${this.callerIndex}, ${describeTarget('integration', this.target)})`;
+    const where = `${this.target.cross ? 'other tenant’s ' : ''}${this.change.kind} ${this.target.index}`;
+    const arg = this.name === 'grant' || this.name === 'setFlows' || this.name === 'changeRole' ? `, ${[this.arg].flat().join(' ')}` : '';
+    return `${this.name}(${this.caller}, ${where}${arg})`;
   }
 }
 
 const index = fc.nat({ max: 40 });
 const by = fc.record({ index, able: fc.nat({ max: 3 }).map((n) => n !== 0) });
 const target = fc.record({ index, cross: fc.nat({ max: 4 }).map((n) => n === 0) });
+const ARGS: Record<keyof typeof CHANGES, fc.Arbitrary<Arg>> = {
+  grant: fc.constantFrom(...DEALT),
+  setFlows: fc.subarray([...ROLES]),
+  changeRole: fc.constantFrom(...ROLES),
+  resetSecret: fc.constant([]),
+  registerSigningKey: fc.constant([]),
+  addClientSecret: fc.constant([]),
+  activate: fc.constant([]),
+  reauthorize: fc.constant([]),
+};
 const STEPS: Record<string, fc.Arbitrary<Step>> = {
-  createServiceAccount: by.map((caller) => new CreateServiceAccount(caller)),
-  grant: fc.tuple(by, target, fc.constantFrom(...DEALT)).map(([caller, target, permission]) => new Grant(caller, target, permission)),
-  resetSecret: fc.tuple(by, target).map(([caller, target]) => new ResetSecret(caller, target)),
-  registerSigningKey: fc.tuple(by, target).map(([caller, target]) => new RegisterSigningKey(caller, target)),
-  createApiClient: by.map((caller) => new CreateApiClient(caller)),
-  addClientSecret: fc.tuple(by, target).map(([caller, target]) => new AddClientSecret(caller, target)),
-  setFlows: fc.tuple(by, target, fc.subarray([...ROLES])).map(([caller, target, roles]) => new SetFlows(caller, target, roles)),
-  addUser: fc.tuple(by, fc.constantFrom(...ROLES)).map(([caller, role]) => new AddUser(caller, role)),
-  changeRole: fc.tuple(by, target, fc.constantFrom(...ROLES)).map(([caller, target, role]) => new ChangeRole(caller, target, role)),
-  activate: fc.tuple(by, target).map(([caller, target]) => new IntegrationTokens(caller, target, 'activate')),
-  reauthorize: fc.tuple(by, target).map(([caller, target]) => new IntegrationTokens(caller, target, 'reauthorize')),
+  ...Object.fromEntries(
+    (Object.keys(CREATIONS) as Array<keyof typeof CREATIONS>).map((name) => [name, fc.tuple(by, fc.constantFrom(...ROLES)).map(([caller, role]) => new Create(name, caller, role))]),
+  ),
+  ...Object.fromEntries(
+    (Object.keys(CHANGES) as Array<keyof typeof CHANGES>).map((name) => [name, fc.tuple(by, target, ARGS[name]).map(([caller, where, arg]) => new OnTarget(name, caller, where, arg))]),
+  ),
 };
 const enabled = process.env.AUTHORITY_OPS ? process.env.AUTHORITY_OPS.split(',').map((name) => name.trim()) : Object.keys(STEPS);
 
