@@ -15,7 +15,7 @@ type LiveAccessToken = {
   readonly expiresAt: string;
 };
 /** When an integration access token issued at `issuedAt` stops working. */
-export const integrationTokenExpiry = (issuedAt: string, ttlSeconds: number): string => new Date(Date.parse(issuedAt) + ttlSeconds * 1000).toISOString();
+const integrationTokenExpiry = (issuedAt: string, ttlSeconds: number): string => new Date(Date.parse(issuedAt) + ttlSeconds * 1000).toISOString();
 
 type IndexedIntegration = { readonly tenantId: string; readonly resourceAccess: ResourceAccess; readonly resources: readonly string[] };
 
@@ -24,7 +24,8 @@ type IndexedIntegration = { readonly tenantId: string; readonly resourceAccess: 
  * reauthorization removes the previous one as its event is applied, a deletion removes it too,
  * so the old token stops working on this node before the command answers. Rights are computed
  * at each request from the resource catalogue, so `all` grows with the catalogue. A token dies
- * INTEGRATION_TOKEN_TTL_SECONDS after it was issued: the lifetime in force when it is verified.
+ * INTEGRATION_TOKEN_TTL_SECONDS (this process's setting, applied to every token as the index is
+ * built) after it was issued.
  */
 @Injectable()
 export class IntegrationTokenIndex implements CredentialKindIndex {
