@@ -480,9 +480,10 @@ export const connectionDecider: Decider<ConnectionState, ConnectionCommand, Conn
 
 /**
  * What reaches a stored third-party credential: whoever sets one (its secrets, its allowed
- * domains) or obtains it decides what `connections:use` hands out, so must hold that power.
+ * domains) decides what `connections:use` hands out, and whoever obtains it uses it, so both
+ * must hold that power.
  */
-export const CONNECTION_AUTHORITY: readonly Permission[] = ['connections:read', 'connections:use'];
+export const CONNECTION_AUTHORITY: readonly Permission[] = ['connections:use'];
 
 export const connectionAuthorityNeeds: AuthorityNeeds<ConnectionState, ConnectionCommand> = (command) => {
   switch (command.type) {

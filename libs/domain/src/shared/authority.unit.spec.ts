@@ -121,8 +121,8 @@ describe('what a credential has or would gain', () => {
     const state = connectionDecider.initialState();
     expect([...connectionAuthorityNeeds({ type: 'DeleteConnection', tenantId: 't', connectionId: 'c', deletedBy: 'u', now: T0 }, state)]).toEqual([]);
     const use = { type: 'UseConnectionCredential' as const, tenantId: 't', connectionId: 'c', targetDomain: 'a.example', accessedBy: 'u', actorKind: 'user' as const, credentialId: 'k', now: T0 };
-    expect(sorted(connectionAuthorityNeeds(use, state))).toEqual(['connections:read', 'connections:use']);
-    expect(sorted(CONNECTION_AUTHORITY)).toEqual(['connections:read', 'connections:use']);
+    expect(sorted(connectionAuthorityNeeds(use, state))).toEqual(['connections:use']);
+    expect(sorted(CONNECTION_AUTHORITY)).toEqual(['connections:use']);
   });
 
   it("personal tokens: a token gains its owner's role within its scope", () => {
