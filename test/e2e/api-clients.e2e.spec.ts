@@ -453,8 +453,8 @@ describe('OAuth API clients, driven over HTTP and by oauth4webapi', () => {
       const manager = accessTokenOf(await tokenFor(account.clientId, account.clientSecret));
       expect(manager).toMatch(/^kh_at_/);
 
-      expectProblem(await setFlows(client.id, { clientCredentials: true, clientCredentialsRoles: ['member'] }, manager), 403, 'forbidden');
-      expectProblem(await setFlows(client.id, { clientCredentials: true, clientCredentialsRoles: ['admin'] }, manager), 403, 'forbidden');
+      expectProblem(await setFlows(client.id, { clientCredentials: true, clientCredentialsRoles: ['member'] }, manager), 403, 'authority-exceeded');
+      expectProblem(await setFlows(client.id, { clientCredentials: true, clientCredentialsRoles: ['admin'] }, manager), 403, 'authority-exceeded');
       expect((await setFlows(client.id, { requirePkce: true }, manager)).status).toBe(200);
       expect((await streamOf(client.id)).filter((e) => e.type === 'ApiClientFlowsChanged')).toHaveLength(1);
       expect((await setFlows(client.id, { clientCredentials: true, clientCredentialsRoles: ['admin'] })).status).toBe(200);

@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EventMetadata } from '@keyhold/domain';
+import { EventMetadata, OPERATOR } from '@keyhold/domain';
 import { EVENT_STORE, EventStore, SqliteEventStore, verifyEventLog } from '@keyhold/event-store';
 import { IssueTokenCommand } from '../../apps/api/src/tokens/tokens.commands';
 import { KeyholdHarness } from '../support/keyhold-harness';
@@ -78,7 +78,7 @@ describe('A log written by v1 code, run by the current Keyhold', () => {
     // The fixture's secrets are unknown (only their hashes were kept), so the admin gets a new token.
     const issued = await keyhold.app
       .get(CommandBus)
-      .execute(new IssueTokenCommand(TENANT_ID, ADMIN_ID, 'after upgrade', 'read_write', null, null, { actorId: ADMIN_ID, correlationId: 'e2e', causationId: 'e2e' }));
+      .execute(new IssueTokenCommand(TENANT_ID, ADMIN_ID, 'after upgrade', 'read_write', null, null, { actorId: ADMIN_ID, correlationId: 'e2e', causationId: 'e2e', caller: OPERATOR }));
     const token = issued.secret!;
 
     let listed = await keyhold.get('/v1/tokens', token);

@@ -1,3 +1,4 @@
+import { OPERATOR } from '@keyhold/domain';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
@@ -482,7 +483,7 @@ describe('Hardening: the bootstrap CLI beside a running node', () => {
     const operator = await openOperatorContext(loadConfig({ DATA_DIR: keyhold.dataDir, LOG_LEVEL: 'silent' }), [CommandsModule]);
     try {
       for (let n = 0; n < 5; n += 1) {
-        const context = { actorId: 'system:cli', correlationId: randomUUID(), causationId: randomUUID() };
+        const context = { actorId: 'system:cli', correlationId: randomUUID(), causationId: randomUUID(), caller: OPERATOR };
         const created = await operator.get(CommandBus).execute(new CreateTenantCommand(`beside-${n}`, `beside ${n}`, `root@beside-${n}.test`, context));
         expect((await keyhold.get('/v1/me', created.initialToken.secret!)).status).toBe(200);
       }

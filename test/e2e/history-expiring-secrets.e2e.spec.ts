@@ -9,7 +9,7 @@ describe('GET /v1/history/expiring-secrets: API client secrets expiring soon, fo
   beforeAll(async () => {
     keyhold = await KeyholdHarness.start();
     admin = await keyhold.bootstrap('acme');
-    const addUser = async (email: string, role: string) => (await keyhold.post('/v1/users', admin.token, { email, role })).body.initialToken.token as string;
+    const addUser = async (email: string, role: string) => (await keyhold.addUser(admin.token, email, role)).token;
     auditor = await addUser('ada@acme.test', 'auditor');
     member = await addUser('bob@acme.test', 'member');
   });

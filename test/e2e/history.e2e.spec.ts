@@ -106,7 +106,7 @@ const describeHistory = (env: () => Record<string, string>) => {
     expect(integration.status).toBe(201);
     ids.integration = integration.body.id;
     for (const step of ['activate', 'reauthorize']) {
-      const result = await keyhold.post(`/v1/integrations/${ids.integration}/${step}`, admin.token);
+      const result = await keyhold.post(`/v1/integrations/${ids.integration}/${step}`, admin.token, { password });
       for (const [kind, value] of Object.entries(result.body.tokens ?? {})) keep(`integration ${step} ${kind}`, value as string);
     }
     scenarioEnd = await instant();

@@ -238,9 +238,9 @@ describe('Integrations, end to end over HTTP', () => {
 
     it('reauthorizes: a new access token and secret, the old ones dead at once', async () => {
       const created = await createIntegration(erp());
-      expectProblem(await keyhold.post(`/v1/integrations/${created.body.id}/reauthorize`, admin.token), 409, 'integration-not-active');
+      expectProblem(await keyhold.post(`/v1/integrations/${created.body.id}/reauthorize`, admin.token, { password: adminPassword }), 409, 'integration-not-active');
       const first = (await activate(created.body.id)).body.tokens;
-      const again = await keyhold.post(`/v1/integrations/${created.body.id}/reauthorize`, admin.token);
+      const again = await keyhold.post(`/v1/integrations/${created.body.id}/reauthorize`, admin.token, { password: adminPassword });
       expect(again.status).toBe(200);
       expect(again.headers.get('cache-control')).toBe('no-store');
       remember('reauthorized access token', again.body.tokens.accessToken);
@@ -262,7 +262,7 @@ describe('Integrations, end to end over HTTP', () => {
       expectProblem(await keyhold.get('/v1/me', tokens.accessToken), 401, 'unauthenticated');
       expectProblem(await keyhold.get(`/v1/integrations/${created.body.id}`, admin.token), 410, 'integration-deleted');
       expectProblem(await keyhold.post(`/v1/integrations/${created.body.id}/activate`, admin.token), 410, 'integration-deleted');
-      expectProblem(await keyhold.post(`/v1/integrations/${created.body.id}/reauthorize`, admin.token), 410, 'integration-deleted');
+      expectProblem(await keyhold.post(`/v1/integrations/${created.body.id}/reauthorize`, admin.token, { password: adminPassword }), 410, 'integration-deleted');
       expect((await keyhold.request('DELETE', `/v1/integrations/${created.body.id}`, { token: admin.token })).status).toBe(204);
       expect((await keyhold.get('/v1/integrations?limit=200', admin.token)).body.items.map((i: { id: string }) => i.id)).not.toContain(created.body.id);
       // The name is free again.
@@ -346,7 +346,7 @@ describeWithServer('KAFKA_BROKERS', 'Lifecycle messages of connections and integ
       });
       const activated = await keyhold.post(`/v1/integrations/${integration.body.id}/activate`, admin.token);
       for (const [kind, value] of Object.entries(activated.body.tokens)) keep(kind, value as string);
-      const again = await keyhold.post(`/v1/integrations/${integration.body.id}/reauthorize`, admin.token);
+      const again = await keyhold.post(`/v1/integrations/${integration.body.id}/reauthorize`, admin.token, { password: adminPassword });
       keep('new access token', again.body.tokens.accessToken);
       keep('new access token secret', again.body.tokens.accessTokenSecret);
       await keyhold.request('DELETE', `/v1/integrations/${integration.body.id}`, { token: admin.token });
@@ -392,7 +392,7 @@ describe('Integrations across a restart', () => {
     await first.request('PUT', '/v1/me/password', { token: admin.token, json: { newPassword: adminPassword } });
     const created = await first.post('/v1/integrations', admin.token, { name: 'R', email: 'r@r.example', resourceAccess: 'all', password: adminPassword });
     const old = (await first.post(`/v1/integrations/${created.body.id}/activate`, admin.token)).body.tokens.accessToken;
-    const current = (await first.post(`/v1/integrations/${created.body.id}/reauthorize`, admin.token)).body.tokens.accessToken;
+    const current = (await first.post(`/v1/integrations/${created.body.id}/reauthorize`, admin.token, { password: adminPassword })).body.tokens.accessToken;
     await first.stop();
 
     const second = await KeyholdHarness.start(first.dataDir);

@@ -99,7 +99,7 @@ const driveEveryKind = async (keyhold: KeyholdHarness, admin: Admin) => {
       }),
     );
     await ok(keyhold.post(`/v1/integrations/${integration.id}/activate`, admin.token));
-    if (n === 0) await ok(keyhold.post(`/v1/integrations/${integration.id}/reauthorize`, admin.token));
+    if (n === 0) await ok(keyhold.post(`/v1/integrations/${integration.id}/reauthorize`, admin.token, { password }));
   }
   await ok(keyhold.request('PATCH', '/v1/settings', { token: admin.token, json: { clientSecretMaxLifetimeDays: 365 } }));
 };

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Browser, BrowserContext, chromium, Locator, Page } from 'playwright-core';
 import { CommandBus } from '@nestjs/cqrs';
+import { OPERATOR } from '@keyhold/domain';
 import { IssueTokenCommand } from '../../apps/api/src/tokens/tokens.commands';
 import { KeyholdHarness } from './keyhold-harness';
 
@@ -175,7 +176,8 @@ export const openDialog = async (page: Page, button: string, dialog: string | Re
  * credential (a token, or an invitation to sign in), the console can then be signed in to as them.
  */
 export const personalTokenFor = async (keyhold: KeyholdHarness, tenantId: string, userId: string): Promise<string> => {
-  const context = { actorId: userId, correlationId: 'test', causationId: 'test' };
+  // As the CLI would: the test stands in for the user who asks for their own token.
+  const context = { actorId: userId, correlationId: 'test', causationId: 'test', caller: OPERATOR };
   const issued = await keyhold.app.get(CommandBus).execute(new IssueTokenCommand(tenantId, userId, 'console test', 'read_write', null, null, context));
   return issued.secret!;
 };

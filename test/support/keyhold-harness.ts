@@ -6,6 +6,7 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { startKeyhold } from '../../apps/keyhold/src/keyhold';
 import { CreateTenantCommand } from '../../apps/api/src/users/tenancy.commands';
+import { OPERATOR } from '@keyhold/domain';
 import { EVENT_STORE, EventStore, RecordedEvent } from '@keyhold/event-store';
 import { loadConfig } from '@keyhold/platform';
 import { acceptInvitationAndIssueToken } from './form-browser';
@@ -58,7 +59,7 @@ export class KeyholdHarness {
   async bootstrap(slug: string, adminEmail = `admin@${slug}.test`) {
     const created = await this.app
       .get(CommandBus)
-      .execute(new CreateTenantCommand(slug, slug, adminEmail, { actorId: 'system:test', correlationId: 'test', causationId: 'test' }));
+      .execute(new CreateTenantCommand(slug, slug, adminEmail, { actorId: 'system:test', correlationId: 'test', causationId: 'test', caller: OPERATOR }));
     return { tenantId: created.tenantId, userId: created.userId, token: created.initialToken.secret! };
   }
 

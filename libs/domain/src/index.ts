@@ -1,6 +1,7 @@
 export * from './shared/decider';
 export * from './shared/event-metadata';
 export * from './shared/permissions';
+export * from './shared/authority';
 export * from './shared/rejection';
 export * from './shared/stream-name';
 export * from './tenancy/tenancy';

@@ -1,5 +1,6 @@
 import { AccessTokenRejection } from './access-tokens/access-tokens';
 import { ApiClientRejection } from './api-clients/api-clients';
+import { AuthorityExceeded } from './shared/authority';
 import { ConnectionRejection } from './connections/connections';
 import { IntegrationRejection } from './integrations/integrations';
 import { KafkaCommandRejection } from './kafka-commands/kafka-commands';
@@ -20,6 +21,7 @@ import { UserPasswordRejection } from './tenancy/user-passwords';
 export type DomainRejection =
   | AccessTokenRejection
   | ApiClientRejection
+  | AuthorityExceeded
   | ConnectionRejection
   | IntegrationRejection
   | InvitationRejection

@@ -6,6 +6,8 @@ import { HEARTBEAT_TOPIC } from '@keyhold/messaging';
 const ROLES = ['api', 'worker'] as const;
 export type ProcessRole = (typeof ROLES)[number];
 
+const INTEGRATION_TOKEN_TTL_DEFAULT = 90 * 86_400;
+
 const trimmed = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
 const MASTER_KEY_ENTRY = '[A-Za-z0-9._-]{1,64}:[A-Za-z0-9_-]{43}';
@@ -120,6 +122,17 @@ export class KeyholdConfig {
   @Min(1)
   @Max(3650)
   CLIENT_SECRET_MAX_DAYS = 730;
+
+  /**
+   * Lifetime of an integration's access token from its activation or reauthorization: 90 days
+   * unless set (at least 1 s, at most 365 days). A third party then comes back through a person
+   * who reauthorizes, at least once a quarter, instead of holding a key that never dies.
+   */
+  @Transform(({ value }) => (value === undefined ? INTEGRATION_TOKEN_TTL_DEFAULT : typeof value === 'string' && /^\d{1,8}$/.test(value) ? Number(value) : NaN))
+  @IsInt()
+  @Min(1)
+  @Max(365 * 86_400)
+  INTEGRATION_TOKEN_TTL_SECONDS = INTEGRATION_TOKEN_TTL_DEFAULT;
 
   /**
    * Production mode (`NODE_ENV=production`, as the Docker image sets) refuses to start the API

@@ -94,6 +94,12 @@ describe('loadConfig', () => {
       expect(loadConfig({ TOKEN_HASH_KEY: `  ${VALID_HASH_KEY}\n` }).TOKEN_HASH_KEY).toBe(VALID_HASH_KEY);
     });
 
+    it('takes INTEGRATION_TOKEN_TTL_SECONDS in seconds, 90 days unless set, at most a year', () => {
+      expect(loadConfig({}).INTEGRATION_TOKEN_TTL_SECONDS).toBe(90 * 86_400);
+      expect(loadConfig({ INTEGRATION_TOKEN_TTL_SECONDS: '3600' }).INTEGRATION_TOKEN_TTL_SECONDS).toBe(3600);
+      for (const bad of ['0', '31536001', '1h', ' ']) expect(() => loadConfig({ INTEGRATION_TOKEN_TTL_SECONDS: bad })).toThrow(/INTEGRATION_TOKEN_TTL_SECONDS/);
+    });
+
     it('takes CLIENT_SECRET_MAX_DAYS in days, 730 unless set', () => {
       expect(loadConfig({}).CLIENT_SECRET_MAX_DAYS).toBe(730);
       expect(loadConfig({ CLIENT_SECRET_MAX_DAYS: '90' }).CLIENT_SECRET_MAX_DAYS).toBe(90);

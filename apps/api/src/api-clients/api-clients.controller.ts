@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Pu
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { FastifyReply } from 'fastify';
-import { ApiClientFlows, ApiClientState, Permission, Role, ROLE_PERMISSIONS } from '@keyhold/domain';
+import { ApiClientFlows, ApiClientState } from '@keyhold/domain';
 import { KEYHOLD_CONFIG, KeyholdConfig } from '@keyhold/platform';
 import { ExpiringClientSecrets } from './expiring-client-secrets';
 import {
@@ -222,25 +222,22 @@ export class ApiClientsController {
   @ApiOkResponse({ type: ApiClientResponse })
   @RequirePermissions('clients:write')
   flows(@CurrentPrincipal() principal: Principal, @CurrentRequestContext() context: RequestContext, @Param() params: ApiClientParams, @Body() body: FlowsDto) {
-    return this.changeFlows(principal, context, params.id, body, body.clientCredentialsRoles);
+    return this.changeFlows(principal, context, params.id, body);
   }
 
-  /** Changes only the flow settings given (a JSON merge of these flat fields); the others stay as they are. */
+  /**
+   * Changes only the flow settings given (a JSON merge of these flat fields); the others stay as
+   * they are. The authority rule sees the merged flows, so turning client_credentials on with the
+   * roles the client already has needs those roles' permissions too.
+   */
   @Patch(':id/flows')
   @ApiOkResponse({ type: ApiClientResponse })
   @RequirePermissions('clients:write')
-  async patchFlows(@CurrentPrincipal() principal: Principal, @CurrentRequestContext() context: RequestContext, @Param() params: ApiClientParams, @Body() body: PatchFlowsDto) {
-    // Turning client_credentials on puts the roles the client already has to work: the caller must hold them too.
-    const roles = body.clientCredentialsRoles ?? (body.clientCredentials === true ? (await this.view(principal, params.id)).flows.clientCredentialsRoles : []);
-    return this.changeFlows(principal, context, params.id, body, roles);
+  patchFlows(@CurrentPrincipal() principal: Principal, @CurrentRequestContext() context: RequestContext, @Param() params: ApiClientParams, @Body() body: PatchFlowsDto) {
+    return this.changeFlows(principal, context, params.id, body);
   }
 
-  private changeFlows(principal: Principal, context: RequestContext, clientId: string, body: PatchFlowsDto, roles: readonly Role[]) {
-    // Least privilege: nobody gives a client a role whose rights their own credential lacks.
-    const lacking = new Set<Permission>(roles.flatMap((role) => [...ROLE_PERMISSIONS[role]].filter((permission) => !principal.permissions.has(permission))));
-    if (lacking.size > 0) {
-      throw new Problem('forbidden', `Giving these roles needs ${[...lacking].sort().map((p) => `'${p}'`).join(', ')} yourself.`);
-    }
+  private changeFlows(principal: Principal, context: RequestContext, clientId: string, body: PatchFlowsDto) {
     const { requirePkce, refreshTokens, password, clientCredentials, clientCredentialsRoles } = body;
     const flows: Partial<ApiClientFlows> = { requirePkce, refreshTokens, password, clientCredentials, clientCredentialsRoles };
     return this.change(clientId, { type: 'ChangeApiClientFlows', tenantId: principal.tenantId, flows, now: now() }, context);

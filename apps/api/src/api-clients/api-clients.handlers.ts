@@ -1,6 +1,6 @@
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
-import { ApiClientCommand, apiClientDecider, streamName } from '@keyhold/domain';
+import { ApiClientCommand, apiClientAuthorityNeeds, apiClientDecider, streamName, withAuthority } from '@keyhold/domain';
 import { generateSecret, SecretHasher, secretHint } from '@keyhold/crypto';
 import { CommandRunner } from '../command-runner';
 import { RequestContext } from '../http/request-context';
@@ -9,9 +9,16 @@ import { AddClientSecretCommand, AddedClientSecret, ChangeApiClientCommand, Crea
 
 const DAY_MS = 86_400_000;
 
-/** Runs one API-client command on its stream; the decider refuses another tenant's client. */
-const runOnClient = (runner: CommandRunner, clientId: string, command: Exclude<ApiClientCommand, { type: 'CreateApiClient' }>, context: RequestContext) =>
-  runner.run(streamName('apiClient', clientId), apiClientDecider, command, { ...context, tenantId: command.tenantId, now: command.now });
+/**
+ * Runs one API-client command on its stream; the decider refuses another tenant's client, and
+ * anything that would give the client more than the caller holds.
+ */
+const runOnClient = (runner: CommandRunner, clientId: string, command: ApiClientCommand, context: RequestContext) =>
+  runner.run(streamName('apiClient', clientId), withAuthority(apiClientDecider, context.caller, apiClientAuthorityNeeds), command, {
+    ...context,
+    tenantId: command.tenantId,
+    now: command.now,
+  });
 
 /** A fresh secret, its id, and what is stored of it (its keyed hash and hint); the expiry counts from `nowMs`. */
 const newSecret = (hasher: SecretHasher, nowMs: number, lifetimeDays: number) => {
@@ -37,12 +44,7 @@ export class CreateApiClientHandler implements ICommandHandler<CreateApiClientCo
     const nowMs = Date.now();
     const now = new Date(nowMs).toISOString();
     const { clientSecret, secretId, stored, expiresAt } = newSecret(this.hasher, nowMs, secretLifetimeDays);
-    await this.runner.run(
-      streamName('apiClient', clientId),
-      apiClientDecider,
-      { type: 'CreateApiClient', tenantId, clientId, name, secretId, secret: stored, secretExpiresAt: expiresAt, now },
-      { ...context, tenantId, now },
-    );
+    await runOnClient(this.runner, clientId, { type: 'CreateApiClient', tenantId, clientId, name, secretId, secret: stored, secretExpiresAt: expiresAt, now }, context);
     return { clientId, clientSecret, secretId, secretExpiresAt: expiresAt };
   }
 }

@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
-import { ConnectionCommand, connectionDecider, ConnectionState, fold, streamName } from '@keyhold/domain';
+import { ConnectionCommand, connectionAuthorityNeeds, connectionDecider, ConnectionState, fold, streamName, withAuthority } from '@keyhold/domain';
 import { EVENT_STORE, EventStore } from '@keyhold/event-store';
 import { DataKey, DataKeyService, DataKeyUnavailableError, MasterKeyUnavailableError, UnwrapError } from '@keyhold/key-store';
 import { CommandRunner } from '../command-runner';
@@ -20,8 +20,13 @@ import {
 
 const connectionStream = (connectionId: string) => streamName('connection', connectionId);
 
+/** Only a caller who could obtain a stored credential may set one, or obtain it. */
 const run = (runner: CommandRunner, command: ConnectionCommand, context: RequestContext) =>
-  runner.run(connectionStream(command.connectionId), connectionDecider, command, { ...context, tenantId: command.tenantId, now: command.now });
+  runner.run(connectionStream(command.connectionId), withAuthority(connectionDecider, context.caller, connectionAuthorityNeeds), command, {
+    ...context,
+    tenantId: command.tenantId,
+    now: command.now,
+  });
 
 const active = (state: ConnectionState): ActiveConnection => {
   if (state.status !== 'active') throw new Error(`Connection expected active, is ${state.status}`);

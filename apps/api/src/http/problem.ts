@@ -10,6 +10,7 @@ export const PROBLEM_KINDS = {
   'invalid-cursor': { status: 400, title: 'The pagination cursor is not valid.' },
   unauthenticated: { status: 401, title: 'A valid bearer token is required.' },
   forbidden: { status: 403, title: 'The credential lacks a permission this operation needs.' },
+  'authority-exceeded': { status: 403, title: 'The operation would give a credential more authority than the caller holds.' },
   'not-found': { status: 404, title: 'The resource does not exist.' },
   'label-taken': { status: 409, title: 'An active token with this label already exists.' },
   'too-many-tokens': { status: 409, title: 'The owner holds too many active tokens.' },

@@ -68,6 +68,7 @@ const KIND_BY_REJECTION: Record<RejectionCode, ProblemKind> = {
   InvalidGrant: 'validation-error',
   GrantNotFound: 'not-found',
   RotationNotDue: 'concurrent-modification',
+  AuthorityExceeded: 'authority-exceeded',
 };
 
 /** Carries a domain refusal out of a command handler to the edge that maps it to its protocol. */
@@ -78,8 +79,10 @@ export class RejectionError extends Error {
   }
 
   toProblem(): Problem {
+    const missing = 'missing' in this.rejection ? { missingPermissions: this.rejection.missing } : {};
     return new Problem(KIND_BY_REJECTION[this.rejection.code], this.rejection.message, {
       code: this.rejection.code,
+      ...missing,
     });
   }
 }

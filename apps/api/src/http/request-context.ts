@@ -1,11 +1,17 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import { FastifyRequest } from 'fastify';
+import { Caller } from '@keyhold/domain';
 import { CommandContext } from '@keyhold/event-store';
 import { Principal } from '../verification/principal';
 import { Problem } from './problem';
 
-/** What a command needs to know about the request that carried it, for its events' metadata. */
-export type RequestContext = Omit<CommandContext, 'tenantId' | 'now'>;
+/**
+ * What a command needs to know about the request that carried it: for its events' metadata, and
+ * the caller whose authority bounds what the command may hand out (never written to an event).
+ */
+export type RequestContext = Omit<CommandContext, 'tenantId' | 'now'> & { readonly caller: Caller };
+
+const ANONYMOUS: Caller = { kind: 'anonymous', permissions: new Set() };
 
 /** Printable text, at most 500 characters: it is kept forever in the log and shown to auditors. */
 const REASON = /^[^\p{Cc}]{1,500}$/u;
@@ -27,5 +33,7 @@ export const CurrentRequestContext = createParamDecorator((_data: unknown, conte
     throw new Problem('validation-error', 'Keyhold-Reason must be 1 to 500 printable characters.');
   }
   const reason = reasonHeader?.trim();
-  return { actorId: request.principal?.actor.id ?? 'anonymous', correlationId, causationId: request.id, ...(reason ? { reason } : {}) };
+  const principal = request.principal;
+  const caller: Caller = principal ? { kind: principal.actor.kind, permissions: principal.permissions } : ANONYMOUS;
+  return { actorId: principal?.actor.id ?? 'anonymous', correlationId, causationId: request.id, caller, ...(reason ? { reason } : {}) };
 });

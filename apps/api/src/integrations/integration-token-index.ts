@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { KEYHOLD_CONFIG, KeyholdConfig } from '@keyhold/platform';
 import { EncryptedSecret, IntegrationEvent, integrationPermissions, ResourceAccess, SealedSigningSecrets } from '@keyhold/domain';
 import { SecretHash } from '@keyhold/crypto';
 import { RecordedEvent } from '@keyhold/event-store';
@@ -11,9 +12,13 @@ type LiveAccessToken = {
   readonly integrationId: string;
   readonly tenantId: string;
   readonly issuedAt: string;
+  readonly expiresAt: string;
   /** What recomputes its OAuth 1.0a signatures; null for tokens issued before signed calls existed. */
   readonly signing: SealedSigningSecrets | null;
 };
+/** When an integration access token issued at `issuedAt` stops working. */
+const integrationTokenExpiry = (issuedAt: string, ttlSeconds: number): string => new Date(Date.parse(issuedAt) + ttlSeconds * 1000).toISOString();
+
 type IndexedIntegration = {
   readonly tenantId: string;
   readonly resourceAccess: ResourceAccess;
@@ -29,7 +34,9 @@ export type SignedCallCredentials = { readonly integrationId: string; readonly t
  * Integration access tokens by hash. An integration has at most one live access token: a
  * reauthorization removes the previous one as its event is applied, a deletion removes it too,
  * so the old token stops working on this node before the command answers. Rights are computed
- * at each request from the resource catalogue, so `all` grows with the catalogue.
+ * at each request from the resource catalogue, so `all` grows with the catalogue. A token dies
+ * INTEGRATION_TOKEN_TTL_SECONDS (this process's setting, applied to every token as the index is
+ * built) after it was issued; a signed call is verified through `verify` too, so it dies with it.
  */
 @Injectable()
 export class IntegrationTokenIndex implements CredentialKindIndex {
@@ -37,6 +44,12 @@ export class IntegrationTokenIndex implements CredentialKindIndex {
   private readonly tokens = new HashedSecretMap<LiveAccessToken>();
   private readonly integrations = new Map<string, IndexedIntegration>();
   private readonly consumerKeys = new HashedSecretMap<ConsumerKeyOwner>();
+
+  constructor(@Inject(KEYHOLD_CONFIG) private readonly config: KeyholdConfig) {}
+
+  private expiryOf(issuedAt: string): string {
+    return integrationTokenExpiry(issuedAt, this.config.INTEGRATION_TOKEN_TTL_SECONDS);
+  }
 
   apply(recorded: RecordedEvent): void {
     const event = recorded as unknown as IntegrationEvent;
@@ -61,7 +74,7 @@ export class IntegrationTokenIndex implements CredentialKindIndex {
         }
         this.consumerKeys.delete(integrationId);
         this.consumerKeys.set(integrationId, { hash: consumerKey.hash, keyId: consumerKey.hashKeyId }, { integrationId, tenantId });
-        this.tokens.set(accessToken.id, { hash: accessToken.hash, keyId: accessToken.hashKeyId }, { tokenId: accessToken.id, integrationId, tenantId, issuedAt: activatedAt, signing: sealed ?? null });
+        this.tokens.set(accessToken.id, { hash: accessToken.hash, keyId: accessToken.hashKeyId }, { tokenId: accessToken.id, integrationId, tenantId, issuedAt: activatedAt, expiresAt: this.expiryOf(activatedAt), signing: sealed ?? null });
         return;
       }
       case 'IntegrationReauthorized': {
@@ -69,7 +82,7 @@ export class IntegrationTokenIndex implements CredentialKindIndex {
         const { accessToken, integrationId, tenantId, sealedAccessTokenSecret, reauthorizedAt } = event.data;
         const consumer = this.integrations.get(integrationId)?.signing;
         const signing = consumer && sealedAccessTokenSecret ? { ...consumer, accessTokenSecret: sealedAccessTokenSecret } : null;
-        this.tokens.set(accessToken.id, { hash: accessToken.hash, keyId: accessToken.hashKeyId }, { tokenId: accessToken.id, integrationId, tenantId, issuedAt: reauthorizedAt, signing });
+        this.tokens.set(accessToken.id, { hash: accessToken.hash, keyId: accessToken.hashKeyId }, { tokenId: accessToken.id, integrationId, tenantId, issuedAt: reauthorizedAt, expiresAt: this.expiryOf(reauthorizedAt), signing });
         return;
       }
       case 'IntegrationDeleted':
@@ -82,8 +95,8 @@ export class IntegrationTokenIndex implements CredentialKindIndex {
     }
   }
 
-  verify(candidates: readonly SecretHash[]): Principal | null {
-    return this.principalOf(this.tokens.find(candidates));
+  verify(candidates: readonly SecretHash[], now: string): Principal | null {
+    return this.principalOf(this.tokens.find(candidates), now);
   }
 
   /** The integration a presented consumer key belongs to, if it is activating or active. */
@@ -98,9 +111,9 @@ export class IntegrationTokenIndex implements CredentialKindIndex {
     return { integrationId: token.integrationId, tenantId: token.tenantId, tokenId: token.tokenId, signing: token.signing };
   }
 
-  private principalOf(token: LiveAccessToken | null): Principal | null {
+  private principalOf(token: LiveAccessToken | null, now: string): Principal | null {
     const integration = token && this.integrations.get(token.integrationId);
-    if (!token || !integration || integration.tenantId !== token.tenantId) return null;
+    if (!token || token.expiresAt <= now || !integration || integration.tenantId !== token.tenantId) return null;
     return {
       tenantId: token.tenantId,
       actor: { kind: 'integration', id: token.integrationId },
@@ -108,7 +121,7 @@ export class IntegrationTokenIndex implements CredentialKindIndex {
       scope: integration.resourceAccess === 'all' ? 'all' : integration.resources.join(' '),
       permissions: integrationPermissions(integration.resourceAccess, integration.resources),
       issuedAt: token.issuedAt,
-      expiresAt: null,
+      expiresAt: token.expiresAt,
     };
   }
 

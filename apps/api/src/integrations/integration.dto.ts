@@ -9,7 +9,16 @@ const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? val
 /** http or https (https is what makes an integration secure), absolute, no credentials in it. */
 const WEB_URL = { protocols: ['http', 'https'], require_protocol: true, require_tld: false, disallow_auth: true };
 
-export class CreateIntegrationDto {
+/** The acting user's own password: creating and reauthorizing an integration is confirmed by a person. */
+export class PasswordConfirmationDto {
+  @ApiProperty({ writeOnly: true, description: "The admin's own password, to confirm their identity." })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(256)
+  password!: string;
+}
+
+export class CreateIntegrationDto extends PasswordConfirmationDto {
   @ApiProperty({ example: 'ERP sync', maxLength: 100 })
   @IsDisplayName('name', 100)
   name!: string;
@@ -45,12 +54,6 @@ export class CreateIntegrationDto {
   @IsString({ each: true })
   @MaxLength(100, { each: true })
   resources?: string[];
-
-  @ApiProperty({ writeOnly: true, description: "The admin's own password, to confirm their identity." })
-  @IsString()
-  @MinLength(1)
-  @MaxLength(256)
-  password!: string;
 }
 
 export class IntegrationParams {

@@ -20,6 +20,7 @@ import {
   IntegrationParams,
   IntegrationResponse,
   IntegrationViewResponse,
+  PasswordConfirmationDto,
   ReauthorizedIntegrationResponse,
   ResourceCatalogue,
   TenantSettingsDto,
@@ -176,7 +177,11 @@ export class IntegrationsController {
     return { ...integrationFromState(result.integration), tokens: result.tokens };
   }
 
-  /** A new access token and secret; the previous ones stop working before this answers. */
+  /**
+   * A new access token and secret; the previous ones stop working before this answers. Only a
+   * user confirming with their password may ask, never a machine credential, and only for an
+   * integration whose resources they hold themselves.
+   */
   @Post('integrations/:id/reauthorize')
   @ApiOkResponse({ type: ReauthorizedIntegrationResponse })
   @HttpCode(200)
@@ -185,8 +190,13 @@ export class IntegrationsController {
     @CurrentPrincipal() principal: Principal,
     @CurrentRequestContext() context: RequestContext,
     @Param() params: IntegrationParams,
+    @Body() body: PasswordConfirmationDto,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
+    if (principal.actor.kind !== 'user') {
+      throw new Problem('authority-exceeded', 'Reauthorizing an integration needs a user confirming with their password; a machine credential never may.');
+    }
+    await this.passwords.confirm(principal, body.password);
     const { integration, tokens } = await this.commands.execute(new ReauthorizeIntegrationCommand(principal.tenantId, params.id, context));
     void reply.header('Cache-Control', 'no-store').header('Pragma', 'no-cache');
     return { ...integrationFromState(integration), tokens };

@@ -6,6 +6,7 @@ import {
   TenantSettings,
   TenantSettingsCommand,
   tenantSettingsDecider,
+  withAuthority,
 } from '@keyhold/domain';
 import { CommandRunner } from '../command-runner';
 import {

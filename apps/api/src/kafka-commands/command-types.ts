@@ -5,7 +5,7 @@ import { RequestContext } from '../http/request-context';
 import { ClientSecretParams } from '../api-clients/api-clients.dto';
 import { ChangeApiClientCommand } from '../api-clients/api-clients.commands';
 import { IntegrationParams } from '../integrations/integration.dto';
-import { DeleteIntegrationCommand, ReauthorizeIntegrationCommand } from '../integrations/integrations.commands';
+import { DeleteIntegrationCommand } from '../integrations/integrations.commands';
 import { ResetServiceAccountSecretCommand } from '../service-accounts/service-accounts.commands';
 import { ServiceAccountParams } from '../service-accounts/service-accounts.dto';
 
@@ -30,7 +30,10 @@ export type KafkaCommandType<Payload extends object> = {
 
 const commandType = <Payload extends object>(type: KafkaCommandType<Payload>) => type;
 
-/** Service accounts cannot hold personal tokens, so the channel offers what they can do. */
+/**
+ * Service accounts cannot hold personal tokens, so the channel offers what they can do; never
+ * reauthorizing an integration, which needs a user confirming with their password.
+ */
 export const KAFKA_COMMAND_TYPES: Readonly<Record<string, KafkaCommandType<object>>> = {
   'service-account.reset-secret': commandType({
     payload: ServiceAccountParams,
@@ -39,15 +42,6 @@ export const KAFKA_COMMAND_TYPES: Readonly<Record<string, KafkaCommandType<objec
     run: async (commands, tenantId, { id }, context) => {
       const reset = await commands.execute(new ResetServiceAccountSecretCommand(tenantId, id, context));
       return { resultingIds: { serviceAccountId: id }, secrets: { clientId: id, clientSecret: reset.clientSecret } };
-    },
-  }),
-  'integration.reauthorize': commandType({
-    payload: IntegrationParams,
-    permission: 'integrations:write',
-    createsSecret: true,
-    run: async (commands, tenantId, { id }, context) => {
-      const { tokens } = await commands.execute(new ReauthorizeIntegrationCommand(tenantId, id, context));
-      return { resultingIds: { integrationId: id }, secrets: { accessToken: tokens.accessToken, accessTokenSecret: tokens.accessTokenSecret } };
     },
   }),
   'api-client.secret.remove': commandType({

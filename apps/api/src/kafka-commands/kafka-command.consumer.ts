@@ -3,6 +3,7 @@ import { CommandBus } from '@nestjs/cqrs';
 import { Logger } from 'pino';
 import {
   actingPermissions,
+  Caller,
   fold,
   KafkaCommandEvent,
   kafkaCommandDecider,
@@ -142,7 +143,8 @@ export class KafkaCommandConsumer {
     const { envelope } = admitted;
     const stream = streamName('kafkaCommand', envelope.commandId);
     // The command id ties every event of the run together, as a request id does for REST.
-    const requestContext: RequestContext = { actorId: envelope.serviceAccountId, correlationId: envelope.commandId, causationId: envelope.commandId };
+    const caller: Caller = { kind: 'service_account', permissions: new Set(admitted.permissions) };
+    const requestContext: RequestContext = { actorId: envelope.serviceAccountId, correlationId: envelope.commandId, causationId: envelope.commandId, caller };
     const context: CommandContext = { ...requestContext, tenantId: envelope.tenantId, now: receivedAt.toISOString() };
     const { commandId, type, tenantId, serviceAccountId } = envelope;
     const claim = await handleCommand(this.events, stream, kafkaCommandDecider, { type: 'ReceiveKafkaCommand', commandId, commandType: type, tenantId, serviceAccountId, now: context.now }, context);

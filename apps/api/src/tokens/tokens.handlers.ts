@@ -1,6 +1,17 @@
+import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { createHash, randomUUID } from 'node:crypto';
-import { personalTokensDecider, streamName, tokenIssuedWithIdempotencyKey } from '@keyhold/domain';
+import {
+  fold,
+  personalTokenAuthorityNeeds,
+  personalTokensDecider,
+  streamName,
+  TenancyEvent,
+  tenancyDecider,
+  tokenIssuedWithIdempotencyKey,
+  withAuthority,
+} from '@keyhold/domain';
+import { EVENT_STORE, EventStore } from '@keyhold/event-store';
 import { generateSecret, SecretHasher, secretHint } from '@keyhold/crypto';
 import { CommandRunner } from '../command-runner';
 import { Problem } from '../http/problem';
@@ -13,16 +24,18 @@ export class IssueTokenHandler implements ICommandHandler<IssueTokenCommand> {
   constructor(
     private readonly runner: CommandRunner,
     private readonly hasher: SecretHasher,
+    @Inject(EVENT_STORE) private readonly events: EventStore,
   ) {}
 
   async execute(command: IssueTokenCommand): Promise<IssuedToken> {
+    const ownerRole = await this.roleOf(command.tenantId, command.ownerId);
     const now = new Date().toISOString();
     const secret = generateSecret('personalApiToken');
     const { hash, keyId } = this.hasher.hash(secret);
     const tokenId = randomUUID();
     const result = await this.runner.run(
       streamName('personalTokens', command.ownerId),
-      personalTokensDecider,
+      withAuthority(personalTokensDecider, command.context.caller, personalTokenAuthorityNeeds(ownerRole)),
       {
         type: 'IssueToken',
         tenantId: command.tenantId,
@@ -47,6 +60,15 @@ export class IssueTokenHandler implements ICommandHandler<IssueTokenCommand> {
     const earlier = tokenIssuedWithIdempotencyKey(result.state, command.idempotencyKey ?? '');
     if (!earlier) throw new Error('An idempotent replay found no earlier token');
     return { ownerId: command.ownerId, token: earlier, secret: null };
+  }
+
+  /** The owner's role as the log has it now, which the token's rights are computed from. */
+  private async roleOf(tenantId: string, userId: string) {
+    const recorded = await this.events.readStream(streamName('tenant', tenantId));
+    const tenancy = fold(tenancyDecider, recorded.map(({ type, data }) => ({ type, data }) as TenancyEvent));
+    const user = tenancy.status === 'active' ? tenancy.users.get(userId) : undefined;
+    if (!user) throw new Problem('not-found', 'User not found.');
+    return user.role;
   }
 }
 

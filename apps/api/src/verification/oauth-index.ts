@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AccessTokenEvent, ApiClientEvent, ApiClientFlows, OAuthClientKind, Permission, ROLE_PERMISSIONS, ServiceAccountEvent } from '@keyhold/domain';
+import { AccessTokenEvent, ApiClientEvent, ApiClientFlows, apiClientPermissions, OAuthClientKind, Permission, ServiceAccountEvent } from '@keyhold/domain';
 import { parseSecret, SecretHash, SecretHasher } from '@keyhold/crypto';
 import { RecordedEvent } from '@keyhold/event-store';
 import { CredentialKindIndex } from './credential-kind-index';
@@ -56,10 +56,6 @@ export type ClientAuthFailure = 'malformed' | 'unknown' | 'wrong_secret' | 'expi
 
 const NO_PERMISSIONS: ReadonlySet<Permission> = new Set();
 const SERVICE_ACCOUNT_GRANTS: ReadonlySet<OAuthGrant> = new Set(['client_credentials']);
-
-/** An API client acts with its client-credentials roles' permissions, only while that flow is on. */
-const apiClientPermissions = (flows: ApiClientFlows): ReadonlySet<Permission> =>
-  flows.clientCredentials ? new Set(flows.clientCredentialsRoles.flatMap((role) => [...ROLE_PERMISSIONS[role]])) : NO_PERMISSIONS;
 
 /** The authorization code flow is always on; the others follow the client's settings. */
 const apiClientGrants = (flows: ApiClientFlows): ReadonlySet<OAuthGrant> =>

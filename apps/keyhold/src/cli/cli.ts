@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { validateSync, IsEmail, Matches, MaxLength } from 'class-validator';
 import { plainToInstance } from 'class-transformer';
-import { TENANT_SLUG_PATTERN } from '@keyhold/domain';
+import { OPERATOR, TENANT_SLUG_PATTERN } from '@keyhold/domain';
 import { InvalidConfigError, loadConfig } from '@keyhold/platform';
 import { CommandsModule } from '../../../api/src/commands.module';
 import { openOperatorContext } from './operator-context';
@@ -67,7 +67,7 @@ async function main(argv: string[]): Promise<number> {
     const requestId = randomUUID();
     const created = await app
       .get(CommandBus)
-      .execute(new CreateTenantCommand(args.tenant, args.name, args.admin, { actorId: 'system:cli', correlationId: requestId, causationId: requestId }));
+      .execute(new CreateTenantCommand(args.tenant, args.name, args.admin, { actorId: 'system:cli', correlationId: requestId, causationId: requestId, caller: OPERATOR }));
     process.stdout.write(`${JSON.stringify({ tenantId: created.tenantId, userId: created.userId, token: created.initialToken.secret })}\n`);
     return 0;
   } catch (error) {

@@ -1,5 +1,6 @@
 import { accept, assertNever, Decider, reject } from '../shared/decider';
-import { Role, ROLES } from '../shared/permissions';
+import { AuthorityNeeds } from '../shared/authority';
+import { Permission, Role, ROLE_PERMISSIONS, ROLES } from '../shared/permissions';
 import { Rejection } from '../shared/rejection';
 import { StoredSecret } from '../service-accounts/service-accounts';
 
@@ -297,4 +298,41 @@ export const apiClientDecider: Decider<ApiClientState, ApiClientCommand, ApiClie
   initialState: () => ({ status: 'none' }),
   decide,
   evolve,
+};
+
+/**
+ * Everything an API client can act with: the permissions of its client-credentials roles,
+ * whether or not that flow is on now (turning it on is one flag away from them).
+ */
+export const apiClientAuthority = (flows: ApiClientFlows): ReadonlySet<Permission> =>
+  new Set(flows.clientCredentialsRoles.flatMap((role) => [...ROLE_PERMISSIONS[role]]));
+
+/** What the client acts with right now: its roles' permissions, only while the client-credentials flow is on. */
+export const apiClientPermissions = (flows: ApiClientFlows): ReadonlySet<Permission> =>
+  flows.clientCredentials ? apiClientAuthority(flows) : new Set();
+
+/**
+ * A new secret or redirect URI hands out the client's whole authority; new flows add their roles'.
+ * Renaming, removing and deleting only narrow.
+ */
+export const apiClientAuthorityNeeds: AuthorityNeeds<ApiClientState, ApiClientCommand> = (command, state) => {
+  const has = state.status === 'none' ? [] : [...apiClientAuthority(state.flows)];
+  switch (command.type) {
+    case 'CreateApiClient':
+      return apiClientAuthority(DEFAULT_API_CLIENT_FLOWS);
+    case 'AddClientSecret':
+    case 'AddRedirectUri':
+      return has;
+    case 'ChangeApiClientFlows':
+      // A partial change (PATCH) keeps the roles it does not name: the merged flows are what the client would have.
+      return state.status === 'none' ? [] : [...has, ...apiClientAuthority({ ...state.flows, ...definedOnly(command.flows) })];
+    case 'RenameApiClient':
+    case 'RemoveClientSecret':
+    case 'ExpireClientSecret':
+    case 'RemoveRedirectUri':
+    case 'DeleteApiClient':
+      return [];
+    default:
+      return assertNever(command);
+  }
 };

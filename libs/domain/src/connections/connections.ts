@@ -1,4 +1,6 @@
 import { accept, assertNever, Decider, reject } from '../shared/decider';
+import { AuthorityNeeds } from '../shared/authority';
+import { Permission } from '../shared/permissions';
 import { Rejection } from '../shared/rejection';
 import { isDomainAllowed, normalizeDomain } from './domains';
 
@@ -525,4 +527,26 @@ export const connectionDecider: Decider<ConnectionState, ConnectionCommand, Conn
   initialState: () => ({ status: 'none' }),
   decide,
   evolve,
+};
+
+/**
+ * What reaches a stored third-party credential: whoever sets one (its secrets, its allowed
+ * domains) decides what `connections:use` hands out, and whoever obtains it uses it, so both
+ * must hold that power.
+ */
+export const CONNECTION_AUTHORITY: readonly Permission[] = ['connections:use'];
+
+export const connectionAuthorityNeeds: AuthorityNeeds<ConnectionState, ConnectionCommand> = (command) => {
+  switch (command.type) {
+    case 'CreateConnection':
+    case 'UpdateConnection':
+    case 'UseConnectionCredential':
+      return CONNECTION_AUTHORITY;
+    // Records the outcome of an exchange that a use (checked above) asked for; it hands out nothing.
+    case 'RecordAccessTokenFetch':
+    case 'DeleteConnection':
+      return [];
+    default:
+      return assertNever(command);
+  }
 };

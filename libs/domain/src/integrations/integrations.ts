@@ -1,7 +1,8 @@
 import { EncryptedSecret } from '../connections/connections';
 import { accept, assertNever, Decider, reject } from '../shared/decider';
 import { Rejection } from '../shared/rejection';
-import { isIntegrationResource, ResourceAccess } from './resources';
+import { AuthorityNeeds } from '../shared/authority';
+import { integrationPermissions, isIntegrationResource, ResourceAccess } from './resources';
 import { sameDisplayName } from '../shared/display-name';
 
 /**
@@ -624,4 +625,27 @@ export const integrationsDecider: Decider<IntegrationsState, IntegrationCommand,
   initialState: () => ({ tenantId: null, integrations: {} }),
   decide,
   evolve,
+};
+
+/** Creating, activating or reauthorizing an integration hands out (the power of) its resources. */
+export const integrationAuthorityNeeds: AuthorityNeeds<IntegrationsState, IntegrationCommand> = (command, state) => {
+  switch (command.type) {
+    case 'CreateIntegration':
+      return integrationPermissions(command.resourceAccess, command.resources);
+    case 'ActivateIntegration':
+    case 'ReauthorizeIntegration': {
+      const integration = state.integrations[command.integrationId];
+      return integration ? integrationPermissions(integration.resourceAccess, integration.resources) : [];
+    }
+    // The handshake's later steps hand the integration only what its activation (checked above
+    // against the admin who started it) already granted; recording a callback hands out nothing.
+    case 'RecordIntegrationCallback':
+    case 'IssueIntegrationRequestToken':
+    case 'ExchangeIntegrationRequestToken':
+    case 'ConfirmIntegrationActivation':
+    case 'DeleteIntegration':
+      return [];
+    default:
+      return assertNever(command);
+  }
 };

@@ -1,5 +1,6 @@
 import { accept, assertNever, Decider, reject } from '../shared/decider';
-import { TokenScope } from '../shared/permissions';
+import { AuthorityNeeds } from '../shared/authority';
+import { effectivePermissions, Role, TokenScope } from '../shared/permissions';
 import { Rejection } from '../shared/rejection';
 import { sameDisplayName } from '../shared/display-name';
 
@@ -219,3 +220,17 @@ export const personalTokensDecider: Decider<
   decide,
   evolve,
 };
+
+/** A new token gains what its owner's role allows within its scope; `ownerRole` is the owner's role now. */
+export const personalTokenAuthorityNeeds =
+  (ownerRole: Role): AuthorityNeeds<PersonalTokensState, PersonalTokenCommand> =>
+  (command) => {
+    switch (command.type) {
+      case 'IssueToken':
+        return effectivePermissions(ownerRole, command.scope);
+      case 'RevokeToken':
+        return [];
+      default:
+        return assertNever(command);
+    }
+  };

@@ -1,4 +1,5 @@
 import { accept, assertNever, Decider, reject } from '../shared/decider';
+import { AuthorityNeeds } from '../shared/authority';
 import { Permission } from '../shared/permissions';
 import { Rejection } from '../shared/rejection';
 
@@ -321,4 +322,32 @@ export const serviceAccountDecider: Decider<ServiceAccountState, ServiceAccountC
   initialState: () => ({ status: 'none' }),
   decide,
   evolve,
+};
+
+/**
+ * A grant adds its permission to the account's; a new secret (reset) or a new command-signing key
+ * hands out everything the account holds, pending reset or not. Removing, leaving, sunsetting
+ * and deleting only narrow; a project membership carries no permission of its own, so joining
+ * one needs the account's permissions, as any change that lets the account act more widely.
+ */
+export const serviceAccountAuthorityNeeds: AuthorityNeeds<ServiceAccountState, ServiceAccountCommand> = (command, state) => {
+  const has = state.status === 'none' ? [] : state.permissions;
+  switch (command.type) {
+    case 'CreateServiceAccount':
+      return [];
+    case 'GrantServiceAccountPermission':
+      return [...has, command.permission];
+    case 'JoinProject':
+    case 'ResetClientSecret':
+    case 'RegisterCommandSigningKey':
+      return has;
+    case 'RemoveServiceAccountPermission':
+    case 'LeaveProject':
+    case 'ResetServiceAccountPermissions':
+    case 'ChangeServiceAccountSunset':
+    case 'DeleteServiceAccount':
+      return [];
+    default:
+      return assertNever(command);
+  }
 };

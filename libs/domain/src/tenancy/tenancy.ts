@@ -1,6 +1,7 @@
 import { Map as ImmutableMap } from 'immutable';
 import { accept, assertNever, Decider, reject } from '../shared/decider';
-import { Role } from '../shared/permissions';
+import { AuthorityNeeds } from '../shared/authority';
+import { Role, ROLE_PERMISSIONS } from '../shared/permissions';
 import { Rejection } from '../shared/rejection';
 
 export type TenantCreated = {
@@ -136,4 +137,23 @@ export const tenancyDecider: Decider<TenancyState, TenancyCommand, TenancyEvent,
   initialState: () => ({ status: 'none' }),
   decide,
   evolve,
+};
+
+/**
+ * A new user gains their role's permissions; a role change takes away the old role's and gives
+ * the new one's, and both count: nobody demotes, nor promotes, someone with more than they hold.
+ */
+export const tenancyAuthorityNeeds: AuthorityNeeds<TenancyState, TenancyCommand> = (command, state) => {
+  switch (command.type) {
+    case 'CreateTenant':
+      return ROLE_PERMISSIONS.admin;
+    case 'AddUser':
+      return ROLE_PERMISSIONS[command.role];
+    case 'ChangeUserRole': {
+      const current = state.status === 'none' ? undefined : state.users.get(command.userId)?.role;
+      return [...(current ? ROLE_PERMISSIONS[current] : []), ...ROLE_PERMISSIONS[command.role]];
+    }
+    default:
+      return assertNever(command);
+  }
 };
