@@ -3,7 +3,7 @@
 -- Inputs (environment): WRK_REQUESTS, a file of one request per line "<authorization>\t<body>"
 -- (either may be empty), WRK_METHOD, WRK_PATH, WRK_CONTENT_TYPE, WRK_CHECK ('active',
 -- 'access_token', 'created' or empty), WRK_LABEL_TEMPLATE ('1': replace {n} in the body with a
--- counter unique to this run).
+-- counter unique to this run, with WRK_RUN_ID unique among runs).
 
 local threads = {}
 
@@ -14,6 +14,7 @@ end
 
 local requests = {}
 local templated = os.getenv("WRK_LABEL_TEMPLATE") == "1"
+local runId = os.getenv("WRK_RUN_ID") or ""
 local method = os.getenv("WRK_METHOD") or "GET"
 local path = os.getenv("WRK_PATH") or "/"
 local contentType = os.getenv("WRK_CONTENT_TYPE") or ""
@@ -50,7 +51,7 @@ function request()
   local r = requests[(counter - 1) % #requests + 1]
   if not templated then return r end
   local at = string.find(r.body, "{n}", 1, true)
-  local body = string.sub(r.body, 1, at - 1) .. id .. "-" .. counter .. string.sub(r.body, at + 3)
+  local body = string.sub(r.body, 1, at - 1) .. runId .. "-" .. id .. "-" .. counter .. string.sub(r.body, at + 3)
   return wrk.format(method, path, r.headers, body)
 end
 

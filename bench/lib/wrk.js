@@ -49,6 +49,7 @@ const runWrk = async (plan, scratch) => {
           WRK_CONTENT_TYPE: plan.headers?.['content-type'] ?? '',
           WRK_CHECK: plan.check ?? '',
           WRK_LABEL_TEMPLATE: plan.labelTemplate ? '1' : '',
+          WRK_RUN_ID: `${process.pid}-${Date.now()}`,
         },
       },
     );
