@@ -1,9 +1,11 @@
 'use strict';
 /**
  * The load generator: wrk (C, one event loop per thread, Debian's `wrk` package) driven by
- * bench/wrk.lua, which rotates the plan's bodies and header sets. Chosen over autocannon, whose
- * JavaScript per-request hooks made it the bottleneck: against the bare server it read about a
- * third of what wrk reads on this machine (the bench measures both once, see `generatorCeiling`).
+ * bench/wrk.lua, which rotates the plan's bodies and header sets. Chosen because its
+ * per-request work is C and LuaJIT, where autocannon runs JavaScript hooks per request: issue 18
+ * measured autocannon at about a third of wrk against the bare server. On 2026-11-29 the two
+ * read within 20% of each other (the bare server on its one core was the ceiling then); the bench
+ * measures both once per run (`generatorCeiling`) so that every report shows which held.
  * Same plan and same result shape as bench/load.js (autocannon), which stays the fallback where
  * wrk is not installed.
  */
