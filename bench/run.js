@@ -102,12 +102,23 @@ const main = async () => {
   });
   const bareUrl = `http://127.0.0.1:${barePort}`;
   await waitUntil('bare fastify', async () => (await json(`${bareUrl}/health`)).status === 200, { alive: bare.alive });
+  // What the load generators themselves reach, before anything else runs beside the bare server.
+  results.loadGenerator = await w.generatorCeiling(
+    ctx,
+    w.introspectionPlan(ctx, bareUrl, 'Basic bGltaXQ6bGltaXQ=', Array.from({ length: 1000 }, (_, n) => `kh_limit_${n}`)),
+  );
 
   // Kafka + the MongoDB stand-in.
   if (!args['no-servers']) {
     const servers = await attempt('starting Kafka and the MongoDB stand-in', () => require('./lib/servers').start({ logDir }));
     if (servers.unavailable) results.notes.push(`Kafka + Mongo configuration: ${servers.unavailable}`);
-    else ctx.servers = servers;
+    else {
+      ctx.servers = servers;
+      ctx.pausable = [
+        { name: 'kafka', pid: servers.kafkaPid, group: false },
+        { name: 'mongo', pid: servers.mongoPid, group: true },
+      ];
+    }
   }
   const kmUnavailable = ctx.servers ? null : 'not run: Kafka and the MongoDB stand-in could not be started (see notes)';
 
@@ -116,6 +127,7 @@ const main = async () => {
   if (!args['no-peer']) {
     keycloak = await attempt('starting Keycloak', () => require('./lib/keycloak').start({ logDir, port: kh.port() }));
     if (!keycloak.unavailable) {
+      ctx.pausable = [...(ctx.pausable ?? []), { name: 'keycloak', pid: keycloak.handle.pid, group: true }];
       results.peer = { name: 'Keycloak', version: keycloak.version, java: keycloak.java, startSeconds: keycloak.readyMs / 1000 };
       const half = Math.round(config.keycloakWarmupSeconds / 2);
       log(`warming Keycloak up for ${config.keycloakWarmupSeconds} s (its JIT keeps improving for 2-3 minutes)`);
@@ -193,10 +205,11 @@ const main = async () => {
         name: `keyhold-api-${apiMode}`,
         label: `Keyhold API node (${apiMode === 'kafka-mongo' ? 'Kafka + Mongo configuration' : 'embedded'}, KEYHOLD_ROLES=api)`,
         plan: w.introspectionPlan(ctx, nodeApi.url, adminBearer, bodies),
+        needs: apiMode === 'kafka-mongo' ? ['kafka', 'mongo'] : [],
       },
       keycloak.unavailable
         ? { name: 'keycloak', unavailable: keycloak.unavailable }
-        : { name: 'keycloak', label: `Keycloak ${keycloak.version} (JWT introspection)`, plan: { ...w.introspectionPlan(ctx, '', keycloak.basic, keycloak.tokens), url: keycloak.introspectUrl } },
+        : { name: 'keycloak', label: `Keycloak ${keycloak.version} (JWT introspection)`, plan: { ...w.introspectionPlan(ctx, '', keycloak.basic, keycloak.tokens), url: keycloak.introspectUrl }, needs: ['keycloak'] },
     ];
     const sittingResults = await w.sitting(ctx, `introspection ${tokens}`, targets);
     if (apiMode !== 'kafka-mongo') sittingResults['keyhold-api-kafka-mongo'] = { unavailable: kmUnavailable };
@@ -243,13 +256,18 @@ const main = async () => {
       targets.push(
         cc.unavailable
           ? { name, unavailable: cc.unavailable }
-          : { name, label: `Keyhold, ${mode === 'embedded' ? 'embedded default' : 'Kafka + Mongo configuration'} (one process)`, plan: w.tokenPlan(ctx, `${node.url}/oauth/token`, cc.basic) },
+          : {
+              name,
+              label: `Keyhold, ${mode === 'embedded' ? 'embedded default' : 'Kafka + Mongo configuration'} (one process)`,
+              plan: w.tokenPlan(ctx, `${node.url}/oauth/token`, cc.basic),
+              needs: mode === 'kafka-mongo' ? ['kafka', 'mongo'] : [],
+            },
       );
     }
     targets.push(
       keycloak.unavailable
         ? { name: 'keycloak', unavailable: keycloak.unavailable }
-        : { name: 'keycloak', label: `Keycloak ${keycloak.version}`, plan: w.tokenPlan(ctx, keycloak.tokenUrl, keycloak.basic) },
+        : { name: 'keycloak', label: `Keycloak ${keycloak.version}`, plan: w.tokenPlan(ctx, keycloak.tokenUrl, keycloak.basic), needs: ['keycloak'] },
     );
     const sittingResults = await w.sitting(ctx, 'client_credentials', targets);
     results.workloads.clientCredentials = {
@@ -270,6 +288,7 @@ const main = async () => {
   // The peer is done: stop it before the command workloads, which need the CPU.
   if (keycloak.handle) {
     results.peer.rssBytes = procs.groupRss(keycloak.handle.pid);
+    ctx.pausable = ctx.pausable.filter((server) => server.name !== 'keycloak');
     await procs.stop(keycloak.handle, 30_000);
   }
 

@@ -7,6 +7,11 @@ const spread = (s, digits = 0, f = (v) => num(v, digits)) => (s ? `${f(s.median)
 const ratio = (s) => (s ? `${num(s.median, 3)} (${num(s.min, 3)}–${num(s.max, 3)})` : '–');
 const mb = (bytes) => (typeof bytes === 'number' ? `${num(bytes / 2 ** 20)} MiB` : '–');
 
+const generatorLine = (g) =>
+  g?.used === 'wrk'
+    ? 'wrk (C, one thread, a Lua script rotating the bodies and credentials) in a process of its own'
+    : 'autocannon in a process of its own';
+
 const unavailableRow = (label, reason, columns) => `| ${label} | ${reason} |${' |'.repeat(columns - 2)}`;
 
 const renderReport = (results, chartFile) => {
@@ -21,7 +26,7 @@ const renderReport = (results, chartFile) => {
       `Machine: ${m.cpus} cores (${m.cpuModel}), ${num(m.memoryBytes / 2 ** 30, 1)} GiB, Linux ${m.kernel}, Node ${m.node}; ` +
       `load average ${m.loadAverageAtStart.map((v) => v.toFixed(2)).join(' ')} at the start, ${m.loadAverageAtEnd?.map((v) => v.toFixed(2)).join(' ')} at the end. Run took ${num(results.durationMinutes, 1)} min.`,
     '',
-    `Load: autocannon in a process of its own, closed loop, ${c.connections} connections, pipelining 1, ${c.durationSeconds} s per measurement ` +
+    `Load: ${generatorLine(results.loadGenerator)}, closed loop, ${c.connections} connections, pipelining 1, ${c.durationSeconds} s per measurement ` +
       `(${c.commandSeconds} s for commands) after a ${c.warmupSeconds} s warm-up per target, ${c.reps} repetitions with the targets' order rotated. ` +
       `**The server under test and the load generator share the same ${m.cpus} cores**, so every figure is what the machine does with both; ` +
       'compare the ratios, measured repetition by repetition in the same sitting, rather than the absolute numbers. ' +
@@ -31,6 +36,18 @@ const renderReport = (results, chartFile) => {
     `![throughput and latency](${chartFile})`,
     '',
   );
+  if (results.loadGenerator) {
+    const g = results.loadGenerator;
+    p(
+      '## The load generator\'s ceiling',
+      '',
+      `The bare server under the introspection plan, loaded by each generator in turn (${c.reps} repetitions, alternating): ` +
+        Object.entries(g.requestsPerSecond).map(([name, s]) => `${name} ${spread(s)} req/s`).join('; ') +
+        `. Every target below was loaded with **${g.used}**; a generator reading far below another against the same server was its own bottleneck.`,
+      '',
+      '',
+    );
+  }
 
   // Workload 1.
   p('## 1. Verification: `POST /oauth/introspect`', '');

@@ -4,21 +4,47 @@ const { readFileSync, rmSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 const procs = require('./procs');
 const kh = require('./keyhold');
+const wrk = require('./wrk');
 const { json, form, log, sleep, summary, pairedRatios, quantile, waitUntil } = require('./util');
 
 const LOAD = join(__dirname, '..', 'load.js');
 const SEED = join(__dirname, '..', 'seed.js');
 
-/** One closed-loop load from a separate process; the same generator and settings for every target. */
+const WRK_AVAILABLE = wrk.available();
+
+/**
+ * One closed-loop load from a separate process; the same generator and settings for every
+ * target: wrk where it is installed, else autocannon (`plan.generator` forces one).
+ */
 const runLoad = async (plan, scratch) => {
+  const generator = plan.generator ?? (WRK_AVAILABLE ? 'wrk' : 'autocannon');
+  if (generator === 'wrk') return wrk.runWrk(plan, scratch);
   const file = join(scratch, `plan-${process.hrtime.bigint()}.json`);
   writeFileSync(file, JSON.stringify(plan));
   try {
     const handle = await procs.run(process.execPath, [LOAD, file], { name: 'load generator' });
-    return JSON.parse(handle.stdout.trim().split('\n').pop());
+    return { generator: 'autocannon', ...JSON.parse(handle.stdout.trim().split('\n').pop()) };
   } finally {
     rmSync(file, { force: true });
   }
+};
+
+/**
+ * The generators' own ceiling, once per run: the bare server under the same introspection plan
+ * loaded by wrk and by autocannon, alternating, so that the report shows which one the targets
+ * were measured with and how far above them it reaches.
+ */
+const generatorCeiling = async (ctx, plan) => {
+  const generators = WRK_AVAILABLE ? ['wrk', 'autocannon'] : ['autocannon'];
+  const runs = Object.fromEntries(generators.map((g) => [g, []]));
+  for (let rep = 0; rep < ctx.config.reps; rep += 1) {
+    for (const generator of rep % 2 ? [...generators].reverse() : generators) {
+      const result = await runLoad({ ...plan, generator }, ctx.scratch);
+      runs[generator].push(result.requestsPerSecond);
+      log(`load generator ceiling rep ${rep + 1}: ${generator} against the bare server ${Math.round(result.requestsPerSecond)} req/s, p99 ${result.latencyMs.p99?.toFixed(2)} ms`);
+    }
+  }
+  return { used: generators[0], requestsPerSecond: Object.fromEntries(generators.map((g) => [g, summary(runs[g])])) };
 };
 
 const FORM = 'application/x-www-form-urlencoded';
@@ -106,6 +132,31 @@ const introspectionPlan = (ctx, url, authorization, tokens) => ({
 });
 
 /**
+ * Runs `fn` with every other server of the run frozen (SIGSTOP, as `scripts/test-servers.sh
+ * pause` does), so that a target is measured alone: Keycloak's JVM, Kafka and the MongoDB
+ * stand-in keep threads busy even when idle. `ctx.pausable` lists them ({ name, pid, group });
+ * `needs` names those the target uses. Whatever was frozen is thawed again, also on failure.
+ */
+const alone = async (ctx, needs, fn) => {
+  const frozen = (ctx.pausable ?? []).filter((server) => !needs.includes(server.name));
+  const signal = (sig) => {
+    for (const server of frozen) {
+      try {
+        process.kill(server.group ? -server.pid : server.pid, sig);
+      } catch {
+        /* already gone */
+      }
+    }
+  };
+  signal('SIGSTOP');
+  try {
+    return await fn();
+  } finally {
+    signal('SIGCONT');
+  }
+};
+
+/**
  * Runs every target of a sitting in turn, `reps` times, the order rotated at each repetition so
  * that no target always comes first after a quiet moment; each target is warmed up first.
  */
@@ -113,13 +164,13 @@ const sitting = async (ctx, name, targets) => {
   const available = targets.filter((t) => !t.unavailable);
   for (const target of available) {
     log(`${name}: warming up ${target.name} for ${target.warmupSeconds ?? ctx.config.warmupSeconds} s`);
-    await runLoad({ ...target.plan, durationSeconds: target.warmupSeconds ?? ctx.config.warmupSeconds }, ctx.scratch);
+    await alone(ctx, target.needs ?? [], () => runLoad({ ...target.plan, durationSeconds: target.warmupSeconds ?? ctx.config.warmupSeconds }, ctx.scratch));
   }
   const runs = Object.fromEntries(available.map((t) => [t.name, []]));
   for (let rep = 0; rep < ctx.config.reps; rep += 1) {
     for (let k = 0; k < available.length; k += 1) {
       const target = available[(k + rep) % available.length];
-      const result = await runLoad(target.plan, ctx.scratch);
+      const result = await alone(ctx, target.needs ?? [], () => runLoad(target.plan, ctx.scratch));
       result.rep = rep;
       runs[target.name].push(result);
       log(
@@ -272,7 +323,9 @@ const lagSummary = (samples) => {
 };
 
 /** Workloads 3 and 4 on one configuration: the default single process, then api and worker split. */
-const commands = async (ctx, mode) => {
+const commands = (ctx, mode) => alone(ctx, mode === 'kafka-mongo' ? ['kafka', 'mongo'] : [], () => commandsAlone(ctx, mode));
+
+const commandsAlone = async (ctx, mode) => {
   const dataset = await prepareDataset(ctx, { tokens: 0, loadUsers: ctx.config.loadUsers + 50, mode, label: `commands-${mode}` });
   const loadUsers = dataset.secrets.loadUsers.slice(0, ctx.config.loadUsers);
   const probeUsers = dataset.secrets.loadUsers.slice(ctx.config.loadUsers);
@@ -319,6 +372,8 @@ const commands = async (ctx, mode) => {
 
 module.exports = {
   runLoad,
+  alone,
+  generatorCeiling,
   prepareDataset,
   dropReadModels,
   replay,

@@ -1,9 +1,74 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { EventToAppend } from '../event-store.port';
 import { describeEventStoreContract } from '../testing/event-store.contract';
 import { SqliteEventStore } from './sqlite-event-store';
 
 describeEventStoreContract('SQLite', async () =>
   new SqliteEventStore(join(mkdtempSync(join(tmpdir(), 'keyhold-es-')), 'events.sqlite')),
 );
+
+describe('SQLite group commit', () => {
+  let store: SqliteEventStore;
+  beforeAll(() => {
+    store = new SqliteEventStore(join(mkdtempSync(join(tmpdir(), 'keyhold-es-')), 'events.sqlite'));
+  });
+  afterAll(() => store.close());
+
+  const event = (type: string, eventId = randomUUID()): EventToAppend => ({
+    type,
+    data: {},
+    metadata: {
+      eventId,
+      tenantId: 'tenant',
+      actorId: 'system:test',
+      correlationId: randomUUID(),
+      causationId: randomUUID(),
+      occurredAt: new Date().toISOString(),
+      schemaVersion: 1,
+    },
+  });
+
+  it('applies the appends of one batch in call order: each sees the ones queued before it', async () => {
+    const name = `batch-${randomUUID()}`;
+    const results = await Promise.all([
+      store.append(name, [event('A')], 'no_stream'),
+      store.append(name, [event('B')], 0),
+      store.append(name, [event('C'), event('D')], 1),
+    ]);
+    expect(results.map((r) => r.nextExpectedRevision)).toEqual([0, 1, 3]);
+    expect((await store.readStream(name)).map((e) => e.type)).toEqual(['A', 'B', 'C', 'D']);
+  });
+
+  it('rolls back a failing append whole, after it wrote part of its events, and commits the rest of its batch', async () => {
+    const taken = randomUUID();
+    const first = `batch-${randomUUID()}`;
+    const failing = `batch-${randomUUID()}`;
+    const last = `batch-${randomUUID()}`;
+    const results = await Promise.allSettled([
+      store.append(first, [event('Mine', taken)], 'no_stream'),
+      store.append(failing, [event('Written'), event('Duplicate', taken)], 'no_stream'),
+      store.append(last, [event('After')], 'no_stream'),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(await store.readStream(failing)).toEqual([]);
+    expect((await store.readStream(first)).map((e) => e.type)).toEqual(['Mine']);
+    expect((await store.readStream(last)).map((e) => e.type)).toEqual(['After']);
+    // The stream that failed is still creatable: nothing of it was left behind.
+    await expect(store.append(failing, [event('Again')], 'no_stream')).resolves.toMatchObject({ nextExpectedRevision: 0 });
+  });
+
+  it('writes appends still queued when the store closes', async () => {
+    const filename = join(mkdtempSync(join(tmpdir(), 'keyhold-es-')), 'events.sqlite');
+    const closing = new SqliteEventStore(filename);
+    const name = `batch-${randomUUID()}`;
+    const appended = closing.append(name, [event('Queued')], 'no_stream');
+    await closing.close();
+    await expect(appended).resolves.toMatchObject({ nextExpectedRevision: 0 });
+    const reopened = new SqliteEventStore(filename);
+    expect((await reopened.readStream(name)).map((e) => e.type)).toEqual(['Queued']);
+    await reopened.close();
+  });
+});

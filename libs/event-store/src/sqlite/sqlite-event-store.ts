@@ -16,6 +16,16 @@ import { chainEvents, streamHeadHash } from '../chain/event-chain';
 import { assertExpectedRevision } from '../expected-revision';
 import { upcastOnRead } from '../upcast-on-read';
 
+type PendingAppend = {
+  readonly streamName: string;
+  readonly events: readonly EventToAppend[];
+  readonly expected: ExpectedRevision;
+  readonly resolve: (result: AppendResult) => void;
+  readonly reject: (error: unknown) => void;
+};
+
+type Outcome = { readonly ok: true; readonly result: AppendResult } | { readonly ok: false; readonly error: unknown };
+
 type EventRow = {
   position: number;
   stream_name: string;
@@ -31,14 +41,26 @@ const sequenceOf = (position: GlobalPosition | null): number => (position === nu
 
 /**
  * The embedded event log: one SQLite file in WAL mode, synchronous=FULL so that an append that
- * returned is on disk. better-sqlite3 is synchronous, so an append's read-check-write runs
- * without interleaving inside this process, and BEGIN IMMEDIATE serialises it against other
- * processes sharing the file (the CLI, a second node).
+ * resolved is on disk.
+ *
+ * Group commit: appends made in the same turn of the event loop are queued and written together
+ * on the next `setImmediate`, in one IMMEDIATE transaction and so one fsync, and none resolves
+ * before that COMMIT returned. Each append runs in its own savepoint inside the batch: its
+ * read-check-write sees the appends queued before it (two appends at the same expected revision
+ * in one batch: the second fails exactly as if they had been committed apart), and one that fails
+ * (a stale revision, a duplicate event id) is rolled back alone while the others commit.
+ * better-sqlite3 is synchronous, so a batch runs without interleaving inside this process, and
+ * BEGIN IMMEDIATE serialises it against other processes sharing the file (the CLI, a second node).
+ * Deferring to `setImmediate` rather than a microtask lets the poll phase hand over every request
+ * that arrived while the previous COMMIT held the thread, so batches grow with the load.
  */
 export class SqliteEventStore implements EventStore {
   private readonly db: Database.Database;
   private readonly appended = new EventEmitter();
   private readonly statements;
+  private readonly appendInSavepoint: (pending: PendingAppend) => AppendResult;
+  private readonly commitBatch: Database.Transaction<(batch: readonly PendingAppend[]) => Outcome[]>;
+  private pending: PendingAppend[] = [];
 
   constructor(filename: string, private readonly pollIntervalMs = 200) {
     this.db = new Database(filename);
@@ -74,35 +96,68 @@ export class SqliteEventStore implements EventStore {
       ),
       head: this.db.prepare<[], { position: number | null }>('SELECT MAX(position) AS position FROM events'),
     };
+    // A transaction function called inside another one runs as a savepoint: it rolls back alone.
+    this.appendInSavepoint = this.db.transaction((pending: PendingAppend) => this.appendOne(pending));
+    this.commitBatch = this.db.transaction((batch: readonly PendingAppend[]) =>
+      batch.map((pending): Outcome => {
+        try {
+          return { ok: true, result: this.appendInSavepoint(pending) };
+        } catch (error) {
+          return { ok: false, error };
+        }
+      }),
+    );
     this.appended.setMaxListeners(0);
   }
 
-  async append(streamName: string, events: readonly EventToAppend[], expected: ExpectedRevision): Promise<AppendResult> {
-    // The chain's head is read in the same IMMEDIATE transaction that checks the revision, so
-    // no other writer can slip an event in between the link and the insert.
-    const appendAtomically = this.db.transaction(() => {
-      const last = this.statements.lastOfStream.get(streamName);
-      const current = last?.stream_revision ?? null;
-      assertExpectedRevision(streamName, expected, current);
-      let revision = current ?? -1;
-      let lastSequence = 0;
-      for (const event of chainEvents(streamName, revision + 1, last ? this.headHash(last) : null, events)) {
-        revision += 1;
-        const info = this.statements.insert.run({
-          eventId: event.metadata.eventId,
-          streamName,
-          streamRevision: revision,
-          type: event.type,
-          data: JSON.stringify(event.data),
-          metadata: JSON.stringify(event.metadata),
-        });
-        lastSequence = Number(info.lastInsertRowid);
-      }
-      return { nextExpectedRevision: revision, lastPosition: sqlitePosition(lastSequence) };
+  append(streamName: string, events: readonly EventToAppend[], expected: ExpectedRevision): Promise<AppendResult> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ streamName, events, expected, resolve, reject });
+      if (this.pending.length === 1) setImmediate(() => this.flush());
     });
-    const result = appendAtomically.immediate();
+  }
+
+  /** Writes every queued append in one transaction, then settles each by its own outcome. */
+  private flush(): void {
+    const batch = this.pending;
+    if (batch.length === 0) return;
+    this.pending = [];
+    let outcomes: Outcome[];
+    try {
+      outcomes = this.commitBatch.immediate(batch);
+    } catch (error) {
+      // BEGIN or COMMIT failed (busy beyond the timeout, disk full): nothing of the batch is written.
+      for (const append of batch) append.reject(error);
+      return;
+    }
+    batch.forEach((append, index) => {
+      const outcome = outcomes[index];
+      if (outcome.ok) append.resolve(outcome.result);
+      else append.reject(outcome.error);
+    });
     this.appended.emit('appended');
-    return result;
+  }
+
+  /** One append's read-check-write; the chain's head is read in the batch's transaction, after the appends queued before it. */
+  private appendOne({ streamName, events, expected }: PendingAppend): AppendResult {
+    const last = this.statements.lastOfStream.get(streamName);
+    const current = last?.stream_revision ?? null;
+    assertExpectedRevision(streamName, expected, current);
+    let revision = current ?? -1;
+    let lastSequence = 0;
+    for (const event of chainEvents(streamName, revision + 1, last ? this.headHash(last) : null, events)) {
+      revision += 1;
+      const info = this.statements.insert.run({
+        eventId: event.metadata.eventId,
+        streamName,
+        streamRevision: revision,
+        type: event.type,
+        data: JSON.stringify(event.data),
+        metadata: JSON.stringify(event.metadata),
+      });
+      lastSequence = Number(info.lastInsertRowid);
+    }
+    return { nextExpectedRevision: revision, lastPosition: sqlitePosition(lastSequence) };
   }
 
   async readStream(streamName: string): Promise<RecordedEvent[]> {
@@ -139,6 +194,7 @@ export class SqliteEventStore implements EventStore {
   }
 
   async close(): Promise<void> {
+    if (this.db.open) this.flush();
     this.appended.removeAllListeners();
     if (this.db.open) this.db.close();
   }

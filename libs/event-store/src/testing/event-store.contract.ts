@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EventMetadata } from '@keyhold/domain';
-import { EventStore, EventToAppend, GlobalPosition, RecordedEvent, WrongExpectedRevisionError } from '../event-store.port';
+import { AppendResult, EventStore, EventToAppend, GlobalPosition, RecordedEvent, WrongExpectedRevisionError } from '../event-store.port';
 import { ChainVerifier, eventHash } from '../chain/event-chain';
 
 /**
@@ -186,6 +186,51 @@ export const describeEventStoreContract = (adapterName: string, open: () => Prom
       const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       expect(rejected?.reason).toBeInstanceOf(WrongExpectedRevisionError);
       expect(await store.readStream(name)).toHaveLength(2);
+    });
+
+    describe('appends made together (one batch where the adapter groups commits)', () => {
+      it('lets exactly one of two creations of the same stream win, and every other append of the batch commit', async () => {
+        const contested = stream();
+        const others = [stream(), stream(), stream()];
+        const results = await Promise.allSettled([
+          store.append(others[0], [event('O0')], 'no_stream'),
+          store.append(contested, [event('First'), event('FirstMore')], 'no_stream'),
+          store.append(others[1], [event('O1')], 'no_stream'),
+          store.append(contested, [event('Second')], 'no_stream'),
+          store.append(others[2], [event('O2')], 'any'),
+        ]);
+        const contestedResults = [results[1], results[3]];
+        expect(contestedResults.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+        const lost = contestedResults.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+        expect(lost?.reason).toBeInstanceOf(WrongExpectedRevisionError);
+        expect([results[0], results[2], results[4]].map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled']);
+        const won = (await store.readStream(contested)).map((e) => e.type);
+        expect([['First', 'FirstMore'], ['Second']]).toContainEqual(won);
+        for (const [n, name] of others.entries()) expect((await store.readStream(name)).map((e) => e.type)).toEqual([`O${n}`]);
+      });
+
+      it('fails a stale append alone: the others commit, at distinct positions, and the stale one leaves nothing', async () => {
+        const before = await store.headPosition();
+        const stale = stream();
+        const fresh = [stream(), stream()];
+        await store.append(stale, [event('A'), event('B')], 'no_stream');
+        const results = await Promise.allSettled([
+          store.append(fresh[0], [event('F0')], 'no_stream'),
+          store.append(stale, [event('Late')], 0),
+          store.append(fresh[1], [event('F1'), event('F1b')], 'no_stream'),
+          store.append(stale, [event('OnTime')], 1),
+        ]);
+        expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+        expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ streamName: stale, expected: 0 });
+        expect((await store.readStream(stale)).map((e) => e.type)).toEqual(['A', 'B', 'OnTime']);
+        const positions = results
+          .filter((r): r is PromiseFulfilledResult<AppendResult> => r.status === 'fulfilled')
+          .map((r) => r.value.lastPosition);
+        expect(new Set(positions).size).toBe(3);
+        const ours = (await readAllAfter(store, before)).filter((e) => [stale, ...fresh].includes(e.streamName));
+        expect(ours.map((e) => e.type).sort()).toEqual(['A', 'B', 'F0', 'F1', 'F1b', 'OnTime']);
+        for (const position of positions) expect(ours.map((e) => e.globalPosition)).toContain(position);
+      });
     });
 
     it('reads all events after a position in global order, with increasing positions', async () => {
