@@ -90,7 +90,7 @@ describe('Crash during a burst of commands (SIGKILL)', () => {
     await waitFor(
       'every projection caught up',
       async () => {
-        const ready = await restarted.get('/health/ready');
+        const ready = await restarted.get('/health/ready', admin.token); // the detail is an operator's
         return ready.status === 200 && ready.body.projections.every((p: { behind: boolean }) => !p.behind);
       },
       30_000,

@@ -59,7 +59,12 @@ describeInChromium('console: integrations (seed 002)', 'shop', (suite) => {
     expect((await introspect(accessToken)).body).toMatchObject({ active: true, scope: 'tokens.read tokens.introspect' });
 
     await card.getByRole('button', { name: 'Reauthorize' }).click();
-    await page.getByRole('dialog', { name: 'Reauthorize “Shop sync”?' }).getByRole('button', { name: 'Reauthorize' }).click();
+    const reauthorize = page.getByRole('dialog', { name: 'Reauthorize “Shop sync”?' });
+    await reauthorize.getByLabel('Your password (to confirm)').fill('not my password');
+    await reauthorize.getByRole('button', { name: 'Reauthorize' }).click();
+    await expectText(reauthorize.getByRole('alert'), /password/i);
+    await reauthorize.getByLabel('Your password (to confirm)').fill(PASSWORD);
+    await reauthorize.getByRole('button', { name: 'Reauthorize' }).click();
     const again = page.getByRole('dialog', { name: 'Integration tokens for “Shop sync”' });
     const second = await shownSecrets(again);
     expect(Object.keys(second)).toEqual(['Access token', 'Access token secret']);

@@ -26,13 +26,20 @@ export const IntegrationsPage = ({ session }: { session: Session }) => {
   const [confirming, setConfirming] = useState<Confirming | null>(null);
   const [shown, setShown] = useState<{ title: string; secrets: Secret[] } | null>(null);
   const [handshake, setHandshake] = useState<{ name: string; identityLink: string | null } | null>(null);
+  // Reauthorizing hands out new tokens: the API asks the admin to confirm with their password.
+  const [password, setPassword] = useState('');
   const writable = session.can('integrations:write');
   const perform = ({ kind, integration }: Confirming) => {
     const path = `/v1/integrations/${integration.id}`;
-    return kind === 'delete' ? session.call<null>(path, { method: 'DELETE' }) : session.call<Activation>(`${path}/${kind}`, { method: 'POST' });
+    if (kind === 'delete') return session.call<null>(path, { method: 'DELETE' });
+    return session.call<Activation>(`${path}/${kind}`, { method: 'POST', ...(kind === 'reauthorize' ? { body: { password } } : {}) });
+  };
+  const confirm = (next: Confirming | null) => {
+    setPassword('');
+    setConfirming(next);
   };
   const done = ({ integration }: Confirming, result: Activation | null) => {
-    setConfirming(null);
+    confirm(null);
     integrations.reload();
     if (result?.tokens) setShown({ title: `Integration tokens for “${integration.name}”`, secrets: secretsOf(result.tokens) });
     else if (result && 'identityLink' in result) setHandshake({ name: integration.name, identityLink: result.identityLink ?? null });
@@ -57,15 +64,15 @@ export const IntegrationsPage = ({ session }: { session: Session }) => {
             {writable && (
               <div className="actions">
                 {integration.status !== 'active' ? (
-                  <button type="button" className="primary" onClick={() => setConfirming({ kind: 'activate', integration })}>
+                  <button type="button" className="primary" onClick={() => confirm({ kind: 'activate', integration })}>
                     Activate
                   </button>
                 ) : (
-                  <button type="button" onClick={() => setConfirming({ kind: 'reauthorize', integration })}>
+                  <button type="button" onClick={() => confirm({ kind: 'reauthorize', integration })}>
                     Reauthorize
                   </button>
                 )}
-                <button type="button" className="danger" onClick={() => setConfirming({ kind: 'delete', integration })} aria-label={`Delete ${integration.name}`}>
+                <button type="button" className="danger" onClick={() => confirm({ kind: 'delete', integration })} aria-label={`Delete ${integration.name}`}>
                   Delete
                 </button>
               </div>
@@ -78,12 +85,17 @@ export const IntegrationsPage = ({ session }: { session: Session }) => {
         <Confirm
           title={{ activate: `Activate “${confirming.integration.name}”?`, reauthorize: `Reauthorize “${confirming.integration.name}”?`, delete: `Delete “${confirming.integration.name}”?` }[confirming.kind]}
           action={{ activate: 'Allow', reauthorize: 'Reauthorize', delete: 'Delete integration' }[confirming.kind]}
-          onClose={() => setConfirming(null)}
+          onClose={() => confirm(null)}
           perform={() => perform(confirming)}
           onDone={(result) => done(confirming, result)}
         >
           {confirming.kind === 'activate' && <p>The integration will get access to: {confirming.integration.resourceAccess === 'all' ? 'all resources' : confirming.integration.resources.join(', ')}. Its four credentials are shown once.</p>}
-          {confirming.kind === 'reauthorize' && <p>A new access token and secret replace the current ones, which stop working at once.</p>}
+          {confirming.kind === 'reauthorize' && (
+            <>
+              <p>A new access token and secret replace the current ones, which stop working at once.</p>
+              <TextField label="Your password (to confirm)" name="password" type="password" autoComplete="current-password" value={password} onChange={setPassword} />
+            </>
+          )}
           {confirming.kind === 'delete' && <p>Its tokens stop working at once. This cannot be undone.</p>}
         </Confirm>
       )}
