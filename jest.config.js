@@ -28,7 +28,7 @@ module.exports = {
   moduleNameMapper: { '^@keyhold/(.*)$': '<rootDir>/libs/$1/src' },
   testTimeout: 30000,
   /**
-   * On this 2-core machine jest runs every suite in its own process (one worker, in band), and
+   * On this 2-core machine jest runs the suites in band, in its own process (one worker), and
    * two full runs out of three stayed alive after their summary while `--detectOpenHandles`
    * reported no handle: CI would wait out its time limit. Exiting once results are written is the
    * safety net; the handle is still to be found (a rerun with --detectOpenHandles shows none).
