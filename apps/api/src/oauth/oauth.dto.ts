@@ -43,7 +43,7 @@ export class TokenRequest extends ClientAuthenticationFields {
 
 @OAuthForm()
 export class RevocationRequest extends ClientAuthenticationFields {
-  @ApiProperty({ maxLength: 512, writeOnly: true, description: 'An access token or a refresh token this client holds.' })
+  @ApiProperty({ maxLength: 512, writeOnly: true, description: 'An access token this client holds.' })
   @IsString()
   @MaxLength(512)
   token!: string;
