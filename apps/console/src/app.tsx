@@ -55,7 +55,7 @@ export const App = () => {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
-  if (!session) return <SignIn onSignedIn={signedIn} callbackError={callback.error ?? ended} />;
+  if (!session) return <SignIn onSignedIn={signedIn} callbackError={ended ?? callback.error} />;
   const pages = PAGES.filter((page) => page.permission === null || session.can(page.permission));
   const page = pages.find((candidate) => candidate.path === path) ?? pages[0];
   const go = (next: string) => {
