@@ -31,8 +31,8 @@ describeInChromium(
       return (await keyhold().events()).slice(before) as Event[];
     };
 
-    /** A fresh page signed in with Keyhold; every answer of /oauth/token it receives is collected, in order. */
-    const signedInWithKeyhold = async () => {
+    /** A fresh page, to sign in with Keyhold; every answer of /oauth/token it receives is collected, in order. */
+    const withTokensCollected = async () => {
       const opened = await suite.console.page();
       const tokens: TokenResponse[] = [];
       opened.page.on('response', async (response) => {
@@ -58,11 +58,19 @@ describeInChromium(
       await expectText(page.getByRole('article', { name: 'Your sessions' }), 'active');
     };
 
+    /** Signed in with Keyhold, on "My account" with its data loaded. */
+    const onAccountPage = async () => {
+      const opened = await withTokensCollected();
+      await signIn(opened.page);
+      await openAccount(opened.page);
+      return opened;
+    };
+
     const refreshes = (events: Event[]) => events.filter((event) => event.type === 'UserTokensIssued' && event.data.via === 'refresh_token');
     const refreshGrant = (refreshToken: string) => keyhold().request('POST', '/oauth/token', { form: { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: 'keyhold-console' } });
 
     it('renews the access token before it expires, rotating the refresh token, and keeps loading data', async () => {
-      const { page, context, errors, tokens } = await signedInWithKeyhold();
+      const { page, context, errors, tokens } = await withTokensCollected();
       const events = await eventsDuring(async () => {
         await signIn(page);
         await openAccount(page);
@@ -87,7 +95,7 @@ describeInChromium(
     });
 
     it('renews once after a 401, for calls out at the same time, and retries each of them', async () => {
-      const { page, context, errors, tokens } = await signedInWithKeyhold();
+      const { page, context, errors, tokens } = await withTokensCollected();
       // The page's clock stands still: the console never sees its token near expiry, the server's 401 tells it.
       await page.clock.setFixedTime(new Date());
       const events = await eventsDuring(async () => {
@@ -117,9 +125,7 @@ describeInChromium(
     });
 
     it('signs out by revoking the refresh token: Keyhold refuses it afterwards', async () => {
-      const { page, context, errors, tokens } = await signedInWithKeyhold();
-      await signIn(page);
-      await openAccount(page);
+      const { page, context, errors, tokens } = await onAccountPage();
       const events = await eventsDuring(async () => {
         await page.getByRole('button', { name: 'Sign out' }).click();
         await page.getByRole('button', { name: 'Sign in with Keyhold' }).waitFor();
@@ -139,9 +145,7 @@ describeInChromium(
     });
 
     it('sends the person to sign-in with a clear message when the renewal is refused', async () => {
-      const { page, context, errors, tokens } = await signedInWithKeyhold();
-      await signIn(page);
-      await openAccount(page);
+      const { page, context, errors, tokens } = await onAccountPage();
       // Consent withdrawn elsewhere (with the person's API token): every token of the grant is revoked.
       expect((await keyhold().request('DELETE', '/v1/me/grants/keyhold-console', { token: suite.admin.token })).status).toBe(204);
       await page.getByRole('link', { name: 'API tokens' }).click();
