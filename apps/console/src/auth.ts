@@ -114,21 +114,23 @@ const renewingCredential = (server: oauth.AuthorizationServer, first: oauth.Toke
   let renewing: Promise<string> | null = null;
   let ended: ApiError | null = null;
 
-  const end = (reason: ApiError): never => {
+  /** Ends the session once (the first reason is the one shown) and answers the error to throw. */
+  const end = (reason: ApiError): ApiError => {
     if (!ended) {
       ended = reason;
       accessToken = '';
       refreshToken = undefined;
       onEnded(reason);
     }
-    throw ended;
+    return ended;
   };
 
   const renew = (): Promise<string> => {
+    const presented = refreshToken;
+    if (!presented) return Promise.reject(end(new ApiError({ status: 401, title: SESSION_ENDED })));
     renewing ??= (async () => {
       try {
-        if (!refreshToken) return end(new ApiError({ status: 401, title: SESSION_ENDED }));
-        const response = await oauth.refreshTokenGrantRequest(server, CONSOLE_CLIENT, oauth.None(), refreshToken, transportOptions());
+        const response = await oauth.refreshTokenGrantRequest(server, CONSOLE_CLIENT, oauth.None(), presented, transportOptions());
         const renewed = await oauth.processRefreshTokenResponse(server, CONSOLE_CLIENT, response);
         accessToken = renewed.access_token;
         refreshToken = renewed.refresh_token ?? refreshToken;
@@ -137,7 +139,7 @@ const renewingCredential = (server: oauth.AuthorizationServer, first: oauth.Toke
       } catch (error) {
         // A network failure leaves the session as it is: the refresh token was not used up.
         if (error instanceof TypeError) throw new ApiError({ status: 0, title: 'The server cannot be reached.' });
-        return end(oauthFailure(SESSION_ENDED, error));
+        throw end(oauthFailure(SESSION_ENDED, error));
       } finally {
         renewing = null;
       }
@@ -153,9 +155,10 @@ const renewingCredential = (server: oauth.AuthorizationServer, first: oauth.Toke
     // Another call may have renewed the token since this one was sent: then that one is retried.
     renewedAfter: async (refused) => (ended ? null : renewing ?? (accessToken !== refused ? accessToken : renew())),
     signOut: async () => {
+      ended ??= new ApiError({ status: 401, title: 'You have signed out' });
+      // A renewal under way rotates the refresh token: the one to revoke is the one it brings.
       await renewing?.catch(() => undefined);
       const held = refreshToken;
-      ended ??= new ApiError({ status: 401, title: 'You have signed out' });
       accessToken = '';
       refreshToken = undefined;
       if (held) await oauth.processRevocationResponse(await oauth.revocationRequest(server, CONSOLE_CLIENT, oauth.None(), held, transportOptions()));
