@@ -120,6 +120,33 @@ describe('OAuth 2.0 for people: authorization code + PKCE, consent, refresh, pas
       expect(types).toEqual(expect.arrayContaining(['UserTokensIssued', 'RefreshTokenReused', 'UserTokensRevoked']));
     });
 
+    it('revokes a refresh token the console gives up (RFC 7009, public client: client_id only), its family with it; another client cannot', async () => {
+      const browser = await signedIn();
+      const { started, page } = await authorize(browser, consoleClient());
+      const { tokens } = await redeem(consoleClient(), started, page.location!);
+      const revoke = (form: Record<string, string>) => keyhold.request('POST', '/oauth/revoke', { form: { token: tokens.refresh_token, ...form } });
+      const refresh = () => peopleClient({ step: 'refresh', issuer: keyhold.url, ...consoleClient(), refreshToken: tokens.refresh_token });
+      // A machine client holding the console's refresh token revokes nothing: it is not its own.
+      const machine = await createClient();
+      expect((await revoke({ client_id: machine.clientId, client_secret: machine.clientSecret })).status).toBe(200);
+      // Nor does anyone who names the console but brings a secret it does not have, or no client at all.
+      expect((await revoke({ client_id: 'keyhold-console', client_secret: 'guess' })).body.error).toBe('invalid_client');
+      expect((await revoke({})).body.error).toBe('invalid_client');
+      expect((await keyhold.get('/v1/me', tokens.access_token)).status).toBe(200);
+
+      const before = (await keyhold.events()).length;
+      expect(await revoke({ client_id: 'keyhold-console', token_type_hint: 'refresh_token' })).toMatchObject({ status: 200, body: {} });
+      const revoked = (await keyhold.events()).slice(before);
+      expect(revoked.map((event) => [event.type, (event.data as { reason: string }).reason])).toEqual([['UserTokensRevoked', 'revoked-by-client']]);
+      expect(await refresh()).toMatchObject({ ok: false, status: 400, error: 'invalid_grant' });
+      expect((await keyhold.get('/v1/me', tokens.access_token)).status).toBe(401);
+      // Again, or a token that is no refresh token: 200 and nothing more in the log.
+      expect((await revoke({ client_id: 'keyhold-console' })).status).toBe(200);
+      expect((await revoke({ client_id: 'keyhold-console', token: `${randomUUID()}.kh_rt_${'A'.repeat(43)}` })).status).toBe(200);
+      expect((await revoke({ client_id: 'keyhold-console', token: 'nonsense' })).status).toBe(200);
+      expect((await keyhold.events()).length).toBe(before + revoked.length);
+    });
+
     it('refuses a replayed code and revokes every token issued from it', async () => {
       const browser = await signedIn();
       const { started, page } = await authorize(browser, consoleClient());
@@ -423,6 +450,7 @@ describe('OAuth 2.0 for people: authorization code + PKCE, consent, refresh, pas
       code_challenge_methods_supported: ['S256'],
       authorization_response_iss_parameter_supported: true,
       grant_types_supported: ['client_credentials', 'authorization_code', 'refresh_token', 'password'],
+      revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
     });
   });
 

@@ -40,11 +40,11 @@ export type ConsoleSuite = { console: ConsoleBrowser; admin: { tenantId: string;
  * Skipped with a loud line where no Chromium is installed; failed instead where the run
  * requires it (CI sets KEYHOLD_REQUIRE_SERVERS=…,CHROMIUM).
  */
-export const describeInChromium = (title: string, tenant: string, body: (suite: ConsoleSuite) => void): void => {
+export const describeInChromium = (title: string, tenant: string, body: (suite: ConsoleSuite) => void, env: Record<string, string> = {}): void => {
   const suite = {} as ConsoleSuite;
   const withServer = () => {
     beforeAll(async () => {
-      suite.console = await ConsoleBrowser.start();
+      suite.console = await ConsoleBrowser.start(env);
       suite.admin = await suite.console.keyhold.bootstrap(tenant);
     });
     afterAll(() => suite.console?.stop());
@@ -71,9 +71,10 @@ export class ConsoleBrowser {
     private readonly browser: Browser,
   ) {}
 
-  static async start(): Promise<ConsoleBrowser> {
+  /** `env`: settings of this Keyhold beyond the harness's (e.g. a short PEOPLE_ACCESS_TOKEN_TTL_SECONDS). */
+  static async start(env: Record<string, string> = {}): Promise<ConsoleBrowser> {
     ensureConsoleBuilt();
-    const keyhold = await KeyholdHarness.start();
+    const keyhold = await KeyholdHarness.start(undefined, env);
     const browser = await launchChromium();
     return new ConsoleBrowser(keyhold, browser);
   }

@@ -7,7 +7,8 @@ import { IntegrationsPage } from './pages/integrations';
 import { ServiceAccountsPage } from './pages/service-accounts';
 import { TokensPage } from './pages/tokens';
 import { AccountPage, UsersPage } from './pages/users';
-import { Problem, TextField, useAction } from './ui';
+import { ApiError } from './api';
+import { asApiError, Problem, TextField, useAction } from './ui';
 
 type PageDefinition = { path: string; title: string; permission: string | null; render: (session: Session) => ReactNode };
 
@@ -29,16 +30,32 @@ export const App = () => {
   const [session, setSession] = useState<Session | null>(null);
   const [path, setPath] = useState(currentPath());
   const callback = useAction();
+  /** Why the last session ended without a sign-in form's own error: shown on the sign-in screen. */
+  const [ended, setEnded] = useState<ApiError | undefined>(undefined);
+  const onEnded = (reason: ApiError) => {
+    setSession(null);
+    setEnded(reason);
+  };
+  const signedIn = (next: Session) => {
+    setEnded(undefined);
+    setSession(next);
+  };
+  const signOut = async (current: Session) => {
+    history.pushState(null, '', '/console/');
+    setSession(null);
+    // Dropped here whatever happens; a refresh token Keyhold could not be told about is said so.
+    setEnded(await current.signOut().then(() => undefined, (error: unknown) => new ApiError({ status: 0, title: 'Signed out of this tab, but Keyhold could not revoke the session', detail: asApiError(error).message })));
+  };
 
   useEffect(() => {
     const onPop = () => setPath(currentPath());
     addEventListener('popstate', onPop);
-    if (isOAuthCallback()) void callback.run(completeOAuthSignIn).then((signedIn) => signedIn && setSession(signedIn));
+    if (isOAuthCallback()) void callback.run(() => completeOAuthSignIn(onEnded)).then((done) => done && signedIn(done));
     return () => removeEventListener('popstate', onPop);
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
-  if (!session) return <SignIn onSignedIn={setSession} callbackError={callback.error} />;
+  if (!session) return <SignIn onSignedIn={signedIn} callbackError={ended ?? callback.error} />;
   const pages = PAGES.filter((page) => page.permission === null || session.can(page.permission));
   const page = pages.find((candidate) => candidate.path === path) ?? pages[0];
   const go = (next: string) => {
@@ -70,7 +87,7 @@ export const App = () => {
             ))}
           </ul>
         </nav>
-        <button type="button" onClick={() => (history.pushState(null, '', '/console/'), setSession(null))}>
+        <button type="button" onClick={() => void signOut(session)}>
           Sign out
         </button>
       </header>

@@ -7,6 +7,7 @@ const ROLES = ['api', 'worker'] as const;
 export type ProcessRole = (typeof ROLES)[number];
 
 const INTEGRATION_TOKEN_TTL_DEFAULT = 90 * 86_400;
+const PEOPLE_ACCESS_TOKEN_TTL_DEFAULT = 15 * 60;
 
 const trimmed = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
@@ -115,6 +116,17 @@ export class KeyholdConfig {
   @Min(60)
   @Max(86_400)
   ACCESS_TOKEN_TTL_SECONDS = 3600;
+
+  /**
+   * Lifetime of people's access tokens (`kh_uat_…`, authorization code, refresh and password
+   * grants): 15 minutes unless set (at least 1 s, at most 1 h). Short on purpose: rights are
+   * re-read at every verification, and a client refreshes (RFC 6749 §6) to keep going.
+   */
+  @Transform(({ value }) => (value === undefined ? PEOPLE_ACCESS_TOKEN_TTL_DEFAULT : typeof value === 'string' && /^\d{1,5}$/.test(value) ? Number(value) : NaN))
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  PEOPLE_ACCESS_TOKEN_TTL_SECONDS = PEOPLE_ACCESS_TOKEN_TTL_DEFAULT;
 
   /** The longest lifetime, in days, an API client's secret may be given (service-wide). */
   @Transform(({ value }) => (value === undefined ? 730 : typeof value === 'string' && /^\d{1,4}$/.test(value) ? Number(value) : NaN))

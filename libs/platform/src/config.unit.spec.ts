@@ -100,6 +100,12 @@ describe('loadConfig', () => {
       for (const bad of ['0', '31536001', '1h', ' ']) expect(() => loadConfig({ INTEGRATION_TOKEN_TTL_SECONDS: bad })).toThrow(/INTEGRATION_TOKEN_TTL_SECONDS/);
     });
 
+    it('takes PEOPLE_ACCESS_TOKEN_TTL_SECONDS in seconds, 15 minutes unless set, at most an hour', () => {
+      expect(loadConfig({}).PEOPLE_ACCESS_TOKEN_TTL_SECONDS).toBe(15 * 60);
+      expect(loadConfig({ PEOPLE_ACCESS_TOKEN_TTL_SECONDS: '2' }).PEOPLE_ACCESS_TOKEN_TTL_SECONDS).toBe(2);
+      for (const bad of ['0', '3601', '15m', ' ', '-5']) expect(() => loadConfig({ PEOPLE_ACCESS_TOKEN_TTL_SECONDS: bad })).toThrow(/PEOPLE_ACCESS_TOKEN_TTL_SECONDS/);
+    });
+
     it('takes CLIENT_SECRET_MAX_DAYS in days, 730 unless set', () => {
       expect(loadConfig({}).CLIENT_SECRET_MAX_DAYS).toBe(730);
       expect(loadConfig({ CLIENT_SECRET_MAX_DAYS: '90' }).CLIENT_SECRET_MAX_DAYS).toBe(90);

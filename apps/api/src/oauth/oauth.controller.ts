@@ -19,6 +19,10 @@ import { AccessTokenResponse, AuthorizationServerMetadata, RevocationRequest, Re
 /** Grants defined by RFC 6749 that a client may be allowed; only client_credentials is served here. */
 const KNOWN_GRANTS: ReadonlySet<string> = new Set<OAuthGrant>(['authorization_code', 'client_credentials', 'refresh_token', 'password']);
 
+/** The console is a public client (RFC 6749 §2.1): its client_id and no secret; it proves itself with PKCE. */
+const isPublicConsole = (request: FastifyRequest, body: { client_id?: string; client_secret?: string }) =>
+  body.client_id === CONSOLE_CLIENT_ID && body.client_secret === undefined && request.headers.authorization === undefined;
+
 /**
  * The OAuth 2.0 token endpoint for machine clients (RFC 6749 §4.4), token revocation
  * (RFC 7009) and server metadata (RFC 8414). Clients authenticate with their own secret, so
@@ -44,10 +48,7 @@ export class OAuthController {
   @ApiConsumes('application/x-www-form-urlencoded')
   @ApiOkResponse({ type: AccessTokenResponse })
   async token(@Req() request: FastifyRequest, @Body() body: TokenRequest, @CurrentRequestContext() context: RequestContext) {
-    // The console is a public client (RFC 6749 §2.1): no secret, it proves itself with PKCE.
-    if (body.client_id === CONSOLE_CLIENT_ID && body.client_secret === undefined && request.headers.authorization === undefined) {
-      return this.forPeople(CONSOLE_CLIENT_ID, request, body, context);
-    }
+    if (isPublicConsole(request, body)) return this.forPeople(CONSOLE_CLIENT_ID, request, body, context);
     const client = this.clients.authenticate(request, body);
     if (!KNOWN_GRANTS.has(body.grant_type)) throw new OAuthError('unsupported_grant_type', `Unsupported grant_type '${body.grant_type}'.`);
     // A flow that is off for this client is refused as such, before saying what this endpoint serves.
@@ -72,7 +73,13 @@ export class OAuthController {
   @ApiConsumes('application/x-www-form-urlencoded')
   @ApiOkResponse({ type: RevocationResponse })
   async revoke(@Req() request: FastifyRequest, @Body() body: RevocationRequest, @CurrentRequestContext() context: RequestContext): Promise<RevocationResponse> {
+    // The console signs out by revoking its refresh token (RFC 7009 §2.1: a public client sends its client_id).
+    if (isPublicConsole(request, body)) {
+      await this.people.revoke(CONSOLE_CLIENT_ID, body.token, context);
+      return {};
+    }
     const client = this.clients.authenticate(request, body);
+    if (await this.people.revoke(client.clientId, body.token, context)) return {};
     const owner = this.oauth.accessTokenOwner(this.hasher.candidateHashes(body.token));
     if (owner && owner.clientId === client.clientId) {
       await this.commands.execute(new RevokeAccessTokenCommand(client.tenantId, owner.tokenId, { ...context, actorId: client.clientId }));
@@ -115,7 +122,7 @@ export class OAuthController {
       scopes_supported: [...Object.keys(PERMISSIONS), 'openid'],
       jwks_uri: `${issuer}/oauth/jwks`,
       revocation_endpoint: `${issuer}/oauth/revoke`,
-      revocation_endpoint_auth_methods_supported: clientAuth,
+      revocation_endpoint_auth_methods_supported: [...clientAuth, 'none'],
       introspection_endpoint: `${issuer}/oauth/introspect`,
       introspection_endpoint_auth_methods_supported: ['bearer'],
       service_documentation: `${issuer}/openapi.json`,

@@ -10,13 +10,15 @@ import {
   SigningKeyState,
   SIGNING_KEYS_STREAM_ID,
   streamName,
-  USER_ACCESS_TOKEN_LIFETIME_MS,
 } from '@keyhold/domain';
 import { EVENT_STORE, EventStore, ConcurrencyConflictError } from '@keyhold/event-store';
 import { DataKeyService, decryptValue, EncryptedValue, encryptValue } from '@keyhold/key-store';
 import { CommandRunner } from '../command-runner';
 import { RejectionError } from '../http/rejection-error';
 import { readFolded } from '../read-folded';
+
+/** ID tokens prove a sign-in, they open nothing: 15 minutes, whatever people's access tokens live. */
+const ID_TOKEN_LIFETIME_SECONDS = 15 * 60;
 
 /** Signing keys are Keyhold's, not a tenant's: their events carry this tenant id. */
 const PLATFORM_TENANT = '00000000-0000-0000-0000-000000000000';
@@ -58,7 +60,7 @@ export class OidcSigning {
       .setSubject(claims.subject)
       .setAudience(claims.audience)
       .setIssuedAt(issuedAt)
-      .setExpirationTime(issuedAt + USER_ACCESS_TOKEN_LIFETIME_MS / 1000)
+      .setExpirationTime(issuedAt + ID_TOKEN_LIFETIME_SECONDS)
       .sign(await importJWK(privateJwk, 'ES256'));
   }
 

@@ -8,7 +8,6 @@ import {
   GrantIds,
   NewTokens,
   streamName,
-  USER_ACCESS_TOKEN_LIFETIME_MS,
   UserGrantCommand,
   userGrantDecider,
   UserGrantEvent,
@@ -16,6 +15,7 @@ import {
 } from '@keyhold/domain';
 import { generateSecret, parseSecret, SecretHasher } from '@keyhold/crypto';
 import { EVENT_STORE, EventStore } from '@keyhold/event-store';
+import { KEYHOLD_CONFIG, KeyholdConfig } from '@keyhold/platform';
 import { CommandRunner } from '../command-runner';
 import { OAuthError } from '../http/problem';
 import { RequestContext } from '../http/request-context';
@@ -63,6 +63,7 @@ export class PeopleGrants {
     private readonly runner: CommandRunner,
     private readonly hasher: SecretHasher,
     @Inject(EVENT_STORE) private readonly events: EventStore,
+    @Inject(KEYHOLD_CONFIG) private readonly config: KeyholdConfig,
   ) {}
 
   async consent(ids: GrantIds, scope: string[], context: RequestContext): Promise<void> {
@@ -148,6 +149,22 @@ export class PeopleGrants {
     await this.run(grantIdFor(tenantId, userId, clientId), { type: 'WithdrawConsent', tenantId, now: new Date().toISOString() }, tenantId, context);
   }
 
+  /**
+   * RFC 7009 for people's refresh tokens: ends the family of a refresh token `clientId` holds
+   * (a sign-out). Answers whether `token` has the shape of a refresh token, so that the caller
+   * searches no other kind; one of another client, unknown or already revoked changes nothing.
+   */
+  async revokeRefreshToken(clientId: string, token: string, context: RequestContext): Promise<boolean> {
+    const handle = splitHandle(token, 'refreshToken');
+    if (!handle) return false;
+    const state = await this.state(handle.grantId);
+    const found = findRefreshToken(state, this.matcher(handle.secret));
+    if (found && state.status === 'known' && state.ids.clientId === clientId) {
+      await this.run(handle.grantId, { type: 'RevokeRefreshToken', refreshId: found.refreshId, clientId, now: new Date().toISOString() }, state.ids.tenantId, { ...context, actorId: clientId });
+    }
+    return true;
+  }
+
   private newTokens(withRefresh: boolean) {
     const access = generateSecret('userAccessToken');
     const refresh = withRefresh ? generateSecret('refreshToken') : null;
@@ -159,6 +176,7 @@ export class PeopleGrants {
       familyId: randomUUID(),
       accessTokenId: randomUUID(),
       accessTokenHash: hashed(access),
+      accessTokenLifetimeMs: this.config.PEOPLE_ACCESS_TOKEN_TTL_SECONDS * 1000,
       refresh: refresh ? { refreshId: randomUUID(), hash: hashed(refresh) } : null,
     };
     return { access, refresh, stored };
@@ -171,7 +189,7 @@ export class PeopleGrants {
     return {
       access_token: access,
       token_type: 'Bearer',
-      expires_in: USER_ACCESS_TOKEN_LIFETIME_MS / 1000,
+      expires_in: this.config.PEOPLE_ACCESS_TOKEN_TTL_SECONDS,
       scope: scope.join(' '),
       ...(refresh && issued.data.refresh ? { refresh_token: `${grantId}.${refresh}` } : {}),
       grant: { tenantId, userId, clientId, grantId, issuedAt, nonce: familyOf(state, familyId)?.nonce ?? null },

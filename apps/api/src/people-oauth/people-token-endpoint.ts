@@ -38,6 +38,11 @@ export class PeopleTokenEndpoint {
     return { ...tokens, id_token: idToken };
   }
 
+  /** RFC 7009 for what this endpoint issued to people: true when `token` is a refresh token (revoked if `clientId` holds it). */
+  revoke(clientId: string, token: string, context: RequestContext): Promise<boolean> {
+    return this.grants.revokeRefreshToken(clientId, token, context);
+  }
+
   private async grant(clientId: string, body: TokenRequest, issuer: string, context: RequestContext): Promise<IssuedUserTokens> {
     const client = await this.clients.find(clientId, issuer);
     if (!client) throw new OAuthError('invalid_client', 'Client authentication failed.', 401);

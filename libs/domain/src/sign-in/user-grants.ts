@@ -9,13 +9,12 @@ import { Rejection } from '../shared/rejection';
  * are found by the caller matching keyed hashes against this state; the decider only sees ids.
  */
 export const AUTHORIZATION_CODE_LIFETIME_MS = 60 * 1000;
-export const USER_ACCESS_TOKEN_LIFETIME_MS = 15 * 60 * 1000;
 export const REFRESH_FAMILY_LIFETIME_MS = 30 * 24 * 60 * 60 * 1000;
 
 export type GrantIds = { tenantId: string; userId: string; clientId: string; grantId: string };
 type StoredHash = { hash: string; hashKeyId: string };
 export type TokenVia = 'authorization_code' | 'refresh_token' | 'password';
-export type GrantRevocationReason = 'code-replayed' | 'refresh-token-reused' | 'consent-withdrawn';
+export type GrantRevocationReason = 'code-replayed' | 'refresh-token-reused' | 'consent-withdrawn' | 'revoked-by-client';
 
 export type ConsentGranted = { type: 'ConsentGranted'; data: GrantIds & { scope: string[]; grantedAt: string } };
 export type ConsentWithdrawn = { type: 'ConsentWithdrawn'; data: GrantIds & { withdrawnAt: string } };
@@ -63,6 +62,8 @@ export type NewTokens = {
   familyId: string;
   accessTokenId: string;
   accessTokenHash: StoredHash;
+  /** How long the access token lives (the service's setting, an input like the clock). */
+  accessTokenLifetimeMs: number;
   refresh: { refreshId: string; hash: StoredHash } | null;
 };
 
@@ -92,7 +93,9 @@ export type RedeemAuthorizationCode = {
 export type RefreshTokens = { type: 'RefreshTokens'; refreshId: string; tokens: Omit<NewTokens, 'familyId'>; now: string };
 export type IssueTokensForPassword = GrantIds & { type: 'IssueTokensForPassword'; scope: string[]; tokens: NewTokens; now: string };
 export type WithdrawConsent = { type: 'WithdrawConsent'; tenantId: string; now: string };
-export type UserGrantCommand = GrantConsent | IssueAuthorizationCode | RedeemAuthorizationCode | RefreshTokens | IssueTokensForPassword | WithdrawConsent;
+/** RFC 7009: the client that holds a refresh token gives it up (a sign-out); its family ends, access tokens included. */
+export type RevokeRefreshToken = { type: 'RevokeRefreshToken'; refreshId: string; clientId: string; now: string };
+export type UserGrantCommand = GrantConsent | IssueAuthorizationCode | RedeemAuthorizationCode | RefreshTokens | IssueTokensForPassword | WithdrawConsent | RevokeRefreshToken;
 
 export type UserGrantRejection = Rejection<'ConsentRequired' | 'InvalidGrant' | 'GrantNotFound'>;
 
@@ -160,7 +163,7 @@ const tokensIssued = (ids: GrantIds, via: TokenVia, tokens: NewTokens, scope: re
     hashKeyId: tokens.accessTokenHash.hashKeyId,
     scope: [...scope],
     issuedAt: now,
-    expiresAt: plus(now, USER_ACCESS_TOKEN_LIFETIME_MS),
+    expiresAt: plus(now, tokens.accessTokenLifetimeMs),
     refresh: tokens.refresh ? { refreshId: tokens.refresh.refreshId, ...tokens.refresh.hash, familyExpiresAt: extra.familyExpiresAt } : null,
   },
 });
@@ -247,6 +250,13 @@ const decide = (command: UserGrantCommand, state: UserGrantState) => {
         { type: 'ConsentWithdrawn', data: { ...state.ids, withdrawnAt: command.now } },
         ...revoke(state.ids, [...state.families], 'consent-withdrawn', command.now),
       );
+    }
+    case 'RevokeRefreshToken': {
+      if (state.status === 'none' || state.ids.clientId !== command.clientId) return reject<UserGrantRejection>({ code: 'GrantNotFound', message: 'This client holds no such refresh token.' });
+      const found = [...state.families].find(([, family]) => family.refreshTokens.has(command.refreshId));
+      if (!found) return reject<UserGrantRejection>({ code: 'GrantNotFound', message: 'This client holds no such refresh token.' });
+      // Revoking twice, or a family already revoked, changes nothing.
+      return accept<UserGrantEvent>(...revoke(state.ids, [found], 'revoked-by-client', command.now));
     }
     default:
       return assertNever(command);

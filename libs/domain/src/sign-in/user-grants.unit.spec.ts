@@ -12,6 +12,7 @@ const tokens = (n: number, refresh = true): NewTokens => ({
   familyId: 'f1',
   accessTokenId: `a${n}`,
   accessTokenHash: { hash: `ah${n}`, hashKeyId: 'k' },
+  accessTokenLifetimeMs: 15 * 60_000,
   refresh: refresh ? { refreshId: `r${n}`, hash: { hash: `rh${n}`, hashKeyId: 'k' } } : null,
 });
 const issued = (n: number, via: 'authorization_code' | 'refresh_token', now: string): UserTokensIssued => ({
@@ -64,15 +65,15 @@ describe('user grants', () => {
 
   it('rotates refresh tokens and revokes the family when a rotated one is reused', () => {
     const history = [code, issued(1, 'authorization_code', at(1000))];
-    spec.given(history).when({ type: 'RefreshTokens', refreshId: 'r1', tokens: { accessTokenId: 'a2', accessTokenHash: { hash: 'ah2', hashKeyId: 'k' }, refresh: { refreshId: 'r2', hash: { hash: 'rh2', hashKeyId: 'k' } } }, now: at(2000) }).then([issued(2, 'refresh_token', at(2000))]);
+    spec.given(history).when({ type: 'RefreshTokens', refreshId: 'r1', tokens: { accessTokenId: 'a2', accessTokenHash: { hash: 'ah2', hashKeyId: 'k' }, accessTokenLifetimeMs: 15 * 60_000, refresh: { refreshId: 'r2', hash: { hash: 'rh2', hashKeyId: 'k' } } }, now: at(2000) }).then([issued(2, 'refresh_token', at(2000))]);
     spec
       .given([...history, issued(2, 'refresh_token', at(2000))])
-      .when({ type: 'RefreshTokens', refreshId: 'r1', tokens: { accessTokenId: 'a3', accessTokenHash: { hash: 'ah3', hashKeyId: 'k' }, refresh: null }, now: at(3000) })
+      .when({ type: 'RefreshTokens', refreshId: 'r1', tokens: { accessTokenId: 'a3', accessTokenHash: { hash: 'ah3', hashKeyId: 'k' }, accessTokenLifetimeMs: 15 * 60_000, refresh: null }, now: at(3000) })
       .then([
         { type: 'RefreshTokenReused', data: { ...ids, familyId: 'f1', refreshId: 'r1', detectedAt: at(3000) } },
         { type: 'UserTokensRevoked', data: { ...ids, familyIds: ['f1'], accessTokenIds: ['a1', 'a2'], reason: 'refresh-token-reused', revokedAt: at(3000) } },
       ]);
-    spec.given(history).when({ type: 'RefreshTokens', refreshId: 'r1', tokens: { accessTokenId: 'a2', accessTokenHash: { hash: 'ah2', hashKeyId: 'k' }, refresh: null }, now: at(31 * 24 * 3600_000) }).thenRejects('InvalidGrant');
+    spec.given(history).when({ type: 'RefreshTokens', refreshId: 'r1', tokens: { accessTokenId: 'a2', accessTokenHash: { hash: 'ah2', hashKeyId: 'k' }, accessTokenLifetimeMs: 15 * 60_000, refresh: null }, now: at(31 * 24 * 3600_000) }).thenRejects('InvalidGrant');
   });
 
   it('withdrawing consent revokes every live family; within the tenant only', () => {
@@ -82,5 +83,15 @@ describe('user grants', () => {
       { type: 'UserTokensRevoked', data: { ...ids, familyIds: ['f1'], accessTokenIds: ['a1'], reason: 'consent-withdrawn', revokedAt: at(5000) } },
     ]);
     spec.given(history).when({ type: 'WithdrawConsent', tenantId: 't2', now: at(5000) }).thenRejects('GrantNotFound');
+  });
+
+  it('a client revoking its refresh token ends that family, access tokens included; once, and only its own', () => {
+    const history = [code, issued(1, 'authorization_code', at(1000)), issued(2, 'refresh_token', at(2000))];
+    const revokeIt = (refreshId: string, clientId = 'c1') => ({ type: 'RevokeRefreshToken' as const, refreshId, clientId, now: at(4000) });
+    const revoked = { type: 'UserTokensRevoked' as const, data: { ...ids, familyIds: ['f1'], accessTokenIds: ['a1', 'a2'], reason: 'revoked-by-client' as const, revokedAt: at(4000) } };
+    spec.given(history).when(revokeIt('r2')).then([revoked]);
+    spec.given([...history, revoked]).when(revokeIt('r2')).then([]);
+    spec.given(history).when(revokeIt('r2', 'c2')).thenRejects('GrantNotFound');
+    spec.given(history).when(revokeIt('r9')).thenRejects('GrantNotFound');
   });
 });

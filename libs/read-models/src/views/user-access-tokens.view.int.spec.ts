@@ -10,7 +10,7 @@ import { USER_ACCESS_TOKENS, userAccessTokensProjection, UserAccessTokenView } f
 const silent = { error: () => undefined };
 const T0 = '2026-01-01T00:00:00.000Z';
 const ids = { tenantId: 't1', userId: 'u1', clientId: 'c1', grantId: 'g1' };
-const tokens = (n: number): NewTokens => ({ familyId: `f${n}`, accessTokenId: `a${n}`, accessTokenHash: { hash: `HASH-${n}`, hashKeyId: 'k' }, refresh: null });
+const tokens = (n: number): NewTokens => ({ familyId: `f${n}`, accessTokenId: `a${n}`, accessTokenHash: { hash: `HASH-${n}`, hashKeyId: 'k' }, accessTokenLifetimeMs: 15 * 60_000, refresh: null });
 
 describe("People's access tokens in the read model", () => {
   const dir = mkdtempSync(join(tmpdir(), 'keyhold-user-tokens-'));
