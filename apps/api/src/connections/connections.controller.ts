@@ -18,7 +18,10 @@ import {
   ConnectionResponse,
   CreateConnectionDto,
   CredentialDto,
+  OAuthClientPage,
+  OAuthClientResponse,
   OAuthClientsQuery,
+  RevealedConnectionResponse,
   UpdateConnectionDto,
   UpdateOAuthClientDto,
 } from './connection.dto';
@@ -121,12 +124,14 @@ export class ConnectionsController {
   /** The OAuth clients of OAuth 2.0 connections, as their own list (seed 000), filtered by service and client ID. */
   @Get('oauth-clients')
   @RequirePermissions('connections:read')
+  @ApiOkResponse({ type: OAuthClientPage })
   oauthClients(@CurrentPrincipal() principal: Principal, @Query() query: OAuthClientsQuery) {
     return this.connections.oauthClients(principal, { service: query.service, clientId: query.clientId }, query.limit ?? 50, query.cursor ?? null);
   }
 
   @Get('oauth-clients/:id')
   @RequirePermissions('connections:read')
+  @ApiOkResponse({ type: OAuthClientResponse })
   oauthClient(@CurrentPrincipal() principal: Principal, @Param() params: ConnectionParams) {
     return this.connections.oauthClient(principal, params.id);
   }
@@ -134,6 +139,7 @@ export class ConnectionsController {
   /** As the seed says: after creation, only an OAuth client's client ID and client secret change. */
   @Patch('oauth-clients/:id')
   @RequirePermissions('connections:write')
+  @ApiOkResponse({ type: OAuthClientResponse })
   async updateOAuthClient(
     @CurrentPrincipal() principal: Principal,
     @CurrentRequestContext() context: RequestContext,
@@ -232,6 +238,7 @@ export class ConnectionsController {
   @Post(':id/reveal')
   @HttpCode(200)
   @RequirePermissions('connections:use', 'connections:reveal')
+  @ApiOkResponse({ type: RevealedConnectionResponse })
   async reveal(
     @CurrentPrincipal() principal: Principal,
     @CurrentRequestContext() context: RequestContext,

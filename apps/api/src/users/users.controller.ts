@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Param, Post, Put, Query, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { KEYHOLD_CONFIG, KeyholdConfig } from '@keyhold/platform';
 import { publicBaseUrl } from '../http/public-url';
@@ -14,7 +14,7 @@ import { Principal } from '../verification/principal';
 import { AddUserCommand, ChangeUserRoleCommand } from './tenancy.commands';
 import { pageOf, PageQuery } from '../http/pagination';
 import { AddUserDto, ChangeRoleDto, UserIdParams } from './users.dto';
-import { MeResponse, RoleChangeResponse, UserPage, UserResponse } from './users.responses';
+import { AddedUserResponse, MeResponse, RoleChangeResponse, UserPage, UserResponse } from './users.responses';
 
 const toUserResponse = (user: UserView) => ({
   id: user.id,
@@ -47,6 +47,7 @@ export class UsersController {
   }
 
   @Post('users')
+  @ApiCreatedResponse({ type: AddedUserResponse })
   @RequirePermissions('users:write')
   async add(
     @CurrentPrincipal() principal: Principal,
