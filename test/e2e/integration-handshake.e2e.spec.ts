@@ -287,7 +287,7 @@ describeWithChromium('OAuth 1.0a integration handshake and signed calls, end to 
     });
 
     it('stop with a reauthorization (old token) and a deletion', async () => {
-      const again = await keyhold.post(`/v1/integrations/${integrationId}/reauthorize`, admin.token);
+      const again = await keyhold.post(`/v1/integrations/${integrationId}/reauthorize`, admin.token, { password: adminPassword });
       expect(again.status).toBe(200);
       const renewed = { key: again.body.tokens.accessToken, secret: again.body.tokens.accessTokenSecret };
       Object.assign(seen, { 'renewed access token': renewed.key, 'renewed access token secret': renewed.secret });

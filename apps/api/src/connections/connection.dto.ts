@@ -261,6 +261,12 @@ const credentialVariants = (fields: (type: CredentialType) => { properties: Reco
     };
   });
 const secretFieldsOf = (type: CredentialType) => [...CREDENTIAL_SECRET_FIELDS[type].required, ...CREDENTIAL_SECRET_FIELDS[type].optional];
+/** Whether each of a type's secret fields is set: what reads show instead of the secrets. */
+const secretsSetSchema = (type: CredentialType) => ({
+  type: 'object' as const,
+  required: secretFieldsOf(type),
+  properties: Object.fromEntries(secretFieldsOf(type).map((field) => [field, { type: 'boolean' as const }])),
+});
 
 /** What reads show of a connection: never a secret, only whether each secret field is set. */
 export class ConnectionResponse {
@@ -275,7 +281,7 @@ export class ConnectionResponse {
   @ApiProperty({
     description: "The credential's settings, and which of its secrets are set; its type decides its fields.",
     oneOf: credentialVariants((type) => ({
-      properties: { secretsSet: { type: 'object', required: secretFieldsOf(type), properties: Object.fromEntries(secretFieldsOf(type).map((field) => [field, { type: 'boolean' }])) } },
+      properties: { secretsSet: secretsSetSchema(type) },
       required: ['secretsSet'],
     })),
   })
@@ -306,11 +312,7 @@ export class OAuthClientResponse {
   tokenUrl!: string;
   @ApiProperty({ type: [String] })
   scopes!: string[];
-  @ApiProperty({
-    type: 'object',
-    required: secretFieldsOf('oauth2'),
-    properties: Object.fromEntries(secretFieldsOf('oauth2').map((field) => [field, { type: 'boolean' }])),
-  })
+  @ApiProperty(secretsSetSchema('oauth2'))
   secretsSet!: Record<string, boolean>;
   @ApiProperty({ format: 'date-time' })
   createdAt!: string;

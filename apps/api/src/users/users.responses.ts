@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, OmitType } from '@nestjs/swagger';
 import { Role, ROLES } from '@keyhold/domain';
 import { PageOf } from '../http/pagination';
 
@@ -54,15 +54,7 @@ export class InvitationLinkResponse {
   expiresAt!: string;
 }
 
-export class AddedUserResponse {
-  @ApiProperty({ format: 'uuid' })
-  id!: string;
-  @ApiProperty({ format: 'email' })
-  email!: string;
-  @ApiProperty({ enum: ROLES })
-  role!: Role;
-  @ApiProperty({ format: 'date-time' })
-  createdAt!: string;
+export class AddedUserResponse extends OmitType(UserResponse, ['updatedAt']) {
   @ApiProperty({ type: InvitationLinkResponse, description: 'The user sets a password there and issues their own tokens.' })
   invitation!: InvitationLinkResponse;
 }
