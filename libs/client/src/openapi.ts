@@ -1670,10 +1670,16 @@ export interface components {
             nextCursor: string | null;
         };
         OAuthClientResponse: {
-            /** Format: uuid */
-            connectionId: string;
             name: string;
             service: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /** Format: date-time */
+            lastAccessedAt: string | null;
+            /** Format: uuid */
+            connectionId: string;
             clientId: string;
             /** Format: uri */
             tokenUrl: string;
@@ -1682,12 +1688,6 @@ export interface components {
                 clientSecret: boolean;
                 refreshToken: boolean;
             };
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            updatedAt: string;
-            /** Format: date-time */
-            lastAccessedAt: string | null;
         };
         OAuthClientPage: {
             items: components["schemas"]["OAuthClientResponse"][];

@@ -1,4 +1,4 @@
-import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath, IntersectionType, OmitType, PartialType } from '@nestjs/swagger';
+import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath, IntersectionType, OmitType, PartialType, PickType } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -299,13 +299,9 @@ export class ConnectionResponse {
 export class ConnectionPage extends PageOf(ConnectionResponse) {}
 
 /** An OAuth 2.0 connection's client, as its own resource: settings and which secrets are set, never a secret. */
-export class OAuthClientResponse {
+export class OAuthClientResponse extends PickType(ConnectionResponse, ['name', 'service', 'createdAt', 'updatedAt', 'lastAccessedAt']) {
   @ApiProperty({ format: 'uuid' })
   connectionId!: string;
-  @ApiProperty()
-  name!: string;
-  @ApiProperty()
-  service!: string;
   @ApiProperty()
   clientId!: string;
   @ApiProperty({ format: 'uri' })
@@ -314,12 +310,6 @@ export class OAuthClientResponse {
   scopes!: string[];
   @ApiProperty(secretsSetSchema('oauth2'))
   secretsSet!: Record<string, boolean>;
-  @ApiProperty({ format: 'date-time' })
-  createdAt!: string;
-  @ApiProperty({ format: 'date-time' })
-  updatedAt!: string;
-  @ApiProperty({ format: 'date-time', nullable: true, type: String })
-  lastAccessedAt!: string | null;
 }
 
 export class OAuthClientPage extends PageOf(OAuthClientResponse) {}
