@@ -1,7 +1,7 @@
-import { Body, Controller, Get, Param, Post, Put, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, Param, Post, Put, Query, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { FastifyReply, FastifyRequest } from 'fastify';
+import { FastifyReply } from 'fastify';
 import { KEYHOLD_CONFIG, KeyholdConfig } from '@keyhold/platform';
 import { publicBaseUrl } from '../http/public-url';
 import { invitationLink } from '../sign-in/invitations';
@@ -53,7 +53,6 @@ export class UsersController {
     @CurrentPrincipal() principal: Principal,
     @CurrentRequestContext() context: RequestContext,
     @Body() body: AddUserDto,
-    @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     const user = await this.commands.execute(new AddUserCommand(principal.tenantId, body.email, body.role, context));
