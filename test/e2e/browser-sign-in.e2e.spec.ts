@@ -1,18 +1,13 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, Browser, Page } from 'playwright-core';
+import { Browser, Page } from 'playwright-core';
+import { describeWithChromium, launchChromium } from '../support/chromium';
 import { KeyholdHarness } from '../support/keyhold-harness';
 import { peopleClient } from '../support/oauth-client';
 
-/** Debian's Chromium (Playwright's own download is not reachable here), with the flags this machine needs. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const SCREENSHOTS = join(__dirname, '..', '..', 'docs', 'screenshots');
 const PASSWORD = 'browser flows password 1';
 const CALLBACK = 'http://127.0.0.1:9/callback';
-
-const describeWithChromium = existsSync(CHROMIUM) ? describe : describe.skip;
-if (!existsSync(CHROMIUM)) process.stderr.write(`SKIPPED: "People sign in, in a real browser" needs Chromium at ${CHROMIUM} (apt-get install -y chromium).\n`);
 
 describeWithChromium('People sign in, in a real browser (headless Chromium) with a real OAuth client (oauth4webapi)', () => {
   let keyhold: KeyholdHarness;
@@ -23,7 +18,7 @@ describeWithChromium('People sign in, in a real browser (headless Chromium) with
 
   beforeAll(async () => {
     keyhold = await KeyholdHarness.start();
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+    browser = await launchChromium();
     admin = await keyhold.bootstrap(slug);
     mkdirSync(SCREENSHOTS, { recursive: true });
   });

@@ -5,7 +5,7 @@ import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OAuth from 'oauth-1.0a';
-import { chromium } from 'playwright-core';
+import { describeWithChromium, launchChromium } from '../support/chromium';
 import { expectProblem, KeyholdHarness } from '../support/keyhold-harness';
 import { everythingStoredUnder, secretsFoundIn } from '../support/secret-scan';
 
@@ -18,8 +18,6 @@ import { everythingStoredUnder, secretsFoundIn } from '../support/secret-scan';
 
 const hmacSha256 = (base: string, key: string) => createHmac('sha256', key).update(base).digest('base64');
 const client = (consumer: { key: string; secret: string }) => new OAuth({ consumer, signature_method: 'HMAC-SHA256', hash_function: hmacSha256 });
-
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 type Received = { consumerKey: string; consumerSecret: string; storeBaseUrl: string; verifier: string };
 type Tokens = { key: string; secret: string };
@@ -98,7 +96,8 @@ class IntegrationApp {
 
 const password = () => `pw ${randomBytes(12).toString('base64url')} long enough`;
 
-describe('OAuth 1.0a integration handshake and signed calls, end to end', () => {
+// The admin's return through the identity link is a real browser's; the later tests build on the first.
+describeWithChromium('OAuth 1.0a integration handshake and signed calls, end to end', () => {
   let keyhold: KeyholdHarness;
   let app: IntegrationApp;
   let admin: { tenantId: string; userId: string; token: string };
@@ -168,7 +167,7 @@ describe('OAuth 1.0a integration handshake and signed calls, end to end', () => 
     const back = new URL(link.searchParams.get('success_call_back')!);
     expect(back.origin).toBe(keyhold.url);
     seen['return state'] = back.searchParams.get('state')!;
-    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage();
       const response = await page.goto(activated.body.identityLink);

@@ -4,18 +4,17 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Browser, BrowserContext, chromium, Locator, Page } from 'playwright-core';
+import { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { CommandBus } from '@nestjs/cqrs';
 import { OPERATOR } from '@keyhold/domain';
 import { IssueTokenCommand } from '../../apps/api/src/tokens/tokens.commands';
+import { describeWithChromium, launchChromium } from './chromium';
 import { KeyholdHarness } from './keyhold-harness';
 
 /**
  * The console's end-to-end tests drive Debian's Chromium (Playwright's own browser download
  * fails on our machines) against a real Keyhold serving the built console.
  */
-export const CHROMIUM = process.env.KEYHOLD_CHROMIUM ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const ROOT = join(__dirname, '../..');
 /**
  * The README's screenshots are rewritten only when asked (`UPDATE_SCREENSHOTS=1`): the pages show
@@ -29,39 +28,23 @@ const ensureConsoleBuilt = () => {
   execFileSync(join(ROOT, 'node_modules/.bin/vite'), ['build', '--config', 'apps/console/vite.config.mts', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' });
 };
 
-/** Debian's Chromium, headless, with the flags this machine's closed network needs. */
-export const launchChromium = (): Promise<Browser> => chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
-
 /** What a suite's tests share: the running Keyhold with its browser, and the admin of a fresh tenant. */
 export type ConsoleSuite = { console: ConsoleBrowser; admin: { tenantId: string; userId: string; token: string } };
 
 /**
- * A suite in Chromium, against one Keyhold (started before it, stopped after) with one tenant.
- * Skipped with a loud line where no Chromium is installed; failed instead where the run
- * requires it (CI sets KEYHOLD_REQUIRE_SERVERS=…,CHROMIUM).
+ * A suite in Chromium, against one Keyhold (started before it, stopped after) with one tenant;
+ * skipped or failed where Chromium is missing as every browser suite is (describeWithChromium).
  */
 export const describeInChromium = (title: string, tenant: string, body: (suite: ConsoleSuite) => void, env: Record<string, string> = {}): void => {
   const suite = {} as ConsoleSuite;
-  const withServer = () => {
+  describeWithChromium(title, () => {
     beforeAll(async () => {
       suite.console = await ConsoleBrowser.start(env);
       suite.admin = await suite.console.keyhold.bootstrap(tenant);
     });
     afterAll(() => suite.console?.stop());
     body(suite);
-  };
-  if (existsSync(CHROMIUM)) {
-    describe(title, withServer);
-    return;
-  }
-  if ((process.env.KEYHOLD_REQUIRE_SERVERS ?? '').split(',').includes('CHROMIUM')) {
-    describe(title, () => it('needs Chromium', () => {
-      throw new Error(`Chromium is required in this run but ${CHROMIUM} does not exist (apt-get install -y chromium).`);
-    }));
-    return;
-  }
-  process.stderr.write(`SKIPPED: "${title}" needs Chromium at ${CHROMIUM} (apt-get install -y chromium).\n`);
-  describe.skip(title, withServer);
+  });
 };
 
 /** One Keyhold and one browser per suite; each test gets a fresh browser context (no shared storage). */

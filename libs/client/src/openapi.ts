@@ -231,6 +231,176 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/.well-known/openid-configuration": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Openid configuration */
+        get: operations["OAuthController_openidConfiguration"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth/jwks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Jwks */
+        get: operations["AuthorizeController_jwks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth/userinfo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Userinfo */
+        get: operations["AuthorizeController_userinfo"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/grants/{clientId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Withdraw */
+        delete: operations["AuthorizeController_withdraw"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Mine */
+        get: operations["SessionsController_mine"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/sessions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** End mine */
+        delete: operations["SessionsController_endMine"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/users/{id}/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Of user */
+        get: operations["SessionsController_ofUser"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/users/{id}/sessions/{sessionId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** End of user */
+        delete: operations["SessionsController_endOfUser"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/users/{id}/invitation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reissue invitation */
+        post: operations["SessionsController_reissueInvitation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set */
+        put: operations["PasswordController_set"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/service-accounts": {
         parameters: {
             query?: never;
@@ -633,23 +803,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/me/password": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        /** Set */
-        put: operations["PasswordController_set"];
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/v1/api-clients": {
         parameters: {
             query?: never;
@@ -843,6 +996,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/history/expiring-secrets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Active API client secrets expiring within N days, soonest first: hints and dates, never a secret. */
+        get: operations["HistoryController_expiring"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/metrics": {
         parameters: {
             query?: never;
@@ -967,6 +1137,27 @@ export interface components {
             /** @enum {string} */
             role: "admin" | "member" | "auditor";
         };
+        InvitationLinkResponse: {
+            /**
+             * Format: uri
+             * @description Shown this once.
+             */
+            url: string;
+            /** Format: date-time */
+            expiresAt: string;
+        };
+        AddedUserResponse: {
+            /** Format: uuid */
+            id: string;
+            /** Format: email */
+            email: string;
+            /** @enum {string} */
+            role: "admin" | "member" | "auditor";
+            /** Format: date-time */
+            createdAt: string;
+            /** @description The user sets a password there and issues their own tokens. */
+            invitation: components["schemas"]["InvitationLinkResponse"];
+        };
         UserResponse: {
             /** Format: uuid */
             id: string;
@@ -1073,7 +1264,7 @@ export interface components {
             /** @description A service account's projects. */
             projects?: string[];
             /** @enum {string} */
-            credential_kind?: "personal_api_token" | "access_token" | "client_secret" | "integration_consumer_key" | "integration_consumer_secret" | "integration_request_token" | "integration_request_token_secret" | "integration_verifier" | "integration_return_state" | "integration_access_token" | "integration_access_token_secret";
+            credential_kind?: "personal_api_token" | "access_token" | "client_secret" | "integration_consumer_key" | "integration_consumer_secret" | "integration_request_token" | "integration_request_token_secret" | "integration_verifier" | "integration_return_state" | "integration_access_token" | "integration_access_token_secret" | "invitation_code" | "session_secret" | "access_token" | "authorization_code" | "refresh_token";
             /** @description The owner's current rights narrowed by the scope: what the bearer may do right now. */
             permissions?: string[];
         };
@@ -1104,6 +1295,10 @@ export interface components {
             expires_in: number;
             /** @description The permissions granted, space-separated. */
             scope: string;
+            /** @description RFC 6749 §6: for people's grants that allow refreshing. Shown this once. */
+            refresh_token?: string;
+            /** @description OpenID Connect Core §3.1.3.3: a signed JWT about the user, when `openid` was granted. */
+            id_token?: string;
         };
         RevocationRequest: {
             /** @description client_secret_post; or send both in an Authorization: Basic header (client_secret_basic). */
@@ -1122,11 +1317,19 @@ export interface components {
             /** Format: uri */
             issuer: string;
             /** Format: uri */
+            authorization_endpoint: string;
+            /** Format: uri */
             token_endpoint: string;
             token_endpoint_auth_methods_supported: string[];
             grant_types_supported: string[];
             response_types_supported: string[];
+            response_modes_supported: string[];
+            code_challenge_methods_supported: string[];
+            /** @description RFC 9207: authorization responses carry `iss`. */
+            authorization_response_iss_parameter_supported: boolean;
             scopes_supported: string[];
+            /** Format: uri */
+            jwks_uri: string;
             /** Format: uri */
             revocation_endpoint: string;
             revocation_endpoint_auth_methods_supported: string[];
@@ -1135,6 +1338,94 @@ export interface components {
             introspection_endpoint_auth_methods_supported: string[];
             /** Format: uri */
             service_documentation: string;
+        };
+        OpenIdConfiguration: {
+            /** Format: uri */
+            issuer: string;
+            /** Format: uri */
+            authorization_endpoint: string;
+            /** Format: uri */
+            token_endpoint: string;
+            token_endpoint_auth_methods_supported: string[];
+            grant_types_supported: string[];
+            response_types_supported: string[];
+            response_modes_supported: string[];
+            code_challenge_methods_supported: string[];
+            /** @description RFC 9207: authorization responses carry `iss`. */
+            authorization_response_iss_parameter_supported: boolean;
+            scopes_supported: string[];
+            /** Format: uri */
+            jwks_uri: string;
+            /** Format: uri */
+            revocation_endpoint: string;
+            revocation_endpoint_auth_methods_supported: string[];
+            /** Format: uri */
+            introspection_endpoint: string;
+            introspection_endpoint_auth_methods_supported: string[];
+            /** Format: uri */
+            service_documentation: string;
+            /** Format: uri */
+            userinfo_endpoint: string;
+            subject_types_supported: string[];
+            id_token_signing_alg_values_supported: string[];
+            claims_supported: string[];
+        };
+        JsonWebKey: {
+            /** @enum {string} */
+            kty: "EC";
+            /** @example P-256 */
+            crv: string;
+            /** @description base64url */
+            x: string;
+            /** @description base64url */
+            y: string;
+            kid: string;
+            /** @example ES256 */
+            alg: string;
+            /** @enum {string} */
+            use: "sig";
+        };
+        JsonWebKeySet: {
+            keys: components["schemas"]["JsonWebKey"][];
+        };
+        UserInfoResponse: {
+            /**
+             * Format: uuid
+             * @description The user's id.
+             */
+            sub: string;
+            /** Format: uuid */
+            tenant_id: string;
+            /** Format: email */
+            email?: string;
+        };
+        SessionResponse: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            state: "active" | "expired" | "ended";
+            /** Format: date-time */
+            startedAt: string;
+            /** Format: date-time */
+            lastActiveAt: string;
+            /** Format: date-time */
+            idleExpiresAt: string;
+            /** Format: date-time */
+            absoluteExpiresAt: string;
+            /** Format: date-time */
+            endedAt: string | null;
+            /** @enum {string|null} */
+            endReason: "signed-out" | "ended-by-user" | "ended-by-admin" | "replaced" | null;
+        };
+        SessionPage: {
+            items: components["schemas"]["SessionResponse"][];
+            /** @description Pass as ?cursor= for the next page; null on the last. */
+            nextCursor: string | null;
+        };
+        SetPasswordDto: {
+            /** @description Required once a password is set. */
+            currentPassword?: string;
+            newPassword: string;
         };
         CreateServiceAccountDto: {
             /** @example nightly export */
@@ -1378,6 +1669,31 @@ export interface components {
             /** @description Pass as ?cursor= for the next page; null on the last. */
             nextCursor: string | null;
         };
+        OAuthClientResponse: {
+            name: string;
+            service: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /** Format: date-time */
+            lastAccessedAt: string | null;
+            /** Format: uuid */
+            connectionId: string;
+            clientId: string;
+            /** Format: uri */
+            tokenUrl: string;
+            scopes: string[];
+            secretsSet?: {
+                clientSecret: boolean;
+                refreshToken: boolean;
+            };
+        };
+        OAuthClientPage: {
+            items: components["schemas"]["OAuthClientResponse"][];
+            /** @description Pass as ?cursor= for the next page; null on the last. */
+            nextCursor: string | null;
+        };
         UpdateOAuthClientDto: {
             clientId?: string;
             clientSecret?: string;
@@ -1441,6 +1757,54 @@ export interface components {
             connectionId: string;
             service: string;
             domain: string;
+            /** @description Ready-to-send headers (none for oauth2, which exchanges its secret first). */
+            headers: {
+                [key: string]: string;
+            };
+            /** Format: date-time */
+            accessedAt: string;
+            /** @description The settings and the secrets themselves (oauth2: its settings only); its type decides its fields. */
+            credential: {
+                /** @enum {string} */
+                type: "api_key";
+                /** @description The header the key is sent in. */
+                headerName: string;
+                apiKey: string;
+            } | {
+                /** @enum {string} */
+                type: "basic_auth";
+                username: string;
+                password: string;
+            } | {
+                /** @enum {string} */
+                type: "bearer_token";
+                token: string;
+            } | {
+                /** @enum {string} */
+                type: "oauth2";
+                clientId: string;
+                /** Format: uri */
+                tokenUrl: string;
+                scopes: string[];
+            };
+            /** @description oauth2 only: obtained from the token URL for this call. */
+            accessToken?: string;
+            /**
+             * @description oauth2 only.
+             * @example Bearer
+             */
+            tokenType?: string;
+            /**
+             * Format: date-time
+             * @description oauth2 only.
+             */
+            expiresAt?: string;
+        };
+        RevealedConnectionResponse: {
+            /** Format: uuid */
+            connectionId: string;
+            service: string;
+            domain: string;
             /** @description The settings and the secrets themselves; its type decides its fields. */
             credential: {
                 /** @enum {string} */
@@ -1483,6 +1847,8 @@ export interface components {
             items: components["schemas"]["IntegrationResource"][];
         };
         CreateIntegrationDto: {
+            /** @description The admin's own password, to confirm their identity. */
+            password: string;
             /** @example ERP sync */
             name: string;
             /**
@@ -1509,8 +1875,6 @@ export interface components {
              *     ]
              */
             resources?: string[];
-            /** @description The admin's own password, to confirm their identity. */
-            password: string;
         };
         IntegrationResponse: {
             /** Format: uuid */
@@ -1610,6 +1974,10 @@ export interface components {
             createdAt: string;
             tokens: components["schemas"]["ActivatedTokens"];
         };
+        PasswordConfirmationDto: {
+            /** @description The admin's own password, to confirm their identity. */
+            password: string;
+        };
         ReauthorizedTokens: {
             /** @description Shown this once. */
             accessToken: string;
@@ -1644,16 +2012,41 @@ export interface components {
             /** @description The tenant's longest API client secret lifetime, in days; null for the service-wide one. */
             clientSecretMaxLifetimeDays: number | null;
         };
+        GuestAccessResponse: {
+            allowAnonymousGuestAccess: boolean;
+            /** @description The routes a guest may call, as `METHOD /path`. */
+            guestAccessibleRoutes: string[];
+            /** @description Guest requests answered. */
+            served: number;
+            /** @description Guest requests refused because the tenant does not allow guests. */
+            refused: number;
+            /** @description Guest requests refused by the rate limit. */
+            rateLimited: number;
+            /**
+             * Format: date-time
+             * @description When this node started counting.
+             */
+            since: string;
+        };
         TenantSettingsDto: {
             /** @description Whether anonymous guests may use the API (off by default). */
             allowAnonymousGuestAccess?: boolean;
             /** @description The tenant's maximum lifetime of an API client's secret, in days, at most CLIENT_SECRET_MAX_DAYS (the service-wide maximum). null clears it: the service-wide maximum applies (the default). */
             clientSecretMaxLifetimeDays?: number | null;
         };
-        SetPasswordDto: {
-            /** @description Required once a password is set. */
-            currentPassword?: string;
-            newPassword: string;
+        OAuth1RequestTokenResponse: {
+            /** @description The request token. */
+            oauth_token: string;
+            /** @description Shown this once. */
+            oauth_token_secret: string;
+            /** @enum {string} */
+            oauth_callback_confirmed: "true";
+        };
+        OAuth1AccessTokenResponse: {
+            /** @description The access token. */
+            oauth_token: string;
+            /** @description Shown this once. */
+            oauth_token_secret: string;
         };
         CreateApiClientDto: {
             /** @example reporting dashboard */
@@ -1849,7 +2242,7 @@ export interface components {
         };
         CredentialStateResponse: {
             /** @enum {string} */
-            kind: "personal_api_token" | "service_account" | "api_client" | "connection" | "integration";
+            kind: "personal_api_token" | "service_account" | "api_client" | "connection" | "integration" | "user_grant";
             id: string;
             /** Format: date-time */
             at: string;
@@ -1864,7 +2257,7 @@ export interface components {
              * Format: uri
              * @enum {string}
              */
-            type: "https://keyhold.dev/problems/validation-error" | "https://keyhold.dev/problems/malformed-request" | "https://keyhold.dev/problems/invalid-cursor" | "https://keyhold.dev/problems/unauthenticated" | "https://keyhold.dev/problems/forbidden" | "https://keyhold.dev/problems/not-found" | "https://keyhold.dev/problems/label-taken" | "https://keyhold.dev/problems/too-many-tokens" | "https://keyhold.dev/problems/tenant-exists" | "https://keyhold.dev/problems/email-taken" | "https://keyhold.dev/problems/last-admin" | "https://keyhold.dev/problems/concurrent-modification" | "https://keyhold.dev/problems/permissions-reset-pending" | "https://keyhold.dev/problems/idempotency-key-reused" | "https://keyhold.dev/problems/payload-too-large" | "https://keyhold.dev/problems/unsupported-media-type" | "https://keyhold.dev/problems/method-not-allowed" | "https://keyhold.dev/problems/rate-limited" | "https://keyhold.dev/problems/service-unavailable" | "https://keyhold.dev/problems/revocation-pending" | "https://keyhold.dev/problems/internal-error" | "https://keyhold.dev/problems/connection-deleted" | "https://keyhold.dev/problems/domain-not-allowed" | "https://keyhold.dev/problems/immutable-field" | "https://keyhold.dev/problems/unknown-resource" | "https://keyhold.dev/problems/integration-name-taken" | "https://keyhold.dev/problems/too-many-integrations" | "https://keyhold.dev/problems/integration-deleted" | "https://keyhold.dev/problems/integration-already-active" | "https://keyhold.dev/problems/integration-not-active" | "https://keyhold.dev/problems/service-accounts-closed" | "https://keyhold.dev/problems/outbound-refused" | "https://keyhold.dev/problems/outbound-failed" | "https://keyhold.dev/problems/password-incorrect" | "https://keyhold.dev/problems/password-not-set" | "https://keyhold.dev/problems/too-many-client-secrets" | "https://keyhold.dev/problems/too-many-redirect-uris";
+            type: "https://keyhold.dev/problems/validation-error" | "https://keyhold.dev/problems/malformed-request" | "https://keyhold.dev/problems/invalid-cursor" | "https://keyhold.dev/problems/unauthenticated" | "https://keyhold.dev/problems/forbidden" | "https://keyhold.dev/problems/authority-exceeded" | "https://keyhold.dev/problems/not-found" | "https://keyhold.dev/problems/label-taken" | "https://keyhold.dev/problems/too-many-tokens" | "https://keyhold.dev/problems/tenant-exists" | "https://keyhold.dev/problems/email-taken" | "https://keyhold.dev/problems/last-admin" | "https://keyhold.dev/problems/concurrent-modification" | "https://keyhold.dev/problems/permissions-reset-pending" | "https://keyhold.dev/problems/idempotency-key-reused" | "https://keyhold.dev/problems/payload-too-large" | "https://keyhold.dev/problems/unsupported-media-type" | "https://keyhold.dev/problems/method-not-allowed" | "https://keyhold.dev/problems/rate-limited" | "https://keyhold.dev/problems/service-unavailable" | "https://keyhold.dev/problems/revocation-pending" | "https://keyhold.dev/problems/internal-error" | "https://keyhold.dev/problems/connection-deleted" | "https://keyhold.dev/problems/domain-not-allowed" | "https://keyhold.dev/problems/immutable-field" | "https://keyhold.dev/problems/unknown-resource" | "https://keyhold.dev/problems/integration-name-taken" | "https://keyhold.dev/problems/too-many-integrations" | "https://keyhold.dev/problems/integration-deleted" | "https://keyhold.dev/problems/integration-already-active" | "https://keyhold.dev/problems/integration-not-active" | "https://keyhold.dev/problems/service-accounts-closed" | "https://keyhold.dev/problems/outbound-refused" | "https://keyhold.dev/problems/outbound-failed" | "https://keyhold.dev/problems/password-incorrect" | "https://keyhold.dev/problems/password-not-set" | "https://keyhold.dev/problems/too-many-client-secrets" | "https://keyhold.dev/problems/too-many-redirect-uris" | "https://keyhold.dev/problems/invitation-invalid" | "https://keyhold.dev/problems/invitation-accepted" | "https://keyhold.dev/problems/csrf-failed" | "https://keyhold.dev/problems/sign-in-failed";
             title: string;
             status: number;
             detail: string;
@@ -2171,7 +2564,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["AddedUserResponse"];
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthenticated"];
@@ -2386,6 +2781,256 @@ export interface operations {
                     "application/json": components["schemas"]["AuthorizationServerMetadata"];
                 };
             };
+            500: components["responses"]["InternalError"];
+        };
+    };
+    OAuthController_openidConfiguration: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenIdConfiguration"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+        };
+    };
+    AuthorizeController_jwks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JsonWebKeySet"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+        };
+    };
+    AuthorizeController_userinfo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserInfoResponse"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    AuthorizeController_withdraw: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                clientId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    SessionsController_mine: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description The previous page's nextCursor. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    SessionsController_endMine: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    SessionsController_ofUser: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description The previous page's nextCursor. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    SessionsController_endOfUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                sessionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    SessionsController_reissueInvitation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationLinkResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    PasswordController_set: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetPasswordDto"];
+            };
+        };
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -2806,7 +3451,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["OAuthClientPage"];
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthenticated"];
@@ -2829,7 +3476,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["OAuthClientResponse"];
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthenticated"];
@@ -2857,7 +3506,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["OAuthClientResponse"];
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthenticated"];
@@ -3005,7 +3656,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["RevealedConnectionResponse"];
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthenticated"];
@@ -3184,7 +3837,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordConfirmationDto"];
+            };
+        };
         responses: {
             200: {
                 headers: {
@@ -3199,6 +3856,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -3268,7 +3927,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["GuestAccessResponse"];
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthenticated"];
@@ -3289,7 +3950,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/x-www-form-urlencoded": components["schemas"]["OAuth1RequestTokenResponse"];
+                };
             };
             500: components["responses"]["InternalError"];
         };
@@ -3307,36 +3970,10 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
-            };
-            500: components["responses"]["InternalError"];
-        };
-    };
-    PasswordController_set: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["SetPasswordDto"];
-            };
-        };
-        responses: {
-            204: {
-                headers: {
-                    [name: string]: unknown;
+                content: {
+                    "application/x-www-form-urlencoded": components["schemas"]["OAuth1AccessTokenResponse"];
                 };
-                content?: never;
             };
-            400: components["responses"]["BadRequest"];
-            401: components["responses"]["Unauthenticated"];
-            403: components["responses"]["Forbidden"];
-            409: components["responses"]["Conflict"];
-            413: components["responses"]["PayloadTooLarge"];
-            415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -3754,7 +4391,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description What the events are about; needs `id` too. */
-                kind?: "tenant" | "user" | "personal_api_token" | "service_account" | "access_token" | "connection" | "integration" | "api_client";
+                kind?: "tenant" | "user" | "personal_api_token" | "service_account" | "access_token" | "connection" | "integration" | "api_client" | "user_grant" | "session" | "signing_key";
                 /** @description The id of the credential or other subject; needs `kind` too. */
                 id?: string;
                 /** @description Who acted: a user id, or `system:<component>`. */
@@ -3793,7 +4430,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description What the events are about; needs `id` too. */
-                kind?: "tenant" | "user" | "personal_api_token" | "service_account" | "access_token" | "connection" | "integration" | "api_client";
+                kind?: "tenant" | "user" | "personal_api_token" | "service_account" | "access_token" | "connection" | "integration" | "api_client" | "user_grant" | "session" | "signing_key";
                 /** @description The id of the credential or other subject; needs `kind` too. */
                 id?: string;
                 /** @description Who acted: a user id, or `system:<component>`. */
@@ -3829,7 +4466,7 @@ export interface operations {
     HistoryController_state: {
         parameters: {
             query: {
-                kind: "personal_api_token" | "service_account" | "api_client" | "connection" | "integration";
+                kind: "personal_api_token" | "service_account" | "api_client" | "connection" | "integration" | "user_grant";
                 /** @description The credential id. */
                 id: string;
                 /** @description ISO 8601 instant; omitted means now. */
@@ -3847,6 +4484,51 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CredentialStateResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    HistoryController_expiring: {
+        parameters: {
+            query: {
+                limit?: number;
+                /** @description The previous page's nextCursor. */
+                cursor?: string;
+                /** @description Active secrets whose expiry falls within this many days from now. */
+                expiringWithinDays: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            clientId: string;
+                            clientName: string | null;
+                            /** @example kh_cs_…AbCd */
+                            hint: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            expiresAt: string;
+                        }[];
+                        /** @description Pass as ?cursor= for the next page; null on the last. */
+                        nextCursor: string | null;
+                    };
                 };
             };
             400: components["responses"]["BadRequest"];

@@ -1,4 +1,4 @@
-import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath, IntersectionType, OmitType, PartialType } from '@nestjs/swagger';
+import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath, IntersectionType, OmitType, PartialType, PickType } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -261,6 +261,12 @@ const credentialVariants = (fields: (type: CredentialType) => { properties: Reco
     };
   });
 const secretFieldsOf = (type: CredentialType) => [...CREDENTIAL_SECRET_FIELDS[type].required, ...CREDENTIAL_SECRET_FIELDS[type].optional];
+/** Whether each of a type's secret fields is set: what reads show instead of the secrets. */
+const secretsSetSchema = (type: CredentialType) => ({
+  type: 'object' as const,
+  required: secretFieldsOf(type),
+  properties: Object.fromEntries(secretFieldsOf(type).map((field) => [field, { type: 'boolean' as const }])),
+});
 
 /** What reads show of a connection: never a secret, only whether each secret field is set. */
 export class ConnectionResponse {
@@ -275,7 +281,7 @@ export class ConnectionResponse {
   @ApiProperty({
     description: "The credential's settings, and which of its secrets are set; its type decides its fields.",
     oneOf: credentialVariants((type) => ({
-      properties: { secretsSet: { type: 'object', required: secretFieldsOf(type), properties: Object.fromEntries(secretFieldsOf(type).map((field) => [field, { type: 'boolean' }])) } },
+      properties: { secretsSet: secretsSetSchema(type) },
       required: ['secretsSet'],
     })),
   })
@@ -292,24 +298,54 @@ export class ConnectionResponse {
 
 export class ConnectionPage extends PageOf(ConnectionResponse) {}
 
-/** The decrypted credential handed to a caller with connections:use, for one allowed domain. */
-export class AccessedConnectionResponse {
+/** An OAuth 2.0 connection's client, as its own resource: settings and which secrets are set, never a secret. */
+export class OAuthClientResponse extends PickType(ConnectionResponse, ['name', 'service', 'createdAt', 'updatedAt', 'lastAccessedAt']) {
+  @ApiProperty({ format: 'uuid' })
+  connectionId!: string;
+  @ApiProperty()
+  clientId!: string;
+  @ApiProperty({ format: 'uri' })
+  tokenUrl!: string;
+  @ApiProperty({ type: [String] })
+  scopes!: string[];
+  @ApiProperty(secretsSetSchema('oauth2'))
+  secretsSet!: Record<string, boolean>;
+}
+
+export class OAuthClientPage extends PageOf(OAuthClientResponse) {}
+
+const secretsOf = (type: CredentialType) => ({
+  properties: Object.fromEntries(secretFieldsOf(type).map((field) => [field, { type: 'string' }])),
+  required: [...CREDENTIAL_SECRET_FIELDS[type].required],
+});
+
+/** The decrypted credential for one allowed domain, as connections:reveal shows it: the settings and the secrets themselves. */
+export class RevealedConnectionResponse {
   @ApiProperty({ format: 'uuid' })
   connectionId!: string;
   @ApiProperty()
   service!: string;
   @ApiProperty()
   domain!: string;
-  @ApiProperty({
-    description: 'The settings and the secrets themselves; its type decides its fields.',
-    oneOf: credentialVariants((type) => ({
-      properties: Object.fromEntries(secretFieldsOf(type).map((field) => [field, { type: 'string' }])),
-      required: [...CREDENTIAL_SECRET_FIELDS[type].required],
-    })),
-  })
+  @ApiProperty({ description: 'The settings and the secrets themselves; its type decides its fields.', oneOf: credentialVariants(secretsOf) })
   credential!: Record<string, unknown>;
   @ApiProperty({ type: 'object', additionalProperties: { type: 'string' }, description: 'Ready-to-send headers (none for oauth2, which exchanges its secret first).' })
   headers!: Record<string, string>;
   @ApiProperty({ format: 'date-time' })
   accessedAt!: string;
+}
+
+/** What connections:use hands out: as a reveal, except that an OAuth 2.0 connection gives a short-lived access token, never its client secret. */
+export class AccessedConnectionResponse extends OmitType(RevealedConnectionResponse, ['credential']) {
+  @ApiProperty({
+    description: 'The settings and the secrets themselves (oauth2: its settings only); its type decides its fields.',
+    oneOf: credentialVariants((type) => (type === 'oauth2' ? { properties: {}, required: [] } : secretsOf(type))),
+  })
+  credential!: Record<string, unknown>;
+  @ApiPropertyOptional({ description: 'oauth2 only: obtained from the token URL for this call.' })
+  accessToken?: string;
+  @ApiPropertyOptional({ description: 'oauth2 only.', example: 'Bearer' })
+  tokenType?: string;
+  @ApiPropertyOptional({ format: 'date-time', description: 'oauth2 only.' })
+  expiresAt?: string;
 }

@@ -5,7 +5,7 @@ import { ConnectionAccessTokens } from './connection-access-tokens';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { FastifyReply } from 'fastify';
-import { CredentialSettings, secretFieldsSet } from '@keyhold/domain';
+import { AccessPurpose, CredentialSettings, secretFieldsSet } from '@keyhold/domain';
 import { CurrentPrincipal, RequirePermissions } from '../http/auth';
 import { PageQuery } from '../http/pagination';
 import { CurrentRequestContext, RequestContext } from '../http/request-context';
@@ -18,7 +18,10 @@ import {
   ConnectionResponse,
   CreateConnectionDto,
   CredentialDto,
+  OAuthClientPage,
+  OAuthClientResponse,
   OAuthClientsQuery,
+  RevealedConnectionResponse,
   UpdateConnectionDto,
   UpdateOAuthClientDto,
 } from './connection.dto';
@@ -69,14 +72,18 @@ const headersFor = (connection: ActiveConnection, secrets: PlainSecrets): Record
   }
 };
 
-const rawCredential = (connection: ActiveConnection, secrets: PlainSecrets, domain: string, accessedAt: string) => ({
+/** What a caller is handed for one domain: the credential (its secrets, or for /access of oauth2 its settings only) and headers. */
+const handedOut = (connection: ActiveConnection, domain: string, accessedAt: string, credential: Record<string, unknown>, headers: Record<string, string>) => ({
   connectionId: connection.connectionId,
   service: connection.service,
   domain,
-  credential: { ...connection.credential, ...secrets },
-  headers: headersFor(connection, secrets),
+  credential,
+  headers,
   accessedAt,
 });
+
+const rawCredential = (connection: ActiveConnection, secrets: PlainSecrets, domain: string, accessedAt: string) =>
+  handedOut(connection, domain, accessedAt, { ...connection.credential, ...secrets }, headersFor(connection, secrets));
 
 /**
  * Connections: third-party credentials kept encrypted, for internal services to use. Managing
@@ -121,12 +128,14 @@ export class ConnectionsController {
   /** The OAuth clients of OAuth 2.0 connections, as their own list (seed 000), filtered by service and client ID. */
   @Get('oauth-clients')
   @RequirePermissions('connections:read')
+  @ApiOkResponse({ type: OAuthClientPage })
   oauthClients(@CurrentPrincipal() principal: Principal, @Query() query: OAuthClientsQuery) {
     return this.connections.oauthClients(principal, { service: query.service, clientId: query.clientId }, query.limit ?? 50, query.cursor ?? null);
   }
 
   @Get('oauth-clients/:id')
   @RequirePermissions('connections:read')
+  @ApiOkResponse({ type: OAuthClientResponse })
   oauthClient(@CurrentPrincipal() principal: Principal, @Param() params: ConnectionParams) {
     return this.connections.oauthClient(principal, params.id);
   }
@@ -134,6 +143,7 @@ export class ConnectionsController {
   /** As the seed says: after creation, only an OAuth client's client ID and client secret change. */
   @Patch('oauth-clients/:id')
   @RequirePermissions('connections:write')
+  @ApiOkResponse({ type: OAuthClientResponse })
   async updateOAuthClient(
     @CurrentPrincipal() principal: Principal,
     @CurrentRequestContext() context: RequestContext,
@@ -205,23 +215,13 @@ export class ConnectionsController {
     @Body() body: AccessConnectionDto,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    void reply.header('Cache-Control', 'no-store').header('Pragma', 'no-cache');
-    const { connection, secrets, accessedAt } = await this.commands.execute(new AccessConnectionCommand(principal, params.id, body.domain, context));
+    const { connection, secrets, accessedAt } = await this.handOut(principal, params.id, body.domain, context, 'use', reply);
     if (connection.credential.type !== 'oauth2') return rawCredential(connection, secrets, body.domain, accessedAt);
     // An OAuth 2.0 connection hands out a short-lived access token, never its client secret.
     const token = await this.accessTokens.obtain(connection, secrets.clientSecret!, context);
     const tokenType = token.tokenType.toLowerCase() === 'bearer' ? 'Bearer' : token.tokenType;
-    return {
-      connectionId: connection.connectionId,
-      service: connection.service,
-      domain: body.domain,
-      credential: { ...connection.credential },
-      accessToken: token.accessToken,
-      tokenType,
-      expiresAt: token.expiresAt,
-      headers: { Authorization: `${tokenType} ${token.accessToken}` },
-      accessedAt,
-    };
+    const authorization = { Authorization: `${tokenType} ${token.accessToken}` };
+    return { ...handedOut(connection, body.domain, accessedAt, { ...connection.credential }, authorization), accessToken: token.accessToken, tokenType, expiresAt: token.expiresAt };
   }
 
   /**
@@ -232,6 +232,7 @@ export class ConnectionsController {
   @Post(':id/reveal')
   @HttpCode(200)
   @RequirePermissions('connections:use', 'connections:reveal')
+  @ApiOkResponse({ type: RevealedConnectionResponse })
   async reveal(
     @CurrentPrincipal() principal: Principal,
     @CurrentRequestContext() context: RequestContext,
@@ -239,9 +240,14 @@ export class ConnectionsController {
     @Body() body: AccessConnectionDto,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    void reply.header('Cache-Control', 'no-store').header('Pragma', 'no-cache');
-    const { connection, secrets, accessedAt } = await this.commands.execute(new AccessConnectionCommand(principal, params.id, body.domain, context, 'reveal'));
+    const { connection, secrets, accessedAt } = await this.handOut(principal, params.id, body.domain, context, 'reveal', reply);
     return rawCredential(connection, secrets, body.domain, accessedAt);
+  }
+
+  /** Decrypts a connection's credential for `domain`, recorded first by the command; the answer is never cached. */
+  private handOut(principal: Principal, connectionId: string, domain: string, context: RequestContext, purpose: AccessPurpose, reply: FastifyReply) {
+    void reply.header('Cache-Control', 'no-store').header('Pragma', 'no-cache');
+    return this.commands.execute(new AccessConnectionCommand(principal, connectionId, domain, context, purpose));
   }
 
   /** http token URLs only to loopback, and only where the operator allows it (tests, walkthroughs). */

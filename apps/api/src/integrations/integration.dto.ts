@@ -176,3 +176,37 @@ export class TenantSettingsResponse {
   @ApiProperty({ nullable: true, type: Number, description: "The tenant's longest API client secret lifetime, in days; null for the service-wide one." })
   clientSecretMaxLifetimeDays!: number | null;
 }
+
+/** Anonymous guests' use of the API on this node since it started. */
+export class GuestAccessResponse {
+  @ApiProperty()
+  allowAnonymousGuestAccess!: boolean;
+  @ApiProperty({ type: [String], description: 'The routes a guest may call, as `METHOD /path`.' })
+  guestAccessibleRoutes!: string[];
+  @ApiProperty({ description: 'Guest requests answered.' })
+  served!: number;
+  @ApiProperty({ description: 'Guest requests refused because the tenant does not allow guests.' })
+  refused!: number;
+  @ApiProperty({ description: 'Guest requests refused by the rate limit.' })
+  rateLimited!: number;
+  @ApiProperty({ format: 'date-time', description: 'When this node started counting.' })
+  since!: string;
+}
+
+/** RFC 5849 §2.1: the temporary credentials, form-encoded. */
+export class OAuth1RequestTokenResponse {
+  @ApiProperty({ description: 'The request token.' })
+  oauth_token!: string;
+  @ApiProperty({ description: 'Shown this once.' })
+  oauth_token_secret!: string;
+  @ApiProperty({ enum: ['true'] })
+  oauth_callback_confirmed!: 'true';
+}
+
+/** RFC 5849 §2.3: the token credentials, form-encoded. */
+export class OAuth1AccessTokenResponse {
+  @ApiProperty({ description: 'The access token.' })
+  oauth_token!: string;
+  @ApiProperty({ description: 'Shown this once.' })
+  oauth_token_secret!: string;
+}

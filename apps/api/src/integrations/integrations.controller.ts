@@ -14,6 +14,7 @@ import { CurrentRequestContext, RequestContext } from '../http/request-context';
 import { UserPasswords } from '../users/user-passwords';
 import { Principal } from '../verification/principal';
 import {
+  GuestAccessResponse,
   ActivatedIntegrationResponse,
   CreateIntegrationDto,
   IntegrationPage,
@@ -218,6 +219,7 @@ export class IntegrationsController {
 
   /** How anonymous guests used the API on this node since it started (served, refused, rate-limited). */
   @Get('settings/guest-access')
+  @ApiOkResponse({ type: GuestAccessResponse })
   @RequirePermissions('settings:read')
   async guestAccess(@CurrentPrincipal() principal: Principal) {
     const { allowAnonymousGuestAccess } = await this.settings(principal);

@@ -14,7 +14,7 @@ import { CurrentRequestContext, RequestContext } from '../http/request-context';
 import { OAuthGrant, OAuthIndex } from '../verification/oauth-index';
 import { ClientAuthentication } from './client-authentication';
 import { IssueAccessTokenCommand, RevokeAccessTokenCommand } from './oauth.commands';
-import { AccessTokenResponse, AuthorizationServerMetadata, RevocationRequest, RevocationResponse, TokenRequest } from './oauth.dto';
+import { AccessTokenResponse, AuthorizationServerMetadata, OpenIdConfiguration, RevocationRequest, RevocationResponse, TokenRequest } from './oauth.dto';
 
 /** Grants defined by RFC 6749 that a client may be allowed; only client_credentials is served here. */
 const KNOWN_GRANTS: ReadonlySet<string> = new Set<OAuthGrant>(['authorization_code', 'client_credentials', 'refresh_token', 'password']);
@@ -95,6 +95,7 @@ export class OAuthController {
 
   /** OpenID Connect Discovery 1.0 §3: the same server, with what ID tokens and userinfo need. */
   @Get('.well-known/openid-configuration')
+  @ApiOkResponse({ type: OpenIdConfiguration })
   openidConfiguration() {
     const issuer = publicBaseUrl(this.config);
     return {

@@ -69,6 +69,10 @@ export class AccessTokenResponse {
   expires_in!: number;
   @ApiProperty({ description: 'The permissions granted, space-separated.' })
   scope!: string;
+  @ApiPropertyOptional({ description: "RFC 6749 §6: for people's grants that allow refreshing. Shown this once." })
+  refresh_token?: string;
+  @ApiPropertyOptional({ description: 'OpenID Connect Core §3.1.3.3: a signed JWT about the user, when `openid` was granted.' })
+  id_token?: string;
 }
 
 /** RFC 7009 §2.2: an empty body, whether or not the token was known. */
@@ -79,6 +83,8 @@ export class AuthorizationServerMetadata {
   @ApiProperty({ format: 'uri' })
   issuer!: string;
   @ApiProperty({ format: 'uri' })
+  authorization_endpoint!: string;
+  @ApiProperty({ format: 'uri' })
   token_endpoint!: string;
   @ApiProperty({ type: [String] })
   token_endpoint_auth_methods_supported!: string[];
@@ -87,7 +93,15 @@ export class AuthorizationServerMetadata {
   @ApiProperty({ type: [String] })
   response_types_supported!: string[];
   @ApiProperty({ type: [String] })
+  response_modes_supported!: string[];
+  @ApiProperty({ type: [String] })
+  code_challenge_methods_supported!: string[];
+  @ApiProperty({ description: 'RFC 9207: authorization responses carry `iss`.' })
+  authorization_response_iss_parameter_supported!: boolean;
+  @ApiProperty({ type: [String] })
   scopes_supported!: string[];
+  @ApiProperty({ format: 'uri' })
+  jwks_uri!: string;
   @ApiProperty({ format: 'uri' })
   revocation_endpoint!: string;
   @ApiProperty({ type: [String] })
@@ -98,4 +112,50 @@ export class AuthorizationServerMetadata {
   introspection_endpoint_auth_methods_supported!: string[];
   @ApiProperty({ format: 'uri' })
   service_documentation!: string;
+}
+
+/** OpenID Connect Discovery 1.0 §3: the RFC 8414 metadata and what ID tokens and userinfo need. */
+export class OpenIdConfiguration extends AuthorizationServerMetadata {
+  @ApiProperty({ format: 'uri' })
+  userinfo_endpoint!: string;
+  @ApiProperty({ type: [String] })
+  subject_types_supported!: string[];
+  @ApiProperty({ type: [String] })
+  id_token_signing_alg_values_supported!: string[];
+  @ApiProperty({ type: [String] })
+  claims_supported!: string[];
+}
+
+/** RFC 7517 §4 and RFC 7518 §6.2.1: a public EC key that ID tokens are signed with. */
+class JsonWebKey {
+  @ApiProperty({ enum: ['EC'] })
+  kty!: string;
+  @ApiProperty({ example: 'P-256' })
+  crv!: string;
+  @ApiProperty({ description: 'base64url' })
+  x!: string;
+  @ApiProperty({ description: 'base64url' })
+  y!: string;
+  @ApiProperty()
+  kid!: string;
+  @ApiProperty({ example: 'ES256' })
+  alg!: string;
+  @ApiProperty({ enum: ['sig'] })
+  use!: string;
+}
+
+/** RFC 7517 §5: the JWK set. */
+export class JsonWebKeySet {
+  @ApiProperty({ type: [JsonWebKey] })
+  keys!: JsonWebKey[];
+}
+
+/** OpenID Connect Core §5.3.2: the claims about the access token's user. */
+export class UserInfoResponse {
+  @ApiProperty({ format: 'uuid', description: "The user's id." })
+  sub!: string;
+  @ApiProperty({ format: 'uuid' })
+  tenant_id!: string;
+  @ApiPropertyOptional({ format: 'email' })
+  email?: string;
 }

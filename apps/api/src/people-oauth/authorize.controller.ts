@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiExcludeEndpoint, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiExcludeEndpoint, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { IsString, Matches } from 'class-validator';
 import { assertNever } from '@keyhold/domain';
@@ -16,6 +16,7 @@ import { AuthorizationRequest, checkAuthorizationRequest, redirectWith } from '.
 import { PeopleClients } from './people-clients';
 import { grantIdFor, PeopleGrants } from './people-grants';
 import { OidcSigning } from './oidc';
+import { JsonWebKeySet, UserInfoResponse } from '../oauth/oauth.dto';
 import { READ_MODEL_STORE, ReadModelStore, USERS, UserView } from '@keyhold/read-models';
 
 type Params = Record<string, unknown>;
@@ -82,6 +83,7 @@ export class AuthorizeController {
   /** The public keys ID tokens are signed with (RFC 7517): the current one and the previous one while its tokens may live. */
   @Get('oauth/jwks')
   @Public()
+  @ApiOkResponse({ type: JsonWebKeySet })
   jwks() {
     return this.oidc.jwks();
   }
@@ -89,6 +91,7 @@ export class AuthorizeController {
   /** OpenID Connect Core §5.3: who the access token's user is; needs the `openid` scope. */
   @Get('oauth/userinfo')
   @ApiBearerAuth()
+  @ApiOkResponse({ type: UserInfoResponse })
   async userinfo(@CurrentPrincipal() principal: Principal) {
     if (principal.credential.kind !== 'userAccessToken' || !principal.scope.split(' ').includes('openid')) {
       throw new Problem('forbidden', 'userinfo needs an access token of a person granted the openid scope.');

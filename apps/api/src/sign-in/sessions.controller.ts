@@ -1,8 +1,8 @@
-import { Controller, Delete, Get, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { IsUUID } from 'class-validator';
-import { FastifyReply, FastifyRequest } from 'fastify';
+import { FastifyReply } from 'fastify';
 import { sessionWindowOpen } from '@keyhold/domain';
 import { KEYHOLD_CONFIG, KeyholdConfig } from '@keyhold/platform';
 import { READ_MODEL_STORE, ReadModelStore, SESSIONS, SessionView } from '@keyhold/read-models';
@@ -14,6 +14,7 @@ import { CurrentRequestContext, RequestContext } from '../http/request-context';
 import { Principal } from '../verification/principal';
 import { invitationLink, IssueInvitationCommand } from './invitations';
 import { UserIdParams } from '../users/users.dto';
+import { InvitationLinkResponse, SessionPage } from '../users/users.responses';
 import { Sessions } from './sessions';
 
 export class SessionIdParams {
@@ -58,6 +59,7 @@ export class SessionsController {
   ) {}
 
   @Get('me/sessions')
+  @ApiOkResponse({ type: SessionPage })
   mine(@CurrentPrincipal() principal: Principal, @Query() query: PageQuery) {
     return this.list(principal.tenantId, userOf(principal), query);
   }
@@ -69,6 +71,7 @@ export class SessionsController {
   }
 
   @Get('users/:id/sessions')
+  @ApiOkResponse({ type: SessionPage })
   @RequirePermissions('users:read')
   ofUser(@CurrentPrincipal() principal: Principal, @Param() params: UserIdParams, @Query() query: PageQuery) {
     return this.list(principal.tenantId, params.id, query);
@@ -83,12 +86,12 @@ export class SessionsController {
 
   /** Re-issues a user's invitation link: the previous one stops working. Refused once the user has accepted one. */
   @Post('users/:id/invitation')
+  @ApiCreatedResponse({ type: InvitationLinkResponse })
   @RequirePermissions('users:write')
   async reissueInvitation(
     @CurrentPrincipal() principal: Principal,
     @CurrentRequestContext() context: RequestContext,
     @Param() params: UserIdParams,
-    @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     const invitation = await this.commands.execute(new IssueInvitationCommand(principal.tenantId, params.id, context));

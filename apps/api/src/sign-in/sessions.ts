@@ -1,19 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Logger } from 'pino';
 import { randomUUID } from 'node:crypto';
-import {
-  Caller,
-  ROLE_PERMISSIONS,
-  SessionEndReason,
-  sessionDecider,
-  SessionEvent,
-  sessionLive,
-  SessionState,
-  streamName,
-  tenancyDecider,
-  TenancyEvent,
-  TenancyState,
-} from '@keyhold/domain';
+import { SessionEndReason, sessionDecider, SessionEvent, sessionLive, SessionState, streamName } from '@keyhold/domain';
 import { generateSecret, parseSecret, SecretHasher } from '@keyhold/crypto';
 import { EVENT_STORE, EventStore } from '@keyhold/event-store';
 import { ROOT_LOGGER } from '@keyhold/platform';
@@ -68,16 +56,6 @@ export class Sessions {
     const { tenantId, userId } = state.ids;
     await this.runner.run(streamName('session', sessionId), sessionDecider, { type: 'RecordSessionActivity', now }, { ...context, actorId: userId, tenantId, now });
     return { tenantId, userId, sessionId };
-  }
-
-  /**
-   * The authority a session acts with: its user's current role, read from the tenant's stream
-   * (the source of truth, not a read model that may lag a demotion), or none once they are gone.
-   */
-  async callerOf(session: SessionUser): Promise<Caller> {
-    const tenant = await readFolded<TenancyState, TenancyEvent>(this.events, streamName('tenant', session.tenantId), tenancyDecider);
-    const user = tenant.status === 'active' ? tenant.users.get(session.userId) : undefined;
-    return { kind: 'user', permissions: user ? ROLE_PERMISSIONS[user.role] : new Set() };
   }
 
   /** Ends a session of `tenantId` (a no-op when it already ended); refused as not found in another tenant. */

@@ -126,7 +126,8 @@ export class SignInController {
     if (!label || /\p{Cc}/u.test(label) || !scope || !TOKEN_SCOPES.includes(scope)) {
       return this.renderAccount(request, reply, session, html`${errorBlock('Give the token a label (1 to 100 printable characters) and a scope.')}`, 400);
     }
-    const caller = await this.sessions.callerOf(session);
+    // The page is cookie-authenticated, outside the bearer guard: the caller is the session's user.
+    const caller = await this.signIn.callerOf(session.tenantId, session.userId);
     const issued = await this.commands.execute(new IssueTokenCommand(session.tenantId, session.userId, label, scope, null, null, { ...context, actorId: session.userId, caller }));
     return this.renderAccount(
       request,

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Logger } from 'pino';
-import { streamName, TENANT_SLUG_PATTERN, tenancyDecider, TenancyEvent, TenancyState, tenantIdForSlug, userPasswordDecider, UserPasswordEvent, UserPasswordState } from '@keyhold/domain';
+import { Caller, ROLE_PERMISSIONS, streamName, TENANT_SLUG_PATTERN, tenancyDecider, TenancyEvent, TenancyState, tenantIdForSlug, userPasswordDecider, UserPasswordEvent, UserPasswordState } from '@keyhold/domain';
 import { hashPassword, verifyPassword } from '@keyhold/crypto';
 import { EVENT_STORE, EventStore } from '@keyhold/event-store';
 import { ROOT_LOGGER } from '@keyhold/platform';
@@ -31,6 +31,16 @@ export class SignIn {
   async check({ organisation, email, password }: SignInRequest, context: RequestContext): Promise<{ tenantId: string; userId: string }> {
     const slug = organisation.trim().toLowerCase();
     return this.checkInTenant(TENANT_SLUG_PATTERN.test(slug) ? tenantIdForSlug(slug) : null, slug, email, password, context);
+  }
+
+  /**
+   * A signed-in user as the caller of what they ask on their account page: what their role holds
+   * now, as the log has it; nothing once they are no longer a user of the tenant.
+   */
+  async callerOf(tenantId: string, userId: string): Promise<Caller> {
+    const tenant = await readFolded<TenancyState, TenancyEvent>(this.events, streamName('tenant', tenantId), tenancyDecider);
+    const user = tenant.status === 'active' ? tenant.users.get(userId) : undefined;
+    return { kind: 'user', permissions: user ? ROLE_PERMISSIONS[user.role] : new Set() };
   }
 
   /** The same check within a known tenant (an OAuth client's, for the password grant); `label` names it when it does not exist. */

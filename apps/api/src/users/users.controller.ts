@@ -1,7 +1,7 @@
-import { Body, Controller, Get, Param, Post, Put, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, Param, Post, Put, Query, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { FastifyReply, FastifyRequest } from 'fastify';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { FastifyReply } from 'fastify';
 import { KEYHOLD_CONFIG, KeyholdConfig } from '@keyhold/platform';
 import { publicBaseUrl } from '../http/public-url';
 import { invitationLink } from '../sign-in/invitations';
@@ -14,7 +14,7 @@ import { Principal } from '../verification/principal';
 import { AddUserCommand, ChangeUserRoleCommand } from './tenancy.commands';
 import { pageOf, PageQuery } from '../http/pagination';
 import { AddUserDto, ChangeRoleDto, UserIdParams } from './users.dto';
-import { MeResponse, RoleChangeResponse, UserPage, UserResponse } from './users.responses';
+import { AddedUserResponse, MeResponse, RoleChangeResponse, UserPage, UserResponse } from './users.responses';
 
 const toUserResponse = (user: UserView) => ({
   id: user.id,
@@ -47,12 +47,12 @@ export class UsersController {
   }
 
   @Post('users')
+  @ApiCreatedResponse({ type: AddedUserResponse })
   @RequirePermissions('users:write')
   async add(
     @CurrentPrincipal() principal: Principal,
     @CurrentRequestContext() context: RequestContext,
     @Body() body: AddUserDto,
-    @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     const user = await this.commands.execute(new AddUserCommand(principal.tenantId, body.email, body.role, context));

@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, OmitType } from '@nestjs/swagger';
 import { Role, ROLES } from '@keyhold/domain';
 import { PageOf } from '../http/pagination';
 
@@ -45,3 +45,38 @@ export class RoleChangeResponse {
   @ApiProperty({ enum: ROLES })
   role!: Role;
 }
+
+/** A link to set a first password: the link, not a credential; it stops working once used or re-issued. */
+export class InvitationLinkResponse {
+  @ApiProperty({ format: 'uri', description: 'Shown this once.' })
+  url!: string;
+  @ApiProperty({ format: 'date-time' })
+  expiresAt!: string;
+}
+
+export class AddedUserResponse extends OmitType(UserResponse, ['updatedAt']) {
+  @ApiProperty({ type: InvitationLinkResponse, description: 'The user sets a password there and issues their own tokens.' })
+  invitation!: InvitationLinkResponse;
+}
+
+/** A browser session: its handle and windows, never the cookie's secret. */
+export class SessionResponse {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+  @ApiProperty({ enum: ['active', 'expired', 'ended'] })
+  state!: 'active' | 'expired' | 'ended';
+  @ApiProperty({ format: 'date-time' })
+  startedAt!: string;
+  @ApiProperty({ format: 'date-time' })
+  lastActiveAt!: string;
+  @ApiProperty({ format: 'date-time' })
+  idleExpiresAt!: string;
+  @ApiProperty({ format: 'date-time' })
+  absoluteExpiresAt!: string;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String })
+  endedAt!: string | null;
+  @ApiProperty({ enum: ['signed-out', 'ended-by-user', 'ended-by-admin', 'replaced'], nullable: true, type: String })
+  endReason!: string | null;
+}
+
+export class SessionPage extends PageOf(SessionResponse) {}

@@ -1,5 +1,5 @@
 import { EncryptedSecret } from '../connections/connections';
-import { accept, assertNever, Decider, reject } from '../shared/decider';
+import { accept, assertNever, Decider, Decision, reject } from '../shared/decider';
 import { Rejection } from '../shared/rejection';
 import { AuthorityNeeds } from '../shared/authority';
 import { integrationPermissions, isIntegrationResource, ResourceAccess } from './resources';
@@ -461,59 +461,66 @@ const decideExchangeRequestToken = (command: ExchangeIntegrationRequestToken, st
   });
 };
 
-const decideConfirm = (command: ConfirmIntegrationActivation, state: IntegrationsState) => {
-  const integration = state.integrations[command.integrationId];
-  if (!integration || !state.tenantId) return notFound();
+/**
+ * The active integration a command acts on, with its tenant; or the refusal: not found, deleted,
+ * or `notActive` while it has not finished activating.
+ */
+const activeIntegration = (
+  integrationId: string,
+  state: IntegrationsState,
+  notActive: string,
+): { refused: Decision<never, IntegrationRejection> } | { integration: Extract<Integration, { status: 'active' }>; tenantId: string } => {
+  const integration = state.integrations[integrationId];
+  if (!integration || !state.tenantId) return { refused: notFound() };
   switch (integration.status) {
     case 'deleted':
-      return deleted();
+      return { refused: deleted() };
     case 'inactive':
     case 'activating':
-      return reject<IntegrationRejection>({
-        code: 'IntegrationNotActive',
-        message: 'The integration has not obtained its access token yet; it must finish the handshake before sending you back.',
-      });
+      return { refused: reject<IntegrationRejection>({ code: 'IntegrationNotActive', message: notActive }) };
     case 'active':
-      if (!integration.returnState || !matches(command.returnState, integration.returnState)) {
-        return reject<IntegrationRejection>({ code: 'ReturnStateInvalid', message: 'This link does not confirm an activation of this integration.' });
-      }
-      // Coming back twice confirms nothing new.
-      if (integration.confirmedAt !== null) return accept<IntegrationEvent>();
-      return accept<IntegrationEvent>({
-        type: 'IntegrationActivationConfirmed',
-        data: { tenantId: state.tenantId, integrationId: command.integrationId, confirmedAt: command.now },
-      });
+      return { integration, tenantId: state.tenantId };
     default:
       return assertNever(integration);
   }
 };
 
-const decideReauthorize = (command: ReauthorizeIntegration, state: IntegrationsState) => {
-  const integration = state.integrations[command.integrationId];
-  if (!integration || !state.tenantId) return notFound();
-  switch (integration.status) {
-    case 'deleted':
-      return deleted();
-    case 'inactive':
-    case 'activating':
-      return reject<IntegrationRejection>({ code: 'IntegrationNotActive', message: 'Only an active integration can be reauthorized; activate it first.' });
-    case 'active':
-      return accept<IntegrationEvent>({
-        type: 'IntegrationReauthorized',
-        data: {
-          tenantId: state.tenantId,
-          integrationId: command.integrationId,
-          accessToken: command.accessToken,
-          accessTokenSecret: command.accessTokenSecret,
-          sealedAccessTokenSecret: command.sealedAccessTokenSecret,
-          previousAccessTokenId: integration.accessTokenId,
-          reauthorizedAt: command.now,
-          reauthorizedBy: command.reauthorizedBy,
-        },
-      });
-    default:
-      return assertNever(integration);
+const decideConfirm = (command: ConfirmIntegrationActivation, state: IntegrationsState) => {
+  const found = activeIntegration(
+    command.integrationId,
+    state,
+    'The integration has not obtained its access token yet; it must finish the handshake before sending you back.',
+  );
+  if ('refused' in found) return found.refused;
+  const { integration, tenantId } = found;
+  if (!integration.returnState || !matches(command.returnState, integration.returnState)) {
+    return reject<IntegrationRejection>({ code: 'ReturnStateInvalid', message: 'This link does not confirm an activation of this integration.' });
   }
+  // Coming back twice confirms nothing new.
+  if (integration.confirmedAt !== null) return accept<IntegrationEvent>();
+  return accept<IntegrationEvent>({
+    type: 'IntegrationActivationConfirmed',
+    data: { tenantId, integrationId: command.integrationId, confirmedAt: command.now },
+  });
+};
+
+const decideReauthorize = (command: ReauthorizeIntegration, state: IntegrationsState) => {
+  const found = activeIntegration(command.integrationId, state, 'Only an active integration can be reauthorized; activate it first.');
+  if ('refused' in found) return found.refused;
+  const { integration, tenantId } = found;
+  return accept<IntegrationEvent>({
+    type: 'IntegrationReauthorized',
+    data: {
+      tenantId,
+      integrationId: command.integrationId,
+      accessToken: command.accessToken,
+      accessTokenSecret: command.accessTokenSecret,
+      sealedAccessTokenSecret: command.sealedAccessTokenSecret,
+      previousAccessTokenId: integration.accessTokenId,
+      reauthorizedAt: command.now,
+      reauthorizedBy: command.reauthorizedBy,
+    },
+  });
 };
 
 const decideDelete = (command: DeleteIntegration, state: IntegrationsState) => {

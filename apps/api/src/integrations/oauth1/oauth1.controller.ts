@@ -1,5 +1,5 @@
 import { Controller, Get, Header, HttpCode, Inject, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiExcludeEndpoint, ApiTags } from '@nestjs/swagger';
+import { ApiExcludeEndpoint, ApiExtraModels, ApiOkResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { fold, Integration, IntegrationEvent, integrationsDecider, streamName } from '@keyhold/domain';
 import { SecretHasher } from '@keyhold/crypto';
@@ -9,6 +9,7 @@ import { Public } from '../../http/auth';
 import { OAuthError } from '../../http/problem';
 import { RejectionError } from '../../http/rejection-error';
 import { CurrentRequestContext, RequestContext } from '../../http/request-context';
+import { OAuth1AccessTokenResponse, OAuth1RequestTokenResponse } from '../integration.dto';
 import { IntegrationSecrets } from '../integration-secrets';
 import { IntegrationTokenIndex } from '../integration-token-index';
 import { integrationIn, run } from '../integrations-stream';
@@ -38,8 +39,9 @@ const asOAuthError = (error: unknown): unknown => {
   return new OAuthError(code, detail, BAD_REQUEST.has(problem) ? 400 : 401, oauth1Challenge(problem));
 };
 
+const FORM = 'application/x-www-form-urlencoded';
 const form = (reply: FastifyReply, values: Record<string, string>) => {
-  void reply.type('application/x-www-form-urlencoded');
+  void reply.type(FORM);
   return new URLSearchParams(values).toString();
 };
 
@@ -69,6 +71,8 @@ export class OAuth1Controller {
 
   @Post('oauth/1.0a/request-token')
   @HttpCode(200)
+  @ApiExtraModels(OAuth1RequestTokenResponse)
+  @ApiOkResponse({ content: { [FORM]: { schema: { $ref: getSchemaPath(OAuth1RequestTokenResponse) } } } })
   @Header('Cache-Control', 'no-store')
   async requestToken(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply, @CurrentRequestContext() context: RequestContext) {
     try {
@@ -94,6 +98,8 @@ export class OAuth1Controller {
 
   @Post('oauth/1.0a/access-token')
   @HttpCode(200)
+  @ApiExtraModels(OAuth1AccessTokenResponse)
+  @ApiOkResponse({ content: { [FORM]: { schema: { $ref: getSchemaPath(OAuth1AccessTokenResponse) } } } })
   @Header('Cache-Control', 'no-store')
   async accessToken(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply, @CurrentRequestContext() context: RequestContext) {
     try {
