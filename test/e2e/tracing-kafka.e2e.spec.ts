@@ -1,9 +1,10 @@
 import { SpanKind } from '@opentelemetry/api';
-import { InMemorySpanExporter, ReadableSpan, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
+import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { registerTracerProvider } from '@keyhold/platform';
 import { KafkaCommandRig } from '../support/kafka-commands';
 import { describeWithServer } from '../support/real-server';
 import { secretsFoundIn } from '../support/secret-scan';
+import { everythingSpansSay, named, parentOf, spanEnded, spansFor } from '../support/spans';
 
 /**
  * The span around a command read from Kafka, caught by an in-memory exporter registered as the
@@ -23,10 +24,6 @@ describeWithServer('KAFKA_BROKERS', 'Traces of commands from Kafka', (brokers) =
     await provider?.shutdown();
   }, 30_000);
 
-  const spansFor = (correlationId: string) => exporter.getFinishedSpans().filter((span) => span.attributes['keyhold.correlation_id'] === correlationId);
-  const named = (spans: ReadableSpan[], name: string) => spans.filter((span) => span.name === name);
-  const parentOf = (span: ReadableSpan) => span.parentSpanContext?.spanId;
-
   it('wraps a signed command in a consumer span with its correlation id, type and outcome, its command and appends in the same trace, and no secret', async () => {
     const command = rig.envelope('service-account.reset-secret', { id: rig.target.id });
     await rig.send(await rig.sign(command));
@@ -35,8 +32,8 @@ describeWithServer('KAFKA_BROKERS', 'Traces of commands from Kafka', (brokers) =
     const { clientSecret } = await rig.decryptSecrets(result.encryptedSecrets);
 
     // The consumer span ends just after the result is published: wait for it.
-    for (let n = 0; n < 100 && named(spansFor(command.commandId), 'kafka command').length === 0; n += 1) await new Promise((resolve) => setTimeout(resolve, 20));
-    const spans = spansFor(command.commandId);
+    await spanEnded(exporter, command.commandId, 'kafka command');
+    const spans = spansFor(exporter, command.commandId);
 
     const consumed = named(spans, 'kafka command');
     expect(consumed).toHaveLength(1);
@@ -70,7 +67,7 @@ describeWithServer('KAFKA_BROKERS', 'Traces of commands from Kafka', (brokers) =
     expect(claims.map(parentOf)).toEqual([consumer.spanContext().spanId, consumer.spanContext().spanId]);
 
     // Nothing secret in any span: not the new client secret, not the encrypted reply, not the admin's token.
-    const everything = JSON.stringify(exporter.getFinishedSpans().map((span) => ({ name: span.name, attributes: span.attributes, events: span.events })));
+    const everything = everythingSpansSay(exporter);
     expect(secretsFoundIn(everything, { clientSecret, encryptedSecrets: result.encryptedSecrets, adminToken: rig.admin.token })).toEqual([]);
   });
 });
