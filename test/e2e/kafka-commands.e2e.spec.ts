@@ -1,107 +1,31 @@
 import { randomUUID } from 'node:crypto';
-import { compactDecrypt, CompactSign, exportJWK, generateKeyPair, JWK, KeyLike } from 'jose';
-import { Consumer, Kafka, KafkaMessage, logLevel, Producer } from 'kafkajs';
+import { exportJWK, generateKeyPair, JWK, KeyLike } from 'jose';
 import { EVENT_STORE, EventStore } from '@keyhold/event-store';
+import { KafkaCommandRig } from '../support/kafka-commands';
 import { KeyholdHarness } from '../support/keyhold-harness';
 import { describeWithServer } from '../support/real-server';
 import { everythingStoredUnder, secretsFoundIn } from '../support/secret-scan';
 
-type Envelope = { commandId: string; type: string; tenantId: string; serviceAccountId: string; issuedAt: string; payload: unknown; replyKey?: JWK };
-
-/** Everything the results and dead-letter topics carried, by topic. */
-class TopicLog {
-  readonly messages: Array<{ topic: string; key: string | null; value: string }> = [];
-
-  record = async ({ topic, message }: { topic: string; message: KafkaMessage }) => {
-    this.messages.push({ topic, key: message.key?.toString('utf8') ?? null, value: message.value?.toString('utf8') ?? '' });
-  };
-
-  async next(topic: string, match: (value: any, key: string | null) => boolean, after = 0, timeoutMs = 30_000): Promise<any> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = this.messages.slice(after).find((m) => m.topic === topic && match(JSON.parse(m.value), m.key));
-      if (found) return JSON.parse(found.value);
-      if (Date.now() > deadline) throw new Error(`nothing on ${topic} matched; saw ${this.messages.map((m) => m.value).join('\n')}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-
-  count(topic: string, match: (value: any) => boolean): number {
-    return this.messages.filter((m) => m.topic === topic && match(JSON.parse(m.value))).length;
-  }
-}
-
 describeWithServer('KAFKA_BROKERS', 'Commands from internal services over Kafka', (brokers) => {
-  const prefix = `kafka-commands-test-${randomUUID().slice(0, 8)}`;
-  const topics = { commands: `${prefix}.commands.v1`, results: `${prefix}.command-results.v1`, deadLetters: `${prefix}.commands.dead-letter.v1` };
-  const kafka = new Kafka({ clientId: 'kafka-commands-test', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
-  const log = new TopicLog();
-  const sent: string[] = [];
+  const rig = new KafkaCommandRig(brokers, 'kafka-commands-test');
+  const { topics, log, sent, send, sign, envelope, resultOf, deadLetterOf, decryptSecrets } = rig;
   let keyhold: KeyholdHarness;
-  let producer: Producer;
-  let consumer: Consumer;
   let admin: { tenantId: string; token: string };
   let commander: { id: string; privateKey: KeyLike };
   let target: { id: string };
   let reply: { publicJwk: JWK; privateKey: KeyLike };
 
-  const send = async (value: string) => {
-    sent.push(value);
-    await producer.send({ topic: topics.commands, messages: [{ value }] });
-  };
-  const sign = async (envelope: Envelope, privateKey: KeyLike = commander.privateKey) =>
-    new CompactSign(new TextEncoder().encode(JSON.stringify(envelope))).setProtectedHeader({ alg: 'EdDSA' }).sign(privateKey);
-  const envelope = (type: string, payload: unknown, extra: Partial<Envelope> = {}): Envelope => ({
-    commandId: randomUUID(),
-    type,
-    tenantId: admin.tenantId,
-    serviceAccountId: commander.id,
-    issuedAt: new Date().toISOString(),
-    payload,
-    replyKey: reply.publicJwk,
-    ...extra,
-  });
-  const resultOf = (commandId: string, after = 0) => log.next(topics.results, (value, key) => key === commandId && value.commandId === commandId, after);
-  const deadLetterOf = (match: (value: any) => boolean) => log.next(topics.deadLetters, match);
-  const decryptSecrets = async (jwe: string) => JSON.parse(new TextDecoder().decode((await compactDecrypt(jwe, reply.privateKey)).plaintext));
   const tokenFor = (clientId: string, clientSecret: string) =>
     keyhold.request('POST', '/oauth/token', { form: { grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret } });
   const secretResetsOf = async (accountId: string) =>
     (await keyhold.app.get<EventStore>(EVENT_STORE).readStream(`serviceAccount-${accountId}`)).filter((event) => event.type === 'ClientSecretReset').length;
 
   beforeAll(async () => {
-    const kafkaAdmin = kafka.admin();
-    await kafkaAdmin.connect();
-    await kafkaAdmin.createTopics({ topics: Object.values(topics).map((topic) => ({ topic, numPartitions: 1, replicationFactor: 1 })), waitForLeaders: true });
-    await kafkaAdmin.disconnect();
-    keyhold = await KeyholdHarness.start(undefined, { MESSAGE_BUS: 'kafka', KAFKA_BROKERS: brokers, KAFKA_COMMAND_TOPIC_PREFIX: prefix });
-    producer = kafka.producer();
-    await producer.connect();
-    consumer = kafka.consumer({ groupId: `${prefix}-reader`, maxWaitTimeInMs: 250 });
-    await consumer.connect();
-    await consumer.subscribe({ topics: [topics.results, topics.deadLetters], fromBeginning: true });
-    await consumer.run({ eachMessage: log.record });
-
-    admin = await keyhold.bootstrap(`cmd-${randomUUID().slice(0, 8)}`);
-    const created = await keyhold.post('/v1/service-accounts', admin.token, { name: 'provisioner' });
-    const granted = await keyhold.request('PUT', `/v1/service-accounts/${created.body.id}/permissions/clients:write`, { token: admin.token });
-    expect(granted.status).toBe(200);
-    const signing = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
-    const registered = await keyhold.request('PUT', `/v1/service-accounts/${created.body.id}/command-signing-key`, { token: admin.token, json: await exportJWK(signing.publicKey) });
-    expect(registered.status).toBe(200);
-    expect(registered.body.commandSigningKey.thumbprint).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect((await keyhold.get(`/v1/service-accounts/${created.body.id}`, admin.token)).body.commandSigningKeyThumbprint).toBe(registered.body.commandSigningKey.thumbprint);
-    commander = { id: created.body.id, privateKey: signing.privateKey };
-    target = { id: (await keyhold.post('/v1/service-accounts', admin.token, { name: 'nightly export' })).body.id };
-    const replyPair = await generateKeyPair('ECDH-ES', { crv: 'P-256' });
-    reply = { publicJwk: await exportJWK(replyPair.publicKey), privateKey: replyPair.privateKey };
+    await rig.start();
+    ({ keyhold, admin, commander, target, reply } = rig);
   }, 90_000);
 
-  afterAll(async () => {
-    await consumer?.disconnect();
-    await producer?.disconnect();
-    await keyhold?.stop();
-  }, 30_000);
+  afterAll(() => rig.stop(), 30_000);
 
   it('refuses a private key, or a key of another type, as a command-signing key', async () => {
     const { privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });

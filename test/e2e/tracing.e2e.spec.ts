@@ -1,6 +1,7 @@
-import { InMemorySpanExporter, ReadableSpan, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
+import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { registerTracerProvider } from '@keyhold/platform';
 import { KeyholdHarness } from '../support/keyhold-harness';
+import { everythingSpansSay, named, parentOf, spanEnded, spansFor } from '../support/spans';
 
 /**
  * Keyhold's spans, caught by an in-memory exporter registered as the process's tracer provider
@@ -20,18 +21,14 @@ describe('Traces', () => {
     await provider.shutdown();
   });
 
-  const spansFor = (correlationId: string) => exporter.getFinishedSpans().filter((span) => span.attributes['keyhold.correlation_id'] === correlationId);
-  const named = (spans: ReadableSpan[], name: string) => spans.filter((span) => span.name === name);
-  const parentOf = (span: ReadableSpan) => span.parentSpanContext?.spanId;
-
   it('follows a request through HTTP, the command, the append, the projections and the relay, by correlation id', async () => {
     const admin = await keyhold.bootstrap('acme');
     const issued = await keyhold.request('POST', '/v1/tokens', { token: admin.token, json: { label: 'traced', scope: 'read' }, headers: { 'x-correlation-id': 'trace-42' } });
     expect(issued.status).toBe(201);
 
     // Projections and the relay apply the events after the answer: wait for the relay's span.
-    for (let n = 0; n < 100 && named(spansFor('trace-42'), 'relay publish').length === 0; n += 1) await new Promise((resolve) => setTimeout(resolve, 20));
-    const spans = spansFor('trace-42');
+    await spanEnded(exporter, 'trace-42', 'relay publish');
+    const spans = spansFor(exporter, 'trace-42');
 
     const [http] = named(spans, 'POST /v1/tokens');
     expect(http).toBeDefined();
@@ -50,7 +47,7 @@ describe('Traces', () => {
     expect(named(spans, 'relay publish')[0].attributes).toMatchObject({ 'messaging.destination.name': 'keyhold.lifecycle.v1', 'keyhold.event_type': 'TokenIssued' });
 
     // Nothing secret in any span.
-    const everything = JSON.stringify(exporter.getFinishedSpans().map((span) => ({ name: span.name, attributes: span.attributes, events: span.events })));
+    const everything = everythingSpansSay(exporter);
     expect(everything).not.toContain(issued.body.token);
     expect(everything).not.toContain(admin.token);
   });
@@ -59,7 +56,7 @@ describe('Traces', () => {
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
     const answered = await keyhold.request('GET', '/health', { headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01`, 'x-correlation-id': 'trace-43' } });
     expect(answered.status).toBe(200);
-    const [http] = named(spansFor('trace-43'), 'GET /health');
+    const [http] = named(spansFor(exporter, 'trace-43'), 'GET /health');
     expect(http.spanContext().traceId).toBe(traceId);
     expect(parentOf(http)).toBe('00f067aa0ba902b7');
   });

@@ -97,11 +97,14 @@ export class KafkaCommandConsumer {
     } catch (error) {
       if (!(error instanceof CommandRefused)) throw error;
       await this.deadLetter(message, error, receivedAt);
+      span.setAttributes({ 'keyhold.command_status': 'dead-lettered', 'keyhold.command_error': error.code });
       return;
     }
     // The command id is the correlation id of everything the command records.
     span.setAttributes({ [CORRELATION_ID]: admitted.envelope.commandId, 'keyhold.command_type': admitted.envelope.type });
-    await this.runOnce(admitted, receivedAt);
+    const result = await this.runOnce(admitted, receivedAt);
+    // What the results topic was told, without the secrets: status, redelivery and the error code.
+    span.setAttributes({ 'keyhold.command_status': result.status, 'keyhold.command_redelivery': result.redelivery, ...(result.error ? { 'keyhold.command_error': result.error.code } : {}) });
   }
 
   /** Authenticates the sender, then validates the envelope, the type, the payload and the reply key. */
@@ -139,7 +142,7 @@ export class KafkaCommandConsumer {
     }
   }
 
-  private async runOnce(admitted: AdmittedCommand, receivedAt: Date): Promise<void> {
+  private async runOnce(admitted: AdmittedCommand, receivedAt: Date): Promise<CommandResult> {
     const { envelope } = admitted;
     const stream = streamName('kafkaCommand', envelope.commandId);
     // The command id ties every event of the run together, as a request id does for REST.
@@ -148,16 +151,13 @@ export class KafkaCommandConsumer {
     const context: CommandContext = { ...requestContext, tenantId: envelope.tenantId, now: receivedAt.toISOString() };
     const { commandId, type, tenantId, serviceAccountId } = envelope;
     const claim = await handleCommand(this.events, stream, kafkaCommandDecider, { type: 'ReceiveKafkaCommand', commandId, commandType: type, tenantId, serviceAccountId, now: context.now }, context);
-    if (claim.outcome === 'rejected') {
-      await this.answerRedelivery(admitted, stream);
-      return;
-    }
+    if (claim.outcome === 'rejected') return this.answerRedelivery(admitted, stream);
 
     const { outcome, secrets } = await this.execute(admitted, requestContext);
     const encryptedSecrets = secrets && admitted.replyKey ? await encryptForReply(secrets, admitted.replyKey) : undefined;
     const completedAt = new Date().toISOString();
     await handleCommand(this.events, stream, kafkaCommandDecider, { type: 'CompleteKafkaCommand', outcome, now: completedAt }, { ...context, now: completedAt });
-    await this.publishResult({ schema: COMMAND_RESULT_SCHEMA, commandId, type, ...outcomeFields(outcome), redelivery: false, ...(encryptedSecrets ? { encryptedSecrets } : {}) });
+    return this.publishResult({ schema: COMMAND_RESULT_SCHEMA, commandId, type, ...outcomeFields(outcome), redelivery: false, ...(encryptedSecrets ? { encryptedSecrets } : {}) });
   }
 
   /** Runs as the service account, with the permission the REST endpoint demands. */
@@ -179,22 +179,20 @@ export class KafkaCommandConsumer {
   }
 
   /** The id was claimed before: answer with what is known of that run, to its own sender only. */
-  private async answerRedelivery(admitted: AdmittedCommand, stream: string): Promise<void> {
+  private async answerRedelivery(admitted: AdmittedCommand, stream: string): Promise<CommandResult> {
     const { commandId, type, tenantId, serviceAccountId } = admitted.envelope;
     const state = fold(kafkaCommandDecider, (await this.events.readStream(stream)).map(({ type, data }) => ({ type, data }) as KafkaCommandEvent));
     const base = { schema: COMMAND_RESULT_SCHEMA, commandId, type, redelivery: true } as const;
     if (state.status === 'none' || state.tenantId !== tenantId || state.serviceAccountId !== serviceAccountId) {
-      await this.publishResult({ ...base, status: 'rejected', error: { code: 'command-id-reused', reason: 'This command id was used by another sender.' } });
-      return;
+      return this.publishResult({ ...base, status: 'rejected', error: { code: 'command-id-reused', reason: 'This command id was used by another sender.' } });
     }
     if (state.status === 'received') {
       // Claimed, but the run never recorded an outcome (the node stopped mid-way): at most once, so it is not run again.
       const reason = 'The command was received before but its outcome was not recorded; it is not run again.';
-      await this.publishResult({ ...base, status: 'outcome_unknown', error: { code: 'outcome-unknown', reason } });
-      return;
+      return this.publishResult({ ...base, status: 'outcome_unknown', error: { code: 'outcome-unknown', reason } });
     }
     const withheld = state.outcome.status === 'accepted' && admitted.commandType.createsSecret;
-    await this.publishResult({ ...base, ...outcomeFields(state.outcome), ...(withheld ? { secretsWithheld: true } : {}) });
+    return this.publishResult({ ...base, ...outcomeFields(state.outcome), ...(withheld ? { secretsWithheld: true } : {}) });
   }
 
   private async deadLetter(message: CommandMessage, refusal: CommandRefused, receivedAt: Date): Promise<void> {
@@ -219,9 +217,11 @@ export class KafkaCommandConsumer {
     }
   }
 
-  private async publishResult(result: CommandResult): Promise<void> {
+  /** Publishes the result and hands it back, for the span. */
+  private async publishResult(result: CommandResult): Promise<CommandResult> {
     await this.bus.publish(this.topics.results, [
       { key: result.commandId, value: JSON.stringify(result), headers: { 'keyhold-command-id': result.commandId, 'keyhold-command-status': result.status } },
     ]);
+    return result;
   }
 }
