@@ -58,6 +58,21 @@ describe('Authority never grows', () => {
     authorityExceeded(await keyhold.request('PUT', `/v1/users/${otherAdmin.id}/role`, { token: memberMaker.token, json: { role: 'member' } }), ['connections:use']);
   });
 
+  it("re-issuing a pending user's invitation hands out that user: users:write alone cannot for an admin", async () => {
+    const pending = await keyhold.post('/v1/users', admin.token, { email: 'pending-admin@authority.test', role: 'admin' });
+    expect(pending.status).toBe(201);
+    const recruiter = await serviceAccountWith(keyhold, admin.token, ['users:write']);
+    const refused = await keyhold.post(`/v1/users/${pending.body.id}/invitation`, recruiter.token);
+    authorityExceeded(refused, ['clients:write', 'connections:use']);
+    expect(refused.text).not.toContain('/invitations/');
+    // Holding a member's rights, it may re-issue a member's invitation.
+    const memberMaker = await serviceAccountWith(keyhold, admin.token, ['users:write', 'tokens:read', 'tokens:write']);
+    const member = await keyhold.post('/v1/users', admin.token, { email: 'pending-member@authority.test', role: 'member' });
+    const reissued = await keyhold.post(`/v1/users/${member.body.id}/invitation`, memberMaker.token);
+    expect(reissued.status).toBeLessThan(300);
+    expect(reissued.body.url).toContain(`/invitations/${member.body.id}/`);
+  });
+
   it('path 3: integrations:write alone cannot reauthorize; a user needs the resources and the password', async () => {
     const integration = (await keyhold.post('/v1/integrations', admin.token, { name: 'ERP', email: 'ops@erp.example', resourceAccess: 'custom', resources: ['connections.use'], password })).body;
     const first = (await keyhold.post(`/v1/integrations/${integration.id}/activate`, admin.token)).body.tokens;

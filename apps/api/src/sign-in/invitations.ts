@@ -7,12 +7,14 @@ import {
   InvitationEvent,
   InvitationState,
   invitationUsable,
+  ROLE_PERMISSIONS,
   streamName,
   tenancyDecider,
   TenancyEvent,
   userPasswordDecider,
   UserPasswordEvent,
   currentPasswordHash,
+  withAuthority,
 } from '@keyhold/domain';
 import { generateSecret, hashPassword, parseSecret, SecretHasher } from '@keyhold/crypto';
 import { EVENT_STORE, EventStore } from '@keyhold/event-store';
@@ -48,14 +50,16 @@ export class IssueInvitationHandler implements ICommandHandler<IssueInvitationCo
 
   async execute({ tenantId, userId, context }: IssueInvitationCommand): Promise<IssuedInvitation> {
     const tenant = await readFolded<ReturnType<typeof tenancyDecider.initialState>, TenancyEvent>(this.events, streamName('tenant', tenantId), tenancyDecider);
-    if (tenant.status !== 'active' || !tenant.users.has(userId)) throw new Problem('not-found', 'User not found.');
+    const user = tenant.status === 'active' ? tenant.users.get(userId) : undefined;
+    if (!user) throw new Problem('not-found', 'User not found.');
     const code = generateSecret('invitationCode');
     const { hash, keyId } = this.hasher.hash(code);
     const now = new Date().toISOString();
     const expiresAt = new Date(Date.parse(now) + INVITATION_LIFETIME_MS).toISOString();
     await this.runner.run(
       streamName('invitation', userId),
-      invitationDecider,
+      // Whoever holds the link becomes the user: handing it out needs everything the user's role holds.
+      withAuthority(invitationDecider, context.caller, () => ROLE_PERMISSIONS[user.role]),
       { type: 'IssueInvitation', tenantId, userId, invitationId: randomUUID(), codeHash: hash, hashKeyId: keyId, now, expiresAt },
       { ...context, tenantId, now },
     );
