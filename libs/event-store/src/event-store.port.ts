@@ -59,8 +59,12 @@ export type SubscribeToAllOptions = {
  */
 export interface EventStore {
   append(streamName: string, events: readonly EventToAppend[], expected: ExpectedRevision): Promise<AppendResult>;
-  /** All events of one stream in order; an empty array when the stream does not exist. */
-  readStream(streamName: string): Promise<RecordedEvent[]>;
+  /**
+   * The events of one stream in order, only those after `afterRevision` when it is given (what a
+   * reader holding the stream folded up to that revision still needs); an empty array when there
+   * are none or the stream does not exist.
+   */
+  readStream(streamName: string, afterRevision?: number): Promise<RecordedEvent[]>;
   /** Up to `limit` events strictly after `after`, in global order, user events only. */
   readAll(after: GlobalPosition | null, limit: number): Promise<RecordedEvent[]>;
   /**

@@ -127,8 +127,9 @@ export class EventStoreDbEventStore implements EventStore {
     };
   }
 
-  async readStream(streamName: string): Promise<RecordedEvent[]> {
-    return (await this.readStreamAsStored(streamName)).map(upcastOnRead);
+  async readStream(streamName: string, afterRevision?: number): Promise<RecordedEvent[]> {
+    const fromRevision = afterRevision === undefined ? START : BigInt(afterRevision + 1);
+    return (await this.readStreamAsStored(streamName, { direction: FORWARDS, fromRevision })).map(upcastOnRead);
   }
 
   private async readStreamAsStored(

@@ -6,9 +6,8 @@ import { EventToAppend } from '../event-store.port';
 import { describeEventStoreContract } from '../testing/event-store.contract';
 import { SqliteEventStore } from './sqlite-event-store';
 
-describeEventStoreContract('SQLite', async () =>
-  new SqliteEventStore(join(mkdtempSync(join(tmpdir(), 'keyhold-es-')), 'events.sqlite')),
-);
+const contractLog = join(mkdtempSync(join(tmpdir(), 'keyhold-es-')), 'events.sqlite');
+describeEventStoreContract('SQLite', async () => new SqliteEventStore(contractLog));
 
 describe('SQLite group commit', () => {
   let store: SqliteEventStore;

@@ -88,8 +88,8 @@ export class SqliteEventStore implements EventStore {
         `INSERT INTO events (event_id, stream_name, stream_revision, type, data, metadata)
          VALUES (@eventId, @streamName, @streamRevision, @type, @data, @metadata)`,
       ),
-      readStream: this.db.prepare<[string], EventRow>(
-        'SELECT * FROM events WHERE stream_name = ? ORDER BY stream_revision',
+      readStream: this.db.prepare<[string, number], EventRow>(
+        'SELECT * FROM events WHERE stream_name = ? AND stream_revision > ? ORDER BY stream_revision',
       ),
       readAll: this.db.prepare<[number, number], EventRow>(
         'SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?',
@@ -160,8 +160,8 @@ export class SqliteEventStore implements EventStore {
     return { nextExpectedRevision: revision, lastPosition: sqlitePosition(lastSequence) };
   }
 
-  async readStream(streamName: string): Promise<RecordedEvent[]> {
-    return this.statements.readStream.all(streamName).map(toStoredEvent).map(upcastOnRead);
+  async readStream(streamName: string, afterRevision = -1): Promise<RecordedEvent[]> {
+    return this.statements.readStream.all(streamName, afterRevision).map(toStoredEvent).map(upcastOnRead);
   }
 
   async readAll(after: GlobalPosition | null, limit: number): Promise<RecordedEvent[]> {
@@ -203,7 +203,7 @@ export class SqliteEventStore implements EventStore {
   private headHash(last: EventRow): string | null {
     return (
       toStoredEvent(last).metadata.integrity?.hash ??
-      streamHeadHash(this.statements.readStream.all(last.stream_name).map(toStoredEvent))
+      streamHeadHash(this.statements.readStream.all(last.stream_name, -1).map(toStoredEvent))
     );
   }
 }

@@ -5,8 +5,8 @@ import { ChainVerifier, eventHash } from '../chain/event-chain';
 
 /**
  * The behaviour every event store adapter must show. Each adapter's test file calls this with a
- * factory for a store over an empty or shared log; tests use fresh stream names so that a shared
- * server works too.
+ * factory for a store over an empty or shared log, every call a new store over the same log (as
+ * a second process would open it); tests use fresh stream names so that a shared server works too.
  */
 export const describeEventStoreContract = (adapterName: string, open: () => Promise<EventStore>) => {
   describe(`EventStore contract: ${adapterName}`, () => {
@@ -141,6 +141,23 @@ export const describeEventStoreContract = (adapterName: string, open: () => Prom
         });
       });
       expect(delivered.data).toEqual(upcast);
+    });
+
+    it('reads only the events after a given revision, those another store on the same log appended too', async () => {
+      const name = stream();
+      await store.append(name, [event('A'), event('B')], 'no_stream');
+      const other = await open();
+      try {
+        await other.append(name, [event('C')], 1);
+        expect((await store.readStream(name, 0)).map((e) => [e.type, e.streamRevision])).toEqual([
+          ['B', 1],
+          ['C', 2],
+        ]);
+        expect(await store.readStream(name, 2)).toEqual([]);
+        expect(await store.readStream(stream(), 0)).toEqual([]);
+      } finally {
+        await other.close();
+      }
     });
 
     it('answers an empty array for a stream that does not exist', async () => {
