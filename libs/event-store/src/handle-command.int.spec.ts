@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Decider } from '@keyhold/domain';
 import { CommandContext, handleCommand } from './handle-command';
+import { readFolded } from './folded-streams';
 import { SqliteEventStore } from './sqlite/sqlite-event-store';
 
 type Counted = { type: 'Counted'; data: { n: number } };
@@ -15,9 +16,10 @@ const counter: Decider<number, { type: 'Count' }, Counted, never> = {
 const context: CommandContext = { tenantId: 't', actorId: 'system:test', correlationId: 'c', causationId: 'c', now: '2026-01-01T00:00:00.000Z' };
 
 describe('handleCommand over the group-committing SQLite store', () => {
+  const file = join(mkdtempSync(join(tmpdir(), 'keyhold-hc-')), 'events.sqlite');
   let store: SqliteEventStore;
   beforeAll(() => {
-    store = new SqliteEventStore(join(mkdtempSync(join(tmpdir(), 'keyhold-hc-')), 'events.sqlite'));
+    store = new SqliteEventStore(file);
   });
   afterAll(() => store.close());
 
@@ -27,4 +29,25 @@ describe('handleCommand over the group-committing SQLite store', () => {
     expect((await store.readStream('counter-one')).map((e) => (e.data as { n: number }).n)).toEqual(Array.from({ length: 25 }, (_, n) => n + 1));
   });
 
+  it('folds on from the state it last saw, and sees what another store on the same log appended meanwhile', async () => {
+    const other = new SqliteEventStore(file);
+    try {
+      const count = (on: SqliteEventStore) => handleCommand(on, 'counter-two', counter, { type: 'Count' }, context, 1);
+      await count(store);
+      await count(store);
+      expect(await readFolded(store, 'counter-two', counter)).toEqual({ state: 2, revision: 1 });
+      await count(other);
+      // One attempt only: deciding on the cached state (2) would conflict with the other's append.
+      const next = await count(store);
+      expect(next).toMatchObject({ outcome: 'accepted', state: 4, events: [{ data: { n: 4 } }] });
+      expect(await readFolded(other, 'counter-two', counter)).toEqual({ state: 4, revision: 3 });
+      expect((await store.readStream('counter-two')).map((e) => (e.data as { n: number }).n)).toEqual([1, 2, 3, 4]);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('folds a stream with no events to the initial state at no revision', async () => {
+    expect(await readFolded(store, 'counter-none', counter)).toEqual({ state: 0, revision: null });
+  });
 });

@@ -2,6 +2,7 @@ import { v7 as uuidV7 } from 'uuid';
 import { Decider, EVENT_SCHEMAS, EventMetadata } from '@keyhold/domain';
 import { CORRELATION_ID, traced } from '@keyhold/tracing';
 import { EventStore, GlobalPosition, WrongExpectedRevisionError } from './event-store.port';
+import { readFolded, rememberFolded } from './folded-streams';
 
 /** Who asked and why: becomes the metadata of every event the command produces. */
 export type CommandContext = {
@@ -31,7 +32,8 @@ export class ConcurrencyConflictError extends Error {
 }
 
 /**
- * The one command pipeline: read the stream, fold it, decide, append with the revision read.
+ * The one command pipeline: read the stream, fold it (from this process's last fold of it,
+ * `readFolded`), decide, append with the revision read.
  * On a concurrent write it reads again and decides again; that is safe because a command
  * carries its own time, ids and secrets, so deciding twice cannot produce a different token.
  */
@@ -78,13 +80,12 @@ const readDecideAppend = async <State, Command, Event extends { type: string; da
   maxAttempts: number,
 ): Promise<HandledCommand<State, Event, Rejection>> => {
   for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
-    const recorded = await store.readStream(streamName);
-    const state = recorded.map(({ type, data }) => ({ type, data }) as Event).reduce(decider.evolve, decider.initialState());
+    const { state, revision } = await readFolded(store, streamName, decider);
     const decision = decider.decide(command, state);
     if (decision.outcome === 'rejected') return decision;
     if (decision.events.length === 0) return { outcome: 'accepted', state, events: [], position: null };
 
-    const expected = recorded.length === 0 ? 'no_stream' : recorded[recorded.length - 1].streamRevision;
+    const expected = revision ?? 'no_stream';
     try {
       const appended = await traced('append', { [CORRELATION_ID]: context.correlationId, 'keyhold.stream': streamName, 'keyhold.events': decision.events.length }, () =>
         store.append(
@@ -93,12 +94,9 @@ const readDecideAppend = async <State, Command, Event extends { type: string; da
           expected,
         ),
       );
-      return {
-        outcome: 'accepted',
-        state: decision.events.reduce(decider.evolve, state),
-        events: decision.events,
-        position: appended.lastPosition,
-      };
+      const next = decision.events.reduce(decider.evolve, state);
+      rememberFolded(store, streamName, decider, { state: next, revision: appended.nextExpectedRevision });
+      return { outcome: 'accepted', state: next, events: decision.events, position: appended.lastPosition };
     } catch (error) {
       if (!(error instanceof WrongExpectedRevisionError)) throw error;
     }

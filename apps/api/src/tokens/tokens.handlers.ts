@@ -2,16 +2,14 @@ import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { createHash, randomUUID } from 'node:crypto';
 import {
-  fold,
   personalTokenAuthorityNeeds,
   personalTokensDecider,
   streamName,
-  TenancyEvent,
   tenancyDecider,
   tokenIssuedWithIdempotencyKey,
   withAuthority,
 } from '@keyhold/domain';
-import { EVENT_STORE, EventStore } from '@keyhold/event-store';
+import { EVENT_STORE, EventStore, readFolded } from '@keyhold/event-store';
 import { generateSecret, SecretHasher, secretHint } from '@keyhold/crypto';
 import { CommandRunner } from '../command-runner';
 import { Problem } from '../http/problem';
@@ -64,8 +62,7 @@ export class IssueTokenHandler implements ICommandHandler<IssueTokenCommand> {
 
   /** The owner's role as the log has it now, which the token's rights are computed from. */
   private async roleOf(tenantId: string, userId: string) {
-    const recorded = await this.events.readStream(streamName('tenant', tenantId));
-    const tenancy = fold(tenancyDecider, recorded.map(({ type, data }) => ({ type, data }) as TenancyEvent));
+    const { state: tenancy } = await readFolded(this.events, streamName('tenant', tenantId), tenancyDecider);
     const user = tenancy.status === 'active' ? tenancy.users.get(userId) : undefined;
     if (!user) throw new Problem('not-found', 'User not found.');
     return user.role;

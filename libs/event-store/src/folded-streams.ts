@@ -1,0 +1,62 @@
+import { LRUCache } from 'lru-cache';
+import { Decider } from '@keyhold/domain';
+import { EventStore } from './event-store.port';
+
+/** A stream's state folded up to `revision`, its last event's; `null` for a stream with no events yet. */
+export type FoldedStream<State> = { readonly state: State; readonly revision: number | null };
+
+export type Folder<State, Event> = Pick<Decider<State, unknown, Event, unknown>, 'initialState' | 'evolve'>;
+
+/**
+ * How many events the cached states of one decider may stand for, per store: a state costs about
+ * what its events would, and a stream over the budget is folded again from the log when asked.
+ */
+const FOLDED_EVENTS_PER_DECIDER = 100_000;
+
+type Cached = LRUCache<string, FoldedStream<unknown>>;
+
+/** Per store (a log), per decider (its `evolve`): what each recently read stream folded to. */
+const folded = new WeakMap<EventStore, WeakMap<object, Cached>>();
+
+const cacheOf = (store: EventStore, evolve: object): Cached => {
+  let byDecider = folded.get(store);
+  if (!byDecider) folded.set(store, (byDecider = new WeakMap()));
+  let cached = byDecider.get(evolve);
+  if (!cached) {
+    cached = new LRUCache({ maxSize: FOLDED_EVENTS_PER_DECIDER, sizeCalculation: ({ revision }) => (revision ?? 0) + 1 });
+    byDecider.set(evolve, cached);
+  }
+  return cached;
+};
+
+/**
+ * A stream's current state, read from the log and folded: from the state this process last saw
+ * of it, reading only the events after that one's revision. The log is append-only and an append
+ * names the revision it was decided on, so a state cached at revision r plus the events after r
+ * is the state now, whoever appended them (another process too); a command decided on a state
+ * that another writer moved past meanwhile fails its append and reads again. Deciders' `evolve`
+ * must not mutate the state it is given (none does: states are values), since cached states are shared.
+ */
+export const readFolded = async <State, Event>(
+  store: EventStore,
+  streamName: string,
+  decider: Folder<State, Event>,
+): Promise<FoldedStream<State>> => {
+  const cached = cacheOf(store, decider.evolve);
+  const known = cached.get(streamName) as FoldedStream<State> | undefined;
+  const recorded = await store.readStream(streamName, known?.revision ?? undefined);
+  if (recorded.length === 0) return known ?? { state: decider.initialState(), revision: null };
+  const state = recorded.reduce((folding, { type, data }) => decider.evolve(folding, { type, data } as Event), known?.state ?? decider.initialState());
+  const current = { state, revision: recorded[recorded.length - 1].streamRevision };
+  rememberFolded(store, streamName, decider, current);
+  return current;
+};
+
+/** Records a state the caller folded itself (a command's, right after its append), unless a later one is known. */
+export const rememberFolded = <State, Event>(store: EventStore, streamName: string, decider: Folder<State, Event>, stream: FoldedStream<State>): void => {
+  if (stream.revision === null) return;
+  const cached = cacheOf(store, decider.evolve);
+  const known = cached.get(streamName);
+  if (known && (known.revision ?? -1) >= stream.revision) return;
+  cached.set(streamName, stream);
+};
