@@ -3,46 +3,50 @@ import { GlobalPosition, RecordedEvent, SubscribeToAllOptions, Subscription } fr
 
 type PollingSubscriptionOptions = SubscribeToAllOptions & {
   readAll(after: GlobalPosition | null, limit: number): Promise<RecordedEvent[]>;
-  /** Wakes the loop at once after an append in this process; returns the unsubscribe function. */
+  /**
+   * Calls the listener after every append to the log, this process's or another's (the store
+   * notices those itself); returns the unsubscribe function.
+   */
   onAppend(listener: () => void): () => void;
-  /** Appends by other processes sharing the store are seen within this interval. */
-  pollIntervalMs: number;
   batchSize?: number;
 };
 
 /**
  * Catch-up and live delivery are one loop: read a batch after the last delivered position,
- * hand it over one event at a time, and when the log is exhausted wait for an append or the
- * poll interval. A handler that throws ends the subscription through `onError`: retrying is
- * the subscriber's decision, since only it knows whether the failure is transient.
+ * hand it over one event at a time, and when the log is exhausted wait for the next append. An
+ * append made while the handler was busy counts too: the loop reads again at once instead of
+ * waiting for one more. A handler that throws ends the subscription through `onError`: retrying
+ * is the subscriber's decision, since only it knows whether the failure is transient.
  */
 export const pollingSubscription = (options: PollingSubscriptionOptions): Subscription => {
   const batchSize = options.batchSize ?? 500;
   let closed = false;
+  let appendedSinceRead = false;
   let wake: (() => void) | null = null;
-  const unsubscribe = options.onAppend(() => wake?.());
+  const unsubscribe = options.onAppend(() => {
+    appendedSinceRead = true;
+    wake?.();
+  });
 
   const waitForAppend = () =>
     new Promise<void>((resolve) => {
-      const timer = setTimeout(done, options.pollIntervalMs);
-      function done() {
-        clearTimeout(timer);
+      wake = () => {
         wake = null;
         resolve();
-      }
-      wake = done;
+      };
     });
 
   const loop = async () => {
     let after = options.after;
     while (!closed) {
+      appendedSinceRead = false;
       const batch = await options.readAll(after, batchSize);
       for (const event of batch) {
         if (closed) return;
         await options.onEvent(event);
         after = event.globalPosition;
       }
-      if (batch.length < batchSize && !closed) await waitForAppend();
+      if (batch.length < batchSize && !appendedSinceRead && !closed) await waitForAppend();
       // A synchronous store (SQLite) resolves every await above at once: let I/O in between batches.
       else await setImmediate();
     }

@@ -62,7 +62,14 @@ export class SqliteEventStore implements EventStore {
   private readonly commitBatch: Database.Transaction<(batch: readonly PendingAppend[]) => Outcome[]>;
   private pending: PendingAppend[] = [];
 
-  constructor(filename: string, private readonly pollIntervalMs = 200) {
+  /** Runs while someone subscribes: notices the commits of other processes sharing the file. */
+  private watching: NodeJS.Timeout | null = null;
+
+  /**
+   * `watchIntervalMs`: how often a subscribed store asks SQLite whether another connection (the
+   * API node beside a worker, the CLI) committed, which is all a worker waits on to see a write.
+   */
+  constructor(filename: string, private readonly watchIntervalMs = 10) {
     this.db = new Database(filename);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
@@ -95,6 +102,9 @@ export class SqliteEventStore implements EventStore {
         'SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?',
       ),
       head: this.db.prepare<[], { position: number | null }>('SELECT MAX(position) AS position FROM events'),
+      // Changes whenever another connection committed to the file, never for this one's own
+      // commits; it reads a counter in the shared memory of the WAL, no table.
+      dataVersion: this.db.prepare<[], number>('PRAGMA data_version').pluck(),
     };
     // A transaction function called inside another one runs as a savepoint: it rolls back alone.
     this.appendInSavepoint = this.db.transaction((pending: PendingAppend) => this.appendOne(pending));
@@ -177,11 +187,36 @@ export class SqliteEventStore implements EventStore {
       readAll: (after, limit) => this.readAll(after, limit),
       onAppend: (listener) => {
         this.appended.on('appended', listener);
-        return () => this.appended.off('appended', listener);
+        this.watchOtherWriters();
+        return () => {
+          this.appended.off('appended', listener);
+          if (this.appended.listenerCount('appended') === 0) this.stopWatching();
+        };
       },
-      pollIntervalMs: this.pollIntervalMs,
       ...options,
     });
+  }
+
+  /**
+   * Appends in this process announce themselves (`flush`); those of another process are seen by
+   * `PRAGMA data_version` moving, checked every `watchIntervalMs` while anyone subscribes: a
+   * read of one counter, where re-reading the log on a timer cost a query per subscriber. The
+   * timer holds the process open, as a live subscription should: a worker has nothing else.
+   */
+  private watchOtherWriters(): void {
+    if (this.watching) return;
+    let seen = this.statements.dataVersion.get();
+    this.watching = setInterval(() => {
+      const now = this.statements.dataVersion.get();
+      if (now === seen) return;
+      seen = now;
+      this.appended.emit('appended');
+    }, this.watchIntervalMs);
+  }
+
+  private stopWatching(): void {
+    if (this.watching) clearInterval(this.watching);
+    this.watching = null;
   }
 
   async headPosition(): Promise<GlobalPosition | null> {
@@ -195,6 +230,7 @@ export class SqliteEventStore implements EventStore {
 
   async close(): Promise<void> {
     if (this.db.open) this.flush();
+    this.stopWatching();
     this.appended.removeAllListeners();
     if (this.db.open) this.db.close();
   }

@@ -303,6 +303,57 @@ export const describeEventStoreContract = (adapterName: string, open: () => Prom
       expect(received).toEqual(['Old', 'Live1', 'Live2']);
     });
 
+    it('delivers an append made while its handler was busy with the event before', async () => {
+      const name = stream();
+      const start = await store.headPosition();
+      let release: () => void = () => undefined;
+      const busy = new Promise<void>((resolve) => (release = resolve));
+      let started: () => void = () => undefined;
+      const handling = new Promise<void>((resolve) => (started = resolve));
+      const received: string[] = [];
+      let resolveDone: () => void = () => undefined;
+      const done = new Promise<void>((resolve) => (resolveDone = resolve));
+      const subscription = store.subscribeToAll({
+        after: start,
+        onEvent: async (e) => {
+          if (e.streamName !== name) return;
+          received.push(e.type);
+          if (e.type === 'First') {
+            started();
+            await busy;
+          } else resolveDone();
+        },
+      });
+      await store.append(name, [event('First')], 'no_stream');
+      await handling;
+      await store.append(name, [event('Second')], 0);
+      release();
+      await done;
+      await subscription.close();
+      expect(received).toEqual(['First', 'Second']);
+    });
+
+    it('delivers live what another store on the same log appends', async () => {
+      const name = stream();
+      const start = await store.headPosition();
+      const other = await open();
+      let resolveDone: (type: string) => void = () => undefined;
+      const done = new Promise<string>((resolve) => (resolveDone = resolve));
+      const subscription = store.subscribeToAll({
+        after: start,
+        onEvent: (e) => {
+          if (e.streamName === name) resolveDone(e.type);
+        },
+      });
+      try {
+        await other.append(name, [event('Elsewhere')], 'no_stream');
+        expect(await done).toBe('Elsewhere');
+      } finally {
+        await subscription.close();
+        await other.close();
+      }
+    });
+
     it('delivers nothing at or before the position it starts after', async () => {
       const name = stream();
       await store.append(name, [event('Before')], 'no_stream');
