@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventToAppend } from '../event-store.port';
 import { describeEventStoreContract } from '../testing/event-store.contract';
-import { SqliteEventStore } from './sqlite-event-store';
+import { SqliteEventStore, sqlitePosition } from './sqlite-event-store';
 
 const contractLog = join(mkdtempSync(join(tmpdir(), 'keyhold-es-')), 'events.sqlite');
 describeEventStoreContract('SQLite', async () => new SqliteEventStore(contractLog));
@@ -69,5 +69,30 @@ describe('SQLite group commit', () => {
     const reopened = new SqliteEventStore(filename);
     expect((await reopened.readStream(name)).map((e) => e.type)).toEqual(['Queued']);
     await reopened.close();
+  });
+
+  it('answers readAll from the newest events it read exactly as the file does, across its own and another store\'s appends', async () => {
+    const filename = join(mkdtempSync(join(tmpdir(), 'keyhold-es-')), 'events.sqlite');
+    const [reader, other] = [new SqliteEventStore(filename), new SqliteEventStore(filename)];
+    const positionsOf = (events: readonly { globalPosition: string }[]) => events.map((e) => Number(e.globalPosition));
+    let seed = 7;
+    const random = (below: number) => (seed = (seed * 48271) % 2147483647) % below;
+    try {
+      for (let step = 0; step < 300; step += 1) {
+        const writer = random(2) === 0 ? reader : other;
+        await writer.append(`mix-${random(5)}`, Array.from({ length: 1 + random(6) }, () => event('Mixed')), 'any');
+        const head = Number(await reader.headPosition());
+        if (step === 299) expect(head).toBeGreaterThan(1000); // more than the store keeps, so the oldest were let go
+        for (let look = 0; look < 3; look += 1) {
+          const after = random(head + 2);
+          const limit = 1 + random(40);
+          const expected = positionsOf(await reader.readAllAsStored(sqlitePosition(after), limit));
+          expect([after, limit, positionsOf(await reader.readAll(sqlitePosition(after), limit))]).toEqual([after, limit, expected]);
+        }
+      }
+    } finally {
+      await reader.close();
+      await other.close();
+    }
   });
 });

@@ -61,6 +61,8 @@ export class SqliteEventStore implements EventStore {
   private readonly appendInSavepoint: (pending: PendingAppend) => AppendResult;
   private readonly commitBatch: Database.Transaction<(batch: readonly PendingAppend[]) => Outcome[]>;
   private pending: PendingAppend[] = [];
+  /** Every subscription of this process asks for the same new events after each append: read and parsed once. */
+  private readonly newest = new NewestEvents();
 
   /** Runs while someone subscribes: notices the commits of other processes sharing the file. */
   private watching: NodeJS.Timeout | null = null;
@@ -175,7 +177,7 @@ export class SqliteEventStore implements EventStore {
   }
 
   async readAll(after: GlobalPosition | null, limit: number): Promise<RecordedEvent[]> {
-    return (await this.readAllAsStored(after, limit)).map(upcastOnRead);
+    return this.newest.read(sequenceOf(after), limit, (from, count) => this.statements.readAll.all(from, count).map(toStoredEvent).map(upcastOnRead));
   }
 
   async readAllAsStored(after: GlobalPosition | null, limit: number): Promise<RecordedEvent[]> {
@@ -252,3 +254,58 @@ const toStoredEvent = (row: EventRow): RecordedEvent => ({
   data: JSON.parse(row.data),
   metadata: JSON.parse(row.metadata) as EventMetadata,
 });
+
+const NEWEST_KEPT = 1000;
+
+/**
+ * The newest events read from the log, in order and without a gap: every event after `after`
+ * up to the last one kept. Nothing in it goes stale: positions are handed out inside the write
+ * transaction, which SQLite runs one at a time, so no event can appear later below one already
+ * read. A read that starts inside it is answered from it, and only what lies beyond its end is
+ * read from the file (where a caught-up reader finds nothing, with one indexed query).
+ */
+class NewestEvents {
+  private events: RecordedEvent[] = [];
+  private after = 0;
+
+  read(from: number, limit: number, readFile: (from: number, limit: number) => RecordedEvent[]): RecordedEvent[] {
+    const end = this.end();
+    if (from < this.after || from > end) return this.keep(from, readFile(from, limit));
+    const first = this.firstAfter(from);
+    const answer = this.events.slice(first, first + limit);
+    if (answer.length === limit) return answer;
+    return answer.concat(this.keep(end, readFile(end, limit - answer.length)));
+  }
+
+  private end(): number {
+    return this.events.length === 0 ? this.after : Number(this.events[this.events.length - 1].globalPosition);
+  }
+
+  /** The index of the first kept event after sequence `from`. */
+  private firstAfter(from: number): number {
+    let low = 0;
+    let high = this.events.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (Number(this.events[middle].globalPosition) <= from) low = middle + 1;
+      else high = middle;
+    }
+    return low;
+  }
+
+  /** Adds events read from the file after `from`, continuing the kept run or starting a new one. */
+  private keep(from: number, read: RecordedEvent[]): RecordedEvent[] {
+    if (read.length === 0) return read;
+    if (from === this.end()) this.events = this.events.concat(read);
+    else {
+      this.events = [...read];
+      this.after = from;
+    }
+    if (this.events.length > NEWEST_KEPT) {
+      const dropped = this.events.length - NEWEST_KEPT;
+      this.after = Number(this.events[dropped - 1].globalPosition);
+      this.events = this.events.slice(dropped);
+    }
+    return read;
+  }
+}
