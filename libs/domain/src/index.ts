@@ -24,3 +24,5 @@ export * from './sign-in/invitations';
 export * from './sign-in/sessions';
 export * from './sign-in/user-grants';
 export * from './sign-in/signing-keys';
+export * from './shared/event-family';
+export * from './event-families';
