@@ -2,6 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Qu
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { FastifyReply, FastifyRequest } from 'fastify';
+import { ConfirmUserPassword } from '@keyhold/application';
 import { DEFAULT_TENANT_SETTINGS, Integration, INTEGRATION_RESOURCE_NAMES, INTEGRATION_RESOURCES, TenantSettings } from '@keyhold/domain';
 import { KEYHOLD_CONFIG, KeyholdConfig } from '@keyhold/platform';
 import { INTEGRATIONS, IntegrationView, READ_MODEL_STORE, ReadModelStore, TENANT_SETTINGS, TenantSettingsView } from '@keyhold/read-models';
@@ -11,7 +12,6 @@ import { pageOf, PageQuery } from '../http/pagination';
 import { Problem } from '../http/problem';
 import { publicBaseUrl } from '../http/public-url';
 import { CurrentRequestContext, RequestContext } from '../http/request-context';
-import { UserPasswords } from '../users/user-passwords';
 import { Principal } from '../verification/principal';
 import {
   GuestAccessResponse,
@@ -90,7 +90,7 @@ const RESOURCE_CATALOGUE = INTEGRATION_RESOURCE_NAMES.map((name) => ({
 export class IntegrationsController {
   constructor(
     private readonly commands: CommandBus,
-    private readonly passwords: UserPasswords,
+    private readonly confirmPassword: ConfirmUserPassword,
     @Inject(READ_MODEL_STORE) private readonly readModels: ReadModelStore,
     @Inject(KEYHOLD_CONFIG) private readonly config: KeyholdConfig,
     private readonly guests: GuestAccess,
@@ -117,7 +117,7 @@ export class IntegrationsController {
     @Body() body: CreateIntegrationDto,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    await this.passwords.confirm(principal, body.password);
+    await this.confirmPassword.execute({ holder: principal, password: body.password });
     const integration = await this.commands.execute(
       new CreateIntegrationCommand(
         principal.tenantId,
@@ -197,7 +197,7 @@ export class IntegrationsController {
     if (principal.actor.kind !== 'user') {
       throw new Problem('authority-exceeded', 'Reauthorizing an integration needs a user confirming with their password; a machine credential never may.');
     }
-    await this.passwords.confirm(principal, body.password);
+    await this.confirmPassword.execute({ holder: principal, password: body.password });
     const { integration, tokens } = await this.commands.execute(new ReauthorizeIntegrationCommand(principal.tenantId, params.id, context));
     void reply.header('Cache-Control', 'no-store').header('Pragma', 'no-cache');
     return { ...integrationFromState(integration), tokens };
