@@ -3,7 +3,6 @@ import { CommandBus } from '@nestjs/cqrs';
 import { ApiConsumes, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { FastifyRequest } from 'fastify';
 import { Permission, PERMISSIONS } from '@keyhold/domain';
-import { SecretHasher } from '@keyhold/crypto';
 import { KEYHOLD_CONFIG, KeyholdConfig } from '@keyhold/platform';
 import { Public } from '../http/auth';
 import { publicBaseUrl } from '../http/public-url';
@@ -36,7 +35,6 @@ export class OAuthController {
     private readonly commands: CommandBus,
     private readonly clients: ClientAuthentication,
     private readonly oauth: OAuthIndex,
-    private readonly hasher: SecretHasher,
     private readonly people: PeopleTokenEndpoint,
     @Inject(KEYHOLD_CONFIG) private readonly config: KeyholdConfig,
   ) {}
@@ -80,9 +78,9 @@ export class OAuthController {
     }
     const client = this.clients.authenticate(request, body);
     if (await this.people.revoke(client.clientId, body.token, context)) return {};
-    const owner = this.oauth.accessTokenOwner(this.hasher.candidateHashes(body.token));
-    if (owner && owner.clientId === client.clientId) {
-      await this.commands.execute(new RevokeAccessTokenCommand(client.tenantId, owner.tokenId, { ...context, actorId: client.clientId }));
+    const token = this.oauth.revocable(body.token, new Date().toISOString());
+    if (token && token.clientId === client.clientId && token.tenantId === client.tenantId) {
+      await this.commands.execute(new RevokeAccessTokenCommand(token, { ...context, actorId: client.clientId }));
     }
     return {};
   }
