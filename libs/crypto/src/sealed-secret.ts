@@ -20,8 +20,7 @@ const prefixOf = (kind: SealedSecretKind) => `kh_${SECRET_KINDS[kind]}_`;
 
 export const sealSecret = (kind: SealedSecretKind, claims: Buffer, hasher: SecretHasher): string => {
   const prefix = prefixOf(kind);
-  const probe = hasher.mac(PURPOSE, Buffer.alloc(0));
-  const keyId = Buffer.from(probe.keyId, 'utf8');
+  const keyId = Buffer.from(hasher.currentKeyId, 'utf8');
   if (keyId.length > MAX_KEY_ID_BYTES) throw new Error('A hash key id must be at most 64 bytes to seal secrets.');
   const body = Buffer.concat([Buffer.from([keyId.length]), keyId, claims]);
   const { tag } = hasher.mac(PURPOSE, Buffer.concat([Buffer.from(prefix, 'latin1'), body]));

@@ -24,6 +24,11 @@ export class SecretHasher {
     this.keys = new Map([...previous, current].map((key) => [key.id, key.key]));
   }
 
+  /** The id of the key new secrets hash, and new MACs are made, under. */
+  get currentKeyId(): string {
+    return this.current.id;
+  }
+
   hash(secret: string): SecretHash {
     return { hash: this.hashWith(this.current.key, secret), keyId: this.current.id };
   }
