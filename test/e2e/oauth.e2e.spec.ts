@@ -71,6 +71,21 @@ describe('Service accounts and the OAuth 2.0 endpoints, driven by oauth4webapi',
     expect(beyond).toMatchObject({ ok: false, status: 400, error: 'invalid_scope' });
   });
 
+  it('records that an account obtained tokens once per hour, never each token, and keeps every token out of the log', async () => {
+    const account = await createAccount('busy');
+    const outcomes = await Promise.all(Array.from({ length: 5 }, () => tokenFor(account.clientId, account.clientSecret)));
+    const tokens = outcomes.map((outcome) => (outcome.ok ? outcome.tokens!.access_token : ''));
+    expect(new Set(tokens).size).toBe(5);
+    const hours = new Set(await Promise.all(tokens.map(async (token) => Math.floor((await introspect(token)).body.iat / 3600))));
+    const events = (await keyhold.events()).filter((event) => (event.data as { clientId?: string }).clientId === account.id);
+    expect(events.filter((event) => event.type === 'AccessTokenIssued')).toEqual([]);
+    const recorded = events.filter((event) => event.type === 'AccessTokensIssued');
+    expect(recorded).toHaveLength(hours.size);
+    expect(recorded[0]).toMatchObject({ streamName: expect.stringMatching(new RegExp(`^accessTokenIssuance-${account.id}\\.0\\.\\d+$`)), data: { clientKind: 'service_account', scope: [] } });
+    const stored = JSON.stringify(events);
+    for (const token of tokens) expect(stored).not.toContain(token.slice(6, 49));
+  });
+
   it('lets an access token act within its scope and the account’s current permissions only', async () => {
     const account = await createAccount('verifier');
     await grant(account.id, 'tokens:introspect');
