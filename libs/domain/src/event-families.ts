@@ -19,7 +19,7 @@ export const TENANCY_EVENTS = eventFamily<TenancyEvent>({ TenantCreated: true, U
 export const TENANT_SETTINGS_EVENTS = eventFamily<TenantSettingsEvent>({ AnonymousGuestAccessChanged: true, ClientSecretMaxLifetimeChanged: true });
 export const USER_PASSWORD_EVENTS = eventFamily<UserPasswordEvent>({ UserPasswordSet: true });
 export const PERSONAL_TOKEN_EVENTS = eventFamily<PersonalTokenEvent>({ TokenIssued: true, TokenRevoked: true });
-export const ACCESS_TOKEN_EVENTS = eventFamily<AccessTokenEvent>({ AccessTokenIssued: true, AccessTokenRevoked: true });
+export const ACCESS_TOKEN_EVENTS = eventFamily<AccessTokenEvent>({ AccessTokenIssued: true, AccessTokensIssued: true, AccessTokenRevoked: true });
 export const SERVICE_ACCOUNT_EVENTS = eventFamily<ServiceAccountEvent>({
   ServiceAccountCreated: true,
   ServiceAccountPermissionGranted: true,

@@ -9,6 +9,7 @@ export * from './tenancy/tenant-id';
 export * from './personal-tokens/personal-tokens';
 export * from './service-accounts/service-accounts';
 export * from './access-tokens/access-tokens';
+export * from './access-tokens/access-token-claims';
 export * from './connections/domains';
 export * from './connections/connections';
 export * from './integrations/resources';

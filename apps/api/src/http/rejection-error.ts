@@ -21,8 +21,6 @@ const KIND_BY_REJECTION: Record<RejectionCode, ProblemKind> = {
   LegacyAccountsClosed: 'service-accounts-closed',
   InvalidProjectId: 'validation-error',
   GenerationUnknown: 'validation-error',
-  AccessTokenExists: 'concurrent-modification',
-  AccessTokenNotFound: 'not-found',
   ConnectionExists: 'concurrent-modification',
   ConnectionNotFound: 'not-found',
   ConnectionDeleted: 'connection-deleted',

@@ -127,7 +127,7 @@ export class CredentialIndexService implements OnModuleInit, Projection {
 
   private lookUp(kind: SecretKind | null, secret: string, now: string): Principal | null {
     const index = kind && this.byKind.get(kind);
-    const principal = index ? index.verify(this.hasher.candidateHashes(secret), now) : null;
+    const principal = index ? index.verify(this.hasher.candidateHashes(secret), now, secret) : null;
     return principal && this.denials.restrict(principal);
   }
 
