@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { effectivePermissions, PersonalTokenEvent, Role, TenancyEvent, TokenScope } from '@keyhold/domain';
+import { effectivePermissions, eventFamilies, hasExpired, PERSONAL_TOKEN_EVENTS, Role, TENANCY_EVENTS, TokenScope } from '@keyhold/domain';
 import { SecretHash } from '@keyhold/crypto';
 import { RecordedEvent } from '@keyhold/event-store';
 import { CredentialKindIndex } from './credential-kind-index';
@@ -14,6 +14,9 @@ type LiveToken = {
   readonly issuedAt: string;
   readonly expiresAt: string | null;
 };
+
+/** The events this index folds: tokens, and the users whose current role gives tokens their rights. */
+const APPLIED = eventFamilies(PERSONAL_TOKEN_EVENTS, TENANCY_EVENTS);
 
 export type IndexedUser = { readonly tenantId: string; readonly role: Role };
 
@@ -37,8 +40,8 @@ export class PersonalTokenIndex implements CredentialKindIndex {
    */
   private readonly owners = new Map<string, TokenOwnership>();
 
-  apply(recorded: RecordedEvent): void {
-    const event = recorded as unknown as PersonalTokenEvent | TenancyEvent;
+  apply(event: RecordedEvent): void {
+    if (!APPLIED.includes(event)) return;
     switch (event.type) {
       case 'TokenIssued': {
         const { tokenId, tenantId, ownerId, scope, hashKeyId, secretHash, issuedAt, expiresAt } = event.data;
@@ -60,7 +63,7 @@ export class PersonalTokenIndex implements CredentialKindIndex {
 
   verify(candidates: readonly SecretHash[], now: string): Principal | null {
     const token = this.tokens.find(candidates);
-    if (!token || (token.expiresAt !== null && token.expiresAt <= now)) return null;
+    if (!token || hasExpired(token.expiresAt, now)) return null;
     const owner = this.users.get(token.ownerId);
     if (!owner || owner.tenantId !== token.tenantId) return null;
     return {
