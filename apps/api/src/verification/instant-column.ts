@@ -1,0 +1,25 @@
+import { withRoom } from './hashed-secret-map';
+
+/**
+ * An ISO-8601 instant (or null) per slot, kept as 8 bytes of epoch milliseconds instead of a
+ * string per slot. An instant that `toISOString` would not write back the same way (another
+ * precision or offset) is kept as written, so every reader gets back exactly what the event said.
+ */
+export class InstantColumn {
+  private millis = new Float64Array(0);
+  private readonly verbatim = new Map<number, string>();
+
+  set(slot: number, instant: string | null): void {
+    this.millis = withRoom(this.millis, slot + 1);
+    this.verbatim.delete(slot);
+    const ms = instant === null ? NaN : Date.parse(instant);
+    this.millis[slot] = ms;
+    if (instant !== null && (Number.isNaN(ms) || new Date(ms).toISOString() !== instant)) this.verbatim.set(slot, instant);
+  }
+
+  get(slot: number): string | null {
+    const ms = this.millis[slot];
+    if (!Number.isNaN(ms)) return this.verbatim.size === 0 ? new Date(ms).toISOString() : (this.verbatim.get(slot) ?? new Date(ms).toISOString());
+    return this.verbatim.get(slot) ?? null;
+  }
+}
