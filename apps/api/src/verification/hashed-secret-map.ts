@@ -121,10 +121,10 @@ export class SecretSlots {
 
   /** Stores `id`'s hash (replacing what `id` had) and answers its slot, findable by the hash. */
   add(id: string, stored: SecretHash): number {
-    this.remove(id);
+    const uuid = uuidBytes(id);
+    this.forget(this.slotWith(id, uuid));
     const slot = this.freeSlots.pop() ?? this.newSlot();
     hashBytes(stored.hash).copy(this.hashes, slot * HASH_BYTES);
-    const uuid = uuidBytes(id);
     if (uuid) uuid.copy(this.ids, slot * ID_BYTES);
     else this.otherIds.set(slot, id);
     let keyIdNumber = this.keyIds.indexOf(stored.keyId);
@@ -139,7 +139,10 @@ export class SecretSlots {
 
   /** The slot of a known id (findable or retired); -1 if unknown. */
   slotOf(id: string): number {
-    const uuid = uuidBytes(id);
+    return this.slotWith(id, uuidBytes(id));
+  }
+
+  private slotWith(id: string, uuid: Buffer | null): number {
     return this.byId.search(uuid ? uuid.readUInt32LE(0) : otherIdHome(id), (slot) =>
       uuid ? !this.otherIds.has(slot) && this.ids.compare(uuid, 0, ID_BYTES, slot * ID_BYTES, (slot + 1) * ID_BYTES) === 0 : this.otherIds.get(slot) === id,
     );
@@ -148,23 +151,31 @@ export class SecretSlots {
   /** `id` is no longer found by its hash, but stays known by id; answers its slot, or -1. */
   retire(id: string): number {
     const slot = this.slotOf(id);
-    if (slot >= 0 && this.flags[slot] & FINDABLE) {
-      this.byHash.remove(slot);
-      this.flags[slot] &= ~FINDABLE;
-      this.findable -= 1;
-    }
+    this.unlist(slot);
     return slot;
   }
 
   /** Forgets `id` altogether; answers the slot it had (free for reuse), or -1. */
   remove(id: string): number {
-    const slot = this.retire(id);
-    if (slot < 0) return slot;
+    const slot = this.slotOf(id);
+    this.forget(slot);
+    return slot;
+  }
+
+  private unlist(slot: number): void {
+    if (slot < 0 || !(this.flags[slot] & FINDABLE)) return;
+    this.byHash.remove(slot);
+    this.flags[slot] &= ~FINDABLE;
+    this.findable -= 1;
+  }
+
+  private forget(slot: number): void {
+    if (slot < 0) return;
+    this.unlist(slot);
     this.byId.remove(slot);
     this.flags[slot] = 0;
     this.otherIds.delete(slot);
     this.freeSlots.push(slot);
-    return slot;
   }
 
   /** The slot stored under whichever candidate hash (one per hash key) matches, or -1. */
