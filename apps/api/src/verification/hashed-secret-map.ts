@@ -1,13 +1,12 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { SecretHash } from '@keyhold/crypto';
 
+/** Bytes per slot: a HMAC-SHA-256, a UUID. */
 const HASH_BYTES = 32;
 const ID_BYTES = 16;
 const INITIAL_CAPACITY = 64;
-/** Empty table cell; a filled one holds its slot + 1. */
-const EMPTY = 0;
+/** A slot's flag: found by its hash (a retired slot is known by its id only). */
 const FINDABLE = 1;
-const KNOWN = 2;
 
 /** Our hashes: HMAC-SHA-256 in canonical base64url (43 characters, the last one carrying 4 bits). */
 const CANONICAL_HASH = /^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/;
@@ -35,6 +34,9 @@ export const withRoom = <A extends Uint8Array | Uint16Array | Uint32Array | Floa
   grown.set(array);
   return grown;
 };
+
+/** A table cell that holds no slot; a filled one holds its slot + 1. */
+const EMPTY = 0;
 
 /**
  * An open-addressing table of slot numbers (linear probing, deletion by backward shift, so no
@@ -130,7 +132,7 @@ export class SecretSlots {
     let keyIdNumber = this.keyIds.indexOf(stored.keyId);
     if (keyIdNumber < 0) keyIdNumber = this.keyIds.push(stored.keyId) - 1;
     this.keyIdNumbers[slot] = keyIdNumber;
-    this.flags[slot] = FINDABLE | KNOWN;
+    this.flags[slot] = FINDABLE;
     this.byHash.insert(slot);
     this.byId.insert(slot);
     this.findable += 1;
