@@ -13,10 +13,25 @@ const CANONICAL_HASH = /^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/;
 /** Ids as `randomUUID()` writes them, kept as their 16 bytes; any other id is kept as it is. */
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-/** A hash as 32 bytes: ours decoded, any other form (a test's, an import's) as its SHA-256, so equal hashes stay equal. */
-const hashBytes = (hash: string): Buffer => (CANONICAL_HASH.test(hash) ? Buffer.from(hash, 'base64url') : createHash('sha256').update(hash).digest());
+/** Writes a hash as 32 bytes at `offset`: ours decoded, any other form (a test's, an import's) as its SHA-256, so equal hashes stay equal. */
+const writeHash = (hash: string, target: Buffer, offset: number): void => {
+  if (CANONICAL_HASH.test(hash)) target.write(hash, offset, HASH_BYTES, 'base64url');
+  else createHash('sha256').update(hash).digest().copy(target, offset);
+};
 
-const uuidBytes = (id: string): Buffer | null => (UUID.test(id) ? Buffer.from(id.replace(/-/g, ''), 'hex') : null);
+const hexDigit = (code: number): number => (code <= 57 ? code - 48 : code - 87);
+
+/** Writes a UUID's 16 bytes at `offset`; false, writing nothing, for any other id. */
+const writeUuid = (id: string, target: Buffer, offset: number): boolean => {
+  if (!UUID.test(id)) return false;
+  for (let i = 0, at = offset; i < id.length; i += 1) {
+    if (id.charCodeAt(i) === 45) continue; // '-'
+    target[at] = (hexDigit(id.charCodeAt(i)) << 4) | hexDigit(id.charCodeAt(i + 1));
+    at += 1;
+    i += 1;
+  }
+  return true;
+};
 
 /** FNV-1a over the characters of an id that is not a UUID: where its cell search starts. */
 const otherIdHome = (id: string): number => {
@@ -118,16 +133,26 @@ export class SecretSlots {
     return other === undefined ? this.ids.readUInt32LE(slot * ID_BYTES) : otherIdHome(other);
   });
   private readonly freeSlots: number[] = [];
+  /** The id or hash being looked for, written here rather than into a new buffer per lookup. */
+  private readonly wantedId = Buffer.alloc(ID_BYTES);
+  private readonly wantedHash = Buffer.alloc(HASH_BYTES);
+  private wantedKeyIdNumber = -1;
+  private wantedOtherId: string | null = null;
+  private readonly hasWantedId = (slot: number): boolean =>
+    this.wantedOtherId === null
+      ? !this.otherIds.has(slot) && this.ids.compare(this.wantedId, 0, ID_BYTES, slot * ID_BYTES, (slot + 1) * ID_BYTES) === 0
+      : this.otherIds.get(slot) === this.wantedOtherId;
+  private readonly hasWantedHash = (slot: number): boolean =>
+    this.keyIdNumbers[slot] === this.wantedKeyIdNumber && timingSafeEqual(this.wantedHash, this.hashes.subarray(slot * HASH_BYTES, (slot + 1) * HASH_BYTES));
   private used = 0;
   private findable = 0;
 
   /** Stores `id`'s hash (replacing what `id` had) and answers its slot, findable by the hash. */
   add(id: string, stored: SecretHash): number {
-    const uuid = uuidBytes(id);
-    this.forget(this.slotWith(id, uuid));
+    this.forget(this.slotOf(id));
     const slot = this.freeSlots.pop() ?? this.newSlot();
-    hashBytes(stored.hash).copy(this.hashes, slot * HASH_BYTES);
-    if (uuid) uuid.copy(this.ids, slot * ID_BYTES);
+    writeHash(stored.hash, this.hashes, slot * HASH_BYTES);
+    if (this.wantedOtherId === null) this.wantedId.copy(this.ids, slot * ID_BYTES);
     else this.otherIds.set(slot, id);
     let keyIdNumber = this.keyIds.indexOf(stored.keyId);
     if (keyIdNumber < 0) keyIdNumber = this.keyIds.push(stored.keyId) - 1;
@@ -141,13 +166,8 @@ export class SecretSlots {
 
   /** The slot of a known id (findable or retired); -1 if unknown. */
   slotOf(id: string): number {
-    return this.slotWith(id, uuidBytes(id));
-  }
-
-  private slotWith(id: string, uuid: Buffer | null): number {
-    return this.byId.search(uuid ? uuid.readUInt32LE(0) : otherIdHome(id), (slot) =>
-      uuid ? !this.otherIds.has(slot) && this.ids.compare(uuid, 0, ID_BYTES, slot * ID_BYTES, (slot + 1) * ID_BYTES) === 0 : this.otherIds.get(slot) === id,
-    );
+    this.wantedOtherId = writeUuid(id, this.wantedId, 0) ? null : id;
+    return this.byId.search(this.wantedOtherId === null ? this.wantedId.readUInt32LE(0) : otherIdHome(id), this.hasWantedId);
   }
 
   /** `id` is no longer found by its hash, but stays known by id; answers its slot, or -1. */
@@ -183,13 +203,10 @@ export class SecretSlots {
   /** The slot stored under whichever candidate hash (one per hash key) matches, or -1. */
   find(candidates: readonly SecretHash[]): number {
     for (const candidate of candidates) {
-      const keyIdNumber = this.keyIds.indexOf(candidate.keyId);
-      if (keyIdNumber < 0) continue;
-      const bytes = hashBytes(candidate.hash);
-      const slot = this.byHash.search(
-        bytes.readUInt32LE(0),
-        (at) => this.keyIdNumbers[at] === keyIdNumber && timingSafeEqual(bytes, this.hashes.subarray(at * HASH_BYTES, (at + 1) * HASH_BYTES)),
-      );
+      this.wantedKeyIdNumber = this.keyIds.indexOf(candidate.keyId);
+      if (this.wantedKeyIdNumber < 0) continue;
+      writeHash(candidate.hash, this.wantedHash, 0);
+      const slot = this.byHash.search(this.wantedHash.readUInt32LE(0), this.hasWantedHash);
       if (slot >= 0) return slot;
     }
     return -1;
