@@ -4,6 +4,7 @@ export * from './shared/permissions';
 export * from './shared/authority';
 export * from './shared/rejection';
 export * from './shared/stream-name';
+export * from './shared/expiry';
 export * from './tenancy/tenancy';
 export * from './tenancy/tenant-id';
 export * from './personal-tokens/personal-tokens';

@@ -13,7 +13,7 @@ import {
   secretFieldsSet,
   ServiceAccountEvent,
   serviceAccountDecider,
-  tokenStatus,
+  personalTokenStatus,
   UserGrantEvent,
   userGrantDecider,
 } from '@keyhold/domain';
@@ -56,7 +56,7 @@ export const publicCredentialState = (
         label: token.label,
         scope: token.scope,
         hint: token.hint,
-        status: tokenStatus(token, at),
+        status: personalTokenStatus(token, at),
         issuedAt: token.issuedAt,
         expiresAt: token.expiresAt,
         revokedAt: token.status === 'revoked' ? token.revokedAt : null,

@@ -24,6 +24,9 @@ const CATCH_UP_ON_MISS_MS = 1000;
 /** How a verification ended, as counted in keyhold_verifications_total; `_stale` while the revocation feed is silent. */
 type VerificationOutcome = 'accepted' | 'rejected' | 'accepted_stale' | 'rejected_stale' | 'refused_stale';
 
+/** One verification's result, not yet counted (see `check`). */
+export type Verification = { readonly principal: Principal | null; readonly kind: SecretKind | null; readonly outcome: VerificationOutcome };
+
 /**
  * This node's credential index: every kind's index, fed by one subscription to the log and
  * consulted without I/O. The node only starts answering once the index has caught up with the
@@ -79,10 +82,22 @@ export class CredentialIndexService implements OnModuleInit, Projection {
    * read model still holds active.
    */
   async verify(secret: string, now: string): Promise<Principal | null> {
+    const verification = await this.check(secret, now);
+    this.count(verification);
+    return verification.principal;
+  }
+
+  /**
+   * `verify` without counting it: for a caller that may hand the request on to another that
+   * verifies the same secret again (the introspection fast path), so that each is counted once.
+   */
+  async check(secret: string, now: string): Promise<Verification> {
     const kind = parseSecret(secret);
-    const { principal, outcome } = await this.verdict(kind, secret, now);
+    return { kind, ...(await this.verdict(kind, secret, now)) };
+  }
+
+  count({ kind, outcome }: Verification): void {
     this.metrics.verifications.inc({ kind: kind ?? 'unrecognised', outcome });
-    return principal;
   }
 
   private async verdict(kind: SecretKind | null, secret: string, now: string): Promise<{ principal: Principal | null; outcome: VerificationOutcome }> {

@@ -5,7 +5,8 @@ import { GuestAccess } from '../http/guest-access';
 import { CREDENTIAL_KIND_INDEXES } from './credential-kind-index';
 import { CredentialIndexService } from './credential-index.service';
 import { EarlyDenials } from './early-denials';
-import { IntrospectionController } from './introspection.controller';
+import { Introspection, IntrospectionController } from './introspection.controller';
+import { IntrospectionFastPath } from './introspection-fast-path';
 import { OAuthIndex } from './oauth-index';
 import { PersonalTokenIndex } from './personal-token-index';
 import { ReadModelConfirmation } from './read-model-confirmation';
@@ -31,6 +32,8 @@ import { SignedCalls } from '../integrations/oauth1/signed-calls';
     RevocationFeed,
     ReadModelConfirmation,
     CredentialIndexService,
+    Introspection,
+    IntrospectionFastPath,
     UsageRecorder,
     IntegrationSecrets,
     NonceCache,

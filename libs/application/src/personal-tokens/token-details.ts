@@ -1,4 +1,4 @@
-import { PersonalToken, TokenScope, tokenStatus } from '@keyhold/domain';
+import { PersonalToken, TokenScope, personalTokenStatus } from '@keyhold/domain';
 import { TokenView } from '@keyhold/read-models';
 import { RequestContext } from '../command-pipeline';
 
@@ -29,7 +29,7 @@ export const detailsOfOwned = ({ ownerId, token }: OwnedToken, now: string): Tok
   ownerId,
   label: token.label,
   scope: token.scope,
-  status: tokenStatus(token, now),
+  status: personalTokenStatus(token, now),
   hint: token.hint,
   createdAt: token.issuedAt,
   expiresAt: token.expiresAt,
@@ -45,7 +45,7 @@ export const detailsOfViews = async (usage: TokenUsage, tokens: TokenView[]): Pr
     ownerId: token.ownerId,
     label: token.label,
     scope: token.scope,
-    status: tokenStatus(token, now),
+    status: personalTokenStatus(token, now),
     hint: token.hint,
     createdAt: token.createdAt,
     expiresAt: token.expiresAt,
