@@ -4,7 +4,6 @@ import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nest
 import { FastifyReply } from 'fastify';
 import { ApiClientFlows, ApiClientState } from '@keyhold/domain';
 import { KEYHOLD_CONFIG, KeyholdConfig } from '@keyhold/platform';
-import { ExpiringClientSecrets } from './expiring-client-secrets';
 import {
   ACCESS_TOKENS,
   AccessTokenView,
@@ -30,13 +29,11 @@ import {
   AddedClientSecretResponse,
   ApiClientPage,
   ApiClientResponse,
-  ExpiringClientSecretPage,
   ClientSecretsResponse,
   CreatedApiClientResponse,
   ApiClientParams,
   ClientSecretParams,
   CreateApiClientDto,
-  ExpiringSecretsQuery,
   FlowsResponse,
   FlowsDto,
   PatchFlowsDto,
@@ -288,21 +285,5 @@ export class ApiClientsController {
       throw new Problem('not-found', 'API client not found.');
     }
     return client;
-  }
-}
-
-/** Secrets across the tenant's API clients, for rotating them before they expire. */
-@ApiTags('API clients')
-@ApiBearerAuth()
-@Controller('v1/api-client-secrets')
-export class ClientSecretsController {
-  constructor(private readonly expiringSecrets: ExpiringClientSecrets) {}
-
-  /** Active secrets expiring within N days, soonest first; the page ends where the threshold is passed. */
-  @Get()
-  @ApiOkResponse({ type: ExpiringClientSecretPage })
-  @RequirePermissions('clients:read')
-  expiring(@CurrentPrincipal() principal: Principal, @Query() query: ExpiringSecretsQuery) {
-    return this.expiringSecrets.page(principal.tenantId, query.expiringWithinDays, query);
   }
 }

@@ -1,7 +1,8 @@
 import { Module } from '@nestjs/common';
 import { CommandsModule } from '../commands.module';
 import { VerificationModule } from '../verification/verification.module';
-import { ApiClientsController, ClientSecretsController } from './api-clients.controller';
+import { ApiClientsController } from './api-clients.controller';
+import { ClientSecretsController } from './client-secrets.controller';
 import { ExpiringClientSecrets } from './expiring-client-secrets';
 import { AddClientSecretHandler, ChangeApiClientHandler, CreateApiClientHandler } from './api-clients.handlers';
 
