@@ -19,11 +19,11 @@ import { ROOT_LOGGER } from '@keyhold/platform';
 import { Problem } from '../http/problem';
 import { RejectionError } from '../http/rejection-error';
 import { RequestContext } from '../http/request-context';
-import { validationPipe } from '../http/validation';
 import { claimedSender, KafkaCommandEnvelope, verifySignature } from './command-envelope';
 import { CommandRefused } from './command-refusal';
 import { CommandRun, KAFKA_COMMAND_TYPES, KafkaCommandType } from './command-types';
 import { KAFKA_COMMAND_TOPICS, KafkaCommandTopics } from './kafka-command-topics';
+import { validMessagePart } from './message-validation';
 import { encryptForReply, importReplyKey } from './reply-encryption';
 import { Span, SpanKind } from '@opentelemetry/api';
 import { CORRELATION_ID, traced } from '@keyhold/tracing';
@@ -75,8 +75,6 @@ const outcomeFields = (outcome: KafkaCommandOutcome) =>
  */
 @Injectable()
 export class KafkaCommandConsumer {
-  private readonly validation = validationPipe();
-
   constructor(
     @Inject(EVENT_STORE) private readonly events: EventStore,
     @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
@@ -117,7 +115,7 @@ export class KafkaCommandConsumer {
     }
     // The signed payload is the very segment the sender was read from, so it names the same sender.
     const signed = await verifySignature(sender, account.commandSigningKey.publicKey);
-    const envelope = await this.validate(KafkaCommandEnvelope, signed, 'invalid-envelope', sender.commandId);
+    const envelope = await validMessagePart(KafkaCommandEnvelope, signed, { code: 'invalid-envelope', part: 'envelope', commandId: sender.commandId });
     if (Math.abs(Date.parse(envelope.issuedAt) - now.getTime()) > FRESHNESS_MS) {
       throw new CommandRefused('stale', 'issuedAt is more than 5 minutes away from the time the command was received.', envelope.commandId);
     }
@@ -127,19 +125,9 @@ export class KafkaCommandConsumer {
       throw new CommandRefused('unknown-type', `Unknown command type; supported: ${Object.keys(KAFKA_COMMAND_TYPES).join(', ')}.`, envelope.commandId);
     }
     const commandType = KAFKA_COMMAND_TYPES[envelope.type];
-    const payload = await this.validate(commandType.payload, envelope.payload, 'validation-error', envelope.commandId);
+    const payload = await validMessagePart(commandType.payload, envelope.payload, { code: 'validation-error', part: 'payload', commandId: envelope.commandId });
     const replyKey = commandType.createsSecret ? await importReplyKey(envelope.replyKey, envelope.commandId) : null;
     return { envelope, commandType, payload, permissions, replyKey };
-  }
-
-  /** The REST validation pipe itself, so that a payload is held to exactly what the endpoint demands. */
-  private async validate<T extends object>(metatype: new () => T, value: unknown, code: 'invalid-envelope' | 'validation-error', commandId: string | null): Promise<T> {
-    try {
-      return (await this.validation.transform(value, { type: 'body', metatype })) as T;
-    } catch (error) {
-      if (!(error instanceof Problem)) throw error;
-      throw new CommandRefused(code, `${code === 'invalid-envelope' ? 'envelope' : 'payload'}: ${error.detail}`, commandId);
-    }
   }
 
   private async runOnce(admitted: AdmittedCommand, receivedAt: Date): Promise<CommandResult> {
