@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Pu
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { FastifyReply } from 'fastify';
-import { ApiClientFlows, ApiClientState } from '@keyhold/domain';
+import { ApiClientFlows, ApiClientState, clientSecretStatusAt } from '@keyhold/domain';
 import { KEYHOLD_CONFIG, KeyholdConfig } from '@keyhold/platform';
 import {
   ACCESS_TOKENS,
@@ -181,8 +181,7 @@ export class ApiClientsController {
         hint: secret.hint,
         createdAt: secret.createdAt,
         expiresAt: secret.expiresAt,
-        // Authentication refuses a secret from its expiry instant, before the expiry job records it.
-        status: secret.status === 'active' && secret.expiresAt <= at ? 'expired' : secret.status,
+        status: clientSecretStatusAt(secret, at),
         lastUsedAt: lastUsed.get(secret.id) ?? null,
       })),
     };
