@@ -3119,6 +3119,8 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description The revision of the resource, to send back in If-Match with a change. */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3135,7 +3137,10 @@ export interface operations {
     ServiceAccountsController_delete: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag the resource was read with: the change is made only if it is still current, else 412 (precondition-failed). */
+                "If-Match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -3154,6 +3159,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -3186,7 +3192,10 @@ export interface operations {
     ServiceAccountsController_grant: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag the resource was read with: the change is made only if it is still current, else 412 (precondition-failed). */
+                "If-Match"?: string;
+            };
             path: {
                 id: string;
                 permission: string;
@@ -3208,13 +3217,17 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
             500: components["responses"]["InternalError"];
         };
     };
     ServiceAccountsController_removePermission: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag the resource was read with: the change is made only if it is still current, else 412 (precondition-failed). */
+                "If-Match"?: string;
+            };
             path: {
                 id: string;
                 permission: string;
@@ -3236,13 +3249,17 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
             500: components["responses"]["InternalError"];
         };
     };
     ServiceAccountsController_joinProject: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag the resource was read with: the change is made only if it is still current, else 412 (precondition-failed). */
+                "If-Match"?: string;
+            };
             path: {
                 id: string;
                 projectId: string;
@@ -3264,13 +3281,17 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
             500: components["responses"]["InternalError"];
         };
     };
     ServiceAccountsController_leaveProject: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag the resource was read with: the change is made only if it is still current, else 412 (precondition-failed). */
+                "If-Match"?: string;
+            };
             path: {
                 id: string;
                 projectId: string;
@@ -3292,13 +3313,17 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
             500: components["responses"]["InternalError"];
         };
     };
     ServiceAccountsController_sunset: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag the resource was read with: the change is made only if it is still current, else 412 (precondition-failed). */
+                "If-Match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -3323,6 +3348,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
@@ -3331,7 +3357,10 @@ export interface operations {
     ServiceAccountsController_registerCommandSigningKey: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag the resource was read with: the change is made only if it is still current, else 412 (precondition-failed). */
+                "If-Match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -3356,6 +3385,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
@@ -3364,7 +3394,10 @@ export interface operations {
     ServiceAccountsController_resetSecret: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag the resource was read with: the change is made only if it is still current, else 412 (precondition-failed). */
+                "If-Match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -3385,6 +3418,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -4062,6 +4096,8 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description The revision of the resource, to send back in If-Match with a change. */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4078,7 +4114,10 @@ export interface operations {
     ApiClientsController_delete: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag the resource was read with: the change is made only if it is still current, else 412 (precondition-failed). */
+                "If-Match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -4097,13 +4136,17 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
             500: components["responses"]["InternalError"];
         };
     };
     ApiClientsController_rename: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag the resource was read with: the change is made only if it is still current, else 412 (precondition-failed). */
+                "If-Match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -4128,6 +4171,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
@@ -4162,7 +4206,10 @@ export interface operations {
     ApiClientsController_addSecret: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag the resource was read with: the change is made only if it is still current, else 412 (precondition-failed). */
+                "If-Match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -4187,6 +4234,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
@@ -4195,7 +4243,10 @@ export interface operations {
     ApiClientsController_removeSecret: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag the resource was read with: the change is made only if it is still current, else 412 (precondition-failed). */
+                "If-Match"?: string;
+            };
             path: {
                 id: string;
                 secretId: string;
@@ -4215,13 +4266,17 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
             500: components["responses"]["InternalError"];
         };
     };
     ApiClientsController_addRedirectUri: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag the resource was read with: the change is made only if it is still current, else 412 (precondition-failed). */
+                "If-Match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -4246,6 +4301,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
@@ -4257,7 +4313,10 @@ export interface operations {
                 /** @description An absolute https URL (http only for 127.0.0.1, [::1] or localhost), without fragment or user information. Kept exactly as given and matched exactly: no normalisation (case, default port, trailing slash all count). */
                 uri: string;
             };
-            header?: never;
+            header?: {
+                /** @description The ETag the resource was read with: the change is made only if it is still current, else 412 (precondition-failed). */
+                "If-Match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -4278,13 +4337,17 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
             500: components["responses"]["InternalError"];
         };
     };
     ApiClientsController_flows: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag the resource was read with: the change is made only if it is still current, else 412 (precondition-failed). */
+                "If-Match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -4309,6 +4372,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
@@ -4317,7 +4381,10 @@ export interface operations {
     ApiClientsController_patchFlows: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag the resource was read with: the change is made only if it is still current, else 412 (precondition-failed). */
+                "If-Match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -4342,6 +4409,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
