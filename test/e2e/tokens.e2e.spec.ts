@@ -170,6 +170,43 @@ const describeTokenLifecycle = (env: () => Record<string, string>) => {
     });
   });
 
+  describe('ETag and If-Match', () => {
+    const etagOf = async (id: string) => {
+      const fetched = await keyhold.get(`/v1/tokens/${id}`, admin.token);
+      expect(fetched.status).toBe(200);
+      return fetched.headers.get('etag');
+    };
+    const revoke = (id: string, ifMatch: string) => keyhold.request('POST', `/v1/tokens/${id}/revoke`, { token: admin.token, json: {}, headers: { 'if-match': ifMatch } });
+
+    it('names the revision a token was read at, and a new one after a write', async () => {
+      const issued = await issue(admin.token, { label: 'etag', scope: 'read' });
+      const before = await etagOf(issued.body.id);
+      expect(before).toMatch(/^"\d+"$/);
+      expect(await etagOf(issued.body.id)).toBe(before);
+      await issue(admin.token, { label: 'etag neighbour', scope: 'read' });
+      const after = await etagOf(issued.body.id);
+      expect(after).toMatch(/^"\d+"$/);
+      expect(after).not.toBe(before);
+    });
+
+    it('refuses a change on a stale revision with 412 and makes it on the current one', async () => {
+      const issued = await issue(admin.token, { label: 'if-match', scope: 'read' });
+      const seen = (await etagOf(issued.body.id))!;
+      await issue(admin.token, { label: 'if-match moves the stream', scope: 'read' });
+
+      expectProblem(await revoke(issued.body.id, seen), 412, 'precondition-failed');
+      expect((await keyhold.get(`/v1/tokens/${issued.body.id}`, admin.token)).body.status).toBe('active');
+      expectProblem(await revoke(issued.body.id, `W/${seen}`), 412, 'precondition-failed');
+
+      const current = (await etagOf(issued.body.id))!;
+      const revoked = await revoke(issued.body.id, current);
+      expect(revoked.status).toBe(200);
+      expect(revoked.body.status).toBe('revoked');
+      expect(await etagOf(issued.body.id)).not.toBe(current);
+      expect((await revoke(issued.body.id, '*')).status).toBe(200);
+    });
+  });
+
   describe('rights follow the owner', () => {
     it('narrows every token of a user at once when the user loses a role', async () => {
       const added = await keyhold.addUser(admin.token, 'second-admin@acme.test', 'admin');

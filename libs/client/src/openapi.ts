@@ -2257,7 +2257,7 @@ export interface components {
              * Format: uri
              * @enum {string}
              */
-            type: "https://keyhold.dev/problems/validation-error" | "https://keyhold.dev/problems/malformed-request" | "https://keyhold.dev/problems/invalid-cursor" | "https://keyhold.dev/problems/unauthenticated" | "https://keyhold.dev/problems/forbidden" | "https://keyhold.dev/problems/authority-exceeded" | "https://keyhold.dev/problems/not-found" | "https://keyhold.dev/problems/label-taken" | "https://keyhold.dev/problems/too-many-tokens" | "https://keyhold.dev/problems/tenant-exists" | "https://keyhold.dev/problems/email-taken" | "https://keyhold.dev/problems/last-admin" | "https://keyhold.dev/problems/concurrent-modification" | "https://keyhold.dev/problems/permissions-reset-pending" | "https://keyhold.dev/problems/idempotency-key-reused" | "https://keyhold.dev/problems/payload-too-large" | "https://keyhold.dev/problems/unsupported-media-type" | "https://keyhold.dev/problems/method-not-allowed" | "https://keyhold.dev/problems/rate-limited" | "https://keyhold.dev/problems/service-unavailable" | "https://keyhold.dev/problems/revocation-pending" | "https://keyhold.dev/problems/internal-error" | "https://keyhold.dev/problems/connection-deleted" | "https://keyhold.dev/problems/domain-not-allowed" | "https://keyhold.dev/problems/immutable-field" | "https://keyhold.dev/problems/unknown-resource" | "https://keyhold.dev/problems/integration-name-taken" | "https://keyhold.dev/problems/too-many-integrations" | "https://keyhold.dev/problems/integration-deleted" | "https://keyhold.dev/problems/integration-already-active" | "https://keyhold.dev/problems/integration-not-active" | "https://keyhold.dev/problems/service-accounts-closed" | "https://keyhold.dev/problems/outbound-refused" | "https://keyhold.dev/problems/outbound-failed" | "https://keyhold.dev/problems/password-incorrect" | "https://keyhold.dev/problems/password-not-set" | "https://keyhold.dev/problems/too-many-client-secrets" | "https://keyhold.dev/problems/too-many-redirect-uris" | "https://keyhold.dev/problems/invitation-invalid" | "https://keyhold.dev/problems/invitation-accepted" | "https://keyhold.dev/problems/csrf-failed" | "https://keyhold.dev/problems/sign-in-failed";
+            type: "https://keyhold.dev/problems/validation-error" | "https://keyhold.dev/problems/malformed-request" | "https://keyhold.dev/problems/invalid-cursor" | "https://keyhold.dev/problems/unauthenticated" | "https://keyhold.dev/problems/forbidden" | "https://keyhold.dev/problems/authority-exceeded" | "https://keyhold.dev/problems/not-found" | "https://keyhold.dev/problems/label-taken" | "https://keyhold.dev/problems/too-many-tokens" | "https://keyhold.dev/problems/tenant-exists" | "https://keyhold.dev/problems/email-taken" | "https://keyhold.dev/problems/last-admin" | "https://keyhold.dev/problems/concurrent-modification" | "https://keyhold.dev/problems/permissions-reset-pending" | "https://keyhold.dev/problems/precondition-failed" | "https://keyhold.dev/problems/idempotency-key-reused" | "https://keyhold.dev/problems/payload-too-large" | "https://keyhold.dev/problems/unsupported-media-type" | "https://keyhold.dev/problems/method-not-allowed" | "https://keyhold.dev/problems/rate-limited" | "https://keyhold.dev/problems/service-unavailable" | "https://keyhold.dev/problems/revocation-pending" | "https://keyhold.dev/problems/internal-error" | "https://keyhold.dev/problems/connection-deleted" | "https://keyhold.dev/problems/domain-not-allowed" | "https://keyhold.dev/problems/immutable-field" | "https://keyhold.dev/problems/unknown-resource" | "https://keyhold.dev/problems/integration-name-taken" | "https://keyhold.dev/problems/too-many-integrations" | "https://keyhold.dev/problems/integration-deleted" | "https://keyhold.dev/problems/integration-already-active" | "https://keyhold.dev/problems/integration-not-active" | "https://keyhold.dev/problems/service-accounts-closed" | "https://keyhold.dev/problems/outbound-refused" | "https://keyhold.dev/problems/outbound-failed" | "https://keyhold.dev/problems/password-incorrect" | "https://keyhold.dev/problems/password-not-set" | "https://keyhold.dev/problems/too-many-client-secrets" | "https://keyhold.dev/problems/too-many-redirect-uris" | "https://keyhold.dev/problems/invitation-invalid" | "https://keyhold.dev/problems/invitation-accepted" | "https://keyhold.dev/problems/csrf-failed" | "https://keyhold.dev/problems/sign-in-failed";
             title: string;
             status: number;
             detail: string;
@@ -2314,6 +2314,15 @@ export interface components {
         };
         /** @description The change conflicts with the current state (a taken name, a limit, a concurrent change). */
         Conflict: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The resource changed since the ETag given in If-Match (precondition-failed): read it again. */
+        PreconditionFailed: {
             headers: {
                 [name: string]: unknown;
             };
@@ -2450,6 +2459,8 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description The revision of the resource, to send back in If-Match with a change. */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2466,7 +2477,10 @@ export interface operations {
     TokensController_revoke: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag the resource was read with: the change is made only if it is still current, else 412 (precondition-failed). */
+                "If-Match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -2492,6 +2506,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];

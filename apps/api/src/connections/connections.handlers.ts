@@ -6,7 +6,7 @@ import { EVENT_STORE, EventStore } from '@keyhold/event-store';
 import { DataKey, DataKeyService, DataKeyUnavailableError, MasterKeyUnavailableError, UnwrapError } from '@keyhold/key-store';
 import { CommandRunner } from '../command-runner';
 import { Problem } from '../http/problem';
-import { RejectionError } from '../http/rejection-error';
+import { rejectionOf } from '@keyhold/application';
 import { RequestContext } from '../http/request-context';
 import { seal, unseal } from './connection-secrets';
 import {
@@ -97,7 +97,7 @@ export class CreateConnectionHandler implements ICommandHandler<CreateConnection
       return active(state);
     } catch (error) {
       // Refused: nothing was stored that the key could open, so it goes at once.
-      if (error instanceof RejectionError) await this.dataKeys.destroy(connectionId, now);
+      if (rejectionOf(error)) await this.dataKeys.destroy(connectionId, now);
       throw error;
     }
   }

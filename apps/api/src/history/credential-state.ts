@@ -13,13 +13,13 @@ import {
   secretFieldsSet,
   SERVICE_ACCOUNT_EVENTS,
   serviceAccountDecider,
+  tokenStatus,
   USER_GRANT_EVENTS,
   userGrantDecider,
 } from '@keyhold/domain';
 import { RecordedEvent } from '@keyhold/event-store';
 import { secretsSetFor } from '../connections/connections.query';
 import { integrationFromState } from '../integrations/integrations.controller';
-import { tokenStatus } from '../tokens/tokens.query';
 import { CredentialKind } from './history.dto';
 
 /** A credential's state as auditors may see it: built field by field, so no secret material can slip in. */

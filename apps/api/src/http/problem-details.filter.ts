@@ -1,11 +1,11 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Inject } from '@nestjs/common';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'pino';
-import { ConcurrencyConflictError } from '@keyhold/event-store';
+import { ApplicationError } from '@keyhold/application';
 import { InvalidCursorError } from '@keyhold/read-models';
 import { ROOT_LOGGER } from '@keyhold/platform';
 import { OAuthError, Problem, ProblemKind, PROBLEM_KINDS } from './problem';
-import { RejectionError } from './rejection-error';
+import { problemOf } from './rejection-error';
 import { oauth1Challenge } from '../integrations/oauth1/oauth1-signatures';
 import { OAuth1Problem } from '../integrations/oauth1/oauth1-signature';
 import { errorPage, isPagePath } from '../sign-in/html';
@@ -65,10 +65,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
 
   private toProblem(exception: unknown, request: FastifyRequest): Problem {
     if (exception instanceof Problem) return exception;
-    if (exception instanceof RejectionError) return exception.toProblem();
-    if (exception instanceof ConcurrencyConflictError) {
-      return new Problem('concurrent-modification', 'The resource kept changing while the request was handled; retry it.');
-    }
+    if (exception instanceof ApplicationError) return problemOf(exception);
     if (exception instanceof InvalidCursorError) return new Problem('invalid-cursor', exception.message);
     const status = statusOf(exception);
     if (status !== null && status < 500 && KIND_BY_STATUS[status]) {

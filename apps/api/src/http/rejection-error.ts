@@ -1,4 +1,5 @@
-import { DomainRejection, RejectionCode } from '@keyhold/domain';
+import { answerFailure, ApplicationError, FailureMapping } from '@keyhold/application';
+import { RejectionCode } from '@keyhold/domain';
 import { Problem, ProblemKind } from './problem';
 
 /** Complete by type: a rejection code without a problem kind fails `tsc`. */
@@ -71,18 +72,18 @@ const KIND_BY_REJECTION: Record<RejectionCode, ProblemKind> = {
   AuthorityExceeded: 'authority-exceeded',
 };
 
-/** Carries a domain refusal out of a command handler to the edge that maps it to its protocol. */
-export class RejectionError extends Error {
-  constructor(readonly rejection: DomainRejection) {
-    super(rejection.message);
-    this.name = 'RejectionError';
-  }
+/** Every application failure as problem+json; a domain rejection keeps its code (and what authority it lacked). */
+export const PROBLEM_BY_FAILURE: FailureMapping<Problem> = {
+  rejected: ({ rejection }) =>
+    new Problem(KIND_BY_REJECTION[rejection.code], rejection.message, { code: rejection.code, ...('missing' in rejection ? { missingPermissions: rejection.missing } : {}) }),
+  invalid: ({ message, field }) => new Problem('validation-error', message, field ? { errors: [{ field, messages: [message] }] } : {}),
+  'not-found': ({ message }) => new Problem('not-found', message),
+  forbidden: ({ message }) => new Problem('forbidden', message),
+  'stale-revision': ({ message }) => new Problem('precondition-failed', message),
+  conflict: ({ message }) => new Problem('concurrent-modification', message),
+  'not-enforced-yet': ({ message, retryAfterSeconds }) => new Problem('revocation-pending', message, { retryAfterSeconds }),
+  'rate-limited': ({ message, retryAfterSeconds }) => new Problem('rate-limited', message, { retryAfterSeconds }),
+  unavailable: ({ message }) => new Problem('service-unavailable', message),
+};
 
-  toProblem(): Problem {
-    const missing = 'missing' in this.rejection ? { missingPermissions: this.rejection.missing } : {};
-    return new Problem(KIND_BY_REJECTION[this.rejection.code], this.rejection.message, {
-      code: this.rejection.code,
-      ...missing,
-    });
-  }
-}
+export const problemOf = (error: ApplicationError): Problem => answerFailure(PROBLEM_BY_FAILURE, error.failure);

@@ -1,15 +1,12 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import { FastifyRequest } from 'fastify';
+import { RequestContext } from '@keyhold/application';
 import { Caller } from '@keyhold/domain';
-import { CommandContext } from '@keyhold/event-store';
 import { Principal } from '../verification/principal';
 import { Problem } from './problem';
 
-/**
- * What a command needs to know about the request that carried it: for its events' metadata, and
- * the caller whose authority bounds what the command may hand out (never written to an event).
- */
-export type RequestContext = Omit<CommandContext, 'tenantId' | 'now'> & { readonly caller: Caller };
+/** Who asks, as the application's use cases take it from every edge; here, from an HTTP request. */
+export type { RequestContext };
 
 const ANONYMOUS: Caller = { kind: 'anonymous', permissions: new Set() };
 

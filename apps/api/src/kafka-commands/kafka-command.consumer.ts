@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { Logger } from 'pino';
+import { answerFailure, ApplicationError } from '@keyhold/application';
 import {
   actingPermissions,
   Caller,
@@ -17,11 +18,10 @@ import { CommandContext, EVENT_STORE, EventStore, handleCommand } from '@keyhold
 import { MESSAGE_BUS, MessageBus } from '@keyhold/messaging';
 import { ROOT_LOGGER } from '@keyhold/platform';
 import { Problem } from '../http/problem';
-import { RejectionError } from '../http/rejection-error';
 import { RequestContext } from '../http/request-context';
 import { validationPipe } from '../http/validation';
 import { claimedSender, KafkaCommandEnvelope, verifySignature } from './command-envelope';
-import { CommandRefused } from './command-refusal';
+import { CommandRefused, RESULT_CODE_BY_FAILURE } from './command-refusal';
 import { CommandRun, KAFKA_COMMAND_TYPES, KafkaCommandType } from './command-types';
 import { KAFKA_COMMAND_TOPICS, KafkaCommandTopics } from './kafka-command-topics';
 import { encryptForReply, importReplyKey } from './reply-encryption';
@@ -165,12 +165,12 @@ export class KafkaCommandConsumer {
     const { envelope, commandType } = admitted;
     try {
       if (!admitted.permissions.includes(commandType.permission)) {
-        throw new Problem('forbidden', `This command needs '${commandType.permission}', which the service account does not hold.`);
+        throw ApplicationError.forbidden(`This command needs '${commandType.permission}', which the service account does not hold.`);
       }
       const run = await commandType.run(this.commands, envelope.tenantId, admitted.payload, context);
       return { outcome: { status: 'accepted', resultingIds: run.resultingIds }, secrets: run.secrets };
     } catch (error) {
-      if (error instanceof RejectionError) return { outcome: { status: 'rejected', code: error.rejection.code, reason: error.rejection.message }, secrets: null };
+      if (error instanceof ApplicationError) return { outcome: { status: 'rejected', code: answerFailure(RESULT_CODE_BY_FAILURE, error.failure), reason: error.message }, secrets: null };
       if (error instanceof Problem) return { outcome: { status: 'rejected', code: error.kind, reason: error.detail }, secrets: null };
       this.logger.error({ err: error, commandId: envelope.commandId, commandType: envelope.type }, 'Kafka command failed');
       const reason = 'The command failed unexpectedly and is not retried; whether it took effect is unknown. Check, then send a new command.';

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { apiClientDecider, ApiClientEvent, ApiClientState, streamName, tenancyDecider, TenancyEvent, TenancyState } from '@keyhold/domain';
+import { API_CLIENT_EVENTS, apiClientDecider, streamName, TENANCY_EVENTS, tenancyDecider } from '@keyhold/domain';
 import { EVENT_STORE, EventStore } from '@keyhold/event-store';
-import { readFolded } from '../read-folded';
+import { readState } from '@keyhold/application';
 
 /** The web console's client id: built in, valid in every tenant, public (no secret), first-party. */
 export const CONSOLE_CLIENT_ID = 'keyhold-console';
@@ -47,9 +47,9 @@ export class PeopleClients {
       };
     }
     if (!UUID.test(clientId)) return null;
-    const state = await readFolded<ApiClientState, ApiClientEvent>(this.events, streamName('apiClient', clientId), apiClientDecider);
+    const state = (await readState(this.events, streamName('apiClient', clientId), apiClientDecider, API_CLIENT_EVENTS)).state;
     if (state.status !== 'active') return null;
-    const tenant = await readFolded<TenancyState, TenancyEvent>(this.events, streamName('tenant', state.tenantId), tenancyDecider);
+    const tenant = (await readState(this.events, streamName('tenant', state.tenantId), tenancyDecider, TENANCY_EVENTS)).state;
     return {
       tenantSlug: tenant.status === 'active' ? tenant.slug : null,
       clientId,

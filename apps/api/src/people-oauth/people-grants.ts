@@ -8,6 +8,7 @@ import {
   GrantIds,
   NewTokens,
   streamName,
+  USER_GRANT_EVENTS,
   UserGrantCommand,
   userGrantDecider,
   UserGrantEvent,
@@ -19,8 +20,8 @@ import { KEYHOLD_CONFIG, KeyholdConfig } from '@keyhold/platform';
 import { CommandRunner } from '../command-runner';
 import { OAuthError } from '../http/problem';
 import { RequestContext } from '../http/request-context';
-import { RejectionError } from '../http/rejection-error';
-import { readFolded } from '../read-folded';
+import { rejectionOf } from '@keyhold/application';
+import { readState } from '@keyhold/application';
 import { AuthorizationRequest } from './authorization-request';
 import { PeopleClient } from './people-clients';
 
@@ -94,7 +95,7 @@ export class PeopleGrants {
         { ...context, actorId: userId },
       );
     } catch (error) {
-      if (error instanceof RejectionError && error.rejection.code === 'ConsentRequired') return null;
+      if (rejectionOf(error)?.code === 'ConsentRequired') return null;
       throw error;
     }
     return `${ids.grantId}.${secret}`;
@@ -201,16 +202,17 @@ export class PeopleGrants {
     return (stored: { hash: string; hashKeyId: string }) => candidates.some((candidate) => SecretHasher.sameHash(candidate, { hash: stored.hash, keyId: stored.hashKeyId }));
   }
 
-  private state(grantId: string): Promise<UserGrantState> {
-    return readFolded<UserGrantState, UserGrantEvent>(this.events, streamName('userGrant', grantId), userGrantDecider);
+  private async state(grantId: string): Promise<UserGrantState> {
+    return (await readState(this.events, streamName('userGrant', grantId), userGrantDecider, USER_GRANT_EVENTS)).state;
   }
 
-  /** Runs a command on the grant's stream; refusals arrive as RejectionError, mapped at the edge. */
+  /** Runs a command on the grant's stream; refusals arrive as ApplicationError, mapped at the edge. */
   private async run(grantId: string, command: UserGrantCommand, tenantId: string, context: RequestContext): Promise<Ran> {
     const now = new Date().toISOString();
     const result = await this.runner.run(streamName('userGrant', grantId), userGrantDecider, command, { ...context, tenantId, now }).catch((error: unknown) => {
-      throw error instanceof RejectionError && error.rejection.code === 'InvalidGrant' ? invalidGrant(error.rejection.message) : error;
+      const rejection = rejectionOf(error);
+      throw rejection?.code === 'InvalidGrant' ? invalidGrant(rejection.message) : error;
     });
-    return result.outcome === 'accepted' ? { events: result.events, state: result.state } : { events: [], state: userGrantDecider.initialState() };
+    return { events: result.events, state: result.state };
   }
 }

@@ -2,24 +2,24 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
 import {
+  currentPasswordHash,
+  INVITATION_EVENTS,
   INVITATION_LIFETIME_MS,
   invitationDecider,
-  InvitationEvent,
   InvitationState,
   invitationUsable,
   ROLE_PERMISSIONS,
   streamName,
+  TENANCY_EVENTS,
   tenancyDecider,
-  TenancyEvent,
+  USER_PASSWORD_EVENTS,
   userPasswordDecider,
-  UserPasswordEvent,
-  currentPasswordHash,
   withAuthority,
 } from '@keyhold/domain';
 import { generateSecret, hashPassword, parseSecret, SecretHasher } from '@keyhold/crypto';
 import { EVENT_STORE, EventStore } from '@keyhold/event-store';
 import { CommandRunner } from '../command-runner';
-import { readFolded } from '../read-folded';
+import { readState } from '@keyhold/application';
 import { Problem } from '../http/problem';
 import { RequestContext } from '../http/request-context';
 
@@ -49,7 +49,7 @@ export class IssueInvitationHandler implements ICommandHandler<IssueInvitationCo
   ) {}
 
   async execute({ tenantId, userId, context }: IssueInvitationCommand): Promise<IssuedInvitation> {
-    const tenant = await readFolded<ReturnType<typeof tenancyDecider.initialState>, TenancyEvent>(this.events, streamName('tenant', tenantId), tenancyDecider);
+    const tenant = (await readState(this.events, streamName('tenant', tenantId), tenancyDecider, TENANCY_EVENTS)).state;
     const user = tenant.status === 'active' ? tenant.users.get(userId) : undefined;
     if (!user) throw new Problem('not-found', 'User not found.');
     const code = generateSecret('invitationCode');
@@ -86,11 +86,11 @@ export class Invitations {
   async open(userId: string, code: string, now: string): Promise<PendingInvitation> {
     const gone = new Problem('invitation-invalid', 'This invitation link is not valid: it was used, replaced by a newer one or has expired. Ask an admin for a new one.');
     if (parseSecret(code) !== 'invitationCode') throw gone;
-    const state = await readFolded<InvitationState, InvitationEvent>(this.events, streamName('invitation', userId), invitationDecider);
+    const state = (await readState(this.events, streamName('invitation', userId), invitationDecider, INVITATION_EVENTS)).state;
     if (!invitationUsable(state, now)) throw gone;
     const stored = { hash: state.codeHash, keyId: state.hashKeyId };
     if (!this.hasher.candidateHashes(code).some((candidate) => SecretHasher.sameHash(candidate, stored))) throw gone;
-    const tenant = await readFolded<ReturnType<typeof tenancyDecider.initialState>, TenancyEvent>(this.events, streamName('tenant', state.ids.tenantId), tenancyDecider);
+    const tenant = (await readState(this.events, streamName('tenant', state.ids.tenantId), tenancyDecider, TENANCY_EVENTS)).state;
     const email = tenant.status === 'active' ? tenant.users.get(userId)?.email : undefined;
     if (!email) throw gone;
     return { ...state, email };
@@ -102,7 +102,7 @@ export class Invitations {
     const invitation = await this.open(userId, code, now);
     const { tenantId } = invitation.ids;
     const passwords = streamName('userPassword', userId);
-    const current = await readFolded<ReturnType<typeof userPasswordDecider.initialState>, UserPasswordEvent>(this.events, passwords, userPasswordDecider);
+    const current = (await readState(this.events, passwords, userPasswordDecider, USER_PASSWORD_EVENTS)).state;
     const commandContext = { ...context, actorId: userId, tenantId, now };
     await this.runner.run(
       passwords,

@@ -1,13 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Logger } from 'pino';
 import { randomUUID } from 'node:crypto';
-import { SessionEndReason, sessionDecider, SessionEvent, sessionLive, SessionState, streamName } from '@keyhold/domain';
+import { SESSION_EVENTS, sessionDecider, SessionEndReason, sessionLive, SessionState, streamName } from '@keyhold/domain';
 import { generateSecret, parseSecret, SecretHasher } from '@keyhold/crypto';
 import { EVENT_STORE, EventStore } from '@keyhold/event-store';
 import { ROOT_LOGGER } from '@keyhold/platform';
 import { CommandRunner } from '../command-runner';
 import { RequestContext } from '../http/request-context';
-import { readFolded } from '../read-folded';
+import { readState } from '@keyhold/application';
 
 /** Who a live session cookie speaks for. */
 export type SessionUser = { readonly tenantId: string; readonly userId: string; readonly sessionId: string };
@@ -72,7 +72,7 @@ export class Sessions {
     return state.status !== 'none' && state.ids.tenantId === tenantId ? state.ids.userId : null;
   }
 
-  private state(sessionId: string): Promise<SessionState> {
-    return readFolded<SessionState, SessionEvent>(this.events, streamName('session', sessionId), sessionDecider);
+  private async state(sessionId: string): Promise<SessionState> {
+    return (await readState(this.events, streamName('session', sessionId), sessionDecider, SESSION_EVENTS)).state;
   }
 }

@@ -128,7 +128,7 @@ export class SignInController {
     }
     // The page is cookie-authenticated, outside the bearer guard: the caller is the session's user.
     const caller = await this.signIn.callerOf(session.tenantId, session.userId);
-    const issued = await this.commands.execute(new IssueTokenCommand(session.tenantId, session.userId, label, scope, null, null, { ...context, actorId: session.userId, caller }));
+    const issued = await this.commands.execute(new IssueTokenCommand({ tenantId: session.tenantId, ownerId: session.userId, label, scope, expiresAt: null, idempotencyKey: null, context: { ...context, actorId: session.userId, caller } }));
     return this.renderAccount(
       request,
       reply,

@@ -1,13 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Logger } from 'pino';
-import { Caller, ROLE_PERMISSIONS, streamName, TENANT_SLUG_PATTERN, tenancyDecider, TenancyEvent, TenancyState, tenantIdForSlug, userPasswordDecider, UserPasswordEvent, UserPasswordState } from '@keyhold/domain';
+import { Caller, ROLE_PERMISSIONS, streamName, TENANCY_EVENTS, tenancyDecider, TENANT_SLUG_PATTERN, tenantIdForSlug, USER_PASSWORD_EVENTS, userPasswordDecider } from '@keyhold/domain';
 import { hashPassword, verifyPassword } from '@keyhold/crypto';
 import { EVENT_STORE, EventStore } from '@keyhold/event-store';
 import { ROOT_LOGGER } from '@keyhold/platform';
 import { Problem } from '../http/problem';
 import { RequestContext } from '../http/request-context';
 import { PasswordAttempts } from '../users/password-attempts';
-import { readFolded } from '../read-folded';
+import { readState } from '@keyhold/application';
 
 export type SignInRequest = { organisation: string; email: string; password: string };
 
@@ -38,14 +38,14 @@ export class SignIn {
    * now, as the log has it; nothing once they are no longer a user of the tenant.
    */
   async callerOf(tenantId: string, userId: string): Promise<Caller> {
-    const tenant = await readFolded<TenancyState, TenancyEvent>(this.events, streamName('tenant', tenantId), tenancyDecider);
+    const tenant = (await readState(this.events, streamName('tenant', tenantId), tenancyDecider, TENANCY_EVENTS)).state;
     const user = tenant.status === 'active' ? tenant.users.get(userId) : undefined;
     return { kind: 'user', permissions: user ? ROLE_PERMISSIONS[user.role] : new Set() };
   }
 
   /** The same check within a known tenant (an OAuth client's, for the password grant); `label` names it when it does not exist. */
   async checkInTenant(tenantId: string | null, label: string, email: string, password: string, context: RequestContext): Promise<{ tenantId: string; userId: string }> {
-    const tenant = tenantId ? await readFolded<TenancyState, TenancyEvent>(this.events, streamName('tenant', tenantId), tenancyDecider) : null;
+    const tenant = tenantId ? (await readState(this.events, streamName('tenant', tenantId), tenancyDecider, TENANCY_EVENTS)).state : null;
     const wanted = email.trim().toLowerCase();
     const userId = tenant?.status === 'active' ? tenant.users.findKey((user) => user.email.toLowerCase() === wanted) : undefined;
     const throttleKey = userId ?? `${tenantId ?? label}:${wanted}`;
@@ -59,7 +59,7 @@ export class SignIn {
       this.logger.warn({ audit: 'sign-in-refused', reason: 'throttled', tenantId, userId: userId ?? null, requestId: context.causationId }, 'Sign-in refused');
       throw new Problem('rate-limited', `Too many failed sign-ins; try again in ${retryAfter} s.`, { retryAfterSeconds: retryAfter });
     }
-    const passwordState = userId ? await readFolded<UserPasswordState, UserPasswordEvent>(this.events, streamName('userPassword', userId), userPasswordDecider) : null;
+    const passwordState = userId ? (await readState(this.events, streamName('userPassword', userId), userPasswordDecider, USER_PASSWORD_EVENTS)).state : null;
     if (!tenantId || !userId || passwordState?.status !== 'set') {
       await verifyPassword(password, await (decoyHash ??= hashPassword('keyhold decoy: no such user')));
       throw refuse(!userId ? 'unknown-user' : 'no-password');

@@ -1,7 +1,7 @@
 import { Command } from '@nestjs/cqrs';
 import { Role } from '@keyhold/domain';
 import { RequestContext } from '../http/request-context';
-import { IssuedToken } from '../tokens/tokens.commands';
+import { IssuedToken } from '@keyhold/application';
 import { IssuedInvitation } from '../sign-in/invitations';
 
 export type AddedUser = { tenantId: string; userId: string; email: string; role: Role; addedAt: string };

@@ -18,7 +18,7 @@ const withInitialToken = async (
   context: RequestContext,
 ): Promise<UserWithToken> => {
   const initialToken = await commands.execute(
-    new IssueTokenCommand(user.tenantId, user.userId, label, 'read_write', null, null, context),
+    new IssueTokenCommand({ tenantId: user.tenantId, ownerId: user.userId, label, scope: 'read_write', expiresAt: null, idempotencyKey: null, context }),
   );
   return { ...user, initialToken };
 };

@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { streamName, userPasswordDecider, UserPasswordEvent, UserPasswordState } from '@keyhold/domain';
+import { streamName, USER_PASSWORD_EVENTS, userPasswordDecider, UserPasswordState } from '@keyhold/domain';
 import { hashPassword, verifyPassword } from '@keyhold/crypto';
 import { EVENT_STORE, EventStore } from '@keyhold/event-store';
 import { CommandRunner } from '../command-runner';
-import { readFolded } from '../read-folded';
+import { readState } from '@keyhold/application';
 import { Problem } from '../http/problem';
 import { RequestContext } from '../http/request-context';
 import { Principal } from '../verification/principal';
@@ -82,7 +82,7 @@ export class UserPasswords {
   }
 
   private async state(tenantId: string, userId: string): Promise<UserPasswordState> {
-    const state = await readFolded<UserPasswordState, UserPasswordEvent>(this.events, passwordStream(userId), userPasswordDecider);
+    const state = (await readState(this.events, passwordStream(userId), userPasswordDecider, USER_PASSWORD_EVENTS)).state;
     // A stream of another tenant's user cannot be reached with this tenant's principal; belt and braces.
     return state.status === 'set' && state.tenantId !== tenantId ? { status: 'unset' } : state;
   }

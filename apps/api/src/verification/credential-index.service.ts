@@ -4,7 +4,7 @@ import { parseSecret, SecretHasher, SecretKind } from '@keyhold/crypto';
 import { EVENT_STORE, EventStore, GlobalPosition, RecordedEvent } from '@keyhold/event-store';
 import { KEYHOLD_CONFIG, KeyholdConfig, KeyholdMetrics, ProjectionsService, ROOT_LOGGER } from '@keyhold/platform';
 import { IN_MEMORY_CHECKPOINTS, Projection, ProjectionRunner } from '@keyhold/read-models';
-import { Problem } from '../http/problem';
+import { ApplicationError } from '@keyhold/application';
 import { CREDENTIAL_KIND_INDEXES, CredentialKindIndex } from './credential-kind-index';
 import { EarlyDenials } from './early-denials';
 import { Principal } from './principal';
@@ -102,7 +102,9 @@ export class CredentialIndexService implements OnModuleInit, Projection {
   async confirmRevocation(position: GlobalPosition | null): Promise<void> {
     const target = position ?? (await this.events.headPosition());
     if (target === null || (this.runner !== null && (await this.runner.waitFor(target, ENFORCEMENT_WAIT_MS)))) return;
-    throw new Problem('revocation-pending', 'The revocation is recorded, but this node does not enforce it yet; repeat the request (it is safe) to learn when it does.', {
+    throw new ApplicationError({
+      kind: 'not-enforced-yet',
+      message: 'The revocation is recorded, but this node does not enforce it yet; repeat the request (it is safe) to learn when it does.',
       retryAfterSeconds: 1,
     });
   }

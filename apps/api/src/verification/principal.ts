@@ -1,6 +1,6 @@
 import { Permission } from '@keyhold/domain';
 import { SecretKind } from '@keyhold/crypto';
-import { Problem } from '../http/problem';
+import { ApplicationError } from '@keyhold/application';
 
 export type ActorKind = 'user' | 'service_account' | 'api_client' | 'integration';
 
@@ -18,6 +18,6 @@ export type Principal = {
 
 /** Personal API tokens belong to users; any other actor asking to hold one is refused plainly. */
 export const userIdOf = (principal: Principal): string => {
-  if (principal.actor.kind !== 'user') throw new Problem('forbidden', 'Only users hold personal API tokens.');
+  if (principal.actor.kind !== 'user') throw ApplicationError.forbidden('Only users hold personal API tokens.');
   return principal.actor.id;
 };

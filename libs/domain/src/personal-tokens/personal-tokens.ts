@@ -98,10 +98,14 @@ export type PersonalTokensState = {
 /** Bounds one owner's stream and the blast radius of a leaked owner account. */
 export const MAX_ACTIVE_TOKENS_PER_OWNER = 100;
 
-/** Expiry is a fact of time, not an event: a token is live until it is revoked or its instant passes. */
-export const isLive = (token: PersonalToken, now: string): boolean =>
-  token.status === 'active' && (token.expiresAt === null || token.expiresAt > now);
+/**
+ * Expiry is a fact of time, not an event: a token is active until it is revoked or its instant
+ * passes. Said once here for the decider, the API and point-in-time history alike.
+ */
+export const tokenStatus = (token: { readonly status: 'active' | 'revoked'; readonly expiresAt: string | null }, now: string): 'active' | 'revoked' | 'expired' =>
+  token.status === 'active' && token.expiresAt !== null && token.expiresAt <= now ? 'expired' : token.status;
 
+export const isLive = (token: PersonalToken, now: string): boolean => tokenStatus(token, now) === 'active';
 
 export const tokenIssuedWithIdempotencyKey = (state: PersonalTokensState, key: string): PersonalToken | undefined =>
   Object.values(state.tokens).find((token) => token.idempotency?.key === key);

@@ -7,7 +7,7 @@ import { EVENT_STORE, EventStore } from '@keyhold/event-store';
 import { CommandRunner } from '../../command-runner';
 import { Public } from '../../http/auth';
 import { OAuthError } from '../../http/problem';
-import { RejectionError } from '../../http/rejection-error';
+import { rejectionOf } from '@keyhold/application';
 import { CurrentRequestContext, RequestContext } from '../../http/request-context';
 import { OAuth1AccessTokenResponse, OAuth1RequestTokenResponse } from '../integration.dto';
 import { IntegrationSecrets } from '../integration-secrets';
@@ -31,10 +31,10 @@ const PROBLEM_BY_REJECTION: Record<string, OAuth1Problem> = {
 const BAD_REQUEST: ReadonlySet<OAuth1Problem> = new Set(['parameter_absent', 'parameter_rejected', 'signature_method_rejected', 'version_rejected']);
 
 const asOAuthError = (error: unknown): unknown => {
-  const problem =
-    error instanceof OAuth1Refusal ? error.problem : error instanceof RejectionError ? PROBLEM_BY_REJECTION[error.rejection.code] : undefined;
+  const rejection = rejectionOf(error);
+  const problem = error instanceof OAuth1Refusal ? error.problem : rejection ? PROBLEM_BY_REJECTION[rejection.code] : undefined;
   if (!problem) return error;
-  const detail = error instanceof OAuth1Refusal ? error.detail : (error as RejectionError).rejection.message;
+  const detail = error instanceof OAuth1Refusal ? error.detail : (rejection?.message ?? '');
   const code = problem === 'consumer_key_unknown' ? 'invalid_client' : problem === 'token_rejected' || problem === 'verifier_invalid' ? 'invalid_grant' : 'invalid_request';
   return new OAuthError(code, detail, BAD_REQUEST.has(problem) ? 400 : 401, oauth1Challenge(problem));
 };
@@ -164,9 +164,10 @@ export class OAuth1Controller {
       const integration = integrationIn(after, integrationId);
       return page('Integration active', `The integration "${integration.name}" is active. You may close this window.`);
     } catch (error) {
-      if (!(error instanceof RejectionError)) throw error;
-      void reply.status(error.rejection.code === 'IntegrationNotActive' ? 409 : error.rejection.code === 'IntegrationNotFound' ? 404 : 400);
-      return page('Integration not activated', error.rejection.message);
+      const rejection = rejectionOf(error);
+      if (!rejection) throw error;
+      void reply.status(rejection.code === 'IntegrationNotActive' ? 409 : rejection.code === 'IntegrationNotFound' ? 404 : 400);
+      return page('Integration not activated', rejection.message);
     }
   }
 
