@@ -1,14 +1,47 @@
 import { Module } from '@nestjs/common';
+import {
+  AccessConnection,
+  ConnectionAccessTokens,
+  CreateConnection,
+  DeleteConnection,
+  GetConnection,
+  GetOAuthClient,
+  ListConnections,
+  ListOAuthClients,
+  UpdateConnection,
+  UpdateOAuthClient,
+} from '@keyhold/application';
+import { DataKeyService } from '@keyhold/key-store';
+import { EVENT_STORE } from '@keyhold/event-store';
+import { KEYHOLD_CONFIG } from '@keyhold/platform';
+import { READ_MODEL_STORE } from '@keyhold/read-models';
+import { CommandRunner } from '../command-runner';
 import { CommandsModule } from '../commands.module';
+import { OUTBOUND_HTTP } from '../outbound/outbound-http';
 import { OutboundModule } from '../outbound/outbound.module';
-import { ConnectionAccessTokens } from './connection-access-tokens';
+import { useCaseProvider } from '../use-case-provider';
 import { ConnectionsController } from './connections.controller';
-import { AccessConnectionHandler, CreateConnectionHandler, DeleteConnectionHandler, UpdateConnectionHandler } from './connections.handlers';
-import { ConnectionsQuery } from './connections.query';
+import { AccessConnectionHandler, CreateConnectionHandler, DeleteConnectionHandler, UpdateConnectionHandler, UpdateOAuthClientHandler } from './connections.handlers';
 
 @Module({
   imports: [CommandsModule, OutboundModule],
   controllers: [ConnectionsController],
-  providers: [ConnectionAccessTokens, CreateConnectionHandler, UpdateConnectionHandler, DeleteConnectionHandler, AccessConnectionHandler, ConnectionsQuery],
+  providers: [
+    useCaseProvider(ConnectionAccessTokens, [CommandRunner, OUTBOUND_HTTP]),
+    useCaseProvider(CreateConnection, [CommandRunner, DataKeyService, KEYHOLD_CONFIG]),
+    useCaseProvider(UpdateConnection, [CommandRunner, DataKeyService, EVENT_STORE]),
+    useCaseProvider(UpdateOAuthClient, [READ_MODEL_STORE, UpdateConnection]),
+    useCaseProvider(DeleteConnection, [CommandRunner, DataKeyService]),
+    useCaseProvider(AccessConnection, [CommandRunner, DataKeyService, ConnectionAccessTokens]),
+    useCaseProvider(GetConnection, [READ_MODEL_STORE, EVENT_STORE]),
+    useCaseProvider(GetOAuthClient, [READ_MODEL_STORE, EVENT_STORE]),
+    useCaseProvider(ListConnections, [READ_MODEL_STORE]),
+    useCaseProvider(ListOAuthClients, [READ_MODEL_STORE]),
+    CreateConnectionHandler,
+    UpdateConnectionHandler,
+    UpdateOAuthClientHandler,
+    DeleteConnectionHandler,
+    AccessConnectionHandler,
+  ],
 })
 export class ConnectionsModule {}

@@ -18,9 +18,12 @@ import {
   userGrantDecider,
 } from '@keyhold/domain';
 import { RecordedEvent } from '@keyhold/event-store';
-import { secretsSetFor } from '../connections/connections.query';
-import { integrationFromState } from '../integrations/integrations.controller';
-import { CredentialKind } from './history.dto';
+import { secretsSetFor } from '../connections/connection-details';
+import { detailsOfIntegration } from '../integrations/integration-details';
+
+/** The kinds of credential whose state at a past instant can be rebuilt from their events. */
+export const CREDENTIAL_KINDS = ['personal_api_token', 'service_account', 'api_client', 'connection', 'integration', 'user_grant'] as const;
+export type CredentialKind = (typeof CREDENTIAL_KINDS)[number];
 
 /** A credential's state as auditors may see it: built field by field, so no secret material can slip in. */
 export type PublicCredentialState = Record<string, unknown>;
@@ -106,7 +109,7 @@ export const publicCredentialState = (
       const integration = state.integrations[id];
       if (!integration || state.tenantId !== tenantId) return null;
       return {
-        ...integrationFromState(integration),
+        ...detailsOfIntegration(integration),
         activatedAt: integration.status === 'active' ? integration.activatedAt : null,
         deletedAt: integration.status === 'deleted' ? integration.deletedAt : null,
       };
