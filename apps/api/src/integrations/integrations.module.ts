@@ -1,9 +1,30 @@
 import { Module } from '@nestjs/common';
+import {
+  ActivateIntegration,
+  ChangeTenantSettings,
+  ConfirmIntegrationActivation,
+  CreateIntegration,
+  DeleteIntegration,
+  ExchangeIntegrationRequestToken,
+  GetIntegration,
+  GetTenantSettings,
+  IntegrationCallback,
+  IntegrationSecrets,
+  IssueIntegrationRequestToken,
+  ListIntegrations,
+  ReauthorizeIntegration,
+} from '@keyhold/application';
+import { EVENT_STORE } from '@keyhold/event-store';
+import { KEYHOLD_CONFIG } from '@keyhold/platform';
+import { READ_MODEL_STORE } from '@keyhold/read-models';
+import { CommandRunner } from '../command-runner';
 import { CommandsModule } from '../commands.module';
-import { PasswordsModule } from '../users/passwords.module';
+import { OUTBOUND_HTTP } from '../outbound/outbound-http';
 import { OutboundModule } from '../outbound/outbound.module';
+import { useCaseProvider } from '../use-case-provider';
+import { PasswordsModule } from '../users/passwords.module';
 import { VerificationModule } from '../verification/verification.module';
-import { IntegrationCallback } from './integration-callback';
+import { IntegrationTokenIndex } from './integration-token-index';
 import { OAuth1Controller } from './oauth1/oauth1.controller';
 import { IntegrationsController } from './integrations.controller';
 import {
@@ -18,7 +39,23 @@ import {
   imports: [CommandsModule, PasswordsModule, VerificationModule, OutboundModule],
   controllers: [IntegrationsController, OAuth1Controller],
   providers: [
-    IntegrationCallback,
-    CreateIntegrationHandler, ActivateIntegrationHandler, ReauthorizeIntegrationHandler, DeleteIntegrationHandler, ChangeTenantSettingsHandler],
+    useCaseProvider(IntegrationCallback, [CommandRunner, OUTBOUND_HTTP]),
+    useCaseProvider(CreateIntegration, [CommandRunner]),
+    useCaseProvider(ActivateIntegration, [CommandRunner, IntegrationSecrets, IntegrationCallback]),
+    useCaseProvider(ReauthorizeIntegration, [CommandRunner, IntegrationSecrets]),
+    useCaseProvider(DeleteIntegration, [CommandRunner, IntegrationSecrets]),
+    useCaseProvider(GetIntegration, [READ_MODEL_STORE, EVENT_STORE]),
+    useCaseProvider(ListIntegrations, [READ_MODEL_STORE]),
+    useCaseProvider(GetTenantSettings, [READ_MODEL_STORE]),
+    useCaseProvider(ChangeTenantSettings, [CommandRunner, GetTenantSettings, KEYHOLD_CONFIG]),
+    useCaseProvider(IssueIntegrationRequestToken, [CommandRunner, EVENT_STORE, IntegrationTokenIndex, IntegrationSecrets]),
+    useCaseProvider(ExchangeIntegrationRequestToken, [CommandRunner, EVENT_STORE, IntegrationTokenIndex, IntegrationSecrets]),
+    useCaseProvider(ConfirmIntegrationActivation, [CommandRunner, IntegrationSecrets]),
+    CreateIntegrationHandler,
+    ActivateIntegrationHandler,
+    ReauthorizeIntegrationHandler,
+    DeleteIntegrationHandler,
+    ChangeTenantSettingsHandler,
+  ],
 })
 export class IntegrationsModule {}
