@@ -29,3 +29,5 @@ export * from './integrations/integration-handshake';
 export * from './integrations/tenant-settings';
 export * from './history/credential-state';
 export * from './history/history-queries';
+export * from './people-oauth/people-clients';
+export * from './people-oauth/people-grants';

@@ -7,7 +7,7 @@ import { SecretHasher } from '@keyhold/crypto';
 import { KEYHOLD_CONFIG, KeyholdConfig } from '@keyhold/platform';
 import { Public } from '../http/auth';
 import { publicBaseUrl } from '../http/public-url';
-import { CONSOLE_CLIENT_ID } from '../people-oauth/people-clients';
+import { CONSOLE_CLIENT_ID } from '@keyhold/application';
 import { PEOPLE_GRANT_TYPES, PeopleTokenEndpoint } from '../people-oauth/people-token-endpoint';
 import { OAuthError } from '../http/problem';
 import { CurrentRequestContext, RequestContext } from '../http/request-context';

@@ -13,8 +13,7 @@ import { CsrfTokens, readCookies, secureCookies, SESSION_COOKIE } from '../sign-
 import { errorPage, html, sendPage } from '../sign-in/html';
 import { Sessions, SessionUser } from '../sign-in/sessions';
 import { AuthorizationRequest, checkAuthorizationRequest, redirectWith } from './authorization-request';
-import { PeopleClients } from './people-clients';
-import { grantIdFor, PeopleGrants } from './people-grants';
+import { grantIdFor, PeopleClients, PeopleGrants } from '@keyhold/application';
 import { OidcSigning } from './oidc';
 import { JsonWebKeySet, UserInfoResponse } from '../oauth/oauth.dto';
 import { READ_MODEL_STORE, ReadModelStore, USERS, UserView } from '@keyhold/read-models';
@@ -105,7 +104,6 @@ export class AuthorizeController {
   @ApiBearerAuth()
   @HttpCode(204)
   async withdraw(@CurrentPrincipal() principal: Principal, @Param() params: GrantClientParams, @CurrentRequestContext() context: RequestContext) {
-    if (principal.actor.kind !== 'user') throw new Problem('forbidden', 'Only users grant consent to clients.');
     await this.grants.withdraw(principal.tenantId, principal.actor.id, params.clientId, context);
   }
 

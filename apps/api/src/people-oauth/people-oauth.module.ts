@@ -2,8 +2,12 @@ import { Module } from '@nestjs/common';
 import { CommandsModule } from '../commands.module';
 import { SignInModule } from '../sign-in/sign-in.module';
 import { AuthorizeController } from './authorize.controller';
-import { PeopleClients } from './people-clients';
-import { PeopleGrants } from './people-grants';
+import { PeopleClients, PeopleGrants } from '@keyhold/application';
+import { SecretHasher } from '@keyhold/crypto';
+import { EVENT_STORE } from '@keyhold/event-store';
+import { KEYHOLD_CONFIG } from '@keyhold/platform';
+import { CommandRunner } from '../command-runner';
+import { useCaseProvider } from '../use-case-provider';
 import { PeopleTokenEndpoint } from './people-token-endpoint';
 import { OidcSigning } from './oidc';
 
@@ -11,7 +15,12 @@ import { OidcSigning } from './oidc';
 @Module({
   imports: [CommandsModule, SignInModule],
   controllers: [AuthorizeController],
-  providers: [PeopleClients, PeopleGrants, PeopleTokenEndpoint, OidcSigning],
+  providers: [
+    useCaseProvider(PeopleClients, [EVENT_STORE]),
+    useCaseProvider(PeopleGrants, [CommandRunner, SecretHasher, EVENT_STORE, KEYHOLD_CONFIG]),
+    PeopleTokenEndpoint,
+    OidcSigning,
+  ],
   exports: [PeopleTokenEndpoint, OidcSigning],
 })
 export class PeopleOAuthModule {}

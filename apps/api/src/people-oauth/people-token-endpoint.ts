@@ -4,9 +4,8 @@ import { RequestContext } from '../http/request-context';
 import { SignIn } from '../sign-in/sign-in';
 import { TokenRequest } from '../oauth/oauth.dto';
 import { peopleScope } from './authorization-request';
+import { IssuedUserTokens, PeopleClient, PeopleClients, PeopleGrants } from '@keyhold/application';
 import { OidcSigning } from './oidc';
-import { IssuedUserTokens, PeopleGrants } from './people-grants';
-import { PeopleClient, PeopleClients } from './people-clients';
 
 /** Grants served to people's clients at /oauth/token, besides client_credentials. */
 export const PEOPLE_GRANT_TYPES = ['authorization_code', 'refresh_token', 'password'] as const;
