@@ -3489,6 +3489,8 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description The revision of the resource, to send back in If-Match with a change. */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3505,7 +3507,10 @@ export interface operations {
     ConnectionsController_updateOAuthClient: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag the resource was read with: the change is made only if it is still current, else 412 (precondition-failed). */
+                "If-Match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -3530,6 +3535,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
@@ -3548,6 +3554,8 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description The revision of the resource, to send back in If-Match with a change. */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3564,7 +3572,10 @@ export interface operations {
     ConnectionsController_delete: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag the resource was read with: the change is made only if it is still current, else 412 (precondition-failed). */
+                "If-Match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -3583,13 +3594,17 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
             500: components["responses"]["InternalError"];
         };
     };
     ConnectionsController_update: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag the resource was read with: the change is made only if it is still current, else 412 (precondition-failed). */
+                "If-Match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -3614,6 +3629,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
@@ -3778,6 +3794,8 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description The revision of the resource, to send back in If-Match with a change. */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3794,7 +3812,10 @@ export interface operations {
     IntegrationsController_delete: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag the resource was read with: the change is made only if it is still current, else 412 (precondition-failed). */
+                "If-Match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -3813,13 +3834,17 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
             500: components["responses"]["InternalError"];
         };
     };
     IntegrationsController_activate: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag the resource was read with: the change is made only if it is still current, else 412 (precondition-failed). */
+                "If-Match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -3840,13 +3865,17 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
             500: components["responses"]["InternalError"];
         };
     };
     IntegrationsController_reauthorize: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag the resource was read with: the change is made only if it is still current, else 412 (precondition-failed). */
+                "If-Match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -3871,6 +3900,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
