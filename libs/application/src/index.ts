@@ -31,3 +31,4 @@ export * from './history/credential-state';
 export * from './history/history-queries';
 export * from './people-oauth/people-clients';
 export * from './people-oauth/people-grants';
+export * from './people-oauth/user-info';

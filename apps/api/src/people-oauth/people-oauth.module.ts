@@ -2,10 +2,11 @@ import { Module } from '@nestjs/common';
 import { CommandsModule } from '../commands.module';
 import { SignInModule } from '../sign-in/sign-in.module';
 import { AuthorizeController } from './authorize.controller';
-import { PeopleClients, PeopleGrants } from '@keyhold/application';
+import { GetUserInfo, PeopleClients, PeopleGrants } from '@keyhold/application';
 import { SecretHasher } from '@keyhold/crypto';
 import { EVENT_STORE } from '@keyhold/event-store';
 import { KEYHOLD_CONFIG } from '@keyhold/platform';
+import { READ_MODEL_STORE } from '@keyhold/read-models';
 import { CommandRunner } from '../command-runner';
 import { useCaseProvider } from '../use-case-provider';
 import { PeopleTokenEndpoint } from './people-token-endpoint';
@@ -18,6 +19,7 @@ import { OidcSigning } from './oidc';
   providers: [
     useCaseProvider(PeopleClients, [EVENT_STORE]),
     useCaseProvider(PeopleGrants, [CommandRunner, SecretHasher, EVENT_STORE, KEYHOLD_CONFIG]),
+    useCaseProvider(GetUserInfo, [READ_MODEL_STORE]),
     PeopleTokenEndpoint,
     OidcSigning,
   ],
