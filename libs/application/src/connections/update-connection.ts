@@ -1,4 +1,4 @@
-import { CONNECTION_EVENTS, connectionDecider, CredentialSettingsPatch } from '@keyhold/domain';
+import { CONNECTION_EVENTS, connectionDecider, CredentialSettingsPatch, EncryptedSecrets } from '@keyhold/domain';
 import { EventStore } from '@keyhold/event-store';
 import { DataKeyService } from '@keyhold/key-store';
 import { ApplicationError } from '../application-error';
@@ -37,7 +37,7 @@ export class UpdateConnection {
   async execute({ tenantId, connectionId, changes, secrets, context, expectedRevision }: UpdateConnectionInput): Promise<ActiveConnection> {
     const now = new Date().toISOString();
     const command = { type: 'UpdateConnection' as const, tenantId, connectionId, ...changes, secrets: {}, updatedBy: context.actorId, now };
-    const update = async (sealed = {}) => active((await runOnConnection(this.commands, { ...command, secrets: sealed }, context, { expectedRevision })).state);
+    const update = async (sealed: EncryptedSecrets = {}) => active((await runOnConnection(this.commands, { ...command, secrets: sealed }, context, { expectedRevision })).state);
     if (Object.keys(secrets).length === 0) return update();
     // The key first, the stream read once by the command: a connection has its key from before
     // its creation until after its deletion, so another tenant's connection only gets secrets
