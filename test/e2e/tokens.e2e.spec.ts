@@ -207,6 +207,48 @@ const describeTokenLifecycle = (env: () => Record<string, string>) => {
     });
   });
 
+  describe('users: ETag and If-Match', () => {
+    // A user is held by its tenant's stream: its ETag is that stream's revision.
+    const add = async (email: string) => {
+      const added = await keyhold.post('/v1/users', admin.token, { email, role: 'member' });
+      expect(added.status).toBe(201);
+      return added.body.id as string;
+    };
+    const etagOf = async (userId: string) => {
+      const fetched = await keyhold.get(`/v1/users/${userId}`, admin.token);
+      expect(fetched.status).toBe(200);
+      return fetched.headers.get('etag')!;
+    };
+    const changeRole = (userId: string, role: string, ifMatch?: string) =>
+      keyhold.request('PUT', `/v1/users/${userId}/role`, { token: admin.token, json: { role }, headers: ifMatch ? { 'if-match': ifMatch } : {} });
+
+    it('names the revision a user was read at, and a new one after a change in the tenant', async () => {
+      const userId = await add('etag@users.test');
+      const before = await etagOf(userId);
+      expect(before).toMatch(/^"\d+"$/);
+      expect(await etagOf(userId)).toBe(before);
+      await add('neighbour@users.test');
+      expect(await etagOf(userId)).not.toBe(before);
+    });
+
+    it('refuses a role change on a stale revision with 412, makes it on the current one, and keeps If-Match optional', async () => {
+      const userId = await add('if-match@users.test');
+      const seen = await etagOf(userId);
+      await add('moves-the-tenant@users.test');
+
+      expectProblem(await changeRole(userId, 'admin', seen), 412, 'precondition-failed');
+      expect((await keyhold.get(`/v1/users/${userId}`, admin.token)).body.role).toBe('member');
+      expectProblem(await changeRole(userId, 'admin', '"not a revision"'), 412, 'precondition-failed');
+
+      const current = await etagOf(userId);
+      const changed = await changeRole(userId, 'admin', current);
+      expect(changed.status).toBe(200);
+      expect(changed.body).toEqual({ userId, role: 'admin' });
+      expect(await etagOf(userId)).not.toBe(current);
+      expect((await changeRole(userId, 'member')).status).toBe(200);
+    });
+  });
+
   describe('rights follow the owner', () => {
     it('narrows every token of a user at once when the user loses a role', async () => {
       const added = await keyhold.addUser(admin.token, 'second-admin@acme.test', 'admin');

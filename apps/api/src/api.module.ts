@@ -1,15 +1,15 @@
 import { Module } from '@nestjs/common';
-import { GetPersonalToken, ListPersonalTokens, RevokePersonalToken } from '@keyhold/application';
+import { GetPersonalToken, GetUser, ListPersonalTokens, ListUsers, RevokePersonalToken } from '@keyhold/application';
 import { EVENT_STORE } from '@keyhold/event-store';
 import { READ_MODEL_STORE } from '@keyhold/read-models';
 import { CommandRunner } from './command-runner';
-import { useCaseProvider } from './use-case-provider';
+import { dispatchedUseCase, useCaseProvider } from './use-case-provider';
 import { CredentialIndexService } from './verification/credential-index.service';
 import { PersonalTokenIndex } from './verification/personal-token-index';
 import { UsageRecorder } from './verification/usage-recorder';
 import { HealthController } from './health/health.controller';
 import { CommandsModule } from './commands.module';
-import { RevokeTokenHandler } from './tokens/tokens.handlers';
+import { RevokeTokenCommand } from './tokens/tokens.commands';
 import { TokensController } from './tokens/tokens.controller';
 import { UsersController } from './users/users.controller';
 import { VerificationModule } from './verification/verification.module';
@@ -29,10 +29,11 @@ import { ConsoleController } from './console/console.controller';
   imports: [CommandsModule, VerificationModule, OAuthModule, ServiceAccountsModule, ConnectionsModule, IntegrationsModule, PasswordsModule, ApiClientsModule, HistoryModule, MetricsModule, SignInModule],
   controllers: [TokensController, UsersController, HealthController, ConsoleController],
   providers: [
-    useCaseProvider(RevokePersonalToken, [CommandRunner, PersonalTokenIndex, CredentialIndexService]),
+    ...dispatchedUseCase(RevokeTokenCommand, RevokePersonalToken, [CommandRunner, PersonalTokenIndex, CredentialIndexService]),
     useCaseProvider(GetPersonalToken, [READ_MODEL_STORE, UsageRecorder, EVENT_STORE]),
     useCaseProvider(ListPersonalTokens, [READ_MODEL_STORE, UsageRecorder]),
-    RevokeTokenHandler,
+    useCaseProvider(GetUser, [READ_MODEL_STORE, EVENT_STORE]),
+    useCaseProvider(ListUsers, [READ_MODEL_STORE]),
   ],
 })
 export class ApiModule {}

@@ -1,5 +1,6 @@
 export * from './application-error';
 export * from './command-pipeline';
+export * from './credential-holder';
 export * from './read-state';
 export * from './resource-revision';
 export * from './outbound';
@@ -32,3 +33,9 @@ export * from './history/history-queries';
 export * from './people-oauth/people-clients';
 export * from './people-oauth/people-grants';
 export * from './people-oauth/user-info';
+export * from './users/password-attempts';
+export * from './users/passwords';
+export * from './users/invitations';
+export * from './users/tenancy';
+export * from './sign-in/sign-in';
+export * from './sign-in/sessions';

@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Qu
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { FastifyReply } from 'fastify';
-import { detailsOfIntegration, GetIntegration, GetTenantSettings, ListIntegrations } from '@keyhold/application';
+import { ConfirmUserPassword, detailsOfIntegration, GetIntegration, GetTenantSettings, ListIntegrations } from '@keyhold/application';
 import { INTEGRATION_RESOURCE_NAMES, INTEGRATION_RESOURCES } from '@keyhold/domain';
 import { KEYHOLD_CONFIG, KeyholdConfig } from '@keyhold/platform';
 import { CurrentPrincipal, RequirePermissions } from '../http/auth';
@@ -12,7 +12,6 @@ import { PageQuery } from '../http/pagination';
 import { Problem } from '../http/problem';
 import { publicBaseUrl } from '../http/public-url';
 import { CurrentRequestContext, RequestContext } from '../http/request-context';
-import { UserPasswords } from '../users/user-passwords';
 import { Principal } from '../verification/principal';
 import {
   GuestAccessResponse,
@@ -53,7 +52,7 @@ const RESOURCE_CATALOGUE = INTEGRATION_RESOURCE_NAMES.map((name) => ({
 export class IntegrationsController {
   constructor(
     private readonly commands: CommandBus,
-    private readonly passwords: UserPasswords,
+    private readonly confirmPassword: ConfirmUserPassword,
     private readonly getIntegration: GetIntegration,
     private readonly listIntegrations: ListIntegrations,
     private readonly tenantSettings: GetTenantSettings,
@@ -82,7 +81,7 @@ export class IntegrationsController {
     @Body() body: CreateIntegrationDto,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    await this.passwords.confirm(principal, body.password);
+    await this.confirmPassword.execute({ holder: principal, password: body.password });
     const { name, email, resourceAccess } = body;
     const integration = await this.commands.execute(
       new CreateIntegrationCommand({
@@ -165,7 +164,7 @@ export class IntegrationsController {
     if (principal.actor.kind !== 'user') {
       throw new Problem('authority-exceeded', 'Reauthorizing an integration needs a user confirming with their password; a machine credential never may.');
     }
-    await this.passwords.confirm(principal, body.password);
+    await this.confirmPassword.execute({ holder: principal, password: body.password });
     const { integration, tokens } = await this.commands.execute(new ReauthorizeIntegrationCommand({ tenantId: principal.tenantId, integrationId: params.id, context, expectedRevision }));
     void reply.header('Cache-Control', 'no-store').header('Pragma', 'no-cache');
     return { ...detailsOfIntegration(integration), tokens };

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { OAuthError, Problem } from '../http/problem';
+import { ApplicationError, SignIn } from '@keyhold/application';
+import { OAuthError } from '../http/problem';
 import { RequestContext } from '../http/request-context';
-import { SignIn } from '../sign-in/sign-in';
 import { TokenRequest } from '../oauth/oauth.dto';
 import { peopleScope } from './authorization-request';
 import { IssuedUserTokens, PeopleClient, PeopleClients, PeopleGrants } from '@keyhold/application';
@@ -68,10 +68,10 @@ export class PeopleTokenEndpoint {
     try {
       user = await this.signIn.checkInTenant(client.tenantId, client.tenantId, username, password, context);
     } catch (error) {
-      if (error instanceof Problem && error.kind === 'rate-limited') {
-        throw new OAuthError('invalid_grant', error.detail, 429, null, { 'Retry-After': String(error.extensions.retryAfterSeconds) });
-      }
-      if (error instanceof Problem && error.kind === 'sign-in-failed') throw new OAuthError('invalid_grant', 'The username or password is not correct.');
+      if (!(error instanceof ApplicationError)) throw error;
+      const { failure } = error;
+      if (failure.kind === 'rate-limited') throw new OAuthError('invalid_grant', failure.message, 429, null, { 'Retry-After': String(failure.retryAfterSeconds) });
+      if (failure.kind === 'rejected' && failure.rejection.code === 'SignInFailed') throw new OAuthError('invalid_grant', 'The username or password is not correct.');
       throw error;
     }
     return this.grants.forPassword(client, user, scope.scope, context);

@@ -86,7 +86,7 @@ async function main(argv: string[]): Promise<number> {
     const requestId = randomUUID();
     const created = await app
       .get(CommandBus)
-      .execute(new CreateTenantCommand(args.tenant, args.name, args.admin, { actorId: 'system:cli', correlationId: requestId, causationId: requestId, caller: OPERATOR }));
+      .execute(new CreateTenantCommand({ slug: args.tenant, name: args.name, adminEmail: args.admin, context: { actorId: 'system:cli', correlationId: requestId, causationId: requestId, caller: OPERATOR } }));
     process.stdout.write(`${JSON.stringify({ tenantId: created.tenantId, userId: created.userId, token: created.initialToken.secret })}\n`);
     return 0;
   } catch (error) {

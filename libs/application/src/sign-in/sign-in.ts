@@ -1,13 +1,11 @@
-import { Inject, Injectable } from '@nestjs/common';
 import { Logger } from 'pino';
 import { Caller, ROLE_PERMISSIONS, streamName, TENANCY_EVENTS, tenancyDecider, TENANT_SLUG_PATTERN, tenantIdForSlug, USER_PASSWORD_EVENTS, userPasswordDecider } from '@keyhold/domain';
 import { hashPassword, verifyPassword } from '@keyhold/crypto';
-import { EVENT_STORE, EventStore } from '@keyhold/event-store';
-import { ROOT_LOGGER } from '@keyhold/platform';
-import { Problem } from '../http/problem';
-import { RequestContext } from '../http/request-context';
+import { EventStore } from '@keyhold/event-store';
+import { ApplicationError } from '../application-error';
+import { RequestContext } from '../command-pipeline';
+import { readState } from '../read-state';
 import { PasswordAttempts } from '../users/password-attempts';
-import { readState } from '@keyhold/application';
 
 export type SignInRequest = { organisation: string; email: string; password: string };
 
@@ -20,12 +18,11 @@ let decoyHash: Promise<string> | null = null;
  * confirmation) or per organisation and e-mail when there is no such user, and written to the
  * log as an audit entry (`audit: "sign-in-refused"`, with the reason; never the password).
  */
-@Injectable()
 export class SignIn {
   constructor(
-    @Inject(EVENT_STORE) private readonly events: EventStore,
+    private readonly events: EventStore,
     private readonly attempts: PasswordAttempts,
-    @Inject(ROOT_LOGGER) private readonly logger: Logger,
+    private readonly logger: Logger,
   ) {}
 
   async check({ organisation, email, password }: SignInRequest, context: RequestContext): Promise<{ tenantId: string; userId: string }> {
@@ -51,13 +48,13 @@ export class SignIn {
     const throttleKey = userId ?? `${tenantId ?? label}:${wanted}`;
     const refuse = (reason: string) => {
       this.logger.warn({ audit: 'sign-in-refused', reason, tenantId, userId: userId ?? null, requestId: context.causationId }, 'Sign-in refused');
-      return new Problem('sign-in-failed', 'The organisation, e-mail or password is not correct.');
+      return ApplicationError.rejected({ code: 'SignInFailed', message: 'The organisation, e-mail or password is not correct.' });
     };
     // Counted before the password is checked, so parallel guesses cannot all reach scrypt.
-    const retryAfter = this.attempts.begin(throttleKey);
-    if (retryAfter > 0) {
+    const retryAfterSeconds = this.attempts.begin(throttleKey);
+    if (retryAfterSeconds > 0) {
       this.logger.warn({ audit: 'sign-in-refused', reason: 'throttled', tenantId, userId: userId ?? null, requestId: context.causationId }, 'Sign-in refused');
-      throw new Problem('rate-limited', `Too many failed sign-ins; try again in ${retryAfter} s.`, { retryAfterSeconds: retryAfter });
+      throw new ApplicationError({ kind: 'rate-limited', message: `Too many failed sign-ins; try again in ${retryAfterSeconds} s.`, retryAfterSeconds });
     }
     const passwordState = userId ? (await readState(this.events, streamName('userPassword', userId), userPasswordDecider, USER_PASSWORD_EVENTS)).state : null;
     if (!tenantId || !userId || passwordState?.status !== 'set') {

@@ -1,5 +1,3 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
 import {
   currentPasswordHash,
@@ -17,46 +15,33 @@ import {
   withAuthority,
 } from '@keyhold/domain';
 import { generateSecret, hashPassword, parseSecret, SecretHasher } from '@keyhold/crypto';
-import { EVENT_STORE, EventStore } from '@keyhold/event-store';
-import { CommandRunner } from '../command-runner';
-import { readState } from '@keyhold/application';
-import { Problem } from '../http/problem';
-import { RequestContext } from '../http/request-context';
+import { EventStore } from '@keyhold/event-store';
+import { ApplicationError } from '../application-error';
+import { CommandPipeline, RequestContext } from '../command-pipeline';
+import { readState } from '../read-state';
 
 /** An invitation as its command left it: the one time its code exists in clear. */
-export type IssuedInvitation = { userId: string; code: string; expiresAt: string };
+export type IssuedInvitation = { readonly userId: string; readonly code: string; readonly expiresAt: string };
 
-/** The invitation as the admin receives it: the link to the page where the invited user sets their password. */
-export const invitationLink = (issuer: string, { userId, code, expiresAt }: IssuedInvitation) => ({ url: `${issuer}/invitations/${userId}/${code}`, expiresAt });
+export type IssueInvitationInput = { readonly tenantId: string; readonly userId: string; readonly context: RequestContext };
 
 /** Issues (or re-issues, replacing the previous link) a user's invitation to set their first password. */
-export class IssueInvitationCommand extends Command<IssuedInvitation> {
+export class IssueInvitation {
   constructor(
-    readonly tenantId: string,
-    readonly userId: string,
-    readonly context: RequestContext,
-  ) {
-    super();
-  }
-}
-
-@CommandHandler(IssueInvitationCommand)
-export class IssueInvitationHandler implements ICommandHandler<IssueInvitationCommand> {
-  constructor(
-    private readonly runner: CommandRunner,
+    private readonly commands: CommandPipeline,
+    private readonly events: EventStore,
     private readonly hasher: SecretHasher,
-    @Inject(EVENT_STORE) private readonly events: EventStore,
   ) {}
 
-  async execute({ tenantId, userId, context }: IssueInvitationCommand): Promise<IssuedInvitation> {
-    const tenant = (await readState(this.events, streamName('tenant', tenantId), tenancyDecider, TENANCY_EVENTS)).state;
+  async execute({ tenantId, userId, context }: IssueInvitationInput): Promise<IssuedInvitation> {
+    const { state: tenant } = await readState(this.events, streamName('tenant', tenantId), tenancyDecider, TENANCY_EVENTS);
     const user = tenant.status === 'active' ? tenant.users.get(userId) : undefined;
-    if (!user) throw new Problem('not-found', 'User not found.');
+    if (!user) throw ApplicationError.notFound('User not found.');
     const code = generateSecret('invitationCode');
     const { hash, keyId } = this.hasher.hash(code);
     const now = new Date().toISOString();
     const expiresAt = new Date(Date.parse(now) + INVITATION_LIFETIME_MS).toISOString();
-    await this.runner.run(
+    await this.commands.run(
       streamName('invitation', userId),
       // Whoever holds the link becomes the user: handing it out needs everything the user's role holds.
       withAuthority(invitationDecider, context.caller, () => ROLE_PERMISSIONS[user.role]),
@@ -67,30 +52,32 @@ export class IssueInvitationHandler implements ICommandHandler<IssueInvitationCo
   }
 }
 
-type PendingInvitation = Extract<InvitationState, { status: 'pending' }> & { email: string };
+export type PendingInvitation = Extract<InvitationState, { status: 'pending' }> & { readonly email: string };
 
 /**
  * The invited user's side: the page shows whose invitation a code is, and accepting it sets
- * the user's first password. A wrong, replaced, used or expired code is one answer (410), so
- * the page tells a guesser nothing.
+ * the user's first password. A wrong, replaced, used or expired code is one answer, so the page
+ * tells a guesser nothing.
  */
-@Injectable()
 export class Invitations {
   constructor(
-    private readonly runner: CommandRunner,
+    private readonly commands: CommandPipeline,
+    private readonly events: EventStore,
     private readonly hasher: SecretHasher,
-    @Inject(EVENT_STORE) private readonly events: EventStore,
   ) {}
 
-  /** The pending invitation this code opens, or a 410 problem. */
+  /** The pending invitation this code opens; refused alike however it is not valid. */
   async open(userId: string, code: string, now: string): Promise<PendingInvitation> {
-    const gone = new Problem('invitation-invalid', 'This invitation link is not valid: it was used, replaced by a newer one or has expired. Ask an admin for a new one.');
+    const gone = ApplicationError.rejected({
+      code: 'InvitationNotFound',
+      message: 'This invitation link is not valid: it was used, replaced by a newer one or has expired. Ask an admin for a new one.',
+    });
     if (parseSecret(code) !== 'invitationCode') throw gone;
-    const state = (await readState(this.events, streamName('invitation', userId), invitationDecider, INVITATION_EVENTS)).state;
+    const { state } = await readState(this.events, streamName('invitation', userId), invitationDecider, INVITATION_EVENTS);
     if (!invitationUsable(state, now)) throw gone;
     const stored = { hash: state.codeHash, keyId: state.hashKeyId };
     if (!this.hasher.candidateHashes(code).some((candidate) => SecretHasher.sameHash(candidate, stored))) throw gone;
-    const tenant = (await readState(this.events, streamName('tenant', state.ids.tenantId), tenancyDecider, TENANCY_EVENTS)).state;
+    const { state: tenant } = await readState(this.events, streamName('tenant', state.ids.tenantId), tenancyDecider, TENANCY_EVENTS);
     const email = tenant.status === 'active' ? tenant.users.get(userId)?.email : undefined;
     if (!email) throw gone;
     return { ...state, email };
@@ -102,15 +89,15 @@ export class Invitations {
     const invitation = await this.open(userId, code, now);
     const { tenantId } = invitation.ids;
     const passwords = streamName('userPassword', userId);
-    const current = (await readState(this.events, passwords, userPasswordDecider, USER_PASSWORD_EVENTS)).state;
+    const { state: current } = await readState(this.events, passwords, userPasswordDecider, USER_PASSWORD_EVENTS);
     const commandContext = { ...context, actorId: userId, tenantId, now };
-    await this.runner.run(
+    await this.commands.run(
       passwords,
       userPasswordDecider,
       { type: 'SetUserPassword', tenantId, userId, passwordHash: await hashPassword(password), expectedCurrentHash: currentPasswordHash(current), now },
       commandContext,
     );
-    await this.runner.run(streamName('invitation', userId), invitationDecider, { type: 'AcceptInvitation', invitationId: invitation.ids.invitationId, now }, commandContext);
+    await this.commands.run(streamName('invitation', userId), invitationDecider, { type: 'AcceptInvitation', invitationId: invitation.ids.invitationId, now }, commandContext);
     return { tenantId, userId };
   }
 }

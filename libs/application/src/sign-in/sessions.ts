@@ -1,13 +1,11 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { Logger } from 'pino';
 import { randomUUID } from 'node:crypto';
+import { Logger } from 'pino';
 import { SESSION_EVENTS, sessionDecider, SessionEndReason, sessionLive, SessionState, streamName } from '@keyhold/domain';
 import { generateSecret, parseSecret, SecretHasher } from '@keyhold/crypto';
-import { EVENT_STORE, EventStore } from '@keyhold/event-store';
-import { ROOT_LOGGER } from '@keyhold/platform';
-import { CommandRunner } from '../command-runner';
-import { RequestContext } from '../http/request-context';
-import { readState } from '@keyhold/application';
+import { EventStore } from '@keyhold/event-store';
+import { ApplicationError } from '../application-error';
+import { CommandPipeline, RequestContext } from '../command-pipeline';
+import { readState } from '../read-state';
 
 /** Who a live session cookie speaks for. */
 export type SessionUser = { readonly tenantId: string; readonly userId: string; readonly sessionId: string };
@@ -20,13 +18,12 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
  * as a keyed hash. Every check reads the session's stream, so an ended session is refused on
  * every node at once.
  */
-@Injectable()
 export class Sessions {
   constructor(
-    private readonly runner: CommandRunner,
+    private readonly commands: CommandPipeline,
     private readonly hasher: SecretHasher,
-    @Inject(EVENT_STORE) private readonly events: EventStore,
-    @Inject(ROOT_LOGGER) private readonly logger: Logger,
+    private readonly events: EventStore,
+    private readonly logger: Logger,
   ) {}
 
   /** Starts a session and answers the cookie value that carries it. */
@@ -35,7 +32,7 @@ export class Sessions {
     const secret = generateSecret('sessionSecret');
     const { hash, keyId } = this.hasher.hash(secret);
     const now = new Date().toISOString();
-    await this.runner.run(
+    await this.commands.run(
       streamName('session', sessionId),
       sessionDecider,
       { type: 'StartSession', tenantId, userId, sessionId, secretHash: hash, hashKeyId: keyId, now },
@@ -54,22 +51,22 @@ export class Sessions {
     const stored = { hash: state.secretHash, keyId: state.hashKeyId };
     if (!this.hasher.candidateHashes(secret).some((candidate) => SecretHasher.sameHash(candidate, stored))) return null;
     const { tenantId, userId } = state.ids;
-    await this.runner.run(streamName('session', sessionId), sessionDecider, { type: 'RecordSessionActivity', now }, { ...context, actorId: userId, tenantId, now });
+    await this.commands.run(streamName('session', sessionId), sessionDecider, { type: 'RecordSessionActivity', now }, { ...context, actorId: userId, tenantId, now });
     return { tenantId, userId, sessionId };
   }
 
   /** Ends a session of `tenantId` (a no-op when it already ended); refused as not found in another tenant. */
   async end(tenantId: string, sessionId: string, reason: SessionEndReason, context: RequestContext): Promise<void> {
     const now = new Date().toISOString();
-    await this.runner.run(streamName('session', sessionId), sessionDecider, { type: 'EndSession', tenantId, reason, now }, { ...context, tenantId, now });
+    await this.commands.run(streamName('session', sessionId), sessionDecider, { type: 'EndSession', tenantId, reason, now }, { ...context, tenantId, now });
     this.logger.info({ audit: 'session-ended', tenantId, sessionId, reason, actorId: context.actorId }, 'Session ended');
   }
 
-  /** The session's owner, when it exists in this tenant. */
-  async ownerOf(tenantId: string, sessionId: string): Promise<string | null> {
-    if (!UUID.test(sessionId)) return null;
-    const state = await this.state(sessionId);
-    return state.status !== 'none' && state.ids.tenantId === tenantId ? state.ids.userId : null;
+  /** Ends one of a user's sessions, by the user or an admin; a session of anyone else does not exist for them. */
+  async endOf(tenantId: string, userId: string, sessionId: string, reason: 'ended-by-user' | 'ended-by-admin', context: RequestContext): Promise<void> {
+    const state = UUID.test(sessionId) ? await this.state(sessionId) : null;
+    if (state?.status === 'none' || state?.ids.tenantId !== tenantId || state.ids.userId !== userId) throw ApplicationError.notFound('Session not found.');
+    await this.end(tenantId, sessionId, reason, context);
   }
 
   private async state(sessionId: string): Promise<SessionState> {

@@ -1,5 +1,3 @@
-import { Injectable } from '@nestjs/common';
-
 const MAX_FAILURES = 5;
 const WINDOW_MS = 15 * 60 * 1000;
 
@@ -11,7 +9,6 @@ const WINDOW_MS = 15 * 60 * 1000;
  * clears the count. Per node and in memory: a cluster multiplies the budget
  * by its size, which still bounds a guesser to a handful of tries per quarter hour.
  */
-@Injectable()
 export class PasswordAttempts {
   private readonly failures = new Map<string, number[]>();
 
