@@ -19,29 +19,24 @@ import { CommandRunner } from '../command-runner';
 import { CommandsModule } from '../commands.module';
 import { OUTBOUND_HTTP } from '../outbound/outbound-http';
 import { OutboundModule } from '../outbound/outbound.module';
-import { useCaseProvider } from '../use-case-provider';
+import { dispatchedUseCase, useCaseProvider } from '../use-case-provider';
 import { ConnectionsController } from './connections.controller';
-import { AccessConnectionHandler, CreateConnectionHandler, DeleteConnectionHandler, UpdateConnectionHandler, UpdateOAuthClientHandler } from './connections.handlers';
+import { AccessConnectionCommand, CreateConnectionCommand, DeleteConnectionCommand, UpdateConnectionCommand, UpdateOAuthClientCommand } from './connections.commands';
 
 @Module({
   imports: [CommandsModule, OutboundModule],
   controllers: [ConnectionsController],
   providers: [
     useCaseProvider(ConnectionAccessTokens, [CommandRunner, OUTBOUND_HTTP]),
-    useCaseProvider(CreateConnection, [CommandRunner, DataKeyService, KEYHOLD_CONFIG]),
-    useCaseProvider(UpdateConnection, [CommandRunner, DataKeyService, EVENT_STORE]),
-    useCaseProvider(UpdateOAuthClient, [READ_MODEL_STORE, UpdateConnection]),
-    useCaseProvider(DeleteConnection, [CommandRunner, DataKeyService]),
-    useCaseProvider(AccessConnection, [CommandRunner, DataKeyService, ConnectionAccessTokens]),
+    ...dispatchedUseCase(CreateConnectionCommand, CreateConnection, [CommandRunner, DataKeyService, KEYHOLD_CONFIG]),
+    ...dispatchedUseCase(UpdateConnectionCommand, UpdateConnection, [CommandRunner, DataKeyService, EVENT_STORE]),
+    ...dispatchedUseCase(UpdateOAuthClientCommand, UpdateOAuthClient, [READ_MODEL_STORE, UpdateConnection]),
+    ...dispatchedUseCase(DeleteConnectionCommand, DeleteConnection, [CommandRunner, DataKeyService]),
+    ...dispatchedUseCase(AccessConnectionCommand, AccessConnection, [CommandRunner, DataKeyService, ConnectionAccessTokens]),
     useCaseProvider(GetConnection, [READ_MODEL_STORE, EVENT_STORE]),
     useCaseProvider(GetOAuthClient, [READ_MODEL_STORE, EVENT_STORE]),
     useCaseProvider(ListConnections, [READ_MODEL_STORE]),
     useCaseProvider(ListOAuthClients, [READ_MODEL_STORE]),
-    CreateConnectionHandler,
-    UpdateConnectionHandler,
-    UpdateOAuthClientHandler,
-    DeleteConnectionHandler,
-    AccessConnectionHandler,
   ],
 })
 export class ConnectionsModule {}

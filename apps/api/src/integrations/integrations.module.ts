@@ -21,41 +21,36 @@ import { CommandRunner } from '../command-runner';
 import { CommandsModule } from '../commands.module';
 import { OUTBOUND_HTTP } from '../outbound/outbound-http';
 import { OutboundModule } from '../outbound/outbound.module';
-import { useCaseProvider } from '../use-case-provider';
+import { dispatchedUseCase, useCaseProvider } from '../use-case-provider';
 import { PasswordsModule } from '../users/passwords.module';
 import { VerificationModule } from '../verification/verification.module';
 import { IntegrationTokenIndex } from './integration-token-index';
 import { OAuth1Controller } from './oauth1/oauth1.controller';
 import { IntegrationsController } from './integrations.controller';
 import {
-  ActivateIntegrationHandler,
-  ChangeTenantSettingsHandler,
-  CreateIntegrationHandler,
-  DeleteIntegrationHandler,
-  ReauthorizeIntegrationHandler,
-} from './integrations.handlers';
+  ActivateIntegrationCommand,
+  ChangeTenantSettingsCommand,
+  CreateIntegrationCommand,
+  DeleteIntegrationCommand,
+  ReauthorizeIntegrationCommand,
+} from './integrations.commands';
 
 @Module({
   imports: [CommandsModule, PasswordsModule, VerificationModule, OutboundModule],
   controllers: [IntegrationsController, OAuth1Controller],
   providers: [
     useCaseProvider(IntegrationCallback, [CommandRunner, OUTBOUND_HTTP]),
-    useCaseProvider(CreateIntegration, [CommandRunner]),
-    useCaseProvider(ActivateIntegration, [CommandRunner, IntegrationSecrets, IntegrationCallback]),
-    useCaseProvider(ReauthorizeIntegration, [CommandRunner, IntegrationSecrets]),
-    useCaseProvider(DeleteIntegration, [CommandRunner, IntegrationSecrets]),
+    ...dispatchedUseCase(CreateIntegrationCommand, CreateIntegration, [CommandRunner]),
+    ...dispatchedUseCase(ActivateIntegrationCommand, ActivateIntegration, [CommandRunner, IntegrationSecrets, IntegrationCallback]),
+    ...dispatchedUseCase(ReauthorizeIntegrationCommand, ReauthorizeIntegration, [CommandRunner, IntegrationSecrets]),
+    ...dispatchedUseCase(DeleteIntegrationCommand, DeleteIntegration, [CommandRunner, IntegrationSecrets]),
     useCaseProvider(GetIntegration, [READ_MODEL_STORE, EVENT_STORE]),
     useCaseProvider(ListIntegrations, [READ_MODEL_STORE]),
     useCaseProvider(GetTenantSettings, [READ_MODEL_STORE]),
-    useCaseProvider(ChangeTenantSettings, [CommandRunner, GetTenantSettings, KEYHOLD_CONFIG]),
+    ...dispatchedUseCase(ChangeTenantSettingsCommand, ChangeTenantSettings, [CommandRunner, GetTenantSettings, KEYHOLD_CONFIG]),
     useCaseProvider(IssueIntegrationRequestToken, [CommandRunner, EVENT_STORE, IntegrationTokenIndex, IntegrationSecrets]),
     useCaseProvider(ExchangeIntegrationRequestToken, [CommandRunner, EVENT_STORE, IntegrationTokenIndex, IntegrationSecrets]),
     useCaseProvider(ConfirmIntegrationActivation, [CommandRunner, IntegrationSecrets]),
-    CreateIntegrationHandler,
-    ActivateIntegrationHandler,
-    ReauthorizeIntegrationHandler,
-    DeleteIntegrationHandler,
-    ChangeTenantSettingsHandler,
   ],
 })
 export class IntegrationsModule {}

@@ -11,9 +11,8 @@ import { CurrentRequestContext, RequestContext } from '../http/request-context';
 import { Principal } from '../verification/principal';
 import { CsrfTokens, readCookies, secureCookies, SESSION_COOKIE } from '../sign-in/browser-cookies';
 import { errorPage, html, sendPage } from '../sign-in/html';
-import { Sessions, SessionUser } from '@keyhold/application';
 import { AuthorizationRequest, checkAuthorizationRequest, redirectWith } from './authorization-request';
-import { GetUserInfo, grantIdFor, PeopleClients, PeopleGrants } from '@keyhold/application';
+import { GetUserInfo, grantIdFor, PeopleClients, PeopleGrants, Sessions, SessionUser } from '@keyhold/application';
 import { OidcSigning } from './oidc';
 import { JsonWebKeySet, UserInfoResponse } from '../oauth/oauth.dto';
 
