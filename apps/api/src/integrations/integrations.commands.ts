@@ -6,6 +6,7 @@ import {
   CreateIntegrationInput,
   IntegrationRef,
   ReauthorizedIntegration,
+  ReauthorizeIntegrationInput,
 } from '@keyhold/application';
 import { Integration, TenantSettings } from '@keyhold/domain';
 
@@ -25,7 +26,7 @@ export class ActivateIntegrationCommand extends Command<ActivationResult> {
 
 /** Dispatches ReauthorizeIntegration. */
 export class ReauthorizeIntegrationCommand extends Command<ReauthorizedIntegration> {
-  constructor(readonly input: IntegrationRef) {
+  constructor(readonly input: ReauthorizeIntegrationInput) {
     super();
   }
 }

@@ -2,14 +2,13 @@ import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Qu
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { FastifyReply } from 'fastify';
-import { ConfirmUserPassword, detailsOfIntegration, GetIntegration, GetTenantSettings, ListIntegrations } from '@keyhold/application';
+import { detailsOfIntegration, GetIntegration, GetTenantSettings, ListIntegrations } from '@keyhold/application';
 import { INTEGRATION_RESOURCE_NAMES, INTEGRATION_RESOURCES } from '@keyhold/domain';
 import { KEYHOLD_CONFIG, KeyholdConfig } from '@keyhold/platform';
 import { CurrentPrincipal, RequirePermissions } from '../http/auth';
 import { ApiIfMatch, ETAG_HEADER, IfMatch, setETag } from '../http/etag';
 import { GuestAccess, GuestAccessible } from '../http/guest-access';
 import { PageQuery } from '../http/pagination';
-import { Problem } from '../http/problem';
 import { publicBaseUrl } from '../http/public-url';
 import { CurrentRequestContext, RequestContext } from '../http/request-context';
 import { Principal } from '../verification/principal';
@@ -52,7 +51,6 @@ const RESOURCE_CATALOGUE = INTEGRATION_RESOURCE_NAMES.map((name) => ({
 export class IntegrationsController {
   constructor(
     private readonly commands: CommandBus,
-    private readonly confirmPassword: ConfirmUserPassword,
     private readonly getIntegration: GetIntegration,
     private readonly listIntegrations: ListIntegrations,
     private readonly tenantSettings: GetTenantSettings,
@@ -81,8 +79,7 @@ export class IntegrationsController {
     @Body() body: CreateIntegrationDto,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    await this.confirmPassword.execute({ holder: principal, password: body.password });
-    const { name, email, resourceAccess } = body;
+    const { name, email, resourceAccess, password } = body;
     const integration = await this.commands.execute(
       new CreateIntegrationCommand({
         tenantId: principal.tenantId,
@@ -93,6 +90,8 @@ export class IntegrationsController {
         resourceAccess,
         resources: body.resources ?? [],
         context,
+        holder: principal,
+        password,
       }),
     );
     void reply.status(201).header('Location', `/v1/integrations/${integration.integrationId}`);
@@ -161,11 +160,9 @@ export class IntegrationsController {
     @IfMatch() expectedRevision: number | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    if (principal.actor.kind !== 'user') {
-      throw new Problem('authority-exceeded', 'Reauthorizing an integration needs a user confirming with their password; a machine credential never may.');
-    }
-    await this.confirmPassword.execute({ holder: principal, password: body.password });
-    const { integration, tokens } = await this.commands.execute(new ReauthorizeIntegrationCommand({ tenantId: principal.tenantId, integrationId: params.id, context, expectedRevision }));
+    const { integration, tokens } = await this.commands.execute(
+      new ReauthorizeIntegrationCommand({ tenantId: principal.tenantId, integrationId: params.id, context, expectedRevision, holder: principal, password: body.password }),
+    );
     void reply.header('Cache-Control', 'no-store').header('Pragma', 'no-cache');
     return { ...detailsOfIntegration(integration), tokens };
   }

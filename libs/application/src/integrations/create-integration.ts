@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Integration, ResourceAccess } from '@keyhold/domain';
 import { CommandPipeline, RequestContext } from '../command-pipeline';
+import { CredentialHolder } from '../credential-holder';
+import { ConfirmUserPassword } from '../users/passwords';
 import { integrationIn, runOnIntegrations } from './integrations-stream';
 
 export type CreateIntegrationInput = {
@@ -12,13 +14,20 @@ export type CreateIntegrationInput = {
   readonly resourceAccess: ResourceAccess;
   readonly resources: string[];
   readonly context: RequestContext;
+  /** The admin creating it, and their password as confirmation. */
+  readonly holder: CredentialHolder;
+  readonly password: string;
 };
 
-/** An integration, created inactive: no secret exists until it is activated. */
+/** An integration, created inactive once the admin confirms with their password: no secret exists until it is activated. */
 export class CreateIntegration {
-  constructor(private readonly commands: CommandPipeline) {}
+  constructor(
+    private readonly commands: CommandPipeline,
+    private readonly passwords: ConfirmUserPassword,
+  ) {}
 
-  async execute({ tenantId, name, email, callbackUrl, identityLinkUrl, resourceAccess, resources, context }: CreateIntegrationInput): Promise<Integration> {
+  async execute({ tenantId, name, email, callbackUrl, identityLinkUrl, resourceAccess, resources, context, holder, password }: CreateIntegrationInput): Promise<Integration> {
+    await this.passwords.execute({ holder, password });
     const integrationId = randomUUID();
     const command = {
       type: 'CreateIntegration' as const,
