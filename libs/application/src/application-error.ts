@@ -24,7 +24,11 @@ export type ApplicationFailure =
   /** Too many attempts: try again after the delay. */
   | { readonly kind: 'rate-limited'; readonly message: string; readonly retryAfterSeconds: number }
   /** Something the use case depends on (a key, a store) cannot serve it now. */
-  | { readonly kind: 'unavailable'; readonly message: string };
+  | { readonly kind: 'unavailable'; readonly message: string }
+  /** Keyhold may not call the URL (the outbound policy refused it before any connection). */
+  | { readonly kind: 'outbound-refused'; readonly message: string }
+  /** The remote server Keyhold called (a token URL, a callback URL) did not answer as expected. */
+  | { readonly kind: 'outbound-failed'; readonly message: string };
 
 export type ApplicationFailureKind = ApplicationFailure['kind'];
 

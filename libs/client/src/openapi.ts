@@ -3529,6 +3529,8 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description The revision of the resource, to send back in If-Match with a change. */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3545,7 +3547,10 @@ export interface operations {
     ConnectionsController_updateOAuthClient: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag the resource was read with: the change is made only if it is still current, else 412 (precondition-failed). */
+                "If-Match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -3570,6 +3575,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
@@ -3588,6 +3594,8 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description The revision of the resource, to send back in If-Match with a change. */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3604,7 +3612,10 @@ export interface operations {
     ConnectionsController_delete: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag the resource was read with: the change is made only if it is still current, else 412 (precondition-failed). */
+                "If-Match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -3623,13 +3634,17 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
             500: components["responses"]["InternalError"];
         };
     };
     ConnectionsController_update: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag the resource was read with: the change is made only if it is still current, else 412 (precondition-failed). */
+                "If-Match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -3654,6 +3669,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
@@ -3818,6 +3834,8 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description The revision of the resource, to send back in If-Match with a change. */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3834,7 +3852,10 @@ export interface operations {
     IntegrationsController_delete: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag the resource was read with: the change is made only if it is still current, else 412 (precondition-failed). */
+                "If-Match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -3853,13 +3874,17 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
             500: components["responses"]["InternalError"];
         };
     };
     IntegrationsController_activate: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag the resource was read with: the change is made only if it is still current, else 412 (precondition-failed). */
+                "If-Match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -3880,13 +3905,17 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
             500: components["responses"]["InternalError"];
         };
     };
     IntegrationsController_reauthorize: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag the resource was read with: the change is made only if it is still current, else 412 (precondition-failed). */
+                "If-Match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -3911,6 +3940,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];

@@ -85,6 +85,8 @@ export const PROBLEM_BY_FAILURE: FailureMapping<Problem> = {
   'not-enforced-yet': ({ message, retryAfterSeconds }) => new Problem('revocation-pending', message, { retryAfterSeconds }),
   'rate-limited': ({ message, retryAfterSeconds }) => new Problem('rate-limited', message, { retryAfterSeconds }),
   unavailable: ({ message }) => new Problem('service-unavailable', message),
+  'outbound-refused': ({ message }) => new Problem('outbound-refused', message),
+  'outbound-failed': ({ message }) => new Problem('outbound-failed', message),
 };
 
 export const problemOf = (error: ApplicationError): Problem => answerFailure(PROBLEM_BY_FAILURE, error.failure);

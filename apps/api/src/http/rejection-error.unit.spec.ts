@@ -1,19 +1,7 @@
-import { ApplicationError, ApplicationFailure, ApplicationFailureKind, FailureMapping } from '@keyhold/application';
+import { ApplicationError, ApplicationFailureKind, FailureMapping } from '@keyhold/application';
+import { ONE_OF_EACH } from '../../../../libs/application/src/testing/failures';
 import { PROBLEM_KINDS } from './problem';
 import { PROBLEM_BY_FAILURE, problemOf } from './rejection-error';
-
-/** One failure of every kind; the record is complete by type, so a new kind fails `tsc` here too. */
-const ONE_OF_EACH: { [Kind in ApplicationFailureKind]: Extract<ApplicationFailure, { kind: Kind }> } = {
-  rejected: { kind: 'rejected', rejection: { code: 'AuthorityExceeded', message: 'No.', missing: ['users:write'] } },
-  invalid: { kind: 'invalid', message: 'Bad input.', field: 'label' },
-  'not-found': { kind: 'not-found', message: 'Gone.' },
-  forbidden: { kind: 'forbidden', message: 'Not yours.' },
-  'stale-revision': { kind: 'stale-revision', message: 'Changed.' },
-  conflict: { kind: 'conflict', message: 'Busy.' },
-  'not-enforced-yet': { kind: 'not-enforced-yet', message: 'Soon.', retryAfterSeconds: 1 },
-  'rate-limited': { kind: 'rate-limited', message: 'Slow down.', retryAfterSeconds: 30 },
-  unavailable: { kind: 'unavailable', message: 'Down.' },
-};
 
 describe('ApplicationError as problem+json', () => {
   it('is exhaustive at compile time: a mapping that forgets a kind does not typecheck', () => {
@@ -35,6 +23,8 @@ describe('ApplicationError as problem+json', () => {
       'not-enforced-yet': 503,
       'rate-limited': 429,
       unavailable: 503,
+      'outbound-refused': 422,
+      'outbound-failed': 502,
     };
     expect(problem.status).toBe(expected[failure.kind]);
     expect(PROBLEM_KINDS[problem.kind].status).toBe(problem.status);

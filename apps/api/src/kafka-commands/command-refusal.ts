@@ -14,6 +14,8 @@ export const RESULT_CODE_BY_FAILURE: FailureMapping<string> = {
   'not-enforced-yet': () => 'revocation-pending',
   'rate-limited': () => 'rate-limited',
   unavailable: () => 'service-unavailable',
+  'outbound-refused': () => 'outbound-refused',
+  'outbound-failed': () => 'outbound-failed',
 };
 
 /** Why a message on the commands topic was not run: it goes to the dead-letter topic with this. */

@@ -58,7 +58,7 @@ export const KAFKA_COMMAND_TYPES: Readonly<Record<string, KafkaCommandType<objec
     permission: 'integrations:write',
     createsSecret: false,
     run: async (commands, tenantId, { id }, context) => {
-      await commands.execute(new DeleteIntegrationCommand(tenantId, id, context));
+      await commands.execute(new DeleteIntegrationCommand({ tenantId, integrationId: id, context }));
       return { resultingIds: { integrationId: id }, secrets: null };
     },
   }),

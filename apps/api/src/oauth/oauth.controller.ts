@@ -6,7 +6,7 @@ import { PERMISSIONS } from '@keyhold/domain';
 import { KEYHOLD_CONFIG, KeyholdConfig } from '@keyhold/platform';
 import { Public } from '../http/auth';
 import { publicBaseUrl } from '../http/public-url';
-import { CONSOLE_CLIENT_ID } from '../people-oauth/people-clients';
+import { CONSOLE_CLIENT_ID } from '@keyhold/application';
 import { PEOPLE_GRANT_TYPES, PeopleTokenEndpoint } from '../people-oauth/people-token-endpoint';
 import { CurrentRequestContext, RequestContext } from '../http/request-context';
 import { OAuthIndex } from '../verification/oauth-index';

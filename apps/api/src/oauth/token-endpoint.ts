@@ -6,7 +6,7 @@ import { KEYHOLD_CONFIG, KeyholdConfig } from '@keyhold/platform';
 import { OAuthError } from '../http/problem';
 import { publicBaseUrl } from '../http/public-url';
 import { RequestContext } from '../http/request-context';
-import { CONSOLE_CLIENT_ID } from '../people-oauth/people-clients';
+import { CONSOLE_CLIENT_ID } from '@keyhold/application';
 import { PeopleTokenEndpoint } from '../people-oauth/people-token-endpoint';
 import { OAuthGrant } from '../verification/oauth-index';
 import { ClientAuthentication } from './client-authentication';

@@ -11,7 +11,7 @@ import {
   streamName,
 } from '@keyhold/domain';
 import { EVENT_STORE, EventStore } from '@keyhold/event-store';
-import { DataKeyService, decryptValue, EncryptedValue, encryptValue } from '@keyhold/key-store';
+import { DataKeyService, decryptValue, encryptValue } from '@keyhold/key-store';
 import { CommandRunner } from '../command-runner';
 import { ApplicationError } from '@keyhold/application';
 import { readState } from '@keyhold/application';
@@ -51,7 +51,7 @@ export class OidcSigning {
     const now = new Date().toISOString();
     const key = await this.current(now);
     const dataKey = await this.dataKeys.get(ownerOf(key.kid));
-    const privateJwk = JSON.parse(decryptValue(dataKey, FIELD, key.privateKey as unknown as EncryptedValue)) as JWK;
+    const privateJwk = JSON.parse(decryptValue(dataKey, FIELD, key.privateKey)) as JWK;
     const issuedAt = Math.floor(Date.parse(now) / 1000);
     return new SignJWT({ tenant_id: claims.tenantId, ...(claims.nonce ? { nonce: claims.nonce } : {}) })
       .setProtectedHeader({ alg: 'ES256', kid: key.kid, typ: 'JWT' })
@@ -76,7 +76,7 @@ export class OidcSigning {
       await this.runner.run(
         STREAM,
         signingKeyDecider,
-        { type: 'RotateSigningKey', kid, publicJwk: { kty: kty!, crv: crv!, x: x!, y: y! }, privateKey: { ...sealed }, now },
+        { type: 'RotateSigningKey', kid, publicJwk: { kty: kty!, crv: crv!, x: x!, y: y! }, privateKey: sealed, now },
         { tenantId: PLATFORM_TENANT, actorId: 'system:oidc', correlationId: kid, causationId: kid, now },
       );
     } catch (error) {

@@ -14,7 +14,10 @@ import { RevocationFeed } from './revocation-feed';
 import { UsageRecorder } from './usage-recorder';
 import { UserGrantIndex } from './user-grant-index';
 import { IntegrationTokenIndex } from '../integrations/integration-token-index';
-import { IntegrationSecrets } from '../integrations/integration-secrets';
+import { IntegrationSecrets } from '@keyhold/application';
+import { SecretHasher } from '@keyhold/crypto';
+import { DataKeyService } from '@keyhold/key-store';
+import { useCaseProvider } from '../use-case-provider';
 import { NonceCache } from '../integrations/oauth1/nonce-cache';
 import { OAuth1Signatures } from '../integrations/oauth1/oauth1-signatures';
 import { SignedCalls } from '../integrations/oauth1/signed-calls';
@@ -35,7 +38,7 @@ import { SignedCalls } from '../integrations/oauth1/signed-calls';
     Introspection,
     IntrospectionFastPath,
     UsageRecorder,
-    IntegrationSecrets,
+    useCaseProvider(IntegrationSecrets, [SecretHasher, DataKeyService]),
     NonceCache,
     OAuth1Signatures,
     SignedCalls,

@@ -38,6 +38,8 @@ const EXIT_CODE_BY_FAILURE: FailureMapping<number> = {
   'not-enforced-yet': () => 75,
   'rate-limited': () => 75,
   unavailable: () => 75,
+  'outbound-refused': () => 1,
+  'outbound-failed': () => 75,
 };
 
 class BootstrapArgs {

@@ -1,4 +1,3 @@
-import { Inject, Injectable } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
 import { v5 as uuidV5 } from 'uuid';
 import {
@@ -15,14 +14,10 @@ import {
   UserGrantState,
 } from '@keyhold/domain';
 import { generateSecret, parseSecret, SecretHasher } from '@keyhold/crypto';
-import { EVENT_STORE, EventStore } from '@keyhold/event-store';
-import { KEYHOLD_CONFIG, KeyholdConfig } from '@keyhold/platform';
-import { CommandRunner } from '../command-runner';
-import { OAuthError } from '../http/problem';
-import { RequestContext } from '../http/request-context';
-import { rejectionOf } from '@keyhold/application';
-import { readState } from '@keyhold/application';
-import { AuthorizationRequest } from './authorization-request';
+import { EventStore } from '@keyhold/event-store';
+import { ApplicationError, rejectionOf } from '../application-error';
+import { CommandPipeline, RequestContext } from '../command-pipeline';
+import { readState } from '../read-state';
 import { PeopleClient } from './people-clients';
 
 const GRANT_NAMESPACE = '3c4b1a62-7d0e-5f19-8a2b-6c5d4e3f2a10';
@@ -52,19 +47,32 @@ export type IssuedUserTokens = {
 
 type Ran = { events: readonly UserGrantEvent[]; state: UserGrantState };
 
-const invalidGrant = (description: string) => new OAuthError('invalid_grant', description);
+/** The domain's own refusal of a grant: RFC 6749's `invalid_grant` at the token endpoint. */
+const invalidGrant = (message: string) => ApplicationError.rejected({ code: 'InvalidGrant', message });
+
+/** A validated authorization request, as a code is issued for it. */
+export type CodeRequest = {
+  readonly client: Pick<PeopleClient, 'clientId' | 'firstParty'>;
+  readonly redirectUri: string;
+  readonly scope: string[];
+  readonly codeChallenge: string | null;
+  readonly nonce: string | null;
+};
+
+/** How long people's access tokens live. */
+export type PeopleTokenPolicy = { readonly PEOPLE_ACCESS_TOKEN_TTL_SECONDS: number };
 
 /**
- * Authorization codes and tokens for people, through the user-grant decider. Every outcome is
- * an event in the grant's stream; a refusal is RFC 6749's `invalid_grant` at the token endpoint.
+ * The use cases of a person's grant to a client (consent, codes, tokens, withdrawal), through
+ * the user-grant decider: every outcome is an event in the grant's stream; a refusal is an
+ * ApplicationError, which the OAuth edge answers with RFC 6749's codes.
  */
-@Injectable()
 export class PeopleGrants {
   constructor(
-    private readonly runner: CommandRunner,
+    private readonly commands: CommandPipeline,
     private readonly hasher: SecretHasher,
-    @Inject(EVENT_STORE) private readonly events: EventStore,
-    @Inject(KEYHOLD_CONFIG) private readonly config: KeyholdConfig,
+    private readonly events: EventStore,
+    private readonly config: PeopleTokenPolicy,
   ) {}
 
   async consent(ids: GrantIds, scope: string[], context: RequestContext): Promise<void> {
@@ -72,7 +80,7 @@ export class PeopleGrants {
   }
 
   /** Issues a code for a signed-in user; null when consent is needed first. */
-  async issueCode(tenantId: string, userId: string, request: AuthorizationRequest, context: RequestContext): Promise<string | null> {
+  async issueCode(tenantId: string, userId: string, request: CodeRequest, context: RequestContext): Promise<string | null> {
     const ids = { tenantId, userId, clientId: request.client.clientId, grantId: grantIdFor(tenantId, userId, request.client.clientId) };
     const secret = generateSecret('authorizationCode');
     const { hash, keyId } = this.hasher.hash(secret);
@@ -104,7 +112,7 @@ export class PeopleGrants {
   async redeemCode(client: PeopleClient, code: string, redirectUri: string | undefined, verifier: string | undefined, context: RequestContext): Promise<IssuedUserTokens> {
     const handle = splitHandle(code, 'authorizationCode');
     if (!handle) throw invalidGrant('The authorization code is not valid.');
-    if (verifier !== undefined && !VERIFIER.test(verifier)) throw new OAuthError('invalid_request', 'code_verifier must be 43 to 128 unreserved characters (RFC 7636 §4.1).');
+    if (verifier !== undefined && !VERIFIER.test(verifier)) throw ApplicationError.invalid('code_verifier must be 43 to 128 unreserved characters (RFC 7636 §4.1).', 'code_verifier');
     const state = await this.state(handle.grantId);
     const found = findCode(state, this.matcher(handle.secret));
     if (!found || state.status !== 'known') throw invalidGrant('The authorization code is not valid.');
@@ -145,8 +153,9 @@ export class PeopleGrants {
     return this.answer(ran, tokens.access, tokens.refresh, ids.grantId);
   }
 
-  /** Withdraws a user's consent to a client and revokes every token issued under it. */
+  /** Withdraws a user's consent to a client and revokes every token issued under it. Only users grant consent. */
   async withdraw(tenantId: string, userId: string, clientId: string, context: RequestContext): Promise<void> {
+    if (context.caller.kind !== 'user') throw ApplicationError.forbidden('Only users grant consent to clients.');
     await this.run(grantIdFor(tenantId, userId, clientId), { type: 'WithdrawConsent', tenantId, now: new Date().toISOString() }, tenantId, context);
   }
 
@@ -206,13 +215,10 @@ export class PeopleGrants {
     return (await readState(this.events, streamName('userGrant', grantId), userGrantDecider, USER_GRANT_EVENTS)).state;
   }
 
-  /** Runs a command on the grant's stream; refusals arrive as ApplicationError, mapped at the edge. */
+  /** Runs a command on the grant's stream; a refusal is the decider's own (InvalidGrant among them), mapped at the edge. */
   private async run(grantId: string, command: UserGrantCommand, tenantId: string, context: RequestContext): Promise<Ran> {
     const now = new Date().toISOString();
-    const result = await this.runner.run(streamName('userGrant', grantId), userGrantDecider, command, { ...context, tenantId, now }).catch((error: unknown) => {
-      const rejection = rejectionOf(error);
-      throw rejection?.code === 'InvalidGrant' ? invalidGrant(rejection.message) : error;
-    });
+    const result = await this.commands.run(streamName('userGrant', grantId), userGrantDecider, command, { ...context, tenantId, now });
     return { events: result.events, state: result.state };
   }
 }

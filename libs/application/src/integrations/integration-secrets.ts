@@ -1,9 +1,8 @@
-import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { EncryptedSecret, HashedSecret, IssuedAccessToken } from '@keyhold/domain';
 import { generateSecret, SecretHasher, secretHint, SecretKind } from '@keyhold/crypto';
 import { DataKey, DataKeyService, DataKeyUnavailableError, decryptValue, encryptValue, MasterKeyUnavailableError, UnwrapError } from '@keyhold/key-store';
-import { Problem } from '../http/problem';
+import { ApplicationError } from '../application-error';
 
 /** A fresh secret of a kind, and how it is stored: its keyed hash and a hint. */
 export type IssuedSecret = { readonly secret: string; readonly stored: HashedSecret };
@@ -29,7 +28,6 @@ const TOKEN_PAIRS: Record<'request' | 'access', readonly [SecretKind, SecretKind
  * signatures with, under the integration's own data key (envelope encryption, libs/key-store):
  * deleting the integration destroys the key, and with it every sealed secret.
  */
-@Injectable()
 export class IntegrationSecrets {
   constructor(
     private readonly hasher: SecretHasher,
@@ -59,7 +57,7 @@ export class IntegrationSecrets {
     const key = await this.dataKeys.get(integrationId).catch((error: unknown) => {
       if (error instanceof DataKeyUnavailableError && error.destroyedAt === null) return this.dataKeys.create(integrationId, now);
       // Only a deletion destroys an integration's key.
-      if (error instanceof DataKeyUnavailableError) throw new Problem('integration-deleted', 'The integration was deleted.');
+      if (error instanceof DataKeyUnavailableError) throw ApplicationError.rejected({ code: 'IntegrationDeleted', message: 'The integration was deleted.' });
       throw unavailable(error);
     });
     return withKey(key, (dataKey) => use((field, value) => encryptValue(dataKey, field, value), dataKey.keyId));
@@ -97,5 +95,5 @@ const withKey = <T>(key: DataKey, use: (key: DataKey) => T): T => {
 
 const unavailable = (error: unknown) =>
   error instanceof MasterKeyUnavailableError || error instanceof UnwrapError
-    ? new Problem('service-unavailable', "The key protecting this integration's secrets cannot be opened with the configured master keys.")
+    ? new ApplicationError({ kind: 'unavailable', message: "The key protecting this integration's secrets cannot be opened with the configured master keys." })
     : error;

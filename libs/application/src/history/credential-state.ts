@@ -1,26 +1,29 @@
 import {
-  ApiClientEvent,
+  API_CLIENT_EVENTS,
   apiClientDecider,
   assertNever,
-  ConnectionEvent,
+  CONNECTION_EVENTS,
   connectionDecider,
   fold,
-  IntegrationEvent,
+  INTEGRATION_EVENTS,
   integrationsDecider,
-  PersonalTokenEvent,
+  PERSONAL_TOKEN_EVENTS,
   personalTokensDecider,
   permissionsResetPending,
   secretFieldsSet,
-  ServiceAccountEvent,
+  SERVICE_ACCOUNT_EVENTS,
   serviceAccountDecider,
   personalTokenStatus,
-  UserGrantEvent,
+  USER_GRANT_EVENTS,
   userGrantDecider,
 } from '@keyhold/domain';
 import { RecordedEvent } from '@keyhold/event-store';
-import { secretsSetFor } from '../connections/connections.query';
-import { integrationFromState } from '../integrations/integrations.controller';
-import { CredentialKind } from './history.dto';
+import { secretsSetFor } from '../connections/connection-details';
+import { detailsOfIntegration } from '../integrations/integration-details';
+
+/** The kinds of credential whose state at a past instant can be rebuilt from their events. */
+export const CREDENTIAL_KINDS = ['personal_api_token', 'service_account', 'api_client', 'connection', 'integration', 'user_grant'] as const;
+export type CredentialKind = (typeof CREDENTIAL_KINDS)[number];
 
 /** A credential's state as auditors may see it: built field by field, so no secret material can slip in. */
 export type PublicCredentialState = Record<string, unknown>;
@@ -48,7 +51,7 @@ export const publicCredentialState = (
 ): PublicCredentialState | null => {
   switch (kind) {
     case 'personal_api_token': {
-      const state = fold(personalTokensDecider, events as unknown as PersonalTokenEvent[]);
+      const state = fold(personalTokensDecider, PERSONAL_TOKEN_EVENTS.pick(events));
       const token = state.tokens[id];
       if (!token || state.owner?.tenantId !== tenantId) return null;
       return {
@@ -64,7 +67,7 @@ export const publicCredentialState = (
       };
     }
     case 'service_account': {
-      const state = fold(serviceAccountDecider, events as unknown as ServiceAccountEvent[]);
+      const state = fold(serviceAccountDecider, SERVICE_ACCOUNT_EVENTS.pick(events));
       if (state.status === 'none' || state.tenantId !== tenantId || state.accountId !== id) return null;
       return {
         status: state.status,
@@ -76,7 +79,7 @@ export const publicCredentialState = (
       };
     }
     case 'api_client': {
-      const state = fold(apiClientDecider, events as unknown as ApiClientEvent[]);
+      const state = fold(apiClientDecider, API_CLIENT_EVENTS.pick(events));
       if (state.status === 'none' || state.tenantId !== tenantId || state.clientId !== id) return null;
       return {
         status: state.status,
@@ -88,7 +91,7 @@ export const publicCredentialState = (
       };
     }
     case 'connection': {
-      const state = fold(connectionDecider, events as unknown as ConnectionEvent[]);
+      const state = fold(connectionDecider, CONNECTION_EVENTS.pick(events));
       if (state.status === 'none' || state.tenantId !== tenantId || state.connectionId !== id) return null;
       if (state.status === 'deleted') return { status: state.status, deletedAt: state.deletedAt };
       return {
@@ -102,17 +105,17 @@ export const publicCredentialState = (
       };
     }
     case 'integration': {
-      const state = fold(integrationsDecider, events as unknown as IntegrationEvent[]);
+      const state = fold(integrationsDecider, INTEGRATION_EVENTS.pick(events));
       const integration = state.integrations[id];
       if (!integration || state.tenantId !== tenantId) return null;
       return {
-        ...integrationFromState(integration),
+        ...detailsOfIntegration(integration),
         activatedAt: integration.status === 'active' ? integration.activatedAt : null,
         deletedAt: integration.status === 'deleted' ? integration.deletedAt : null,
       };
     }
     case 'user_grant': {
-      const state = fold(userGrantDecider, events as unknown as UserGrantEvent[]);
+      const state = fold(userGrantDecider, USER_GRANT_EVENTS.pick(events));
       if (state.status === 'none' || state.ids.tenantId !== tenantId || state.ids.grantId !== id) return null;
       return {
         userId: state.ids.userId,

@@ -1,10 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
 import { Integration } from '@keyhold/domain';
-import { CommandRunner } from '../command-runner';
-import { Problem } from '../http/problem';
-import { RequestContext } from '../http/request-context';
-import { OUTBOUND_HTTP, OutboundHttp } from '../outbound/outbound-http';
-import { run } from './integrations-stream';
+import { CommandPipeline, RequestContext } from '../command-pipeline';
+import { OutboundHttp, outboundFailed, outboundRefused } from '../outbound';
+import { runOnIntegrations } from './integrations-stream';
 
 export type CallbackCredentials = { readonly consumerKey: string; readonly consumerSecret: string; readonly verifier: string };
 
@@ -13,11 +10,10 @@ export type CallbackCredentials = { readonly consumerKey: string; readonly consu
  * first step of the handshake, as the commerce platform's integrations do it), through the one
  * outbound adapter, and records the outcome as an event: delivered, or failed and why.
  */
-@Injectable()
 export class IntegrationCallback {
   constructor(
-    private readonly runner: CommandRunner,
-    @Inject(OUTBOUND_HTTP) private readonly outbound: OutboundHttp,
+    private readonly commands: CommandPipeline,
+    private readonly outbound: OutboundHttp,
   ) {}
 
   async deliver(tenantId: string, integration: Integration, credentials: CallbackCredentials, baseUrl: string, context: RequestContext): Promise<void> {
@@ -32,15 +28,15 @@ export class IntegrationCallback {
       },
     });
     const outcome = result.outcome === 'delivered' ? ({ delivered: true, status: result.status } as const) : ({ delivered: false, reason: result.reason } as const);
-    await run(
-      this.runner,
+    await runOnIntegrations(
+      this.commands,
       tenantId,
       { type: 'RecordIntegrationCallback', integrationId: integration.integrationId, host: result.host, attempts: result.attempts, outcome, now: new Date().toISOString() },
       context,
     );
-    if (result.outcome === 'refused') throw new Problem('outbound-refused', `The callback URL may not be called: ${result.reason}`);
+    if (result.outcome === 'refused') throw outboundRefused(`The callback URL may not be called: ${result.reason}`);
     if (result.outcome === 'failed') {
-      throw new Problem('outbound-failed', `The callback URL did not take the credentials after ${result.attempts} attempt(s): ${result.reason} Activate again to retry.`);
+      throw outboundFailed(`The callback URL did not take the credentials after ${result.attempts} attempt(s): ${result.reason} Activate again to retry.`);
     }
   }
 }

@@ -1,10 +1,8 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { connectionDecider, streamName } from '@keyhold/domain';
-import { CommandRunner } from '../command-runner';
-import { Problem } from '../http/problem';
-import { RequestContext } from '../http/request-context';
-import { OUTBOUND_HTTP, OutboundHttp } from '../outbound/outbound-http';
-import { ActiveConnection } from './connections.commands';
+import { connectionDecider } from '@keyhold/domain';
+import { CommandPipeline, RequestContext } from '../command-pipeline';
+import { OutboundHttp, outboundFailed, outboundRefused } from '../outbound';
+import { ActiveConnection } from './connection-details';
+import { connectionStream } from './connection-stream';
 
 export type ConnectionAccessToken = { readonly accessToken: string; readonly tokenType: string; readonly expiresAt: string };
 
@@ -41,14 +39,13 @@ const parseTokenResponse = (body: string): { accessToken: string; tokenType: str
  * before they expire; concurrent callers of one connection share one exchange (single flight).
  * Every exchange, whatever its outcome, is recorded on the connection's stream, without the token.
  */
-@Injectable()
 export class ConnectionAccessTokens {
   private readonly cache = new Map<string, Cached>();
   private readonly inFlight = new Map<string, Promise<Cached>>();
 
   constructor(
-    private readonly runner: CommandRunner,
-    @Inject(OUTBOUND_HTTP) private readonly outbound: OutboundHttp,
+    private readonly commands: CommandPipeline,
+    private readonly outbound: OutboundHttp,
   ) {}
 
   async obtain(connection: ActiveConnection, clientSecret: string, context: RequestContext): Promise<ConnectionAccessToken> {
@@ -75,8 +72,8 @@ export class ConnectionAccessTokens {
     const token = result.outcome === 'delivered' ? parseTokenResponse(result.body) : null;
     const reason = result.outcome === 'delivered' ? 'The token URL did not answer with an access token.' : result.reason;
     const expiresAt = token ? new Date(nowMs + token.expiresIn * 1000).toISOString() : null;
-    await this.runner.run(
-      streamName('connection', connection.connectionId),
+    await this.commands.run(
+      connectionStream(connection.connectionId),
       connectionDecider,
       {
         type: 'RecordAccessTokenFetch',
@@ -89,8 +86,8 @@ export class ConnectionAccessTokens {
       },
       { ...context, tenantId: connection.tenantId, now: new Date(nowMs).toISOString() },
     );
-    if (result.outcome === 'refused') throw new Problem('outbound-refused', `The token URL may not be called: ${result.reason}`);
-    if (!token || !expiresAt) throw new Problem('outbound-failed', `The client-credentials exchange at the token URL failed: ${reason}`);
+    if (result.outcome === 'refused') throw outboundRefused(`The token URL may not be called: ${result.reason}`);
+    if (!token || !expiresAt) throw outboundFailed(`The client-credentials exchange at the token URL failed: ${reason}`);
     const lifetimeMs = token.expiresIn * 1000;
     const cached: Cached = {
       accessToken: token.accessToken,

@@ -1,7 +1,6 @@
-import { Inject, Injectable } from '@nestjs/common';
 import { API_CLIENT_EVENTS, apiClientDecider, streamName, TENANCY_EVENTS, tenancyDecider } from '@keyhold/domain';
-import { EVENT_STORE, EventStore } from '@keyhold/event-store';
-import { readState } from '@keyhold/application';
+import { EventStore } from '@keyhold/event-store';
+import { readState } from '../read-state';
 
 /** The web console's client id: built in, valid in every tenant, public (no secret), first-party. */
 export const CONSOLE_CLIENT_ID = 'keyhold-console';
@@ -27,9 +26,8 @@ export type PeopleClient = {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** Reads a client's current settings from its stream: authoritative on every node, no index lag. */
-@Injectable()
 export class PeopleClients {
-  constructor(@Inject(EVENT_STORE) private readonly events: EventStore) {}
+  constructor(private readonly events: EventStore) {}
 
   async find(clientId: string, issuer: string): Promise<PeopleClient | null> {
     if (clientId === CONSOLE_CLIENT_ID) {
