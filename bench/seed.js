@@ -8,6 +8,8 @@
  * optimistic concurrency (and chains every event's hash, as every append does). Metadata is
  * handleCommand's own (metadataFor), schema versions included. Only durability is relaxed
  * while seeding (synchronous=OFF; FULL is back, and the WAL checkpointed, before it ends).
+ * A worker thread decides the tokens (secrets, keyed hashes, events) of the next owners while
+ * the main thread appends the previous ones: the two halves of the work, about equal, overlap.
  *
  *   node bench/seed.js --dist <build dir> --data-dir <DATA_DIR> --tenant-id <uuid> --admin-id <uuid>
  *        --tokens <n> [--per-owner 100] [--load-users <n>] [--sample <n>] --out <file.json>
@@ -21,6 +23,69 @@ const { randomUUID } = require('node:crypto');
 const { readFileSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 const { parseArgs } = require('node:util');
+const { Worker, isMainThread, parentPort, workerData } = require('node:worker_threads');
+
+const libs = (dist) => (name) => require(join(dist, 'libs', name, 'src'));
+
+/** handleCommand's metadata, for a command carried by one HTTP request. */
+const metadataWith = (metadataFor, tenantId) => (actorId, now, type) => {
+  const requestId = randomUUID();
+  return metadataFor({ tenantId, actorId, correlationId: requestId, causationId: requestId, now }, type);
+};
+
+const decided = (decider, command, state) => {
+  const decision = decider.decide(command, state);
+  if (decision.outcome !== 'accepted') throw new Error(`the decider refused ${command.type}: ${JSON.stringify(decision.rejection)}`);
+  return decision.events;
+};
+
+/**
+ * The worker's half: one owner's tokens, decided token by token as POST /v1/tokens would, with
+ * their secrets hashed under the data dir's key. Answers the events to append and the plaintexts.
+ */
+const tokenIssuer = ({ dist, tenantId, hashKey, now, expiresAt }) => {
+  const lib = libs(dist);
+  const { personalTokensDecider } = lib('domain');
+  const { generateSecret, SecretHasher, secretHint } = lib('crypto');
+  const metadata = metadataWith(lib('event-store').metadataFor, tenantId);
+  const hasher = new SecretHasher({ id: hashKey.id, key: Buffer.from(hashKey.key, 'base64url') });
+  return ({ ownerId, count, labelPrefix, load }) => {
+    let state = personalTokensDecider.initialState();
+    const events = [];
+    const tokens = [];
+    for (let i = 0; i < count; i += 1) {
+      const secret = generateSecret('personalApiToken');
+      const { hash, keyId } = hasher.hash(secret);
+      const tokenId = randomUUID();
+      const command = {
+        type: 'IssueToken',
+        tenantId,
+        ownerId,
+        tokenId,
+        label: `${labelPrefix}-${i}`,
+        scope: load || i % 2 === 1 ? 'read_write' : 'read',
+        secretHash: hash,
+        hashKeyId: keyId,
+        hint: secretHint(secret),
+        expiresAt: load ? null : expiresAt,
+        idempotency: null,
+        now,
+      };
+      for (const event of decided(personalTokensDecider, command, state)) {
+        state = personalTokensDecider.evolve(state, event);
+        events.push({ type: event.type, data: event.data, metadata: metadata(ownerId, now, event.type) });
+      }
+      tokens.push({ tokenId, ownerId, secret });
+    }
+    return { ownerId, events, tokens };
+  };
+};
+
+if (!isMainThread) {
+  const issue = tokenIssuer(workerData);
+  parentPort.on('message', (owners) => parentPort.postMessage(owners.map(issue)));
+  return;
+}
 
 const { values: args } = parseArgs({
   options: {
@@ -36,34 +101,38 @@ const { values: args } = parseArgs({
   },
 });
 
-const lib = (name) => require(join(args.dist, 'libs', name, 'src'));
-const { personalTokensDecider, tenancyDecider, streamName, MAX_ACTIVE_TOKENS_PER_OWNER } = lib('domain');
-const { generateSecret, SecretHasher, secretHint } = lib('crypto');
+const lib = libs(args.dist);
+const { tenancyDecider, streamName, MAX_ACTIVE_TOKENS_PER_OWNER } = lib('domain');
 const { SqliteEventStore, metadataFor } = lib('event-store');
 
 const TOKENS = Number(args.tokens);
 const PER_OWNER = Math.min(Number(args['per-owner']), MAX_ACTIVE_TOKENS_PER_OWNER);
 const LOAD_USERS = Number(args['load-users']);
 const SAMPLE = Number(args.sample);
+const OWNERS_PER_CHUNK = 50;
 const tenantId = args['tenant-id'];
 const adminId = args['admin-id'];
+const metadata = metadataWith(metadataFor, tenantId);
 
-/** handleCommand's metadata, for a command carried by one HTTP request. */
-const metadata = (actorId, now, type) => {
-  const requestId = randomUUID();
-  return metadataFor({ tenantId, actorId, correlationId: requestId, causationId: requestId, now }, type);
-};
-
-const decided = (decider, command, state) => {
-  const decision = decider.decide(command, state);
-  if (decision.outcome !== 'accepted') throw new Error(`the decider refused ${command.type}: ${JSON.stringify(decision.rejection)}`);
-  return decision.events;
+/** The worker thread, asked for one chunk of owners at a time (the next is asked for before the current one is appended). */
+const startIssuer = (data) => {
+  const worker = new Worker(__filename, { workerData: data });
+  const issue = (owners) =>
+    new Promise((resolve, reject) => {
+      const onError = (error) => reject(error);
+      worker.once('error', onError);
+      worker.once('message', (issued) => {
+        worker.off('error', onError);
+        resolve(issued);
+      });
+      worker.postMessage(owners);
+    });
+  return { issue, stop: () => worker.terminate() };
 };
 
 const main = async () => {
   const started = Date.now();
-  const stored = JSON.parse(readFileSync(join(args['data-dir'], 'keys', 'token-hash-key.json'), 'utf8'));
-  const hasher = new SecretHasher({ id: stored.id, key: Buffer.from(stored.key, 'base64url') });
+  const hashKey = JSON.parse(readFileSync(join(args['data-dir'], 'keys', 'token-hash-key.json'), 'utf8'));
   const store = new SqliteEventStore(join(args['data-dir'], 'events.sqlite'));
   // Seeding only: the store's handle is private to the service's code, reached here on purpose.
   store.db.pragma('synchronous = OFF');
@@ -105,63 +174,55 @@ const main = async () => {
   }
   await flushUsers();
 
-  // Tokens: each owner's stream, decided token by token, appended in one go per owner.
-  const sample = [];
-  let seen = 0;
-  const loadUsers = [];
-  const issue = async (ownerId, count, labelPrefix, keep) => {
-    let state = personalTokensDecider.initialState();
-    const toAppend = [];
-    for (let i = 0; i < count; i += 1) {
-      const secret = generateSecret('personalApiToken');
-      const { hash, keyId } = hasher.hash(secret);
-      const tokenId = randomUUID();
-      const command = {
-        type: 'IssueToken',
-        tenantId,
-        ownerId,
-        tokenId,
-        label: `${labelPrefix}-${i}`,
-        scope: keep === 'load' || i % 2 === 1 ? 'read_write' : 'read',
-        secretHash: hash,
-        hashKeyId: keyId,
-        hint: secretHint(secret),
-        expiresAt: keep === 'load' ? null : expiresAt,
-        idempotency: null,
-        now,
-      };
-      for (const event of decided(personalTokensDecider, command, state)) {
-        state = personalTokensDecider.evolve(state, event);
-        toAppend.push({ type: event.type, data: event.data, metadata: metadata(ownerId, now, event.type) });
-      }
-      if (keep === 'load') {
-        loadUsers.push({ userId: ownerId, tokenId, secret });
-      } else {
-        // Reservoir sampling: a uniform sample over every seeded token, whatever the count.
-        seen += 1;
-        if (sample.length < SAMPLE) sample.push({ tokenId, ownerId, secret });
-        else {
-          const j = Math.floor(Math.random() * seen);
-          if (j < SAMPLE) sample[j] = { tokenId, ownerId, secret };
-        }
-      }
-    }
-    await store.append(streamName('personalTokens', ownerId), toAppend, 'no_stream');
-    events += toAppend.length;
-  };
-
+  // Tokens: each owner's stream, decided in the worker, appended here in one go per owner.
+  const work = [];
   let remaining = TOKENS;
-  let lastLog = Date.now();
   for (let o = 0; o < owners; o += 1) {
     const count = Math.min(PER_OWNER, remaining);
     remaining -= count;
-    await issue(userIds[o], count, 'seeded', 'sample');
-    if (Date.now() - lastLog > 5000) {
-      process.stderr.write(`[seed] ${TOKENS - remaining}/${TOKENS} tokens\n`);
-      lastLog = Date.now();
-    }
+    work.push({ ownerId: userIds[o], count, labelPrefix: 'seeded', load: false });
   }
-  for (let u = owners; u < userCount; u += 1) await issue(userIds[u], 1, 'initial', 'load');
+  for (let u = owners; u < userCount; u += 1) work.push({ ownerId: userIds[u], count: 1, labelPrefix: 'initial', load: true });
+
+  const sample = [];
+  const loadUsers = [];
+  let seen = 0;
+  let appendedTokens = 0;
+  let lastLog = Date.now();
+  const issuer = startIssuer({ dist: args.dist, tenantId, hashKey, now, expiresAt });
+  try {
+    const chunks = [];
+    for (let i = 0; i < work.length; i += OWNERS_PER_CHUNK) chunks.push(work.slice(i, i + OWNERS_PER_CHUNK));
+    let next = chunks.length ? issuer.issue(chunks[0]) : null;
+    for (let c = 0; c < chunks.length; c += 1) {
+      const issued = await next;
+      if (c + 1 < chunks.length) next = issuer.issue(chunks[c + 1]);
+      for (const [k, owner] of issued.entries()) {
+        await store.append(streamName('personalTokens', owner.ownerId), owner.events, 'no_stream');
+        events += owner.events.length;
+        appendedTokens += owner.tokens.length;
+        for (const token of owner.tokens) {
+          if (chunks[c][k].load) {
+            loadUsers.push({ userId: token.ownerId, tokenId: token.tokenId, secret: token.secret });
+            continue;
+          }
+          // Reservoir sampling: a uniform sample over every seeded token, whatever the count.
+          seen += 1;
+          if (sample.length < SAMPLE) sample.push(token);
+          else {
+            const j = Math.floor(Math.random() * seen);
+            if (j < SAMPLE) sample[j] = token;
+          }
+        }
+      }
+      if (Date.now() - lastLog > 5000) {
+        process.stderr.write(`[seed] ${appendedTokens}/${TOKENS + LOAD_USERS} tokens\n`);
+        lastLog = Date.now();
+      }
+    }
+  } finally {
+    await issuer.stop();
+  }
 
   store.db.pragma('synchronous = FULL');
   store.db.pragma('wal_checkpoint(TRUNCATE)');

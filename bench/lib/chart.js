@@ -2,8 +2,10 @@
 /**
  * The run's chart as a PNG, drawn in pure JavaScript (pureimage, DejaVu Sans from an npm
  * package): throughput and latency of verification beside the limit and the peer, the
- * client_credentials grant, and commands. Bars are medians; whiskers span min to max.
+ * client_credentials grant, commands, serving during catch-up, and the goals met or missed.
+ * Bars are medians; whiskers span min to max.
  */
+const { formatCheck } = require('./goals');
 const PImage = require('pureimage');
 const { createWriteStream } = require('node:fs');
 const { join, dirname } = require('node:path');
@@ -121,7 +123,7 @@ const renderChart = async (results, file) => {
   const font = PImage.registerFont(FONT, 'DejaVu');
   font.loadSync();
   const width = 1600;
-  const height = 1000;
+  const height = 1500;
   const img = PImage.make(width, height);
   const ctx = img.getContext('2d');
   ctx.fillStyle = '#f4f4f4';
@@ -158,13 +160,12 @@ const renderChart = async (results, file) => {
     : [];
   panel(ctx, { x: 805, y: 45, w: 785, h: 470 }, `POST /oauth/introspect: latency, ${tokensLabel(largest)} tokens stored (log scale)`, latencyGroups, { unit: 'ms', log: true });
 
-  const cc = results.workloads.clientCredentials?.targets ?? {};
-  const ccGroups = [
-    {
-      label: 'client_credentials',
-      bars: ['limit', 'keyhold-embedded', 'keyhold-kafka-mongo', 'keycloak'].map((n) => ({ label: labels[n] ?? 'Keyhold (Kafka+Mongo)', color: colorOf(n === 'keyhold-kafka-mongo' ? 'keyhold-api' : n), ...fromSummary(cc[n]?.requestsPerSecond) })),
-    },
-  ];
+  const ccSittings = results.workloads.clientCredentials ?? {};
+  const ccPresent = names.filter((n) => Object.values(ccSittings).some((x) => x.targets[n] && !x.targets[n].unavailable));
+  const ccGroups = Object.entries(ccSittings).map(([tokens, x]) => ({
+    label: `${tokensLabel(tokens)} tokens stored`,
+    bars: ccPresent.map((n) => ({ label: labels[n], color: colorOf(n), ...fromSummary(x.targets[n]?.requestsPerSecond) })),
+  }));
   panel(ctx, { x: 10, y: 525, w: 785, h: 465 }, 'POST /oauth/token (client_credentials): throughput', ccGroups, { unit: 'req/s' });
 
   const commands = results.workloads.commands ?? {};
@@ -177,6 +178,40 @@ const renderChart = async (results, file) => {
     })),
   }));
   panel(ctx, { x: 805, y: 525, w: 785, h: 465 }, 'POST /v1/tokens: tokens issued per second (durable append)', commandGroups, { unit: 'tokens/s' });
+
+  const catchUp = results.workloads.catchUp ?? {};
+  const catchUpSize = Object.keys(catchUp).sort((a, b) => Number(b) - Number(a))[0];
+  const catchUpGroups = Object.entries(catchUp[catchUpSize] ?? {}).flatMap(([cause, r]) =>
+    Object.entries(r.byPlan ?? {}).map(([kind, x]) => ({
+      label: `${cause === 'rebuild' ? 'rebuild' : 'restart'}: ${kind === 'introspection' ? 'introspect' : 'client_cred.'}`,
+      bars: [
+        { label: 'steady state', color: COLORS['keyhold-embedded'], median: x.steadyRps },
+        { label: 'worst window during catch-up', color: '#c62828', median: x.worstRps },
+        { label: 'median window during catch-up', color: '#ef9a9a', median: x.medianRps },
+      ],
+    })),
+  );
+  panel(ctx, { x: 10, y: 1000, w: 785, h: 490 }, `Serving while read models catch up, ${catchUpSize ? tokensLabel(catchUpSize) : '–'} tokens (one process)`, catchUpGroups, { unit: 'req/s' });
+
+  // The goals, one line each: green met, red missed, grey not measured.
+  const box = { x: 805, y: 1000, w: 785, h: 490 };
+  ctx.fillStyle = '#ffffff';
+  ctx.fillRect(box.x, box.y, box.w, box.h);
+  ctx.fillStyle = '#000000';
+  ctx.font = '17pt DejaVu';
+  const rows = results.goals ?? [];
+  ctx.fillText(`Goals of issue 18: ${rows.filter((g) => g.met === true).length} met, ${rows.filter((g) => g.met === false).length} missed, ${rows.filter((g) => g.met === null).length} not measured`, box.x + 10, box.y + 24);
+  const lineHeight = Math.min(22, (box.h - 45) / Math.max(rows.length, 1));
+  ctx.font = `${Math.max(8, Math.min(11, Math.floor(lineHeight * 0.6)))}pt DejaVu`;
+  rows.forEach((g, i) => {
+    const y = box.y + 45 + i * lineHeight;
+    ctx.fillStyle = g.met === true ? '#2e7d32' : g.met === false ? '#c62828' : '#9e9e9e';
+    ctx.fillRect(box.x + 10, y, lineHeight - 6, lineHeight - 6);
+    ctx.fillStyle = '#000000';
+    const checks = g.checks.map((c) => formatCheck(c)).map((c) => `${c.figure} (${c.goal})`).join('; ');
+    const text = `${g.workload.replace(/`/g, '')}: ${g.measure.split(':')[0].replace(/`/g, '')}: ${checks}`;
+    ctx.fillText(text.length > 110 ? `${text.slice(0, 109)}…` : text, box.x + 10 + lineHeight, y + lineHeight - 8);
+  });
 
   await PImage.encodePNGToStream(img, createWriteStream(file));
 };

@@ -21,6 +21,8 @@ const envFor = ({ mode, dataDir, servers, mongoDatabase, roles, port: p, extraEn
   NODE_ENV: 'production',
   HOST: '127.0.0.1',
   PORT: String(p ?? 0),
+  // Required in production where the api role runs; the address the node answers on (the CLI has none).
+  PUBLIC_URL: p ? `http://127.0.0.1:${p}` : 'http://127.0.0.1',
   DATA_DIR: dataDir,
   LOG_LEVEL: 'warn',
   KAFKAJS_NO_PARTITIONER_WARNING: '1',

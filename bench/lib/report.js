@@ -1,5 +1,6 @@
 'use strict';
-/** The Markdown report of one run: every figure as a median with its spread, and the ratios of the same run. */
+/** The Markdown report of one run: the goals met or not, every figure as a median with its spread, and the ratios of the same run. */
+const { formatCheck } = require('./goals');
 
 const num = (v, digits = 0) => (typeof v === 'number' && Number.isFinite(v) ? v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '–');
 const ms = (v) => (typeof v === 'number' ? (v < 10 ? num(v, 2) : num(v, 1)) : '–');
@@ -33,9 +34,28 @@ const renderReport = (results, chartFile) => {
       'Figures are medians with min–max over the repetitions. Latencies are measured per request at full resolution; only 2xx answers count, ' +
       'and one answer in 50 is parsed and must be right (`active: true`, an `access_token`, a new token), else that repetition counts as no throughput.',
     '',
+    `This ${results.mode} run: ${c.reps} repetitions of ${c.durationSeconds} s per target${results.mode === 'full' ? ' (the full run had 5 repetitions of 15 s before issue 18; fewer and shorter now, so that it fits in about 35 minutes)' : ''}; ` +
+      `catch-up windows of ${c.catchUpWindowSeconds} s; commands with ${c.commandConnections} connections.`,
+    '',
     `![throughput and latency](${chartFile})`,
     '',
   );
+  if (results.goals) {
+    p(
+      '## Goals (issue 18), computed from the figures below',
+      '',
+      '| workload | measure | figure | goal | met? | detail |',
+      '|---|---|---|---|---|---|',
+      ...results.goals.map((g) => {
+        const checks = g.checks.map((x) => formatCheck(x));
+        const met = g.met === true ? 'yes' : g.met === false ? '**no**' : 'not measured';
+        return `| ${g.workload} | ${g.measure} | ${checks.map((x) => x.figure).join('; ')} | ${checks.map((x) => x.goal).join('; ')} | ${met} | ${g.detail} |`;
+      }),
+      '',
+      `${results.goals.filter((g) => g.met === true).length} of ${results.goals.length} met, ${results.goals.filter((g) => g.met === false).length} missed, ${results.goals.filter((g) => g.met === null).length} not measured in this run.`,
+      '',
+    );
+  }
   if (results.loadGenerator) {
     const g = results.loadGenerator;
     p(
@@ -70,27 +90,35 @@ const renderReport = (results, chartFile) => {
     p(
       '',
       `Ratios in this sitting (median, min–max over repetitions): Keyhold embedded / limit **${ratio(r.embeddedToLimit)}**; ` +
-        `Keyhold API node / limit ${ratio(r.apiToLimit)}; Keyhold embedded / Keycloak **${ratio(r.embeddedToKeycloak)}**; ` +
-        `Keyhold API node / Keycloak ${ratio(r.apiToKeycloak)}; Keycloak p99 / Keyhold embedded p99 ${ratio(r.keycloakToEmbeddedP99)}.`,
+        `Keyhold API node / limit ${ratio(r.apiToLimit)}; p99 / the limit's p99: one process ${ratio(r.embeddedP99ToLimit)}, API node ${ratio(r.apiP99ToLimit)}; ` +
+        `Keyhold embedded / Keycloak **${ratio(r.embeddedToKeycloak)}**; Keyhold API node / Keycloak ${ratio(r.apiToKeycloak)}; Keycloak p99 / Keyhold embedded p99 ${ratio(r.keycloakToEmbeddedP99)}.`,
       '',
     );
   }
 
   // Workload 2.
   p('## 2. `client_credentials` token issuance: `POST /oauth/token`', '');
-  const cc = results.workloads.clientCredentials;
-  if (cc) {
-    p('Client authentication with client_secret_basic on every request, one confidential client (Keycloak) / service account (Keyhold).', '');
-    p('| target | req/s | p50 ms | p99 ms | p99.9 ms |', '|---|---|---|---|---|');
+  p(
+    'Client authentication with client_secret_basic on every request, one confidential client (Keycloak) / service account (Keyhold, created on the one-process node; the API node learns of it from the shared log), ' +
+      'on the same nodes and data as the introspection sitting above.',
+    '',
+    'Keyhold issues opaque access tokens and records each one as an event (a durable append, answered after its projections applied it, like a command); Keycloak signs a JWT and stores nothing.',
+    '',
+  );
+  for (const [tokens, cc] of Object.entries(results.workloads.clientCredentials ?? {})) {
+    p(`### ${num(Number(tokens))} active tokens stored`, '', '| target | req/s | p50 ms | p99 ms | p99.9 ms |', '|---|---|---|---|---|');
     for (const [name, t] of Object.entries(cc.targets)) {
       if (t.unavailable) p(unavailableRow(name, t.unavailable, 5));
       else p(`| ${t.label} | ${spread(t.requestsPerSecond)} | ${spread(t.latencyMs.p50, 2, ms)} | ${spread(t.latencyMs.p99, 2, ms)} | ${spread(t.latencyMs.p99_9, 2, ms)} |`);
+      if (t.invalidRuns?.length) p(`|  ↳ ${t.invalidRuns.length} repetition(s) had errors or wrong answers: ${JSON.stringify(t.invalidRuns.map((r) => r.example ?? r.statusCodes)).slice(0, 200)} | | | | |`);
     }
+    const r = cc.ratios;
     p(
       '',
-      'Keyhold issues opaque access tokens and records each one as an event (a durable append, answered after its projections applied it, like a command); Keycloak signs a JWT and stores nothing.',
+      `Ratios in this sitting: Keyhold embedded / limit **${ratio(r.embeddedToLimit)}**; Keyhold API node / limit ${ratio(r.apiToLimit)}; Keycloak / limit ${ratio(r.keycloakToLimit)}; ` +
+        `Keyhold embedded / Keycloak **${ratio(r.embeddedToKeycloak)}**; Keyhold API node / Keycloak ${ratio(r.apiToKeycloak)}.`,
+      '',
     );
-    p('', `Ratios in this sitting: Keyhold embedded / Keycloak **${ratio(cc.ratios.embeddedToKeycloak)}**; Keyhold Kafka + Mongo / Keycloak ${ratio(cc.ratios.kafkaMongoToKeycloak)}; Keyhold embedded / limit ${ratio(cc.ratios.embeddedToLimit)}; Keycloak / limit ${ratio(cc.ratios.keycloakToLimit)}.`, '');
   }
 
   // Workloads 3 and 4.
@@ -195,19 +223,54 @@ const renderReport = (results, chartFile) => {
     '',
     'After the load, the API-only node (started with `bench/lib/memory-probe.js` preloaded) runs two full garbage collections: the heap in use before and after them tells what the node holds from garbage V8 had not yet needed to collect.',
     '',
-    '| active tokens | process | RSS after start | RSS after the verification load | heap used after the load → after a full GC | RSS after the full GC | index load s |',
+    '| active tokens | process | RSS after start | RSS after the load (introspection and client_credentials) | heap used after the load → after a full GC | RSS after the full GC | listening after start, s |',
     '|---|---|---|---|---|---|---|',
   );
   for (const [tokens, mem] of Object.entries(results.workloads.memory ?? {})) {
     const a = mem.apiOnly;
     const gc = a.heapUsedAfterFullGcBytes === undefined ? 'not measured' : `${mb(a.heapUsedAfterLoadBytes)} → ${mb(a.heapUsedAfterFullGcBytes)}`;
-    p(`| ${num(Number(tokens))} | API only (\`KEYHOLD_ROLES=api\`, ${a.mode}) | ${mb(a.rssAtStartBytes)} | ${mb(a.rssAfterLoadBytes)} | ${gc} | ${a.rssAfterFullGcBytes === undefined ? '–' : mb(a.rssAfterFullGcBytes)} | ${num(a.indexLoadSeconds, 1)} |`);
-    p(`| ${num(Number(tokens))} | api + worker, embedded default | ${mb(mem.singleProcess.rssAtStartBytes)} | ${mb(mem.singleProcess.rssAfterLoadBytes)} | | | – |`);
+    p(`| ${num(Number(tokens))} | API only (\`KEYHOLD_ROLES=api\`, ${a.mode}) | ${mb(a.rssAtStartBytes)} | ${mb(a.rssAfterLoadBytes)} | ${gc} | ${a.rssAfterFullGcBytes === undefined ? '–' : mb(a.rssAfterFullGcBytes)} | ${num(a.listeningSeconds ?? a.indexLoadSeconds, 1)} |`);
+    p(`| ${num(Number(tokens))} | api + worker, embedded default (read models dropped) | ${mb(mem.singleProcess.rssAtStartBytes)} | ${mb(mem.singleProcess.rssAfterLoadBytes)} | | | ${num(mem.singleProcess.listeningSeconds, 1)} |`);
   }
   if (results.peer?.rssBytes) p('', `For comparison, Keycloak's JVM (dev mode, default heap) was at ${mb(results.peer.rssBytes)} after its workloads.`);
   if (results.mode === 'quick') p('', 'Quick mode stores 100k tokens only; the 1M figures come from the full mode (`npm run bench:full`).');
 
+  // Workload 8.
+  p(
+    '',
+    '## 8. Catch-up: serving while the read models catch up',
+    '',
+    `The one-process node of the sittings above, loaded in windows of ${c.catchUpWindowSeconds} s alternating introspection and client_credentials (same plans) while its read models catch up, ` +
+      `at most ${c.catchUpMaxWindows} windows per cause: during \`rebuild --all\` run beside it, then after a restart with its read models dropped (windows start as soon as it listens). ` +
+      'Each plan\'s worst window is compared with the same node\'s steady state in the sittings (median of the repetitions); a window with errors, timeouts or wrong answers counts as no throughput. ' +
+      'A catch-up still running after the last window is stopped: its unloaded rate is workload 6\'s.',
+    '',
+    '| active tokens | cause | plan | windows | steady req/s | worst / median window req/s | worst ÷ steady | steady p99 ms | worst / median window p99 ms | worst p99 ÷ steady | catch-up |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
+  );
+  for (const [tokens, causes] of Object.entries(results.workloads.catchUp ?? {})) {
+    for (const [cause, r] of Object.entries(causes)) {
+      const label = cause === 'rebuild' ? '`rebuild --all` while serving' : 'restart, read models dropped';
+      if (r.unavailable) {
+        p(`| ${num(Number(tokens))} | ${label} | ${r.unavailable} | | | | | | | | |`);
+        continue;
+      }
+      const over = `${r.finished ? 'over after' : 'stopped, still running after'} ${num(r.seconds, 1)} s${r.listeningSeconds !== undefined ? ` (listening ${num(r.listeningSeconds, 1)} s after start)` : ''}`;
+      for (const [kind, x] of Object.entries(r.byPlan)) {
+        p(
+          `| ${num(Number(tokens))} | ${label} | ${kind === 'introspection' ? 'introspection' : 'client_credentials'} | ${x.windows} | ${num(x.steadyRps)} | ${num(x.worstRps)} / ${num(x.medianRps)} | **${num(x.throughputRatio, 2)}** | ${ms(x.steadyP99Ms)} | ${ms(x.worstP99Ms)} / ${ms(x.medianP99Ms)} | **${num(x.p99Ratio, 1)}** | ${over} |`,
+        );
+      }
+      const failed = r.windows.filter((x) => x.non2xx || x.errors);
+      if (failed.length) p(`|  ↳ ${failed.length} window(s) with errors: ${JSON.stringify(failed.map((x) => ({ kind: x.kind, non2xx: x.non2xx, errors: x.errors, timeouts: x.timeouts, example: x.example }))).slice(0, 300)} | | | | | | | | | | |`);
+    }
+  }
+  p('');
+
   if (results.notes.length) p('', '## Notes', '', ...results.notes.map((n) => `- ${n}`));
+  if (results.phases?.length) {
+    p('', '## Where the run\'s time went', '', '| part | minutes |', '|---|---|', ...results.phases.map((x) => `| ${x.name} | ${num(x.seconds / 60, 1)} |`));
+  }
   p(
     '',
     '## How this was measured',

@@ -16,11 +16,11 @@ const { prepareDataset } = require('./workloads');
 const PROBE_EVERY_MS = 2;
 const GIVE_UP_MS = 10_000;
 
-/** Both nodes hear the relay's heartbeat: their lifecycle consumers have joined. */
-const waitFresh = (node) =>
+/** Both nodes hear the relay's heartbeat: their lifecycle consumers have joined (readiness detail needs an admin's token). */
+const waitFresh = (node, adminToken) =>
   waitUntil(
     `keyhold ${node.port} hearing the lifecycle relay`,
-    async () => (await json(`${node.url}/health/ready`, {}, 5000)).body?.revocationFeed?.state === 'fresh',
+    async () => (await json(`${node.url}/health/ready`, { headers: { authorization: `Bearer ${adminToken}` } }, 5000)).body?.revocationFeed?.state === 'fresh',
     { timeoutMs: 60_000, intervalMs: 250, alive: node.handle.alive },
   );
 
@@ -85,7 +85,7 @@ const revocationOverKafka = async (ctx) => {
   const a = await kh.startNode(ctx.build, { ...dataset.options, roles: 'api', label: 'revoke-kafka-a' });
   const b = await kh.startNode(ctx.build, { ...dataset.options, roles: 'api', label: 'revoke-kafka-b' });
   try {
-    await Promise.all([waitFresh(a), waitFresh(b)]);
+    await Promise.all([waitFresh(a, dataset.admin.token), waitFresh(b, dataset.admin.token)]);
     const result = await sampleRevocations(a, b, dataset.admin.token, ctx.config.revocationSamples, 'revocation-kafka');
     log(`revocation A→B (Kafka): p50 ${result.afterAckMs.p50.toFixed(1)} ms, p99 ${result.afterAckMs.p99.toFixed(1)} ms after A's answer`);
     return result;

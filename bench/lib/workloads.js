@@ -1,6 +1,6 @@
 'use strict';
 /** The workloads of the benchmark, each a function of the targets it measures. */
-const { readFileSync, rmSync, writeFileSync } = require('node:fs');
+const { cpSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 const procs = require('./procs');
 const kh = require('./keyhold');
@@ -72,6 +72,17 @@ const prepareDataset = async (ctx, { tokens, loadUsers = 0, mode = 'embedded', l
   return { dir, dataDir, options, admin, seed, secrets };
 };
 
+/**
+ * A copy of a seeded data set (log, keys, read models) for a workload that changes it, in `mode`
+ * (a Mongo database of its own): one seeding serves every workload of the run.
+ */
+const copyDataset = (source, { mode = 'embedded', label }) => {
+  const dir = procs.tempDir(`data-${label}`);
+  const dataDir = join(dir, 'data');
+  cpSync(source.dataDir, dataDir, { recursive: true });
+  return { ...source, dir, dataDir, options: { ...source.options, mode, dataDir, mongoDatabase: `bench_${label}_${Date.now()}` } };
+};
+
 /** Drops the read models so that a node rebuilds them from the log (the path a rebuild takes). */
 const dropReadModels = (dataDir) => {
   for (const suffix of ['', '-wal', '-shm']) rmSync(join(dataDir, `read-models.sqlite${suffix}`), { force: true });
@@ -85,7 +96,6 @@ const dropReadModels = (dataDir) => {
 const replay = async (ctx, dataset, mode, budgetMs) => {
   const options = { ...dataset.options, mode, mongoDatabase: `bench_replay_${mode}_${Date.now()}`, label: `replay-${mode}` };
   const node = await kh.startNode(ctx.build, options);
-  const events = dataset.seed.events + 3; // + the bootstrap's TenantCreated, UserAdded and TokenIssued
   let last = null;
   let readyAt = null;
   for (;;) {
@@ -102,6 +112,8 @@ const replay = async (ctx, dataset, mode, budgetMs) => {
   const elapsed = ((readyAt ?? Date.now()) - node.startedAt) / 1000;
   const positions = Object.fromEntries((last?.body?.projections ?? []).map((p) => [p.name, p.position === null ? 0 : Number(p.position)]));
   const slowest = Math.min(...Object.values(positions));
+  // The SQLite log's positions count its events: its head is how many there are.
+  const events = Number(last?.body?.head ?? dataset.seed.events + 3);
   const result = {
     mode,
     events,
@@ -213,21 +225,34 @@ const ratio = (results, numerator, denominator, metric = (run) => run.requestsPe
   return pairedRatios(reps.map((rep) => x[rep]), reps.map((rep) => y[rep]));
 };
 
+const grant = (url, basic) =>
+  json(`${url}/oauth/token`, { method: 'POST', headers: { authorization: basic, 'content-type': FORM }, body: form({ grant_type: 'client_credentials' }) });
+
+/**
+ * Does `url` grant client_credentials to `basic`? Waits up to `timeoutMs` (a node on a shared log
+ * learns of a new service account from its poll of the log); answers null, or why not.
+ */
+const grantRefusal = async (url, basic, timeoutMs = 0) => {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const token = await grant(url, basic);
+    if (token.status === 200 && typeof token.body?.access_token === 'string') return null;
+    if (Date.now() >= deadline) return `client_credentials for a service account answered ${token.status} ${JSON.stringify(token.body).slice(0, 200)}`;
+    await sleep(200);
+  }
+};
+
 /**
  * Is the client_credentials grant served? Creates a service account through the API and asks
  * for a token with client_secret_basic; answers the client's credentials, or why not.
  */
 const provisionClientCredentials = async (url, adminToken) => {
-  const probe = await json(`${url}/oauth/token`, {
-    method: 'POST',
-    headers: { authorization: `Basic ${Buffer.from('nobody:nothing').toString('base64')}`, 'content-type': FORM },
-    body: form({ grant_type: 'client_credentials' }),
-  });
+  const probe = await grant(url, `Basic ${Buffer.from('nobody:nothing').toString('base64')}`);
   if (probe.status === 404) return { unavailable: 'not available yet: POST /oauth/token is not served (404) by this build' };
   const created = await json(`${url}/v1/service-accounts`, {
     method: 'POST',
     headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ name: 'bench-client' }),
+    body: JSON.stringify({ name: `bench-client-${Date.now()}` }),
   });
   const clientId = created.body?.clientId ?? created.body?.id;
   const secret = created.body?.clientSecret;
@@ -235,11 +260,8 @@ const provisionClientCredentials = async (url, adminToken) => {
     return { unavailable: `not available yet: creating a service account (POST /v1/service-accounts) answered ${created.status} ${JSON.stringify(created.body).slice(0, 200)}` };
   }
   const basic = `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(secret)}`).toString('base64')}`;
-  const token = await json(`${url}/oauth/token`, { method: 'POST', headers: { authorization: basic, 'content-type': FORM }, body: form({ grant_type: 'client_credentials' }) });
-  if (token.status !== 200 || typeof token.body?.access_token !== 'string') {
-    return { unavailable: `not available yet: client_credentials for a service account answered ${token.status} ${JSON.stringify(token.body).slice(0, 200)}` };
-  }
-  return { basic };
+  const refusal = await grantRefusal(url, basic);
+  return refusal ? { unavailable: `not available yet: ${refusal}` } : { basic };
 };
 
 const tokenPlan = (ctx, url, basic) => ({
@@ -259,7 +281,7 @@ const issuePlan = (ctx, url, users) => ({
   bodies: [JSON.stringify({ label: 'load-{n}', scope: 'read' })],
   labelTemplate: true,
   perRequest: { headers: users.map((user) => ({ authorization: `Bearer ${user.secret}` })) },
-  connections: ctx.config.connections,
+  connections: ctx.config.commandConnections,
   durationSeconds: ctx.config.commandSeconds,
   check: 'created',
 });
@@ -326,7 +348,7 @@ const lagSummary = (samples) => {
 const commands = (ctx, mode) => alone(ctx, mode === 'kafka-mongo' ? ['kafka', 'mongo'] : [], () => commandsAlone(ctx, mode));
 
 const commandsAlone = async (ctx, mode) => {
-  const dataset = await prepareDataset(ctx, { tokens: 0, loadUsers: ctx.config.loadUsers + 50, mode, label: `commands-${mode}` });
+  const dataset = copyDataset(ctx.smallSeed, { mode, label: `commands-${mode}` });
   const loadUsers = dataset.secrets.loadUsers.slice(0, ctx.config.loadUsers);
   const probeUsers = dataset.secrets.loadUsers.slice(ctx.config.loadUsers);
   const out = { mode, topologies: {} };
@@ -375,6 +397,7 @@ module.exports = {
   alone,
   generatorCeiling,
   prepareDataset,
+  copyDataset,
   dropReadModels,
   replay,
   introspectionPlan,
@@ -382,6 +405,7 @@ module.exports = {
   sitting,
   ratio,
   provisionClientCredentials,
+  grantRefusal,
   commands,
   FORM,
 };

@@ -57,7 +57,10 @@ const runWrk = async (plan, scratch) => {
     );
     const line = handle.stdout.trim().split('\n').find((l) => l.startsWith('{"generator":"wrk"'));
     if (!line) throw new Error(`wrk printed no result: ${handle.stdout.slice(-500)}`);
-    return JSON.parse(line);
+    const result = JSON.parse(line);
+    // No answer at all: wrk's percentiles read 0 ms, which would pass for fast; they are unknown.
+    if (result.totalRequests === 0) result.latencyMs = Object.fromEntries(Object.keys(result.latencyMs).map((k) => [k, k === 'samples' ? 0 : null]));
+    return result;
   } finally {
     rmSync(file, { force: true });
   }

@@ -4,7 +4,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 /**
  * The arrows point one way (docs/architecture.md): the composition root (apps/keyhold) may
  * import every app; apps/api and apps/worker meet only through libs; libs never import apps;
- * the domain imports no framework.
+ * the domain and the application layer import no framework (they are what every edge calls).
  */
 const ROOT = resolve(__dirname, '..', '..');
 
@@ -30,7 +30,8 @@ const RULES: Rule[] = [
   { from: /^apps\/worker$/, forbidden: /^apps\/(?!worker$)/, why: 'apps/worker reaches other apps only through libs' },
   { from: /^libs\//, forbidden: /^apps\//, why: 'libs never import apps' },
 ];
-const FRAMEWORK_FREE = /^libs\/domain$/;
+const FRAMEWORK_FREE = /^libs\/(domain|application)$/;
+const FRAMEWORK = /^(@nestjs\/|fastify$|@fastify\/)/;
 
 export const violationsIn = (file: string, text: string): string[] => {
   const from = areaOf(file);
@@ -38,7 +39,7 @@ export const violationsIn = (file: string, text: string): string[] => {
   return importsOf(file, text).flatMap((target) => {
     const to = areaOf(target);
     const broken = RULES.filter((rule) => rule.from.test(from) && to !== null && rule.forbidden.test(to)).map((rule) => `${file} imports ${target}: ${rule.why}`);
-    if (FRAMEWORK_FREE.test(from) && /^@nestjs\//.test(target)) broken.push(`${file} imports ${target}: the domain is framework-free`);
+    if (FRAMEWORK_FREE.test(from) && FRAMEWORK.test(target)) broken.push(`${file} imports ${target}: ${from} is framework-free`);
     return broken;
   });
 };
@@ -49,6 +50,9 @@ describe('import boundaries', () => {
     expect(violationsIn('apps/worker/src/x.ts', "const app = require('../../api/src/app');")).toHaveLength(1);
     expect(violationsIn('libs/platform/src/x.ts', "import { ApiModule } from '../../../apps/api/src/api.module';")).toHaveLength(1);
     expect(violationsIn('libs/domain/src/x.ts', "import { Injectable } from '@nestjs/common';")).toHaveLength(1);
+    expect(violationsIn('libs/application/src/x.ts', "import { CommandHandler } from '@nestjs/cqrs';")).toHaveLength(1);
+    expect(violationsIn('libs/application/src/x.ts', "import { FastifyReply } from 'fastify';")).toHaveLength(1);
+    expect(violationsIn('libs/application/src/x.ts', "import { Problem } from '../../../apps/api/src/http/problem';")).toHaveLength(1);
     expect(violationsIn('apps/keyhold/src/x.ts', "import { WorkerModule } from '../../worker/src/worker.module';")).toEqual([]);
   });
 

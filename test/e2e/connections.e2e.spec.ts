@@ -269,6 +269,32 @@ const describeConnections = (env: () => Record<string, string>) => {
       expect((await keyhold.events()).length).toBe(before);
     });
 
+    it('answers an ETag, and changes or deletes only at the revision the caller saw (If-Match)', async () => {
+      const created = await create(slack());
+      const read = await keyhold.get(`/v1/connections/${created.body.id}`, admin.token);
+      const etag = read.headers.get('etag')!;
+      expect(etag).toMatch(/^"\d+"$/);
+      const withIfMatch = (ifMatch: string, body: unknown) =>
+        keyhold.request('PATCH', `/v1/connections/${created.body.id}`, { token: admin.token, json: body, headers: { 'If-Match': ifMatch } });
+
+      const renamed = await withIfMatch(etag, { name: 'Slack (fresh)' });
+      expect(renamed.status).toBe(200);
+      const after = await keyhold.get(`/v1/connections/${created.body.id}`, admin.token);
+      expect(after.body.name).toBe('Slack (fresh)');
+      expect(after.headers.get('etag')).not.toBe(etag);
+
+      // The ETag read before the rename is stale now: refused, and nothing changed.
+      const before = (await keyhold.events()).length;
+      expectProblem(await withIfMatch(etag, { name: 'Slack (stale)', credential: { apiKey: remember('stale-key') } }), 412, 'precondition-failed');
+      const deleteStale = await keyhold.request('DELETE', `/v1/connections/${created.body.id}`, { token: admin.token, headers: { 'If-Match': etag } });
+      expectProblem(deleteStale, 412, 'precondition-failed');
+      expect((await keyhold.events()).length).toBe(before);
+      expect((await keyhold.get(`/v1/connections/${created.body.id}`, admin.token)).body).toMatchObject({ name: 'Slack (fresh)', status: 'active' });
+
+      const deleted = await keyhold.request('DELETE', `/v1/connections/${created.body.id}`, { token: admin.token, headers: { 'If-Match': after.headers.get('etag')! } });
+      expect(deleted.status).toBe(204);
+    });
+
     it('refuses to change the credential type, or fields the type does not have', async () => {
       const created = await create(slack());
       expectProblem(await patch(created.body.id, { credential: { type: 'bearer_token' } }), 422, 'immutable-field');

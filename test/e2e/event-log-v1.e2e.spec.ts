@@ -78,7 +78,7 @@ describe('A log written by v1 code, run by the current Keyhold', () => {
     // The fixture's secrets are unknown (only their hashes were kept), so the admin gets a new token.
     const issued = await keyhold.app
       .get(CommandBus)
-      .execute(new IssueTokenCommand(TENANT_ID, ADMIN_ID, 'after upgrade', 'read_write', null, null, { actorId: ADMIN_ID, correlationId: 'e2e', causationId: 'e2e', caller: OPERATOR }));
+      .execute(new IssueTokenCommand({ tenantId: TENANT_ID, ownerId: ADMIN_ID, label: 'after upgrade', scope: 'read_write', expiresAt: null, idempotencyKey: null, context: { actorId: ADMIN_ID, correlationId: 'e2e', causationId: 'e2e', caller: OPERATOR } }));
     const token = issued.secret!;
 
     let listed = await keyhold.get('/v1/tokens', token);

@@ -484,7 +484,7 @@ describe('Hardening: the bootstrap CLI beside a running node', () => {
     try {
       for (let n = 0; n < 5; n += 1) {
         const context = { actorId: 'system:cli', correlationId: randomUUID(), causationId: randomUUID(), caller: OPERATOR };
-        const created = await operator.get(CommandBus).execute(new CreateTenantCommand(`beside-${n}`, `beside ${n}`, `root@beside-${n}.test`, context));
+        const created = await operator.get(CommandBus).execute(new CreateTenantCommand({ slug: `beside-${n}`, name: `beside ${n}`, adminEmail: `root@beside-${n}.test`, context }));
         expect((await keyhold.get('/v1/me', created.initialToken.secret!)).status).toBe(200);
       }
     } finally {

@@ -272,6 +272,30 @@ describe('Integrations, end to end over HTTP', () => {
       expectProblem(await keyhold.post('/v1/integrations/nope/activate', admin.token), 400, 'validation-error');
     });
 
+    it('answers an ETag, and activates or deletes only at the revision the caller saw (If-Match)', async () => {
+      const created = await createIntegration(erp());
+      const read = await keyhold.get(`/v1/integrations/${created.body.id}`, admin.token);
+      const etag = read.headers.get('etag')!;
+      expect(etag).toMatch(/^"\d+"$/);
+      // Any change to the tenant's integrations moves the revision: this one makes the ETag stale.
+      await createIntegration(erp());
+      const fresh = (await keyhold.get(`/v1/integrations/${created.body.id}`, admin.token)).headers.get('etag')!;
+      expect(fresh).not.toBe(etag);
+
+      const before = (await keyhold.events()).length;
+      const stale = await keyhold.request('POST', `/v1/integrations/${created.body.id}/activate`, { token: admin.token, headers: { 'If-Match': etag } });
+      expectProblem(stale, 412, 'precondition-failed');
+      expect(stale.body.tokens).toBeUndefined();
+      expectProblem(await keyhold.request('DELETE', `/v1/integrations/${created.body.id}`, { token: admin.token, headers: { 'If-Match': etag } }), 412, 'precondition-failed');
+      expect((await keyhold.events()).length).toBe(before);
+      expect((await keyhold.get(`/v1/integrations/${created.body.id}`, admin.token)).body.status).toBe('inactive');
+
+      const activated = await keyhold.request('POST', `/v1/integrations/${created.body.id}/activate`, { token: admin.token, headers: { 'If-Match': fresh } });
+      expect(activated.status).toBe(200);
+      for (const [kind, value] of Object.entries(activated.body.tokens)) remember(kind, value as string);
+      expect((await keyhold.get(`/v1/integrations/${created.body.id}`, admin.token)).body.status).toBe('active');
+    });
+
     it('keeps integrations within their tenant', async () => {
       const created = await createIntegration(erp());
       const other = await keyhold.bootstrap(`other-${randomUUID().slice(0, 8)}`);

@@ -71,6 +71,21 @@ describe('Service accounts and the OAuth 2.0 endpoints, driven by oauth4webapi',
     expect(beyond).toMatchObject({ ok: false, status: 400, error: 'invalid_scope' });
   });
 
+  it('records that an account obtained tokens once per hour, never each token, and keeps every token out of the log', async () => {
+    const account = await createAccount('busy');
+    const outcomes = await Promise.all(Array.from({ length: 5 }, () => tokenFor(account.clientId, account.clientSecret)));
+    const tokens = outcomes.map((outcome) => (outcome.ok ? outcome.tokens!.access_token : ''));
+    expect(new Set(tokens).size).toBe(5);
+    const hours = new Set(await Promise.all(tokens.map(async (token) => Math.floor((await introspect(token)).body.iat / 3600))));
+    const events = (await keyhold.events()).filter((event) => (event.data as { clientId?: string }).clientId === account.id);
+    expect(events.filter((event) => event.type === 'AccessTokenIssued')).toEqual([]);
+    const recorded = events.filter((event) => event.type === 'AccessTokensIssued');
+    expect(recorded).toHaveLength(hours.size);
+    expect(recorded[0]).toMatchObject({ streamName: expect.stringMatching(new RegExp(`^accessTokenIssuance-${account.id}\\.0\\.\\d+$`)), data: { clientKind: 'service_account', scope: [] } });
+    const stored = JSON.stringify(events);
+    for (const token of tokens) expect(stored).not.toContain(token.slice(6, 49));
+  });
+
   it('lets an access token act within its scope and the account’s current permissions only', async () => {
     const account = await createAccount('verifier');
     await grant(account.id, 'tokens:introspect');
@@ -108,16 +123,21 @@ describe('Service accounts and the OAuth 2.0 endpoints, driven by oauth4webapi',
     const first = await tokenFor(account.clientId, account.clientSecret);
     const second = await tokenFor(account.clientId, account.clientSecret);
     const [a, b] = [first, second].map((o) => (o.ok ? o.tokens!.access_token : ''));
+    // Changed by issue 18: tokens are sealed and nothing is recorded per token; the list shows each
+    // hour in which the account obtained tokens (both tokens' hours here), and never a token.
+    const hours = new Set(await Promise.all([a, b].map(async (token) => Math.floor((await introspect(token)).body.iat / 3600))));
     let listed = await keyhold.get(`/v1/service-accounts/${account.id}/tokens`, admin.token);
-    expect(listed.body.items).toHaveLength(2);
+    expect(listed.body.items).toHaveLength(hours.size);
     expect(listed.text).not.toContain(a);
+    expect(listed.text).not.toContain(b);
 
     const revoked = await oauthClient({ issuer: keyhold.url, clientId: account.clientId, clientSecret: account.clientSecret, method: 'basic', action: 'revoke', token: a });
     expect(revoked.ok).toBe(true);
     expect((await introspect(a)).body).toEqual({ active: false });
     expect((await introspect(b)).body.active).toBe(true);
+    // Revoking one token leaves the record that the account obtained tokens in that hour.
     listed = await keyhold.get(`/v1/service-accounts/${account.id}/tokens`, admin.token);
-    expect(listed.body.items).toHaveLength(1);
+    expect(listed.body.items).toHaveLength(hours.size);
 
     // Unknown tokens and other clients' tokens: 200 and nothing happens (RFC 7009 §2.2).
     const other = await createAccount('bystander');

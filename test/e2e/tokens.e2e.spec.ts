@@ -170,6 +170,85 @@ const describeTokenLifecycle = (env: () => Record<string, string>) => {
     });
   });
 
+  describe('ETag and If-Match', () => {
+    const etagOf = async (id: string) => {
+      const fetched = await keyhold.get(`/v1/tokens/${id}`, admin.token);
+      expect(fetched.status).toBe(200);
+      return fetched.headers.get('etag');
+    };
+    const revoke = (id: string, ifMatch: string) => keyhold.request('POST', `/v1/tokens/${id}/revoke`, { token: admin.token, json: {}, headers: { 'if-match': ifMatch } });
+
+    it('names the revision a token was read at, and a new one after a write', async () => {
+      const issued = await issue(admin.token, { label: 'etag', scope: 'read' });
+      const before = await etagOf(issued.body.id);
+      expect(before).toMatch(/^"\d+"$/);
+      expect(await etagOf(issued.body.id)).toBe(before);
+      await issue(admin.token, { label: 'etag neighbour', scope: 'read' });
+      const after = await etagOf(issued.body.id);
+      expect(after).toMatch(/^"\d+"$/);
+      expect(after).not.toBe(before);
+    });
+
+    it('refuses a change on a stale revision with 412 and makes it on the current one', async () => {
+      const issued = await issue(admin.token, { label: 'if-match', scope: 'read' });
+      const seen = (await etagOf(issued.body.id))!;
+      await issue(admin.token, { label: 'if-match moves the stream', scope: 'read' });
+
+      expectProblem(await revoke(issued.body.id, seen), 412, 'precondition-failed');
+      expect((await keyhold.get(`/v1/tokens/${issued.body.id}`, admin.token)).body.status).toBe('active');
+      expectProblem(await revoke(issued.body.id, `W/${seen}`), 412, 'precondition-failed');
+
+      const current = (await etagOf(issued.body.id))!;
+      const revoked = await revoke(issued.body.id, current);
+      expect(revoked.status).toBe(200);
+      expect(revoked.body.status).toBe('revoked');
+      expect(await etagOf(issued.body.id)).not.toBe(current);
+      expect((await revoke(issued.body.id, '*')).status).toBe(200);
+    });
+  });
+
+  describe('users: ETag and If-Match', () => {
+    // A user is held by its tenant's stream: its ETag is that stream's revision.
+    const add = async (email: string) => {
+      const added = await keyhold.post('/v1/users', admin.token, { email, role: 'member' });
+      expect(added.status).toBe(201);
+      return added.body.id as string;
+    };
+    const etagOf = async (userId: string) => {
+      const fetched = await keyhold.get(`/v1/users/${userId}`, admin.token);
+      expect(fetched.status).toBe(200);
+      return fetched.headers.get('etag')!;
+    };
+    const changeRole = (userId: string, role: string, ifMatch?: string) =>
+      keyhold.request('PUT', `/v1/users/${userId}/role`, { token: admin.token, json: { role }, headers: ifMatch ? { 'if-match': ifMatch } : {} });
+
+    it('names the revision a user was read at, and a new one after a change in the tenant', async () => {
+      const userId = await add('etag@users.test');
+      const before = await etagOf(userId);
+      expect(before).toMatch(/^"\d+"$/);
+      expect(await etagOf(userId)).toBe(before);
+      await add('neighbour@users.test');
+      expect(await etagOf(userId)).not.toBe(before);
+    });
+
+    it('refuses a role change on a stale revision with 412, makes it on the current one, and keeps If-Match optional', async () => {
+      const userId = await add('if-match@users.test');
+      const seen = await etagOf(userId);
+      await add('moves-the-tenant@users.test');
+
+      expectProblem(await changeRole(userId, 'admin', seen), 412, 'precondition-failed');
+      expect((await keyhold.get(`/v1/users/${userId}`, admin.token)).body.role).toBe('member');
+      expectProblem(await changeRole(userId, 'admin', '"not a revision"'), 412, 'precondition-failed');
+
+      const current = await etagOf(userId);
+      const changed = await changeRole(userId, 'admin', current);
+      expect(changed.status).toBe(200);
+      expect(changed.body).toEqual({ userId, role: 'admin' });
+      expect(await etagOf(userId)).not.toBe(current);
+      expect((await changeRole(userId, 'member')).status).toBe(200);
+    });
+  });
+
   describe('rights follow the owner', () => {
     it('narrows every token of a user at once when the user loses a role', async () => {
       const added = await keyhold.addUser(admin.token, 'second-admin@acme.test', 'admin');

@@ -162,6 +162,6 @@ export const openDialog = async (page: Page, button: string, dialog: string | Re
 export const personalTokenFor = async (keyhold: KeyholdHarness, tenantId: string, userId: string): Promise<string> => {
   // As the CLI would: the test stands in for the user who asks for their own token.
   const context = { actorId: userId, correlationId: 'test', causationId: 'test', caller: OPERATOR };
-  const issued = await keyhold.app.get(CommandBus).execute(new IssueTokenCommand(tenantId, userId, 'console test', 'read_write', null, null, context));
+  const issued = await keyhold.app.get(CommandBus).execute(new IssueTokenCommand({ tenantId, ownerId: userId, label: 'console test', scope: 'read_write', expiresAt: null, idempotencyKey: null, context }));
   return issued.secret!;
 };

@@ -59,7 +59,7 @@ export class KeyholdHarness {
   async bootstrap(slug: string, adminEmail = `admin@${slug}.test`) {
     const created = await this.app
       .get(CommandBus)
-      .execute(new CreateTenantCommand(slug, slug, adminEmail, { actorId: 'system:test', correlationId: 'test', causationId: 'test', caller: OPERATOR }));
+      .execute(new CreateTenantCommand({ slug, name: slug, adminEmail, context: { actorId: 'system:test', correlationId: 'test', causationId: 'test', caller: OPERATOR } }));
     return { tenantId: created.tenantId, userId: created.userId, token: created.initialToken.secret! };
   }
 

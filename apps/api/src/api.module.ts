@@ -1,9 +1,16 @@
 import { Module } from '@nestjs/common';
+import { GetPersonalToken, GetUser, ListPersonalTokens, ListUsers, RevokePersonalToken } from '@keyhold/application';
+import { EVENT_STORE } from '@keyhold/event-store';
+import { READ_MODEL_STORE } from '@keyhold/read-models';
+import { CommandRunner } from './command-runner';
+import { dispatchedUseCase, useCaseProvider } from './use-case-provider';
+import { CredentialIndexService } from './verification/credential-index.service';
+import { PersonalTokenIndex } from './verification/personal-token-index';
+import { UsageRecorder } from './verification/usage-recorder';
 import { HealthController } from './health/health.controller';
 import { CommandsModule } from './commands.module';
-import { RevokeTokenHandler } from './tokens/tokens.handlers';
+import { RevokeTokenCommand } from './tokens/tokens.commands';
 import { TokensController } from './tokens/tokens.controller';
-import { TokensQuery } from './tokens/tokens.query';
 import { UsersController } from './users/users.controller';
 import { VerificationModule } from './verification/verification.module';
 import { OAuthModule } from './oauth/oauth.module';
@@ -21,6 +28,12 @@ import { ConsoleController } from './console/console.controller';
 @Module({
   imports: [CommandsModule, VerificationModule, OAuthModule, ServiceAccountsModule, ConnectionsModule, IntegrationsModule, PasswordsModule, ApiClientsModule, HistoryModule, MetricsModule, SignInModule],
   controllers: [TokensController, UsersController, HealthController, ConsoleController],
-  providers: [TokensQuery, RevokeTokenHandler],
+  providers: [
+    ...dispatchedUseCase(RevokeTokenCommand, RevokePersonalToken, [CommandRunner, PersonalTokenIndex, CredentialIndexService]),
+    useCaseProvider(GetPersonalToken, [READ_MODEL_STORE, UsageRecorder, EVENT_STORE]),
+    useCaseProvider(ListPersonalTokens, [READ_MODEL_STORE, UsageRecorder]),
+    useCaseProvider(GetUser, [READ_MODEL_STORE, EVENT_STORE]),
+    useCaseProvider(ListUsers, [READ_MODEL_STORE]),
+  ],
 })
 export class ApiModule {}

@@ -83,9 +83,50 @@ export const TextField = ({ label, name, error, hint, value, onChange, ...input 
   </Field>
 );
 
+/** How long after a dialog closes its opener may still vanish with the list it reloads. */
+const RELOAD_WINDOW_MS = 10_000;
+
+/**
+ * The last element focused outside every dialog. A dialog opened from another one (a form's
+ * result shown once) was opened by a button that is gone when it closes; focus then goes back to
+ * where the person was before the first dialog.
+ */
+let focusedOutsideDialogs: HTMLElement | null = null;
+document.addEventListener('focusin', (event) => {
+  if (event.target instanceof HTMLElement && event.target !== document.body && !event.target.closest('dialog')) focusedOutsideDialogs = event.target;
+});
+
+/**
+ * Focus goes back to what opened a dialog. When the dialog's own change takes that away (a revoked
+ * token loses its Revoke button once the list reloads), focus would fall to the page body and a
+ * keyboard or screen-reader user would start again from the top: it goes to the opener's row
+ * instead (its row header), or to the page's heading when the row went too.
+ */
+const restoreFocus = (opener: HTMLElement | null) => {
+  const target = opener?.isConnected ? opener : focusedOutsideDialogs?.isConnected ? focusedOutsideDialogs : null;
+  if (!target) return;
+  target.focus();
+  const rowHeader = target.closest('tr')?.querySelector<HTMLElement>('th[scope="row"]') ?? null;
+  const observer = new MutationObserver(() => {
+    if (target.isConnected) return;
+    stop();
+    if (document.activeElement !== document.body && document.activeElement !== null) return;
+    const fallback = rowHeader?.isConnected ? rowHeader : document.querySelector<HTMLElement>('main h1');
+    if (!fallback) return;
+    fallback.tabIndex = -1;
+    fallback.focus();
+  });
+  const timer = setTimeout(() => stop(), RELOAD_WINDOW_MS);
+  const stop = () => {
+    observer.disconnect();
+    clearTimeout(timer);
+  };
+  observer.observe(document.body, { childList: true, subtree: true });
+};
+
 /**
  * A modal dialog on the browser's own <dialog>: focus moves into it, Escape closes it, and focus
- * returns to what opened it.
+ * returns to what opened it (or where that stood, `restoreFocus`).
  */
 export const Dialog = ({ title, onClose, children }: { title: string; onClose: () => void; children: ReactNode }) => {
   const ref = useRef<HTMLDialogElement>(null);
@@ -93,7 +134,7 @@ export const Dialog = ({ title, onClose, children }: { title: string; onClose: (
   useEffect(() => {
     const opener = document.activeElement as HTMLElement | null;
     ref.current?.showModal();
-    return () => opener?.focus();
+    return () => restoreFocus(opener);
   }, []);
   return (
     <dialog ref={ref} aria-labelledby={titleId} onCancel={(event) => (event.preventDefault(), onClose())}>

@@ -2257,7 +2257,7 @@ export interface components {
              * Format: uri
              * @enum {string}
              */
-            type: "https://keyhold.dev/problems/validation-error" | "https://keyhold.dev/problems/malformed-request" | "https://keyhold.dev/problems/invalid-cursor" | "https://keyhold.dev/problems/unauthenticated" | "https://keyhold.dev/problems/forbidden" | "https://keyhold.dev/problems/authority-exceeded" | "https://keyhold.dev/problems/not-found" | "https://keyhold.dev/problems/label-taken" | "https://keyhold.dev/problems/too-many-tokens" | "https://keyhold.dev/problems/tenant-exists" | "https://keyhold.dev/problems/email-taken" | "https://keyhold.dev/problems/last-admin" | "https://keyhold.dev/problems/concurrent-modification" | "https://keyhold.dev/problems/permissions-reset-pending" | "https://keyhold.dev/problems/idempotency-key-reused" | "https://keyhold.dev/problems/payload-too-large" | "https://keyhold.dev/problems/unsupported-media-type" | "https://keyhold.dev/problems/method-not-allowed" | "https://keyhold.dev/problems/rate-limited" | "https://keyhold.dev/problems/service-unavailable" | "https://keyhold.dev/problems/revocation-pending" | "https://keyhold.dev/problems/internal-error" | "https://keyhold.dev/problems/connection-deleted" | "https://keyhold.dev/problems/domain-not-allowed" | "https://keyhold.dev/problems/immutable-field" | "https://keyhold.dev/problems/unknown-resource" | "https://keyhold.dev/problems/integration-name-taken" | "https://keyhold.dev/problems/too-many-integrations" | "https://keyhold.dev/problems/integration-deleted" | "https://keyhold.dev/problems/integration-already-active" | "https://keyhold.dev/problems/integration-not-active" | "https://keyhold.dev/problems/service-accounts-closed" | "https://keyhold.dev/problems/outbound-refused" | "https://keyhold.dev/problems/outbound-failed" | "https://keyhold.dev/problems/password-incorrect" | "https://keyhold.dev/problems/password-not-set" | "https://keyhold.dev/problems/too-many-client-secrets" | "https://keyhold.dev/problems/too-many-redirect-uris" | "https://keyhold.dev/problems/invitation-invalid" | "https://keyhold.dev/problems/invitation-accepted" | "https://keyhold.dev/problems/csrf-failed" | "https://keyhold.dev/problems/sign-in-failed";
+            type: "https://keyhold.dev/problems/validation-error" | "https://keyhold.dev/problems/malformed-request" | "https://keyhold.dev/problems/invalid-cursor" | "https://keyhold.dev/problems/unauthenticated" | "https://keyhold.dev/problems/forbidden" | "https://keyhold.dev/problems/authority-exceeded" | "https://keyhold.dev/problems/not-found" | "https://keyhold.dev/problems/label-taken" | "https://keyhold.dev/problems/too-many-tokens" | "https://keyhold.dev/problems/tenant-exists" | "https://keyhold.dev/problems/email-taken" | "https://keyhold.dev/problems/last-admin" | "https://keyhold.dev/problems/concurrent-modification" | "https://keyhold.dev/problems/permissions-reset-pending" | "https://keyhold.dev/problems/precondition-failed" | "https://keyhold.dev/problems/idempotency-key-reused" | "https://keyhold.dev/problems/payload-too-large" | "https://keyhold.dev/problems/unsupported-media-type" | "https://keyhold.dev/problems/method-not-allowed" | "https://keyhold.dev/problems/rate-limited" | "https://keyhold.dev/problems/service-unavailable" | "https://keyhold.dev/problems/revocation-pending" | "https://keyhold.dev/problems/internal-error" | "https://keyhold.dev/problems/connection-deleted" | "https://keyhold.dev/problems/domain-not-allowed" | "https://keyhold.dev/problems/immutable-field" | "https://keyhold.dev/problems/unknown-resource" | "https://keyhold.dev/problems/integration-name-taken" | "https://keyhold.dev/problems/too-many-integrations" | "https://keyhold.dev/problems/integration-deleted" | "https://keyhold.dev/problems/integration-already-active" | "https://keyhold.dev/problems/integration-not-active" | "https://keyhold.dev/problems/service-accounts-closed" | "https://keyhold.dev/problems/outbound-refused" | "https://keyhold.dev/problems/outbound-failed" | "https://keyhold.dev/problems/password-incorrect" | "https://keyhold.dev/problems/password-not-set" | "https://keyhold.dev/problems/too-many-client-secrets" | "https://keyhold.dev/problems/too-many-redirect-uris" | "https://keyhold.dev/problems/invitation-invalid" | "https://keyhold.dev/problems/invitation-accepted" | "https://keyhold.dev/problems/csrf-failed" | "https://keyhold.dev/problems/sign-in-failed";
             title: string;
             status: number;
             detail: string;
@@ -2314,6 +2314,15 @@ export interface components {
         };
         /** @description The change conflicts with the current state (a taken name, a limit, a concurrent change). */
         Conflict: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The resource changed since the ETag given in If-Match (precondition-failed): read it again. */
+        PreconditionFailed: {
             headers: {
                 [name: string]: unknown;
             };
@@ -2450,6 +2459,8 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description The revision of the resource, to send back in If-Match with a change. */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2466,7 +2477,10 @@ export interface operations {
     TokensController_revoke: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag the resource was read with: the change is made only if it is still current, else 412 (precondition-failed). */
+                "If-Match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -2492,6 +2506,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
@@ -2590,6 +2605,8 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description The revision of the resource, to send back in If-Match with a change. */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2606,7 +2623,10 @@ export interface operations {
     UsersController_changeRole: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag the resource was read with: the change is made only if it is still current, else 412 (precondition-failed). */
+                "If-Match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -2631,6 +2651,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
@@ -3104,6 +3125,8 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description The revision of the resource, to send back in If-Match with a change. */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3120,7 +3143,10 @@ export interface operations {
     ServiceAccountsController_delete: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag the resource was read with: the change is made only if it is still current, else 412 (precondition-failed). */
+                "If-Match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -3139,6 +3165,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -3171,7 +3198,10 @@ export interface operations {
     ServiceAccountsController_grant: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag the resource was read with: the change is made only if it is still current, else 412 (precondition-failed). */
+                "If-Match"?: string;
+            };
             path: {
                 id: string;
                 permission: string;
@@ -3193,13 +3223,17 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
             500: components["responses"]["InternalError"];
         };
     };
     ServiceAccountsController_removePermission: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag the resource was read with: the change is made only if it is still current, else 412 (precondition-failed). */
+                "If-Match"?: string;
+            };
             path: {
                 id: string;
                 permission: string;
@@ -3221,13 +3255,17 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
             500: components["responses"]["InternalError"];
         };
     };
     ServiceAccountsController_joinProject: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag the resource was read with: the change is made only if it is still current, else 412 (precondition-failed). */
+                "If-Match"?: string;
+            };
             path: {
                 id: string;
                 projectId: string;
@@ -3249,13 +3287,17 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
             500: components["responses"]["InternalError"];
         };
     };
     ServiceAccountsController_leaveProject: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag the resource was read with: the change is made only if it is still current, else 412 (precondition-failed). */
+                "If-Match"?: string;
+            };
             path: {
                 id: string;
                 projectId: string;
@@ -3277,13 +3319,17 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
             500: components["responses"]["InternalError"];
         };
     };
     ServiceAccountsController_sunset: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag the resource was read with: the change is made only if it is still current, else 412 (precondition-failed). */
+                "If-Match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -3308,6 +3354,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
@@ -3316,7 +3363,10 @@ export interface operations {
     ServiceAccountsController_registerCommandSigningKey: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag the resource was read with: the change is made only if it is still current, else 412 (precondition-failed). */
+                "If-Match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -3341,6 +3391,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
@@ -3349,7 +3400,10 @@ export interface operations {
     ServiceAccountsController_resetSecret: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag the resource was read with: the change is made only if it is still current, else 412 (precondition-failed). */
+                "If-Match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -3370,6 +3424,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -3474,6 +3529,8 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description The revision of the resource, to send back in If-Match with a change. */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3490,7 +3547,10 @@ export interface operations {
     ConnectionsController_updateOAuthClient: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag the resource was read with: the change is made only if it is still current, else 412 (precondition-failed). */
+                "If-Match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -3515,6 +3575,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
@@ -3533,6 +3594,8 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description The revision of the resource, to send back in If-Match with a change. */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3549,7 +3612,10 @@ export interface operations {
     ConnectionsController_delete: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag the resource was read with: the change is made only if it is still current, else 412 (precondition-failed). */
+                "If-Match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -3568,13 +3634,17 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
             500: components["responses"]["InternalError"];
         };
     };
     ConnectionsController_update: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag the resource was read with: the change is made only if it is still current, else 412 (precondition-failed). */
+                "If-Match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -3599,6 +3669,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
@@ -3763,6 +3834,8 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description The revision of the resource, to send back in If-Match with a change. */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3779,7 +3852,10 @@ export interface operations {
     IntegrationsController_delete: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag the resource was read with: the change is made only if it is still current, else 412 (precondition-failed). */
+                "If-Match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -3798,13 +3874,17 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
             500: components["responses"]["InternalError"];
         };
     };
     IntegrationsController_activate: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag the resource was read with: the change is made only if it is still current, else 412 (precondition-failed). */
+                "If-Match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -3825,13 +3905,17 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
             500: components["responses"]["InternalError"];
         };
     };
     IntegrationsController_reauthorize: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag the resource was read with: the change is made only if it is still current, else 412 (precondition-failed). */
+                "If-Match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -3856,6 +3940,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
@@ -4047,6 +4132,8 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description The revision of the resource, to send back in If-Match with a change. */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4063,7 +4150,10 @@ export interface operations {
     ApiClientsController_delete: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag the resource was read with: the change is made only if it is still current, else 412 (precondition-failed). */
+                "If-Match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -4082,13 +4172,17 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
             500: components["responses"]["InternalError"];
         };
     };
     ApiClientsController_rename: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag the resource was read with: the change is made only if it is still current, else 412 (precondition-failed). */
+                "If-Match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -4113,6 +4207,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
@@ -4147,7 +4242,10 @@ export interface operations {
     ApiClientsController_addSecret: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag the resource was read with: the change is made only if it is still current, else 412 (precondition-failed). */
+                "If-Match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -4172,6 +4270,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
@@ -4180,7 +4279,10 @@ export interface operations {
     ApiClientsController_removeSecret: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag the resource was read with: the change is made only if it is still current, else 412 (precondition-failed). */
+                "If-Match"?: string;
+            };
             path: {
                 id: string;
                 secretId: string;
@@ -4200,13 +4302,17 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
             500: components["responses"]["InternalError"];
         };
     };
     ApiClientsController_addRedirectUri: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag the resource was read with: the change is made only if it is still current, else 412 (precondition-failed). */
+                "If-Match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -4231,6 +4337,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
@@ -4242,7 +4349,10 @@ export interface operations {
                 /** @description An absolute https URL (http only for 127.0.0.1, [::1] or localhost), without fragment or user information. Kept exactly as given and matched exactly: no normalisation (case, default port, trailing slash all count). */
                 uri: string;
             };
-            header?: never;
+            header?: {
+                /** @description The ETag the resource was read with: the change is made only if it is still current, else 412 (precondition-failed). */
+                "If-Match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -4263,13 +4373,17 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
             500: components["responses"]["InternalError"];
         };
     };
     ApiClientsController_flows: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag the resource was read with: the change is made only if it is still current, else 412 (precondition-failed). */
+                "If-Match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -4294,6 +4408,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
@@ -4302,7 +4417,10 @@ export interface operations {
     ApiClientsController_patchFlows: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag the resource was read with: the change is made only if it is still current, else 412 (precondition-failed). */
+                "If-Match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -4327,6 +4445,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];

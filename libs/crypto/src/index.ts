@@ -1,3 +1,4 @@
 export * from './secret-token';
 export * from './secret-hasher';
 export * from './password-hasher';
+export * from './sealed-secret';

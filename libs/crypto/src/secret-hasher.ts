@@ -4,6 +4,9 @@ export type HashKey = { readonly id: string; readonly key: Buffer };
 
 export type SecretHash = { readonly hash: string; readonly keyId: string };
 
+/** HMAC-SHA-256's length: a MAC shorter or longer than this is refused before comparing. */
+export const MAC_BYTES = 32;
+
 /**
  * Secrets are stored as HMAC-SHA-256 under a server key, never as plaintext: a copy of the log
  * or the read models alone does not let anyone test guesses. Keys carry ids so that the key can
@@ -11,6 +14,7 @@ export type SecretHash = { readonly hash: string; readonly keyId: string };
  */
 export class SecretHasher {
   private readonly keys: ReadonlyMap<string, Buffer>;
+  private readonly macKeys = new Map<string, Buffer>();
 
   constructor(
     private readonly current: HashKey,
@@ -18,6 +22,11 @@ export class SecretHasher {
   ) {
     if (current.key.length < 32) throw new Error('A secret hash key must be at least 32 bytes.');
     this.keys = new Map([...previous, current].map((key) => [key.id, key.key]));
+  }
+
+  /** The id of the key new secrets hash, and new MACs are made, under. */
+  get currentKeyId(): string {
+    return this.current.id;
   }
 
   hash(secret: string): SecretHash {
@@ -35,6 +44,34 @@ export class SecretHasher {
     const a = Buffer.from(computed.hash, 'base64url');
     const b = Buffer.from(stored.hash, 'base64url');
     return a.length === b.length && timingSafeEqual(a, b);
+  }
+
+  /**
+   * A MAC over `payload` under the current key, for a secret that carries its own claims (a
+   * sealed access token). `purpose` derives a key of its own from each hash key, so a MAC never
+   * equals any secret's stored hash, nor another purpose's MAC.
+   */
+  mac(purpose: string, payload: Buffer): { keyId: string; tag: Buffer } {
+    return { keyId: this.current.id, tag: createHmac('sha256', this.macKey(purpose, this.current.id)!).update(payload).digest() };
+  }
+
+  /** Constant-time check of a MAC made by `mac`; false under a key id this hasher does not hold. */
+  macMatches(purpose: string, keyId: string, payload: Buffer, tag: Buffer): boolean {
+    const key = this.macKey(purpose, keyId);
+    if (!key || tag.length !== MAC_BYTES) return false;
+    return timingSafeEqual(createHmac('sha256', key).update(payload).digest(), tag);
+  }
+
+  private macKey(purpose: string, keyId: string): Buffer | null {
+    const name = `${purpose}\u0000${keyId}`;
+    let derived = this.macKeys.get(name);
+    if (!derived) {
+      const key = this.keys.get(keyId);
+      if (!key) return null;
+      derived = createHmac('sha256', key).update(`keyhold mac key: ${purpose}`, 'utf8').digest();
+      this.macKeys.set(name, derived);
+    }
+    return derived;
   }
 
   private hashWith(key: Buffer, secret: string): string {

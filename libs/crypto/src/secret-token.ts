@@ -62,10 +62,16 @@ export const generateSecret = (kind: SecretKind): string => {
 
 const SECRET_PATTERN = new RegExp(`^kh_([a-z]+)_[0-9A-Za-z]{${RANDOM_LENGTH + CHECKSUM_LENGTH}}$`);
 
-/** The kind of a well-formed secret with a valid checksum, or null for anything else. */
+/** A sealed secret (`sealSecret`): its MAC, not a checksum, tells it from random text. */
+const SEALED_PATTERN = new RegExp(`^kh_${SECRET_KINDS.accessToken}_[A-Za-z0-9_-]{60,680}$`);
+
+/**
+ * The kind of a well-formed secret with a valid checksum, or of a well-formed sealed one (whose
+ * MAC only its index can check), or null for anything else.
+ */
 export const parseSecret = (text: string): SecretKind | null => {
   const match = SECRET_PATTERN.exec(text);
-  if (!match) return null;
+  if (!match) return SEALED_PATTERN.test(text) ? 'accessToken' : null;
   const kind = (Object.keys(SECRET_KINDS) as SecretKind[]).find((candidate) => SECRET_KINDS[candidate] === match[1]);
   if (!kind) return null;
   const body = text.slice(0, -CHECKSUM_LENGTH);

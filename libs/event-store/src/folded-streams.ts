@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import { Decider } from '@keyhold/domain';
-import { EventStore } from './event-store.port';
+import { EventStore, RecordedEvent } from './event-store.port';
 
 /** A stream's state folded up to `revision`, its last event's; `null` for a stream with no events yet. */
 export type FoldedStream<State> = { readonly state: State; readonly revision: number | null };
@@ -41,12 +41,14 @@ export const readFolded = async <State, Event>(
   store: EventStore,
   streamName: string,
   decider: Folder<State, Event>,
+  /** The stream's events as the decider's: a typed reader passes its event family's `pick`. */
+  eventsOf: (recorded: readonly RecordedEvent[]) => readonly Event[] = (recorded) => recorded.map(({ type, data }) => ({ type, data }) as Event),
 ): Promise<FoldedStream<State>> => {
   const cached = cacheOf(store, decider.evolve);
   const known = cached.get(streamName) as FoldedStream<State> | undefined;
   const recorded = await store.readStream(streamName, known?.revision ?? undefined);
   if (recorded.length === 0) return known ?? { state: decider.initialState(), revision: null };
-  const state = recorded.reduce((folding, { type, data }) => decider.evolve(folding, { type, data } as Event), known?.state ?? decider.initialState());
+  const state = eventsOf(recorded).reduce(decider.evolve, known?.state ?? decider.initialState());
   const current = { state, revision: recorded[recorded.length - 1].streamRevision };
   rememberFolded(store, streamName, decider, current);
   return current;

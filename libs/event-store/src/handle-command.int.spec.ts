@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Decider } from '@keyhold/domain';
+import { WrongExpectedRevisionError } from './event-store.port';
 import { CommandContext, handleCommand } from './handle-command';
 import { readFolded } from './folded-streams';
 import { SqliteEventStore } from './sqlite/sqlite-event-store';
@@ -24,24 +25,31 @@ describe('handleCommand over the group-committing SQLite store', () => {
   afterAll(() => store.close());
 
   it('runs many concurrent commands on one stream without a conflict, each on the state the one before it wrote', async () => {
-    const results = await Promise.all(Array.from({ length: 25 }, () => handleCommand(store, 'counter-one', counter, { type: 'Count' }, context, 1)));
+    const results = await Promise.all(Array.from({ length: 25 }, () => handleCommand(store, 'counter-one', counter, { type: 'Count' }, context, { maxAttempts: 1 })));
     expect(results.every((r) => r.outcome === 'accepted')).toBe(true);
     expect((await store.readStream('counter-one')).map((e) => (e.data as { n: number }).n)).toEqual(Array.from({ length: 25 }, (_, n) => n + 1));
+  });
+
+  it('appends on the revision the caller expected, and refuses a stale one without deciding again', async () => {
+    await handleCommand(store, 'counter-two', counter, { type: 'Count' }, context);
+    await handleCommand(store, 'counter-two', counter, { type: 'Count' }, context, { expectedRevision: 0 });
+    await expect(handleCommand(store, 'counter-two', counter, { type: 'Count' }, context, { expectedRevision: 0 })).rejects.toThrow(WrongExpectedRevisionError);
+    expect((await store.readStream('counter-two')).map((e) => e.streamRevision)).toEqual([0, 1]);
   });
 
   it('folds on from the state it last saw, and sees what another store on the same log appended meanwhile', async () => {
     const other = new SqliteEventStore(file);
     try {
-      const count = (on: SqliteEventStore) => handleCommand(on, 'counter-two', counter, { type: 'Count' }, context, 1);
+      const count = (on: SqliteEventStore) => handleCommand(on, 'counter-three', counter, { type: 'Count' }, context, { maxAttempts: 1 });
       await count(store);
       await count(store);
-      expect(await readFolded(store, 'counter-two', counter)).toEqual({ state: 2, revision: 1 });
+      expect(await readFolded(store, 'counter-three', counter)).toEqual({ state: 2, revision: 1 });
       await count(other);
       // One attempt only: deciding on the cached state (2) would conflict with the other's append.
       const next = await count(store);
       expect(next).toMatchObject({ outcome: 'accepted', state: 4, events: [{ data: { n: 4 } }] });
-      expect(await readFolded(other, 'counter-two', counter)).toEqual({ state: 4, revision: 3 });
-      expect((await store.readStream('counter-two')).map((e) => (e.data as { n: number }).n)).toEqual([1, 2, 3, 4]);
+      expect(await readFolded(other, 'counter-three', counter)).toEqual({ state: 4, revision: 3 });
+      expect((await store.readStream('counter-three')).map((e) => (e.data as { n: number }).n)).toEqual([1, 2, 3, 4]);
     } finally {
       await other.close();
     }

@@ -24,6 +24,14 @@ export type HandledCommand<State, Event, Rejection> =
     }
   | { readonly outcome: 'rejected'; readonly rejection: Rejection };
 
+/**
+ * `expectedRevision`: the revision the caller last saw (an HTTP If-Match). Given, a stream that
+ * has moved on fails with WrongExpectedRevisionError at once, neither retried nor decided again:
+ * the caller asked to change what it saw, and it saw something older. Without it, a concurrent
+ * write makes the pipeline read and decide again, up to `maxAttempts` times.
+ */
+export type HandleCommandOptions = { readonly expectedRevision?: number; readonly maxAttempts?: number };
+
 export class ConcurrencyConflictError extends Error {
   constructor(readonly streamName: string, attempts: number) {
     super(`Stream '${streamName}' kept changing under ${attempts} attempts; try again.`);
@@ -43,9 +51,9 @@ export const handleCommand = async <State, Command, Event extends { type: string
   decider: Decider<State, Command, Event, Rejection>,
   command: Command,
   context: CommandContext,
-  maxAttempts = 3,
+  options: HandleCommandOptions = {},
 ): Promise<HandledCommand<State, Event, Rejection>> =>
-  oneAtATime(store, streamName, () => readDecideAppend(store, streamName, decider, command, context, maxAttempts));
+  oneAtATime(store, streamName, () => readDecideAppend(store, streamName, decider, command, context, options));
 
 const queues = new WeakMap<EventStore, Map<string, Promise<void>>>();
 
@@ -77,15 +85,16 @@ const readDecideAppend = async <State, Command, Event extends { type: string; da
   decider: Decider<State, Command, Event, Rejection>,
   command: Command,
   context: CommandContext,
-  maxAttempts: number,
+  { expectedRevision, maxAttempts = 3 }: HandleCommandOptions,
 ): Promise<HandledCommand<State, Event, Rejection>> => {
   for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
-    const { state, revision } = await readFolded(store, streamName, decider);
+    const { state, revision: current } = await readFolded(store, streamName, decider);
+    if (expectedRevision !== undefined && expectedRevision !== current) throw new WrongExpectedRevisionError(streamName, expectedRevision, current ?? 'no_stream');
     const decision = decider.decide(command, state);
     if (decision.outcome === 'rejected') return decision;
     if (decision.events.length === 0) return { outcome: 'accepted', state, events: [], position: null };
 
-    const expected = revision ?? 'no_stream';
+    const expected = current ?? 'no_stream';
     try {
       const appended = await traced('append', { [CORRELATION_ID]: context.correlationId, 'keyhold.stream': streamName, 'keyhold.events': decision.events.length }, () =>
         store.append(
@@ -98,7 +107,7 @@ const readDecideAppend = async <State, Command, Event extends { type: string; da
       rememberFolded(store, streamName, decider, { state: next, revision: appended.nextExpectedRevision });
       return { outcome: 'accepted', state: next, events: decision.events, position: appended.lastPosition };
     } catch (error) {
-      if (!(error instanceof WrongExpectedRevisionError)) throw error;
+      if (!(error instanceof WrongExpectedRevisionError) || expectedRevision !== undefined) throw error;
     }
   }
   throw new ConcurrencyConflictError(streamName, maxAttempts);

@@ -123,6 +123,8 @@ describeInChromium('console: personal API tokens (seed 001)', 'acme', (suite) =>
     await confirm.getByRole('button', { name: 'Revoke token' }).click();
     await expectText(row, 'revoked');
     await expectCount(row.getByRole('button', { name: /Revoke/ }), 0);
+    // The Revoke button went with the revocation: focus stays on its row, not lost to the page body.
+    await expectFocused(row.getByRole('rowheader'));
 
     const revoked = await suite.console.keyhold.request('POST', '/oauth/introspect', { token: suite.admin.token, form: { token: secret } });
     expect(revoked.body).toEqual({ active: false });

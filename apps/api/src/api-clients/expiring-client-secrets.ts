@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { clientSecretStatusAt } from '@keyhold/domain';
 import { API_CLIENTS, ApiClientView, CLIENT_SECRETS, ClientSecretView, READ_MODEL_STORE, ReadModelStore } from '@keyhold/read-models';
 
 const DAY_MS = 86_400_000;
@@ -25,7 +26,7 @@ export class ExpiringClientSecrets {
     });
     const within = listed.items.filter((secret) => secret.expiresAt <= threshold);
     const passed = within.length < listed.items.length;
-    const live = within.filter((secret) => secret.expiresAt > at);
+    const live = within.filter((secret) => clientSecretStatusAt(secret, at) === 'active');
     const clients = this.readModels.collection<ApiClientView>(API_CLIENTS);
     const names = new Map(
       (await Promise.all([...new Set(live.map((secret) => secret.clientId))].map((id) => clients.get(id))))

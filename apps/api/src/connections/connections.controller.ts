@@ -1,12 +1,11 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query, Res } from '@nestjs/common';
-import { KEYHOLD_CONFIG, KeyholdConfig } from '@keyhold/platform';
-import { Problem } from '../http/problem';
-import { ConnectionAccessTokens } from './connection-access-tokens';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { FastifyReply } from 'fastify';
-import { AccessPurpose, CredentialSettings, secretFieldsSet } from '@keyhold/domain';
+import { AccessPurpose, CredentialSettings } from '@keyhold/domain';
+import { detailsOfConnection, GetConnection, GetOAuthClient, ListConnections, ListOAuthClients, secretsIn } from '@keyhold/application';
 import { CurrentPrincipal, RequirePermissions } from '../http/auth';
+import { ApiIfMatch, ETAG_HEADER, IfMatch, setETag } from '../http/etag';
 import { PageQuery } from '../http/pagination';
 import { CurrentRequestContext, RequestContext } from '../http/request-context';
 import { Principal } from '../verification/principal';
@@ -25,9 +24,7 @@ import {
   UpdateConnectionDto,
   UpdateOAuthClientDto,
 } from './connection.dto';
-import { PlainSecrets, secretsIn } from './connection-secrets';
-import { AccessConnectionCommand, ActiveConnection, CreateConnectionCommand, DeleteConnectionCommand, UpdateConnectionCommand } from './connections.commands';
-import { ConnectionsQuery, secretsSetFor } from './connections.query';
+import { AccessConnectionCommand, CreateConnectionCommand, DeleteConnectionCommand, UpdateConnectionCommand, UpdateOAuthClientCommand } from './connections.commands';
 
 const settingsOf = (credential: CredentialDto): CredentialSettings => {
   switch (credential.type) {
@@ -42,49 +39,6 @@ const settingsOf = (credential: CredentialDto): CredentialSettings => {
   }
 };
 
-/** The connection as this command left it: settings and which secrets are set, never a secret. */
-const toResponse = (connection: ActiveConnection, lastAccessedAt: string | null = null): ConnectionResponse => {
-  const { type, ...settings } = connection.credential;
-  return {
-    id: connection.connectionId,
-    name: connection.name,
-    service: connection.service,
-    allowedDomains: [...connection.allowedDomains],
-    credential: { type, ...settings, secretsSet: secretsSetFor(type, secretFieldsSet(connection.secrets)) },
-    status: 'active',
-    createdAt: connection.createdAt,
-    updatedAt: connection.updatedAt,
-    lastAccessedAt,
-  };
-};
-
-/** Ready-to-send headers for the credential types that are sent as headers. */
-const headersFor = (connection: ActiveConnection, secrets: PlainSecrets): Record<string, string> => {
-  switch (connection.credential.type) {
-    case 'api_key':
-      return { [connection.credential.headerName]: secrets.apiKey! };
-    case 'basic_auth':
-      return { Authorization: `Basic ${Buffer.from(`${secrets.username}:${secrets.password}`, 'utf8').toString('base64')}` };
-    case 'bearer_token':
-      return { Authorization: `Bearer ${secrets.token}` };
-    case 'oauth2':
-      return {};
-  }
-};
-
-/** What a caller is handed for one domain: the credential (its secrets, or for /access of oauth2 its settings only) and headers. */
-const handedOut = (connection: ActiveConnection, domain: string, accessedAt: string, credential: Record<string, unknown>, headers: Record<string, string>) => ({
-  connectionId: connection.connectionId,
-  service: connection.service,
-  domain,
-  credential,
-  headers,
-  accessedAt,
-});
-
-const rawCredential = (connection: ActiveConnection, secrets: PlainSecrets, domain: string, accessedAt: string) =>
-  handedOut(connection, domain, accessedAt, { ...connection.credential, ...secrets }, headersFor(connection, secrets));
-
 /**
  * Connections: third-party credentials kept encrypted, for internal services to use. Managing
  * them is for admins (connections:read, connections:write); obtaining a decrypted credential
@@ -96,9 +50,10 @@ const rawCredential = (connection: ActiveConnection, secrets: PlainSecrets, doma
 export class ConnectionsController {
   constructor(
     private readonly commands: CommandBus,
-    private readonly connections: ConnectionsQuery,
-    private readonly accessTokens: ConnectionAccessTokens,
-    @Inject(KEYHOLD_CONFIG) private readonly config: KeyholdConfig,
+    private readonly getConnection: GetConnection,
+    private readonly getOAuthClient: GetOAuthClient,
+    private readonly listConnections: ListConnections,
+    private readonly listOAuthClients: ListOAuthClients,
   ) {}
 
   @Post()
@@ -110,19 +65,19 @@ export class ConnectionsController {
     @Body() body: CreateConnectionDto,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ConnectionResponse> {
-    if (body.credential.type === 'oauth2') this.requireHttpsTokenUrl(body.credential.tokenUrl);
+    const { name, service, allowedDomains } = body;
     const created = await this.commands.execute(
-      new CreateConnectionCommand(principal.tenantId, body.name, body.service, body.allowedDomains, settingsOf(body.credential), secretsIn(body.credential), context),
+      new CreateConnectionCommand({ tenantId: principal.tenantId, name, service, allowedDomains, credential: settingsOf(body.credential), secrets: secretsIn(body.credential), context }),
     );
     void reply.status(201).header('Location', `/v1/connections/${created.connectionId}`);
-    return toResponse(created);
+    return detailsOfConnection(created);
   }
 
   @Get()
   @RequirePermissions('connections:read')
   @ApiOkResponse({ type: ConnectionPage })
   list(@CurrentPrincipal() principal: Principal, @Query() query: PageQuery) {
-    return this.connections.list(principal, query.limit ?? 50, query.cursor ?? null);
+    return this.listConnections.execute({ tenantId: principal.tenantId, limit: query.limit ?? 50, cursor: query.cursor ?? null });
   }
 
   /** The OAuth clients of OAuth 2.0 connections, as their own list (seed 000), filtered by service and client ID. */
@@ -130,98 +85,102 @@ export class ConnectionsController {
   @RequirePermissions('connections:read')
   @ApiOkResponse({ type: OAuthClientPage })
   oauthClients(@CurrentPrincipal() principal: Principal, @Query() query: OAuthClientsQuery) {
-    return this.connections.oauthClients(principal, { service: query.service, clientId: query.clientId }, query.limit ?? 50, query.cursor ?? null);
+    const { service, clientId } = query;
+    return this.listOAuthClients.execute({ tenantId: principal.tenantId, service, clientId, limit: query.limit ?? 50, cursor: query.cursor ?? null });
   }
 
   @Get('oauth-clients/:id')
   @RequirePermissions('connections:read')
-  @ApiOkResponse({ type: OAuthClientResponse })
-  oauthClient(@CurrentPrincipal() principal: Principal, @Param() params: ConnectionParams) {
-    return this.connections.oauthClient(principal, params.id);
+  @ApiOkResponse({ type: OAuthClientResponse, headers: ETAG_HEADER })
+  async oauthClient(@CurrentPrincipal() principal: Principal, @Param() params: ConnectionParams, @Res({ passthrough: true }) reply: FastifyReply) {
+    const { client, revision } = await this.getOAuthClient.execute({ tenantId: principal.tenantId, connectionId: params.id });
+    setETag(reply, revision);
+    return client;
   }
 
   /** As the seed says: after creation, only an OAuth client's client ID and client secret change. */
   @Patch('oauth-clients/:id')
   @RequirePermissions('connections:write')
+  @ApiIfMatch()
   @ApiOkResponse({ type: OAuthClientResponse })
-  async updateOAuthClient(
+  updateOAuthClient(
     @CurrentPrincipal() principal: Principal,
     @CurrentRequestContext() context: RequestContext,
     @Param() params: ConnectionParams,
     @Body() body: UpdateOAuthClientDto,
+    @IfMatch() expectedRevision: number | undefined,
   ) {
-    if (body.clientId === undefined && body.clientSecret === undefined) {
-      const message = 'Send clientId, clientSecret or both: nothing else of an OAuth client changes after creation.';
-      throw new Problem('validation-error', message, { errors: [{ field: 'clientId', messages: [message] }] });
-    }
-    await this.connections.oauthClient(principal, params.id);
-    const credential = body.clientId !== undefined ? { clientId: body.clientId } : undefined;
-    const secrets = body.clientSecret !== undefined ? { clientSecret: body.clientSecret } : {};
-    await this.commands.execute(new UpdateConnectionCommand(principal.tenantId, params.id, { credential }, secrets, context));
-    return this.connections.oauthClient(principal, params.id);
+    const { clientId, clientSecret } = body;
+    return this.commands.execute(new UpdateOAuthClientCommand({ tenantId: principal.tenantId, connectionId: params.id, clientId, clientSecret, context, expectedRevision }));
   }
 
   @Get(':id')
   @RequirePermissions('connections:read')
-  @ApiOkResponse({ type: ConnectionResponse })
-  get(@CurrentPrincipal() principal: Principal, @Param() params: ConnectionParams): Promise<ConnectionResponse> {
-    return this.connections.get(principal, params.id);
+  @ApiOkResponse({ type: ConnectionResponse, headers: ETAG_HEADER })
+  async get(@CurrentPrincipal() principal: Principal, @Param() params: ConnectionParams, @Res({ passthrough: true }) reply: FastifyReply): Promise<ConnectionResponse> {
+    const { connection, revision } = await this.getConnection.execute({ tenantId: principal.tenantId, connectionId: params.id });
+    setETag(reply, revision);
+    return connection;
   }
 
   /** Sent fields change; secrets sent replace theirs, secrets not sent stay as they are. */
   @Patch(':id')
   @RequirePermissions('connections:write')
+  @ApiIfMatch()
   @ApiOkResponse({ type: ConnectionResponse })
   async update(
     @CurrentPrincipal() principal: Principal,
     @CurrentRequestContext() context: RequestContext,
     @Param() params: ConnectionParams,
     @Body() body: UpdateConnectionDto,
+    @IfMatch() expectedRevision: number | undefined,
   ): Promise<ConnectionResponse> {
     const { type, headerName, clientId, tokenUrl, scopes } = body.credential ?? {};
     const credential = body.credential ? { type, headerName, clientId, tokenUrl, scopes } : undefined;
     const updated = await this.commands.execute(
-      new UpdateConnectionCommand(
-        principal.tenantId,
-        params.id,
-        { name: body.name, service: body.service, allowedDomains: body.allowedDomains, credential },
-        body.credential ? secretsIn(body.credential) : {},
+      new UpdateConnectionCommand({
+        tenantId: principal.tenantId,
+        connectionId: params.id,
+        changes: { name: body.name, service: body.service, allowedDomains: body.allowedDomains, credential },
+        secrets: body.credential ? secretsIn(body.credential) : {},
         context,
-      ),
+        expectedRevision,
+      }),
     );
-    return toResponse(updated);
+    return detailsOfConnection(updated);
   }
 
   @Delete(':id')
   @HttpCode(204)
   @RequirePermissions('connections:write')
-  async delete(@CurrentPrincipal() principal: Principal, @CurrentRequestContext() context: RequestContext, @Param() params: ConnectionParams) {
-    await this.commands.execute(new DeleteConnectionCommand(principal.tenantId, params.id, context));
+  @ApiIfMatch()
+  async delete(
+    @CurrentPrincipal() principal: Principal,
+    @CurrentRequestContext() context: RequestContext,
+    @Param() params: ConnectionParams,
+    @IfMatch() expectedRevision: number | undefined,
+  ) {
+    await this.commands.execute(new DeleteConnectionCommand({ tenantId: principal.tenantId, connectionId: params.id, context, expectedRevision }));
   }
 
   /**
    * The decrypted credential, for a caller about to send it to `domain`: refused unless the
    * domain is allowed, and recorded (who, when, which connection, which domain) before it is
-   * decrypted. Never cached.
+   * decrypted. Never cached. An OAuth 2.0 connection hands out a short-lived access token, never
+   * its client secret.
    */
   @Post(':id/access')
   @HttpCode(200)
   @RequirePermissions('connections:use')
   @ApiOkResponse({ type: AccessedConnectionResponse })
-  async access(
+  access(
     @CurrentPrincipal() principal: Principal,
     @CurrentRequestContext() context: RequestContext,
     @Param() params: ConnectionParams,
     @Body() body: AccessConnectionDto,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const { connection, secrets, accessedAt } = await this.handOut(principal, params.id, body.domain, context, 'use', reply);
-    if (connection.credential.type !== 'oauth2') return rawCredential(connection, secrets, body.domain, accessedAt);
-    // An OAuth 2.0 connection hands out a short-lived access token, never its client secret.
-    const token = await this.accessTokens.obtain(connection, secrets.clientSecret!, context);
-    const tokenType = token.tokenType.toLowerCase() === 'bearer' ? 'Bearer' : token.tokenType;
-    const authorization = { Authorization: `${tokenType} ${token.accessToken}` };
-    return { ...handedOut(connection, body.domain, accessedAt, { ...connection.credential }, authorization), accessToken: token.accessToken, tokenType, expiresAt: token.expiresAt };
+    return this.handOut(principal, params.id, body.domain, context, 'use', reply);
   }
 
   /**
@@ -233,28 +192,19 @@ export class ConnectionsController {
   @HttpCode(200)
   @RequirePermissions('connections:use', 'connections:reveal')
   @ApiOkResponse({ type: RevealedConnectionResponse })
-  async reveal(
+  reveal(
     @CurrentPrincipal() principal: Principal,
     @CurrentRequestContext() context: RequestContext,
     @Param() params: ConnectionParams,
     @Body() body: AccessConnectionDto,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const { connection, secrets, accessedAt } = await this.handOut(principal, params.id, body.domain, context, 'reveal', reply);
-    return rawCredential(connection, secrets, body.domain, accessedAt);
+    return this.handOut(principal, params.id, body.domain, context, 'reveal', reply);
   }
 
-  /** Decrypts a connection's credential for `domain`, recorded first by the command; the answer is never cached. */
-  private handOut(principal: Principal, connectionId: string, domain: string, context: RequestContext, purpose: AccessPurpose, reply: FastifyReply) {
+  /** The answer carries a credential: never cached. */
+  private handOut(principal: Principal, connectionId: string, targetDomain: string, context: RequestContext, purpose: AccessPurpose, reply: FastifyReply) {
     void reply.header('Cache-Control', 'no-store').header('Pragma', 'no-cache');
-    return this.commands.execute(new AccessConnectionCommand(principal, connectionId, domain, context, purpose));
-  }
-
-  /** http token URLs only to loopback, and only where the operator allows it (tests, walkthroughs). */
-  private requireHttpsTokenUrl(tokenUrl: string): void {
-    const url = new URL(tokenUrl);
-    const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
-    if (url.protocol === 'https:' || (this.config.OUTBOUND_ALLOW_LOOPBACK && loopback)) return;
-    throw new Problem('validation-error', 'tokenUrl must be an https URL', { errors: [{ field: 'credential.tokenUrl', messages: ['tokenUrl must be an https URL'] }] });
+    return this.commands.execute(new AccessConnectionCommand({ tenantId: principal.tenantId, connectionId, targetDomain, credentialId: principal.credential.id, purpose, context }));
   }
 }

@@ -5,8 +5,8 @@ import { CurrentPrincipal, RequirePermissions } from '../http/auth';
 import { ExpiringSecretsQuery } from '../api-clients/api-clients.dto';
 import { ExpiringClientSecrets } from '../api-clients/expiring-client-secrets';
 import { Principal } from '../verification/principal';
+import { CredentialStateAt, ExportHistory, ListHistory } from '@keyhold/application';
 import { CredentialStateQuery, CredentialStateResponse, HistoryFilterQuery, HistoryPage, HistoryPageQuery } from './history.dto';
-import { HistoryQuery } from './history.query';
 
 const NDJSON = 'application/x-ndjson';
 
@@ -48,7 +48,9 @@ async function* ndjsonLines(entries: AsyncIterable<unknown>): AsyncGenerator<Buf
 @Controller('v1/history')
 export class HistoryController {
   constructor(
-    private readonly history: HistoryQuery,
+    private readonly listHistory: ListHistory,
+    private readonly exportHistory: ExportHistory,
+    private readonly credentialStateAt: CredentialStateAt,
     private readonly expiringSecrets: ExpiringClientSecrets,
   ) {}
 
@@ -58,7 +60,7 @@ export class HistoryController {
   @ApiOkResponse({ type: HistoryPage })
   list(@CurrentPrincipal() principal: Principal, @Query() query: HistoryPageQuery): Promise<HistoryPage> {
     const { limit, cursor, ...filter } = query;
-    return this.history.page(principal.tenantId, filter, { limit, cursor });
+    return this.listHistory.execute({ tenantId: principal.tenantId, filter, limit: limit ?? 50, cursor: cursor ?? null });
   }
 
   @Get('export')
@@ -68,7 +70,7 @@ export class HistoryController {
   @ApiOkResponse({ description: 'One HistoryEntry as JSON per line.', content: { [NDJSON]: { schema: { type: 'string' } } } })
   @ApiOperation({ summary: 'The same selection as the list, every page of it, as NDJSON: one event per line.' })
   export(@CurrentPrincipal() principal: Principal, @Query() filter: HistoryFilterQuery): StreamableFile {
-    return new StreamableFile(Readable.from(ndjsonLines(this.history.export(principal.tenantId, filter))), { type: NDJSON });
+    return new StreamableFile(Readable.from(ndjsonLines(this.exportHistory.execute({ tenantId: principal.tenantId, filter }))), { type: NDJSON });
   }
 
   @Get('state')
@@ -77,7 +79,7 @@ export class HistoryController {
   @ApiOkResponse({ type: CredentialStateResponse })
   state(@CurrentPrincipal() principal: Principal, @Query() query: CredentialStateQuery): Promise<CredentialStateResponse> {
     const at = query.at === undefined ? new Date().toISOString() : new Date(query.at).toISOString();
-    return this.history.credentialAt(principal.tenantId, query.kind, query.id, at);
+    return this.credentialStateAt.execute({ tenantId: principal.tenantId, kind: query.kind, id: query.id, at });
   }
 
   /**

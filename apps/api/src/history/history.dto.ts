@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional, IsString, Matches, MaxLength, ValidateIf } from 'class-validator';
+import { CREDENTIAL_KINDS, CredentialKind } from '@keyhold/application';
 import { LifecycleSubject } from '@keyhold/messaging';
 import { IsInstant } from '../http/instant';
 import { PageOf, PageQuery } from '../http/pagination';
@@ -21,9 +22,6 @@ const SUBJECTS: Record<LifecycleSubject['kind'], true> = {
 };
 export const SUBJECT_KINDS = Object.keys(SUBJECTS) as LifecycleSubject['kind'][];
 
-/** The kinds of credential whose state at a past instant can be rebuilt from their events. */
-export const CREDENTIAL_KINDS = ['personal_api_token', 'service_account', 'api_client', 'connection', 'integration', 'user_grant'] as const;
-export type CredentialKind = (typeof CREDENTIAL_KINDS)[number];
 
 /** Ids are uuids, tenant ids, or `system:<component>` for actors: no spaces, quotes or operators. */
 const IDENTIFIER = /^[A-Za-z0-9._:@-]+$/;

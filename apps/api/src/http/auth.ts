@@ -22,9 +22,12 @@ type AuthenticatedRequest = FastifyRequest & { principal?: Principal };
 
 const BEARER = /^Bearer ([^\s]+)$/i;
 
+/** The secret of the request's `Authorization: Bearer` header, if it has one. */
+export const presentedBearer = (request: FastifyRequest): string | null => BEARER.exec(request.headers.authorization ?? '')?.[1] ?? null;
+
 /** The principal of the request's bearer token; null when there is none or it does not verify. */
 export const bearerPrincipal = async (request: FastifyRequest, credentials: CredentialIndexService, now: string): Promise<Principal | null> => {
-  const presented = BEARER.exec(request.headers.authorization ?? '')?.[1];
+  const presented = presentedBearer(request);
   return presented ? credentials.verify(presented, now) : null;
 };
 

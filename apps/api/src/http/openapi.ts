@@ -35,6 +35,7 @@ const PROBLEM_RESPONSES: Record<string, { name: string; description: string }> =
   '403': { name: 'Forbidden', description: "The credential lacks a permission this operation needs, or the caller's own rights do not cover the change." },
   '404': { name: 'NotFound', description: "The resource does not exist (another tenant's resources do not exist for the caller)." },
   '409': { name: 'Conflict', description: 'The change conflicts with the current state (a taken name, a limit, a concurrent change).' },
+  '412': { name: 'PreconditionFailed', description: 'The resource changed since the ETag given in If-Match (precondition-failed): read it again.' },
   '413': { name: 'PayloadTooLarge', description: 'The request body is larger than 16 KiB.' },
   '415': { name: 'UnsupportedMediaType', description: 'The request body is not application/json.' },
   '500': { name: 'InternalError', description: 'The service failed to handle the request.' },
@@ -124,6 +125,7 @@ export const openApiDocument = (app: INestApplication): OpenAPIObject => {
         ...(secured ? ['401', '403'] : []),
         ...(path.includes('{') ? ['404'] : []),
         ...(method !== 'get' && path.startsWith('/v1/') ? ['409'] : []),
+        ...(operation.parameters.some((parameter) => parameter.in === 'header' && parameter.name === 'If-Match') ? ['412'] : []),
         ...(operation.requestBody ? ['413', '415'] : []),
         '500',
       ];

@@ -4,7 +4,7 @@ import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { ListQuery, Page, ReadModelCollection, ReadModelDocument } from '@keyhold/read-models';
 
-const DEFAULT_PAGE_SIZE = 50;
+export const DEFAULT_PAGE_SIZE = 50;
 
 /** `?limit=&cursor=` on every list: keyset pages, 50 items unless asked, 200 at most. */
 export class PageQuery {

@@ -1,11 +1,12 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Inject } from '@nestjs/common';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'pino';
-import { ConcurrencyConflictError } from '@keyhold/event-store';
+import { ApplicationError } from '@keyhold/application';
 import { InvalidCursorError } from '@keyhold/read-models';
 import { ROOT_LOGGER } from '@keyhold/platform';
 import { OAuthError, Problem, ProblemKind, PROBLEM_KINDS } from './problem';
-import { RejectionError } from './rejection-error';
+import { oauthErrorOf } from './oauth-failures';
+import { problemOf } from './rejection-error';
 import { oauth1Challenge } from '../integrations/oauth1/oauth1-signatures';
 import { OAuth1Problem } from '../integrations/oauth1/oauth1-signature';
 import { errorPage, isPagePath } from '../sign-in/html';
@@ -37,7 +38,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const reply = http.getResponse<FastifyReply>();
 
     const problem = exception instanceof OAuthError ? (isPagePath(request.url) ? new Problem('malformed-request', exception.description) : null) : this.toProblem(exception, request);
-    const oauthError = isPagePath(request.url) ? null : exception instanceof OAuthError ? exception : isOAuthEndpoint(request) && problem ? asOAuthError(problem) : null;
+    const oauthError = isPagePath(request.url) ? null : exception instanceof OAuthError ? exception : isOAuthEndpoint(request) ? oauthErrorFor(exception, problem) : null;
     if (oauthError) {
       if (oauthError.wwwAuthenticate) void reply.header('WWW-Authenticate', oauthError.wwwAuthenticate);
       for (const [name, value] of Object.entries(oauthError.headers)) void reply.header(name, value);
@@ -65,10 +66,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
 
   private toProblem(exception: unknown, request: FastifyRequest): Problem {
     if (exception instanceof Problem) return exception;
-    if (exception instanceof RejectionError) return exception.toProblem();
-    if (exception instanceof ConcurrencyConflictError) {
-      return new Problem('concurrent-modification', 'The resource kept changing while the request was handled; retry it.');
-    }
+    if (exception instanceof ApplicationError) return problemOf(exception);
     if (exception instanceof InvalidCursorError) return new Problem('invalid-cursor', exception.message);
     const status = statusOf(exception);
     if (status !== null && status < 500 && KIND_BY_STATUS[status]) {
@@ -81,6 +79,10 @@ export class ProblemDetailsFilter implements ExceptionFilter {
 }
 
 const isOAuthEndpoint = (request: FastifyRequest) => request.url.startsWith('/oauth/');
+
+/** An application failure by its own mapping (complete by type); anything else as its problem translates. */
+const oauthErrorFor = (exception: unknown, problem: Problem | null): OAuthError | null =>
+  exception instanceof ApplicationError ? oauthErrorOf(exception) : problem && asOAuthError(problem);
 
 /**
  * The OAuth endpoints speak RFC 6749 §5.2 and RFC 6750 §3.1 errors; the same failures that

@@ -19,6 +19,7 @@ export const PROBLEM_KINDS = {
   'last-admin': { status: 409, title: 'A tenant must keep at least one admin.' },
   'concurrent-modification': { status: 409, title: 'The resource changed concurrently; retry the request.' },
   'permissions-reset-pending': { status: 409, title: 'A permissions reset is still being applied; retry shortly.' },
+  'precondition-failed': { status: 412, title: 'The resource changed since the revision given in If-Match; read it again.' },
   'idempotency-key-reused': { status: 422, title: 'The idempotency key was used with a different request.' },
   'payload-too-large': { status: 413, title: 'The request body is too large.' },
   'unsupported-media-type': { status: 415, title: 'The request body has an unsupported media type.' },

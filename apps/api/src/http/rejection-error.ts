@@ -1,4 +1,5 @@
-import { DomainRejection, RejectionCode } from '@keyhold/domain';
+import { answerFailure, ApplicationError, FailureMapping } from '@keyhold/application';
+import { RejectionCode } from '@keyhold/domain';
 import { Problem, ProblemKind } from './problem';
 
 /** Complete by type: a rejection code without a problem kind fails `tsc`. */
@@ -20,8 +21,6 @@ const KIND_BY_REJECTION: Record<RejectionCode, ProblemKind> = {
   LegacyAccountsClosed: 'service-accounts-closed',
   InvalidProjectId: 'validation-error',
   GenerationUnknown: 'validation-error',
-  AccessTokenExists: 'concurrent-modification',
-  AccessTokenNotFound: 'not-found',
   ConnectionExists: 'concurrent-modification',
   ConnectionNotFound: 'not-found',
   ConnectionDeleted: 'connection-deleted',
@@ -46,6 +45,8 @@ const KIND_BY_REJECTION: Record<RejectionCode, ProblemKind> = {
   VerifierInvalid: 'unauthenticated',
   ReturnStateInvalid: 'validation-error',
   PasswordChangedConcurrently: 'concurrent-modification',
+  PasswordIncorrect: 'password-incorrect',
+  PasswordNotSet: 'password-not-set',
   ApiClientExists: 'concurrent-modification',
   ApiClientNotFound: 'not-found',
   ClientSecretExists: 'concurrent-modification',
@@ -64,6 +65,7 @@ const KIND_BY_REJECTION: Record<RejectionCode, ProblemKind> = {
   SessionExists: 'concurrent-modification',
   SessionNotFound: 'not-found',
   SessionOver: 'unauthenticated',
+  SignInFailed: 'sign-in-failed',
   ConsentRequired: 'forbidden',
   InvalidGrant: 'validation-error',
   GrantNotFound: 'not-found',
@@ -71,18 +73,20 @@ const KIND_BY_REJECTION: Record<RejectionCode, ProblemKind> = {
   AuthorityExceeded: 'authority-exceeded',
 };
 
-/** Carries a domain refusal out of a command handler to the edge that maps it to its protocol. */
-export class RejectionError extends Error {
-  constructor(readonly rejection: DomainRejection) {
-    super(rejection.message);
-    this.name = 'RejectionError';
-  }
+/** Every application failure as problem+json; a domain rejection keeps its code (and what authority it lacked). */
+export const PROBLEM_BY_FAILURE: FailureMapping<Problem> = {
+  rejected: ({ rejection }) =>
+    new Problem(KIND_BY_REJECTION[rejection.code], rejection.message, { code: rejection.code, ...('missing' in rejection ? { missingPermissions: rejection.missing } : {}) }),
+  invalid: ({ message, field }) => new Problem('validation-error', message, field ? { errors: [{ field, messages: [message] }] } : {}),
+  'not-found': ({ message }) => new Problem('not-found', message),
+  forbidden: ({ message }) => new Problem('forbidden', message),
+  'stale-revision': ({ message }) => new Problem('precondition-failed', message),
+  conflict: ({ message }) => new Problem('concurrent-modification', message),
+  'not-enforced-yet': ({ message, retryAfterSeconds }) => new Problem('revocation-pending', message, { retryAfterSeconds }),
+  'rate-limited': ({ message, retryAfterSeconds }) => new Problem('rate-limited', message, { retryAfterSeconds }),
+  unavailable: ({ message }) => new Problem('service-unavailable', message),
+  'outbound-refused': ({ message }) => new Problem('outbound-refused', message),
+  'outbound-failed': ({ message }) => new Problem('outbound-failed', message),
+};
 
-  toProblem(): Problem {
-    const missing = 'missing' in this.rejection ? { missingPermissions: this.rejection.missing } : {};
-    return new Problem(KIND_BY_REJECTION[this.rejection.code], this.rejection.message, {
-      code: this.rejection.code,
-      ...missing,
-    });
-  }
-}
+export const problemOf = (error: ApplicationError): Problem => answerFailure(PROBLEM_BY_FAILURE, error.failure);

@@ -1,15 +1,12 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import { FastifyRequest } from 'fastify';
+import { RequestContext } from '@keyhold/application';
 import { Caller } from '@keyhold/domain';
-import { CommandContext } from '@keyhold/event-store';
 import { Principal } from '../verification/principal';
 import { Problem } from './problem';
 
-/**
- * What a command needs to know about the request that carried it: for its events' metadata, and
- * the caller whose authority bounds what the command may hand out (never written to an event).
- */
-export type RequestContext = Omit<CommandContext, 'tenantId' | 'now'> & { readonly caller: Caller };
+/** Who asks, as the application's use cases take it from every edge; here, from an HTTP request. */
+export type { RequestContext };
 
 const ANONYMOUS: Caller = { kind: 'anonymous', permissions: new Set() };
 
@@ -25,8 +22,12 @@ export const correlationIdOf = (request: FastifyRequest): string => {
   return typeof header === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(header) ? header : request.id;
 };
 
-export const CurrentRequestContext = createParamDecorator((_data: unknown, context: ExecutionContext): RequestContext => {
-  const request = context.switchToHttp().getRequest<FastifyRequest & { principal?: Principal }>();
+export const CurrentRequestContext = createParamDecorator((_data: unknown, context: ExecutionContext): RequestContext =>
+  requestContextOf(context.switchToHttp().getRequest<FastifyRequest & { principal?: Principal }>()),
+);
+
+/** The context of the commands a request runs: who calls, its correlation id, its reason. */
+export const requestContextOf = (request: FastifyRequest & { principal?: Principal }): RequestContext => {
   const correlationId = correlationIdOf(request);
   const reasonHeader = request.headers['keyhold-reason'];
   if (reasonHeader !== undefined && (typeof reasonHeader !== 'string' || !REASON.test(reasonHeader.trim()))) {
@@ -36,4 +37,4 @@ export const CurrentRequestContext = createParamDecorator((_data: unknown, conte
   const principal = request.principal;
   const caller: Caller = principal ? { kind: principal.actor.kind, permissions: principal.permissions } : ANONYMOUS;
   return { actorId: principal?.actor.id ?? 'anonymous', correlationId, causationId: request.id, caller, ...(reason ? { reason } : {}) };
-});
+};

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { KEYHOLD_CONFIG, KeyholdConfig } from '@keyhold/platform';
-import { EncryptedSecret, IntegrationEvent, integrationPermissions, ResourceAccess, SealedSigningSecrets } from '@keyhold/domain';
+import { EncryptedSecret, hasExpired, INTEGRATION_EVENTS, integrationPermissions, ResourceAccess, SealedSigningSecrets } from '@keyhold/domain';
 import { SecretHash } from '@keyhold/crypto';
 import { RecordedEvent } from '@keyhold/event-store';
 import { CredentialKindIndex } from '../verification/credential-kind-index';
@@ -51,8 +51,8 @@ export class IntegrationTokenIndex implements CredentialKindIndex {
     return integrationTokenExpiry(issuedAt, this.config.INTEGRATION_TOKEN_TTL_SECONDS);
   }
 
-  apply(recorded: RecordedEvent): void {
-    const event = recorded as unknown as IntegrationEvent;
+  apply(event: RecordedEvent): void {
+    if (!INTEGRATION_EVENTS.includes(event)) return;
     switch (event.type) {
       case 'IntegrationCreated': {
         const { integrationId, tenantId, resourceAccess, resources } = event.data;
@@ -113,7 +113,7 @@ export class IntegrationTokenIndex implements CredentialKindIndex {
 
   private principalOf(token: LiveAccessToken | null, now: string): Principal | null {
     const integration = token && this.integrations.get(token.integrationId);
-    if (!token || token.expiresAt <= now || !integration || integration.tenantId !== token.tenantId) return null;
+    if (!token || hasExpired(token.expiresAt, now) || !integration || integration.tenantId !== token.tenantId) return null;
     return {
       tenantId: token.tenantId,
       actor: { kind: 'integration', id: token.integrationId },

@@ -1,17 +1,16 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { FastifyReply, FastifyRequest } from 'fastify';
-import { DEFAULT_TENANT_SETTINGS, Integration, INTEGRATION_RESOURCE_NAMES, INTEGRATION_RESOURCES, TenantSettings } from '@keyhold/domain';
+import { FastifyReply } from 'fastify';
+import { detailsOfIntegration, GetIntegration, GetTenantSettings, ListIntegrations } from '@keyhold/application';
+import { INTEGRATION_RESOURCE_NAMES, INTEGRATION_RESOURCES } from '@keyhold/domain';
 import { KEYHOLD_CONFIG, KeyholdConfig } from '@keyhold/platform';
-import { INTEGRATIONS, IntegrationView, READ_MODEL_STORE, ReadModelStore, TENANT_SETTINGS, TenantSettingsView } from '@keyhold/read-models';
 import { CurrentPrincipal, RequirePermissions } from '../http/auth';
+import { ApiIfMatch, ETAG_HEADER, IfMatch, setETag } from '../http/etag';
 import { GuestAccess, GuestAccessible } from '../http/guest-access';
-import { pageOf, PageQuery } from '../http/pagination';
-import { Problem } from '../http/problem';
+import { PageQuery } from '../http/pagination';
 import { publicBaseUrl } from '../http/public-url';
 import { CurrentRequestContext, RequestContext } from '../http/request-context';
-import { UserPasswords } from '../users/user-passwords';
 import { Principal } from '../verification/principal';
 import {
   GuestAccessResponse,
@@ -33,45 +32,7 @@ import {
   CreateIntegrationCommand,
   DeleteIntegrationCommand,
   ReauthorizeIntegrationCommand,
-  TenantSettingsChange,
 } from './integrations.commands';
-
-/** As the read model keeps it: hints of the secrets at most. */
-const fromView = (view: IntegrationView): IntegrationViewResponse => ({
-  id: view.id,
-  name: view.name,
-  email: view.email,
-  callbackUrl: view.callbackUrl,
-  identityLinkUrl: view.identityLinkUrl,
-  insecure: view.insecure,
-  resourceAccess: view.resourceAccess,
-  resources: view.resources,
-  status: view.status,
-  hints: view.hints,
-  createdAt: view.createdAt,
-  activatedAt: view.activatedAt,
-  reauthorizedAt: view.reauthorizedAt,
-  confirmedAt: view.confirmedAt ?? null,
-});
-
-/** As a command left it; the audit history's state at an instant shows the same. */
-export const integrationFromState = (integration: Integration): IntegrationResponse => ({
-  id: integration.integrationId,
-  name: integration.name,
-  email: integration.email,
-  callbackUrl: integration.callbackUrl,
-  identityLinkUrl: integration.identityLinkUrl,
-  insecure: integration.insecure,
-  resourceAccess: integration.resourceAccess,
-  resources: [...integration.resources],
-  status: integration.status,
-  createdAt: integration.createdAt,
-});
-
-const settingsResponse = (settings: Partial<TenantSettings> | null): TenantSettings => ({
-  allowAnonymousGuestAccess: settings?.allowAnonymousGuestAccess ?? DEFAULT_TENANT_SETTINGS.allowAnonymousGuestAccess,
-  clientSecretMaxLifetimeDays: settings?.clientSecretMaxLifetimeDays ?? DEFAULT_TENANT_SETTINGS.clientSecretMaxLifetimeDays,
-});
 
 const RESOURCE_CATALOGUE = INTEGRATION_RESOURCE_NAMES.map((name) => ({
   name,
@@ -90,8 +51,9 @@ const RESOURCE_CATALOGUE = INTEGRATION_RESOURCE_NAMES.map((name) => ({
 export class IntegrationsController {
   constructor(
     private readonly commands: CommandBus,
-    private readonly passwords: UserPasswords,
-    @Inject(READ_MODEL_STORE) private readonly readModels: ReadModelStore,
+    private readonly getIntegration: GetIntegration,
+    private readonly listIntegrations: ListIntegrations,
+    private readonly tenantSettings: GetTenantSettings,
     @Inject(KEYHOLD_CONFIG) private readonly config: KeyholdConfig,
     private readonly guests: GuestAccess,
   ) {}
@@ -117,38 +79,39 @@ export class IntegrationsController {
     @Body() body: CreateIntegrationDto,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    await this.passwords.confirm(principal, body.password);
+    const { name, email, resourceAccess, password } = body;
     const integration = await this.commands.execute(
-      new CreateIntegrationCommand(
-        principal.tenantId,
-        body.name,
-        body.email,
-        body.callbackUrl ?? null,
-        body.identityLinkUrl ?? null,
-        body.resourceAccess,
-        body.resources ?? [],
+      new CreateIntegrationCommand({
+        tenantId: principal.tenantId,
+        name,
+        email,
+        callbackUrl: body.callbackUrl ?? null,
+        identityLinkUrl: body.identityLinkUrl ?? null,
+        resourceAccess,
+        resources: body.resources ?? [],
         context,
-      ),
+        holder: principal,
+        password,
+      }),
     );
     void reply.status(201).header('Location', `/v1/integrations/${integration.integrationId}`);
-    return integrationFromState(integration);
+    return detailsOfIntegration(integration);
   }
 
   @Get('integrations')
   @ApiOkResponse({ type: IntegrationPage })
   @RequirePermissions('integrations:read')
-  async list(@CurrentPrincipal() principal: Principal, @Query() query: PageQuery) {
-    return pageOf(this.readModels.collection<IntegrationView>(INTEGRATIONS), { tenantId: principal.tenantId, deleted: false }, query, fromView);
+  list(@CurrentPrincipal() principal: Principal, @Query() query: PageQuery) {
+    return this.listIntegrations.execute({ tenantId: principal.tenantId, limit: query.limit ?? 50, cursor: query.cursor ?? null });
   }
 
   @Get('integrations/:id')
-  @ApiOkResponse({ type: IntegrationViewResponse })
+  @ApiOkResponse({ type: IntegrationViewResponse, headers: ETAG_HEADER })
   @RequirePermissions('integrations:read')
-  async get(@CurrentPrincipal() principal: Principal, @Param() params: IntegrationParams) {
-    const view = await this.readModels.collection<IntegrationView>(INTEGRATIONS).get(params.id);
-    if (!view || view.tenantId !== principal.tenantId) throw new Problem('not-found', 'Integration not found.');
-    if (view.status === 'deleted') throw new Problem('integration-deleted', 'The integration was deleted.');
-    return fromView(view);
+  async get(@CurrentPrincipal() principal: Principal, @Param() params: IntegrationParams, @Res({ passthrough: true }) reply: FastifyReply) {
+    const { integration, revision } = await this.getIntegration.execute({ tenantId: principal.tenantId, integrationId: params.id });
+    setETag(reply, revision);
+    return integration;
   }
 
   /**
@@ -161,21 +124,22 @@ export class IntegrationsController {
   @ApiOkResponse({ type: ActivatedIntegrationResponse })
   @HttpCode(200)
   @RequirePermissions('integrations:write')
+  @ApiIfMatch()
   async activate(
     @CurrentPrincipal() principal: Principal,
     @CurrentRequestContext() context: RequestContext,
     @Param() params: IntegrationParams,
-    @Req() request: FastifyRequest,
+    @IfMatch() expectedRevision: number | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     const baseUrl = publicBaseUrl(this.config);
-    const result = await this.commands.execute(new ActivateIntegrationCommand(principal.tenantId, params.id, context, baseUrl));
+    const result = await this.commands.execute(new ActivateIntegrationCommand({ tenantId: principal.tenantId, integrationId: params.id, context, baseUrl, expectedRevision }));
     void reply.header('Cache-Control', 'no-store').header('Pragma', 'no-cache');
     if (result.kind === 'handshake') {
       void reply.status(202);
-      return { ...integrationFromState(result.integration), identityLink: result.identityLink };
+      return { ...detailsOfIntegration(result.integration), identityLink: result.identityLink };
     }
-    return { ...integrationFromState(result.integration), tokens: result.tokens };
+    return { ...detailsOfIntegration(result.integration), tokens: result.tokens };
   }
 
   /**
@@ -187,34 +151,40 @@ export class IntegrationsController {
   @ApiOkResponse({ type: ReauthorizedIntegrationResponse })
   @HttpCode(200)
   @RequirePermissions('integrations:write')
+  @ApiIfMatch()
   async reauthorize(
     @CurrentPrincipal() principal: Principal,
     @CurrentRequestContext() context: RequestContext,
     @Param() params: IntegrationParams,
     @Body() body: PasswordConfirmationDto,
+    @IfMatch() expectedRevision: number | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    if (principal.actor.kind !== 'user') {
-      throw new Problem('authority-exceeded', 'Reauthorizing an integration needs a user confirming with their password; a machine credential never may.');
-    }
-    await this.passwords.confirm(principal, body.password);
-    const { integration, tokens } = await this.commands.execute(new ReauthorizeIntegrationCommand(principal.tenantId, params.id, context));
+    const { integration, tokens } = await this.commands.execute(
+      new ReauthorizeIntegrationCommand({ tenantId: principal.tenantId, integrationId: params.id, context, expectedRevision, holder: principal, password: body.password }),
+    );
     void reply.header('Cache-Control', 'no-store').header('Pragma', 'no-cache');
-    return { ...integrationFromState(integration), tokens };
+    return { ...detailsOfIntegration(integration), tokens };
   }
 
   @Delete('integrations/:id')
   @HttpCode(204)
   @RequirePermissions('integrations:write')
-  async delete(@CurrentPrincipal() principal: Principal, @CurrentRequestContext() context: RequestContext, @Param() params: IntegrationParams) {
-    await this.commands.execute(new DeleteIntegrationCommand(principal.tenantId, params.id, context));
+  @ApiIfMatch()
+  async delete(
+    @CurrentPrincipal() principal: Principal,
+    @CurrentRequestContext() context: RequestContext,
+    @Param() params: IntegrationParams,
+    @IfMatch() expectedRevision: number | undefined,
+  ) {
+    await this.commands.execute(new DeleteIntegrationCommand({ tenantId: principal.tenantId, integrationId: params.id, context, expectedRevision }));
   }
 
   @Get('settings')
   @ApiOkResponse({ type: TenantSettingsResponse })
   @RequirePermissions('settings:read')
-  async settings(@CurrentPrincipal() principal: Principal) {
-    return settingsResponse(await this.readModels.collection<TenantSettingsView>(TENANT_SETTINGS).get(principal.tenantId));
+  settings(@CurrentPrincipal() principal: Principal) {
+    return this.tenantSettings.execute({ tenantId: principal.tenantId });
   }
 
   /** How anonymous guests used the API on this node since it started (served, refused, rate-limited). */
@@ -229,15 +199,8 @@ export class IntegrationsController {
   @Patch('settings')
   @ApiOkResponse({ type: TenantSettingsResponse })
   @RequirePermissions('settings:write')
-  async changeSettings(@CurrentPrincipal() principal: Principal, @CurrentRequestContext() context: RequestContext, @Body() body: TenantSettingsDto) {
+  changeSettings(@CurrentPrincipal() principal: Principal, @CurrentRequestContext() context: RequestContext, @Body() body: TenantSettingsDto) {
     const { allowAnonymousGuestAccess, clientSecretMaxLifetimeDays } = body;
-    const serviceMax = this.config.CLIENT_SECRET_MAX_DAYS;
-    if (typeof clientSecretMaxLifetimeDays === 'number' && clientSecretMaxLifetimeDays > serviceMax) {
-      const message = `clientSecretMaxLifetimeDays must be at most ${serviceMax} days (the service-wide maximum)`;
-      throw new Problem('validation-error', message, { errors: [{ field: 'clientSecretMaxLifetimeDays', messages: [message] }] });
-    }
-    if (allowAnonymousGuestAccess === undefined && clientSecretMaxLifetimeDays === undefined) return this.settings(principal);
-    const change: TenantSettingsChange = { allowAnonymousGuestAccess, clientSecretMaxLifetimeDays };
-    return settingsResponse(await this.commands.execute(new ChangeTenantSettingsCommand(principal.tenantId, change, context)));
+    return this.commands.execute(new ChangeTenantSettingsCommand({ tenantId: principal.tenantId, change: { allowAnonymousGuestAccess, clientSecretMaxLifetimeDays }, context }));
   }
 }

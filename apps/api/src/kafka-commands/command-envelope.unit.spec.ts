@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { compactDecrypt, CompactSign, exportJWK, generateKeyPair } from 'jose';
-import { claimedSender, verifySignature } from './command-envelope';
+import { claimedSender, KafkaCommandEnvelope, verifySignature } from './command-envelope';
 import { CommandRefused } from './command-refusal';
+import { validMessagePart } from './message-validation';
 import { encryptForReply, importReplyKey } from './reply-encryption';
 
 /** What `run` refused with, thrown or rejected. */
@@ -34,6 +35,26 @@ describe('Kafka command envelope', () => {
     expect(await verifySignature(claimedSender(await signed(sender, registered.privateKey)), publicKey)).toEqual(sender);
     const forged = claimedSender(await signed(sender, other.privateKey));
     expect(await refusedBy(() => verifySignature(forged, publicKey))).toMatchObject({ code: 'unauthenticated', commandId: sender.commandId });
+  });
+});
+
+describe('Message validation', () => {
+  const valid = { commandId: randomUUID(), type: 'service-account.reset-secret', tenantId: randomUUID(), serviceAccountId: randomUUID(), issuedAt: new Date().toISOString(), payload: {} };
+  const refusal = { code: 'invalid-envelope', part: 'envelope', commandId: valid.commandId } as const;
+
+  it('answers an instance of the class for a valid part', async () => {
+    const envelope = await validMessagePart(KafkaCommandEnvelope, valid, refusal);
+    expect(envelope).toBeInstanceOf(KafkaCommandEnvelope);
+    expect(envelope).toMatchObject(valid);
+  });
+
+  it('refuses unknown members and broken rules, naming fields and rules but never a value', async () => {
+    const pasted = 'kh_cs_pasted-into-the-wrong-member';
+    const unknown = await refusedBy(() => validMessagePart(KafkaCommandEnvelope, { ...valid, clientSecret: pasted }, refusal));
+    expect(unknown).toMatchObject({ code: 'invalid-envelope', commandId: valid.commandId, reason: 'envelope: property clientSecret should not exist' });
+    const broken = await refusedBy(() => validMessagePart(KafkaCommandEnvelope, { ...valid, tenantId: pasted }, { ...refusal, code: 'validation-error', part: 'payload' }));
+    expect(broken).toMatchObject({ code: 'validation-error', reason: 'payload: tenantId must be a UUID' });
+    expect(JSON.stringify([unknown, broken, unknown.reason, broken.reason])).not.toContain(pasted);
   });
 });
 

@@ -1,7 +1,7 @@
 import { Type } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
+import { RequestContext } from '@keyhold/application';
 import { Permission } from '@keyhold/domain';
-import { RequestContext } from '../http/request-context';
 import { ClientSecretParams } from '../api-clients/api-clients.dto';
 import { ChangeApiClientCommand } from '../api-clients/api-clients.commands';
 import { IntegrationParams } from '../integrations/integration.dto';
@@ -17,8 +17,8 @@ export type CommandRun = {
 
 /**
  * One command type of the Kafka channel: the DTO its payload is validated with (the one the
- * REST endpoint uses), the permission the REST endpoint demands, and the command handler it
- * runs through, as REST does.
+ * REST endpoint uses), the permission the REST endpoint demands, and the command (its use case)
+ * it dispatches, as REST does.
  */
 export type KafkaCommandType<Payload extends object> = {
   readonly payload: Type<Payload>;
@@ -40,7 +40,7 @@ export const KAFKA_COMMAND_TYPES: Readonly<Record<string, KafkaCommandType<objec
     permission: 'clients:write',
     createsSecret: true,
     run: async (commands, tenantId, { id }, context) => {
-      const reset = await commands.execute(new ResetServiceAccountSecretCommand(tenantId, id, context));
+      const reset = await commands.execute(new ResetServiceAccountSecretCommand({ tenantId, accountId: id, context }));
       return { resultingIds: { serviceAccountId: id }, secrets: { clientId: id, clientSecret: reset.clientSecret } };
     },
   }),
@@ -49,7 +49,7 @@ export const KAFKA_COMMAND_TYPES: Readonly<Record<string, KafkaCommandType<objec
     permission: 'clients:write',
     createsSecret: false,
     run: async (commands, tenantId, { id, secretId }, context) => {
-      await commands.execute(new ChangeApiClientCommand(id, { type: 'RemoveClientSecret', tenantId, secretId, now: new Date().toISOString() }, context));
+      await commands.execute(new ChangeApiClientCommand({ tenantId, clientId: id, change: { type: 'RemoveClientSecret', secretId }, context }));
       return { resultingIds: { apiClientId: id, secretId }, secrets: null };
     },
   }),
@@ -58,7 +58,7 @@ export const KAFKA_COMMAND_TYPES: Readonly<Record<string, KafkaCommandType<objec
     permission: 'integrations:write',
     createsSecret: false,
     run: async (commands, tenantId, { id }, context) => {
-      await commands.execute(new DeleteIntegrationCommand(tenantId, id, context));
+      await commands.execute(new DeleteIntegrationCommand({ tenantId, integrationId: id, context }));
       return { resultingIds: { integrationId: id }, secrets: null };
     },
   }),

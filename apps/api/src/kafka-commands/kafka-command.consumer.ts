@@ -1,29 +1,26 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { Logger } from 'pino';
+import { answerFailure, ApplicationError, readState, RequestContext } from '@keyhold/application';
 import {
   actingPermissions,
   Caller,
-  fold,
-  KafkaCommandEvent,
+  KAFKA_COMMAND_EVENTS,
   kafkaCommandDecider,
   KafkaCommandOutcome,
   Permission,
+  SERVICE_ACCOUNT_EVENTS,
   serviceAccountDecider,
-  ServiceAccountEvent,
   streamName,
 } from '@keyhold/domain';
 import { CommandContext, EVENT_STORE, EventStore, handleCommand } from '@keyhold/event-store';
 import { MESSAGE_BUS, MessageBus } from '@keyhold/messaging';
 import { ROOT_LOGGER } from '@keyhold/platform';
-import { Problem } from '../http/problem';
-import { RejectionError } from '../http/rejection-error';
-import { RequestContext } from '../http/request-context';
-import { validationPipe } from '../http/validation';
 import { claimedSender, KafkaCommandEnvelope, verifySignature } from './command-envelope';
-import { CommandRefused } from './command-refusal';
+import { CommandRefused, RESULT_CODE_BY_FAILURE } from './command-refusal';
 import { CommandRun, KAFKA_COMMAND_TYPES, KafkaCommandType } from './command-types';
 import { KAFKA_COMMAND_TOPICS, KafkaCommandTopics } from './kafka-command-topics';
+import { validMessagePart } from './message-validation';
 import { encryptForReply, importReplyKey } from './reply-encryption';
 import { Span, SpanKind } from '@opentelemetry/api';
 import { CORRELATION_ID, traced } from '@keyhold/tracing';
@@ -67,16 +64,14 @@ const outcomeFields = (outcome: KafkaCommandOutcome) =>
     : { status: outcome.status, error: { code: outcome.code, reason: outcome.reason } };
 
 /**
- * Runs commands that internal services publish to Kafka, through the same DTOs, permissions and
- * command handlers as REST. A command id runs at most once: it is claimed in the event log
- * before the command runs, and the outcome is recorded next to the claim. Messages that cannot
- * be run go to the dead-letter topic and the consumer moves on; only a failure to reach the log
- * or Kafka itself escapes, so that Kafka delivers the message again.
+ * Runs commands that internal services publish to Kafka, through the same DTO rules, permissions
+ * and use cases as REST. A command id runs at most once: it is claimed in the event log before
+ * the command runs, and the outcome is recorded next to the claim. Messages that cannot be run go
+ * to the dead-letter topic and the consumer moves on; only a failure to reach the log or Kafka
+ * itself escapes, so that Kafka delivers the message again.
  */
 @Injectable()
 export class KafkaCommandConsumer {
-  private readonly validation = validationPipe();
-
   constructor(
     @Inject(EVENT_STORE) private readonly events: EventStore,
     @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
@@ -110,14 +105,13 @@ export class KafkaCommandConsumer {
   /** Authenticates the sender, then validates the envelope, the type, the payload and the reply key. */
   private async admit(value: Buffer | null, now: Date): Promise<AdmittedCommand> {
     const sender = claimedSender(value);
-    const recorded = await this.events.readStream(streamName('serviceAccount', sender.serviceAccountId));
-    const account = fold(serviceAccountDecider, recorded.map(({ type, data }) => ({ type, data }) as ServiceAccountEvent));
+    const { state: account } = await readState(this.events, streamName('serviceAccount', sender.serviceAccountId), serviceAccountDecider, SERVICE_ACCOUNT_EVENTS);
     if (account.status === 'none' || account.tenantId !== sender.tenantId || !account.commandSigningKey) {
       throw new CommandRefused('unauthenticated', 'No service account of this tenant with a command-signing key has this serviceAccountId.', sender.commandId);
     }
     // The signed payload is the very segment the sender was read from, so it names the same sender.
     const signed = await verifySignature(sender, account.commandSigningKey.publicKey);
-    const envelope = await this.validate(KafkaCommandEnvelope, signed, 'invalid-envelope', sender.commandId);
+    const envelope = await validMessagePart(KafkaCommandEnvelope, signed, { code: 'invalid-envelope', part: 'envelope', commandId: sender.commandId });
     if (Math.abs(Date.parse(envelope.issuedAt) - now.getTime()) > FRESHNESS_MS) {
       throw new CommandRefused('stale', 'issuedAt is more than 5 minutes away from the time the command was received.', envelope.commandId);
     }
@@ -127,19 +121,9 @@ export class KafkaCommandConsumer {
       throw new CommandRefused('unknown-type', `Unknown command type; supported: ${Object.keys(KAFKA_COMMAND_TYPES).join(', ')}.`, envelope.commandId);
     }
     const commandType = KAFKA_COMMAND_TYPES[envelope.type];
-    const payload = await this.validate(commandType.payload, envelope.payload, 'validation-error', envelope.commandId);
+    const payload = await validMessagePart(commandType.payload, envelope.payload, { code: 'validation-error', part: 'payload', commandId: envelope.commandId });
     const replyKey = commandType.createsSecret ? await importReplyKey(envelope.replyKey, envelope.commandId) : null;
     return { envelope, commandType, payload, permissions, replyKey };
-  }
-
-  /** The REST validation pipe itself, so that a payload is held to exactly what the endpoint demands. */
-  private async validate<T extends object>(metatype: new () => T, value: unknown, code: 'invalid-envelope' | 'validation-error', commandId: string | null): Promise<T> {
-    try {
-      return (await this.validation.transform(value, { type: 'body', metatype })) as T;
-    } catch (error) {
-      if (!(error instanceof Problem)) throw error;
-      throw new CommandRefused(code, `${code === 'invalid-envelope' ? 'envelope' : 'payload'}: ${error.detail}`, commandId);
-    }
   }
 
   private async runOnce(admitted: AdmittedCommand, receivedAt: Date): Promise<CommandResult> {
@@ -165,13 +149,12 @@ export class KafkaCommandConsumer {
     const { envelope, commandType } = admitted;
     try {
       if (!admitted.permissions.includes(commandType.permission)) {
-        throw new Problem('forbidden', `This command needs '${commandType.permission}', which the service account does not hold.`);
+        throw ApplicationError.forbidden(`This command needs '${commandType.permission}', which the service account does not hold.`);
       }
       const run = await commandType.run(this.commands, envelope.tenantId, admitted.payload, context);
       return { outcome: { status: 'accepted', resultingIds: run.resultingIds }, secrets: run.secrets };
     } catch (error) {
-      if (error instanceof RejectionError) return { outcome: { status: 'rejected', code: error.rejection.code, reason: error.rejection.message }, secrets: null };
-      if (error instanceof Problem) return { outcome: { status: 'rejected', code: error.kind, reason: error.detail }, secrets: null };
+      if (error instanceof ApplicationError) return { outcome: { status: 'rejected', code: answerFailure(RESULT_CODE_BY_FAILURE, error.failure), reason: error.message }, secrets: null };
       this.logger.error({ err: error, commandId: envelope.commandId, commandType: envelope.type }, 'Kafka command failed');
       const reason = 'The command failed unexpectedly and is not retried; whether it took effect is unknown. Check, then send a new command.';
       return { outcome: { status: 'rejected', code: 'internal-error', reason }, secrets: null };
@@ -181,7 +164,7 @@ export class KafkaCommandConsumer {
   /** The id was claimed before: answer with what is known of that run, to its own sender only. */
   private async answerRedelivery(admitted: AdmittedCommand, stream: string): Promise<CommandResult> {
     const { commandId, type, tenantId, serviceAccountId } = admitted.envelope;
-    const state = fold(kafkaCommandDecider, (await this.events.readStream(stream)).map(({ type, data }) => ({ type, data }) as KafkaCommandEvent));
+    const { state } = await readState(this.events, stream, kafkaCommandDecider, KAFKA_COMMAND_EVENTS);
     const base = { schema: COMMAND_RESULT_SCHEMA, commandId, type, redelivery: true } as const;
     if (state.status === 'none' || state.tenantId !== tenantId || state.serviceAccountId !== serviceAccountId) {
       return this.publishResult({ ...base, status: 'rejected', error: { code: 'command-id-reused', reason: 'This command id was used by another sender.' } });

@@ -1,7 +1,7 @@
 import { Command } from '@nestjs/cqrs';
 import { Permission } from '@keyhold/domain';
 import { RequestContext } from '../http/request-context';
-import { AuthenticatedClient } from '../verification/oauth-index';
+import { AuthenticatedClient, RevocableAccessToken } from '../verification/oauth-index';
 
 export type IssuedAccessToken = { accessToken: string; expiresIn: number; scope: Permission[] };
 
@@ -17,8 +17,7 @@ export class IssueAccessTokenCommand extends Command<IssuedAccessToken> {
 
 export class RevokeAccessTokenCommand extends Command<void> {
   constructor(
-    readonly tenantId: string,
-    readonly tokenId: string,
+    readonly token: RevocableAccessToken,
     readonly context: RequestContext,
   ) {
     super();

@@ -2,26 +2,19 @@ import { Body, Controller, Get, Header, HttpCode, Inject, Post, Req } from '@nes
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiConsumes, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { FastifyRequest } from 'fastify';
-import { Permission, PERMISSIONS } from '@keyhold/domain';
-import { SecretHasher } from '@keyhold/crypto';
+import { PERMISSIONS } from '@keyhold/domain';
 import { KEYHOLD_CONFIG, KeyholdConfig } from '@keyhold/platform';
 import { Public } from '../http/auth';
 import { publicBaseUrl } from '../http/public-url';
-import { CONSOLE_CLIENT_ID } from '../people-oauth/people-clients';
+import { CONSOLE_CLIENT_ID } from '@keyhold/application';
 import { PEOPLE_GRANT_TYPES, PeopleTokenEndpoint } from '../people-oauth/people-token-endpoint';
-import { OAuthError } from '../http/problem';
 import { CurrentRequestContext, RequestContext } from '../http/request-context';
-import { OAuthGrant, OAuthIndex } from '../verification/oauth-index';
+import { OAuthIndex } from '../verification/oauth-index';
 import { ClientAuthentication } from './client-authentication';
-import { IssueAccessTokenCommand, RevokeAccessTokenCommand } from './oauth.commands';
+import { RevokeAccessTokenCommand } from './oauth.commands';
 import { AccessTokenResponse, AuthorizationServerMetadata, OpenIdConfiguration, RevocationRequest, RevocationResponse, TokenRequest } from './oauth.dto';
-
-/** Grants defined by RFC 6749 that a client may be allowed; only client_credentials is served here. */
-const KNOWN_GRANTS: ReadonlySet<string> = new Set<OAuthGrant>(['authorization_code', 'client_credentials', 'refresh_token', 'password']);
-
-/** The console is a public client (RFC 6749 §2.1): its client_id and no secret; it proves itself with PKCE. */
-const isPublicConsole = (request: FastifyRequest, body: { client_id?: string; client_secret?: string }) =>
-  body.client_id === CONSOLE_CLIENT_ID && body.client_secret === undefined && request.headers.authorization === undefined;
+import { isPublicConsole, TokenEndpoint } from './token-endpoint';
+import { rethrowFastPathFailure } from './token-fast-path';
 
 /**
  * The OAuth 2.0 token endpoint for machine clients (RFC 6749 §4.4), token revocation
@@ -36,11 +29,12 @@ export class OAuthController {
     private readonly commands: CommandBus,
     private readonly clients: ClientAuthentication,
     private readonly oauth: OAuthIndex,
-    private readonly hasher: SecretHasher,
     private readonly people: PeopleTokenEndpoint,
+    private readonly endpoint: TokenEndpoint,
     @Inject(KEYHOLD_CONFIG) private readonly config: KeyholdConfig,
   ) {}
 
+  /** Answered by TokenFastPath for well-formed client_credentials requests; every other form and every failure comes here. */
   @Post('oauth/token')
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
@@ -48,22 +42,8 @@ export class OAuthController {
   @ApiConsumes('application/x-www-form-urlencoded')
   @ApiOkResponse({ type: AccessTokenResponse })
   async token(@Req() request: FastifyRequest, @Body() body: TokenRequest, @CurrentRequestContext() context: RequestContext) {
-    if (isPublicConsole(request, body)) return this.forPeople(CONSOLE_CLIENT_ID, request, body, context);
-    const client = this.clients.authenticate(request, body);
-    if (!KNOWN_GRANTS.has(body.grant_type)) throw new OAuthError('unsupported_grant_type', `Unsupported grant_type '${body.grant_type}'.`);
-    // A flow that is off for this client is refused as such, before saying what this endpoint serves.
-    if (!client.grants.has(body.grant_type as OAuthGrant)) {
-      throw new OAuthError('unauthorized_client', `This client may not use the ${body.grant_type} grant.`);
-    }
-    if (body.grant_type !== 'client_credentials') return this.forPeople(client.clientId, request, body, context);
-    const scope = this.grantedScope(body.scope, client.permissions);
-    const issued = await this.commands.execute(new IssueAccessTokenCommand(client, scope, { ...context, actorId: client.clientId }));
-    return { access_token: issued.accessToken, token_type: 'Bearer', expires_in: issued.expiresIn, scope: issued.scope.join(' ') };
-  }
-
-  /** A person's grant (code, refresh, password): tokens carry the user's current rights ∩ the granted scope. */
-  private async forPeople(clientId: string, request: FastifyRequest, body: TokenRequest, context: RequestContext) {
-    return this.people.token(clientId, body, publicBaseUrl(this.config), context);
+    rethrowFastPathFailure(request);
+    return this.endpoint.token(request, body, context);
   }
 
   /** RFC 7009: answers 200 whether or not the token was known, so the endpoint tells nothing. */
@@ -80,9 +60,9 @@ export class OAuthController {
     }
     const client = this.clients.authenticate(request, body);
     if (await this.people.revoke(client.clientId, body.token, context)) return {};
-    const owner = this.oauth.accessTokenOwner(this.hasher.candidateHashes(body.token));
-    if (owner && owner.clientId === client.clientId) {
-      await this.commands.execute(new RevokeAccessTokenCommand(client.tenantId, owner.tokenId, { ...context, actorId: client.clientId }));
+    const token = this.oauth.revocable(body.token, new Date().toISOString());
+    if (token && token.clientId === client.clientId && token.tenantId === client.tenantId) {
+      await this.commands.execute(new RevokeAccessTokenCommand(token, { ...context, actorId: client.clientId }));
     }
     return {};
   }
@@ -128,16 +108,5 @@ export class OAuthController {
       introspection_endpoint_auth_methods_supported: ['bearer'],
       service_documentation: `${issuer}/openapi.json`,
     };
-  }
-
-  /** RFC 6749 §3.3: the requested scope must be within what the client holds; none asked means all it holds. */
-  private grantedScope(requested: string | undefined, held: ReadonlySet<Permission>): Permission[] {
-    if (requested === undefined) return [...held].sort();
-    const asked = [...new Set(requested.split(' '))];
-    const beyond = asked.filter((scope) => !held.has(scope as Permission));
-    if (beyond.length > 0) {
-      throw new OAuthError('invalid_scope', `The client does not hold: ${beyond.join(' ')}.`);
-    }
-    return (asked as Permission[]).sort();
   }
 }

@@ -2,18 +2,29 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { OAuthForm } from '../http/validation';
 
+/** The token form's limits, shared by its validation and the route's fast path. */
+export const TOKEN_FORM_LIMITS = {
+  grant_type: 64,
+  scope: 2000,
+  client_id: 128,
+  client_secret: 512,
+} as const;
+
+/** RFC 6749 §3.3: space-separated scope tokens. */
+export const SCOPE_PATTERN = /^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/;
+
 /** client_secret_post's fields, on every endpoint where an OAuth client authenticates. */
 class ClientAuthenticationFields {
-  @ApiPropertyOptional({ maxLength: 128, description: 'client_secret_post; or send both in an Authorization: Basic header (client_secret_basic).' })
+  @ApiPropertyOptional({ maxLength: TOKEN_FORM_LIMITS.client_id, description: 'client_secret_post; or send both in an Authorization: Basic header (client_secret_basic).' })
   @IsOptional()
   @IsString()
-  @MaxLength(128)
+  @MaxLength(TOKEN_FORM_LIMITS.client_id)
   client_id?: string;
 
-  @ApiPropertyOptional({ maxLength: 512, writeOnly: true })
+  @ApiPropertyOptional({ maxLength: TOKEN_FORM_LIMITS.client_secret, writeOnly: true })
   @IsOptional()
   @IsString()
-  @MaxLength(512)
+  @MaxLength(TOKEN_FORM_LIMITS.client_secret)
   client_secret?: string;
 }
 
@@ -22,14 +33,14 @@ class ClientAuthenticationFields {
 export class TokenRequest extends ClientAuthenticationFields {
   @ApiProperty({ example: 'client_credentials', description: 'Only client_credentials is served here.' })
   @IsString()
-  @MaxLength(64)
+  @MaxLength(TOKEN_FORM_LIMITS.grant_type)
   grant_type!: string;
 
   @ApiPropertyOptional({ example: 'tokens:introspect', description: "Space-separated permissions, within what the client holds; none asked means all it holds." })
   @IsOptional()
   @IsString()
-  @MaxLength(2000)
-  @Matches(/^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/, { message: 'scope must be space-separated scope tokens (RFC 6749 §3.3)' })
+  @MaxLength(TOKEN_FORM_LIMITS.scope)
+  @Matches(SCOPE_PATTERN, { message: 'scope must be space-separated scope tokens (RFC 6749 §3.3)' })
   scope?: string;
 
   // Fields of grants this endpoint refuses; accepted here so the refusal is the grant's, not the form's.

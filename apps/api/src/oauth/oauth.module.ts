@@ -6,10 +6,12 @@ import { ClientAuthThrottle } from './client-auth-throttle';
 import { ClientAuthentication } from './client-authentication';
 import { OAuthController } from './oauth.controller';
 import { IssueAccessTokenHandler, RevokeAccessTokenHandler } from './oauth.handlers';
+import { TokenEndpoint } from './token-endpoint';
+import { TokenFastPath } from './token-fast-path';
 
 @Module({
   imports: [CommandsModule, VerificationModule, PeopleOAuthModule],
   controllers: [OAuthController],
-  providers: [ClientAuthThrottle, ClientAuthentication, IssueAccessTokenHandler, RevokeAccessTokenHandler],
+  providers: [ClientAuthThrottle, ClientAuthentication, TokenEndpoint, TokenFastPath, IssueAccessTokenHandler, RevokeAccessTokenHandler],
 })
 export class OAuthModule {}

@@ -10,7 +10,7 @@ export type CredentialChange = { readonly kind: SecretKind; readonly change: 'is
 const CHANGES: Readonly<Record<string, CredentialChange>> = {
   TokenIssued: { kind: 'personalApiToken', change: 'issued' },
   TokenRevoked: { kind: 'personalApiToken', change: 'revoked' },
-  AccessTokenIssued: { kind: 'accessToken', change: 'issued' },
+  // A sealed access token is issued without an event of its own: IssueAccessTokenHandler counts it.
   AccessTokenRevoked: { kind: 'accessToken', change: 'revoked' },
   ClientSecretAdded: { kind: 'clientSecret', change: 'issued' },
   ClientSecretRemoved: { kind: 'clientSecret', change: 'revoked' },

@@ -4,28 +4,13 @@ import { request as httpRequest, IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { BlockList, isIP } from 'node:net';
 import { Logger } from 'pino';
+import { OutboundHttp, OutboundRequest, OutboundResult } from '@keyhold/application';
 import { KEYHOLD_CONFIG, KeyholdConfig, ROOT_LOGGER } from '@keyhold/platform';
 
-/** What one outbound call came to, after its retries: never the body sent, which holds secrets. */
-export type OutboundResult =
-  | { readonly outcome: 'delivered'; readonly host: string; readonly attempts: number; readonly status: number; readonly body: string }
-  /** Refused before any connection: the URL breaks the outbound policy. Not retried. */
-  | { readonly outcome: 'refused'; readonly host: string; readonly attempts: 0; readonly reason: string }
-  | { readonly outcome: 'failed'; readonly host: string; readonly attempts: number; readonly reason: string; readonly status: number | null };
-
-export type OutboundRequest = {
-  readonly url: string;
-  readonly form: Readonly<Record<string, string>>;
-  /** Plain http is allowed to this URL (an integration its admin saved as insecure). */
-  readonly allowHttp: boolean;
-  readonly headers?: Readonly<Record<string, string>>;
-};
+export type { OutboundHttp, OutboundRequest, OutboundResult };
 
 /** The one way Keyhold calls out: a form POST, under the outbound policy. */
 export const OUTBOUND_HTTP = Symbol('OutboundHttp');
-export interface OutboundHttp {
-  postForm(request: OutboundRequest): Promise<OutboundResult>;
-}
 
 const ATTEMPTS = 3;
 const BACKOFF_MS = [250, 1000];

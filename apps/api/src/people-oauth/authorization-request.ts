@@ -1,4 +1,4 @@
-import { PeopleClient } from './people-clients';
+import { PeopleClient } from '@keyhold/application';
 import { PEOPLE_SCOPES } from '../verification/user-grant-index';
 
 /** A validated authorization request (RFC 6749 §4.1.1 with RFC 7636 and OIDC's nonce). */

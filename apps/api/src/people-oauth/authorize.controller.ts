@@ -11,13 +11,10 @@ import { CurrentRequestContext, RequestContext } from '../http/request-context';
 import { Principal } from '../verification/principal';
 import { CsrfTokens, readCookies, secureCookies, SESSION_COOKIE } from '../sign-in/browser-cookies';
 import { errorPage, html, sendPage } from '../sign-in/html';
-import { Sessions, SessionUser } from '../sign-in/sessions';
 import { AuthorizationRequest, checkAuthorizationRequest, redirectWith } from './authorization-request';
-import { PeopleClients } from './people-clients';
-import { grantIdFor, PeopleGrants } from './people-grants';
+import { GetUserInfo, grantIdFor, PeopleClients, PeopleGrants, Sessions, SessionUser } from '@keyhold/application';
 import { OidcSigning } from './oidc';
 import { JsonWebKeySet, UserInfoResponse } from '../oauth/oauth.dto';
-import { READ_MODEL_STORE, ReadModelStore, USERS, UserView } from '@keyhold/read-models';
 
 type Params = Record<string, unknown>;
 
@@ -44,7 +41,7 @@ export class AuthorizeController {
     private readonly sessions: Sessions,
     private readonly csrf: CsrfTokens,
     private readonly oidc: OidcSigning,
-    @Inject(READ_MODEL_STORE) private readonly readModels: ReadModelStore,
+    private readonly userInfo: GetUserInfo,
     @Inject(KEYHOLD_CONFIG) private readonly config: KeyholdConfig,
   ) {}
 
@@ -92,12 +89,9 @@ export class AuthorizeController {
   @Get('oauth/userinfo')
   @ApiBearerAuth()
   @ApiOkResponse({ type: UserInfoResponse })
-  async userinfo(@CurrentPrincipal() principal: Principal) {
-    if (principal.credential.kind !== 'userAccessToken' || !principal.scope.split(' ').includes('openid')) {
-      throw new Problem('forbidden', 'userinfo needs an access token of a person granted the openid scope.');
-    }
-    const user = await this.readModels.collection<UserView>(USERS).get(principal.actor.id);
-    return { sub: principal.actor.id, tenant_id: principal.tenantId, ...(user && user.tenantId === principal.tenantId ? { email: user.email } : {}) };
+  userinfo(@CurrentPrincipal() principal: Principal) {
+    const { tenantId, actor, credential, scope } = principal;
+    return this.userInfo.execute({ tenantId, userId: actor.id, credentialKind: credential.kind, scope });
   }
 
   /** Withdraws the caller's consent to a client: every token issued under it is revoked at once. */
@@ -105,7 +99,6 @@ export class AuthorizeController {
   @ApiBearerAuth()
   @HttpCode(204)
   async withdraw(@CurrentPrincipal() principal: Principal, @Param() params: GrantClientParams, @CurrentRequestContext() context: RequestContext) {
-    if (principal.actor.kind !== 'user') throw new Problem('forbidden', 'Only users grant consent to clients.');
     await this.grants.withdraw(principal.tenantId, principal.actor.id, params.clientId, context);
   }
 

@@ -4,18 +4,17 @@ import { randomUUID } from 'node:crypto';
 import {
   currentSigningKey,
   publishedSigningKeys,
+  SIGNING_KEY_EVENTS,
+  SIGNING_KEYS_STREAM_ID,
   SigningKey,
   signingKeyDecider,
-  SigningKeyEvent,
-  SigningKeyState,
-  SIGNING_KEYS_STREAM_ID,
   streamName,
 } from '@keyhold/domain';
-import { EVENT_STORE, EventStore, ConcurrencyConflictError } from '@keyhold/event-store';
-import { DataKeyService, decryptValue, EncryptedValue, encryptValue } from '@keyhold/key-store';
+import { EVENT_STORE, EventStore } from '@keyhold/event-store';
+import { DataKeyService, decryptValue, encryptValue } from '@keyhold/key-store';
 import { CommandRunner } from '../command-runner';
-import { RejectionError } from '../http/rejection-error';
-import { readFolded } from '../read-folded';
+import { ApplicationError } from '@keyhold/application';
+import { readState } from '@keyhold/application';
 
 /** ID tokens prove a sign-in, they open nothing: 15 minutes, whatever people's access tokens live. */
 const ID_TOKEN_LIFETIME_SECONDS = 15 * 60;
@@ -52,7 +51,7 @@ export class OidcSigning {
     const now = new Date().toISOString();
     const key = await this.current(now);
     const dataKey = await this.dataKeys.get(ownerOf(key.kid));
-    const privateJwk = JSON.parse(decryptValue(dataKey, FIELD, key.privateKey as unknown as EncryptedValue)) as JWK;
+    const privateJwk = JSON.parse(decryptValue(dataKey, FIELD, key.privateKey)) as JWK;
     const issuedAt = Math.floor(Date.parse(now) / 1000);
     return new SignJWT({ tenant_id: claims.tenantId, ...(claims.nonce ? { nonce: claims.nonce } : {}) })
       .setProtectedHeader({ alg: 'ES256', kid: key.kid, typ: 'JWT' })
@@ -77,11 +76,11 @@ export class OidcSigning {
       await this.runner.run(
         STREAM,
         signingKeyDecider,
-        { type: 'RotateSigningKey', kid, publicJwk: { kty: kty!, crv: crv!, x: x!, y: y! }, privateKey: { ...sealed }, now },
+        { type: 'RotateSigningKey', kid, publicJwk: { kty: kty!, crv: crv!, x: x!, y: y! }, privateKey: sealed, now },
         { tenantId: PLATFORM_TENANT, actorId: 'system:oidc', correlationId: kid, causationId: kid, now },
       );
     } catch (error) {
-      if (!(error instanceof ConcurrencyConflictError) && !(error instanceof RejectionError)) throw error;
+      if (!(error instanceof ApplicationError && (error.failure.kind === 'conflict' || error.failure.kind === 'rejected'))) throw error;
       await this.dataKeys.destroy(ownerOf(kid), now);
     }
     const rotated = currentSigningKey(await this.state(), now);
@@ -89,7 +88,7 @@ export class OidcSigning {
     return rotated;
   }
 
-  private state() {
-    return readFolded<SigningKeyState, SigningKeyEvent>(this.events, STREAM, signingKeyDecider);
+  private async state() {
+    return (await readState(this.events, STREAM, signingKeyDecider, SIGNING_KEY_EVENTS)).state;
   }
 }

@@ -2,8 +2,13 @@ import { Module } from '@nestjs/common';
 import { CommandsModule } from '../commands.module';
 import { SignInModule } from '../sign-in/sign-in.module';
 import { AuthorizeController } from './authorize.controller';
-import { PeopleClients } from './people-clients';
-import { PeopleGrants } from './people-grants';
+import { GetUserInfo, PeopleClients, PeopleGrants } from '@keyhold/application';
+import { SecretHasher } from '@keyhold/crypto';
+import { EVENT_STORE } from '@keyhold/event-store';
+import { KEYHOLD_CONFIG } from '@keyhold/platform';
+import { READ_MODEL_STORE } from '@keyhold/read-models';
+import { CommandRunner } from '../command-runner';
+import { useCaseProvider } from '../use-case-provider';
 import { PeopleTokenEndpoint } from './people-token-endpoint';
 import { OidcSigning } from './oidc';
 
@@ -11,7 +16,13 @@ import { OidcSigning } from './oidc';
 @Module({
   imports: [CommandsModule, SignInModule],
   controllers: [AuthorizeController],
-  providers: [PeopleClients, PeopleGrants, PeopleTokenEndpoint, OidcSigning],
+  providers: [
+    useCaseProvider(PeopleClients, [EVENT_STORE]),
+    useCaseProvider(PeopleGrants, [CommandRunner, SecretHasher, EVENT_STORE, KEYHOLD_CONFIG]),
+    useCaseProvider(GetUserInfo, [READ_MODEL_STORE]),
+    PeopleTokenEndpoint,
+    OidcSigning,
+  ],
   exports: [PeopleTokenEndpoint, OidcSigning],
 })
 export class PeopleOAuthModule {}

@@ -1,12 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { OAuthError, Problem } from '../http/problem';
+import { OAuthError } from '../http/problem';
 import { RequestContext } from '../http/request-context';
-import { SignIn } from '../sign-in/sign-in';
 import { TokenRequest } from '../oauth/oauth.dto';
 import { peopleScope } from './authorization-request';
+import { IssuedUserTokens, PeopleClient, PeopleClients, PeopleGrants, rejectionOf, SignIn } from '@keyhold/application';
 import { OidcSigning } from './oidc';
-import { IssuedUserTokens, PeopleGrants } from './people-grants';
-import { PeopleClient, PeopleClients } from './people-clients';
 
 /** Grants served to people's clients at /oauth/token, besides client_credentials. */
 export const PEOPLE_GRANT_TYPES = ['authorization_code', 'refresh_token', 'password'] as const;
@@ -69,10 +67,8 @@ export class PeopleTokenEndpoint {
     try {
       user = await this.signIn.checkInTenant(client.tenantId, client.tenantId, username, password, context);
     } catch (error) {
-      if (error instanceof Problem && error.kind === 'rate-limited') {
-        throw new OAuthError('invalid_grant', error.detail, 429, null, { 'Retry-After': String(error.extensions.retryAfterSeconds) });
-      }
-      if (error instanceof Problem && error.kind === 'sign-in-failed') throw new OAuthError('invalid_grant', 'The username or password is not correct.');
+      // A failed sign-in is a refused grant here; throttling is answered by the OAuth edge's mapping (invalid_grant, 429).
+      if (rejectionOf(error)?.code === 'SignInFailed') throw new OAuthError('invalid_grant', 'The username or password is not correct.');
       throw error;
     }
     return this.grants.forPassword(client, user, scope.scope, context);

@@ -1,40 +1,39 @@
 import { Command } from '@nestjs/cqrs';
-import { ServiceAccountCommand, ServiceAccountState } from '@keyhold/domain';
-import { RequestContext } from '../http/request-context';
+import {
+  ChangeServiceAccountInput,
+  CreatedServiceAccount,
+  CreateServiceAccountInput,
+  RegisterCommandSigningKeyInput,
+  RegisteredCommandSigningKey,
+  ResetServiceAccountSecretInput,
+  ResetServiceAccountSecretResult,
+} from '@keyhold/application';
+import { ServiceAccountState } from '@keyhold/domain';
 
-export type CreatedServiceAccount = { accountId: string; clientSecret: string };
-
+/** Dispatches CreateServiceAccount: the command carries the use case's input as it is. */
 export class CreateServiceAccountCommand extends Command<CreatedServiceAccount> {
-  constructor(
-    readonly tenantId: string,
-    readonly name: string,
-    readonly sunsetAt: string | null,
-    readonly context: RequestContext,
-  ) {
+  constructor(readonly input: CreateServiceAccountInput) {
     super();
   }
 }
 
-/** Issues a new secret; the old one dies at once, and the account's rights with it. */
-export class ResetServiceAccountSecretCommand extends Command<{ clientSecret: string; generation: number }> {
-  constructor(
-    readonly tenantId: string,
-    readonly accountId: string,
-    readonly context: RequestContext,
-  ) {
+/** Dispatches ResetServiceAccountSecret. */
+export class ResetServiceAccountSecretCommand extends Command<ResetServiceAccountSecretResult> {
+  constructor(readonly input: ResetServiceAccountSecretInput) {
     super();
   }
 }
 
-/** Changes that carry no secret: grants, projects, sunset, deletion, the permissions reset. */
-export type ServiceAccountChange = Exclude<ServiceAccountCommand, { type: 'CreateServiceAccount' | 'ResetClientSecret' }>;
-
+/** Dispatches ChangeServiceAccount. */
 export class ChangeServiceAccountCommand extends Command<ServiceAccountState> {
-  constructor(
-    readonly accountId: string,
-    readonly change: ServiceAccountChange,
-    readonly context: RequestContext,
-  ) {
+  constructor(readonly input: ChangeServiceAccountInput) {
+    super();
+  }
+}
+
+/** Dispatches RegisterCommandSigningKey. */
+export class RegisterCommandSigningKeyCommand extends Command<RegisteredCommandSigningKey> {
+  constructor(readonly input: RegisterCommandSigningKeyInput) {
     super();
   }
 }

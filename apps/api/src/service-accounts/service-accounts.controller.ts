@@ -1,16 +1,16 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Query, Res } from '@nestjs/common';
-import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { FastifyReply } from 'fastify';
-import { calculateJwkThumbprint } from 'jose';
-import { ACCESS_TOKENS, AccessTokenView, READ_MODEL_STORE, ReadModelStore, SERVICE_ACCOUNTS, ServiceAccountView } from '@keyhold/read-models';
+import { CommandBus } from '@nestjs/cqrs';
+import { GetServiceAccount, ListServiceAccountTokens, ServiceAccountChange, serviceAccountDetails } from '@keyhold/application';
+import { READ_MODEL_STORE, ReadModelStore, SERVICE_ACCOUNTS, ServiceAccountView } from '@keyhold/read-models';
 import { CurrentPrincipal, RequirePermissions } from '../http/auth';
-import { Problem } from '../http/problem';
+import { ApiIfMatch, ETAG_HEADER, IfMatch, setETag } from '../http/etag';
 import { CurrentRequestContext, RequestContext } from '../http/request-context';
 import { pageOf, PageQuery } from '../http/pagination';
 import { OAuthIndex } from '../verification/oauth-index';
 import { Principal } from '../verification/principal';
-import { ChangeServiceAccountCommand, CreateServiceAccountCommand, ResetServiceAccountSecretCommand, ServiceAccountChange } from './service-accounts.commands';
+import { ChangeServiceAccountCommand, CreateServiceAccountCommand, RegisterCommandSigningKeyCommand, ResetServiceAccountSecretCommand } from './service-accounts.commands';
 import {
   AccessTokenList,
   CommandSigningKeyDto,
@@ -27,26 +27,10 @@ import {
   SunsetDto,
 } from './service-accounts.dto';
 
-const toResponse = (account: ServiceAccountView) => ({
-  id: account.id,
-  clientId: account.id,
-  name: account.name,
-  permissions: account.permissionsResetPending ? [] : account.permissions,
-  projects: account.permissionsResetPending ? [] : account.projects,
-  permissionsResetPending: account.permissionsResetPending,
-  secretHint: account.secretHint,
-  sunsetAt: account.sunsetAt,
-  createdAt: account.createdAt,
-  secretResetAt: account.secretResetAt,
-  commandSigningKeyThumbprint: account.commandSigningKeyThumbprint ?? null,
-  updatedAt: account.updatedAt,
-});
-
-const now = () => new Date().toISOString();
-
 /**
  * Service accounts for the client_credentials grant: created with no permissions, granted
- * them one by one, never beyond what the granting admin's own credential carries.
+ * them one by one, never beyond what the granting admin's own credential carries. Each route
+ * validates, runs a use case, and shapes the answer; a change given If-Match runs only on that revision.
  */
 @ApiTags('service accounts')
 @ApiBearerAuth()
@@ -54,6 +38,8 @@ const now = () => new Date().toISOString();
 export class ServiceAccountsController {
   constructor(
     private readonly commands: CommandBus,
+    private readonly getAccount: GetServiceAccount,
+    private readonly listTokens: ListServiceAccountTokens,
     private readonly oauth: OAuthIndex,
     @Inject(READ_MODEL_STORE) private readonly readModels: ReadModelStore,
   ) {}
@@ -67,24 +53,25 @@ export class ServiceAccountsController {
     @Body() body: CreateServiceAccountDto,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<CreatedServiceAccountResponse> {
-    const sunsetAt = body.sunsetAt ? new Date(body.sunsetAt).toISOString() : null;
-    const created = await this.commands.execute(new CreateServiceAccountCommand(principal.tenantId, body.name, sunsetAt, context));
+    const created = await this.commands.execute(new CreateServiceAccountCommand({ tenantId: principal.tenantId, name: body.name, sunsetAt: body.sunsetAt ?? null, context }));
     void reply.status(201).header('Cache-Control', 'no-store').header('Location', `/v1/service-accounts/${created.accountId}`);
-    return { id: created.accountId, clientId: created.accountId, clientSecret: created.clientSecret, name: body.name, permissions: [], projects: [], sunsetAt };
+    return { id: created.accountId, clientId: created.accountId, clientSecret: created.clientSecret, name: body.name, permissions: [], projects: [], sunsetAt: created.sunsetAt };
   }
 
   @Get()
   @RequirePermissions('clients:read')
   @ApiOkResponse({ type: ServiceAccountPage })
   async list(@CurrentPrincipal() principal: Principal, @Query() query: PageQuery): Promise<ServiceAccountPage> {
-    return pageOf(this.readModels.collection<ServiceAccountView>(SERVICE_ACCOUNTS), { tenantId: principal.tenantId, status: 'active' }, query, toResponse);
+    return pageOf(this.readModels.collection<ServiceAccountView>(SERVICE_ACCOUNTS), { tenantId: principal.tenantId, status: 'active' }, query, serviceAccountDetails);
   }
 
   @Get(':id')
   @RequirePermissions('clients:read')
-  @ApiOkResponse({ type: ServiceAccountResponse })
-  async get(@CurrentPrincipal() principal: Principal, @Param() params: ServiceAccountParams): Promise<ServiceAccountResponse> {
-    return toResponse(await this.view(principal, params.id));
+  @ApiOkResponse({ type: ServiceAccountResponse, headers: ETAG_HEADER })
+  async get(@CurrentPrincipal() principal: Principal, @Param() params: ServiceAccountParams, @Res({ passthrough: true }) reply: FastifyReply): Promise<ServiceAccountResponse> {
+    const { account, revision } = await this.getAccount.execute({ tenantId: principal.tenantId, accountId: params.id });
+    setETag(reply, revision);
+    return account;
   }
 
   /** The access tokens of this account that would authenticate right now. */
@@ -92,55 +79,53 @@ export class ServiceAccountsController {
   @RequirePermissions('clients:read')
   @ApiOkResponse({ type: AccessTokenList })
   async tokens(@CurrentPrincipal() principal: Principal, @Param() params: ServiceAccountParams): Promise<AccessTokenList> {
-    const account = await this.view(principal, params.id);
-    const page = await this.readModels.collection<AccessTokenView>(ACCESS_TOKENS).list({
-      where: { clientId: account.id, status: 'active', clientGeneration: account.secretGeneration },
-      orderBy: 'issuedAt',
-      direction: 'desc',
-      limit: 200,
-    });
-    const at = now();
-    return {
-      items: page.items
-        .filter((token) => token.expiresAt > at && (account.sunsetAt === null || account.sunsetAt > at))
-        .map(({ id, scope, issuedAt, expiresAt }) => ({ id, scope: scope.join(' '), issuedAt, expiresAt })),
-    };
+    return { items: await this.listTokens.execute({ tenantId: principal.tenantId, accountId: params.id }) };
   }
 
   @Put(':id/permissions/:permission')
+  @ApiIfMatch()
   @ApiOkResponse({ type: ServiceAccountRightsResponse })
   @RequirePermissions('clients:write')
-  grant(@CurrentPrincipal() principal: Principal, @CurrentRequestContext() context: RequestContext, @Param() params: PermissionParams) {
-    return this.change(principal, params.id, { type: 'GrantServiceAccountPermission', tenantId: principal.tenantId, permission: params.permission, now: now() }, context);
+  grant(@CurrentPrincipal() principal: Principal, @CurrentRequestContext() context: RequestContext, @Param() params: PermissionParams, @IfMatch() expectedRevision: number | undefined) {
+    return this.change(principal, context, params.id, { type: 'GrantServiceAccountPermission', permission: params.permission }, expectedRevision);
   }
 
   @Delete(':id/permissions/:permission')
+  @ApiIfMatch()
   @ApiOkResponse({ type: ServiceAccountRightsResponse })
   @RequirePermissions('clients:write')
-  removePermission(@CurrentPrincipal() principal: Principal, @CurrentRequestContext() context: RequestContext, @Param() params: PermissionParams) {
-    return this.change(principal, params.id, { type: 'RemoveServiceAccountPermission', tenantId: principal.tenantId, permission: params.permission, now: now() }, context);
+  removePermission(@CurrentPrincipal() principal: Principal, @CurrentRequestContext() context: RequestContext, @Param() params: PermissionParams, @IfMatch() expectedRevision: number | undefined) {
+    return this.change(principal, context, params.id, { type: 'RemoveServiceAccountPermission', permission: params.permission }, expectedRevision);
   }
 
   @Put(':id/projects/:projectId')
+  @ApiIfMatch()
   @ApiOkResponse({ type: ServiceAccountRightsResponse })
   @RequirePermissions('clients:write')
-  joinProject(@CurrentPrincipal() principal: Principal, @CurrentRequestContext() context: RequestContext, @Param() params: ProjectParams) {
-    return this.change(principal, params.id, { type: 'JoinProject', tenantId: principal.tenantId, projectId: params.projectId, now: now() }, context);
+  joinProject(@CurrentPrincipal() principal: Principal, @CurrentRequestContext() context: RequestContext, @Param() params: ProjectParams, @IfMatch() expectedRevision: number | undefined) {
+    return this.change(principal, context, params.id, { type: 'JoinProject', projectId: params.projectId }, expectedRevision);
   }
 
   @Delete(':id/projects/:projectId')
+  @ApiIfMatch()
   @ApiOkResponse({ type: ServiceAccountRightsResponse })
   @RequirePermissions('clients:write')
-  leaveProject(@CurrentPrincipal() principal: Principal, @CurrentRequestContext() context: RequestContext, @Param() params: ProjectParams) {
-    return this.change(principal, params.id, { type: 'LeaveProject', tenantId: principal.tenantId, projectId: params.projectId, now: now() }, context);
+  leaveProject(@CurrentPrincipal() principal: Principal, @CurrentRequestContext() context: RequestContext, @Param() params: ProjectParams, @IfMatch() expectedRevision: number | undefined) {
+    return this.change(principal, context, params.id, { type: 'LeaveProject', projectId: params.projectId }, expectedRevision);
   }
 
   @Put(':id/sunset')
+  @ApiIfMatch()
   @ApiOkResponse({ type: ServiceAccountRightsResponse })
   @RequirePermissions('clients:write')
-  sunset(@CurrentPrincipal() principal: Principal, @CurrentRequestContext() context: RequestContext, @Param() params: ServiceAccountParams, @Body() body: SunsetDto) {
-    const sunsetAt = body.sunsetAt === null ? null : new Date(body.sunsetAt).toISOString();
-    return this.change(principal, params.id, { type: 'ChangeServiceAccountSunset', tenantId: principal.tenantId, sunsetAt, now: now() }, context);
+  sunset(
+    @CurrentPrincipal() principal: Principal,
+    @CurrentRequestContext() context: RequestContext,
+    @Param() params: ServiceAccountParams,
+    @Body() body: SunsetDto,
+    @IfMatch() expectedRevision: number | undefined,
+  ) {
+    return this.change(principal, context, params.id, { type: 'ChangeServiceAccountSunset', sunsetAt: body.sunsetAt }, expectedRevision);
   }
 
   /**
@@ -148,6 +133,7 @@ export class ServiceAccountsController {
    * registering another replaces it, and commands signed with the old one stop verifying.
    */
   @Put(':id/command-signing-key')
+  @ApiIfMatch()
   @ApiOkResponse({ type: CommandSigningKeyResponse })
   @RequirePermissions('clients:write')
   async registerCommandSigningKey(
@@ -155,50 +141,49 @@ export class ServiceAccountsController {
     @CurrentRequestContext() context: RequestContext,
     @Param() params: ServiceAccountParams,
     @Body() body: CommandSigningKeyDto,
-  ) {
-    const publicKey = { kty: body.kty, crv: body.crv, x: body.x };
-    const thumbprint = await calculateJwkThumbprint(publicKey, 'sha256');
-    await this.commands.execute(
-      new ChangeServiceAccountCommand(params.id, { type: 'RegisterCommandSigningKey', tenantId: principal.tenantId, publicKey, thumbprint, now: now() }, context),
-    );
-    return { id: params.id, commandSigningKey: { thumbprint, publicKey } };
+    @IfMatch() expectedRevision: number | undefined,
+  ): Promise<CommandSigningKeyResponse> {
+    const input = { tenantId: principal.tenantId, accountId: params.id, publicKey: body, context, expectedRevision };
+    const commandSigningKey = await this.commands.execute(new RegisterCommandSigningKeyCommand(input));
+    return { id: params.id, commandSigningKey };
   }
 
   /** The new secret is shown once; the old one and every permission and project membership are gone. */
   @Post(':id/reset-secret')
   @HttpCode(200)
+  @ApiIfMatch()
   @RequirePermissions('clients:write')
   @ApiOkResponse({ type: ServiceAccountSecretResponse })
   async resetSecret(
     @CurrentPrincipal() principal: Principal,
     @CurrentRequestContext() context: RequestContext,
     @Param() params: ServiceAccountParams,
+    @IfMatch() expectedRevision: number | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ServiceAccountSecretResponse> {
-    const reset = await this.commands.execute(new ResetServiceAccountSecretCommand(principal.tenantId, params.id, context));
+    const reset = await this.commands.execute(new ResetServiceAccountSecretCommand({ tenantId: principal.tenantId, accountId: params.id, context, expectedRevision }));
     void reply.header('Cache-Control', 'no-store');
     return { id: params.id, clientId: params.id, clientSecret: reset.clientSecret, permissions: [], projects: [] };
   }
 
   @Delete(':id')
   @HttpCode(204)
+  @ApiIfMatch()
   @RequirePermissions('clients:write')
-  async delete(@CurrentPrincipal() principal: Principal, @CurrentRequestContext() context: RequestContext, @Param() params: ServiceAccountParams) {
-    await this.commands.execute(new ChangeServiceAccountCommand(params.id, { type: 'DeleteServiceAccount', tenantId: principal.tenantId, now: now() }, context));
+  async delete(@CurrentPrincipal() principal: Principal, @CurrentRequestContext() context: RequestContext, @Param() params: ServiceAccountParams, @IfMatch() expectedRevision: number | undefined) {
+    await this.commands.execute(new ChangeServiceAccountCommand({ tenantId: principal.tenantId, accountId: params.id, change: { type: 'DeleteServiceAccount' }, context, expectedRevision }));
   }
 
   /** Answers with the account as this node's index now sees it, which includes the change. */
-  private async change(principal: Principal, accountId: string, change: ServiceAccountChange, context: RequestContext): Promise<ServiceAccountRightsResponse> {
-    await this.commands.execute(new ChangeServiceAccountCommand(accountId, change, context));
+  private async change(
+    principal: Principal,
+    context: RequestContext,
+    accountId: string,
+    change: ServiceAccountChange,
+    expectedRevision: number | undefined,
+  ): Promise<ServiceAccountRightsResponse> {
+    await this.commands.execute(new ChangeServiceAccountCommand({ tenantId: principal.tenantId, accountId, change, context, expectedRevision }));
     const client = this.oauth.client(accountId);
     return { id: accountId, permissions: [...(client?.permissions ?? [])].sort(), projects: this.oauth.projectsOf(accountId) };
-  }
-
-  private async view(principal: Principal, accountId: string): Promise<ServiceAccountView> {
-    const account = await this.readModels.collection<ServiceAccountView>(SERVICE_ACCOUNTS).get(accountId);
-    if (!account || account.tenantId !== principal.tenantId || account.status !== 'active') {
-      throw new Problem('not-found', 'Service account not found.');
-    }
-    return account;
   }
 }

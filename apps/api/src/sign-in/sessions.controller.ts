@@ -3,19 +3,18 @@ import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { IsUUID } from 'class-validator';
 import { FastifyReply } from 'fastify';
+import { Sessions, userOf } from '@keyhold/application';
 import { sessionWindowOpen } from '@keyhold/domain';
 import { KEYHOLD_CONFIG, KeyholdConfig } from '@keyhold/platform';
 import { READ_MODEL_STORE, ReadModelStore, SESSIONS, SessionView } from '@keyhold/read-models';
 import { CurrentPrincipal, RequirePermissions } from '../http/auth';
 import { publicBaseUrl } from '../http/public-url';
 import { pageOf, PageQuery } from '../http/pagination';
-import { Problem } from '../http/problem';
 import { CurrentRequestContext, RequestContext } from '../http/request-context';
 import { Principal } from '../verification/principal';
-import { invitationLink, IssueInvitationCommand } from './invitations';
+import { IssueInvitationCommand } from '../users/tenancy.commands';
 import { UserIdParams } from '../users/users.dto';
-import { InvitationLinkResponse, SessionPage } from '../users/users.responses';
-import { Sessions } from './sessions';
+import { invitationLink, InvitationLinkResponse, SessionPage } from '../users/users.responses';
 
 export class SessionIdParams {
   @IsUUID()
@@ -41,11 +40,6 @@ const toSessionResponse = (session: SessionView) => ({
   endReason: session.endReason,
 });
 
-const userOf = (principal: Principal): string => {
-  if (principal.actor.kind !== 'user') throw new Problem('forbidden', 'Only users have sessions.');
-  return principal.actor.id;
-};
-
 /** A user's browser sessions, listed and ended by the user and by an admin; and re-issued invitations. */
 @ApiTags('users')
 @ApiBearerAuth()
@@ -61,13 +55,13 @@ export class SessionsController {
   @Get('me/sessions')
   @ApiOkResponse({ type: SessionPage })
   mine(@CurrentPrincipal() principal: Principal, @Query() query: PageQuery) {
-    return this.list(principal.tenantId, userOf(principal), query);
+    return this.list(principal.tenantId, userOf(principal, 'have sessions'), query);
   }
 
   @Delete('me/sessions/:id')
   @HttpCode(204)
   async endMine(@CurrentPrincipal() principal: Principal, @CurrentRequestContext() context: RequestContext, @Param() params: SessionIdParams) {
-    await this.endOf(principal.tenantId, userOf(principal), params.id, 'ended-by-user', context);
+    await this.sessions.endOf(principal.tenantId, userOf(principal, 'have sessions'), params.id, 'ended-by-user', context);
   }
 
   @Get('users/:id/sessions')
@@ -81,7 +75,7 @@ export class SessionsController {
   @RequirePermissions('users:write')
   @HttpCode(204)
   async endOfUser(@CurrentPrincipal() principal: Principal, @CurrentRequestContext() context: RequestContext, @Param() params: UserSessionParams) {
-    await this.endOf(principal.tenantId, params.id, params.sessionId, 'ended-by-admin', context);
+    await this.sessions.endOf(principal.tenantId, params.id, params.sessionId, 'ended-by-admin', context);
   }
 
   /** Re-issues a user's invitation link: the previous one stops working. Refused once the user has accepted one. */
@@ -94,17 +88,12 @@ export class SessionsController {
     @Param() params: UserIdParams,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const invitation = await this.commands.execute(new IssueInvitationCommand(principal.tenantId, params.id, context));
+    const invitation = await this.commands.execute(new IssueInvitationCommand({ tenantId: principal.tenantId, userId: params.id, context }));
     void reply.status(201).header('Cache-Control', 'no-store');
     return invitationLink(publicBaseUrl(this.config), invitation);
   }
 
   private list(tenantId: string, userId: string, query: PageQuery) {
     return pageOf(this.readModels.collection<SessionView>(SESSIONS), { tenantId, userId }, query, toSessionResponse);
-  }
-
-  private async endOf(tenantId: string, userId: string, sessionId: string, reason: 'ended-by-user' | 'ended-by-admin', context: RequestContext) {
-    if ((await this.sessions.ownerOf(tenantId, sessionId)) !== userId) throw new Problem('not-found', 'Session not found.');
-    await this.sessions.end(tenantId, sessionId, reason, context);
   }
 }

@@ -2,18 +2,17 @@ import { Body, Controller, Get, Inject, Param, Post, Query, Req, Res } from '@ne
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { FastifyReply, FastifyRequest } from 'fastify';
+import { ApplicationError, Invitations, rejectionOf, SessionUser, Sessions, SignIn } from '@keyhold/application';
 import { SESSION_ABSOLUTE_MS, TENANT_SLUG_PATTERN, TOKEN_SCOPES, TokenScope } from '@keyhold/domain';
 import { KEYHOLD_CONFIG, KeyholdConfig } from '@keyhold/platform';
 import { Public } from '../http/auth';
 import { publicBaseUrl } from '../http/public-url';
 import { Problem } from '../http/problem';
+import { problemOf } from '../http/rejection-error';
 import { CurrentRequestContext, RequestContext } from '../http/request-context';
 import { IssueTokenCommand } from '../tokens/tokens.commands';
 import { clearCookie, CsrfTokens, readCookies, secureCookies, SESSION_COOKIE, setCookie } from './browser-cookies';
 import { html, SafeHtml, sendPage } from './html';
-import { Invitations } from './invitations';
-import { SessionUser, Sessions } from './sessions';
-import { SignIn } from './sign-in';
 
 type Form = Record<string, unknown>;
 
@@ -94,9 +93,11 @@ export class SignInController {
       await this.startSession(request, reply, user, context);
       return reply.status(303).header('Location', returnTo).send();
     } catch (error) {
-      if (!(error instanceof Problem) || (error.kind !== 'sign-in-failed' && error.kind !== 'rate-limited')) throw error;
-      if (error.kind === 'rate-limited') void reply.header('Retry-After', String(error.extensions.retryAfterSeconds));
-      return this.renderSignIn(request, reply, { returnTo, organisation, email, error: error.detail, status: error.status });
+      // A refused sign-in is shown on the form again; anything else is an error page.
+      if (!(error instanceof ApplicationError) || (error.failure.kind !== 'rate-limited' && rejectionOf(error)?.code !== 'SignInFailed')) throw error;
+      const problem = problemOf(error);
+      if (error.failure.kind === 'rate-limited') void reply.header('Retry-After', String(error.failure.retryAfterSeconds));
+      return this.renderSignIn(request, reply, { returnTo, organisation, email, error: problem.detail, status: problem.status });
     }
   }
 
@@ -128,7 +129,7 @@ export class SignInController {
     }
     // The page is cookie-authenticated, outside the bearer guard: the caller is the session's user.
     const caller = await this.signIn.callerOf(session.tenantId, session.userId);
-    const issued = await this.commands.execute(new IssueTokenCommand(session.tenantId, session.userId, label, scope, null, null, { ...context, actorId: session.userId, caller }));
+    const issued = await this.commands.execute(new IssueTokenCommand({ tenantId: session.tenantId, ownerId: session.userId, label, scope, expiresAt: null, idempotencyKey: null, context: { ...context, actorId: session.userId, caller } }));
     return this.renderAccount(
       request,
       reply,

@@ -1,10 +1,11 @@
 import { Body, Controller, HttpCode, Put } from '@nestjs/common';
+import { Command, CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
 import { CurrentPrincipal } from '../http/auth';
 import { CurrentRequestContext, RequestContext } from '../http/request-context';
 import { Principal } from '../verification/principal';
-import { UserPasswords } from './user-passwords';
+import { SetPasswordInput } from '@keyhold/application';
 
 export class SetPasswordDto {
   @ApiPropertyOptional({ writeOnly: true, description: 'Required once a password is set.' })
@@ -21,11 +22,18 @@ export class SetPasswordDto {
   newPassword!: string;
 }
 
+/** Dispatches SetUserPassword. */
+export class SetPasswordCommand extends Command<{ setAt: string }> {
+  constructor(readonly input: SetPasswordInput) {
+    super();
+  }
+}
+
 @ApiTags('users')
 @ApiBearerAuth()
 @Controller('v1/me')
 export class PasswordController {
-  constructor(private readonly passwords: UserPasswords) {}
+  constructor(private readonly commands: CommandBus) {}
 
   /** Sets the caller's own password, which confirms sensitive operations (creating an integration). */
   @Put('password')
@@ -35,6 +43,6 @@ export class PasswordController {
     @CurrentRequestContext() context: RequestContext,
     @Body() body: SetPasswordDto,
   ): Promise<void> {
-    await this.passwords.set(principal, body.currentPassword, body.newPassword, context);
+    await this.commands.execute(new SetPasswordCommand({ holder: principal, currentPassword: body.currentPassword, newPassword: body.newPassword, context }));
   }
 }

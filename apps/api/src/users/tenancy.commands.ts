@@ -1,48 +1,39 @@
 import { Command } from '@nestjs/cqrs';
+import {
+  AddUserInput,
+  ChangeUserRoleInput,
+  CreateTenantInput,
+  IssuedInvitation,
+  IssueInvitationInput,
+  UserWithInvitation,
+  UserWithToken,
+} from '@keyhold/application';
 import { Role } from '@keyhold/domain';
-import { RequestContext } from '../http/request-context';
-import { IssuedToken } from '../tokens/tokens.commands';
-import { IssuedInvitation } from '../sign-in/invitations';
 
-export type AddedUser = { tenantId: string; userId: string; email: string; role: Role; addedAt: string };
-export type UserWithToken = AddedUser & { initialToken: IssuedToken };
-export type UserWithInvitation = AddedUser & { invitation: IssuedInvitation };
-
-/** Creates a tenant with its first admin, and that admin's first token. */
+/** Dispatches CreateTenant (the CLI's bootstrap). */
 export class CreateTenantCommand extends Command<UserWithToken> {
-  constructor(
-    readonly slug: string,
-    readonly name: string,
-    readonly adminEmail: string,
-    readonly context: RequestContext,
-  ) {
+  constructor(readonly input: CreateTenantInput) {
     super();
   }
 }
 
-/**
- * Adds a user and issues their invitation: a one-time, expiring link the admin passes on, where
- * the user sets their password and then issues their own tokens. No credential of the user's
- * passes through the admin's hands.
- */
+/** Dispatches AddUser. */
 export class AddUserCommand extends Command<UserWithInvitation> {
-  constructor(
-    readonly tenantId: string,
-    readonly email: string,
-    readonly role: Role,
-    readonly context: RequestContext,
-  ) {
+  constructor(readonly input: AddUserInput) {
     super();
   }
 }
 
+/** Dispatches ChangeUserRole. */
 export class ChangeUserRoleCommand extends Command<{ userId: string; role: Role }> {
-  constructor(
-    readonly tenantId: string,
-    readonly userId: string,
-    readonly role: Role,
-    readonly context: RequestContext,
-  ) {
+  constructor(readonly input: ChangeUserRoleInput) {
+    super();
+  }
+}
+
+/** Dispatches IssueInvitation (a re-issue replaces the previous link). */
+export class IssueInvitationCommand extends Command<IssuedInvitation> {
+  constructor(readonly input: IssueInvitationInput) {
     super();
   }
 }

@@ -1,28 +1,18 @@
-import { Body, Controller, Get, Param, Post, Put, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Inject, Param, Post, Put, Query, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { FastifyReply } from 'fastify';
+import { GetUser, ListUsers } from '@keyhold/application';
 import { KEYHOLD_CONFIG, KeyholdConfig } from '@keyhold/platform';
-import { publicBaseUrl } from '../http/public-url';
-import { invitationLink } from '../sign-in/invitations';
-import { READ_MODEL_STORE, ReadModelStore, USERS, UserView } from '@keyhold/read-models';
-import { Inject } from '@nestjs/common';
 import { CurrentPrincipal, RequirePermissions } from '../http/auth';
-import { Problem } from '../http/problem';
+import { ApiIfMatch, ETAG_HEADER, IfMatch, setETag } from '../http/etag';
+import { DEFAULT_PAGE_SIZE, PageQuery } from '../http/pagination';
+import { publicBaseUrl } from '../http/public-url';
 import { CurrentRequestContext, RequestContext } from '../http/request-context';
 import { Principal } from '../verification/principal';
 import { AddUserCommand, ChangeUserRoleCommand } from './tenancy.commands';
-import { pageOf, PageQuery } from '../http/pagination';
 import { AddUserDto, ChangeRoleDto, UserIdParams } from './users.dto';
-import { AddedUserResponse, MeResponse, RoleChangeResponse, UserPage, UserResponse } from './users.responses';
-
-const toUserResponse = (user: UserView) => ({
-  id: user.id,
-  email: user.email,
-  role: user.role,
-  createdAt: user.createdAt,
-  updatedAt: user.updatedAt,
-});
+import { AddedUserResponse, invitationLink, MeResponse, RoleChangeResponse, UserPage, UserResponse } from './users.responses';
 
 @ApiTags('users')
 @ApiBearerAuth()
@@ -30,7 +20,8 @@ const toUserResponse = (user: UserView) => ({
 export class UsersController {
   constructor(
     private readonly commands: CommandBus,
-    @Inject(READ_MODEL_STORE) private readonly readModels: ReadModelStore,
+    private readonly getUser: GetUser,
+    private readonly listUsers: ListUsers,
     @Inject(KEYHOLD_CONFIG) private readonly config: KeyholdConfig,
   ) {}
 
@@ -55,7 +46,7 @@ export class UsersController {
     @Body() body: AddUserDto,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const user = await this.commands.execute(new AddUserCommand(principal.tenantId, body.email, body.role, context));
+    const user = await this.commands.execute(new AddUserCommand({ tenantId: principal.tenantId, email: body.email, role: body.role, context }));
     void reply.status(201).header('Cache-Control', 'no-store').header('Location', `/v1/users/${user.userId}`);
     return {
       id: user.userId,
@@ -70,28 +61,30 @@ export class UsersController {
   @Get('users')
   @ApiOkResponse({ type: UserPage })
   @RequirePermissions('users:read')
-  async list(@CurrentPrincipal() principal: Principal, @Query() query: PageQuery) {
-    return pageOf(this.readModels.collection<UserView>(USERS), { tenantId: principal.tenantId }, query, toUserResponse);
+  list(@CurrentPrincipal() principal: Principal, @Query() query: PageQuery) {
+    return this.listUsers.execute({ tenantId: principal.tenantId, limit: query.limit ?? DEFAULT_PAGE_SIZE, cursor: query.cursor ?? null });
   }
 
   @Get('users/:id')
-  @ApiOkResponse({ type: UserResponse })
+  @ApiOkResponse({ type: UserResponse, headers: ETAG_HEADER })
   @RequirePermissions('users:read')
-  async get(@CurrentPrincipal() principal: Principal, @Param() params: UserIdParams) {
-    const user = await this.readModels.collection<UserView>(USERS).get(params.id);
-    if (!user || user.tenantId !== principal.tenantId) throw new Problem('not-found', 'User not found.');
-    return toUserResponse(user);
+  async get(@Res({ passthrough: true }) reply: FastifyReply, @CurrentPrincipal() principal: Principal, @Param() params: UserIdParams): Promise<UserResponse> {
+    const { user, revision } = await this.getUser.execute({ tenantId: principal.tenantId, userId: params.id });
+    setETag(reply, revision);
+    return user;
   }
 
   @Put('users/:id/role')
   @ApiOkResponse({ type: RoleChangeResponse })
+  @ApiIfMatch()
   @RequirePermissions('users:write')
-  async changeRole(
+  changeRole(
     @CurrentPrincipal() principal: Principal,
     @CurrentRequestContext() context: RequestContext,
     @Param() params: UserIdParams,
     @Body() body: ChangeRoleDto,
+    @IfMatch() expectedRevision: number | undefined,
   ) {
-    return this.commands.execute(new ChangeUserRoleCommand(principal.tenantId, params.id, body.role, context));
+    return this.commands.execute(new ChangeUserRoleCommand({ tenantId: principal.tenantId, userId: params.id, role: body.role, context, expectedRevision }));
   }
 }

@@ -1,4 +1,5 @@
 import { ApiProperty, OmitType } from '@nestjs/swagger';
+import { IssuedInvitation } from '@keyhold/application';
 import { Role, ROLES } from '@keyhold/domain';
 import { PageOf } from '../http/pagination';
 
@@ -53,6 +54,9 @@ export class InvitationLinkResponse {
   @ApiProperty({ format: 'date-time' })
   expiresAt!: string;
 }
+
+/** The invitation as the admin receives it: the link to the page where the invited user sets their password. */
+export const invitationLink = (issuer: string, { userId, code, expiresAt }: IssuedInvitation): InvitationLinkResponse => ({ url: `${issuer}/invitations/${userId}/${code}`, expiresAt });
 
 export class AddedUserResponse extends OmitType(UserResponse, ['updatedAt']) {
   @ApiProperty({ type: InvitationLinkResponse, description: 'The user sets a password there and issues their own tokens.' })

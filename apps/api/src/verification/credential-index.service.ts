@@ -4,7 +4,7 @@ import { parseSecret, SecretHasher, SecretKind } from '@keyhold/crypto';
 import { EVENT_STORE, EventStore, GlobalPosition, RecordedEvent } from '@keyhold/event-store';
 import { KEYHOLD_CONFIG, KeyholdConfig, KeyholdMetrics, ProjectionsService, ROOT_LOGGER } from '@keyhold/platform';
 import { IN_MEMORY_CHECKPOINTS, Projection, ProjectionRunner } from '@keyhold/read-models';
-import { Problem } from '../http/problem';
+import { ApplicationError } from '@keyhold/application';
 import { CREDENTIAL_KIND_INDEXES, CredentialKindIndex } from './credential-kind-index';
 import { EarlyDenials } from './early-denials';
 import { Principal } from './principal';
@@ -23,6 +23,9 @@ const CATCH_UP_ON_MISS_MS = 1000;
 
 /** How a verification ended, as counted in keyhold_verifications_total; `_stale` while the revocation feed is silent. */
 type VerificationOutcome = 'accepted' | 'rejected' | 'accepted_stale' | 'rejected_stale' | 'refused_stale';
+
+/** One verification's result, not yet counted (see `check`). */
+export type Verification = { readonly principal: Principal | null; readonly kind: SecretKind | null; readonly outcome: VerificationOutcome };
 
 /**
  * This node's credential index: every kind's index, fed by one subscription to the log and
@@ -79,10 +82,22 @@ export class CredentialIndexService implements OnModuleInit, Projection {
    * read model still holds active.
    */
   async verify(secret: string, now: string): Promise<Principal | null> {
+    const verification = await this.check(secret, now);
+    this.count(verification);
+    return verification.principal;
+  }
+
+  /**
+   * `verify` without counting it: for a caller that may hand the request on to another that
+   * verifies the same secret again (the introspection fast path), so that each is counted once.
+   */
+  async check(secret: string, now: string): Promise<Verification> {
     const kind = parseSecret(secret);
-    const { principal, outcome } = await this.verdict(kind, secret, now);
+    return { kind, ...(await this.verdict(kind, secret, now)) };
+  }
+
+  count({ kind, outcome }: Verification): void {
     this.metrics.verifications.inc({ kind: kind ?? 'unrecognised', outcome });
-    return principal;
   }
 
   private async verdict(kind: SecretKind | null, secret: string, now: string): Promise<{ principal: Principal | null; outcome: VerificationOutcome }> {
@@ -102,7 +117,9 @@ export class CredentialIndexService implements OnModuleInit, Projection {
   async confirmRevocation(position: GlobalPosition | null): Promise<void> {
     const target = position ?? (await this.events.headPosition());
     if (target === null || (this.runner !== null && (await this.runner.waitFor(target, ENFORCEMENT_WAIT_MS)))) return;
-    throw new Problem('revocation-pending', 'The revocation is recorded, but this node does not enforce it yet; repeat the request (it is safe) to learn when it does.', {
+    throw new ApplicationError({
+      kind: 'not-enforced-yet',
+      message: 'The revocation is recorded, but this node does not enforce it yet; repeat the request (it is safe) to learn when it does.',
       retryAfterSeconds: 1,
     });
   }
@@ -125,7 +142,7 @@ export class CredentialIndexService implements OnModuleInit, Projection {
 
   private lookUp(kind: SecretKind | null, secret: string, now: string): Principal | null {
     const index = kind && this.byKind.get(kind);
-    const principal = index ? index.verify(this.hasher.candidateHashes(secret), now) : null;
+    const principal = index ? index.verify(this.hasher.candidateHashes(secret), now, secret) : null;
     return principal && this.denials.restrict(principal);
   }
 

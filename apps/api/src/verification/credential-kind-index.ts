@@ -10,8 +10,11 @@ import { Principal } from './principal';
 export interface CredentialKindIndex {
   readonly kind: SecretKind;
   apply(event: RecordedEvent): void;
-  /** The principal for a secret whose hash is one of `candidates`, or null if none is live. */
-  verify(candidates: readonly SecretHash[], now: string): Principal | null;
+  /**
+   * The principal for a secret whose hash is one of `candidates`, or null if none is live. A kind
+   * whose secrets are sealed (they carry their claims and a MAC) reads `secret` itself.
+   */
+  verify(candidates: readonly SecretHash[], now: string, secret: string): Principal | null;
   /** How many live secrets it holds, for start-up logs and metrics. */
   readonly size: number;
 }

@@ -1,4 +1,4 @@
-import { Body, Controller, Header, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, Header, HttpCode, Injectable, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiConsumes, ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
 import { SecretKind } from '@keyhold/crypto';
@@ -28,21 +28,37 @@ const CREDENTIAL_KIND_NAMES: Record<SecretKind, string> = {
   authorizationCode: 'authorization_code',
   refreshToken: 'refresh_token',
 };
+/** Long enough for any credential we issue; longer input is not one of ours. */
+const TOKEN_MAX_LENGTH = 512;
+const HINT_MAX_LENGTH = 64;
+
 @OAuthForm()
 export class IntrospectionRequest {
-  /** Long enough for any credential we issue; longer input is not one of ours. */
-  @ApiProperty({ maxLength: 512, description: 'The credential to look at: any kind this service issues.' })
+  @ApiProperty({ maxLength: TOKEN_MAX_LENGTH, description: 'The credential to look at: any kind this service issues.' })
   @IsString()
-  @MaxLength(512)
+  @MaxLength(TOKEN_MAX_LENGTH)
   token!: string;
 
   /** RFC 7662 §2.1: a hint only; every kind of credential is looked up whatever it says. */
-  @ApiPropertyOptional({ maxLength: 64, description: 'A hint only: every kind of credential is looked up whatever it says.', example: 'access_token' })
+  @ApiPropertyOptional({ maxLength: HINT_MAX_LENGTH, description: 'A hint only: every kind of credential is looked up whatever it says.', example: 'access_token' })
   @IsOptional()
   @IsString()
-  @MaxLength(64)
+  @MaxLength(HINT_MAX_LENGTH)
   token_type_hint?: string;
 }
+
+/**
+ * The token of a form body that IntrospectionRequest's rules certainly accept (as the OAuth
+ * form reads it: empty fields omitted, unknown ones ignored), else null. Stricter, never
+ * looser: whatever it refuses goes through the validation pipe, which says why.
+ */
+export const plainlyValidToken = (body: unknown): string | null => {
+  if (typeof body !== 'object' || body === null) return null;
+  const { token, token_type_hint: hint } = body as Record<string, unknown>;
+  if (typeof token !== 'string' || token === '' || token.length > TOKEN_MAX_LENGTH) return null;
+  if (hint !== undefined && hint !== '' && (typeof hint !== 'string' || hint.length > HINT_MAX_LENGTH)) return null;
+  return token;
+};
 
 /** RFC 7662 §2.2: `active` alone when the credential is not usable (or not the caller's tenant's); the rest when it is. */
 export class IntrospectionResponse {
@@ -78,30 +94,26 @@ const INACTIVE = { active: false } as const;
 
 const epochSeconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
 
+/** Who may introspect, and where the route is: the controller and the fast path share them. */
+export const INTROSPECTION_PERMISSION = 'tokens:introspect';
+export const INTROSPECTION_ROUTE = '/oauth/introspect';
+
 /**
  * RFC 7662 token introspection for the callers that hold `tokens:introspect`. Within the
  * caller's tenant only: another tenant's token is as inactive as an unknown one, and an
  * inactive answer says nothing more (RFC 7662 §2.2).
  */
-@ApiTags('OAuth 2.0')
-@ApiBearerAuth()
-@Controller('oauth')
-export class IntrospectionController {
+@Injectable()
+export class Introspection {
   constructor(
     private readonly credentials: CredentialIndexService,
     private readonly oauth: OAuthIndex,
     private readonly usage: UsageRecorder,
   ) {}
 
-  @Post('introspect')
-  @HttpCode(200)
-  @Header('Cache-Control', 'no-store')
-  @ApiConsumes('application/x-www-form-urlencoded')
-  @RequirePermissions('tokens:introspect')
-  @ApiOkResponse({ type: IntrospectionResponse })
-  async introspect(@CurrentPrincipal() caller: Principal, @Body() body: IntrospectionRequest): Promise<IntrospectionResponse> {
+  async answer(caller: Principal, token: string): Promise<IntrospectionResponse> {
     const now = new Date().toISOString();
-    const subject = await this.credentials.verify(body.token, now);
+    const subject = await this.credentials.verify(token, now);
     if (!subject || subject.tenantId !== caller.tenantId) return INACTIVE;
     this.usage.record(subject.credential.id, now);
     return {
@@ -120,5 +132,23 @@ export class IntrospectionController {
       /** The owner's current rights narrowed by the scope: what the bearer may do right now. */
       permissions: [...subject.permissions].sort(),
     };
+  }
+}
+
+/** The route as the API describes it, and its answer for whatever the fast path hands on (see IntrospectionFastPath). */
+@ApiTags('OAuth 2.0')
+@ApiBearerAuth()
+@Controller('oauth')
+export class IntrospectionController {
+  constructor(private readonly introspection: Introspection) {}
+
+  @Post('introspect')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  @ApiConsumes('application/x-www-form-urlencoded')
+  @RequirePermissions(INTROSPECTION_PERMISSION)
+  @ApiOkResponse({ type: IntrospectionResponse })
+  introspect(@CurrentPrincipal() caller: Principal, @Body() body: IntrospectionRequest): Promise<IntrospectionResponse> {
+    return this.introspection.answer(caller, body.token);
   }
 }

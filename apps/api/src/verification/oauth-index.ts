@@ -1,42 +1,44 @@
 import { Injectable } from '@nestjs/common';
-import { AccessTokenEvent, ApiClientEvent, ApiClientFlows, apiClientPermissions, OAuthClientKind, Permission, ServiceAccountEvent } from '@keyhold/domain';
-import { parseSecret, SecretHash, SecretHasher } from '@keyhold/crypto';
+import {
+  ACCESS_TOKEN_EVENTS,
+  AccessTokenClaims,
+  actingPermissions,
+  API_CLIENT_EVENTS,
+  ApiClientFlows,
+  ApiClientEvent,
+  apiClientDecider,
+  apiClientPermissions,
+  ApiClientState,
+  decodeAccessTokenClaims,
+  encodeAccessTokenClaims,
+  liveSecrets,
+  OAuthClientKind,
+  Permission,
+  SERVICE_ACCOUNT_EVENTS,
+  serviceAccountDecider,
+  ServiceAccountState,
+} from '@keyhold/domain';
+import { openSealedSecret, parseSecret, sealSecret, SecretHash, SecretHasher } from '@keyhold/crypto';
 import { RecordedEvent } from '@keyhold/event-store';
 import { CredentialKindIndex } from './credential-kind-index';
 import { HashedSecretMap } from './hashed-secret-map';
 import { EarlyDenials } from './early-denials';
 import { Principal } from './principal';
 
-type ClientSecretEntry = { readonly stored: SecretHash; readonly expiresAt: string | null };
-
-/** What verification needs to know of an OAuth client (a service account or an API client). */
-type OAuthClient = {
-  readonly clientId: string;
-  readonly kind: OAuthClientKind;
-  readonly tenantId: string;
-  deleted: boolean;
-  permissions: Set<Permission>;
-  projects: Set<string>;
-  secrets: Map<string, ClientSecretEntry>;
-  secretGeneration: number;
-  permissionsGeneration: number;
-  sunsetAt: string | null;
-  /** An API client's flow settings; null for a service account. */
-  flows: ApiClientFlows | null;
-};
+/**
+ * What verification knows of an OAuth client: the domain's own state of it, folded with the
+ * domain's `evolve`, so that "active", "sunset", "reset pending" and "secret live" mean here
+ * exactly what the deciders mean; beside it only the stored hashes of its secrets.
+ */
+type IndexedClient =
+  | { readonly kind: 'service_account'; readonly state: ServiceAccountState; readonly secret: SecretHash | null }
+  | { readonly kind: 'api_client'; readonly state: ApiClientState; readonly secrets: ReadonlyMap<string, SecretHash> };
 
 /** Grant types (RFC 6749) a client may be allowed to use. */
 export type OAuthGrant = 'authorization_code' | 'client_credentials' | 'refresh_token' | 'password';
 
-type LiveAccessToken = {
-  readonly tokenId: string;
-  readonly clientId: string;
-  readonly scope: readonly Permission[];
-  readonly clientGeneration: number;
-  readonly clientSecretId: string | null;
-  readonly issuedAt: string;
-  readonly expiresAt: string;
-};
+/** A token issued before tokens were sealed (one `AccessTokenIssued` each): found by its hash until it expires. */
+type LegacyAccessToken = Omit<AccessTokenClaims, 'tenantId' | 'clientKind'>;
 
 export type AuthenticatedClient = {
   readonly clientId: string;
@@ -54,8 +56,12 @@ export type AuthenticatedClient = {
 /** Why a client failed to authenticate; all of them answer `invalid_client` to the caller. */
 export type ClientAuthFailure = 'malformed' | 'unknown' | 'wrong_secret' | 'expired_secret' | 'sunset';
 
-const NO_PERMISSIONS: ReadonlySet<Permission> = new Set();
+/** An access token as its client may revoke it (RFC 7009). */
+export type RevocableAccessToken = { readonly tenantId: string; readonly tokenId: string; readonly clientId: string; readonly expiresAt: string };
+
 const SERVICE_ACCOUNT_GRANTS: ReadonlySet<OAuthGrant> = new Set(['client_credentials']);
+/** How often the revoked set drops the tokens that have expired since: they are refused by their expiry anyway. */
+const PRUNE_EVERY_MS = 60_000;
 
 /** The authorization code flow is always on; the others follow the client's settings. */
 const apiClientGrants = (flows: ApiClientFlows): ReadonlySet<OAuthGrant> =>
@@ -66,16 +72,38 @@ const apiClientGrants = (flows: ApiClientFlows): ReadonlySet<OAuthGrant> =>
     ...(flows.password ? (['password'] as const) : []),
   ]);
 
+/** The hashes of an API client's secrets that may still authenticate: a removed or expired one is forgotten. */
+const secretsAfter = (secrets: ReadonlyMap<string, SecretHash>, event: ApiClientEvent): ReadonlyMap<string, SecretHash> => {
+  switch (event.type) {
+    case 'ClientSecretAdded':
+      return new Map([...secrets, [event.data.secretId, storedHash(event.data.secret)]]);
+    case 'ClientSecretRemoved':
+    case 'ClientSecretExpired':
+      return new Map([...secrets].filter(([secretId]) => secretId !== event.data.secretId));
+    case 'ApiClientDeleted':
+      return new Map();
+    default:
+      return secrets;
+  }
+};
+
+const storedHash = (secret: { secretHash: string; hashKeyId: string }): SecretHash => ({ hash: secret.secretHash, keyId: secret.hashKeyId });
+
 /**
- * OAuth clients and the access tokens issued to them, built from the log. Rights are computed
- * at verification from the client's current state, so removing a permission, resetting a
- * secret or deleting the client takes effect on every outstanding token at once.
+ * OAuth clients, and what the log says of access tokens: revocations, and the tokens issued
+ * before tokens were sealed. An access token is sealed (`sealSecret`): its claims and a MAC, so
+ * verifying one needs no record of it; rights are computed at verification from the client's
+ * current state, so removing a permission, resetting a secret or deleting the client takes
+ * effect on every outstanding token at once, and a revoked token is denied until it expires.
  */
 @Injectable()
 export class OAuthIndex implements CredentialKindIndex {
   readonly kind = 'accessToken' as const;
-  private readonly clients = new Map<string, OAuthClient>();
-  private readonly tokens = new HashedSecretMap<LiveAccessToken>();
+  private readonly clients = new Map<string, IndexedClient>();
+  private readonly legacyTokens = new HashedSecretMap<LegacyAccessToken>();
+  /** Revoked tokens by id, with their expiry in ms: bounded by the revocations of one token lifetime. */
+  private readonly revoked = new Map<string, number>();
+  private pruneAt = 0;
 
   constructor(
     private readonly hasher: SecretHasher,
@@ -83,180 +111,144 @@ export class OAuthIndex implements CredentialKindIndex {
   ) {}
 
   apply(recorded: RecordedEvent): void {
-    const event = recorded as unknown as ServiceAccountEvent | ApiClientEvent | AccessTokenEvent;
-    switch (event.type) {
-      case 'ServiceAccountCreated': {
-        const { accountId, tenantId, secret, sunsetAt } = event.data;
-        this.clients.set(accountId, {
-          clientId: accountId,
-          kind: 'service_account',
-          tenantId,
-          deleted: false,
-          permissions: new Set(),
-          projects: new Set(),
-          secrets: new Map([['current', { stored: { hash: secret.secretHash, keyId: secret.hashKeyId }, expiresAt: null }]]),
-          secretGeneration: 0,
-          permissionsGeneration: 0,
-          sunsetAt,
-          flows: null,
-        });
-        return;
+    if (SERVICE_ACCOUNT_EVENTS.includes(recorded)) {
+      const id = recorded.data.accountId;
+      const client = this.clients.get(id);
+      const previous = client?.kind === 'service_account' ? client : { state: serviceAccountDecider.initialState(), secret: null };
+      const secret = recorded.type === 'ServiceAccountCreated' || recorded.type === 'ClientSecretReset' ? storedHash(recorded.data.secret) : previous.secret;
+      this.clients.set(id, { kind: 'service_account', state: serviceAccountDecider.evolve(previous.state, recorded), secret });
+    } else if (API_CLIENT_EVENTS.includes(recorded)) {
+      const id = recorded.data.clientId;
+      const client = this.clients.get(id);
+      const previous = client?.kind === 'api_client' ? client : { state: apiClientDecider.initialState(), secrets: new Map<string, SecretHash>() };
+      this.clients.set(id, { kind: 'api_client', state: apiClientDecider.evolve(previous.state, recorded), secrets: secretsAfter(previous.secrets, recorded) });
+    } else if (ACCESS_TOKEN_EVENTS.includes(recorded)) {
+      switch (recorded.type) {
+        case 'AccessTokenIssued': {
+          const { tokenId, clientId, scope, clientGeneration, issuedAt, expiresAt, secretHash, hashKeyId } = recorded.data;
+          const clientSecretId = recorded.data.clientSecretId ?? null;
+          this.legacyTokens.set(tokenId, { hash: secretHash, keyId: hashKeyId }, { tokenId, clientId, scope, clientGeneration, clientSecretId, issuedAt, expiresAt });
+          return;
+        }
+        case 'AccessTokenRevoked':
+          this.legacyTokens.delete(recorded.data.tokenId);
+          if (recorded.data.expiresAt !== undefined) this.revoked.set(recorded.data.tokenId, Date.parse(recorded.data.expiresAt));
+          return;
+        case 'AccessTokensIssued':
+          return;
       }
-      case 'ServiceAccountPermissionGranted':
-        this.withClient(event.data.accountId, (client) => client.permissions.add(event.data.permission));
-        return;
-      case 'ServiceAccountPermissionRemoved':
-        this.withClient(event.data.accountId, (client) => client.permissions.delete(event.data.permission));
-        return;
-      case 'ServiceAccountProjectJoined':
-        this.withClient(event.data.accountId, (client) => client.projects.add(event.data.projectId));
-        return;
-      case 'ServiceAccountProjectLeft':
-        this.withClient(event.data.accountId, (client) => client.projects.delete(event.data.projectId));
-        return;
-      case 'ClientSecretReset':
-        this.withClient(event.data.accountId, (client) => {
-          client.secrets = new Map([['current', { stored: { hash: event.data.secret.secretHash, keyId: event.data.secret.hashKeyId }, expiresAt: null }]]);
-          client.secretGeneration = event.data.generation;
-        });
-        return;
-      case 'ServiceAccountPermissionsReset':
-        this.withClient(event.data.accountId, (client) => {
-          client.permissions = new Set();
-          client.projects = new Set();
-          client.permissionsGeneration = event.data.generation;
-        });
-        return;
-      case 'ServiceAccountSunsetChanged':
-        this.withClient(event.data.accountId, (client) => (client.sunsetAt = event.data.sunsetAt));
-        return;
-      case 'ServiceAccountDeleted':
-        this.withClient(event.data.accountId, (client) => (client.deleted = true));
-        return;
-      case 'ApiClientCreated': {
-        const { clientId, tenantId, flows } = event.data;
-        this.clients.set(clientId, {
-          clientId,
-          kind: 'api_client',
-          tenantId,
-          deleted: false,
-          permissions: new Set(),
-          projects: new Set(),
-          secrets: new Map(),
-          secretGeneration: 0,
-          permissionsGeneration: 0,
-          sunsetAt: null,
-          flows,
-        });
-        return;
-      }
-      case 'ClientSecretAdded': {
-        const { secretId, secret, expiresAt } = event.data;
-        this.withClient(event.data.clientId, (client) => client.secrets.set(secretId, { stored: { hash: secret.secretHash, keyId: secret.hashKeyId }, expiresAt }));
-        return;
-      }
-      case 'ClientSecretRemoved':
-      case 'ClientSecretExpired':
-        this.withClient(event.data.clientId, (client) => client.secrets.delete(event.data.secretId));
-        return;
-      case 'ApiClientFlowsChanged':
-        this.withClient(event.data.clientId, (client) => (client.flows = event.data.flows));
-        return;
-      case 'ApiClientDeleted':
-        this.withClient(event.data.clientId, (client) => {
-          client.deleted = true;
-          client.secrets = new Map();
-        });
-        return;
-      case 'AccessTokenIssued': {
-        const { tokenId, clientId, scope, clientGeneration, issuedAt, expiresAt, secretHash, hashKeyId } = event.data;
-        const clientSecretId = event.data.clientSecretId ?? null;
-        this.tokens.set(tokenId, { hash: secretHash, keyId: hashKeyId }, { tokenId, clientId, scope, clientGeneration, clientSecretId, issuedAt, expiresAt });
-        return;
-      }
-      case 'AccessTokenRevoked':
-        this.tokens.delete(event.data.tokenId);
-        return;
-      default:
-        return;
     }
+  }
+
+  /** A sealed access token for `claims`, under the current hash key: the token is its own record. */
+  seal(claims: AccessTokenClaims): string {
+    return sealSecret('accessToken', encodeAccessTokenClaims(claims), this.hasher);
   }
 
   /** Checks a client's id and secret as presented at the token or revocation endpoint. */
   authenticateClient(clientId: string, secret: string, now: string): AuthenticatedClient | ClientAuthFailure {
     if (parseSecret(secret) !== 'clientSecret') return 'malformed';
     const client = this.clients.get(clientId);
-    if (!client || client.deleted || this.denials.deniesClient(clientId)) return 'unknown';
+    if (!client || client.state.status !== 'active' || this.denials.deniesClient(clientId)) return 'unknown';
     const candidates = this.hasher.candidateHashes(secret);
-    const matching = [...client.secrets].find(([, entry]) => candidates.some((candidate) => SecretHasher.sameHash(candidate, entry.stored)));
-    if (!matching) return 'wrong_secret';
-    const [secretId, entry] = matching;
-    if (this.denials.deniesClient(clientId, secretId)) return 'wrong_secret';
-    if (entry.expiresAt !== null && entry.expiresAt <= now) return 'expired_secret';
-    if (client.sunsetAt !== null && client.sunsetAt <= now) return 'sunset';
-    return this.describe(client, client.kind === 'api_client' ? secretId : null);
+    const matches = (stored: SecretHash) => candidates.some((candidate) => SecretHasher.sameHash(candidate, stored));
+    if (client.kind === 'service_account') {
+      if (!client.secret || !matches(client.secret)) return 'wrong_secret';
+      return actingPermissions(client.state, now) === null ? 'sunset' : this.describe(client, now, null)!;
+    }
+    const secretId = [...client.secrets].find(([, stored]) => matches(stored))?.[0];
+    if (secretId === undefined || this.denials.deniesClient(clientId, secretId)) return 'wrong_secret';
+    if (!this.secretLive(client, secretId, now)) return 'expired_secret';
+    return this.describe(client, now, secretId)!;
   }
 
   /** The client's current standing, for a token issued to it; null once it is gone. */
-  client(clientId: string): AuthenticatedClient | null {
+  client(clientId: string, now = new Date().toISOString()): AuthenticatedClient | null {
     const client = this.clients.get(clientId);
-    return client && !client.deleted && !this.denials.deniesClient(clientId) ? this.describe(client) : null;
+    return client && !this.denials.deniesClient(clientId) ? this.describe(client, now, null) : null;
   }
 
   projectsOf(clientId: string): string[] {
-    return [...(this.clients.get(clientId)?.projects ?? [])].sort();
+    const client = this.clients.get(clientId);
+    return client?.kind === 'service_account' && client.state.status !== 'none' ? [...client.state.projects].sort() : [];
   }
 
-  verify(candidates: readonly SecretHash[], now: string): Principal | null {
-    const token = this.tokens.find(candidates);
-    if (!token || token.expiresAt <= now) return null;
+  verify(candidates: readonly SecretHash[], now: string, secret?: string): Principal | null {
+    this.forgetExpiredRevocations(now);
+    const token = (secret !== undefined && this.openSealed(secret)) || this.legacyToken(candidates);
+    if (!token || token.expiresAt <= now || this.revoked.has(token.tokenId)) return null;
     const client = this.clients.get(token.clientId);
-    if (!client || client.deleted || token.clientGeneration !== client.secretGeneration) return null;
-    if (client.sunsetAt !== null && client.sunsetAt <= now) return null;
-    if (token.clientSecretId !== null && !this.secretLive(client, token.clientSecretId, now)) return null;
-    const held = this.describe(client).permissions;
+    if (!client || client.state.status === 'none' || ('tenantId' in token && token.tenantId !== client.state.tenantId)) return null;
+    if ('clientKind' in token && token.clientKind !== client.kind) return null;
+    const standing = this.describe(client, now, null);
+    if (!standing || token.clientGeneration !== standing.generation) return null;
+    if (client.kind === 'api_client' && token.clientSecretId !== null && !this.secretLive(client, token.clientSecretId, now)) return null;
     return {
-      tenantId: client.tenantId,
-      actor: { kind: client.kind, id: client.clientId },
+      tenantId: standing.tenantId,
+      actor: { kind: client.kind, id: standing.clientId },
       credential: { kind: this.kind, id: token.tokenId },
       scope: token.scope.join(' '),
-      permissions: new Set(token.scope.filter((permission) => held.has(permission))),
+      permissions: new Set(token.scope.filter((permission) => standing.permissions.has(permission))),
       issuedAt: token.issuedAt,
       expiresAt: token.expiresAt,
     };
   }
 
-  /** Whose an access token is, for RFC 7009 revocation by its client. */
-  accessTokenOwner(candidates: readonly SecretHash[]): { tokenId: string; clientId: string } | null {
-    const token = this.tokens.find(candidates);
-    return token ? { tokenId: token.tokenId, clientId: token.clientId } : null;
+  /** The access token a client presents for RFC 7009 revocation, if it is one this server issued and still live. */
+  revocable(secret: string, now: string): RevocableAccessToken | null {
+    const sealed = this.openSealed(secret);
+    if (sealed) return sealed.expiresAt > now ? sealed : null;
+    const legacy = this.legacyToken(this.hasher.candidateHashes(secret));
+    const client = legacy && this.clients.get(legacy.clientId);
+    return legacy && client && client.state.status !== 'none' ? { ...legacy, tenantId: client.state.tenantId } : null;
   }
 
+  /** Live tokens issued before sealing; sealed tokens are counted nowhere, they need no memory. */
   get size(): number {
-    return this.tokens.size;
+    return this.legacyTokens.size;
   }
 
-  private describe(client: OAuthClient, secretId: string | null = null): AuthenticatedClient {
-    const pendingReset = client.permissionsGeneration < client.secretGeneration;
-    return {
-      clientId: client.clientId,
-      kind: client.kind,
-      tenantId: client.tenantId,
-      generation: client.secretGeneration,
-      permissions: client.flows ? apiClientPermissions(client.flows) : pendingReset ? NO_PERMISSIONS : new Set(client.permissions),
-      grants: client.flows ? apiClientGrants(client.flows) : SERVICE_ACCOUNT_GRANTS,
-      secretId,
-    };
+  /** How many revoked, unexpired tokens this node remembers. */
+  get revokedSize(): number {
+    return this.revoked.size;
   }
 
-  /** Whether an API client's secret is still there and unexpired: tokens minted with it die with it. */
-  private secretLive(client: OAuthClient, secretId: string, now: string): boolean {
-    const entry = client.secrets.get(secretId);
-    return entry !== undefined && (entry.expiresAt === null || entry.expiresAt > now) && !this.denials.deniesClient(client.clientId, secretId);
+  private openSealed(secret: string): AccessTokenClaims | null {
+    const claims = openSealedSecret('accessToken', secret, this.hasher);
+    return claims && decodeAccessTokenClaims(claims);
   }
 
-  private withClient(clientId: string, change: (client: OAuthClient) => void): void {
-    const client = this.clients.get(clientId);
-    if (client) change(client);
+  private legacyToken(candidates: readonly SecretHash[]): LegacyAccessToken | null {
+    return this.legacyTokens.find(candidates);
+  }
+
+  /** At most once a minute: a token past its expiry is refused by it, so its revocation need not be kept. */
+  private forgetExpiredRevocations(now: string): void {
+    const at = Date.parse(now);
+    if (at < this.pruneAt) return;
+    for (const [id, expiresAt] of this.revoked) if (expiresAt <= at) this.revoked.delete(id);
+    this.pruneAt = at + PRUNE_EVERY_MS;
+  }
+
+  /** What the client acts with at `now`, by the domain's rules; null when it cannot act at all. */
+  private describe(client: IndexedClient, now: string, secretId: string | null): AuthenticatedClient | null {
+    if (client.kind === 'service_account') {
+      const acting = actingPermissions(client.state, now);
+      if (acting === null || client.state.status === 'none') return null;
+      const { accountId, tenantId, secretGeneration } = client.state;
+      return { clientId: accountId, kind: client.kind, tenantId, generation: secretGeneration, permissions: new Set(acting), grants: SERVICE_ACCOUNT_GRANTS, secretId };
+    }
+    if (client.state.status !== 'active') return null;
+    const { clientId, tenantId, flows } = client.state;
+    return { clientId, kind: client.kind, tenantId, generation: 0, permissions: apiClientPermissions(flows), grants: apiClientGrants(flows), secretId };
+  }
+
+  /** Whether an API client's secret still authenticates: tokens minted with it die with it. */
+  private secretLive(client: Extract<IndexedClient, { kind: 'api_client' }>, secretId: string, now: string): boolean {
+    return (
+      client.state.status === 'active' &&
+      liveSecrets(client.state, now).some((secret) => secret.secretId === secretId) &&
+      !this.denials.deniesClient(client.state.clientId, secretId)
+    );
   }
 }

@@ -189,3 +189,127 @@ describe('OAuthIndex for API clients', () => {
     expect([...client.permissions]).toEqual(['tokens:introspect']);
   });
 });
+
+describe('OAuthIndex for sealed access tokens', () => {
+  const HOUR_LATER = '2026-01-01T01:00:00.000Z';
+  const account = (index: OAuthIndex, tenantId = TENANT) => {
+    const { secret, stored } = newSecret();
+    applyAccount(index, stored, tenantId);
+    return authenticated(index.authenticateClient('sa-1', secret, T0));
+  };
+  const applyAccount = (index: OAuthIndex, stored: ReturnType<typeof newSecret>['stored'], tenantId = TENANT) => {
+    index.apply(recorded({ type: 'ServiceAccountCreated', data: { tenantId, accountId: 'sa-1', name: 'export', secret: stored, sunsetAt: null, createdAt: T0 } }));
+    index.apply(recorded({ type: 'ServiceAccountPermissionGranted', data: { tenantId, accountId: 'sa-1', permission: 'tokens:introspect', grantedAt: T0 } }));
+    index.apply(recorded({ type: 'ServiceAccountPermissionGranted', data: { tenantId, accountId: 'sa-1', permission: 'users:read', grantedAt: T0 } }));
+  };
+  const claimsFor = (client: AuthenticatedClient, tokenId = 'token-1') => ({
+    tenantId: client.tenantId,
+    clientId: client.clientId,
+    clientKind: client.kind,
+    tokenId,
+    clientGeneration: client.generation,
+    clientSecretId: client.secretId,
+    scope: ['tokens:introspect' as const],
+    issuedAt: T0,
+    expiresAt: HOUR_LATER,
+  });
+  const verify = (index: OAuthIndex, token: string, now = T0) => index.verify(hasher.candidateHashes(token), now, token);
+  const setUpAccount = () => {
+    const index = new OAuthIndex(hasher, new EarlyDenials());
+    const client = account(index);
+    return { index, client, token: index.seal(claimsFor(client)) };
+  };
+
+  it('verifies with nothing recorded per token: the token’s scope ∩ what the account holds now', () => {
+    const { index, token } = setUpAccount();
+    expect(token).toMatch(/^kh_at_[A-Za-z0-9_-]+$/);
+    expect(token.length).toBeLessThan(512);
+    expect(index.size).toBe(0);
+    expect(verify(index, token)).toMatchObject({
+      tenantId: TENANT,
+      actor: { kind: 'service_account', id: 'sa-1' },
+      credential: { kind: 'accessToken', id: 'token-1' },
+      scope: 'tokens:introspect',
+      issuedAt: T0,
+      expiresAt: HOUR_LATER,
+    });
+    expect([...verify(index, token)!.permissions]).toEqual(['tokens:introspect']);
+    index.apply(recorded({ type: 'ServiceAccountPermissionRemoved', data: { tenantId: TENANT, accountId: 'sa-1', permission: 'tokens:introspect', removedAt: T0 } }));
+    expect(verify(index, token)!.permissions.size).toBe(0);
+    expect(verify(index, token, HOUR_LATER)).toBeNull();
+  });
+
+  it('refuses a forged or altered token: any character changed, cut, or claims sealed under another server’s key', () => {
+    const { index, client, token } = setUpAccount();
+    const body = token.slice('kh_at_'.length);
+    for (let at = 0; at < body.length; at += 7) {
+      const altered = 'kh_at_' + body.slice(0, at) + (body[at] === 'A' ? 'B' : 'A') + body.slice(at + 1);
+      expect(verify(index, altered)).toBeNull();
+    }
+    expect(verify(index, token.slice(0, -2))).toBeNull();
+    // The same key id on another deployment, with its own key: its tokens mean nothing here.
+    const elsewhere = new OAuthIndex(new SecretHasher({ id: 'k1', key: randomBytes(32) }), new EarlyDenials());
+    expect(verify(index, elsewhere.seal(claimsFor(client)))).toBeNull();
+    // A key id this server does not hold.
+    const unknownKey = new OAuthIndex(new SecretHasher({ id: 'k9', key: randomBytes(32) }), new EarlyDenials());
+    expect(verify(index, unknownKey.seal(claimsFor(client)))).toBeNull();
+  });
+
+  it('refuses a token whose claims name another tenant than its client’s, or another kind of client', () => {
+    const { index, client } = setUpAccount();
+    expect(verify(index, index.seal({ ...claimsFor(client), tenantId: 'tenant-2' }))).toBeNull();
+    expect(verify(index, index.seal({ ...claimsFor(client), clientKind: 'api_client' }))).toBeNull();
+  });
+
+  it('keeps verifying tokens sealed under a previous key while it is kept, and refuses them once it is dropped', () => {
+    const { index, client } = setUpAccount();
+    const previous = { id: 'k0', key: randomBytes(32) };
+    const token = new OAuthIndex(new SecretHasher(previous), new EarlyDenials()).seal(claimsFor(client));
+    const { stored } = newSecret();
+    const rotated = new OAuthIndex(new SecretHasher({ id: 'k1', key: randomBytes(32) }, [previous]), new EarlyDenials());
+    applyAccount(rotated, stored);
+    expect(verify(rotated, token)).not.toBeNull();
+    const dropped = new OAuthIndex(new SecretHasher({ id: 'k1', key: randomBytes(32) }), new EarlyDenials());
+    applyAccount(dropped, stored);
+    expect(verify(dropped, token)).toBeNull();
+    expect(verify(index, token)).toBeNull();
+  });
+
+  it('makes earlier tokens inactive after a secret reset, and the new generation’s tokens carry no rights until regranted', () => {
+    const { index, client, token } = setUpAccount();
+    const { stored } = newSecret();
+    index.apply(recorded({ type: 'ClientSecretReset', data: { tenantId: TENANT, accountId: 'sa-1', secret: stored, generation: 1, resetAt: T0 } }));
+    expect(verify(index, token)).toBeNull();
+    const fresh = index.seal({ ...claimsFor(client, 'token-2'), clientGeneration: 1 });
+    expect(verify(index, fresh)!.permissions.size).toBe(0);
+    index.apply(
+      recorded({ type: 'ServiceAccountPermissionsReset', data: { tenantId: TENANT, accountId: 'sa-1', removedPermissions: ['tokens:introspect', 'users:read'], leftProjects: [], generation: 1, resetAt: T0 } }),
+    );
+    index.apply(recorded({ type: 'ServiceAccountPermissionGranted', data: { tenantId: TENANT, accountId: 'sa-1', permission: 'tokens:introspect', grantedAt: T0 } }));
+    expect([...verify(index, fresh)!.permissions]).toEqual(['tokens:introspect']);
+    expect(verify(index, token)).toBeNull();
+  });
+
+  it('denies a revoked token until it expires, and then forgets it (the deny set is bounded by one token lifetime)', () => {
+    const { index, client, token } = setUpAccount();
+    const other = index.seal(claimsFor(client, 'token-2'));
+    expect(index.revocable(token, T0)).toMatchObject({ tenantId: TENANT, tokenId: 'token-1', clientId: 'sa-1', expiresAt: HOUR_LATER });
+    index.apply(recorded({ type: 'AccessTokenRevoked', data: { tenantId: TENANT, tokenId: 'token-1', clientId: 'sa-1', revokedAt: T0, revokedBy: 'sa-1', expiresAt: HOUR_LATER } }));
+    expect(verify(index, token)).toBeNull();
+    expect(verify(index, other)).not.toBeNull();
+    expect(verify(index, token, JUST_BEFORE_HOUR)).toBeNull();
+    expect(index.revokedSize).toBe(1);
+    expect(verify(index, token, HOUR_LATER)).toBeNull();
+    // Forgotten within a minute of its expiry: the set holds one token lifetime of revocations at most.
+    expect(verify(index, other, '2026-01-01T01:01:00.000Z')).toBeNull();
+    expect(index.revokedSize).toBe(0);
+    expect(index.revocable(token, HOUR_LATER)).toBeNull();
+  });
+
+  it('is revoked by the client that holds it only: whose it is comes from its claims', () => {
+    const { index, token } = setUpAccount();
+    expect(index.revocable(token, T0)?.clientId).toBe('sa-1');
+    expect(index.revocable('kh_at_' + 'A'.repeat(120), T0)).toBeNull();
+  });
+});
+const JUST_BEFORE_HOUR = '2026-01-01T00:59:59.000Z';

@@ -1,19 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import { effectivePermissions, PersonalTokenEvent, Role, TenancyEvent, TokenScope } from '@keyhold/domain';
+import { effectivePermissions, eventFamilies, hasExpired, PERSONAL_TOKEN_EVENTS, Role, TENANCY_EVENTS, TOKEN_SCOPES } from '@keyhold/domain';
 import { SecretHash } from '@keyhold/crypto';
 import { RecordedEvent } from '@keyhold/event-store';
 import { CredentialKindIndex } from './credential-kind-index';
-import { HashedSecretMap } from './hashed-secret-map';
+import { SecretSlots, withRoom } from './hashed-secret-map';
+import { InstantColumn } from './instant-column';
 import { Principal } from './principal';
 
-type LiveToken = {
-  readonly tokenId: string;
-  readonly tenantId: string;
-  readonly ownerId: string;
-  readonly scope: TokenScope;
-  readonly issuedAt: string;
-  readonly expiresAt: string | null;
-};
+/** The events this index folds: tokens, and the users whose current role gives tokens their rights. */
+const APPLIED = eventFamilies(PERSONAL_TOKEN_EVENTS, TENANCY_EVENTS);
 
 export type IndexedUser = { readonly tenantId: string; readonly role: Role };
 
@@ -29,25 +24,42 @@ export type TokenOwnership = { readonly tenantId: string; readonly ownerId: stri
 @Injectable()
 export class PersonalTokenIndex implements CredentialKindIndex {
   readonly kind = 'personalApiToken' as const;
-  private readonly tokens = new HashedSecretMap<LiveToken>();
-  private readonly users = new Map<string, IndexedUser>();
   /**
-   * Lets a revocation find the owner's stream from the log alone, so revoking keeps working
-   * while the read-model database is away: revocation is the command that must never wait.
+   * A million tokens must fit a small node: a token is a slot (its hash and id, see
+   * SecretSlots) and a row in the typed columns below, with owners and scopes numbered, not
+   * one object per token.
    */
-  private readonly owners = new Map<string, TokenOwnership>();
+  private readonly tokens = new SecretSlots();
+  private ownerNumbers = new Uint32Array(0);
+  private scopeNumbers = new Uint8Array(0);
+  private readonly issuedAt = new InstantColumn();
+  private readonly expiresAt = new InstantColumn();
+  /**
+   * Whose each token is, numbered. A revoked token is no longer found by its hash but keeps its
+   * slot and owner, so a revocation finds the owner's stream from the log alone and revoking
+   * keeps working while the read-model database is away: revocation is the command that must
+   * never wait.
+   */
+  private readonly ownerships: TokenOwnership[] = [];
+  private readonly ownershipNumbers = new Map<string, number>();
+  private readonly users = new Map<string, IndexedUser>();
 
-  apply(recorded: RecordedEvent): void {
-    const event = recorded as unknown as PersonalTokenEvent | TenancyEvent;
+  apply(event: RecordedEvent): void {
+    if (!APPLIED.includes(event)) return;
     switch (event.type) {
       case 'TokenIssued': {
         const { tokenId, tenantId, ownerId, scope, hashKeyId, secretHash, issuedAt, expiresAt } = event.data;
-        this.tokens.set(tokenId, { hash: secretHash, keyId: hashKeyId }, { tokenId, tenantId, ownerId, scope, issuedAt, expiresAt });
-        this.owners.set(tokenId, { tenantId, ownerId });
+        const slot = this.tokens.add(tokenId, { hash: secretHash, keyId: hashKeyId });
+        this.ownerNumbers = withRoom(this.ownerNumbers, slot + 1);
+        this.scopeNumbers = withRoom(this.scopeNumbers, slot + 1);
+        this.ownerNumbers[slot] = this.ownershipNumber(tenantId, ownerId);
+        this.scopeNumbers[slot] = TOKEN_SCOPES.indexOf(scope);
+        this.issuedAt.set(slot, issuedAt);
+        this.expiresAt.set(slot, expiresAt);
         return;
       }
       case 'TokenRevoked':
-        this.tokens.delete(event.data.tokenId);
+        this.tokens.retire(event.data.tokenId);
         return;
       case 'UserAdded':
       case 'UserRoleChanged':
@@ -59,18 +71,22 @@ export class PersonalTokenIndex implements CredentialKindIndex {
   }
 
   verify(candidates: readonly SecretHash[], now: string): Principal | null {
-    const token = this.tokens.find(candidates);
-    if (!token || (token.expiresAt !== null && token.expiresAt <= now)) return null;
-    const owner = this.users.get(token.ownerId);
-    if (!owner || owner.tenantId !== token.tenantId) return null;
+    const slot = this.tokens.find(candidates);
+    if (slot < 0) return null;
+    const expiresAt = this.expiresAt.get(slot);
+    if (hasExpired(expiresAt, now)) return null;
+    const { tenantId, ownerId } = this.ownerships[this.ownerNumbers[slot]];
+    const owner = this.users.get(ownerId);
+    if (!owner || owner.tenantId !== tenantId) return null;
+    const scope = TOKEN_SCOPES[this.scopeNumbers[slot]];
     return {
-      tenantId: token.tenantId,
-      actor: { kind: 'user', id: token.ownerId },
-      credential: { kind: this.kind, id: token.tokenId },
-      scope: token.scope,
-      permissions: effectivePermissions(owner.role, token.scope),
-      issuedAt: token.issuedAt,
-      expiresAt: token.expiresAt,
+      tenantId,
+      actor: { kind: 'user', id: ownerId },
+      credential: { kind: this.kind, id: this.tokens.idOf(slot) },
+      scope,
+      permissions: effectivePermissions(owner.role, scope),
+      issuedAt: this.issuedAt.get(slot)!,
+      expiresAt,
     };
   }
 
@@ -80,10 +96,21 @@ export class PersonalTokenIndex implements CredentialKindIndex {
   }
 
   ownerOf(tokenId: string): TokenOwnership | null {
-    return this.owners.get(tokenId) ?? null;
+    const slot = this.tokens.slotOf(tokenId);
+    return slot < 0 ? null : this.ownerships[this.ownerNumbers[slot]];
   }
 
   get size(): number {
     return this.tokens.size;
+  }
+
+  private ownershipNumber(tenantId: string, ownerId: string): number {
+    const key = `${tenantId} ${ownerId}`;
+    let number = this.ownershipNumbers.get(key);
+    if (number === undefined) {
+      number = this.ownerships.push({ tenantId, ownerId }) - 1;
+      this.ownershipNumbers.set(key, number);
+    }
+    return number;
   }
 }

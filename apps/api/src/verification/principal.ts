@@ -1,6 +1,6 @@
 import { Permission } from '@keyhold/domain';
 import { SecretKind } from '@keyhold/crypto';
-import { Problem } from '../http/problem';
+import { userOf } from '@keyhold/application';
 
 export type ActorKind = 'user' | 'service_account' | 'api_client' | 'integration';
 
@@ -17,7 +17,4 @@ export type Principal = {
 };
 
 /** Personal API tokens belong to users; any other actor asking to hold one is refused plainly. */
-export const userIdOf = (principal: Principal): string => {
-  if (principal.actor.kind !== 'user') throw new Problem('forbidden', 'Only users hold personal API tokens.');
-  return principal.actor.id;
-};
+export const userIdOf = (principal: Principal): string => userOf(principal, 'hold personal API tokens');

@@ -2,7 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Logger } from 'pino';
 import { ROOT_LOGGER } from '@keyhold/platform';
 import {
+  ACCESS_TOKEN_REVOCATIONS,
   ACCESS_TOKENS,
+  AccessTokenRevocationView,
   AccessTokenView,
   API_CLIENTS,
   ApiClientView,
@@ -40,18 +42,21 @@ export class ReadModelConfirmation {
     }
   }
 
-  private async isActive({ tenantId, actor, credential }: Principal): Promise<boolean> {
+  private async isActive({ tenantId, actor, credential, issuedAt }: Principal): Promise<boolean> {
     switch (credential.kind) {
       case 'personalApiToken': {
         const token = await this.readModels.collection<TokenView>(TOKENS).get(credential.id);
         return token?.status === 'active' && token.tenantId === tenantId;
       }
       case 'accessToken': {
+        // A sealed token has no document of its own, only its revocation; one issued before sealing has one.
+        if (await this.readModels.collection<AccessTokenRevocationView>(ACCESS_TOKEN_REVOCATIONS).get(credential.id)) return false;
         const token = await this.readModels.collection<AccessTokenView>(ACCESS_TOKENS).get(credential.id);
-        if (token?.status !== 'active' || token.tenantId !== tenantId) return false;
+        if (token && (token.status !== 'active' || token.tenantId !== tenantId)) return false;
         if (actor.kind === 'service_account') {
           const account = await this.readModels.collection<ServiceAccountView>(SERVICE_ACCOUNTS).get(actor.id);
-          return account?.status === 'active' && account.secretGeneration === token.clientGeneration;
+          if (account?.status !== 'active' || account.tenantId !== tenantId) return false;
+          return token ? account.secretGeneration === token.clientGeneration : account.secretResetAt === null || account.secretResetAt < issuedAt;
         }
         const client = await this.readModels.collection<ApiClientView>(API_CLIENTS).get(actor.id);
         return client?.status === 'active';

@@ -1,9 +1,16 @@
 import { BeforeApplicationShutdown, Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { setImmediate } from 'node:timers/promises';
 import { Logger } from 'pino';
 import { ROOT_LOGGER } from '@keyhold/platform';
 import { READ_MODEL_STORE, ReadModelStore, TOKEN_USAGE, TokenUsageView } from '@keyhold/read-models';
 
 const FLUSH_EVERY_MS = 5000;
+/**
+ * Writes between two turns of the event loop. A flush holds every token used in the last
+ * interval (thousands under load), and the embedded store writes synchronously: in one go it
+ * would stall the requests it records for tens of milliseconds.
+ */
+const WRITES_PER_TURN = 100;
 
 /**
  * Remembers when each token was last used and writes it to the read model in batches: an
@@ -45,7 +52,12 @@ export class UsageRecorder implements OnModuleInit, OnModuleDestroy, BeforeAppli
     this.pending = new Map();
     const usage = this.readModels.collection<TokenUsageView>(TOKEN_USAGE);
     try {
-      for (const [tokenId, lastUsedAt] of batch) await usage.putIfNewer({ id: tokenId, lastUsedAt }, lastUsedAt);
+      let written = 0;
+      for (const [tokenId, lastUsedAt] of batch) {
+        await usage.putIfNewer({ id: tokenId, lastUsedAt }, lastUsedAt);
+        written += 1;
+        if (written % WRITES_PER_TURN === 0) await setImmediate();
+      }
     } catch (error) {
       // Keep what did not make it for the next flush, unless a newer use replaced it meanwhile.
       for (const [tokenId, at] of batch) if (!this.pending.has(tokenId)) this.pending.set(tokenId, at);

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Permission, PERMISSIONS, ROLE_PERMISSIONS, UserGrantEvent } from '@keyhold/domain';
+import { hasExpired, Permission, PERMISSIONS, ROLE_PERMISSIONS, USER_GRANT_EVENTS } from '@keyhold/domain';
 import { SecretHash } from '@keyhold/crypto';
 import { RecordedEvent } from '@keyhold/event-store';
 import { CredentialKindIndex } from './credential-kind-index';
@@ -31,8 +31,8 @@ export class UserGrantIndex implements CredentialKindIndex {
 
   constructor(private readonly users: PersonalTokenIndex) {}
 
-  apply(recorded: RecordedEvent): void {
-    const event = recorded as unknown as UserGrantEvent;
+  apply(event: RecordedEvent): void {
+    if (!USER_GRANT_EVENTS.includes(event)) return;
     switch (event.type) {
       case 'UserTokensIssued': {
         const { accessTokenId, accessTokenHash, hashKeyId, tenantId, userId, clientId, scope, issuedAt, expiresAt } = event.data;
@@ -49,7 +49,7 @@ export class UserGrantIndex implements CredentialKindIndex {
 
   verify(candidates: readonly SecretHash[], now: string): Principal | null {
     const token = this.tokens.find(candidates);
-    if (!token || token.expiresAt <= now) return null;
+    if (!token || hasExpired(token.expiresAt, now)) return null;
     const user = this.users.user(token.userId);
     if (!user || user.tenantId !== token.tenantId) return null;
     const permissions = [...ROLE_PERMISSIONS[user.role]].filter((permission) => token.scope.includes(permission));

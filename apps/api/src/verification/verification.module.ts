@@ -5,7 +5,8 @@ import { GuestAccess } from '../http/guest-access';
 import { CREDENTIAL_KIND_INDEXES } from './credential-kind-index';
 import { CredentialIndexService } from './credential-index.service';
 import { EarlyDenials } from './early-denials';
-import { IntrospectionController } from './introspection.controller';
+import { Introspection, IntrospectionController } from './introspection.controller';
+import { IntrospectionFastPath } from './introspection-fast-path';
 import { OAuthIndex } from './oauth-index';
 import { PersonalTokenIndex } from './personal-token-index';
 import { ReadModelConfirmation } from './read-model-confirmation';
@@ -13,7 +14,10 @@ import { RevocationFeed } from './revocation-feed';
 import { UsageRecorder } from './usage-recorder';
 import { UserGrantIndex } from './user-grant-index';
 import { IntegrationTokenIndex } from '../integrations/integration-token-index';
-import { IntegrationSecrets } from '../integrations/integration-secrets';
+import { IntegrationSecrets } from '@keyhold/application';
+import { SecretHasher } from '@keyhold/crypto';
+import { DataKeyService } from '@keyhold/key-store';
+import { useCaseProvider } from '../use-case-provider';
 import { NonceCache } from '../integrations/oauth1/nonce-cache';
 import { OAuth1Signatures } from '../integrations/oauth1/oauth1-signatures';
 import { SignedCalls } from '../integrations/oauth1/signed-calls';
@@ -31,8 +35,10 @@ import { SignedCalls } from '../integrations/oauth1/signed-calls';
     RevocationFeed,
     ReadModelConfirmation,
     CredentialIndexService,
+    Introspection,
+    IntrospectionFastPath,
     UsageRecorder,
-    IntegrationSecrets,
+    useCaseProvider(IntegrationSecrets, [SecretHasher, DataKeyService]),
     NonceCache,
     OAuth1Signatures,
     SignedCalls,

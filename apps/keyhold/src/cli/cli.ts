@@ -4,12 +4,12 @@ import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { validateSync, IsEmail, Matches, MaxLength } from 'class-validator';
 import { plainToInstance } from 'class-transformer';
+import { answerFailure, ApplicationError, FailureMapping } from '@keyhold/application';
 import { OPERATOR, TENANT_SLUG_PATTERN } from '@keyhold/domain';
 import { InvalidConfigError, loadConfig } from '@keyhold/platform';
 import { CommandsModule } from '../../../api/src/commands.module';
 import { openOperatorContext } from './operator-context';
 import { IsDisplayName } from '../../../api/src/http/display-text';
-import { RejectionError } from '../../../api/src/http/rejection-error';
 import { CreateTenantCommand } from '../../../api/src/users/tenancy.commands';
 import { rewrapDataKeys } from './rewrap-data-keys';
 import { REBUILD_USAGE, rebuildReadModels } from './rebuild-read-models';
@@ -22,6 +22,25 @@ const USAGE = `Usage: npm run cli -- bootstrap --tenant <slug> --admin <email> [
   rewrap-data-keys   Re-wrap every connection's data key under the master key MASTER_KEY_ID.
 ${REBUILD_USAGE}
 ${VERIFY_USAGE}`;
+
+/**
+ * A use case's failure as the command line reports it: its message on stderr and an exit code,
+ * 2 for input as with a usage error, 75 (EX_TEMPFAIL) where trying again later may succeed, 1
+ * for a refusal that stands.
+ */
+const EXIT_CODE_BY_FAILURE: FailureMapping<number> = {
+  rejected: () => 1,
+  invalid: () => 2,
+  'not-found': () => 1,
+  forbidden: () => 1,
+  'stale-revision': () => 1,
+  conflict: () => 75,
+  'not-enforced-yet': () => 75,
+  'rate-limited': () => 75,
+  unavailable: () => 75,
+  'outbound-refused': () => 1,
+  'outbound-failed': () => 75,
+};
 
 class BootstrapArgs {
   @Matches(TENANT_SLUG_PATTERN, { message: 'tenant must be a slug: lowercase letters, digits and inner dashes, at most 63' })
@@ -67,13 +86,13 @@ async function main(argv: string[]): Promise<number> {
     const requestId = randomUUID();
     const created = await app
       .get(CommandBus)
-      .execute(new CreateTenantCommand(args.tenant, args.name, args.admin, { actorId: 'system:cli', correlationId: requestId, causationId: requestId, caller: OPERATOR }));
+      .execute(new CreateTenantCommand({ slug: args.tenant, name: args.name, adminEmail: args.admin, context: { actorId: 'system:cli', correlationId: requestId, causationId: requestId, caller: OPERATOR } }));
     process.stdout.write(`${JSON.stringify({ tenantId: created.tenantId, userId: created.userId, token: created.initialToken.secret })}\n`);
     return 0;
   } catch (error) {
-    if (error instanceof RejectionError) {
-      process.stderr.write(`${error.rejection.message}\n`);
-      return 1;
+    if (error instanceof ApplicationError) {
+      process.stderr.write(`${error.message}\n`);
+      return answerFailure(EXIT_CODE_BY_FAILURE, error.failure);
     }
     throw error;
   } finally {

@@ -1,12 +1,12 @@
-import { accept, assertNever, Decider, reject } from '../shared/decider';
+import { accept, assertNever, Decider } from '../shared/decider';
 import { Permission } from '../shared/permissions';
-import { Rejection } from '../shared/rejection';
 
 export type OAuthClientKind = 'service_account' | 'api_client';
 
 /**
- * One stream per access token: issuing one is an append to a stream that must not exist,
- * so the hot path never reads a client's ever-growing history.
+ * One event per token, as tokens were issued before they were sealed (see `AccessTokenClaims`):
+ * no longer written, still read, so that logs written before keep their history and the tokens
+ * they issued live out their hour.
  */
 export type AccessTokenIssued = {
   type: 'AccessTokenIssued';
@@ -30,54 +30,106 @@ export type AccessTokenIssued = {
     expiresAt: string;
   };
 };
+
+/**
+ * The audit record of a client obtaining tokens: one per client, secret generation and hour in
+ * which it obtained any, appended before the first of them is handed out. Sealed tokens need
+ * nothing in the log to verify, so this bounds the log's growth by clients × hours, not tokens.
+ */
+export type AccessTokensIssued = {
+  type: 'AccessTokensIssued';
+  data: {
+    tenantId: string;
+    clientId: string;
+    clientKind: OAuthClientKind;
+    clientGeneration: number;
+    windowStart: string;
+    windowEnd: string;
+    /** The first token of the hour: its id, scope and lifetime. */
+    tokenId: string;
+    scope: Permission[];
+    issuedAt: string;
+    expiresAt: string;
+  };
+};
+
+/**
+ * RFC 7009 revocation of one token. `expiresAt` bounds how long it must be remembered: after it
+ * the token is dead anyway (absent from revocations of tokens issued before they were sealed).
+ */
 export type AccessTokenRevoked = {
   type: 'AccessTokenRevoked';
-  data: { tenantId: string; tokenId: string; clientId: string; revokedAt: string; revokedBy: string };
+  data: { tenantId: string; tokenId: string; clientId: string; revokedAt: string; revokedBy: string; expiresAt?: string };
 };
-export type AccessTokenEvent = AccessTokenIssued | AccessTokenRevoked;
+export type AccessTokenEvent = AccessTokenIssued | AccessTokensIssued | AccessTokenRevoked;
 
-export type IssueAccessToken = { type: 'IssueAccessToken' } & Omit<AccessTokenIssued['data'], 'issuedAt'> & { now: string };
-export type RevokeAccessToken = { type: 'RevokeAccessToken'; revokedBy: string; now: string };
-export type AccessTokenCommand = IssueAccessToken | RevokeAccessToken;
+/** How long one `AccessTokensIssued` covers. */
+export const ISSUANCE_WINDOW_MS = 60 * 60_000;
 
-export type AccessTokenRejection = Rejection<'AccessTokenExists' | 'AccessTokenNotFound'>;
+/** The hour `now` falls in, as `AccessTokensIssued` counts them. */
+export const issuanceWindowOf = (now: string): { windowStart: string; windowEnd: string } => {
+  const start = Math.floor(Date.parse(now) / ISSUANCE_WINDOW_MS) * ISSUANCE_WINDOW_MS;
+  return { windowStart: new Date(start).toISOString(), windowEnd: new Date(start + ISSUANCE_WINDOW_MS).toISOString() };
+};
 
-export type AccessTokenState =
-  | { readonly status: 'none' }
-  | { readonly status: 'issued' | 'revoked'; readonly tenantId: string; readonly tokenId: string; readonly clientId: string };
+/** The id of the issuance stream of one client, generation and hour (`accessTokenIssuance-<this>`). */
+export const issuanceStreamId = (clientId: string, clientGeneration: number, windowStart: string): string =>
+  `${clientId}.${clientGeneration}.${Date.parse(windowStart) / ISSUANCE_WINDOW_MS}`;
 
-const decide = (command: AccessTokenCommand, state: AccessTokenState) => {
-  switch (command.type) {
-    case 'IssueAccessToken': {
-      if (state.status !== 'none') return reject<AccessTokenRejection>({ code: 'AccessTokenExists', message: 'Access token already exists.' });
-      const { type: _type, now, ...data } = command;
-      return accept<AccessTokenEvent>({ type: 'AccessTokenIssued', data: { ...data, issuedAt: now } });
-    }
-    case 'RevokeAccessToken':
-      if (state.status === 'none') return reject<AccessTokenRejection>({ code: 'AccessTokenNotFound', message: 'Access token not found.' });
-      if (state.status === 'revoked') return accept<AccessTokenEvent>();
-      return accept<AccessTokenEvent>({
-        type: 'AccessTokenRevoked',
-        data: { tenantId: state.tenantId, tokenId: state.tokenId, clientId: state.clientId, revokedAt: command.now, revokedBy: command.revokedBy },
-      });
-    default:
-      return assertNever(command);
-  }
+export type RecordAccessTokenIssuance = { type: 'RecordAccessTokenIssuance' } & AccessTokensIssued['data'];
+export type RevokeAccessToken = {
+  type: 'RevokeAccessToken';
+  tenantId: string;
+  tokenId: string;
+  clientId: string;
+  expiresAt: string;
+  revokedBy: string;
+  now: string;
+};
+
+/** Revoking proves the token first, so nothing is refused: an expired one needs no record. */
+export type AccessTokenRejection = never;
+
+export type AccessTokenState = { readonly status: 'none' | 'issued' | 'revoked' };
+
+/**
+ * One token's stream: its revocation. Whoever asks has proven the token (its MAC, or for a token
+ * issued before sealing, its hash in the index) and that it is theirs; revoking twice is a no-op.
+ */
+const decide = (command: RevokeAccessToken, state: AccessTokenState) => {
+  if (state.status === 'revoked' || command.expiresAt <= command.now) return accept<AccessTokenEvent>();
+  const { tenantId, tokenId, clientId, expiresAt, revokedBy, now } = command;
+  return accept<AccessTokenEvent>({ type: 'AccessTokenRevoked', data: { tenantId, tokenId, clientId, revokedAt: now, revokedBy, expiresAt } });
 };
 
 const evolve = (state: AccessTokenState, event: AccessTokenEvent): AccessTokenState => {
   switch (event.type) {
     case 'AccessTokenIssued':
-      return { status: 'issued', tenantId: event.data.tenantId, tokenId: event.data.tokenId, clientId: event.data.clientId };
+      return { status: 'issued' };
     case 'AccessTokenRevoked':
-      return state.status === 'none' ? state : { ...state, status: 'revoked' };
+      return { status: 'revoked' };
+    case 'AccessTokensIssued':
+      return state;
     default:
       return assertNever(event);
   }
 };
 
-export const accessTokenDecider: Decider<AccessTokenState, AccessTokenCommand, AccessTokenEvent, AccessTokenRejection> = {
+export const accessTokenDecider: Decider<AccessTokenState, RevokeAccessToken, AccessTokenEvent, AccessTokenRejection> = {
   initialState: () => ({ status: 'none' }),
   decide,
   evolve,
+};
+
+export type AccessTokenIssuanceState = { readonly status: 'none' | 'recorded' };
+
+/** One client's hour of issuance: recorded once, whichever node or request gets there first. */
+export const accessTokenIssuanceDecider: Decider<AccessTokenIssuanceState, RecordAccessTokenIssuance, AccessTokensIssued, never> = {
+  initialState: () => ({ status: 'none' }),
+  decide: (command, state) => {
+    if (state.status === 'recorded') return accept<AccessTokensIssued>();
+    const { type: _type, ...data } = command;
+    return accept<AccessTokensIssued>({ type: 'AccessTokensIssued', data });
+  },
+  evolve: () => ({ status: 'recorded' }),
 };

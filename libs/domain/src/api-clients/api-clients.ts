@@ -147,9 +147,38 @@ export type ApiClientState =
 
 type Existing = Exclude<ApiClientState, { status: 'none' }>;
 
+/**
+ * A secret's status at `now`: expiry is a fact of time, so an active secret past its expiry
+ * instant is expired from that instant, before the expiry job records it.
+ */
+export const clientSecretStatusAt = (secret: Pick<ClientSecretState, 'status' | 'expiresAt'>, now: string): ClientSecretStatus =>
+  secret.status === 'active' && secret.expiresAt <= now ? 'expired' : secret.status;
+
 /** Secrets that authenticate at `now`: active and not yet past their expiry. */
-export const liveSecrets = (state: Existing, now: string): ClientSecretState[] =>
-  state.secrets.filter((secret) => secret.status === 'active' && secret.expiresAt > now);
+export const liveSecrets = (state: Existing, now: string): ClientSecretState[] => state.secrets.filter((secret) => clientSecretStatusAt(secret, now) === 'active');
+
+/** Six months, as the product this comes from; never beyond the maximum in force. */
+export const DEFAULT_CLIENT_SECRET_LIFETIME_DAYS = 180;
+
+/** The service-wide maximum lifetime of a new secret, and the tenant's own when it set one (null: none). */
+export type ClientSecretLifetimeLimits = { readonly serviceMaxDays: number; readonly tenantMaxDays: number | null };
+
+export type ClientSecretLifetime =
+  | { readonly outcome: 'accepted'; readonly days: number }
+  /** `maximum` says whose maximum refused it: the tenant's (within the service's) or the service's. */
+  | { readonly outcome: 'rejected'; readonly maxDays: number; readonly maximum: 'tenant' | 'service' };
+
+/**
+ * How long a new secret lives: as requested, or the six-month default; never beyond the maximum
+ * in force, the service-wide one lowered by the tenant's. A default above it is lowered to it; a
+ * request above it is refused, naming the maximum.
+ */
+export const clientSecretLifetime = (requestedDays: number | undefined, { serviceMaxDays, tenantMaxDays }: ClientSecretLifetimeLimits): ClientSecretLifetime => {
+  const maxDays = tenantMaxDays === null ? serviceMaxDays : Math.min(tenantMaxDays, serviceMaxDays);
+  if (requestedDays === undefined) return { outcome: 'accepted', days: Math.min(DEFAULT_CLIENT_SECRET_LIFETIME_DAYS, maxDays) };
+  if (requestedDays > maxDays) return { outcome: 'rejected', maxDays, maximum: maxDays === tenantMaxDays ? 'tenant' : 'service' };
+  return { outcome: 'accepted', days: requestedDays };
+};
 
 /** Roles deduplicated in a stable order, so that equal settings compare equal. */
 export const normalizeFlows = (flows: ApiClientFlows): ApiClientFlows => ({

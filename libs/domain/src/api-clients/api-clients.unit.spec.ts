@@ -1,6 +1,14 @@
 import { StoredSecret } from '../service-accounts/service-accounts';
 import { deciderSpec } from '../testing/decider-spec';
-import { ApiClientEvent, apiClientDecider, ApiClientFlows, DEFAULT_API_CLIENT_FLOWS, redirectUriProblem } from './api-clients';
+import {
+  ApiClientEvent,
+  apiClientDecider,
+  ApiClientFlows,
+  clientSecretLifetime,
+  clientSecretStatusAt,
+  DEFAULT_API_CLIENT_FLOWS,
+  redirectUriProblem,
+} from './api-clients';
 
 const TENANT = 'tenant-1';
 const CLIENT = 'client-1';
@@ -190,6 +198,25 @@ describe('API client decider', () => {
       spec.given(existing).when({ type: 'RenameApiClient', tenantId: 'tenant-2', name: 'mine', now: T1 }).thenRejects('ApiClientNotFound');
       spec.given(existing).when({ type: 'ExpireClientSecret', tenantId: 'tenant-2', secretId: 's-1', now: T2 }).thenRejects('ApiClientNotFound');
       spec.given([]).when({ type: 'DeleteApiClient', tenantId: TENANT, now: T1 }).thenRejects('ApiClientNotFound');
+    });
+  });
+
+  describe('secret lifetimes and expiry', () => {
+    it('defaults to six months, lowered to the maximum in force; a request above it is refused, naming whose maximum', () => {
+      expect(clientSecretLifetime(undefined, { serviceMaxDays: 730, tenantMaxDays: null })).toEqual({ outcome: 'accepted', days: 180 });
+      expect(clientSecretLifetime(undefined, { serviceMaxDays: 730, tenantMaxDays: 30 })).toEqual({ outcome: 'accepted', days: 30 });
+      expect(clientSecretLifetime(undefined, { serviceMaxDays: 90, tenantMaxDays: null })).toEqual({ outcome: 'accepted', days: 90 });
+      expect(clientSecretLifetime(30, { serviceMaxDays: 730, tenantMaxDays: 30 })).toEqual({ outcome: 'accepted', days: 30 });
+      expect(clientSecretLifetime(31, { serviceMaxDays: 730, tenantMaxDays: 30 })).toEqual({ outcome: 'rejected', maxDays: 30, maximum: 'tenant' });
+      expect(clientSecretLifetime(731, { serviceMaxDays: 730, tenantMaxDays: null })).toEqual({ outcome: 'rejected', maxDays: 730, maximum: 'service' });
+      // A tenant maximum above the service's (the service's was lowered since) does not raise it.
+      expect(clientSecretLifetime(400, { serviceMaxDays: 365, tenantMaxDays: 500 })).toEqual({ outcome: 'rejected', maxDays: 365, maximum: 'service' });
+    });
+
+    it('counts an active secret as expired from its expiry instant, before the expiry job records it', () => {
+      expect(clientSecretStatusAt({ status: 'active', expiresAt: T2 }, T1)).toBe('active');
+      expect(clientSecretStatusAt({ status: 'active', expiresAt: T2 }, T2)).toBe('expired');
+      expect(clientSecretStatusAt({ status: 'removed', expiresAt: T2 }, LATER)).toBe('removed');
     });
   });
 });

@@ -3,6 +3,7 @@ import { AuthorityNeeds } from '../shared/authority';
 import { effectivePermissions, Role, TokenScope } from '../shared/permissions';
 import { Rejection } from '../shared/rejection';
 import { sameDisplayName } from '../shared/display-name';
+import { hasExpired } from '../shared/expiry';
 
 /**
  * One stream per token owner holds all of that owner's personal API tokens, because the rule
@@ -98,10 +99,17 @@ export type PersonalTokensState = {
 /** Bounds one owner's stream and the blast radius of a leaked owner account. */
 export const MAX_ACTIVE_TOKENS_PER_OWNER = 100;
 
-/** Expiry is a fact of time, not an event: a token is live until it is revoked or its instant passes. */
-export const isLive = (token: PersonalToken, now: string): boolean =>
-  token.status === 'active' && (token.expiresAt === null || token.expiresAt > now);
+export type PersonalTokenStatus = 'active' | 'revoked' | 'expired';
 
+/**
+ * A token's status at `now`, as every reader shows it: the log records revocation only, and an
+ * active token whose instant has passed is expired (see `hasExpired`).
+ */
+export const personalTokenStatus = (token: { readonly status: 'active' | 'revoked'; readonly expiresAt: string | null }, now: string): PersonalTokenStatus =>
+  token.status === 'active' && hasExpired(token.expiresAt, now) ? 'expired' : token.status;
+
+/** A token is live until it is revoked or its instant passes. */
+export const isLive = (token: PersonalToken, now: string): boolean => personalTokenStatus(token, now) === 'active';
 
 export const tokenIssuedWithIdempotencyKey = (state: PersonalTokensState, key: string): PersonalToken | undefined =>
   Object.values(state.tokens).find((token) => token.idempotency?.key === key);

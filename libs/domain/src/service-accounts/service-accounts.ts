@@ -1,5 +1,6 @@
 import { accept, assertNever, Decider, reject } from '../shared/decider';
 import { AuthorityNeeds } from '../shared/authority';
+import { hasExpired } from '../shared/expiry';
 import { Permission } from '../shared/permissions';
 import { Rejection } from '../shared/rejection';
 
@@ -158,7 +159,7 @@ const ids = (state: Existing) => ({ tenantId: state.tenantId, accountId: state.a
  * tokens: none while a permissions reset is pending; null when it cannot act at all.
  */
 export const actingPermissions = (state: ServiceAccountState, now: string): readonly Permission[] | null => {
-  if (state.status !== 'active' || (state.sunsetAt !== null && state.sunsetAt <= now)) return null;
+  if (state.status !== 'active' || hasExpired(state.sunsetAt, now)) return null;
   return permissionsResetPending(state) ? [] : state.permissions;
 };
 

@@ -28,7 +28,8 @@ export type RecordSessionActivity = { type: 'RecordSessionActivity'; now: string
 export type EndSession = { type: 'EndSession'; tenantId: string; reason: SessionEndReason; now: string };
 export type SessionCommand = StartSession | RecordSessionActivity | EndSession;
 
-export type SessionRejection = Rejection<'SessionExists' | 'SessionNotFound' | 'SessionOver'>;
+/** SignInFailed: the one answer to a wrong organisation, e-mail or password, before any session starts. */
+export type SessionRejection = Rejection<'SessionExists' | 'SessionNotFound' | 'SessionOver' | 'SignInFailed'>;
 
 export type SessionState =
   | { readonly status: 'none' }

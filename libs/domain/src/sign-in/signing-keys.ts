@@ -1,3 +1,4 @@
+import { EncryptedSecret } from '../connections/connections';
 import { accept, assertNever, Decider, reject } from '../shared/decider';
 import { Rejection } from '../shared/rejection';
 
@@ -13,7 +14,8 @@ export const SIGNING_KEY_PUBLISHED_AFTER_SUCCESSOR_MS = 24 * 60 * 60 * 1000;
 export const SIGNING_KEYS_STREAM_ID = 'oidc';
 
 export type PublicJwk = Readonly<Record<string, string>>;
-export type SealedPrivateKey = Readonly<Record<string, string>>;
+/** The private JWK sealed under the key's own data key, as any sealed secret: ciphertext and the data key's id. */
+export type SealedPrivateKey = EncryptedSecret;
 
 export type SigningKeyAdded = {
   type: 'SigningKeyAdded';

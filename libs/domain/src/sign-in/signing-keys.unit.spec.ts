@@ -12,10 +12,11 @@ import {
 
 const T0 = '2026-01-01T00:00:00.000Z';
 const at = (ms: number) => new Date(Date.parse(T0) + ms).toISOString();
-const rotate = (kid: string, now: string): RotateSigningKey => ({ type: 'RotateSigningKey', kid, publicJwk: { kty: 'EC', x: kid }, privateKey: { ciphertext: `sealed-${kid}` }, now });
+const sealed = (kid: string) => ({ alg: 'A256GCM', keyId: `dk-${kid}`, iv: 'iv', ciphertext: `sealed-${kid}`, tag: 'tag' }) as const;
+const rotate = (kid: string, now: string): RotateSigningKey => ({ type: 'RotateSigningKey', kid, publicJwk: { kty: 'EC', x: kid }, privateKey: sealed(kid), now });
 const added = (kid: string, addedAt: string, previousKid: string | null): SigningKeyAdded => ({
   type: 'SigningKeyAdded',
-  data: { kid, alg: 'ES256', publicJwk: { kty: 'EC', x: kid }, privateKey: { ciphertext: `sealed-${kid}` }, previousKid, addedAt },
+  data: { kid, alg: 'ES256', publicJwk: { kty: 'EC', x: kid }, privateKey: sealed(kid), previousKid, addedAt },
 });
 
 describe('OIDC signing keys', () => {

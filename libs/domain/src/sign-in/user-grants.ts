@@ -1,5 +1,6 @@
 import { accept, assertNever, Decider, reject } from '../shared/decider';
 import { Rejection } from '../shared/rejection';
+import { hasExpired } from '../shared/expiry';
 
 /**
  * What one user has granted one OAuth client, in a stream per user and client
@@ -232,7 +233,7 @@ const decide = (command: UserGrantCommand, state: UserGrantState) => {
           ...revoke(state.ids, [found], 'refresh-token-reused', command.now),
         );
       }
-      if (family.expiresAt !== null && command.now >= family.expiresAt) return invalidGrant('The refresh token has expired: sign in again.');
+      if (hasExpired(family.expiresAt, command.now)) return invalidGrant('The refresh token has expired: sign in again.');
       return accept<UserGrantEvent>(
         tokensIssued(state.ids, 'refresh_token', { ...command.tokens, familyId }, family.scope, command.now, { previousRefreshId: command.refreshId, familyExpiresAt: family.expiresAt! }),
       );

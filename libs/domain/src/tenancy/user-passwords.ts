@@ -27,7 +27,11 @@ export type SetUserPassword = {
 };
 export type UserPasswordCommand = SetUserPassword;
 
-export type UserPasswordRejection = Rejection<'PasswordChangedConcurrently'>;
+/**
+ * PasswordIncorrect and PasswordNotSet are the refusals of checking a password (scrypt, in the
+ * application layer) rather than of deciding a command: refusals of this aggregate all the same.
+ */
+export type UserPasswordRejection = Rejection<'PasswordChangedConcurrently' | 'PasswordIncorrect' | 'PasswordNotSet'>;
 
 export type UserPasswordState =
   | { readonly status: 'unset' }

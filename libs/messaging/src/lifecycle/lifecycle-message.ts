@@ -1,4 +1,4 @@
-import { AccessTokenIssued, AccessTokenRevoked, assertNever, categoryOf, EventMetadata, PersonalTokenEvent, ServiceAccountEvent, TenancyEvent } from '@keyhold/domain';
+import { AccessTokenIssued, AccessTokenRevoked, AccessTokensIssued, assertNever, categoryOf, EventMetadata, PersonalTokenEvent, ServiceAccountEvent, TenancyEvent } from '@keyhold/domain';
 import { ConnectionEvent, IntegrationEvent, TenantSettingsEvent, UserPasswordSet } from '@keyhold/domain';
 import { ApiClientEvent, InvitationEvent, SessionEnded, SessionStarted, SigningKeyAdded, UserGrantEvent } from '@keyhold/domain';
 
@@ -44,7 +44,7 @@ export type LifecycleMessage = {
 };
 
 /** Access-token issuance has a public form for the audit history but is not published: it is the busiest event and no cache needs it. */
-type Publishable = PersonalTokenEvent | TenancyEvent | ServiceAccountEvent | AccessTokenIssued | AccessTokenRevoked | PublishableOfConnectionsAndIntegrations | ApiClientEvent | PublishableOfPeople;
+type Publishable = PersonalTokenEvent | TenancyEvent | ServiceAccountEvent | AccessTokenIssued | AccessTokensIssued | AccessTokenRevoked | PublishableOfConnectionsAndIntegrations | ApiClientEvent | PublishableOfPeople;
 /**
  * People signing in: grants (consent, code issuance and token issuance for the history only, like
  * access-token issuance; replay, reuse and revocations published so every node and consumer
@@ -106,6 +106,11 @@ const subjectAndData = (event: Publishable): { subject: LifecycleSubject; data: 
       };
     case 'AccessTokenRevoked':
       return { subject: { kind: 'access_token', id: event.data.tokenId }, data: { clientId: event.data.clientId } };
+    case 'AccessTokensIssued':
+      return {
+        subject: { kind: event.data.clientKind, id: event.data.clientId },
+        data: { windowStart: event.data.windowStart, windowEnd: event.data.windowEnd, tokenId: event.data.tokenId, scope: event.data.scope.join(' '), expiresAt: event.data.expiresAt },
+      };
     case 'ConnectionCreated':
       return {
         subject: { kind: 'connection', id: event.data.connectionId },
@@ -221,7 +226,7 @@ const subjectAndData = (event: Publishable): { subject: LifecycleSubject; data: 
 };
 
 /** Issuance of codes and of people's tokens: in the audit history, not on the topic (the busiest events, of no use to a cache). */
-const HISTORY_ONLY_TYPES = new Set<string>(['AccessTokenIssued', 'AuthorizationCodeIssued', 'UserTokensIssued']);
+const HISTORY_ONLY_TYPES = new Set<string>(['AccessTokenIssued', 'AccessTokensIssued', 'AuthorizationCodeIssued', 'UserTokensIssued']);
 
 const PUBLISHED_TYPES = new Set<string>([
   'TenantCreated',

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { accessTokenDecider, personalTokensDecider, serviceAccountDecider, streamName } from '@keyhold/domain';
+import { accessTokenIssuanceDecider, issuanceStreamId, issuanceWindowOf, personalTokensDecider, serviceAccountDecider, streamName } from '@keyhold/domain';
 import { CommandContext, EventStore, handleCommand, SqliteEventStore } from '@keyhold/event-store';
 import { IN_MEMORY_CHECKPOINTS, Projection, ProjectionRunner } from '../projection/projection-runner';
 import { SqliteReadModelStore } from '../sqlite/sqlite-read-model-store';
@@ -12,7 +12,6 @@ const silent = { error: () => undefined };
 const [T0, T1, T2] = ['2026-01-01T00:00:00.000Z', '2026-01-02T00:00:00.000Z', '2026-01-03T00:00:00.000Z'];
 const TOKEN_HASH = 'token-hash-that-must-never-show';
 const ACCOUNT_HASH = 'account-hash-that-must-never-show';
-const ACCESS_TOKEN_HASH = 'access-token-hash-that-must-never-show';
 
 const runUntilCaughtUp = async (events: EventStore, projection: Projection) => {
   const runner = new ProjectionRunner(events, IN_MEMORY_CHECKPOINTS, projection, silent);
@@ -37,8 +36,9 @@ describe('history projection', () => {
     await handleCommand(events, tokens, personalTokensDecider, { type: 'RevokeToken', tokenId, revokedBy: 'admin-1', reason: 'left', now: T2 }, { ...context(T2, 'admin-1'), reason: 'left the company' });
     const secret = { secretHash: ACCOUNT_HASH, hashKeyId: 'hk1', hint: 'kh_cs_…wxyz' };
     await handleCommand(events, streamName('serviceAccount', accountId), serviceAccountDecider, { type: 'CreateServiceAccount', tenantId: otherTenant, accountId, name: 'ci', secret, sunsetAt: null, now: T1 }, context(T1, 'admin-2', otherTenant));
-    const accessToken = { type: 'IssueAccessToken' as const, tenantId: otherTenant, tokenId: randomUUID(), clientId: accountId, clientKind: 'service_account' as const, scope: [], secretHash: ACCESS_TOKEN_HASH, hashKeyId: 'hk1', clientGeneration: 0, expiresAt: T2, now: T1 };
-    await handleCommand(events, streamName('accessToken', accessToken.tokenId), accessTokenDecider, accessToken, context(T1, accountId, otherTenant));
+    const window = issuanceWindowOf(T1);
+    const accessTokens = { type: 'RecordAccessTokenIssuance' as const, tenantId: otherTenant, clientId: accountId, clientKind: 'service_account' as const, clientGeneration: 0, ...window, tokenId: randomUUID(), scope: [], issuedAt: T1, expiresAt: T2 };
+    await handleCommand(events, streamName('accessTokenIssuance', issuanceStreamId(accountId, 0, window.windowStart)), accessTokenIssuanceDecider, accessTokens, context(T1, accountId, otherTenant));
     await runUntilCaughtUp(events, historyProjection(readModels));
   });
 
@@ -49,7 +49,7 @@ describe('history projection', () => {
 
   it('keeps one entry per event with a public form, with its metadata, subject and whitelisted data', async () => {
     const entries = await all();
-    expect(entries.map((entry) => entry.type)).toEqual(['TokenIssued', 'TokenRevoked', 'ServiceAccountCreated', 'AccessTokenIssued']);
+    expect(entries.map((entry) => entry.type)).toEqual(['TokenIssued', 'TokenRevoked', 'ServiceAccountCreated', 'AccessTokensIssued']);
     const [issued, revoked] = entries;
     const [recorded] = await events.readStream(streamName('personalTokens', ownerId));
     expect(issued).toEqual({
@@ -75,10 +75,10 @@ describe('history projection', () => {
   it('keeps no hash or key id, and shows access-token issuance by its public form only', async () => {
     const entries = await all();
     const stored = JSON.stringify(entries);
-    for (const secret of [TOKEN_HASH, ACCOUNT_HASH, ACCESS_TOKEN_HASH, 'hk1']) expect(stored).not.toContain(secret);
-    const issued = entries.find((entry) => entry.type === 'AccessTokenIssued');
-    expect(issued).toMatchObject({ subjectKind: 'access_token' });
-    expect(Object.keys(issued!.data).sort()).toEqual(['clientId', 'clientKind', 'expiresAt', 'scope']);
+    for (const secret of [TOKEN_HASH, ACCOUNT_HASH, 'hk1']) expect(stored).not.toContain(secret);
+    const issued = entries.find((entry) => entry.type === 'AccessTokensIssued');
+    expect(issued).toMatchObject({ subjectKind: 'service_account', subjectId: accountId });
+    expect(Object.keys(issued!.data).sort()).toEqual(['expiresAt', 'scope', 'tokenId', 'windowEnd', 'windowStart']);
   });
 
   it('answers the queries the API makes: by subject, actor, types and time range, per tenant', async () => {
@@ -88,7 +88,7 @@ describe('history projection', () => {
     expect(await ids({ where: { tenantId, actorId: 'admin-1' } })).toEqual(['TokenRevoked']);
     expect(await ids({ anyOf: { field: 'type', values: ['TokenRevoked', 'ServiceAccountCreated'] } })).toEqual(['TokenRevoked']);
     expect(await ids({ range: { field: 'occurredAt', from: T0, to: T2 } })).toEqual(['TokenIssued']);
-    expect(await ids({ where: { tenantId: otherTenant } })).toEqual(['ServiceAccountCreated', 'AccessTokenIssued']);
+    expect(await ids({ where: { tenantId: otherTenant } })).toEqual(['ServiceAccountCreated', 'AccessTokensIssued']);
   });
 
   it('changes nothing when every event is applied again (run twice, nothing changes)', async () => {

@@ -1,4 +1,4 @@
-import { AccessTokenEvent, OAuthClientKind, Permission, ServiceAccountEvent } from '@keyhold/domain';
+import { ACCESS_TOKEN_EVENTS, assertNever, OAuthClientKind, Permission, ServiceAccountEvent } from '@keyhold/domain';
 import { RecordedEvent } from '@keyhold/event-store';
 import { patchIfNewer } from '../projection/patch-if-newer';
 import { Projection } from '../projection/projection-runner';
@@ -28,7 +28,12 @@ export const SERVICE_ACCOUNTS: CollectionDefinition = {
   indexes: [['tenantId', 'createdAt'], ['permissionsResetPending', 'createdAt']],
 };
 
-/** An access token as listed for its client: never the token, never its hash. */
+/**
+ * What a client's token listing shows: each token issued before tokens were sealed, and since
+ * then each hour in which the client obtained tokens (`AccessTokensIssued`; its id is the
+ * issuance stream's, its `expiresAt` the latest any token of that hour can live). Never a token,
+ * never its hash.
+ */
 export type AccessTokenView = ReadModelDocument & {
   id: string;
   tenantId: string;
@@ -42,6 +47,11 @@ export type AccessTokenView = ReadModelDocument & {
 };
 
 export const ACCESS_TOKENS: CollectionDefinition = { name: 'access_tokens', indexes: [['clientId', 'status', 'issuedAt']] };
+
+/** A revoked sealed token, until it expires: what a stale node asks before accepting one. */
+export type AccessTokenRevocationView = ReadModelDocument & { id: string; tenantId: string; clientId: string; expiresAt: string };
+
+export const ACCESS_TOKEN_REVOCATIONS: CollectionDefinition = { name: 'access_token_revocations', indexes: [['expiresAt']] };
 
 const sorted = <T>(items: Iterable<T>) => [...new Set(items)].sort();
 
@@ -113,28 +123,38 @@ export const serviceAccountsProjection = (readModels: ReadModelStore): Projectio
 };
 
 /**
- * Access tokens per client. A token's validity also depends on its client (deleted, secret
- * reset), which the API checks against the client's view when it lists "currently valid" ones.
+ * Access tokens per client, and revocations. A token's validity also depends on its client
+ * (deleted, secret reset), which the API checks against the client's view when it lists
+ * "currently valid" ones.
  */
 export const accessTokensProjection = (readModels: ReadModelStore): Projection => {
   const tokens = readModels.collection<AccessTokenView>(ACCESS_TOKENS);
+  const revocations = readModels.collection<AccessTokenRevocationView>(ACCESS_TOKEN_REVOCATIONS);
   return {
     name: 'access-tokens',
     async apply(recorded: RecordedEvent) {
-      const event = recorded as unknown as AccessTokenEvent;
-      switch (event.type) {
+      if (!ACCESS_TOKEN_EVENTS.includes(recorded)) return;
+      const position = recorded.globalPosition;
+      switch (recorded.type) {
         case 'AccessTokenIssued': {
-          const { tokenId, tenantId, clientId, clientKind, scope, clientGeneration, issuedAt, expiresAt } = event.data;
-          await tokens.putIfNewer(
-            { id: tokenId, tenantId, clientId, clientKind, scope, clientGeneration, status: 'active', issuedAt, expiresAt },
-            recorded.globalPosition,
-          );
+          const { tokenId, tenantId, clientId, clientKind, scope, clientGeneration, issuedAt, expiresAt } = recorded.data;
+          await tokens.putIfNewer({ id: tokenId, tenantId, clientId, clientKind, scope, clientGeneration, status: 'active', issuedAt, expiresAt }, position);
           return;
         }
-        case 'AccessTokenRevoked':
-          return patchIfNewer(tokens, event.data.tokenId, recorded.globalPosition, () => ({ status: 'revoked' as const }));
-        default:
+        case 'AccessTokensIssued': {
+          const { tenantId, clientId, clientKind, scope, clientGeneration, issuedAt, expiresAt, windowEnd } = recorded.data;
+          const lastExpiry = new Date(Date.parse(windowEnd) + Date.parse(expiresAt) - Date.parse(issuedAt)).toISOString();
+          const id = recorded.streamName.slice(recorded.streamName.indexOf('-') + 1);
+          await tokens.putIfNewer({ id, tenantId, clientId, clientKind, scope, clientGeneration, status: 'active', issuedAt, expiresAt: lastExpiry }, position);
           return;
+        }
+        case 'AccessTokenRevoked': {
+          const { tokenId, tenantId, clientId, expiresAt } = recorded.data;
+          if (expiresAt !== undefined) await revocations.putIfNewer({ id: tokenId, tenantId, clientId, expiresAt }, position);
+          return patchIfNewer(tokens, tokenId, position, () => ({ status: 'revoked' as const }));
+        }
+        default:
+          return assertNever(recorded);
       }
     },
   };

@@ -1,25 +1,17 @@
-import { Controller, Get, Header, HttpCode, Inject, Post, Query, Req, Res } from '@nestjs/common';
+import { Controller, Get, Header, HttpCode, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiExcludeEndpoint, ApiExtraModels, ApiOkResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import { FastifyReply, FastifyRequest } from 'fastify';
-import { fold, Integration, IntegrationEvent, integrationsDecider, streamName } from '@keyhold/domain';
-import { SecretHasher } from '@keyhold/crypto';
-import { EVENT_STORE, EventStore } from '@keyhold/event-store';
-import { CommandRunner } from '../../command-runner';
+import { RejectionCode } from '@keyhold/domain';
+import { ConfirmIntegrationActivation, ExchangeIntegrationRequestToken, IssueIntegrationRequestToken, rejectionOf, SignatureCheck } from '@keyhold/application';
 import { Public } from '../../http/auth';
 import { OAuthError } from '../../http/problem';
-import { RejectionError } from '../../http/rejection-error';
 import { CurrentRequestContext, RequestContext } from '../../http/request-context';
 import { OAuth1AccessTokenResponse, OAuth1RequestTokenResponse } from '../integration.dto';
-import { IntegrationSecrets } from '../integration-secrets';
-import { IntegrationTokenIndex } from '../integration-token-index';
-import { integrationIn, run } from '../integrations-stream';
-import { OAuth1Problem } from './oauth1-signature';
-import { oauth1Challenge, OAuth1Refusal, OAuth1Signatures, refuse } from './oauth1-signatures';
-
-type Activating = Extract<Integration, { status: 'activating' }>;
+import { OAuth1Problem, SignedRequest } from './oauth1-signature';
+import { oauth1Challenge, OAuth1Refusal, OAuth1Signatures } from './oauth1-signatures';
 
 /** The decider's refusals of the handshake, as OAuth problems. */
-const PROBLEM_BY_REJECTION: Record<string, OAuth1Problem> = {
+const PROBLEM_BY_REJECTION: Partial<Record<RejectionCode, OAuth1Problem>> = {
   RequestTokenInvalid: 'token_rejected',
   VerifierInvalid: 'verifier_invalid',
   IntegrationNotActivating: 'token_rejected',
@@ -31,10 +23,10 @@ const PROBLEM_BY_REJECTION: Record<string, OAuth1Problem> = {
 const BAD_REQUEST: ReadonlySet<OAuth1Problem> = new Set(['parameter_absent', 'parameter_rejected', 'signature_method_rejected', 'version_rejected']);
 
 const asOAuthError = (error: unknown): unknown => {
-  const problem =
-    error instanceof OAuth1Refusal ? error.problem : error instanceof RejectionError ? PROBLEM_BY_REJECTION[error.rejection.code] : undefined;
+  const rejection = rejectionOf(error);
+  const problem = error instanceof OAuth1Refusal ? error.problem : rejection ? PROBLEM_BY_REJECTION[rejection.code] : undefined;
   if (!problem) return error;
-  const detail = error instanceof OAuth1Refusal ? error.detail : (error as RejectionError).rejection.message;
+  const detail = error instanceof OAuth1Refusal ? error.detail : (rejection?.message ?? '');
   const code = problem === 'consumer_key_unknown' ? 'invalid_client' : problem === 'token_rejected' || problem === 'verifier_invalid' ? 'invalid_grant' : 'invalid_request';
   return new OAuthError(code, detail, BAD_REQUEST.has(problem) ? 400 : 401, oauth1Challenge(problem));
 };
@@ -62,11 +54,10 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 @Public()
 export class OAuth1Controller {
   constructor(
-    private readonly runner: CommandRunner,
     private readonly signatures: OAuth1Signatures,
-    private readonly index: IntegrationTokenIndex,
-    private readonly secrets: IntegrationSecrets,
-    @Inject(EVENT_STORE) private readonly events: EventStore,
+    private readonly requestTokens: IssueIntegrationRequestToken,
+    private readonly accessTokens: ExchangeIntegrationRequestToken,
+    private readonly confirmations: ConfirmIntegrationActivation,
   ) {}
 
   @Post('oauth/1.0a/request-token')
@@ -78,19 +69,8 @@ export class OAuth1Controller {
     try {
       const now = new Date();
       const signed = this.signatures.read(request, [], now.getTime());
-      const { tenantId, integration } = await this.activating(signed.oauth.oauth_consumer_key);
-      const opened = await this.secrets.open(integration.integrationId, { consumerSecret: integration.handshake.sealedConsumerSecret });
-      if (!opened?.consumerSecret) return refuse('consumer_key_unknown');
-      this.signatures.verify(signed, integration.integrationId, opened.consumerSecret, '', now.getTime());
-      const iso = now.toISOString();
-      const pair = await this.secrets.issueTokenPair(integration.integrationId, iso, 'request');
-      await run(
-        this.runner,
-        tenantId,
-        { type: 'IssueIntegrationRequestToken', integrationId: integration.integrationId, requestToken: pair.storedToken, sealedRequestTokenSecret: pair.sealedSecret, now: iso },
-        { ...context, actorId: `integration:${integration.integrationId}` },
-      );
-      return form(reply, { oauth_token: pair.token, oauth_token_secret: pair.tokenSecret, oauth_callback_confirmed: 'true' });
+      const issued = await this.requestTokens.execute({ consumerKey: signed.oauth.oauth_consumer_key, checkSignature: this.check(signed, now), now: now.toISOString(), context });
+      return form(reply, { oauth_token: issued.token, oauth_token_secret: issued.tokenSecret, oauth_callback_confirmed: 'true' });
     } catch (error) {
       throw asOAuthError(error);
     }
@@ -105,36 +85,9 @@ export class OAuth1Controller {
     try {
       const now = new Date();
       const signed = this.signatures.read(request, ['oauth_token', 'oauth_verifier'], now.getTime());
-      const { tenantId, integration } = await this.activating(signed.oauth.oauth_consumer_key);
-      const pending = integration.handshake.requestToken;
-      const candidates = this.secrets.candidates(signed.oauth.oauth_token);
-      if (!pending || !candidates.some((candidate) => SecretHasher.sameHash(candidate, { hash: pending.token.hash, keyId: pending.token.hashKeyId }))) {
-        return refuse('token_rejected');
-      }
-      const opened = await this.secrets.open(integration.integrationId, {
-        consumerSecret: integration.handshake.sealedConsumerSecret,
-        requestTokenSecret: pending.sealedSecret,
-      });
-      if (!opened?.consumerSecret || !opened.requestTokenSecret) return refuse('consumer_key_unknown');
-      this.signatures.verify(signed, integration.integrationId, opened.consumerSecret, opened.requestTokenSecret, now.getTime());
-      const iso = now.toISOString();
-      const pair = await this.secrets.issueTokenPair(integration.integrationId, iso, 'access');
-      await run(
-        this.runner,
-        tenantId,
-        {
-          type: 'ExchangeIntegrationRequestToken',
-          integrationId: integration.integrationId,
-          requestTokenId: pending.token.id,
-          verifier: this.secrets.candidates(signed.oauth.oauth_verifier),
-          accessToken: pair.storedToken,
-          accessTokenSecret: pair.storedSecret,
-          sealedAccessTokenSecret: pair.sealedSecret,
-          now: iso,
-        },
-        { ...context, actorId: `integration:${integration.integrationId}` },
-      );
-      return form(reply, { oauth_token: pair.token, oauth_token_secret: pair.tokenSecret });
+      const { oauth_consumer_key: consumerKey, oauth_token: requestToken, oauth_verifier: verifier } = signed.oauth;
+      const issued = await this.accessTokens.execute({ consumerKey, requestToken, verifier, checkSignature: this.check(signed, now), now: now.toISOString(), context });
+      return form(reply, { oauth_token: issued.token, oauth_token_secret: issued.tokenSecret });
     } catch (error) {
       throw asOAuthError(error);
     }
@@ -155,31 +108,18 @@ export class OAuth1Controller {
       return page('Activation link not valid', 'This link is incomplete or malformed. Go back to Keyhold and activate the integration again.');
     }
     try {
-      const { state: after } = await run(
-        this.runner,
-        tenant,
-        { type: 'ConfirmIntegrationActivation', integrationId, returnState: this.secrets.candidates(state), now: new Date().toISOString() },
-        { ...context, actorId: `integration-return:${integrationId}` },
-      );
-      const integration = integrationIn(after, integrationId);
+      const integration = await this.confirmations.execute({ tenantId: tenant, integrationId, returnState: state, context });
       return page('Integration active', `The integration "${integration.name}" is active. You may close this window.`);
     } catch (error) {
-      if (!(error instanceof RejectionError)) throw error;
-      void reply.status(error.rejection.code === 'IntegrationNotActive' ? 409 : error.rejection.code === 'IntegrationNotFound' ? 404 : 400);
-      return page('Integration not activated', error.rejection.message);
+      const rejection = rejectionOf(error);
+      if (!rejection) throw error;
+      void reply.status(rejection.code === 'IntegrationNotActive' ? 409 : rejection.code === 'IntegrationNotFound' ? 404 : 400);
+      return page('Integration not activated', rejection.message);
     }
   }
 
-  /** The integration whose consumer key this is, with its handshake under way. */
-  private async activating(consumerKey: string): Promise<{ tenantId: string; integration: Activating }> {
-    const candidates = this.secrets.candidates(consumerKey);
-    const owner = this.index.consumerKeyOwner(candidates) ?? refuse('consumer_key_unknown');
-    const recorded = await this.events.readStream(streamName('integrations', owner.tenantId));
-    const state = fold(integrationsDecider, recorded.map(({ type, data }) => ({ type, data }) as IntegrationEvent));
-    const integration = state.integrations[owner.integrationId];
-    if (integration?.status !== 'activating') return refuse('token_rejected');
-    const stored = integration.handshake.consumerKey;
-    if (!candidates.some((candidate) => SecretHasher.sameHash(candidate, { hash: stored.hash, keyId: stored.hashKeyId }))) return refuse('consumer_key_unknown');
-    return { tenantId: owner.tenantId, integration };
+  /** The signed request's signature and nonce, checked with the secrets the use case opens for it. */
+  private check(signed: SignedRequest, now: Date): SignatureCheck {
+    return (consumerId, consumerSecret, tokenSecret) => this.signatures.verify(signed, consumerId, consumerSecret, tokenSecret, now.getTime());
   }
 }

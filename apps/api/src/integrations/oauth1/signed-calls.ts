@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { FastifyRequest } from 'fastify';
+import { IntegrationSecrets } from '@keyhold/application';
 import { Problem } from '../../http/problem';
 import { CredentialIndexService } from '../../verification/credential-index.service';
 import { Principal } from '../../verification/principal';
-import { IntegrationSecrets } from '../integration-secrets';
 import { IntegrationTokenIndex } from '../integration-token-index';
 import { OAuth1Refusal, OAuth1Signatures, refuse } from './oauth1-signatures';
 
