@@ -1,4 +1,4 @@
-import { AccessTokenEvent, OAuthClientKind, Permission, ServiceAccountEvent } from '@keyhold/domain';
+import { ACCESS_TOKEN_EVENTS, assertNever, OAuthClientKind, Permission, SERVICE_ACCOUNT_EVENTS } from '@keyhold/domain';
 import { RecordedEvent } from '@keyhold/event-store';
 import { patchIfNewer } from '../projection/patch-if-newer';
 import { Projection } from '../projection/projection-runner';
@@ -51,9 +51,9 @@ export const serviceAccountsProjection = (readModels: ReadModelStore): Projectio
     patchIfNewer(accounts, id, position, (account) => ({ ...change(account), updatedAt: at }));
   return {
     name: 'service-accounts',
-    async apply(recorded: RecordedEvent) {
-      const event = recorded as unknown as ServiceAccountEvent;
-      const position = recorded.globalPosition;
+    async apply(event: RecordedEvent) {
+      if (!SERVICE_ACCOUNT_EVENTS.includes(event)) return;
+      const position = event.globalPosition;
       switch (event.type) {
         case 'ServiceAccountCreated': {
           const { accountId, tenantId, name, secret, sunsetAt, createdAt } = event.data;
@@ -106,7 +106,7 @@ export const serviceAccountsProjection = (readModels: ReadModelStore): Projectio
         case 'ServiceAccountCommandKeyRegistered':
           return update(event.data.accountId, position, () => ({ commandSigningKeyThumbprint: event.data.thumbprint }), event.data.registeredAt);
         default:
-          return;
+          return assertNever(event);
       }
     },
   };
@@ -120,21 +120,21 @@ export const accessTokensProjection = (readModels: ReadModelStore): Projection =
   const tokens = readModels.collection<AccessTokenView>(ACCESS_TOKENS);
   return {
     name: 'access-tokens',
-    async apply(recorded: RecordedEvent) {
-      const event = recorded as unknown as AccessTokenEvent;
+    async apply(event: RecordedEvent) {
+      if (!ACCESS_TOKEN_EVENTS.includes(event)) return;
       switch (event.type) {
         case 'AccessTokenIssued': {
           const { tokenId, tenantId, clientId, clientKind, scope, clientGeneration, issuedAt, expiresAt } = event.data;
           await tokens.putIfNewer(
             { id: tokenId, tenantId, clientId, clientKind, scope, clientGeneration, status: 'active', issuedAt, expiresAt },
-            recorded.globalPosition,
+            event.globalPosition,
           );
           return;
         }
         case 'AccessTokenRevoked':
-          return patchIfNewer(tokens, event.data.tokenId, recorded.globalPosition, () => ({ status: 'revoked' as const }));
+          return patchIfNewer(tokens, event.data.tokenId, event.globalPosition, () => ({ status: 'revoked' as const }));
         default:
-          return;
+          return assertNever(event);
       }
     },
   };
