@@ -25,6 +25,7 @@ const sqlValue = (value: FieldValue) => (typeof value === 'boolean' ? Number(val
 
 class SqliteCollection<T extends ReadModelDocument> implements ReadModelCollection<T> {
   private readonly table: string;
+  private readonly indexStatements: readonly string[];
   /** Prepared once: projections call these for every event, and preparing costs more than running. */
   private readonly getStatement: Database.Statement<[string], { doc: string }>;
   private readonly putStatement: Database.Statement<[string, string, string]>;
@@ -33,9 +34,10 @@ class SqliteCollection<T extends ReadModelDocument> implements ReadModelCollecti
     if (!COLLECTION_NAME.test(definition.name)) throw new Error(`Invalid collection name '${definition.name}'.`);
     this.table = `rm_${definition.name}`;
     db.exec(`CREATE TABLE IF NOT EXISTS ${this.table} (id TEXT PRIMARY KEY, version TEXT NOT NULL, doc TEXT NOT NULL)`);
-    definition.indexes.forEach((fields, n) => {
-      db.exec(`CREATE INDEX IF NOT EXISTS ${this.table}_ix${n} ON ${this.table} (${fields.map(field).join(', ')}, id)`);
-    });
+    this.indexStatements = definition.indexes.map(
+      (fields, n) => `CREATE INDEX IF NOT EXISTS ${this.table}_ix${n} ON ${this.table} (${fields.map(field).join(', ')}, id)`,
+    );
+    this.createIndexes();
     this.getStatement = db.prepare(`SELECT doc FROM ${this.table} WHERE id = ?`);
     this.putStatement = db.prepare(
       `INSERT INTO ${this.table} (id, version, doc) VALUES (?, ?, ?)
@@ -99,12 +101,25 @@ class SqliteCollection<T extends ReadModelDocument> implements ReadModelCollecti
   async clear(): Promise<void> {
     this.db.exec(`DELETE FROM ${this.table}`);
   }
+
+  createIndexes(): void {
+    for (const statement of this.indexStatements) this.db.exec(statement);
+  }
+
+  dropIndexes(): void {
+    this.indexStatements.forEach((_, n) => this.db.exec(`DROP INDEX IF EXISTS ${this.table}_ix${n}`));
+  }
 }
 
 /** Embedded read models: a SQLite file of its own, so it can be dropped and rebuilt from the log. */
 export class SqliteReadModelStore implements ReadModelStore {
   private readonly db: Database.Database;
   private readonly collections = new Map<string, SqliteCollection<ReadModelDocument>>();
+  /** Prepared once: a catch-up saves every projection's checkpoint with each slice it commits. */
+  private readonly checkpointStatements: {
+    readonly get: Database.Statement<[string], { position: string }>;
+    readonly save: Database.Statement<[string, string]>;
+  };
 
   constructor(filename: string) {
     this.db = new Database(filename);
@@ -118,31 +133,25 @@ export class SqliteReadModelStore implements ReadModelStore {
     this.db.pragma('wal_autocheckpoint = 16384');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec('CREATE TABLE IF NOT EXISTS checkpoints (projection TEXT PRIMARY KEY, position TEXT NOT NULL)');
+    this.checkpointStatements = {
+      get: this.db.prepare('SELECT position FROM checkpoints WHERE projection = ?'),
+      save: this.db.prepare(
+        `INSERT INTO checkpoints (projection, position) VALUES (?, ?)
+         ON CONFLICT (projection) DO UPDATE SET position = excluded.position WHERE excluded.position > checkpoints.position`,
+      ),
+    };
   }
 
   collection<T extends ReadModelDocument>(definition: CollectionDefinition): ReadModelCollection<T> {
-    let collection = this.collections.get(definition.name);
-    if (!collection) {
-      collection = new SqliteCollection(this.db, definition);
-      this.collections.set(definition.name, collection);
-    }
-    return collection as unknown as ReadModelCollection<T>;
+    return this.opened(definition) as unknown as ReadModelCollection<T>;
   }
 
   async getCheckpoint(projection: string): Promise<string | null> {
-    const row = this.db
-      .prepare<[string], { position: string }>('SELECT position FROM checkpoints WHERE projection = ?')
-      .get(projection);
-    return row?.position ?? null;
+    return this.checkpointStatements.get.get(projection)?.position ?? null;
   }
 
   async saveCheckpoint(projection: string, position: string): Promise<void> {
-    this.db
-      .prepare(
-        `INSERT INTO checkpoints (projection, position) VALUES (?, ?)
-         ON CONFLICT (projection) DO UPDATE SET position = excluded.position WHERE excluded.position > checkpoints.position`,
-      )
-      .run(projection, position);
+    this.checkpointStatements.save.run(projection, position);
   }
 
   async batch<T>(work: () => Promise<T>): Promise<T> {
@@ -157,8 +166,36 @@ export class SqliteReadModelStore implements ReadModelStore {
     }
   }
 
+  /**
+   * Indexes kept up row by row cost a rebuild most of its time (each write parses the document
+   * once per indexed field and lands all over each index); built once at the end they are a sort.
+   * And what a rebuild writes need not reach the disk before it ends: the log has it all, and an
+   * interrupted rebuild is thrown away. So during `load` the collections have no index and this
+   * connection does not sync; afterwards both are back, and the next commit or checkpoint syncs.
+   */
+  async bulkLoad<T>(collections: readonly CollectionDefinition[], load: () => Promise<T>): Promise<T> {
+    const loaded = collections.map((definition) => this.opened(definition));
+    loaded.forEach((collection) => collection.dropIndexes());
+    this.db.pragma('synchronous = OFF');
+    try {
+      return await load();
+    } finally {
+      this.db.pragma('synchronous = NORMAL');
+      loaded.forEach((collection) => collection.createIndexes());
+    }
+  }
+
   async ping(): Promise<void> {
     this.db.prepare('SELECT 1').get();
+  }
+
+  private opened(definition: CollectionDefinition): SqliteCollection<ReadModelDocument> {
+    let collection = this.collections.get(definition.name);
+    if (!collection) {
+      collection = new SqliteCollection(this.db, definition);
+      this.collections.set(definition.name, collection);
+    }
+    return collection;
   }
 
   async close(): Promise<void> {
