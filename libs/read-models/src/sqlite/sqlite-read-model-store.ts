@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { Worker } from 'node:worker_threads';
 import {
   CollectionDefinition,
   decodeCursor,
@@ -111,9 +112,34 @@ class SqliteCollection<T extends ReadModelDocument> implements ReadModelCollecti
   }
 }
 
+/** How often the checkpointer copies the WAL into the database file. */
+const WAL_CHECKPOINT_EVERY_MS = 1000;
+
+/**
+ * Checkpoints the WAL on a thread of its own, through a connection of its own: a checkpoint
+ * copies what the commits since the last one wrote (tens of MiB during a catch-up) and syncs the
+ * file, which on the serving thread held it for 60 ms of CPU and more of waiting for the disk,
+ * every few seconds while a node caught up. PASSIVE never waits for readers or the writer.
+ */
+const startCheckpointer = (filename: string, onFailure: () => void): Worker => {
+  const worker = new Worker(
+    `const { workerData } = require('node:worker_threads');
+     const db = new (require(workerData.driver))(workerData.filename);
+     db.pragma('busy_timeout = 5000');
+     setInterval(() => {
+       try { db.pragma('wal_checkpoint(PASSIVE)'); } catch { /* the next round tries again */ }
+     }, workerData.everyMs);`,
+    { eval: true, workerData: { driver: require.resolve('better-sqlite3'), filename, everyMs: WAL_CHECKPOINT_EVERY_MS } },
+  );
+  worker.on('error', onFailure);
+  worker.unref();
+  return worker;
+};
+
 /** Embedded read models: a SQLite file of its own, so it can be dropped and rebuilt from the log. */
 export class SqliteReadModelStore implements ReadModelStore {
   private readonly db: Database.Database;
+  private readonly checkpointer: Worker;
   private readonly collections = new Map<string, SqliteCollection<ReadModelDocument>>();
   /** Prepared once: a catch-up saves every projection's checkpoint with each slice it commits. */
   private readonly checkpointStatements: {
@@ -125,12 +151,11 @@ export class SqliteReadModelStore implements ReadModelStore {
     this.db = new Database(filename);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
-    // Catch-ups and rebuilds commit pages of a thousand events whose writes land all over the
-    // indexes: SQLite's 2 MiB default cache spilled mid-page, and checkpointing the WAL every
-    // 1000 pages synced the file on nearly every commit. 64 MiB for each: start-up replay of
-    // 100k events went from 33 s to about 22 s (workload 6 in `bench/`).
+    // Catch-ups and rebuilds commit pages of events whose writes land all over the indexes:
+    // SQLite's 2 MiB default cache spilled mid-page. 64 MiB: start-up replay of 100k events went
+    // from 33 s to about 22 s (workload 6 in `bench/`). The WAL is checkpointed off this thread.
     this.db.pragma('cache_size = -65536');
-    this.db.pragma('wal_autocheckpoint = 16384');
+    this.db.pragma('wal_autocheckpoint = 0');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec('CREATE TABLE IF NOT EXISTS checkpoints (projection TEXT PRIMARY KEY, position TEXT NOT NULL)');
     this.checkpointStatements = {
@@ -140,6 +165,8 @@ export class SqliteReadModelStore implements ReadModelStore {
          ON CONFLICT (projection) DO UPDATE SET position = excluded.position WHERE excluded.position > checkpoints.position`,
       ),
     };
+    // Should the thread fail, this connection checkpoints as it commits, as SQLite does by default.
+    this.checkpointer = startCheckpointer(filename, () => this.db.open && this.db.pragma('wal_autocheckpoint = 16384'));
   }
 
   collection<T extends ReadModelDocument>(definition: CollectionDefinition): ReadModelCollection<T> {
@@ -198,7 +225,9 @@ export class SqliteReadModelStore implements ReadModelStore {
     return collection;
   }
 
+  /** The checkpointer first, so that this connection, the last one, checkpoints what is left as it closes. */
   async close(): Promise<void> {
+    await this.checkpointer.terminate();
     if (this.db.open) this.db.close();
   }
 }
