@@ -54,7 +54,7 @@ const nextSliceSize = (size: number, last: { events: number; ms: number }, slice
  * once, a page at a time, and applied in slices: each slice's writes and checkpoints, for every
  * projection, commit as one unit, and the event loop turns between slices. A slice lasts about
  * `sliceMs`, so that a node catching up on millions of events keeps answering requests with
- * about that much delay at worst (a page of a thousand events held the thread for over a second).
+ * about that much delay at worst (a page of a thousand held it for 60 to 170 ms of CPU at 100k).
  *
  * A slice on which a projection throws rolls back whole and ends the catch-up: every projection
  * then goes on live from its last committed slice, one event at a time, where a failing one is
