@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ConnectionDeleted } from '@keyhold/domain';
+import { CONNECTION_EVENTS } from '@keyhold/domain';
 import { RecordedEvent } from '@keyhold/event-store';
 import { DataKeyService } from '@keyhold/key-store';
 import { Projection } from '@keyhold/read-models';
@@ -18,8 +18,8 @@ export class ConnectionKeyShredder implements Projection {
   constructor(private readonly dataKeys: DataKeyService) {}
 
   async apply(recorded: RecordedEvent): Promise<void> {
-    if (recorded.type !== 'ConnectionDeleted') return;
-    const { connectionId, deletedAt } = (recorded as unknown as ConnectionDeleted).data;
+    if (!CONNECTION_EVENTS.includes(recorded) || recorded.type !== 'ConnectionDeleted') return;
+    const { connectionId, deletedAt } = recorded.data;
     await this.dataKeys.destroy(connectionId, deletedAt);
   }
 }

@@ -53,7 +53,7 @@ export class ProjectionsService {
   /**
    * Runs the read-model projections, each on its current generation with that generation's
    * checkpoint, and moves each to the next one when a rebuild switches over. Those behind first
-   * catch up together (`catchUpTogether`: one read of the log, one transaction per page), in the
+   * catch up together (`catchUpTogether`: one read of the log, one transaction per slice), in the
    * background: their progress shows in `statuses` and `waitForReads` meanwhile.
    */
   async runReadModels(builds: readonly ProjectionFactory[]): Promise<void> {

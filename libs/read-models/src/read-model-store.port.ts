@@ -57,6 +57,12 @@ export interface ReadModelStore {
    * writes made meanwhile join the unit. Stores without it simply run `work`.
    */
   batch?<T>(work: () => Promise<T>): Promise<T>;
+  /**
+   * Fills `collections`, which nothing reads yet (a rebuild's fresh generation), at the store's
+   * fastest: indexes built once when `load` ends rather than kept up write by write. Answers once
+   * they are indexed again. Stores without it simply run `load`.
+   */
+  bulkLoad?<T>(collections: readonly CollectionDefinition[], load: () => Promise<T>): Promise<T>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

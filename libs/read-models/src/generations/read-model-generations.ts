@@ -80,6 +80,11 @@ class GenerationStore implements ReadModelStore {
     return this.store.batch ? this.store.batch(work) : work();
   }
 
+  bulkLoad<T>(collections: readonly CollectionDefinition[], load: () => Promise<T>): Promise<T> {
+    const named = collections.map((definition) => ({ ...definition, name: generationName(definition.name, this.generation) }));
+    return this.store.bulkLoad ? this.store.bulkLoad(named, load) : load();
+  }
+
   ping(): Promise<void> {
     return this.store.ping();
   }

@@ -60,8 +60,16 @@ export class ReadModelRebuild {
     return this.eventsRead;
   }
 
-  /** Applies the log in batches until a read finds nothing newer. */
+  /**
+   * Applies the log in batches until a read finds nothing newer. The first catch-up fills an
+   * empty generation, which nothing reads yet: its indexes are built once, at the end.
+   */
   async catchUp(onProgress: (progress: RebuildProgress) => void = () => undefined): Promise<void> {
+    if (this.position !== null) return this.applyLog(onProgress);
+    await this.generations.at(this.generation).bulkLoad(this.collections, () => this.applyLog(onProgress));
+  }
+
+  private async applyLog(onProgress: (progress: RebuildProgress) => void): Promise<void> {
     let head = await this.log.headPosition();
     for (;;) {
       const batch = await this.log.readAll(this.position, BATCH_SIZE);

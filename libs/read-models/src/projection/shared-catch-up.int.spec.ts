@@ -10,6 +10,11 @@ import { catchUpTogether } from './shared-catch-up';
 
 const silent = { error: () => undefined };
 
+const cpuMs = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+};
+
 /** Records every position it applies, so that a test can tell an event applied twice or skipped. */
 const recording = (name: string, failOn: (event: RecordedEvent) => boolean = () => false) => {
   const applied: GlobalPosition[] = [];
@@ -132,6 +137,34 @@ describe('Projections catching up together', () => {
 
     expect(firedBeforeLastEvent).toBe(true);
   });
+
+  it('hold the thread a short slice at a time while a big backlog is applied, so that a request waits milliseconds, not a page', async () => {
+    const { events, readModels, batch } = open();
+    for (let owner = 0; owner < 5; owner += 1) await issueTokens(events, 100);
+    // A projection whose writes cost 2 ms of CPU per event: applied in one page, the 500 would hold the thread for a second.
+    const costly: Projection = {
+      name: 'costly',
+      apply: () => {
+        const until = cpuMs() + 2;
+        while (cpuMs() < until);
+      },
+    };
+    // What the catch-up holds the thread for, in CPU time between two turns of a timer: wall time
+    // would also count other processes' turns on a busy machine.
+    let longestHoldMs = 0;
+    let before = cpuMs();
+    const timer = setInterval(() => {
+      const now = cpuMs();
+      longestHoldMs = Math.max(longestHoldMs, now - before);
+      before = now;
+    }, 5);
+
+    const reached = await catchUpTogether(events, [new ProjectionRunner(events, readModels, costly, silent)], batch, silent);
+    clearInterval(timer);
+
+    expect(reached).toBe(await events.headPosition());
+    expect(longestHoldMs).toBeLessThan(100);
+  }, 30_000);
 
   it('end at the last committed page when the service stops, and leave a stopped runner stopped', async () => {
     const { events, readModels, batch } = open();

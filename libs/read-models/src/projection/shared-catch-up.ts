@@ -7,33 +7,59 @@ export type Batch = <T>(work: () => Promise<T>) => Promise<T>;
 
 export type SharedCatchUpOptions = {
   readonly pageSize?: number;
-  /** Checked between pages: a shutdown ends the catch-up at the last committed page. */
+  /** Checked between slices: a shutdown ends the catch-up at the last committed slice. */
   readonly stopping?: () => boolean;
+  /** How long one slice (its writes and their commit) may hold the thread before the event loop turns. */
+  readonly sliceMs?: number;
+};
+
+/** The first slice's size, before any has measured what an event costs, and the least one may shrink to. */
+const MIN_SLICE = 10;
+/** Time on the thread per slice: a request that arrives meanwhile waits about this long, not a page's worth. */
+const SLICE_MS = 10;
+
+/**
+ * Slices are timed in CPU time, which is what they hold the thread for: on a busy machine wall
+ * time also counts the turns other processes take, and would shrink slices to no purpose.
+ */
+const cpuMs = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
 };
 
 /**
  * Together, not one projection after another: on a store without transactions (MongoDB) their
- * writes overlap. Every projection finishes the page before a failure is reported, so that a
+ * writes overlap. Every projection finishes the slice before a failure is reported, so that a
  * rollback comes after the last write of the unit, not amid a slower projection's writes.
  */
-const applyTogether = async (runners: readonly ProjectionRunner[], page: readonly RecordedEvent[]): Promise<Array<GlobalPosition | null>> => {
-  const outcomes = await Promise.allSettled(runners.map((runner) => runner.applyPage(page)));
+const applyTogether = async (runners: readonly ProjectionRunner[], slice: readonly RecordedEvent[]): Promise<Array<GlobalPosition | null>> => {
+  const outcomes = await Promise.allSettled(runners.map((runner) => runner.applyPage(slice)));
   const failed = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
   if (failed) throw failed.reason;
   return outcomes.map((outcome) => (outcome as PromiseFulfilledResult<GlobalPosition | null>).value);
 };
 
 /**
+ * How many events the next slice takes so that it lasts about `sliceMs`, from what the last one's
+ * events cost; it grows at most twofold a step, so one quick slice does not make the next one long.
+ */
+const nextSliceSize = (size: number, last: { events: number; ms: number }, sliceMs: number, pageSize: number) =>
+  Math.min(pageSize, Math.max(MIN_SLICE, Math.min(size * 2, Math.floor((last.events * sliceMs) / Math.max(last.ms, 0.01)))));
+
+/**
  * Brings projections that are behind up to the log's head together, before each goes live on
  * its own subscription. Replaying one event at a time on one subscription per projection read
  * the log once per projection and committed every write on its own: at start-up on 100k events,
  * three quarters of the time went to those commits (`bench/`, workload 6). Here the log is read
- * once, and each page's writes and checkpoints, for every projection, commit as one unit.
+ * once, a page at a time, and applied in slices: each slice's writes and checkpoints, for every
+ * projection, commit as one unit, and the event loop turns between slices. A slice lasts about
+ * `sliceMs`, so that a node catching up on millions of events keeps answering requests with
+ * about that much delay at worst (a page of a thousand held it for 60 to 170 ms of CPU at 100k).
  *
- * A page on which a projection throws rolls back whole and ends the catch-up: every projection
- * then goes on live from its last committed page, one event at a time, where a failing one is
+ * A slice on which a projection throws rolls back whole and ends the catch-up: every projection
+ * then goes on live from its last committed slice, one event at a time, where a failing one is
  * isolated and retried as always (`ProjectionRunner`). On MongoDB, with no transaction here, the
- * page's other writes stay and are applied again, which their position guard makes harmless.
+ * slice's other writes stay and are applied again, which their position guard makes harmless.
  * Answers the position reached.
  */
 export const catchUpTogether = async (
@@ -41,30 +67,38 @@ export const catchUpTogether = async (
   runners: readonly ProjectionRunner[],
   batch: Batch,
   logger: ProjectionLogger,
-  { pageSize = 1000, stopping = () => false }: SharedCatchUpOptions = {},
+  { pageSize = 1000, stopping = () => false, sliceMs = SLICE_MS }: SharedCatchUpOptions = {},
 ): Promise<GlobalPosition | null> => {
   const positions = await Promise.all(runners.map((runner) => runner.load()));
   if (positions.length === 0) return null;
   let after = positions.includes(null) ? null : positions.reduce((min, p) => (p! < min! ? p : min));
+  let sliceSize = Math.min(pageSize, MIN_SLICE);
   for (;;) {
     if (stopping()) return after;
     const page = await log.readAll(after, pageSize);
     if (page.length === 0) return after;
-    let applied: Array<GlobalPosition | null>;
-    try {
-      applied = await batch(() => applyTogether(runners, page));
-    } catch (error) {
-      logger.error('Shared catch-up stopped; the projections go on one event at a time', { after, error: (error as Error).message });
-      return after;
+    for (let start = 0; start < page.length; ) {
+      if (start > 0 && stopping()) return after;
+      const slice = page.slice(start, start + sliceSize);
+      const began = cpuMs();
+      let applied: Array<GlobalPosition | null>;
+      try {
+        applied = await batch(() => applyTogether(runners, slice));
+      } catch (error) {
+        logger.error('Shared catch-up stopped; the projections go on one event at a time', { after, error: (error as Error).message });
+        return after;
+      }
+      runners.forEach((runner, n) => {
+        const position = applied[n];
+        if (position !== null) runner.committed(position);
+      });
+      after = slice[slice.length - 1].globalPosition;
+      start += slice.length;
+      sliceSize = nextSliceSize(sliceSize, { events: slice.length, ms: cpuMs() - began }, sliceMs, pageSize);
+      // On the embedded stores every step above completes at once, so without this the whole
+      // catch-up is one chain of microtasks and no request is read until it ends.
+      await setImmediate();
     }
-    runners.forEach((runner, n) => {
-      const position = applied[n];
-      if (position !== null) runner.committed(position);
-    });
-    after = page[page.length - 1].globalPosition;
     if (page.length < pageSize) return after;
-    // On the embedded stores every step above completes at once, so without this the whole
-    // catch-up is one chain of microtasks and no request is read until it ends.
-    await setImmediate();
   }
 };

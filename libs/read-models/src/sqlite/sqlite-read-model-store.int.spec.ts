@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,3 +8,51 @@ import { SqliteReadModelStore } from './sqlite-read-model-store';
 describeReadModelStoreContract('SQLite', async () =>
   new SqliteReadModelStore(join(mkdtempSync(join(tmpdir(), 'keyhold-rm-')), 'read-models.sqlite')),
 );
+
+describe('SQLite read models filled in bulk', () => {
+  const ITEMS = { name: 'items', indexes: [['tenantId', 'createdAt'], ['label']] };
+
+  const open = () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'keyhold-rm-bulk-')), 'read-models.sqlite');
+    const store = new SqliteReadModelStore(file);
+    // A second connection, as another process would look at the file.
+    const observer = new Database(file, { readonly: true });
+    const indexes = () =>
+      observer
+        .prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'rm_items' AND sql IS NOT NULL ORDER BY name")
+        .all()
+        .map((row) => row.name);
+    return { store, indexes, close: async () => (observer.close(), await store.close()) };
+  };
+
+  it('keeps no index up while loading, and has every index once the load is over, with what was loaded', async () => {
+    const { store, indexes, close } = open();
+    const items = store.collection<{ id: string; tenantId: string; label: string; createdAt: string }>(ITEMS);
+    expect(indexes()).toEqual(['rm_items_ix0', 'rm_items_ix1']);
+    let duringLoad: string[] = [];
+
+    await store.bulkLoad([ITEMS], async () => {
+      for (let n = 0; n < 50; n += 1) {
+        const createdAt = `2026-01-01T00:00:${String(n).padStart(2, '0')}Z`;
+        await items.putIfNewer({ id: `i${n}`, tenantId: 't', label: `l${n % 5}`, createdAt }, String(n).padStart(20, '0'));
+      }
+      duringLoad = indexes();
+    });
+
+    expect(duringLoad).toEqual([]);
+    expect(indexes()).toEqual(['rm_items_ix0', 'rm_items_ix1']);
+    const page = await items.list({ where: { label: 'l3' }, orderBy: 'createdAt', direction: 'asc', limit: 100 });
+    expect(page.items.map((item) => item.id)).toEqual(['i3', 'i8', 'i13', 'i18', 'i23', 'i28', 'i33', 'i38', 'i43', 'i48']);
+    await close();
+  });
+
+  it('has its indexes back when the load fails', async () => {
+    const { store, indexes, close } = open();
+    store.collection(ITEMS);
+
+    await expect(store.bulkLoad([ITEMS], async () => Promise.reject(new Error('the log could not be read')))).rejects.toThrow('the log could not be read');
+
+    expect(indexes()).toEqual(['rm_items_ix0', 'rm_items_ix1']);
+    await close();
+  });
+});

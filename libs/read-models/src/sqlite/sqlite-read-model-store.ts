@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { Worker } from 'node:worker_threads';
 import {
   CollectionDefinition,
   decodeCursor,
@@ -25,6 +26,7 @@ const sqlValue = (value: FieldValue) => (typeof value === 'boolean' ? Number(val
 
 class SqliteCollection<T extends ReadModelDocument> implements ReadModelCollection<T> {
   private readonly table: string;
+  private readonly indexStatements: readonly string[];
   /** Prepared once: projections call these for every event, and preparing costs more than running. */
   private readonly getStatement: Database.Statement<[string], { doc: string }>;
   private readonly putStatement: Database.Statement<[string, string, string]>;
@@ -33,9 +35,10 @@ class SqliteCollection<T extends ReadModelDocument> implements ReadModelCollecti
     if (!COLLECTION_NAME.test(definition.name)) throw new Error(`Invalid collection name '${definition.name}'.`);
     this.table = `rm_${definition.name}`;
     db.exec(`CREATE TABLE IF NOT EXISTS ${this.table} (id TEXT PRIMARY KEY, version TEXT NOT NULL, doc TEXT NOT NULL)`);
-    definition.indexes.forEach((fields, n) => {
-      db.exec(`CREATE INDEX IF NOT EXISTS ${this.table}_ix${n} ON ${this.table} (${fields.map(field).join(', ')}, id)`);
-    });
+    this.indexStatements = definition.indexes.map(
+      (fields, n) => `CREATE INDEX IF NOT EXISTS ${this.table}_ix${n} ON ${this.table} (${fields.map(field).join(', ')}, id)`,
+    );
+    this.createIndexes();
     this.getStatement = db.prepare(`SELECT doc FROM ${this.table} WHERE id = ?`);
     this.putStatement = db.prepare(
       `INSERT INTO ${this.table} (id, version, doc) VALUES (?, ?, ?)
@@ -99,50 +102,83 @@ class SqliteCollection<T extends ReadModelDocument> implements ReadModelCollecti
   async clear(): Promise<void> {
     this.db.exec(`DELETE FROM ${this.table}`);
   }
+
+  createIndexes(): void {
+    for (const statement of this.indexStatements) this.db.exec(statement);
+  }
+
+  dropIndexes(): void {
+    this.indexStatements.forEach((_, n) => this.db.exec(`DROP INDEX IF EXISTS ${this.table}_ix${n}`));
+  }
 }
+
+/** How often the checkpointer copies the WAL into the database file. */
+const WAL_CHECKPOINT_EVERY_MS = 1000;
+
+/**
+ * Checkpoints the WAL on a thread of its own, through a connection of its own: a checkpoint
+ * copies what the commits since the last one wrote (tens of MiB during a catch-up) and syncs the
+ * file, which on the serving thread held it for 60 ms of CPU and more of waiting for the disk,
+ * every few seconds while a node caught up. PASSIVE never waits for readers or the writer.
+ */
+const startCheckpointer = (filename: string, onFailure: () => void): Worker => {
+  const worker = new Worker(
+    `const { workerData } = require('node:worker_threads');
+     const db = new (require(workerData.driver))(workerData.filename);
+     db.pragma('busy_timeout = 5000');
+     setInterval(() => {
+       try { db.pragma('wal_checkpoint(PASSIVE)'); } catch { /* the next round tries again */ }
+     }, workerData.everyMs);`,
+    { eval: true, workerData: { driver: require.resolve('better-sqlite3'), filename, everyMs: WAL_CHECKPOINT_EVERY_MS } },
+  );
+  worker.on('error', onFailure);
+  worker.unref();
+  return worker;
+};
 
 /** Embedded read models: a SQLite file of its own, so it can be dropped and rebuilt from the log. */
 export class SqliteReadModelStore implements ReadModelStore {
   private readonly db: Database.Database;
+  private readonly checkpointer: Worker;
   private readonly collections = new Map<string, SqliteCollection<ReadModelDocument>>();
+  /** Prepared once: a catch-up saves every projection's checkpoint with each slice it commits. */
+  private readonly checkpointStatements: {
+    readonly get: Database.Statement<[string], { position: string }>;
+    readonly save: Database.Statement<[string, string]>;
+  };
 
   constructor(filename: string) {
     this.db = new Database(filename);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
-    // Catch-ups and rebuilds commit pages of a thousand events whose writes land all over the
-    // indexes: SQLite's 2 MiB default cache spilled mid-page, and checkpointing the WAL every
-    // 1000 pages synced the file on nearly every commit. 64 MiB for each: start-up replay of
-    // 100k events went from 33 s to about 22 s (workload 6 in `bench/`).
+    // Catch-ups and rebuilds commit pages of events whose writes land all over the indexes:
+    // SQLite's 2 MiB default cache spilled mid-page. 64 MiB: start-up replay of 100k events went
+    // from 33 s to about 22 s (workload 6 in `bench/`). The WAL is checkpointed off this thread.
     this.db.pragma('cache_size = -65536');
-    this.db.pragma('wal_autocheckpoint = 16384');
+    this.db.pragma('wal_autocheckpoint = 0');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec('CREATE TABLE IF NOT EXISTS checkpoints (projection TEXT PRIMARY KEY, position TEXT NOT NULL)');
+    this.checkpointStatements = {
+      get: this.db.prepare('SELECT position FROM checkpoints WHERE projection = ?'),
+      save: this.db.prepare(
+        `INSERT INTO checkpoints (projection, position) VALUES (?, ?)
+         ON CONFLICT (projection) DO UPDATE SET position = excluded.position WHERE excluded.position > checkpoints.position`,
+      ),
+    };
+    // Should the thread fail, this connection checkpoints as it commits, as SQLite does by default.
+    this.checkpointer = startCheckpointer(filename, () => this.db.open && this.db.pragma('wal_autocheckpoint = 16384'));
   }
 
   collection<T extends ReadModelDocument>(definition: CollectionDefinition): ReadModelCollection<T> {
-    let collection = this.collections.get(definition.name);
-    if (!collection) {
-      collection = new SqliteCollection(this.db, definition);
-      this.collections.set(definition.name, collection);
-    }
-    return collection as unknown as ReadModelCollection<T>;
+    return this.opened(definition) as unknown as ReadModelCollection<T>;
   }
 
   async getCheckpoint(projection: string): Promise<string | null> {
-    const row = this.db
-      .prepare<[string], { position: string }>('SELECT position FROM checkpoints WHERE projection = ?')
-      .get(projection);
-    return row?.position ?? null;
+    return this.checkpointStatements.get.get(projection)?.position ?? null;
   }
 
   async saveCheckpoint(projection: string, position: string): Promise<void> {
-    this.db
-      .prepare(
-        `INSERT INTO checkpoints (projection, position) VALUES (?, ?)
-         ON CONFLICT (projection) DO UPDATE SET position = excluded.position WHERE excluded.position > checkpoints.position`,
-      )
-      .run(projection, position);
+    this.checkpointStatements.save.run(projection, position);
   }
 
   async batch<T>(work: () => Promise<T>): Promise<T> {
@@ -157,11 +193,39 @@ export class SqliteReadModelStore implements ReadModelStore {
     }
   }
 
+  /**
+   * Indexes kept up row by row cost a rebuild most of its time (each write parses the document
+   * once per indexed field and lands all over each index); built once at the end they are a sort.
+   * So during `load` the collections have no index; afterwards they are back. Syncing stays as it
+   * is (WAL with synchronous=NORMAL: no fsync per commit already): turning it off would let a power
+   * loss during a checkpoint corrupt the file, live collections and last-used times included.
+   */
+  async bulkLoad<T>(collections: readonly CollectionDefinition[], load: () => Promise<T>): Promise<T> {
+    const loaded = collections.map((definition) => this.opened(definition));
+    loaded.forEach((collection) => collection.dropIndexes());
+    try {
+      return await load();
+    } finally {
+      loaded.forEach((collection) => collection.createIndexes());
+    }
+  }
+
   async ping(): Promise<void> {
     this.db.prepare('SELECT 1').get();
   }
 
+  private opened(definition: CollectionDefinition): SqliteCollection<ReadModelDocument> {
+    let collection = this.collections.get(definition.name);
+    if (!collection) {
+      collection = new SqliteCollection(this.db, definition);
+      this.collections.set(definition.name, collection);
+    }
+    return collection;
+  }
+
+  /** The checkpointer first, so that this connection, the last one, checkpoints what is left as it closes. */
   async close(): Promise<void> {
+    await this.checkpointer.terminate();
     if (this.db.open) this.db.close();
   }
 }

@@ -1,4 +1,4 @@
-import { ApiClientEvent, ApiClientFlows, ClientSecretStatus } from '@keyhold/domain';
+import { API_CLIENT_EVENTS, ApiClientFlows, assertNever, ClientSecretStatus } from '@keyhold/domain';
 import { RecordedEvent } from '@keyhold/event-store';
 import { patchIfNewer } from '../projection/patch-if-newer';
 import { Projection } from '../projection/projection-runner';
@@ -45,9 +45,9 @@ export const apiClientsProjection = (readModels: ReadModelStore): Projection => 
     patchIfNewer(clients, id, position, (client) => ({ ...change(client), updatedAt: at }));
   return {
     name: 'api-clients',
-    async apply(recorded: RecordedEvent) {
-      const event = recorded as unknown as ApiClientEvent;
-      const position = recorded.globalPosition;
+    async apply(event: RecordedEvent) {
+      if (!API_CLIENT_EVENTS.includes(event)) return;
+      const position = event.globalPosition;
       switch (event.type) {
         case 'ApiClientCreated': {
           const { clientId, tenantId, name, flows, createdAt } = event.data;
@@ -64,8 +64,12 @@ export const apiClientsProjection = (readModels: ReadModelStore): Projection => 
           return update(event.data.clientId, position, () => ({ flows: event.data.flows }), event.data.changedAt);
         case 'ApiClientDeleted':
           return update(event.data.clientId, position, () => ({ status: 'deleted' }), event.data.deletedAt);
-        default:
+        case 'ClientSecretAdded':
+        case 'ClientSecretRemoved':
+        case 'ClientSecretExpired':
           return;
+        default:
+          return assertNever(event);
       }
     },
   };
@@ -84,9 +88,9 @@ export const clientSecretsProjection = (readModels: ReadModelStore): Projection 
     patchIfNewer(secrets, id, position, () => ({ status, updatedAt: at }));
   return {
     name: 'client-secrets',
-    async apply(recorded: RecordedEvent) {
-      const event = recorded as unknown as ApiClientEvent;
-      const position = recorded.globalPosition;
+    async apply(event: RecordedEvent) {
+      if (!API_CLIENT_EVENTS.includes(event)) return;
+      const position = event.globalPosition;
       switch (event.type) {
         case 'ClientSecretAdded': {
           const { secretId, clientId, tenantId, secret, expiresAt, addedAt } = event.data;
@@ -110,8 +114,14 @@ export const clientSecretsProjection = (readModels: ReadModelStore): Projection 
           } while (cursor !== null);
           return;
         }
-        default:
+        case 'ApiClientCreated':
+        case 'ApiClientRenamed':
+        case 'RedirectUriAdded':
+        case 'RedirectUriRemoved':
+        case 'ApiClientFlowsChanged':
           return;
+        default:
+          return assertNever(event);
       }
     },
   };

@@ -1,4 +1,4 @@
-import { ConnectionEvent, CredentialSettings, CredentialType, SECRET_FIELDS, secretFieldsSet, SecretField } from '@keyhold/domain';
+import { assertNever, CONNECTION_EVENTS, CredentialSettings, CredentialType, SECRET_FIELDS, secretFieldsSet, SecretField } from '@keyhold/domain';
 import { RecordedEvent } from '@keyhold/event-store';
 import { Projection } from '../projection/projection-runner';
 import { CollectionDefinition, ReadModelDocument, ReadModelStore } from '../read-model-store.port';
@@ -46,8 +46,8 @@ export const connectionsProjection = (readModels: ReadModelStore): Projection =>
   const connections = readModels.collection<ConnectionView>(CONNECTIONS);
   return {
     name: 'connections',
-    async apply(recorded: RecordedEvent) {
-      const event = recorded as unknown as ConnectionEvent;
+    async apply(event: RecordedEvent) {
+      if (!CONNECTION_EVENTS.includes(event)) return;
       switch (event.type) {
         case 'ConnectionCreated': {
           const { connectionId, tenantId, name, service, allowedDomains, credential, secrets, createdAt, createdBy } = event.data;
@@ -69,9 +69,9 @@ export const connectionsProjection = (readModels: ReadModelStore): Projection =>
               deletedAt: null,
               lastAccessedAt: null,
               lastAccessedBy: null,
-              revision: recorded.streamRevision,
+              revision: event.streamRevision,
             },
-            recorded.globalPosition,
+            event.globalPosition,
           );
           return;
         }
@@ -90,9 +90,9 @@ export const connectionsProjection = (readModels: ReadModelStore): Projection =>
               oauthClientId: changes.credential ? oauthClientIdOf(changes.credential) : (connection.oauthClientId ?? null),
               secretsSet: SECRET_FIELDS.filter((field) => secretsSet.has(field)),
               updatedAt,
-              revision: recorded.streamRevision,
+              revision: event.streamRevision,
             },
-            recorded.globalPosition,
+            event.globalPosition,
           );
           return;
         }
@@ -100,8 +100,8 @@ export const connectionsProjection = (readModels: ReadModelStore): Projection =>
           const connection = await connections.get(event.data.connectionId);
           if (!connection) return;
           await connections.putIfNewer(
-            { ...connection, status: 'deleted', secretsSet: [], deletedAt: event.data.deletedAt, revision: recorded.streamRevision },
-            recorded.globalPosition,
+            { ...connection, status: 'deleted', secretsSet: [], deletedAt: event.data.deletedAt, revision: event.streamRevision },
+            event.globalPosition,
           );
           return;
         }
@@ -109,13 +109,16 @@ export const connectionsProjection = (readModels: ReadModelStore): Projection =>
           const connection = await connections.get(event.data.connectionId);
           if (!connection) return;
           await connections.putIfNewer(
-            { ...connection, lastAccessedAt: event.data.accessedAt, lastAccessedBy: event.data.accessedBy, revision: recorded.streamRevision },
-            recorded.globalPosition,
+            { ...connection, lastAccessedAt: event.data.accessedAt, lastAccessedBy: event.data.accessedBy, revision: event.streamRevision },
+            event.globalPosition,
           );
           return;
         }
-        default:
+        case 'ConnectionAccessTokenFetched':
+        case 'ConnectionAccessTokenFetchFailed':
           return;
+        default:
+          return assertNever(event);
       }
     },
   };

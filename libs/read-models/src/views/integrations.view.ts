@@ -1,4 +1,4 @@
-import { DEFAULT_TENANT_SETTINGS, IntegrationEvent, ResourceAccess, TenantSettingsEvent } from '@keyhold/domain';
+import { assertNever, DEFAULT_TENANT_SETTINGS, INTEGRATION_EVENTS, ResourceAccess, TENANT_SETTINGS_EVENTS } from '@keyhold/domain';
 import { RecordedEvent } from '@keyhold/event-store';
 import { Projection } from '../projection/projection-runner';
 import { CollectionDefinition, ReadModelDocument, ReadModelStore } from '../read-model-store.port';
@@ -36,8 +36,8 @@ export const integrationsProjection = (readModels: ReadModelStore): Projection =
   const integrations = readModels.collection<IntegrationView>(INTEGRATIONS);
   return {
     name: 'integrations',
-    async apply(recorded: RecordedEvent) {
-      const event = recorded as unknown as IntegrationEvent;
+    async apply(event: RecordedEvent) {
+      if (!INTEGRATION_EVENTS.includes(event)) return;
       switch (event.type) {
         case 'IntegrationCreated': {
           const { integrationId, tenantId, name, email, callbackUrl, identityLinkUrl, insecure, resourceAccess, resources, createdAt, createdBy } =
@@ -63,7 +63,7 @@ export const integrationsProjection = (readModels: ReadModelStore): Projection =
               reauthorizedAt: null,
               deletedAt: null,
             },
-            recorded.globalPosition,
+            event.globalPosition,
           );
           return;
         }
@@ -79,20 +79,20 @@ export const integrationsProjection = (readModels: ReadModelStore): Projection =
               accessTokenId: accessToken.id,
               activatedAt,
             },
-            recorded.globalPosition,
+            event.globalPosition,
           );
           return;
         }
         case 'IntegrationActivationStarted': {
           const integration = await integrations.get(event.data.integrationId);
           if (!integration) return;
-          await integrations.putIfNewer({ ...integration, status: 'activating' }, recorded.globalPosition);
+          await integrations.putIfNewer({ ...integration, status: 'activating' }, event.globalPosition);
           return;
         }
         case 'IntegrationActivationConfirmed': {
           const integration = await integrations.get(event.data.integrationId);
           if (!integration) return;
-          await integrations.putIfNewer({ ...integration, confirmedAt: event.data.confirmedAt }, recorded.globalPosition);
+          await integrations.putIfNewer({ ...integration, confirmedAt: event.data.confirmedAt }, event.globalPosition);
           return;
         }
         case 'IntegrationReauthorized': {
@@ -106,7 +106,7 @@ export const integrationsProjection = (readModels: ReadModelStore): Projection =
               accessTokenId: accessToken.id,
               reauthorizedAt,
             },
-            recorded.globalPosition,
+            event.globalPosition,
           );
           return;
         }
@@ -115,12 +115,16 @@ export const integrationsProjection = (readModels: ReadModelStore): Projection =
           if (!integration) return;
           await integrations.putIfNewer(
             { ...integration, status: 'deleted', deleted: true, accessTokenId: null, deletedAt: event.data.deletedAt },
-            recorded.globalPosition,
+            event.globalPosition,
           );
           return;
         }
-        default:
+        case 'IntegrationCallbackDelivered':
+        case 'IntegrationCallbackFailed':
+        case 'IntegrationRequestTokenIssued':
           return;
+        default:
+          return assertNever(event);
       }
     },
   };
@@ -145,15 +149,15 @@ export const tenantSettingsProjection = (readModels: ReadModelStore): Projection
   const settings = readModels.collection<TenantSettingsView>(TENANT_SETTINGS);
   return {
     name: 'tenant-settings',
-    async apply(recorded: RecordedEvent) {
-      const event = recorded as unknown as TenantSettingsEvent;
+    async apply(event: RecordedEvent) {
+      if (!TENANT_SETTINGS_EVENTS.includes(event)) return;
       switch (event.type) {
         case 'AnonymousGuestAccessChanged': {
           const { tenantId, allowed, changedAt, changedBy } = event.data;
           const current = await settings.get(tenantId);
           await settings.putIfNewer(
             { ...withDefaults(tenantId, current), allowAnonymousGuestAccess: allowed, updatedAt: changedAt, updatedBy: changedBy },
-            recorded.globalPosition,
+            event.globalPosition,
           );
           return;
         }
@@ -162,12 +166,12 @@ export const tenantSettingsProjection = (readModels: ReadModelStore): Projection
           const current = await settings.get(tenantId);
           await settings.putIfNewer(
             { ...withDefaults(tenantId, current), clientSecretMaxLifetimeDays: maxDays, updatedAt: changedAt, updatedBy: changedBy },
-            recorded.globalPosition,
+            event.globalPosition,
           );
           return;
         }
         default:
-          return;
+          return assertNever(event);
       }
     },
   };

@@ -1,4 +1,4 @@
-import { ACCESS_TOKEN_EVENTS, assertNever, OAuthClientKind, Permission, ServiceAccountEvent } from '@keyhold/domain';
+import { ACCESS_TOKEN_EVENTS, assertNever, OAuthClientKind, Permission, SERVICE_ACCOUNT_EVENTS } from '@keyhold/domain';
 import { RecordedEvent } from '@keyhold/event-store';
 import { patchIfNewer } from '../projection/patch-if-newer';
 import { Projection } from '../projection/projection-runner';
@@ -61,9 +61,9 @@ export const serviceAccountsProjection = (readModels: ReadModelStore): Projectio
     patchIfNewer(accounts, id, position, (account) => ({ ...change(account), updatedAt: at }));
   return {
     name: 'service-accounts',
-    async apply(recorded: RecordedEvent) {
-      const event = recorded as unknown as ServiceAccountEvent;
-      const position = recorded.globalPosition;
+    async apply(event: RecordedEvent) {
+      if (!SERVICE_ACCOUNT_EVENTS.includes(event)) return;
+      const position = event.globalPosition;
       switch (event.type) {
         case 'ServiceAccountCreated': {
           const { accountId, tenantId, name, secret, sunsetAt, createdAt } = event.data;
@@ -116,7 +116,7 @@ export const serviceAccountsProjection = (readModels: ReadModelStore): Projectio
         case 'ServiceAccountCommandKeyRegistered':
           return update(event.data.accountId, position, () => ({ commandSigningKeyThumbprint: event.data.thumbprint }), event.data.registeredAt);
         default:
-          return;
+          return assertNever(event);
       }
     },
   };

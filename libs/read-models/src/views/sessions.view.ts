@@ -1,4 +1,4 @@
-import { SessionEndReason, SessionEvent } from '@keyhold/domain';
+import { assertNever, SESSION_EVENTS, SessionEndReason } from '@keyhold/domain';
 import { RecordedEvent } from '@keyhold/event-store';
 import { patchIfNewer } from '../projection/patch-if-newer';
 import { Projection } from '../projection/projection-runner';
@@ -25,23 +25,23 @@ export const sessionsProjection = (readModels: ReadModelStore): Projection => {
   const sessions = readModels.collection<SessionView>(SESSIONS);
   return {
     name: 'sessions',
-    async apply(recorded: RecordedEvent) {
-      const event = recorded as unknown as SessionEvent;
+    async apply(event: RecordedEvent) {
+      if (!SESSION_EVENTS.includes(event)) return;
       switch (event.type) {
         case 'SessionStarted': {
           const { sessionId, tenantId, userId, startedAt, idleExpiresAt, absoluteExpiresAt } = event.data;
           await sessions.putIfNewer(
             { id: sessionId, tenantId, userId, status: 'started', createdAt: startedAt, lastActiveAt: startedAt, idleExpiresAt, absoluteExpiresAt, endedAt: null, endReason: null },
-            recorded.globalPosition,
+            event.globalPosition,
           );
           return;
         }
         case 'SessionActive':
-          return patchIfNewer(sessions, event.data.sessionId, recorded.globalPosition, () => ({ lastActiveAt: event.data.at, idleExpiresAt: event.data.idleExpiresAt }));
+          return patchIfNewer(sessions, event.data.sessionId, event.globalPosition, () => ({ lastActiveAt: event.data.at, idleExpiresAt: event.data.idleExpiresAt }));
         case 'SessionEnded':
-          return patchIfNewer(sessions, event.data.sessionId, recorded.globalPosition, () => ({ status: 'ended' as const, endedAt: event.data.endedAt, endReason: event.data.reason }));
+          return patchIfNewer(sessions, event.data.sessionId, event.globalPosition, () => ({ status: 'ended' as const, endedAt: event.data.endedAt, endReason: event.data.reason }));
         default:
-          return;
+          return assertNever(event);
       }
     },
   };

@@ -1,4 +1,4 @@
-import { PersonalTokenEvent, TokenScope } from '@keyhold/domain';
+import { assertNever, PERSONAL_TOKEN_EVENTS, TokenScope } from '@keyhold/domain';
 import { RecordedEvent } from '@keyhold/event-store';
 import { patchIfNewer } from '../projection/patch-if-newer';
 import { Projection } from '../projection/projection-runner';
@@ -36,8 +36,8 @@ export const tokensProjection = (readModels: ReadModelStore): Projection => {
   const tokens = readModels.collection<TokenView>(TOKENS);
   return {
     name: 'tokens',
-    async apply(recorded: RecordedEvent) {
-      const event = recorded as unknown as PersonalTokenEvent;
+    async apply(event: RecordedEvent) {
+      if (!PERSONAL_TOKEN_EVENTS.includes(event)) return;
       switch (event.type) {
         case 'TokenIssued': {
           const { tokenId, tenantId, ownerId, label, scope, hint, issuedAt, expiresAt } = event.data;
@@ -56,19 +56,19 @@ export const tokensProjection = (readModels: ReadModelStore): Projection => {
               revokedBy: null,
               revocationReason: null,
             },
-            recorded.globalPosition,
+            event.globalPosition,
           );
           return;
         }
         case 'TokenRevoked':
-          return patchIfNewer(tokens, event.data.tokenId, recorded.globalPosition, () => ({
+          return patchIfNewer(tokens, event.data.tokenId, event.globalPosition, () => ({
             status: 'revoked' as const,
             revokedAt: event.data.revokedAt,
             revokedBy: event.data.revokedBy,
             revocationReason: event.data.reason,
           }));
         default:
-          return;
+          return assertNever(event);
       }
     },
   };

@@ -1,4 +1,4 @@
-import { UserGrantEvent } from '@keyhold/domain';
+import { assertNever, USER_GRANT_EVENTS } from '@keyhold/domain';
 import { RecordedEvent } from '@keyhold/event-store';
 import { patchIfNewer } from '../projection/patch-if-newer';
 import { Projection } from '../projection/projection-runner';
@@ -23,19 +23,25 @@ export const userAccessTokensProjection = (readModels: ReadModelStore): Projecti
   const tokens = readModels.collection<UserAccessTokenView>(USER_ACCESS_TOKENS);
   return {
     name: 'user-access-tokens',
-    async apply(recorded: RecordedEvent) {
-      const event = recorded as unknown as UserGrantEvent;
+    async apply(event: RecordedEvent) {
+      if (!USER_GRANT_EVENTS.includes(event)) return;
       switch (event.type) {
         case 'UserTokensIssued': {
           const { accessTokenId, tenantId, userId, clientId, grantId, issuedAt, expiresAt } = event.data;
-          await tokens.putIfNewer({ id: accessTokenId, tenantId, userId, clientId, grantId, status: 'active', issuedAt, expiresAt }, recorded.globalPosition);
+          await tokens.putIfNewer({ id: accessTokenId, tenantId, userId, clientId, grantId, status: 'active', issuedAt, expiresAt }, event.globalPosition);
           return;
         }
         case 'UserTokensRevoked':
-          for (const tokenId of event.data.accessTokenIds) await patchIfNewer(tokens, tokenId, recorded.globalPosition, () => ({ status: 'revoked' as const }));
+          for (const tokenId of event.data.accessTokenIds) await patchIfNewer(tokens, tokenId, event.globalPosition, () => ({ status: 'revoked' as const }));
+          return;
+        case 'ConsentGranted':
+        case 'ConsentWithdrawn':
+        case 'AuthorizationCodeIssued':
+        case 'AuthorizationCodeReplayed':
+        case 'RefreshTokenReused':
           return;
         default:
-          return;
+          return assertNever(event);
       }
     },
   };

@@ -1,4 +1,4 @@
-import { Role, TenancyEvent } from '@keyhold/domain';
+import { assertNever, Role, TENANCY_EVENTS } from '@keyhold/domain';
 import { RecordedEvent } from '@keyhold/event-store';
 import { patchIfNewer } from '../projection/patch-if-newer';
 import { Projection } from '../projection/projection-runner';
@@ -19,21 +19,23 @@ export const usersProjection = (readModels: ReadModelStore): Projection => {
   const users = readModels.collection<UserView>(USERS);
   return {
     name: 'users',
-    async apply(recorded: RecordedEvent) {
-      const event = recorded as unknown as TenancyEvent;
+    async apply(event: RecordedEvent) {
+      if (!TENANCY_EVENTS.includes(event)) return;
       switch (event.type) {
         case 'UserAdded': {
           const { userId, tenantId, email, role, addedAt } = event.data;
           await users.putIfNewer(
             { id: userId, tenantId, email, role, createdAt: addedAt, updatedAt: addedAt },
-            recorded.globalPosition,
+            event.globalPosition,
           );
           return;
         }
         case 'UserRoleChanged':
-          return patchIfNewer(users, event.data.userId, recorded.globalPosition, () => ({ role: event.data.role, updatedAt: event.data.changedAt }));
-        default:
+          return patchIfNewer(users, event.data.userId, event.globalPosition, () => ({ role: event.data.role, updatedAt: event.data.changedAt }));
+        case 'TenantCreated':
           return;
+        default:
+          return assertNever(event);
       }
     },
   };
