@@ -1,6 +1,6 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { Logger } from 'pino';
-import { apiClientDecider, streamName } from '@keyhold/domain';
+import { apiClientDecider, hasExpired, streamName } from '@keyhold/domain';
 import { EVENT_STORE, EventStore, handleCommand } from '@keyhold/event-store';
 import { ROOT_LOGGER } from '@keyhold/platform';
 import { CLIENT_SECRETS, ClientSecretView, READ_MODEL_STORE, ReadModelStore } from '@keyhold/read-models';
@@ -60,7 +60,7 @@ export class SecretExpiryJob implements OnApplicationBootstrap, OnModuleDestroy 
     let cursor: string | null = null;
     for (;;) {
       const page = await secrets.list({ where: { status: 'active' }, orderBy: 'expiresAt', direction: 'asc', limit: PAGE, cursor });
-      const due = page.items.filter((secret) => secret.expiresAt <= at);
+      const due = page.items.filter((secret) => hasExpired(secret.expiresAt, at));
       for (const secret of due) recorded += await this.expire(secret, at);
       if (due.length < page.items.length || page.nextCursor === null) return recorded;
       cursor = page.nextCursor;

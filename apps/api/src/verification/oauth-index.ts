@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import {
+  hasExpired,
   ACCESS_TOKEN_EVENTS,
   AccessTokenClaims,
   actingPermissions,
@@ -176,7 +177,7 @@ export class OAuthIndex implements CredentialKindIndex {
   verify(candidates: readonly SecretHash[], now: string, secret?: string): Principal | null {
     this.forgetExpiredRevocations(now);
     const token = (secret !== undefined && this.openSealed(secret)) || this.legacyToken(candidates);
-    if (!token || token.expiresAt <= now || this.revoked.has(token.tokenId)) return null;
+    if (!token || hasExpired(token.expiresAt, now) || this.revoked.has(token.tokenId)) return null;
     const client = this.clients.get(token.clientId);
     if (!client || client.state.status === 'none' || ('tenantId' in token && token.tenantId !== client.state.tenantId)) return null;
     if ('clientKind' in token && token.clientKind !== client.kind) return null;

@@ -1,4 +1,5 @@
 import {
+  hasExpired,
   API_CLIENT_EVENTS,
   apiClientDecider,
   assertNever,
@@ -123,7 +124,7 @@ export const publicCredentialState = (
         consent: state.consent === null ? null : [...state.consent],
         families: [...state.families].map(([familyId, family]) => ({
           familyId,
-          status: family.revoked ? 'revoked' : family.expiresAt !== null && family.expiresAt <= at ? 'expired' : 'active',
+          status: family.revoked ? 'revoked' : hasExpired(family.expiresAt, at) ? 'expired' : 'active',
           scope: [...family.scope],
           accessTokenIds: [...family.accessTokenIds],
           expiresAt: family.expiresAt,
