@@ -48,3 +48,5 @@ export * from './service-accounts/create-service-account';
 export * from './service-accounts/reset-service-account-secret';
 export * from './service-accounts/change-service-account';
 export * from './service-accounts/service-account-queries';
+export * from './access-tokens/issue-access-token';
+export * from './access-tokens/revoke-access-token';

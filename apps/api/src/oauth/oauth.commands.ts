@@ -1,25 +1,16 @@
 import { Command } from '@nestjs/cqrs';
-import { Permission } from '@keyhold/domain';
-import { RequestContext } from '../http/request-context';
-import { AuthenticatedClient, RevocableAccessToken } from '../verification/oauth-index';
+import { IssueAccessTokenInput, GrantedAccessToken, RevokeAccessTokenInput } from '@keyhold/application';
 
-export type IssuedAccessToken = { accessToken: string; expiresIn: number; scope: Permission[] };
-
-export class IssueAccessTokenCommand extends Command<IssuedAccessToken> {
-  constructor(
-    readonly client: AuthenticatedClient,
-    readonly scope: Permission[],
-    readonly context: RequestContext,
-  ) {
+/** Dispatches IssueAccessToken: the command carries the use case's input as it is. */
+export class IssueAccessTokenCommand extends Command<GrantedAccessToken> {
+  constructor(readonly input: IssueAccessTokenInput) {
     super();
   }
 }
 
+/** Dispatches RevokeAccessToken. */
 export class RevokeAccessTokenCommand extends Command<void> {
-  constructor(
-    readonly token: RevocableAccessToken,
-    readonly context: RequestContext,
-  ) {
+  constructor(readonly input: RevokeAccessTokenInput) {
     super();
   }
 }

@@ -62,7 +62,7 @@ export class OAuthController {
     if (await this.people.revoke(client.clientId, body.token, context)) return {};
     const token = this.oauth.revocable(body.token, new Date().toISOString());
     if (token && token.clientId === client.clientId && token.tenantId === client.tenantId) {
-      await this.commands.execute(new RevokeAccessTokenCommand(token, { ...context, actorId: client.clientId }));
+      await this.commands.execute(new RevokeAccessTokenCommand({ token, context: { ...context, actorId: client.clientId } }));
     }
     return {};
   }

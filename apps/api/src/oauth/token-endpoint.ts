@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { FastifyRequest } from 'fastify';
 import { Permission } from '@keyhold/domain';
-import { KEYHOLD_CONFIG, KeyholdConfig } from '@keyhold/platform';
+import { KEYHOLD_CONFIG, KeyholdConfig, KeyholdMetrics } from '@keyhold/platform';
 import { OAuthError } from '../http/problem';
 import { publicBaseUrl } from '../http/public-url';
 import { RequestContext } from '../http/request-context';
@@ -32,6 +32,7 @@ export class TokenEndpoint {
     private readonly clients: ClientAuthentication,
     private readonly people: PeopleTokenEndpoint,
     @Inject(KEYHOLD_CONFIG) private readonly config: KeyholdConfig,
+    private readonly metrics: KeyholdMetrics,
   ) {}
 
   async token(request: FastifyRequest, body: TokenRequest, context: RequestContext) {
@@ -44,7 +45,9 @@ export class TokenEndpoint {
     }
     if (body.grant_type !== 'client_credentials') return this.forPeople(client.clientId, body, context);
     const scope = this.grantedScope(body.scope, client.permissions);
-    const issued = await this.commands.execute(new IssueAccessTokenCommand(client, scope, { ...context, actorId: client.clientId }));
+    const issued = await this.commands.execute(new IssueAccessTokenCommand({ client, scope, context: { ...context, actorId: client.clientId } }));
+    // No event per token (docs/access-tokens.md), so the issued-credentials counter is told here.
+    this.metrics.credentialChanges.inc({ kind: 'accessToken', change: 'issued' });
     return { access_token: issued.accessToken, token_type: 'Bearer', expires_in: issued.expiresIn, scope: issued.scope.join(' ') };
   }
 

@@ -13,26 +13,22 @@ import { KEYHOLD_CONFIG } from '@keyhold/platform';
 import { READ_MODEL_STORE } from '@keyhold/read-models';
 import { CommandRunner } from '../command-runner';
 import { CommandsModule } from '../commands.module';
-import { useCaseProvider } from '../use-case-provider';
+import { ChangeServiceAccountCommand, CreateServiceAccountCommand, RegisterCommandSigningKeyCommand, ResetServiceAccountSecretCommand } from './service-accounts.commands';
+import { dispatchedUseCase, useCaseProvider } from '../use-case-provider';
 import { CredentialIndexService } from '../verification/credential-index.service';
 import { VerificationModule } from '../verification/verification.module';
 import { ServiceAccountsController } from './service-accounts.controller';
-import { ChangeServiceAccountHandler, CreateServiceAccountHandler, RegisterCommandSigningKeyHandler, ResetServiceAccountSecretHandler } from './service-accounts.handlers';
 
 @Module({
   imports: [CommandsModule, VerificationModule],
   controllers: [ServiceAccountsController],
   providers: [
-    useCaseProvider(CreateServiceAccount, [CommandRunner, SecretHasher, KEYHOLD_CONFIG]),
-    useCaseProvider(ResetServiceAccountSecret, [CommandRunner, SecretHasher]),
-    useCaseProvider(ChangeServiceAccount, [CommandRunner, CredentialIndexService]),
-    useCaseProvider(RegisterCommandSigningKey, [CommandRunner]),
+    ...dispatchedUseCase(CreateServiceAccountCommand, CreateServiceAccount, [CommandRunner, SecretHasher, KEYHOLD_CONFIG]),
+    ...dispatchedUseCase(ResetServiceAccountSecretCommand, ResetServiceAccountSecret, [CommandRunner, SecretHasher]),
+    ...dispatchedUseCase(ChangeServiceAccountCommand, ChangeServiceAccount, [CommandRunner, CredentialIndexService]),
+    ...dispatchedUseCase(RegisterCommandSigningKeyCommand, RegisterCommandSigningKey, [CommandRunner]),
     useCaseProvider(GetServiceAccount, [READ_MODEL_STORE, EVENT_STORE]),
     useCaseProvider(ListServiceAccountTokens, [READ_MODEL_STORE]),
-    CreateServiceAccountHandler,
-    ResetServiceAccountSecretHandler,
-    ChangeServiceAccountHandler,
-    RegisterCommandSigningKeyHandler,
   ],
 })
 export class ServiceAccountsModule {}

@@ -1,3 +1,4 @@
+import { RevocableAccessToken } from '@keyhold/application';
 import { Injectable } from '@nestjs/common';
 import {
   hasExpired,
@@ -58,7 +59,6 @@ export type AuthenticatedClient = {
 export type ClientAuthFailure = 'malformed' | 'unknown' | 'wrong_secret' | 'expired_secret' | 'sunset';
 
 /** An access token as its client may revoke it (RFC 7009). */
-export type RevocableAccessToken = { readonly tenantId: string; readonly tokenId: string; readonly clientId: string; readonly expiresAt: string };
 
 const SERVICE_ACCOUNT_GRANTS: ReadonlySet<OAuthGrant> = new Set(['client_credentials']);
 /** How often the revoked set drops the tokens that have expired since: they are refused by their expiry anyway. */

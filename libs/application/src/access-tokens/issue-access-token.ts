@@ -1,0 +1,92 @@
+import { randomUUID } from 'node:crypto';
+import { AccessTokenClaims, accessTokenIssuanceDecider, issuanceStreamId, issuanceWindowOf, OAuthClientKind, Permission, streamName } from '@keyhold/domain';
+import { CommandPipeline, RequestContext } from '../command-pipeline';
+
+/** The client a token is issued to, as its authentication at the token endpoint found it. */
+export type IssuingClient = {
+  readonly clientId: string;
+  readonly kind: OAuthClientKind;
+  readonly tenantId: string;
+  readonly generation: number;
+  readonly secretId: string | null;
+};
+
+export type IssueAccessTokenInput = {
+  readonly client: IssuingClient;
+  /** Already bounded by what the client holds (RFC 6749 §3.3, checked where the scope is read). */
+  readonly scope: Permission[];
+  readonly context: RequestContext;
+};
+
+export type GrantedAccessToken = { readonly accessToken: string; readonly expiresIn: number; readonly scope: Permission[] };
+
+/** Turns claims into the token that carries them under the hash key's MAC (the verification side knows the key). */
+export interface AccessTokenSealer {
+  seal(claims: AccessTokenClaims): string;
+}
+
+/** Whole seconds: what a sealed token's claims can say. */
+const wholeSecond = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOString();
+
+/**
+ * Issues a sealed access token (client_credentials): nothing per token in the log, so issuing
+ * costs a MAC, not an append (docs/access-tokens.md). What the log keeps is that the client
+ * obtained tokens: one `AccessTokensIssued` per client, secret generation and hour, appended
+ * durably before the first token of that hour is handed out. This process remembers which hours
+ * it has recorded; another process, or this one after a restart, finds the stream there and
+ * appends nothing.
+ */
+export class IssueAccessToken {
+  /** Issuance streams recorded (or being recorded) by this process, this hour and the one before. */
+  private recorded = new Map<string, Promise<unknown>>();
+  private recordedHour = '';
+
+  constructor(
+    private readonly commands: CommandPipeline,
+    private readonly sealer: AccessTokenSealer,
+    private readonly config: { readonly ACCESS_TOKEN_TTL_SECONDS: number },
+  ) {}
+
+  async execute({ client, scope, context }: IssueAccessTokenInput): Promise<GrantedAccessToken> {
+    const nowMs = Date.now();
+    const claims: AccessTokenClaims = {
+      tenantId: client.tenantId,
+      clientId: client.clientId,
+      clientKind: client.kind,
+      tokenId: randomUUID(),
+      clientGeneration: client.generation,
+      clientSecretId: client.secretId,
+      scope,
+      issuedAt: wholeSecond(nowMs),
+      expiresAt: wholeSecond(nowMs + this.config.ACCESS_TOKEN_TTL_SECONDS * 1000),
+    };
+    await this.recordIssuance(claims, { ...context, actorId: client.clientId, tenantId: client.tenantId, now: new Date(nowMs).toISOString() });
+    return { accessToken: this.sealer.seal(claims), expiresIn: this.config.ACCESS_TOKEN_TTL_SECONDS, scope };
+  }
+
+  private recordIssuance(claims: AccessTokenClaims, context: RequestContext & { tenantId: string; now: string }): Promise<unknown> {
+    const window = issuanceWindowOf(claims.issuedAt);
+    if (window.windowStart !== this.recordedHour) {
+      // Streams of hours before the last one are never appended to again: forget them.
+      const lastHour = this.recordedHour;
+      this.recorded = new Map([...this.recorded].filter(([id]) => id.endsWith(`|${lastHour}`)));
+      this.recordedHour = window.windowStart;
+    }
+    const id = issuanceStreamId(claims.clientId, claims.clientGeneration, window.windowStart);
+    const key = `${id}|${window.windowStart}`;
+    let recording = this.recorded.get(key);
+    if (!recording) {
+      const { tenantId, clientId, clientKind, clientGeneration, tokenId, scope, issuedAt, expiresAt } = claims;
+      recording = this.commands.run(
+        streamName('accessTokenIssuance', id),
+        accessTokenIssuanceDecider,
+        { type: 'RecordAccessTokenIssuance', tenantId, clientId, clientKind, clientGeneration, ...window, tokenId, scope: [...scope], issuedAt, expiresAt },
+        context,
+      );
+      this.recorded.set(key, recording);
+      // A failed append is tried again by the next request, and this one fails: no token without its record.
+      recording.catch(() => this.recorded.delete(key));
+    }
+    return recording;
+  }
+}
