@@ -60,7 +60,9 @@ const driveEveryKind = async (keyhold: KeyholdHarness, admin: Admin) => {
     await ok(keyhold.request('PUT', `/v1/service-accounts/${account.id}/permissions/tokens:read`, { token: admin.token }));
     const form = new URLSearchParams({ grant_type: 'client_credentials' }).toString();
     const headers = { authorization: basic(account.clientId, account.clientSecret), 'content-type': 'application/x-www-form-urlencoded' };
-    await ok(keyhold.request('POST', '/oauth/token', { body: form, headers }));
+    const issued = await ok(keyhold.request('POST', '/oauth/token', { body: form, headers }));
+    // RFC 7009: a revoked access token is kept denied until its expiry (access_token_revocations).
+    if (n === 1) await ok(keyhold.request('POST', '/oauth/revoke', { body: new URLSearchParams({ token: issued.access_token }).toString(), headers }));
     if (n === 0) await ok(keyhold.post(`/v1/service-accounts/${account.id}/reset-secret`, admin.token, {}));
   }
 
