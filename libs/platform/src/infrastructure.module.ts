@@ -11,6 +11,8 @@ import { loadHashKey, loadPreviousHashKeys } from './hash-keys';
 import { loadMasterKeyRing } from './master-keys';
 import { createRootLogger, ROOT_LOGGER } from './logger';
 import { ProjectionsService } from './projections.service';
+import { InProcessCatchUp, READ_MODEL_CATCH_UP } from './read-model-catch-up';
+import { WorkerThreadCatchUp } from './worker-thread-catch-up';
 import { EventLogMetrics, KeyholdMetrics } from './metrics';
 import { Tracing } from './tracing';
 
@@ -71,6 +73,17 @@ const openKeyStore = async (config: KeyholdConfig): Promise<KeyStore> => {
 };
 
 /**
+ * A worker thread can open the embedded stores on its own (their files); MongoDB and EventStoreDB
+ * are caught up in the process, where they mostly wait on the network.
+ */
+const readModelCatchUp = (config: KeyholdConfig, events: EventStore, generations: ReadModelGenerations) => {
+  const here = new InProcessCatchUp(events, generations);
+  if (config.EVENT_STORE !== 'sqlite' || config.READ_MODELS !== 'sqlite') return here;
+  const files = { eventLogFile: privateDataFile(config, 'events.sqlite'), readModelsFile: privateDataFile(config, 'read-models.sqlite') };
+  return new WorkerThreadCatchUp(files, events, here);
+};
+
+/**
  * Closes what the module opened once the application has stopped taking work: projections
  * first (saving their checkpoints), then the stores they write to.
  */
@@ -118,6 +131,7 @@ export class InfrastructureModule {
         { provide: MESSAGE_BUS, useFactory: () => openMessageBus(config, logger) },
         { provide: KEY_STORE, useFactory: () => openKeyStore(config) },
         { provide: DataKeyService, useFactory: (keys: KeyStore) => new DataKeyService(keys, loadMasterKeyRing(config)), inject: [KEY_STORE] },
+        { provide: READ_MODEL_CATCH_UP, useFactory: readModelCatchUp.bind(null, config), inject: [EVENT_STORE, ReadModelGenerations] },
         ProjectionsService,
         KeyholdMetrics,
         EventLogMetrics,

@@ -1,8 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { Logger } from 'pino';
 import { EVENT_STORE, EventStore, GlobalPosition } from '@keyhold/event-store';
 import {
-  catchUpTogether,
   CheckpointStore,
   Projection,
   ProjectionFactory,
@@ -13,6 +12,7 @@ import {
   ReadModelGenerations,
 } from '@keyhold/read-models';
 import { ROOT_LOGGER } from './logger';
+import { CatchingUp, InProcessCatchUp, READ_MODEL_CATCH_UP, ReadModelCatchUp } from './read-model-catch-up';
 
 /** A read-model projection and the runner feeding its current generation; the runner is replaced on a switch. */
 type ReadModelSlot = { readonly build: ProjectionFactory; generation: number; runner: ProjectionRunner; moving: Promise<void> };
@@ -26,15 +26,18 @@ export class ProjectionsService {
   /** Runners whose output no request reads (the lifecycle relay, the key shredder): writes never wait for them. */
   private readonly background = new Set<ProjectionRunner>();
   private readonly readModelSlots = new Map<string, ReadModelSlot>();
-  private stopping = false;
+  private readonly stop = new AbortController();
   private catchingUp: Promise<void> = Promise.resolve();
   private readonly projectionLogger: ProjectionLogger = { error: (message, detail) => this.logger.error(detail, message) };
+  private readonly catchUp: ReadModelCatchUp;
 
   constructor(
     @Inject(EVENT_STORE) private readonly events: EventStore,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
     private readonly generations: ReadModelGenerations,
+    @Optional() @Inject(READ_MODEL_CATCH_UP) catchUp?: ReadModelCatchUp,
   ) {
+    this.catchUp = catchUp ?? new InProcessCatchUp(events, generations);
     generations.onSwitch((projection, generation) => this.follow(projection, generation));
   }
 
@@ -53,21 +56,21 @@ export class ProjectionsService {
   /**
    * Runs the read-model projections, each on its current generation with that generation's
    * checkpoint, and moves each to the next one when a rebuild switches over. Those behind first
-   * catch up together (`catchUpTogether`: one read of the log, one transaction per slice), in the
+   * catch up together (`ReadModelCatchUp`: on a worker thread for the embedded stores), in the
    * background: their progress shows in `statuses` and `waitForReads` meanwhile.
    */
   async runReadModels(builds: readonly ProjectionFactory[]): Promise<void> {
-    const runners: ProjectionRunner[] = [];
+    const catchingUp: CatchingUp[] = [];
     for (const build of builds) {
       const name = projectionNameOf(build);
       const generation = this.generations.generationOf(name);
       const { projection } = this.generations.bind(build, generation);
       const runner = this.runnerFor(projection, this.generations.at(generation));
       await runner.load();
-      runners.push(runner);
+      catchingUp.push({ name, generation, runner });
       this.readModelSlots.set(name, { build, generation, runner, moving: Promise.resolve() });
     }
-    this.catchingUp = this.catchUpThenGoLive(runners);
+    this.catchingUp = this.catchUpThenGoLive(catchingUp);
   }
 
   statuses(): ProjectionStatus[] {
@@ -89,7 +92,7 @@ export class ProjectionsService {
 
   /** Stops every runner and saves its checkpoint; called before the stores close. */
   async stopAll(): Promise<void> {
-    this.stopping = true;
+    this.stop.abort();
     await this.catchingUp;
     await Promise.all([...this.readModelSlots.values()].map((slot) => slot.moving));
     await Promise.all(this.allRunners().map((runner) => runner.stop()));
@@ -110,18 +113,16 @@ export class ProjectionsService {
   }
 
   /** A runner that a switch replaced meanwhile is stopped, and stays so. */
-  private async catchUpThenGoLive(runners: readonly ProjectionRunner[]): Promise<void> {
+  private async catchUpThenGoLive(catchingUp: readonly CatchingUp[]): Promise<void> {
     const started = Date.now();
     try {
-      const position = await catchUpTogether(this.events, runners, (work) => this.generations.at(0).batch(work), this.projectionLogger, {
-        stopping: () => this.stopping,
-      });
+      const position = await this.catchUp.run(catchingUp, { stop: this.stop.signal, logger: this.projectionLogger });
       this.logger.info({ position, ms: Date.now() - started }, 'Read models caught up with the log together');
     } catch (error) {
-      this.logger.error({ error: (error as Error).message }, 'Shared catch-up could not read the log; the projections go on one event at a time');
+      this.logger.error({ error: (error as Error).message }, 'Shared catch-up failed; the projections go on one event at a time');
     }
-    if (this.stopping) return;
-    await Promise.all(runners.map((runner) => runner.start()));
+    if (this.stop.signal.aborted) return;
+    await Promise.all(catchingUp.map(({ runner }) => runner.start()));
   }
 
   /** A waiter on a runner that a switch replaced goes on waiting on its successor. */
@@ -144,7 +145,7 @@ export class ProjectionsService {
    * readers waiting for their writes always have a runner to wait on.
    */
   private async move(name: string, slot: ReadModelSlot, generation: number): Promise<void> {
-    if (this.stopping || slot.generation === generation || this.generations.generationOf(name) !== generation) return;
+    if (this.stop.signal.aborted || slot.generation === generation || this.generations.generationOf(name) !== generation) return;
     try {
       const { projection } = this.generations.bind(slot.build, generation);
       const next = await this.startRunner(projection, this.generations.at(generation));

@@ -1,0 +1,50 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { SqliteEventStore } from '@keyhold/event-store';
+import {
+  catchUpTogether,
+  ProjectionLogger,
+  ProjectionRunner,
+  projectionNameOf,
+  READ_MODEL_PROJECTIONS,
+  ReadModelGenerations,
+  SqliteReadModelStore,
+} from '@keyhold/read-models';
+import { lowerThisThreadsPriority } from './cpu-priority';
+import type { CatchUpThreadCommand, CatchUpThreadInput, CatchUpThreadMessage } from './worker-thread-catch-up';
+
+/** Often enough that a reader waiting for its write is told within about a slice of the commit. */
+const PROGRESS_EVERY_MS = 50;
+
+const post = (message: CatchUpThreadMessage) => parentPort!.postMessage(message);
+
+/** The thread's side of `WorkerThreadCatchUp`: opens its own connections and catches up the named projections together. */
+const catchUp = async ({ eventLogFile, readModelsFile, projections, sliceMs }: CatchUpThreadInput): Promise<void> => {
+  let stopping = false;
+  parentPort!.on('message', (command: CatchUpThreadCommand) => (stopping ||= command.kind === 'stop'));
+  // The catch-up's own work keeps the thread alive; listening for a stop must not once it is done.
+  parentPort!.unref();
+  lowerThisThreadsPriority();
+
+  const builds = new Map(READ_MODEL_PROJECTIONS.map((build) => [projectionNameOf(build), build]));
+  const log = new SqliteEventStore(eventLogFile);
+  const generations = await ReadModelGenerations.open(new SqliteReadModelStore(readModelsFile));
+  const logger: ProjectionLogger = { error: (message, detail) => post({ kind: 'log', message, detail }) };
+  const runners = projections.map(({ name, generation }) => {
+    const build = builds.get(name);
+    if (!build) throw new Error(`No read-model projection is named '${name}'.`);
+    return new ProjectionRunner(log, generations.at(generation), generations.bind(build, generation).projection, logger);
+  });
+  const report = () => post({ kind: 'progress', positions: runners.map((runner) => runner.status().position) });
+  const reporting = setInterval(report, PROGRESS_EVERY_MS);
+  try {
+    const position = await catchUpTogether(log, runners, (work) => generations.at(0).batch(work), logger, { stopping: () => stopping, sliceMs });
+    report();
+    post({ kind: 'done', position });
+  } finally {
+    clearInterval(reporting);
+    await generations.close();
+    await log.close();
+  }
+};
+
+catchUp(workerData as CatchUpThreadInput).catch((error: Error) => post({ kind: 'failed', message: error.message }));

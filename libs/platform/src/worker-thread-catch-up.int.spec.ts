@@ -1,0 +1,104 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SqliteEventStore } from '@keyhold/event-store';
+import {
+  ProjectionLogger,
+  ProjectionRunner,
+  projectionNameOf,
+  READ_MODEL_PROJECTIONS,
+  ReadModelGenerations,
+  SqliteReadModelStore,
+  TOKENS,
+} from '@keyhold/read-models';
+import { issueTokens } from '../../read-models/src/testing/personal-token-events';
+import { CatchingUp, ReadModelCatchUp } from './read-model-catch-up';
+import { WorkerThreadCatchUp } from './worker-thread-catch-up';
+
+const OWNERS = 4;
+const TOKENS_EACH = 50;
+/** Fewer events behind than this are caught up on the calling thread; the log here has more. */
+const WORTHWHILE = 100;
+
+const setUp = async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'keyhold-thread-catch-up-'));
+  const files = { eventLogFile: join(dir, 'events.sqlite'), readModelsFile: join(dir, 'read-models.sqlite') };
+  const log = new SqliteEventStore(files.eventLogFile);
+  const tenantId = randomUUID();
+  const ids = (await Promise.all(Array.from({ length: OWNERS }, () => issueTokens(log, TOKENS_EACH, randomUUID(), tenantId)))).flat();
+  const generations = await ReadModelGenerations.open(new SqliteReadModelStore(files.readModelsFile), { refreshMs: 60_000 });
+  const errors: string[] = [];
+  const logger: ProjectionLogger = { error: (message) => void errors.push(message) };
+  const catchingUp: CatchingUp[] = READ_MODEL_PROJECTIONS.map((build) => ({
+    name: projectionNameOf(build),
+    generation: 0,
+    runner: new ProjectionRunner(log, generations.at(0), generations.bind(build, 0).projection, logger),
+  }));
+  const here: string[] = [];
+  const nearby: ReadModelCatchUp = { run: async (projections) => (here.push(...projections.map((p) => p.name)), null) };
+  const catchUp = new WorkerThreadCatchUp(files, log, nearby, WORTHWHILE);
+  const close = async () => {
+    await Promise.all(catchingUp.map(({ runner }) => runner.stop()));
+    await generations.close();
+    await log.close();
+  };
+  return { log, ids, generations, logger, errors, catchingUp, here, catchUp, close };
+};
+
+describe('WorkerThreadCatchUp', () => {
+  it('catches the read models up on a worker thread, and the runners here stand where it committed', async () => {
+    const { log, ids, generations, logger, errors, catchingUp, here, catchUp, close } = await setUp();
+    try {
+      const head = (await log.headPosition())!;
+      const tokens = catchingUp.find((p) => p.name === 'tokens')!.runner;
+      const reader = tokens.waitFor(head, 60_000);
+
+      expect(await catchUp.run(catchingUp, { stop: new AbortController().signal, logger })).toBe(head);
+
+      expect(here).toEqual([]);
+      expect(errors).toEqual([]);
+      expect(await reader).toBe(true);
+      for (const { runner } of catchingUp) expect(runner.status().position).toBe(head);
+      // Written by the thread's own connection into the same file, read here through this one.
+      const views = generations.at(0).collection<{ id: string; label: string }>(TOKENS);
+      expect(await views.get(ids[0])).toMatchObject({ id: ids[0], label: 't0' });
+      expect(await views.get(ids[ids.length - 1])).toMatchObject({ id: ids[ids.length - 1] });
+      expect(await generations.at(0).getCheckpoint('tokens')).toBe(head);
+    } finally {
+      await close();
+    }
+  }, 60_000);
+
+  it('ends at a committed slice when told to stop, and the runners here stand where the checkpoints say', async () => {
+    const { generations, logger, catchingUp, catchUp, close } = await setUp();
+    try {
+      const stop = new AbortController();
+      const running = catchUp.run(catchingUp, { stop: stop.signal, logger });
+      stop.abort();
+      const reached = await running;
+
+      for (const { name, runner } of catchingUp) {
+        expect(runner.status().position).toBe(reached);
+        expect(await generations.at(0).getCheckpoint(name)).toBe(reached);
+      }
+    } finally {
+      await close();
+    }
+  }, 60_000);
+
+  it('leaves a catch-up too short to be worth a thread to the calling thread', async () => {
+    const { log, logger, catchingUp, here, close } = await setUp();
+    try {
+      const files = { eventLogFile: '/nonexistent/events.sqlite', readModelsFile: '/nonexistent/read-models.sqlite' };
+      const nearby: ReadModelCatchUp = { run: async (projections) => (here.push(...projections.map((p) => p.name)), null) };
+      const catchUp = new WorkerThreadCatchUp(files, log, nearby, OWNERS * TOKENS_EACH + 1);
+
+      await catchUp.run(catchingUp, { stop: new AbortController().signal, logger });
+
+      expect(here).toEqual(catchingUp.map((p) => p.name));
+    } finally {
+      await close();
+    }
+  }, 60_000);
+});

@@ -1,0 +1,122 @@
+import { extname, join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { EventStore, GlobalPosition } from '@keyhold/event-store';
+import { CatchingUp, CatchUpControl, ReadModelCatchUp } from './read-model-catch-up';
+
+/** What the thread is given: the files to open connections of its own on, and what to catch up. */
+export type CatchUpThreadInput = {
+  readonly eventLogFile: string;
+  readonly readModelsFile: string;
+  readonly projections: ReadonlyArray<{ readonly name: string; readonly generation: number }>;
+  readonly sliceMs: number;
+};
+
+/** Positions are in the order of `CatchUpThreadInput.projections`. */
+export type CatchUpThreadMessage =
+  | { readonly kind: 'progress'; readonly positions: ReadonlyArray<GlobalPosition | null> }
+  | { readonly kind: 'log'; readonly message: string; readonly detail: Record<string, unknown> }
+  | { readonly kind: 'done'; readonly position: GlobalPosition | null }
+  | { readonly kind: 'failed'; readonly message: string };
+
+export type CatchUpThreadCommand = { readonly kind: 'stop' };
+
+/**
+ * Below this many events behind, starting a thread (loading the projections' code and opening
+ * connections, about 100 ms of CPU) costs more than catching up here in a few slices.
+ */
+const THREAD_WORTHWHILE_EVENTS = 2000;
+
+/**
+ * A slice on the thread holds the read models' write lock for its length, and the serving
+ * thread's own writes (last-used times, checkpoints) wait that long; the page of 1000 events
+ * usually ends a slice first.
+ */
+const THREAD_SLICE_MS = 200;
+
+/**
+ * The thread's entry lies beside this file: JavaScript in the build. Run from source (ts-jest
+ * runs the .ts files) it is TypeScript, which a worker thread loads through ts-node (transpile
+ * only, as ts-jest does) with tsconfig-paths resolving the `@keyhold/*` names.
+ */
+const threadEntry = (): { filename: string; execArgv: string[] } => {
+  const extension = extname(__filename);
+  const filename = join(__dirname, `read-model-catch-up.thread${extension}`);
+  if (extension !== '.ts') return { filename, execArgv: [] };
+  return { filename, execArgv: ['--require', 'ts-node/register/transpile-only', '--require', 'tsconfig-paths/register'] };
+};
+
+/**
+ * Catches up the embedded read models on a worker thread with connections of its own to the log
+ * and to the read models, running the very projections the worker runs (by name, from
+ * `READ_MODEL_PROJECTIONS`). On the serving thread, even in 10 ms slices, a catch-up of a
+ * dropped read model left a node 0.08 of its steady throughput (`bench/`, workload 8): each turn
+ * of the event loop served a few requests between a slice and its commit. The thread reports what
+ * it has committed as it goes; the runners here go live from where it ended.
+ */
+export class WorkerThreadCatchUp implements ReadModelCatchUp {
+  constructor(
+    private readonly files: { readonly eventLogFile: string; readonly readModelsFile: string },
+    private readonly log: EventStore,
+    /** Catches up what is too little to be worth a thread. */
+    private readonly nearby: ReadModelCatchUp,
+    private readonly worthwhileEvents = THREAD_WORTHWHILE_EVENTS,
+  ) {}
+
+  async run(projections: readonly CatchingUp[], control: CatchUpControl): Promise<GlobalPosition | null> {
+    if (!(await this.farBehind(projections))) return this.nearby.run(projections, control);
+    return this.onThread(projections, control);
+  }
+
+  private async farBehind(projections: readonly CatchingUp[]): Promise<boolean> {
+    const positions = await Promise.all(projections.map((p) => p.runner.load()));
+    if (positions.length === 0) return false;
+    const after = positions.includes(null) ? null : positions.reduce((min, p) => (p! < min! ? p : min));
+    return (await this.log.readAll(after, this.worthwhileEvents)).length >= this.worthwhileEvents;
+  }
+
+  private onThread(projections: readonly CatchingUp[], { stop, logger }: CatchUpControl): Promise<GlobalPosition | null> {
+    const input: CatchUpThreadInput = {
+      ...this.files,
+      projections: projections.map(({ name, generation }) => ({ name, generation })),
+      sliceMs: THREAD_SLICE_MS,
+    };
+    const { filename, execArgv } = threadEntry();
+    const thread = new Worker(filename, { workerData: input, execArgv });
+    const stopThread = () => thread.postMessage({ kind: 'stop' } satisfies CatchUpThreadCommand);
+    stop.addEventListener('abort', stopThread);
+    if (stop.aborted) stopThread();
+    let outcome: { position: GlobalPosition | null } | null = null;
+    let failure = 'the catch-up thread ended without a result';
+    return new Promise((resolve, reject) => {
+      thread.on('message', (message: CatchUpThreadMessage) => {
+        switch (message.kind) {
+          case 'progress':
+            message.positions.forEach((position, n) => advance(projections[n], position));
+            return;
+          case 'log':
+            return logger.error(message.message, message.detail);
+          case 'done':
+            outcome = { position: message.position };
+            return;
+          case 'failed':
+            failure = message.message;
+            return;
+          default:
+            return message satisfies never;
+        }
+      });
+      thread.on('error', (error) => (failure = error.message));
+      thread.on('exit', () => {
+        stop.removeEventListener('abort', stopThread);
+        if (outcome) resolve(outcome.position);
+        else reject(new Error(failure));
+      });
+    });
+  }
+}
+
+/** The thread committed up to `position`: the runner stands there (positions only move forward). */
+const advance = ({ runner }: CatchingUp, position: GlobalPosition | null): void => {
+  const current = runner.status().position;
+  if (position !== null && (current === null || position > current)) runner.committed(position);
+};
