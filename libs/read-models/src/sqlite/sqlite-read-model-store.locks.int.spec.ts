@@ -1,0 +1,46 @@
+import Database from 'better-sqlite3';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setImmediate } from 'node:timers/promises';
+import { SqliteReadModelStore } from './sqlite-read-model-store';
+
+const ITEMS = { name: 'items', indexes: [] };
+
+/** Turns of the event loop: the thread is free when they happen at all. */
+const turns = async (n: number) => {
+  for (let i = 0; i < n; i += 1) await setImmediate();
+};
+
+describe('SQLite read models on a thread that must not block', () => {
+  it('writes while another connection holds the write lock wait with the thread free, and land once it is released', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'keyhold-rm-locks-')), 'read-models.sqlite');
+    const store = new SqliteReadModelStore(file, { blockOnLockMs: 0 });
+    const items = store.collection<{ id: string; n: number }>(ITEMS);
+    await store.saveCheckpoint('p', '1');
+    // Another process, as a rebuild would be: it holds the lock until it commits.
+    const rebuild = new Database(file);
+    rebuild.pragma('busy_timeout = 5000');
+    rebuild.exec('BEGIN IMMEDIATE');
+    try {
+      const settled: string[] = [];
+      const put = items.putIfNewer({ id: 'a', n: 1 }, '2').then((written) => settled.push(`put ${written}`));
+      const checkpoint = store.saveCheckpoint('p', '2').then(() => settled.push('checkpoint'));
+      const batch = store.batch(async () => settled.push('batch'));
+
+      await turns(50);
+      expect(settled).toEqual([]);
+      expect(await items.get('a')).toBeNull();
+
+      rebuild.exec('COMMIT');
+      await Promise.all([put, checkpoint, batch]);
+      expect(settled.sort()).toEqual(['batch', 'checkpoint', 'put true']);
+      expect(await items.get('a')).toEqual({ id: 'a', n: 1 });
+      expect(await store.getCheckpoint('p')).toBe('2');
+    } finally {
+      if (rebuild.inTransaction) rebuild.exec('ROLLBACK');
+      rebuild.close();
+      await store.close();
+    }
+  });
+});
