@@ -45,7 +45,9 @@ const openEventStore = async (config: KeyholdConfig): Promise<EventStore> => {
 const openReadModelStore = async (config: KeyholdConfig): Promise<ReadModelStore> => {
   switch (config.READ_MODELS) {
     case 'sqlite':
-      return new SqliteReadModelStore(privateDataFile(config, 'read-models.sqlite'));
+      // This is the thread that answers requests: while another process (a rebuild) or the
+      // catch-up thread holds the write lock, its writes wait asynchronously, not in SQLite.
+      return new SqliteReadModelStore(privateDataFile(config, 'read-models.sqlite'), { blockOnLockMs: 0 });
     case 'mongo':
       return reachable('MongoDB', () => MongoReadModelStore.connect(config.MONGO_URL!, config.MONGO_DATABASE));
   }
