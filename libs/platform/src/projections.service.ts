@@ -116,8 +116,8 @@ export class ProjectionsService {
   private async catchUpThenGoLive(catchingUp: readonly CatchingUp[]): Promise<void> {
     const started = Date.now();
     try {
-      const position = await this.catchUp.run(catchingUp, { stop: this.stop.signal, logger: this.projectionLogger });
-      this.logger.info({ position, ms: Date.now() - started }, 'Read models caught up with the log together');
+      const { position, onThread } = await this.catchUp.run(catchingUp, { stop: this.stop.signal, logger: this.projectionLogger });
+      this.logger.info({ position, ms: Date.now() - started, onThread }, 'Read models caught up with the log together');
     } catch (error) {
       this.logger.error({ error: (error as Error).message }, 'Shared catch-up failed; the projections go on one event at a time');
     }

@@ -10,13 +10,16 @@ export type CatchUpControl = {
   readonly logger: ProjectionLogger;
 };
 
+/** Where the catch-up ended, and whether it ran on a thread of its own (for the log: operators ask where the CPU went). */
+export type CatchUpOutcome = { readonly position: GlobalPosition | null; readonly onThread: boolean };
+
 /**
  * Brings read-model projections that are behind up to the log's head before they go live. Each
  * committed slice is reported to its runner (`committed`), so that `statuses` and `waitForReads`
- * follow the catch-up as it goes. Answers the position reached.
+ * follow the catch-up as it goes.
  */
 export interface ReadModelCatchUp {
-  run(projections: readonly CatchingUp[], control: CatchUpControl): Promise<GlobalPosition | null>;
+  run(projections: readonly CatchingUp[], control: CatchUpControl): Promise<CatchUpOutcome>;
 }
 
 export const READ_MODEL_CATCH_UP = Symbol('ReadModelCatchUp');
@@ -32,13 +35,14 @@ export class InProcessCatchUp implements ReadModelCatchUp {
     private readonly generations: ReadModelGenerations,
   ) {}
 
-  run(projections: readonly CatchingUp[], { stop, logger }: CatchUpControl): Promise<GlobalPosition | null> {
-    return catchUpTogether(
+  async run(projections: readonly CatchingUp[], { stop, logger }: CatchUpControl): Promise<CatchUpOutcome> {
+    const position = await catchUpTogether(
       this.log,
       projections.map((p) => p.runner),
       (work) => this.generations.at(0).batch(work),
       logger,
       { stopping: () => stop.aborted },
     );
+    return { position, onThread: false };
   }
 }

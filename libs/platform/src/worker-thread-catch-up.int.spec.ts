@@ -36,7 +36,7 @@ const setUp = async () => {
     runner: new ProjectionRunner(log, generations.at(0), generations.bind(build, 0).projection, logger),
   }));
   const here: string[] = [];
-  const nearby: ReadModelCatchUp = { run: async (projections) => (here.push(...projections.map((p) => p.name)), null) };
+  const nearby: ReadModelCatchUp = { run: async (projections) => (here.push(...projections.map((p) => p.name)), { position: null, onThread: false }) };
   const catchUp = new WorkerThreadCatchUp(files, log, nearby, WORTHWHILE);
   const close = async () => {
     await Promise.all(catchingUp.map(({ runner }) => runner.stop()));
@@ -54,7 +54,7 @@ describe('WorkerThreadCatchUp', () => {
       const tokens = catchingUp.find((p) => p.name === 'tokens')!.runner;
       const reader = tokens.waitFor(head, 60_000);
 
-      expect(await catchUp.run(catchingUp, { stop: new AbortController().signal, logger })).toBe(head);
+      expect(await catchUp.run(catchingUp, { stop: new AbortController().signal, logger })).toEqual({ position: head, onThread: true });
 
       expect(here).toEqual([]);
       expect(errors).toEqual([]);
@@ -76,7 +76,7 @@ describe('WorkerThreadCatchUp', () => {
       const stop = new AbortController();
       const running = catchUp.run(catchingUp, { stop: stop.signal, logger });
       stop.abort();
-      const reached = await running;
+      const { position: reached } = await running;
 
       for (const { name, runner } of catchingUp) {
         expect(runner.status().position).toBe(reached);
@@ -91,7 +91,7 @@ describe('WorkerThreadCatchUp', () => {
     const { log, logger, catchingUp, here, close } = await setUp();
     try {
       const files = { eventLogFile: '/nonexistent/events.sqlite', readModelsFile: '/nonexistent/read-models.sqlite' };
-      const nearby: ReadModelCatchUp = { run: async (projections) => (here.push(...projections.map((p) => p.name)), null) };
+      const nearby: ReadModelCatchUp = { run: async (projections) => (here.push(...projections.map((p) => p.name)), { position: null, onThread: false }) };
       const catchUp = new WorkerThreadCatchUp(files, log, nearby, OWNERS * TOKENS_EACH + 1);
 
       await catchUp.run(catchingUp, { stop: new AbortController().signal, logger });

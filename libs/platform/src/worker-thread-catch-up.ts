@@ -1,7 +1,7 @@
 import { extname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { EventStore, GlobalPosition } from '@keyhold/event-store';
-import { CatchingUp, CatchUpControl, ReadModelCatchUp } from './read-model-catch-up';
+import { CatchingUp, CatchUpControl, CatchUpOutcome, ReadModelCatchUp } from './read-model-catch-up';
 
 /** What the thread is given: the files to open connections of its own on, and what to catch up. */
 export type CatchUpThreadInput = {
@@ -62,7 +62,7 @@ export class WorkerThreadCatchUp implements ReadModelCatchUp {
     private readonly worthwhileEvents = THREAD_WORTHWHILE_EVENTS,
   ) {}
 
-  async run(projections: readonly CatchingUp[], control: CatchUpControl): Promise<GlobalPosition | null> {
+  async run(projections: readonly CatchingUp[], control: CatchUpControl): Promise<CatchUpOutcome> {
     if (!(await this.farBehind(projections))) return this.nearby.run(projections, control);
     return this.onThread(projections, control);
   }
@@ -74,7 +74,7 @@ export class WorkerThreadCatchUp implements ReadModelCatchUp {
     return (await this.log.readAll(after, this.worthwhileEvents)).length >= this.worthwhileEvents;
   }
 
-  private onThread(projections: readonly CatchingUp[], { stop, logger }: CatchUpControl): Promise<GlobalPosition | null> {
+  private onThread(projections: readonly CatchingUp[], { stop, logger }: CatchUpControl): Promise<CatchUpOutcome> {
     const input: CatchUpThreadInput = {
       ...this.files,
       projections: projections.map(({ name, generation }) => ({ name, generation })),
@@ -108,7 +108,7 @@ export class WorkerThreadCatchUp implements ReadModelCatchUp {
       thread.on('error', (error) => (failure = error.message));
       thread.on('exit', () => {
         stop.removeEventListener('abort', stopThread);
-        if (outcome) resolve(outcome.position);
+        if (outcome) resolve({ position: outcome.position, onThread: true });
         else reject(new Error(failure));
       });
     });
