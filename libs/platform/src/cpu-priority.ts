@@ -19,7 +19,7 @@ export const lowerThisThreadsPriority = (niceness = BACKGROUND_NICENESS): void =
 };
 
 /** Every thread of this process (V8's and libuv's included), for a process that is background work as a whole. */
-export const lowerThisProcesssPriority = (niceness = BACKGROUND_NICENESS): void => {
+export const lowerThisProcessPriority = (niceness = BACKGROUND_NICENESS): void => {
   if (process.platform !== 'linux') return;
   try {
     for (const thread of readdirSync('/proc/self/task')) setPriority(Number(thread), niceness);

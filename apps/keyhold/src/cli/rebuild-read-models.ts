@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { EVENT_STORE, EventStore, GlobalPosition } from '@keyhold/event-store';
-import { loadConfig } from '@keyhold/platform';
+import { loadConfig, lowerThisProcessPriority } from '@keyhold/platform';
 import { openOperatorContext } from './operator-context';
 import {
   GENERATION_REFRESH_MS,
@@ -95,6 +95,8 @@ export const rebuildReadModels = async (argv: string[], env: NodeJS.ProcessEnv =
   }
   const chosen = args.all ? [...known.values()] : args.projection!.map((name) => known.get(name)!);
 
+  // Background work beside a serving node on the same cores: the node's threads get them first.
+  lowerThisProcessPriority();
   const app = await openOperatorContext(loadConfig(env));
   try {
     const started = performance.now();
