@@ -50,6 +50,9 @@ export const withRoom = <A extends Uint8Array | Uint16Array | Uint32Array | Floa
   return grown;
 };
 
+/** A copy of `buffer` grown to `bytes` (zeros after its end), or `buffer` itself if it is that long. */
+const bufferOfLength = (buffer: Buffer, bytes: number): Buffer => (buffer.length >= bytes ? buffer : Buffer.concat([buffer, Buffer.alloc(bytes - buffer.length)]));
+
 /** A table cell that holds no slot; a filled one holds its slot + 1. */
 const EMPTY = 0;
 
@@ -101,6 +104,15 @@ class SlotTable {
     this.count -= 1;
   }
 
+  /** Empties the table, sized for `count` slots without resizing as they are inserted. */
+  clear(count: number): void {
+    let size = INITIAL_CAPACITY * 2;
+    while (count * 2 > size) size *= 2;
+    this.cells = new Int32Array(size);
+    this.mask = size - 1;
+    this.count = 0;
+  }
+
   private resize(size: number): void {
     const old = this.cells;
     this.cells = new Int32Array(size);
@@ -111,6 +123,21 @@ class SlotTable {
 }
 
 /**
+ * What a SecretSlots holds, for a snapshot of the credential index: its buffers up to the last
+ * slot used and the small tables beside them (keyed hashes and ids, never a secret). The two
+ * lookup tables are not in it: they follow from the slots and are rebuilt.
+ */
+export type SecretSlotsState = {
+  readonly hashes: Buffer;
+  readonly ids: Buffer;
+  readonly keyIdNumbers: Uint16Array;
+  readonly flags: Uint8Array;
+  readonly keyIds: readonly string[];
+  readonly otherIds: ReadonlyMap<number, string>;
+  readonly freeSlots: readonly number[];
+};
+
+/**
  * Secrets of one kind by hash, without one JS object per secret: each has a slot, and a slot's
  * hash, id and hash key live in shared buffers, found through two typed-array tables (by the
  * hash's first bytes and by id). The table finds the candidate; the full hash is then compared
@@ -119,20 +146,20 @@ class SlotTable {
  * revoked credential was; `remove` forgets it and reuses the slot.
  */
 export class SecretSlots {
-  private hashes = Buffer.alloc(INITIAL_CAPACITY * HASH_BYTES);
-  private ids = Buffer.alloc(INITIAL_CAPACITY * ID_BYTES);
-  private keyIdNumbers = new Uint16Array(INITIAL_CAPACITY);
-  private flags = new Uint8Array(INITIAL_CAPACITY);
-  private readonly keyIds: string[] = [];
+  private hashes: Buffer = Buffer.alloc(INITIAL_CAPACITY * HASH_BYTES);
+  private ids: Buffer = Buffer.alloc(INITIAL_CAPACITY * ID_BYTES);
+  private keyIdNumbers: Uint16Array = new Uint16Array(INITIAL_CAPACITY);
+  private flags: Uint8Array = new Uint8Array(INITIAL_CAPACITY);
+  private keyIds: string[] = [];
   /** Ids that are not UUIDs, by slot (rare: tests and old data). */
-  private readonly otherIds = new Map<number, string>();
+  private otherIds = new Map<number, string>();
   private readonly byHash = new SlotTable((slot) => this.hashes.readUInt32LE(slot * HASH_BYTES));
   /** A UUID's first bytes are random already; other ids are hashed. */
   private readonly byId = new SlotTable((slot) => {
     const other = this.otherIds.get(slot);
     return other === undefined ? this.ids.readUInt32LE(slot * ID_BYTES) : otherIdHome(other);
   });
-  private readonly freeSlots: number[] = [];
+  private freeSlots: number[] = [];
   /** The id or hash being looked for, written here rather than into a new buffer per lookup. */
   private readonly wantedId = Buffer.alloc(ID_BYTES);
   private readonly wantedHash = Buffer.alloc(HASH_BYTES);
@@ -224,23 +251,66 @@ export class SecretSlots {
     return this.findable;
   }
 
+  /** How many slots are in use or free for reuse: the length of every per-slot column. */
+  get slotCount(): number {
+    return this.used;
+  }
+
+  /** Its state, sharing its buffers (the caller writes them out before anything changes). */
+  state(): SecretSlotsState {
+    return {
+      hashes: this.hashes.subarray(0, this.used * HASH_BYTES),
+      ids: this.ids.subarray(0, this.used * ID_BYTES),
+      keyIdNumbers: this.keyIdNumbers.subarray(0, this.used),
+      flags: this.flags.subarray(0, this.used),
+      keyIds: this.keyIds,
+      otherIds: this.otherIds,
+      freeSlots: this.freeSlots,
+    };
+  }
+
+  /** Takes over a state `state()` gave, in place of its own, and rebuilds the lookup tables from it. */
+  restore(state: SecretSlotsState): void {
+    this.used = state.flags.length;
+    this.hashes = state.hashes;
+    this.ids = state.ids;
+    this.keyIdNumbers = state.keyIdNumbers;
+    this.flags = state.flags;
+    this.keyIds = [...state.keyIds];
+    this.otherIds = new Map(state.otherIds);
+    this.freeSlots = [...state.freeSlots];
+    const free = new Set(this.freeSlots);
+    this.findable = 0;
+    for (let slot = 0; slot < this.used; slot += 1) if (this.flags[slot] & FINDABLE) this.findable += 1;
+    this.byHash.clear(this.findable);
+    this.byId.clear(this.used - free.size);
+    for (let slot = 0; slot < this.used; slot += 1) {
+      if (this.flags[slot] & FINDABLE) this.byHash.insert(slot);
+      if (!free.has(slot)) this.byId.insert(slot);
+    }
+  }
+
   private newSlot(): number {
     const slot = this.used;
     this.used += 1;
     if (this.used > this.flags.length) {
       this.flags = withRoom(this.flags, this.used);
-      this.keyIdNumbers = withRoom(this.keyIdNumbers, this.used);
-      this.hashes = Buffer.concat([this.hashes, Buffer.alloc(this.hashes.length)]);
-      this.ids = Buffer.concat([this.ids, Buffer.alloc(this.ids.length)]);
+      const capacity = this.flags.length;
+      this.keyIdNumbers = withRoom(this.keyIdNumbers, capacity);
+      this.hashes = bufferOfLength(this.hashes, capacity * HASH_BYTES);
+      this.ids = bufferOfLength(this.ids, capacity * ID_BYTES);
     }
     return slot;
   }
 }
 
+/** What a HashedSecretMap holds, for a snapshot: its slots and the value of each. */
+export type HashedSecretMapState<T> = { readonly slots: SecretSlotsState; readonly values: readonly (T | undefined)[] };
+
 /** Live secrets of one kind, found by the hash of a presented secret without I/O; a value per secret. */
 export class HashedSecretMap<T> {
   private readonly slots = new SecretSlots();
-  private readonly values: (T | undefined)[] = [];
+  private values: (T | undefined)[] = [];
 
   set(id: string, stored: SecretHash, value: T): void {
     this.values[this.slots.add(id, stored)] = value;
@@ -259,5 +329,15 @@ export class HashedSecretMap<T> {
 
   get size(): number {
     return this.slots.size;
+  }
+
+  state(): HashedSecretMapState<T> {
+    return { slots: this.slots.state(), values: this.values };
+  }
+
+  /** Takes over a state `state()` gave; `revise` may update each value as it comes in. */
+  restore(state: HashedSecretMapState<T>, revise: (value: T) => T = (value) => value): void {
+    this.slots.restore(state.slots);
+    this.values = state.values.map((value) => (value === undefined ? undefined : revise(value)));
   }
 }
