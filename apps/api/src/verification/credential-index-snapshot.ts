@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, constants, fsync, openSync, writevSync } from 'node:fs';
 import { open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { endianness } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { DefaultDeserializer, DefaultSerializer } from 'node:v8';
@@ -26,15 +27,18 @@ import { GlobalPosition } from '@keyhold/event-store';
 const MAGIC = Buffer.from('KHCIDX\u0000\u0001', 'latin1');
 const MAC_PURPOSE = 'credential-index-snapshot';
 const ALIGNMENT = 8;
+/** Columns this large are read back as views of the file's bytes, smaller ones are copied (see `_readHostObject`). */
+const VIEW_AT_LEAST_BYTES = 1 << 20;
 export const SNAPSHOT_FILE = 'credential-index.snapshot';
 /** A snapshot being written: `<file>.<pid>.partial`, renamed over the file once it is whole and on disk. */
 const PARTIAL = /^credential-index\.snapshot\.(\d+)\.partial$/;
 
 /**
  * What the indexes' states look like. Change it whenever a kind's `state()` changes shape: a
- * snapshot of another layout is refused rather than misread.
+ * snapshot of another layout is refused rather than misread. Columns are in the machine's byte
+ * order, which is part of the layout.
  */
-export const SNAPSHOT_LAYOUT = 'credential-index/1';
+export const SNAPSHOT_LAYOUT = `credential-index/1/${endianness()}`;
 
 /** The content of a snapshot: the indexes' states after applying the log up to `position`. */
 export type CredentialIndexSnapshot = {
@@ -88,11 +92,13 @@ class ColumnDeserializer extends DefaultDeserializer {
     if ((typeNumber !== BUFFER_TYPE && !type) || this.offset + byteLength > this.file.length) throw new Error('A credential index snapshot column is out of bounds.');
     const start = this.file.byteOffset + this.offset;
     this.offset += byteLength + padding(byteLength);
-    if (typeNumber === BUFFER_TYPE) return Buffer.from(this.file.buffer, start, byteLength);
-    // A file read into memory is never in a SharedArrayBuffer; a column off its alignment (a file buffer at an odd offset) is copied.
+    // A file read into memory is never in a SharedArrayBuffer.
     const file = this.file.buffer as ArrayBuffer;
-    if (start % type.BYTES_PER_ELEMENT !== 0) return new type(file.slice(start, start + byteLength));
-    return new type(file, start, byteLength / type.BYTES_PER_ELEMENT);
+    // A small column gets memory of its own: a view would keep the whole file alive for as long as that column never grows.
+    const copied = byteLength < VIEW_AT_LEAST_BYTES || (type !== undefined && start % type.BYTES_PER_ELEMENT !== 0);
+    const bytes = copied ? file.slice(start, start + byteLength) : file;
+    const at = copied ? 0 : start;
+    return typeNumber === BUFFER_TYPE ? Buffer.from(bytes, at, byteLength) : new type(bytes, at, byteLength / type.BYTES_PER_ELEMENT);
   }
 }
 

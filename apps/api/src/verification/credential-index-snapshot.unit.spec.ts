@@ -173,6 +173,36 @@ describe('A snapshot of the credential index', () => {
     expect(decodeSnapshot(bytes.subarray(0, bytes.length - 1), hasher)).toBe('mac');
   });
 
+  it('of a large index, whose columns come back as views of the file rather than copies, answers as the index it was taken from', () => {
+    const { personal, indexes } = freshIndexes();
+    const tokens = Array.from({ length: 40_000 }, (_, n) => ({ id: randomUUID(), secret: generateSecret('personalApiToken'), expiry: n % 3 === 0 ? null : at(n % 2 === 0 ? 10 : 1000) }));
+    const events: DomainEvent[] = [
+      { type: 'UserAdded', data: { tenantId: TENANT, userId: USERS[0], email: 'u0@x.test', role: 'admin', addedAt: at(0) } },
+      ...tokens.map(({ id, secret, expiry }): DomainEvent => {
+        const { hash, keyId } = stored(secret);
+        return { type: 'TokenIssued', data: { tenantId: TENANT, ownerId: USERS[0], tokenId: id, label: 't', scope: 'read', secretHash: hash, hashKeyId: keyId, hint: 'h', issuedAt: at(0), expiresAt: expiry, idempotency: null } };
+      }),
+      ...tokens.filter((_, n) => n % 5 === 0).map(({ id }): DomainEvent => ({ type: 'TokenRevoked', data: { tenantId: TENANT, ownerId: USERS[0], tokenId: id, revokedAt: at(1), revokedBy: USERS[0], reason: null } })),
+    ];
+    const log = recorded(events);
+    for (const event of log) for (const index of indexes) index.apply(event);
+    const bytes = bytesOf(encodeSnapshot(snapshotOf(indexes, log[log.length - 1]), hasher));
+    const decoded = decodeSnapshot(bytes, hasher);
+    if (typeof decoded === 'string') throw new Error(`refused: ${decoded}`);
+    const restored = freshIndexes();
+    for (const index of restored.indexes) index.restore(decoded.states.get(index.kind));
+
+    const hashes = (decoded.states.get('personalApiToken') as { tokens: { hashes: Buffer } }).tokens.hashes;
+    expect(hashes.buffer).toBe(bytes.buffer);
+    expect(restored.personal.size).toBe(personal.size);
+    const verdict = (index: PersonalTokenIndex, secret: string) => index.verify(hasher.candidateHashes(secret), CHECKED_AT[1])?.credential.id ?? null;
+    for (const { id, secret } of tokens.filter((_, n) => n % 97 === 0)) {
+      expect(verdict(restored.personal, secret)).toBe(verdict(personal, secret));
+      expect(restored.personal.ownerOf(id)).toEqual(personal.ownerOf(id));
+    }
+    expect(tokens.filter((_, n) => n % 97 === 0).map(({ secret }) => verdict(restored.personal, secret)).filter(Boolean).length).toBeGreaterThan(100);
+  });
+
   it('holds keyed hashes, never a plaintext secret', () => {
     const { indexes } = freshIndexes();
     const log = recorded([...ACCOUNT_EVENTS, ...fc.sample(anEvent, { numRuns: 80, seed: 11 })]);
