@@ -38,7 +38,7 @@ const PARTIAL = /^credential-index\.snapshot\.(\d+)\.partial$/;
  * snapshot of another layout is refused rather than misread. Columns are in the machine's byte
  * order, which is part of the layout.
  */
-export const SNAPSHOT_LAYOUT = `credential-index/1/${endianness()}`;
+export const SNAPSHOT_LAYOUT = `credential-index/2/${endianness()}`;
 
 /** The content of a snapshot: the indexes' states after applying the log up to `position`. */
 export type CredentialIndexSnapshot = {

@@ -61,7 +61,7 @@ const EMPTY = 0;
  * tombstones pile up), at most half full. `homeOf` says where a slot's search starts.
  */
 class SlotTable {
-  private cells = new Int32Array(INITIAL_CAPACITY * 2);
+  private cells: Int32Array = new Int32Array(INITIAL_CAPACITY * 2);
   private mask = this.cells.length - 1;
   private count = 0;
 
@@ -104,13 +104,21 @@ class SlotTable {
     this.count -= 1;
   }
 
-  /** Empties the table, sized for `count` slots without resizing as they are inserted. */
-  clear(count: number): void {
-    let size = INITIAL_CAPACITY * 2;
-    while (count * 2 > size) size *= 2;
-    this.cells = new Int32Array(size);
-    this.mask = size - 1;
-    this.count = 0;
+  /** How many slots it holds. */
+  get size(): number {
+    return this.count;
+  }
+
+  /** Its cells, shared (the caller writes them out before anything changes). */
+  state(): Int32Array {
+    return this.cells;
+  }
+
+  /** Takes over cells that `state()` gave, holding `count` slots. */
+  restore(cells: Int32Array, count: number): void {
+    this.cells = cells;
+    this.mask = cells.length - 1;
+    this.count = count;
   }
 
   private resize(size: number): void {
@@ -124,10 +132,15 @@ class SlotTable {
 
 /**
  * What a SecretSlots holds, for a snapshot of the credential index: its buffers up to the last
- * slot used and the small tables beside them (keyed hashes and ids, never a secret). The two
- * lookup tables are not in it: they follow from the slots and are rebuilt.
+ * slot used, the small tables beside them (keyed hashes and ids, never a secret), and the cells
+ * of its two lookup tables with how many each holds: taking them over is a copy of bytes, where
+ * rebuilding them took a million random inserts each.
  */
 export type SecretSlotsState = {
+  readonly byHash: Int32Array;
+  readonly findable: number;
+  readonly byId: Int32Array;
+  readonly known: number;
   readonly hashes: Buffer;
   readonly ids: Buffer;
   readonly keyIdNumbers: Uint16Array;
@@ -172,7 +185,6 @@ export class SecretSlots {
   private readonly hasWantedHash = (slot: number): boolean =>
     this.keyIdNumbers[slot] === this.wantedKeyIdNumber && timingSafeEqual(this.wantedHash, this.hashes.subarray(slot * HASH_BYTES, (slot + 1) * HASH_BYTES));
   private used = 0;
-  private findable = 0;
 
   /** Stores `id`'s hash (replacing what `id` had) and answers its slot, findable by the hash. */
   add(id: string, stored: SecretHash): number {
@@ -187,7 +199,6 @@ export class SecretSlots {
     this.flags[slot] = FINDABLE;
     this.byHash.insert(slot);
     this.byId.insert(slot);
-    this.findable += 1;
     return slot;
   }
 
@@ -215,7 +226,6 @@ export class SecretSlots {
     if (slot < 0 || !(this.flags[slot] & FINDABLE)) return;
     this.byHash.remove(slot);
     this.flags[slot] &= ~FINDABLE;
-    this.findable -= 1;
   }
 
   private forget(slot: number): void {
@@ -248,7 +258,7 @@ export class SecretSlots {
 
   /** How many are findable by their hash. */
   get size(): number {
-    return this.findable;
+    return this.byHash.size;
   }
 
   /** How many slots are in use or free for reuse: the length of every per-slot column. */
@@ -259,6 +269,10 @@ export class SecretSlots {
   /** Its state, sharing its buffers (the caller writes them out before anything changes). */
   state(): SecretSlotsState {
     return {
+      byHash: this.byHash.state(),
+      findable: this.byHash.size,
+      byId: this.byId.state(),
+      known: this.byId.size,
       hashes: this.hashes.subarray(0, this.used * HASH_BYTES),
       ids: this.ids.subarray(0, this.used * ID_BYTES),
       keyIdNumbers: this.keyIdNumbers.subarray(0, this.used),
@@ -269,7 +283,7 @@ export class SecretSlots {
     };
   }
 
-  /** Takes over a state `state()` gave, in place of its own, and rebuilds the lookup tables from it. */
+  /** Takes over a state `state()` gave, in place of its own. */
   restore(state: SecretSlotsState): void {
     this.used = state.flags.length;
     this.hashes = state.hashes;
@@ -279,15 +293,8 @@ export class SecretSlots {
     this.keyIds = [...state.keyIds];
     this.otherIds = new Map(state.otherIds);
     this.freeSlots = [...state.freeSlots];
-    const free = new Set(this.freeSlots);
-    this.findable = 0;
-    for (let slot = 0; slot < this.used; slot += 1) if (this.flags[slot] & FINDABLE) this.findable += 1;
-    this.byHash.clear(this.findable);
-    this.byId.clear(this.used - free.size);
-    for (let slot = 0; slot < this.used; slot += 1) {
-      if (this.flags[slot] & FINDABLE) this.byHash.insert(slot);
-      if (!free.has(slot)) this.byId.insert(slot);
-    }
+    this.byHash.restore(state.byHash, state.findable);
+    this.byId.restore(state.byId, state.known);
   }
 
   private newSlot(): number {
