@@ -4,7 +4,7 @@ import { EncryptedSecret, hasExpired, INTEGRATION_EVENTS, integrationPermissions
 import { SecretHash } from '@keyhold/crypto';
 import { RecordedEvent } from '@keyhold/event-store';
 import { CredentialKindIndex } from '../verification/credential-kind-index';
-import { HashedSecretMap } from '../verification/hashed-secret-map';
+import { HashedSecretMap, HashedSecretMapState } from '../verification/hashed-secret-map';
 import { Principal } from '../verification/principal';
 
 type LiveAccessToken = {
@@ -30,6 +30,12 @@ export type ConsumerKeyOwner = { readonly integrationId: string; readonly tenant
 /** What verifying an OAuth 1.0a-signed call needs, found by its access token. */
 export type SignedCallCredentials = { readonly integrationId: string; readonly tenantId: string; readonly tokenId: string; readonly signing: SealedSigningSecrets };
 
+export type IntegrationTokenIndexState = {
+  readonly tokens: HashedSecretMapState<LiveAccessToken>;
+  readonly integrations: ReadonlyMap<string, IndexedIntegration>;
+  readonly consumerKeys: HashedSecretMapState<ConsumerKeyOwner>;
+};
+
 /**
  * Integration access tokens by hash. An integration has at most one live access token: a
  * reauthorization removes the previous one as its event is applied, a deletion removes it too,
@@ -39,10 +45,10 @@ export type SignedCallCredentials = { readonly integrationId: string; readonly t
  * built) after it was issued; a signed call is verified through `verify` too, so it dies with it.
  */
 @Injectable()
-export class IntegrationTokenIndex implements CredentialKindIndex {
+export class IntegrationTokenIndex implements CredentialKindIndex<IntegrationTokenIndexState> {
   readonly kind = 'integrationAccessToken' as const;
   private readonly tokens = new HashedSecretMap<LiveAccessToken>();
-  private readonly integrations = new Map<string, IndexedIntegration>();
+  private integrations = new Map<string, IndexedIntegration>();
   private readonly consumerKeys = new HashedSecretMap<ConsumerKeyOwner>();
 
   constructor(@Inject(KEYHOLD_CONFIG) private readonly config: KeyholdConfig) {}
@@ -127,5 +133,17 @@ export class IntegrationTokenIndex implements CredentialKindIndex {
 
   get size(): number {
     return this.tokens.size;
+  }
+
+  /** Holds the signing secrets as the log does, sealed under their tenant's data key (shredding it ends them here too). */
+  state(): IntegrationTokenIndexState {
+    return { tokens: this.tokens.state(), integrations: this.integrations, consumerKeys: this.consumerKeys.state() };
+  }
+
+  /** Expiries follow this process's INTEGRATION_TOKEN_TTL_SECONDS, as when the log is applied, not the one the snapshot was made under. */
+  restore(state: IntegrationTokenIndexState): void {
+    this.tokens.restore(state.tokens, (token) => ({ ...token, expiresAt: this.expiryOf(token.issuedAt) }));
+    this.integrations = new Map(state.integrations);
+    this.consumerKeys.restore(state.consumerKeys);
   }
 }

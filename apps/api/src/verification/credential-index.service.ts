@@ -1,10 +1,12 @@
-import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Logger } from 'pino';
 import { parseSecret, SecretHasher, SecretKind } from '@keyhold/crypto';
 import { EVENT_STORE, EventStore, GlobalPosition, RecordedEvent } from '@keyhold/event-store';
 import { KEYHOLD_CONFIG, KeyholdConfig, KeyholdMetrics, ProjectionsService, ROOT_LOGGER } from '@keyhold/platform';
-import { IN_MEMORY_CHECKPOINTS, Projection, ProjectionRunner } from '@keyhold/read-models';
+import { CheckpointStore, Projection, ProjectionRunner } from '@keyhold/read-models';
 import { ApplicationError } from '@keyhold/application';
+import { CredentialIndexSnapshot, decodeSnapshot, encodeSnapshot, SNAPSHOT_LAYOUT, SnapshotFile } from './credential-index-snapshot';
 import { CREDENTIAL_KIND_INDEXES, CredentialKindIndex } from './credential-kind-index';
 import { EarlyDenials } from './early-denials';
 import { Principal } from './principal';
@@ -20,6 +22,16 @@ const ENFORCEMENT_WAIT_MS = 3000;
  * on SQLite, so this bound is only met when the node is far behind.
  */
 const CATCH_UP_ON_MISS_MS = 1000;
+/** Events read from the log a page at a time at start, applied straight to the indexes. */
+const LOAD_PAGE_EVENTS = 2000;
+/** How often the snapshot is renewed while the node runs, if this many events came since the last one. */
+const SNAPSHOT_EVERY_MS = 5 * 60_000;
+const SNAPSHOT_AFTER_EVENTS = 10_000;
+/** A start that applied that many events writes a snapshot this soon after, so that the next start need not. */
+const SNAPSHOT_AFTER_START_MS = 10_000;
+
+/** The last event the indexes applied, and where the one before it stood: what a snapshot is checked against. */
+type Applied = { readonly position: GlobalPosition; readonly previousPosition: GlobalPosition | null; readonly eventId: string };
 
 /** How a verification ended, as counted in keyhold_verifications_total; `_stale` while the revocation feed is silent. */
 type VerificationOutcome = 'accepted' | 'rejected' | 'accepted_stale' | 'rejected_stale' | 'refused_stale';
@@ -34,12 +46,22 @@ export type Verification = { readonly principal: Principal | null; readonly kind
  * ones, while it warms up. Revocations heard on the lifecycle topic are denied before the log
  * brings them (EarlyDenials); while that topic is silent past its bound, the index's answers
  * are confirmed in the read model or refused (STALE_VERIFICATION).
+ *
+ * At start the node takes over its last snapshot (`credential-index-snapshot.ts`) if it is sound
+ * and of this log, then reads the rest of the log a page at a time straight into the indexes,
+ * then follows the log through a projection runner from there. It writes a snapshot now and then
+ * and at shutdown.
  */
 @Injectable()
-export class CredentialIndexService implements OnModuleInit, Projection {
+export class CredentialIndexService implements OnModuleInit, OnApplicationShutdown, Projection {
   readonly name = 'credential-index';
   private readonly byKind: ReadonlyMap<SecretKind, CredentialKindIndex>;
   private runner: ProjectionRunner | null = null;
+  private applied: Applied | null = null;
+  private appliedSinceSnapshot = 0;
+  private readonly snapshots: SnapshotFile;
+  private snapshotTimers: NodeJS.Timeout[] = [];
+  private snapshotWrite: Promise<void> = Promise.resolve();
   /** One read of the log's head shared by every lookup that misses meanwhile. */
   private headRead: Promise<GlobalPosition | null> | null = null;
 
@@ -56,23 +78,123 @@ export class CredentialIndexService implements OnModuleInit, Projection {
     private readonly metrics: KeyholdMetrics,
   ) {
     this.byKind = new Map(indexes.map((index) => [index.kind, index]));
+    this.snapshots = new SnapshotFile(config.DATA_DIR);
   }
 
   async onModuleInit(): Promise<void> {
     const head = await this.events.headPosition();
     const started = Date.now();
-    const runner = await this.projections.run(this, IN_MEMORY_CHECKPOINTS);
-    this.runner = runner;
-    if (head === null) return;
-    while (!(await runner.waitFor(head, LOG_PROGRESS_EVERY_MS))) {
-      this.logger.info({ credentials: this.size(), position: runner.status().position, head }, 'Loading credential index');
-    }
-    this.logger.info({ credentials: this.size(), ms: Date.now() - started }, 'Credential index loaded');
+    const restored = head !== null && (await this.restoreSnapshot(head));
+    const fromLog = head === null ? 0 : await this.loadLog(head);
+    // The runner follows the log from where the load stopped; the index lives in memory, so it saves no checkpoint.
+    const resumeHere: CheckpointStore = { getCheckpoint: async () => this.applied?.position ?? null, saveCheckpoint: async () => undefined };
+    this.runner = await this.projections.run(this, resumeHere);
+    if (head !== null) this.logger.info({ credentials: this.size(), fromSnapshot: restored, eventsFromLog: fromLog, ms: Date.now() - started }, 'Credential index loaded');
+    this.scheduleSnapshots(fromLog >= SNAPSHOT_AFTER_EVENTS);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    for (const timer of this.snapshotTimers) clearTimeout(timer);
+    this.snapshotTimers = [];
+    if (this.appliedSinceSnapshot > 0) await this.writeSnapshot();
+    await this.snapshotWrite;
   }
 
   apply(event: RecordedEvent): void {
     for (const index of this.indexes) index.apply(event);
     this.denials.settle(event.globalPosition);
+    this.applied = { position: event.globalPosition, previousPosition: this.applied?.position ?? null, eventId: event.metadata.eventId };
+    this.appliedSinceSnapshot += 1;
+  }
+
+  /**
+   * Applies the log after what the indexes hold, up to `head` at least, a page at a time with a
+   * turn of the event loop between pages; answers how many events it applied.
+   */
+  private async loadLog(head: GlobalPosition): Promise<number> {
+    let applied = 0;
+    let loggedAt = Date.now();
+    while (this.applied === null || this.applied.position < head) {
+      const page = await this.events.readAll(this.applied?.position ?? null, LOAD_PAGE_EVENTS);
+      if (page.length === 0) break;
+      for (const event of page) this.apply(event);
+      applied += page.length;
+      if (Date.now() - loggedAt >= LOG_PROGRESS_EVERY_MS) {
+        loggedAt = Date.now();
+        this.logger.info({ credentials: this.size(), position: this.applied?.position, head }, 'Loading credential index');
+      }
+      await nextTurn();
+    }
+    return applied;
+  }
+
+  /**
+   * Takes over the snapshot in DATA_DIR when it is sound (MAC under a hash key this node holds,
+   * this code's layout) and of this log (the log holds its last event where it says, at or
+   * before `head`); otherwise leaves the indexes empty for the full load, saying why.
+   */
+  private async restoreSnapshot(head: GlobalPosition): Promise<boolean> {
+    const refuse = (reason: string, error?: unknown): false => {
+      this.logger.warn({ reason, file: this.snapshots.path, error: error instanceof Error ? error.message : undefined }, 'Credential index snapshot refused; loading the whole log');
+      return false;
+    };
+    let snapshot: CredentialIndexSnapshot | string;
+    try {
+      const bytes = await this.snapshots.read();
+      if (bytes === null) return false;
+      snapshot = decodeSnapshot(bytes, this.hasher);
+    } catch (error) {
+      return refuse('unreadable', error);
+    }
+    if (typeof snapshot === 'string') return refuse(snapshot);
+    const states = snapshot.states;
+    if (this.indexes.some((index) => !states.has(index.kind))) return refuse('layout');
+    if (snapshot.position > head || !(await this.logHolds(snapshot))) return refuse('not-this-log');
+    for (const index of this.indexes) index.restore(states.get(index.kind));
+    const { position, previousPosition, eventId } = snapshot;
+    this.applied = { position, previousPosition, eventId };
+    this.appliedSinceSnapshot = 0;
+    this.denials.settle(position);
+    return true;
+  }
+
+  /** Whether the log holds the snapshot's last event at its position: a snapshot of another log (a restored backup, another node's) is not. */
+  private async logHolds(snapshot: CredentialIndexSnapshot): Promise<boolean> {
+    const [event] = await this.events.readAll(snapshot.previousPosition, 1);
+    return event !== undefined && event.globalPosition === snapshot.position && event.metadata.eventId === snapshot.eventId;
+  }
+
+  private scheduleSnapshots(soon: boolean): void {
+    const every = setInterval(() => {
+      if (this.appliedSinceSnapshot >= SNAPSHOT_AFTER_EVENTS) void this.writeSnapshot();
+    }, SNAPSHOT_EVERY_MS);
+    const afterStart = setTimeout(() => void this.writeSnapshot(), SNAPSHOT_AFTER_START_MS);
+    if (!soon) clearTimeout(afterStart);
+    for (const timer of [every, afterStart]) timer.unref();
+    this.snapshotTimers = [every, afterStart];
+  }
+
+  /**
+   * Writes what the indexes hold now. The states share the indexes' buffers, so they are encoded
+   * and handed to the file synchronously, before another event can change them; only the fsync
+   * and the rename wait. A failure costs the next start time, never correctness: it is logged.
+   */
+  private writeSnapshot(): Promise<void> {
+    this.snapshotWrite = this.snapshotWrite.then(async () => {
+      const applied = this.applied;
+      if (applied === null) return;
+      const started = Date.now();
+      try {
+        const states = new Map(this.indexes.map((index) => [index.kind, index.state()]));
+        const parts = encodeSnapshot({ layout: SNAPSHOT_LAYOUT, ...applied, states }, this.hasher);
+        this.appliedSinceSnapshot = 0;
+        await this.snapshots.write(parts);
+        this.logger.info({ position: applied.position, ms: Date.now() - started }, 'Credential index snapshot written');
+      } catch (error) {
+        this.logger.warn({ error: (error as Error).message }, 'Credential index snapshot not written');
+      }
+    });
+    return this.snapshotWrite;
   }
 
   /**

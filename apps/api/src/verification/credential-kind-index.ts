@@ -7,9 +7,17 @@ import { Principal } from './principal';
  * credential (personal tokens, OAuth access tokens, integration tokens, ...) has one, and the
  * credential index routes a presented secret to it by the secret's prefix.
  */
-export interface CredentialKindIndex {
+export interface CredentialKindIndex<State = unknown> {
   readonly kind: SecretKind;
   apply(event: RecordedEvent): void;
+  /**
+   * What it holds, for the credential index's snapshot (`credential-index-snapshot.ts`): plain
+   * data, Maps and typed arrays, which may share its own buffers (the snapshot is written out
+   * before another event is applied). Keyed hashes and ids only, never a secret.
+   */
+  state(): State;
+  /** Takes over a state that `state()` gave (read back from a MAC-checked snapshot), in place of all it held. */
+  restore(state: State): void;
   /**
    * The principal for a secret whose hash is one of `candidates`, or null if none is live. A kind
    * whose secrets are sealed (they carry their claims and a MAC) reads `secret` itself.

@@ -50,6 +50,9 @@ export const withRoom = <A extends Uint8Array | Uint16Array | Uint32Array | Floa
   return grown;
 };
 
+/** A copy of `buffer` grown to `bytes` (zeros after its end), or `buffer` itself if it is that long. */
+const bufferOfLength = (buffer: Buffer, bytes: number): Buffer => (buffer.length >= bytes ? buffer : Buffer.concat([buffer, Buffer.alloc(bytes - buffer.length)]));
+
 /** A table cell that holds no slot; a filled one holds its slot + 1. */
 const EMPTY = 0;
 
@@ -58,7 +61,7 @@ const EMPTY = 0;
  * tombstones pile up), at most half full. `homeOf` says where a slot's search starts.
  */
 class SlotTable {
-  private cells = new Int32Array(INITIAL_CAPACITY * 2);
+  private cells: Int32Array = new Int32Array(INITIAL_CAPACITY * 2);
   private mask = this.cells.length - 1;
   private count = 0;
 
@@ -101,6 +104,23 @@ class SlotTable {
     this.count -= 1;
   }
 
+  /** How many slots it holds. */
+  get size(): number {
+    return this.count;
+  }
+
+  /** Its cells, shared (the caller writes them out before anything changes). */
+  state(): Int32Array {
+    return this.cells;
+  }
+
+  /** Takes over cells that `state()` gave, holding `count` slots. */
+  restore(cells: Int32Array, count: number): void {
+    this.cells = cells;
+    this.mask = cells.length - 1;
+    this.count = count;
+  }
+
   private resize(size: number): void {
     const old = this.cells;
     this.cells = new Int32Array(size);
@@ -111,6 +131,26 @@ class SlotTable {
 }
 
 /**
+ * What a SecretSlots holds, for a snapshot of the credential index: its buffers up to the last
+ * slot used, the small tables beside them (keyed hashes and ids, never a secret), and the cells
+ * of its two lookup tables with how many each holds: taking them over is a copy of bytes, where
+ * rebuilding them took a million random inserts each.
+ */
+export type SecretSlotsState = {
+  readonly byHash: Int32Array;
+  readonly findable: number;
+  readonly byId: Int32Array;
+  readonly known: number;
+  readonly hashes: Buffer;
+  readonly ids: Buffer;
+  readonly keyIdNumbers: Uint16Array;
+  readonly flags: Uint8Array;
+  readonly keyIds: readonly string[];
+  readonly otherIds: ReadonlyMap<number, string>;
+  readonly freeSlots: readonly number[];
+};
+
+/**
  * Secrets of one kind by hash, without one JS object per secret: each has a slot, and a slot's
  * hash, id and hash key live in shared buffers, found through two typed-array tables (by the
  * hash's first bytes and by id). The table finds the candidate; the full hash is then compared
@@ -119,20 +159,20 @@ class SlotTable {
  * revoked credential was; `remove` forgets it and reuses the slot.
  */
 export class SecretSlots {
-  private hashes = Buffer.alloc(INITIAL_CAPACITY * HASH_BYTES);
-  private ids = Buffer.alloc(INITIAL_CAPACITY * ID_BYTES);
-  private keyIdNumbers = new Uint16Array(INITIAL_CAPACITY);
-  private flags = new Uint8Array(INITIAL_CAPACITY);
-  private readonly keyIds: string[] = [];
+  private hashes: Buffer = Buffer.alloc(INITIAL_CAPACITY * HASH_BYTES);
+  private ids: Buffer = Buffer.alloc(INITIAL_CAPACITY * ID_BYTES);
+  private keyIdNumbers: Uint16Array = new Uint16Array(INITIAL_CAPACITY);
+  private flags: Uint8Array = new Uint8Array(INITIAL_CAPACITY);
+  private keyIds: string[] = [];
   /** Ids that are not UUIDs, by slot (rare: tests and old data). */
-  private readonly otherIds = new Map<number, string>();
+  private otherIds = new Map<number, string>();
   private readonly byHash = new SlotTable((slot) => this.hashes.readUInt32LE(slot * HASH_BYTES));
   /** A UUID's first bytes are random already; other ids are hashed. */
   private readonly byId = new SlotTable((slot) => {
     const other = this.otherIds.get(slot);
     return other === undefined ? this.ids.readUInt32LE(slot * ID_BYTES) : otherIdHome(other);
   });
-  private readonly freeSlots: number[] = [];
+  private freeSlots: number[] = [];
   /** The id or hash being looked for, written here rather than into a new buffer per lookup. */
   private readonly wantedId = Buffer.alloc(ID_BYTES);
   private readonly wantedHash = Buffer.alloc(HASH_BYTES);
@@ -145,7 +185,6 @@ export class SecretSlots {
   private readonly hasWantedHash = (slot: number): boolean =>
     this.keyIdNumbers[slot] === this.wantedKeyIdNumber && timingSafeEqual(this.wantedHash, this.hashes.subarray(slot * HASH_BYTES, (slot + 1) * HASH_BYTES));
   private used = 0;
-  private findable = 0;
 
   /** Stores `id`'s hash (replacing what `id` had) and answers its slot, findable by the hash. */
   add(id: string, stored: SecretHash): number {
@@ -160,7 +199,6 @@ export class SecretSlots {
     this.flags[slot] = FINDABLE;
     this.byHash.insert(slot);
     this.byId.insert(slot);
-    this.findable += 1;
     return slot;
   }
 
@@ -188,7 +226,6 @@ export class SecretSlots {
     if (slot < 0 || !(this.flags[slot] & FINDABLE)) return;
     this.byHash.remove(slot);
     this.flags[slot] &= ~FINDABLE;
-    this.findable -= 1;
   }
 
   private forget(slot: number): void {
@@ -221,7 +258,43 @@ export class SecretSlots {
 
   /** How many are findable by their hash. */
   get size(): number {
-    return this.findable;
+    return this.byHash.size;
+  }
+
+  /** How many slots are in use or free for reuse: the length of every per-slot column. */
+  get slotCount(): number {
+    return this.used;
+  }
+
+  /** Its state, sharing its buffers (the caller writes them out before anything changes). */
+  state(): SecretSlotsState {
+    return {
+      byHash: this.byHash.state(),
+      findable: this.byHash.size,
+      byId: this.byId.state(),
+      known: this.byId.size,
+      hashes: this.hashes.subarray(0, this.used * HASH_BYTES),
+      ids: this.ids.subarray(0, this.used * ID_BYTES),
+      keyIdNumbers: this.keyIdNumbers.subarray(0, this.used),
+      flags: this.flags.subarray(0, this.used),
+      keyIds: this.keyIds,
+      otherIds: this.otherIds,
+      freeSlots: this.freeSlots,
+    };
+  }
+
+  /** Takes over a state `state()` gave, in place of its own. */
+  restore(state: SecretSlotsState): void {
+    this.used = state.flags.length;
+    this.hashes = state.hashes;
+    this.ids = state.ids;
+    this.keyIdNumbers = state.keyIdNumbers;
+    this.flags = state.flags;
+    this.keyIds = [...state.keyIds];
+    this.otherIds = new Map(state.otherIds);
+    this.freeSlots = [...state.freeSlots];
+    this.byHash.restore(state.byHash, state.findable);
+    this.byId.restore(state.byId, state.known);
   }
 
   private newSlot(): number {
@@ -229,18 +302,22 @@ export class SecretSlots {
     this.used += 1;
     if (this.used > this.flags.length) {
       this.flags = withRoom(this.flags, this.used);
-      this.keyIdNumbers = withRoom(this.keyIdNumbers, this.used);
-      this.hashes = Buffer.concat([this.hashes, Buffer.alloc(this.hashes.length)]);
-      this.ids = Buffer.concat([this.ids, Buffer.alloc(this.ids.length)]);
+      const capacity = this.flags.length;
+      this.keyIdNumbers = withRoom(this.keyIdNumbers, capacity);
+      this.hashes = bufferOfLength(this.hashes, capacity * HASH_BYTES);
+      this.ids = bufferOfLength(this.ids, capacity * ID_BYTES);
     }
     return slot;
   }
 }
 
+/** What a HashedSecretMap holds, for a snapshot: its slots and the value of each. */
+export type HashedSecretMapState<T> = { readonly slots: SecretSlotsState; readonly values: readonly (T | undefined)[] };
+
 /** Live secrets of one kind, found by the hash of a presented secret without I/O; a value per secret. */
 export class HashedSecretMap<T> {
   private readonly slots = new SecretSlots();
-  private readonly values: (T | undefined)[] = [];
+  private values: (T | undefined)[] = [];
 
   set(id: string, stored: SecretHash, value: T): void {
     this.values[this.slots.add(id, stored)] = value;
@@ -259,5 +336,15 @@ export class HashedSecretMap<T> {
 
   get size(): number {
     return this.slots.size;
+  }
+
+  state(): HashedSecretMapState<T> {
+    return { slots: this.slots.state(), values: this.values };
+  }
+
+  /** Takes over a state `state()` gave; `revise` may update each value as it comes in. */
+  restore(state: HashedSecretMapState<T>, revise: (value: T) => T = (value) => value): void {
+    this.slots.restore(state.slots);
+    this.values = state.values.map((value) => (value === undefined ? undefined : revise(value)));
   }
 }

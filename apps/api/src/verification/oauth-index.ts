@@ -23,7 +23,7 @@ import {
 import { openSealedSecret, parseSecret, sealSecret, SecretHash, SecretHasher } from '@keyhold/crypto';
 import { RecordedEvent } from '@keyhold/event-store';
 import { CredentialKindIndex } from './credential-kind-index';
-import { HashedSecretMap } from './hashed-secret-map';
+import { HashedSecretMap, HashedSecretMapState } from './hashed-secret-map';
 import { EarlyDenials } from './early-denials';
 import { Principal } from './principal';
 
@@ -90,6 +90,12 @@ const secretsAfter = (secrets: ReadonlyMap<string, SecretHash>, event: ApiClient
 
 const storedHash = (secret: { secretHash: string; hashKeyId: string }): SecretHash => ({ hash: secret.secretHash, keyId: secret.hashKeyId });
 
+export type OAuthIndexState = {
+  readonly clients: ReadonlyMap<string, IndexedClient>;
+  readonly legacyTokens: HashedSecretMapState<LegacyAccessToken>;
+  readonly revoked: ReadonlyMap<string, number>;
+};
+
 /**
  * OAuth clients, and what the log says of access tokens: revocations, and the tokens issued
  * before tokens were sealed. An access token is sealed (`sealSecret`): its claims and a MAC, so
@@ -98,12 +104,12 @@ const storedHash = (secret: { secretHash: string; hashKeyId: string }): SecretHa
  * effect on every outstanding token at once, and a revoked token is denied until it expires.
  */
 @Injectable()
-export class OAuthIndex implements CredentialKindIndex {
+export class OAuthIndex implements CredentialKindIndex<OAuthIndexState> {
   readonly kind = 'accessToken' as const;
-  private readonly clients = new Map<string, IndexedClient>();
+  private clients = new Map<string, IndexedClient>();
   private readonly legacyTokens = new HashedSecretMap<LegacyAccessToken>();
   /** Revoked tokens by id, with their expiry in ms: bounded by the revocations of one token lifetime. */
-  private readonly revoked = new Map<string, number>();
+  private revoked = new Map<string, number>();
   private pruneAt = 0;
 
   constructor(
@@ -212,6 +218,16 @@ export class OAuthIndex implements CredentialKindIndex {
   /** How many revoked, unexpired tokens this node remembers. */
   get revokedSize(): number {
     return this.revoked.size;
+  }
+
+  state(): OAuthIndexState {
+    return { clients: this.clients, legacyTokens: this.legacyTokens.state(), revoked: this.revoked };
+  }
+
+  restore(state: OAuthIndexState): void {
+    this.clients = new Map(state.clients);
+    this.legacyTokens.restore(state.legacyTokens);
+    this.revoked = new Map(state.revoked);
   }
 
   private openSealed(secret: string): AccessTokenClaims | null {

@@ -3,8 +3,8 @@ import { effectivePermissions, eventFamilies, hasExpired, PERSONAL_TOKEN_EVENTS,
 import { SecretHash } from '@keyhold/crypto';
 import { RecordedEvent } from '@keyhold/event-store';
 import { CredentialKindIndex } from './credential-kind-index';
-import { SecretSlots, withRoom } from './hashed-secret-map';
-import { InstantColumn } from './instant-column';
+import { SecretSlots, SecretSlotsState, withRoom } from './hashed-secret-map';
+import { InstantColumn, InstantColumnState } from './instant-column';
 import { Principal } from './principal';
 
 /** The events this index folds: tokens, and the users whose current role gives tokens their rights. */
@@ -15,6 +15,16 @@ export type IndexedUser = { readonly tenantId: string; readonly role: Role };
 /** Whose a token is, kept for every token ever issued, revoked ones included. */
 export type TokenOwnership = { readonly tenantId: string; readonly ownerId: string };
 
+export type PersonalTokenIndexState = {
+  readonly tokens: SecretSlotsState;
+  readonly ownerNumbers: Uint32Array;
+  readonly scopeNumbers: Uint8Array;
+  readonly issuedAt: InstantColumnState;
+  readonly expiresAt: InstantColumnState;
+  readonly ownerships: readonly TokenOwnership[];
+  readonly users: ReadonlyMap<string, IndexedUser>;
+};
+
 /**
  * Personal API tokens by hash, and users' current roles. Revoked tokens leave the index as soon
  * as their event is applied, and a role change applies to every token of the user at the next
@@ -22,7 +32,7 @@ export type TokenOwnership = { readonly tenantId: string; readonly ownerId: stri
  * copied at issue.
  */
 @Injectable()
-export class PersonalTokenIndex implements CredentialKindIndex {
+export class PersonalTokenIndex implements CredentialKindIndex<PersonalTokenIndexState> {
   readonly kind = 'personalApiToken' as const;
   /**
    * A million tokens must fit a small node: a token is a slot (its hash and id, see
@@ -30,8 +40,8 @@ export class PersonalTokenIndex implements CredentialKindIndex {
    * one object per token.
    */
   private readonly tokens = new SecretSlots();
-  private ownerNumbers = new Uint32Array(0);
-  private scopeNumbers = new Uint8Array(0);
+  private ownerNumbers: Uint32Array = new Uint32Array(0);
+  private scopeNumbers: Uint8Array = new Uint8Array(0);
   private readonly issuedAt = new InstantColumn();
   private readonly expiresAt = new InstantColumn();
   /**
@@ -40,9 +50,9 @@ export class PersonalTokenIndex implements CredentialKindIndex {
    * keeps working while the read-model database is away: revocation is the command that must
    * never wait.
    */
-  private readonly ownerships: TokenOwnership[] = [];
-  private readonly ownershipNumbers = new Map<string, number>();
-  private readonly users = new Map<string, IndexedUser>();
+  private ownerships: TokenOwnership[] = [];
+  private ownershipNumbers = new Map<string, number>();
+  private users = new Map<string, IndexedUser>();
 
   apply(event: RecordedEvent): void {
     if (!APPLIED.includes(event)) return;
@@ -102,6 +112,30 @@ export class PersonalTokenIndex implements CredentialKindIndex {
 
   get size(): number {
     return this.tokens.size;
+  }
+
+  state(): PersonalTokenIndexState {
+    const slots = this.tokens.slotCount;
+    return {
+      tokens: this.tokens.state(),
+      ownerNumbers: this.ownerNumbers.subarray(0, slots),
+      scopeNumbers: this.scopeNumbers.subarray(0, slots),
+      issuedAt: this.issuedAt.state(slots),
+      expiresAt: this.expiresAt.state(slots),
+      ownerships: this.ownerships,
+      users: this.users,
+    };
+  }
+
+  restore(state: PersonalTokenIndexState): void {
+    this.tokens.restore(state.tokens);
+    this.ownerNumbers = state.ownerNumbers;
+    this.scopeNumbers = state.scopeNumbers;
+    this.issuedAt.restore(state.issuedAt);
+    this.expiresAt.restore(state.expiresAt);
+    this.ownerships = [...state.ownerships];
+    this.ownershipNumbers = new Map(this.ownerships.map(({ tenantId, ownerId }, number) => [`${tenantId} ${ownerId}`, number]));
+    this.users = new Map(state.users);
   }
 
   private ownershipNumber(tenantId: string, ownerId: string): number {

@@ -3,7 +3,7 @@ import { hasExpired, Permission, PERMISSIONS, ROLE_PERMISSIONS, USER_GRANT_EVENT
 import { SecretHash } from '@keyhold/crypto';
 import { RecordedEvent } from '@keyhold/event-store';
 import { CredentialKindIndex } from './credential-kind-index';
-import { HashedSecretMap } from './hashed-secret-map';
+import { HashedSecretMap, HashedSecretMapState } from './hashed-secret-map';
 import { PersonalTokenIndex } from './personal-token-index';
 import { Principal } from './principal';
 
@@ -25,7 +25,7 @@ type LiveUserAccessToken = {
  * reuse) remove them as their event is applied.
  */
 @Injectable()
-export class UserGrantIndex implements CredentialKindIndex {
+export class UserGrantIndex implements CredentialKindIndex<HashedSecretMapState<LiveUserAccessToken>> {
   readonly kind = 'userAccessToken' as const;
   private readonly tokens = new HashedSecretMap<LiveUserAccessToken>();
 
@@ -66,6 +66,14 @@ export class UserGrantIndex implements CredentialKindIndex {
 
   get size(): number {
     return this.tokens.size;
+  }
+
+  state(): HashedSecretMapState<LiveUserAccessToken> {
+    return this.tokens.state();
+  }
+
+  restore(state: HashedSecretMapState<LiveUserAccessToken>): void {
+    this.tokens.restore(state);
   }
 }
 
