@@ -14,6 +14,9 @@ import { refuseDuplicateAuthorization } from './http/authorization-header';
 import { refuseDeepJson } from './http/json-depth';
 import { openApiDocument } from './http/openapi';
 import { observeRequests } from './observability/request-observability';
+import { answerFromHooks } from './http/fast-path';
+import { IntrospectionFastPath } from './verification/introspection-fast-path';
+import { TokenFastPath } from './oauth/token-fast-path';
 
 /** Requests are small JSON or form bodies; anything larger is refused before it is parsed. */
 const BODY_LIMIT_BYTES = 16 * 1024;
@@ -38,6 +41,8 @@ export const serveHttp = async (rootModule: Type, config: KeyholdConfig, logger:
   refuseDeepJson(app.getHttpAdapter().getInstance());
   refuseDuplicateAuthorization(app.getHttpAdapter().getInstance());
   observeRequests(app.getHttpAdapter().getInstance(), logger, app.get(KeyholdMetrics));
+  // Before listen(), which registers the routes: the hooks attach to their routes as they are added.
+  answerFromHooks(app.getHttpAdapter().getInstance(), [app.get(IntrospectionFastPath), app.get(TokenFastPath)]);
   app.enableShutdownHooks();
 
   const document = openApiDocument(app);

@@ -14,7 +14,7 @@ import { ClientAuthentication } from './client-authentication';
 import { RevokeAccessTokenCommand } from './oauth.commands';
 import { AccessTokenResponse, AuthorizationServerMetadata, OpenIdConfiguration, RevocationRequest, RevocationResponse, TokenRequest } from './oauth.dto';
 import { isPublicConsole, TokenEndpoint } from './token-endpoint';
-import { rethrowFastPathFailure } from './token-fast-path';
+import { rethrowFastPathFailure } from '../http/fast-path';
 
 /**
  * The OAuth 2.0 token endpoint for machine clients (RFC 6749 §4.4), token revocation

@@ -1,6 +1,6 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
-import { HttpAdapterHost } from '@nestjs/core';
-import { FastifyInstance, FastifyRequest } from 'fastify';
+import { Injectable } from '@nestjs/common';
+import { FastifyRequest } from 'fastify';
+import { FastPath } from '../http/fast-path';
 import { requestContextOf } from '../http/request-context';
 import { SCOPE_PATTERN, TOKEN_FORM_LIMITS, TokenRequest } from './oauth.dto';
 import { TokenEndpoint } from './token-endpoint';
@@ -24,40 +24,24 @@ const takesFastPath = (body: unknown): body is TokenRequest => {
   return form.scope === undefined || SCOPE_PATTERN.test(form.scope as string);
 };
 
-const FAILURE = Symbol('keyhold:token-fast-path-failure');
-type WithFailure = FastifyRequest & { [FAILURE]?: unknown };
-
-/** In the token route's handler: what the fast path failed with, thrown again so that the one exception filter answers it. */
-export const rethrowFastPathFailure = (request: FastifyRequest): void => {
-  if (FAILURE in request) throw (request as WithFailure)[FAILURE];
-};
-
 /**
- * The busiest route, `POST /oauth/token` with client_credentials, answered from a Fastify
- * preHandler hook: the same TokenEndpoint as the Nest route, without Nest's per-request pipeline
+ * The busiest route, `POST /oauth/token` with client_credentials, answered from a hook (see
+ * FastPath): the same TokenEndpoint as the Nest route, without Nest's per-request pipeline
  * (guards, class-validator and class-transformer on the form, param decorators, the router's
- * response handling), which cost more CPU than issuing the token itself. The Nest route stays:
- * it is the OpenAPI description, serves every other form, and answers every failure of this
- * one (the hook hands the error over rather than answering it, so a failed client
- * authentication is counted by the throttle once and answered by the one exception filter).
+ * response handling), which cost more CPU than issuing the token itself. A failure, such as a
+ * client that does not authenticate, is handed to the Nest route, so that the throttle counts
+ * it once and the one exception filter answers it.
  */
 @Injectable()
-export class TokenFastPath implements OnModuleInit {
-  constructor(
-    private readonly adapterHost: HttpAdapterHost,
-    private readonly endpoint: TokenEndpoint,
-  ) {}
+export class TokenFastPath implements FastPath {
+  readonly method = 'POST';
+  readonly url = TOKEN_PATH;
+  readonly headers = { 'cache-control': 'no-store', pragma: 'no-cache' };
 
-  onModuleInit(): void {
-    const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
-    fastify?.addHook('preHandler', async (request, reply) => {
-      if (request.routeOptions.url !== TOKEN_PATH || request.method !== 'POST' || !takesFastPath(request.body)) return;
-      try {
-        const answer = await this.endpoint.token(request, request.body, requestContextOf(request));
-        return reply.code(200).header('Cache-Control', 'no-store').header('Pragma', 'no-cache').send(answer);
-      } catch (error) {
-        (request as WithFailure)[FAILURE] = error;
-      }
-    });
+  constructor(private readonly endpoint: TokenEndpoint) {}
+
+  async answer(request: FastifyRequest): Promise<object | null> {
+    if (!takesFastPath(request.body)) return null;
+    return this.endpoint.token(request, request.body, requestContextOf(request));
   }
 }

@@ -1,6 +1,6 @@
 import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'pino';
-import { context, propagation, Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { context, isSpanContextValid, propagation, Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { KeyholdMetrics } from '@keyhold/platform';
 import { CORRELATION_ID, tracer } from '@keyhold/tracing';
 import { correlationIdOf } from '../http/request-context';
@@ -9,36 +9,73 @@ import { Principal } from '../verification/principal';
 /** Requests no route matched share one label, so that a scan of random URLs cannot grow the series. */
 const UNMATCHED_ROUTE = 'unmatched';
 
+type RequestLabels = { method: string; route: string; status: number };
+type DurationLabels = { method: string; route: string; status_class: string };
+
+/**
+ * The label objects of each (method, route, status) series, made once: prom-client hashes the
+ * labels it is given on every sample, but building them anew per request was allocation on
+ * every answer. Bounded like the series themselves (route templates, methods, statuses).
+ */
+class SeriesLabels {
+  private readonly byKey = new Map<string, { requests: RequestLabels; duration: DurationLabels }>();
+
+  of(method: string, route: string, status: number): { requests: RequestLabels; duration: DurationLabels } {
+    const key = `${status} ${method} ${route}`;
+    let labels = this.byKey.get(key);
+    if (labels === undefined) {
+      labels = { requests: { method, route, status }, duration: { method, route, status_class: `${Math.floor(status / 100)}xx` } };
+      this.byKey.set(key, labels);
+    }
+    return labels;
+  }
+}
+
+/**
+ * The request's server span, or null when nothing would record or carry it: with no tracer
+ * provider registered (tracing off) every span is the API's invalid no-op, and making it the
+ * active one around the handler was work on every request for nothing. A span that is not
+ * recorded but has a valid context (a sampler said no) is kept, so that its decision propagates.
+ */
+const serverSpan = (request: FastifyRequest, route: string): Span | null => {
+  const parent = propagation.extract(context.active(), request.headers);
+  const attributes = { 'http.request.method': request.method, 'http.route': route, [CORRELATION_ID]: correlationIdOf(request) };
+  const span = tracer().startSpan(`${request.method} ${route}`, { kind: SpanKind.SERVER, attributes }, parent);
+  return span.isRecording() || isSpanContextValid(span.spanContext()) ? span : null;
+};
+
 /**
  * One log line, one metrics sample and one span per answered request, from a Fastify `onResponse` hook
  * rather than pino-http: the hook sees the matched route template (`/v1/tokens/:id`, never the
  * URL as sent), the principal the guard attached and the time Fastify measured, and writes
  * through the process's one pino logger. The line names its fields one by one: no header (so
  * no Authorization or cookie), no query string, no body can reach it, whatever the logger's
- * redaction paths.
+ * redaction paths. The hooks take Fastify's callback form: an async hook costs a promise and a
+ * microtask per request for work that never waits.
  */
 export const observeRequests = (fastify: FastifyInstance, logger: Logger, metrics: KeyholdMetrics): void => {
   const requests = logger.child({ component: 'http' });
   const spans = new WeakMap<FastifyRequest, Span>();
+  const series = new SeriesLabels();
   // The span starts with the request (a caller's traceparent continues its trace) and becomes the
   // active one for the handler once the body is read: commands and appends nest under it.
-  fastify.addHook('onRequest', async (request) => {
-    const parent = propagation.extract(context.active(), request.headers);
-    const route = request.routeOptions.url ?? UNMATCHED_ROUTE;
-    const attributes = { 'http.request.method': request.method, 'http.route': route, [CORRELATION_ID]: correlationIdOf(request) };
-    spans.set(request, tracer().startSpan(`${request.method} ${route}`, { kind: SpanKind.SERVER, attributes }, parent));
+  fastify.addHook('onRequest', (request, _reply, done) => {
+    const span = serverSpan(request, request.routeOptions.url ?? UNMATCHED_ROUTE);
+    if (span) spans.set(request, span);
+    done();
   });
   fastify.addHook('preHandler', (request, _reply, done) => {
     const span = spans.get(request);
     if (span) context.with(trace.setSpan(context.active(), span), done);
     else done();
   });
-  fastify.addHook('onResponse', async (request: FastifyRequest & { principal?: Principal }, reply: FastifyReply) => {
+  fastify.addHook('onResponse', (request: FastifyRequest & { principal?: Principal }, reply: FastifyReply, done) => {
     const route = request.routeOptions.url ?? UNMATCHED_ROUTE;
     const status = reply.statusCode;
     const durationMs = reply.elapsedTime;
-    metrics.httpRequests.inc({ method: request.method, route, status });
-    metrics.httpDuration.observe({ method: request.method, route, status_class: `${Math.floor(status / 100)}xx` }, durationMs / 1000);
+    const labels = series.of(request.method, route, status);
+    metrics.httpRequests.inc(labels.requests);
+    metrics.httpDuration.observe(labels.duration, durationMs / 1000);
     const principal = request.principal;
     const span = spans.get(request);
     if (span) {
@@ -47,19 +84,23 @@ export const observeRequests = (fastify: FastifyInstance, logger: Logger, metric
       if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
       span.end();
     }
-    requests[status >= 500 ? 'error' : 'info'](
-      {
-        method: request.method,
-        route,
-        status,
-        durationMs: Math.round(durationMs * 1000) / 1000,
-        requestId: request.id,
-        correlationId: correlationIdOf(request),
-        tenantId: principal?.tenantId ?? null,
-        actorId: principal?.actor.id ?? null,
-        actorKind: principal?.actor.kind ?? null,
-      },
-      'request',
-    );
+    const level = status >= 500 ? 'error' : 'info';
+    if (requests.isLevelEnabled(level)) {
+      requests[level](
+        {
+          method: request.method,
+          route,
+          status,
+          durationMs: Math.round(durationMs * 1000) / 1000,
+          requestId: request.id,
+          correlationId: correlationIdOf(request),
+          tenantId: principal?.tenantId ?? null,
+          actorId: principal?.actor.id ?? null,
+          actorKind: principal?.actor.kind ?? null,
+        },
+        'request',
+      );
+    }
+    done();
   });
 };

@@ -1,9 +1,11 @@
-import { Body, Controller, Header, HttpCode, Injectable, Post } from '@nestjs/common';
+import { Body, Controller, Header, HttpCode, Injectable, Post, Req } from '@nestjs/common';
+import { FastifyRequest } from 'fastify';
 import { ApiBearerAuth, ApiConsumes, ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
 import { SecretKind } from '@keyhold/crypto';
 import { CurrentPrincipal, RequirePermissions } from '../http/auth';
 import { OAuthForm } from '../http/validation';
+import { rethrowFastPathFailure } from '../http/fast-path';
 import { ActorKind, Principal } from './principal';
 import { CredentialIndexService } from './credential-index.service';
 import { OAuthIndex } from './oauth-index';
@@ -148,7 +150,8 @@ export class IntrospectionController {
   @ApiConsumes('application/x-www-form-urlencoded')
   @RequirePermissions(INTROSPECTION_PERMISSION)
   @ApiOkResponse({ type: IntrospectionResponse })
-  introspect(@CurrentPrincipal() caller: Principal, @Body() body: IntrospectionRequest): Promise<IntrospectionResponse> {
+  introspect(@Req() request: FastifyRequest, @CurrentPrincipal() caller: Principal, @Body() body: IntrospectionRequest): Promise<IntrospectionResponse> {
+    rethrowFastPathFailure(request);
     return this.introspection.answer(caller, body.token);
   }
 }
