@@ -164,6 +164,17 @@ export const describeReadModelStoreContract = (adapterName: string, open: () => 
       expect(await items.get('item-1')).toBeNull();
     });
 
+    it('keeps the newest of concurrent writes to one existing document', async () => {
+      const items = collection();
+      await items.putIfNewer(item(1, { label: 'v1' }), position(1));
+      const versions = [5, 3, 8, 2, 7, 8, 6];
+      const wrote = await Promise.all(versions.map((n) => items.putIfNewer(item(1, { label: `v${n}` }), position(n))));
+      expect((await items.get('item-1'))?.label).toBe('v8');
+      // Exactly one of the two writes of the newest version won; the older ones may or may not have landed first.
+      expect(wrote.filter((written, n) => written && versions[n] === 8)).toHaveLength(1);
+      expect(await items.putIfNewer(item(1, { label: 'v7-late' }), position(7))).toBe(false);
+    });
+
     it('keeps checkpoints and never moves one backwards', async () => {
       const projection = `contract-${randomUUID()}`;
       expect(await store.getCheckpoint(projection)).toBeNull();
