@@ -53,6 +53,22 @@ describeWithServer('MONGO_URL', 'MongoReadModelStore', (url) => {
     }
   });
 
+  it("holds only the writes of a batch's own work: those made meanwhile elsewhere go straight to the server", async () => {
+    const rows = store.collection<Row>({ name: fresh(), indexes: [] });
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const batch = store.batch(async () => {
+      await rows.putIfNewer({ id: 'held', expiresAt: null }, '1');
+      await gate;
+    });
+    expect(await rows.putIfNewer({ id: 'direct', expiresAt: null }, '1')).toBe(true);
+    expect(await rows.get('direct')).toEqual({ id: 'direct', expiresAt: null });
+    expect(await rows.get('held')).toBeNull();
+    release();
+    await batch;
+    expect(await rows.get('held')).toEqual({ id: 'held', expiresAt: null });
+  });
+
   it('pages through null sort values, which MongoDB orders first', async () => {
     const rows = store.collection<Row>({ name: fresh(), indexes: [['expiresAt']] });
     const expiries = [null, '2026-03-01', null, '2026-01-01', null, '2026-02-01'];

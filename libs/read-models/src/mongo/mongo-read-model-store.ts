@@ -1,5 +1,6 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { LRUCache } from 'lru-cache';
-import { Collection, Db, Filter, MongoClient, MongoClientOptions, MongoServerError } from 'mongodb';
+import { Collection, Db, Filter, MongoBulkWriteError, MongoClient, MongoClientOptions, MongoServerError } from 'mongodb';
 import {
   CollectionDefinition,
   decodeCursor,
@@ -96,6 +97,44 @@ class GuardedWrites {
     }
   }
 
+  /**
+   * Several writes (distinct ids) in two round trips: one read of their stored guards, one
+   * unordered bulk write. Writes that lost a race with another writer are each made again alone.
+   */
+  async writeAllIfNewer(writes: readonly GuardedWrite[]): Promise<void> {
+    if (writes.length === 0) return;
+    await this.ready();
+    const found = await this.collection
+      .find({ _id: { $in: writes.map((write) => write.id) } }, { projection: { [this.guard]: 1 } })
+      .toArray();
+    const stored = new Map(found.map((doc) => [doc._id, (doc as Record<string, unknown>)[this.guard] as string]));
+    const newer = writes.filter((write) => {
+      const guard = stored.get(write.id);
+      return guard === undefined || guard < write.value;
+    });
+    if (newer.length === 0) return;
+    const replacing = newer.filter((write) => stored.has(write.id)).length;
+    try {
+      const result = await this.collection.bulkWrite(
+        newer.map(({ id, fields }) => {
+          const guard = stored.get(id);
+          return guard === undefined
+            ? { insertOne: { document: { _id: id, ...fields } } }
+            : { replaceOne: { filter: { _id: id, [this.guard]: guard }, replacement: fields } };
+        }),
+        { ordered: false },
+      );
+      if (result.matchedCount === replacing && result.insertedCount === newer.length - replacing) {
+        for (const write of newer) this.known.set(write.id, write.value);
+        return;
+      }
+    } catch (error) {
+      if (!(error instanceof MongoBulkWriteError && [error.writeErrors].flat().every((failed) => failed.code === DUPLICATE_KEY))) throw error;
+    }
+    // Another writer came between the read and the write for some: those already written are no-ops now.
+    for (const write of newer) await this.writeIfNewer(write);
+  }
+
   /** Answers whether it wrote; `stored` is the guard believed stored, undefined for "absent". */
   private async compareAndSet(id: string, stored: string | undefined, fields: Record<string, unknown>): Promise<boolean> {
     if (stored === undefined) {
@@ -114,6 +153,76 @@ class GuardedWrites {
   private async storedGuard(id: string): Promise<string | undefined> {
     const found = await this.collection.findOne({ _id: id }, { projection: { [this.guard]: 1 } });
     return found ? ((found as Record<string, unknown>)[this.guard] as string) : undefined;
+  }
+}
+
+/** A document as a batch knows it: its guard (undefined: absent), its fields, and whether the batch changed it. */
+type Buffered = { value: string | undefined; fields: Record<string, unknown> | null; dirty: boolean };
+
+/**
+ * The writes of one `batch`, held until it ends and then made as one read and one unordered bulk
+ * write per collection, instead of a round trip or two per write: a catch-up slice's hundreds of
+ * writes in a few round trips. Reads inside the batch see its writes (and what it read before);
+ * a `list` inside it first writes what is held, since the query runs on the server.
+ */
+class BatchBuffer {
+  private readonly held = new Map<GuardedWrites, Map<string, Buffered>>();
+  private flushing: Promise<void> = Promise.resolve();
+
+  constructor(private readonly checkpoints: GuardedWrites) {}
+
+  known(target: GuardedWrites, id: string): Buffered | undefined {
+    return this.held.get(target)?.get(id);
+  }
+
+  /** What a read found, unless a write of the batch got there meanwhile. */
+  remember(target: GuardedWrites, id: string, value: string | undefined, fields: Record<string, unknown> | null): void {
+    const entries = this.entriesOf(target);
+    if (!entries.has(id)) entries.set(id, { value, fields, dirty: false });
+  }
+
+  /** Holds the write if it is newer than what the batch knows of the document; the store's own newer guard still wins at the flush. */
+  put(target: GuardedWrites, { id, value, fields }: GuardedWrite): boolean {
+    const entries = this.entriesOf(target);
+    const current = entries.get(id)?.value;
+    if (current !== undefined && current >= value) return false;
+    entries.set(id, { value, fields, dirty: true });
+    return true;
+  }
+
+  forget(target: GuardedWrites): void {
+    this.held.delete(target);
+  }
+
+  /** Writes what is held, one flush after another, so that no flush overtakes an earlier one. */
+  flush(): Promise<void> {
+    this.flushing = this.flushing.then(() => this.writeHeld());
+    return this.flushing;
+  }
+
+  /** Documents before checkpoints: a checkpoint is never stored ahead of the writes it covers. */
+  private async writeHeld(): Promise<void> {
+    const pending = [...this.held].map(([target, entries]) => {
+      const writes: GuardedWrite[] = [];
+      for (const [id, entry] of entries) {
+        if (!entry.dirty) continue;
+        entry.dirty = false;
+        writes.push({ id, value: entry.value!, fields: entry.fields! });
+      }
+      return { target, writes };
+    });
+    const documents = pending.filter(({ target }) => target !== this.checkpoints);
+    await Promise.all(documents.map(({ target, writes }) => target.writeAllIfNewer(writes)));
+    for (const { target, writes } of pending) if (target === this.checkpoints) await target.writeAllIfNewer(writes);
+  }
+
+  private entriesOf(target: GuardedWrites): Map<string, Buffered> {
+    let entries = this.held.get(target);
+    if (!entries) {
+      entries = new Map();
+      this.held.set(target, entries);
+    }
+    return entries;
   }
 }
 
@@ -136,6 +245,7 @@ class MongoCollection<T extends ReadModelDocument> implements ReadModelCollectio
   constructor(
     private readonly collection: Collection<Stored>,
     private readonly indexes: ReadonlyArray<readonly string[]>,
+    private readonly currentBatch: () => BatchBuffer | undefined,
   ) {
     indexes.flat().forEach(docPath);
     this.guarded = new GuardedWrites(collection as unknown as Collection<{ _id: string }>, 'version');
@@ -155,15 +265,22 @@ class MongoCollection<T extends ReadModelDocument> implements ReadModelCollectio
   }
 
   async get(id: string): Promise<T | null> {
+    const batch = this.currentBatch();
+    const held = batch?.known(this.guarded, id);
+    if (held) return held.fields ? (held.fields.doc as T) : null;
     await this.ready();
     const found = await this.collection.findOne({ _id: id }, { projection: { doc: 1, version: 1 } });
     this.guarded.saw(id, found?.version);
+    batch?.remember(this.guarded, id, found?.version, found ? { version: found.version, doc: found.doc } : null);
     return found ? (found.doc as T) : null;
   }
 
   async putIfNewer(doc: T, version: string): Promise<boolean> {
+    const write = { id: doc.id, value: version, fields: { version, doc } };
+    const batch = this.currentBatch();
+    if (batch) return batch.put(this.guarded, write);
     await this.ready();
-    return this.guarded.writeIfNewer({ id: doc.id, value: version, fields: { version, doc } });
+    return this.guarded.writeIfNewer(write);
   }
 
   async list(query: ListQuery<T>): Promise<Page<T>> {
@@ -186,6 +303,7 @@ class MongoCollection<T extends ReadModelDocument> implements ReadModelCollectio
     if (conditions.length) filter.$and = conditions;
     const direction = query.direction === 'asc' ? 1 : -1;
     await this.ready();
+    await this.currentBatch()?.flush();
     const rows = await this.collection
       .find(filter, { projection: { doc: 1 } })
       .sort({ [sort]: direction, _id: direction })
@@ -198,18 +316,24 @@ class MongoCollection<T extends ReadModelDocument> implements ReadModelCollectio
   }
 
   async clear(): Promise<void> {
+    const batch = this.currentBatch();
+    await batch?.flush();
     await this.collection.deleteMany({});
+    batch?.forget(this.guarded);
     this.guarded.forget();
   }
 }
 
 /**
  * Read models on MongoDB through the 6.x driver. Uses single-document atomic operations only (no
- * sessions or transactions), which the mongo-java-server stand-in in the tests also supports.
+ * sessions or transactions), which the mongo-java-server stand-in in the tests also supports; so a
+ * `batch` is not a transaction but a buffer, flushed when its work ends (see `batch`).
  */
 export class MongoReadModelStore implements ReadModelStore {
   private readonly collections = new Map<string, MongoCollection<ReadModelDocument>>();
   private readonly checkpoints: GuardedWrites;
+  /** The batch whose work is running, per async context: writes from elsewhere (a request, a timer) go straight to the server. */
+  private readonly batches = new AsyncLocalStorage<BatchBuffer>();
 
   /** Fails within seconds, naming the server, when it cannot be reached. */
   static async connect(url: string, databaseName: string, options: MongoClientOptions = {}): Promise<MongoReadModelStore> {
@@ -240,19 +364,42 @@ export class MongoReadModelStore implements ReadModelStore {
     let collection = this.collections.get(definition.name);
     if (!collection) {
       if (!COLLECTION_NAME.test(definition.name)) throw new Error(`Invalid collection name '${definition.name}'.`);
-      collection = new MongoCollection(this.db.collection<Stored>(`rm_${definition.name}`), definition.indexes);
+      collection = new MongoCollection(this.db.collection<Stored>(`rm_${definition.name}`), definition.indexes, () => this.batches.getStore());
       this.collections.set(definition.name, collection);
     }
     return collection as unknown as ReadModelCollection<T>;
   }
 
   async getCheckpoint(projection: string): Promise<string | null> {
+    const held = this.batches.getStore()?.known(this.checkpoints, projection);
+    if (held) return held.value ?? null;
     const found = (await this.checkpoints.collection.findOne({ _id: projection })) as Checkpoint | null;
     return found?.position ?? null;
   }
 
   async saveCheckpoint(projection: string, position: string): Promise<void> {
-    await this.checkpoints.writeIfNewer({ id: projection, value: position, fields: { position } });
+    const write = { id: projection, value: position, fields: { position } };
+    const batch = this.batches.getStore();
+    if (batch) batch.put(this.checkpoints, write);
+    else await this.checkpoints.writeIfNewer(write);
+  }
+
+  /**
+   * Holds the writes (and checkpoints) that `work` makes, in its async context only, and makes
+   * them when it ends: per collection one read of the stored guards and one unordered bulk write,
+   * documents before checkpoints. Inside, reads see the batch's writes, and `putIfNewer` answers
+   * against what the batch knows of the document (a newer one already stored still wins when the
+   * batch is written). Work that throws writes nothing, except what a `list` or `clear` inside
+   * it had to write first; a flush that fails part-way leaves some documents written and their
+   * checkpoints not, which re-applying the events (the guards make it harmless) completes. A
+   * batch inside a batch joins it.
+   */
+  async batch<T>(work: () => Promise<T>): Promise<T> {
+    if (this.batches.getStore()) return work();
+    const batch = new BatchBuffer(this.checkpoints);
+    const result = await this.batches.run(batch, work);
+    await batch.flush();
+    return result;
   }
 
   async ping(): Promise<void> {
