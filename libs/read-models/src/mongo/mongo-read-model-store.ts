@@ -30,8 +30,12 @@ const docPath = (name: string) => {
 /** Errors may be logged: keep the address, drop user:password and options. */
 const withoutCredentials = (url: string) => url.replace(/\/\/[^/?#]*@/, '//').replace(/[?#].*$/, '');
 
-/** How many documents' last-seen versions each collection remembers, to write them in one round trip. */
-const KNOWN_VERSIONS = 10_000;
+/**
+ * How many documents' last-seen versions each collection remembers, to write them in one round
+ * trip. Few: the write that follows a read (patchIfNewer) comes at once, and an API node at 1M
+ * tokens is near its memory goal (about 200 bytes an entry, in each collection).
+ */
+const KNOWN_VERSIONS = 1_000;
 
 const isDuplicateKey = (error: unknown) => error instanceof MongoServerError && error.code === DUPLICATE_KEY;
 
@@ -43,7 +47,7 @@ type GuardedWrite = { readonly id: string; readonly value: string; readonly fiel
  * must sort after (as text). Every operation names the document by `_id` alone, or by `_id` and
  * the guard's exact value, so it is served by an index on any MongoDB: mongo-java-server uses an
  * index only for equality on all of a unique index's fields, and scanned the whole collection for
- * the former `{_id, guard: {$lt}}` upsert (1 ms at 1k documents, 28 ms at 20k: each write was
+ * the former `{_id, guard: {$lt}}` upsert (3 ms at 1k documents, 28 ms at 20k: each write was
  * O(collection)). Hence the unique `{_id, guard}` index, which a real MongoDB does not need (its
  * `_id` index serves these filters) but keeps at the cost of one more index entry per write.
  *
