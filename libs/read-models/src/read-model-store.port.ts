@@ -53,8 +53,11 @@ export interface ReadModelStore {
   saveCheckpoint(projection: string, position: string): Promise<void>;
   /**
    * Runs a burst of writes as one unit where that is much cheaper (SQLite: one transaction, not
-   * one per write), for a rebuild's batches. Only for a connection with no other writer: other
-   * writes made meanwhile join the unit. Stores without it simply run `work`.
+   * one per write; MongoDB: the writes held and made as one bulk write per collection when `work`
+   * ends), for a rebuild's batches. Work that throws writes nothing. Inside, reads see the
+   * batch's writes, and `putIfNewer` may answer against what the batch knows rather than the
+   * store (a newer document already stored still wins). Only for a connection with no other
+   * writer: on SQLite other writes made meanwhile join the unit. Stores without it simply run `work`.
    */
   batch?<T>(work: () => Promise<T>): Promise<T>;
   /**

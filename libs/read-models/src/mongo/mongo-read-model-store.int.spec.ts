@@ -32,6 +32,43 @@ describeWithServer('MONGO_URL', 'MongoReadModelStore', (url) => {
     expect(await rows.get('row')).toEqual({ id: 'row', expiresAt: versions[versions.length - 1] });
   });
 
+  it('keeps the newest of each document when two processes write the same documents', async () => {
+    const other = await MongoReadModelStore.connect(url, databaseName);
+    try {
+      const name = fresh();
+      const mine = store.collection<Row>({ name, indexes: [] });
+      const theirs = other.collection<Row>({ name, indexes: [] });
+      const ids = Array.from({ length: 20 }, (_, n) => `row-${n}`);
+      // Each process writes every document at interleaved versions, in opposite orders, all at once.
+      const version = (n: number) => String(n).padStart(20, '0');
+      const writes = ids.flatMap((id, n) => [
+        ...[1, 3, 5].map((v) => () => mine.putIfNewer({ id, expiresAt: version(v + n) }, version(v + n))),
+        ...[6, 4, 2].map((v) => () => theirs.putIfNewer({ id, expiresAt: version(v + n) }, version(v + n))),
+      ]);
+      await Promise.all(writes.map((write) => write()));
+      for (const [n, id] of ids.entries()) expect(await mine.get(id)).toEqual({ id, expiresAt: version(6 + n) });
+      expect(await theirs.putIfNewer({ id: 'row-0', expiresAt: 'stale' }, version(5))).toBe(false);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it("holds only the writes of a batch's own work: those made meanwhile elsewhere go straight to the server", async () => {
+    const rows = store.collection<Row>({ name: fresh(), indexes: [] });
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const batch = store.batch(async () => {
+      await rows.putIfNewer({ id: 'held', expiresAt: null }, '1');
+      await gate;
+    });
+    expect(await rows.putIfNewer({ id: 'direct', expiresAt: null }, '1')).toBe(true);
+    expect(await rows.get('direct')).toEqual({ id: 'direct', expiresAt: null });
+    expect(await rows.get('held')).toBeNull();
+    release();
+    await batch;
+    expect(await rows.get('held')).toEqual({ id: 'held', expiresAt: null });
+  });
+
   it('pages through null sort values, which MongoDB orders first', async () => {
     const rows = store.collection<Row>({ name: fresh(), indexes: [['expiresAt']] });
     const expiries = [null, '2026-03-01', null, '2026-01-01', null, '2026-02-01'];

@@ -1,4 +1,6 @@
-import { Collection, Db, Filter, MongoClient, MongoClientOptions, MongoServerError } from 'mongodb';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { LRUCache } from 'lru-cache';
+import { Collection, Db, Filter, MongoBulkWriteError, MongoClient, MongoClientOptions, MongoServerError } from 'mongodb';
 import {
   CollectionDefinition,
   decodeCursor,
@@ -29,32 +31,204 @@ const docPath = (name: string) => {
 const withoutCredentials = (url: string) => url.replace(/\/\/[^/?#]*@/, '//').replace(/[?#].*$/, '');
 
 /**
- * Sets `set` on document `id` only if its `field` sorts before `value` (as text) or it does not
- * exist, in one atomic upsert, and answers whether it wrote. When the guard fails on an existing
- * document the upsert turns into an insert that the unique `_id` index refuses with E11000, which
- * means "not newer". MongoDB retries such a collision itself only when the filter is equalities on
- * the unique index's fields, which a `$lt` guard is not
- * (https://www.mongodb.com/docs/manual/reference/method/db.collection.update/#upsert-with-duplicate-values);
- * and the collision may be with a concurrent first insert of an older value, so one retry decides:
- * the document exists by then, and stored values only grow.
+ * How many documents' last-seen versions each collection remembers, to write them in one round
+ * trip. Few: the write that follows a read (patchIfNewer) comes at once, and an API node at 1M
+ * tokens is near its memory goal (about 200 bytes an entry, in each collection).
  */
-const upsertIfNewer = async <S extends { _id: string }>(
-  collection: Collection<S>,
-  id: string,
-  field: string,
-  value: string,
-  set: Partial<S>,
-  retry = true,
-): Promise<boolean> => {
-  try {
-    const filter = { _id: id, [field]: { $lt: value } } as Filter<S>;
-    const result = await collection.updateOne(filter, { $set: set }, { upsert: true });
-    return result.matchedCount + result.upsertedCount > 0;
-  } catch (error) {
-    if (!(error instanceof MongoServerError && error.code === DUPLICATE_KEY)) throw error;
-    return retry && upsertIfNewer(collection, id, field, value, set, false);
+const KNOWN_VERSIONS = 1_000;
+
+const isDuplicateKey = (error: unknown) => error instanceof MongoServerError && error.code === DUPLICATE_KEY;
+
+/** One guarded write: document `id` becomes `fields` if `value` sorts after its stored guard. */
+type GuardedWrite = { readonly id: string; readonly value: string; readonly fields: Record<string, unknown> };
+
+/**
+ * Writes documents only forward: each holds a guard field (a version or a position) that a write
+ * must sort after (as text). Every operation names the document by `_id` alone, or by `_id` and
+ * the guard's exact value, so it is served by an index on any MongoDB: mongo-java-server uses an
+ * index only for equality on all of a unique index's fields, and scanned the whole collection for
+ * the former `{_id, guard: {$lt}}` upsert (3 ms at 1k documents, 28 ms at 20k: each write was
+ * O(collection)). Hence the unique `{_id, guard}` index, which a real MongoDB does not need (its
+ * `_id` index serves these filters) but keeps at the cost of one more index entry per write.
+ *
+ * A write is a compare-and-set: insert when absent (a concurrent first insert fails on the unique
+ * `_id`), else replace where the guard still has the value read (a concurrent write makes it match
+ * nothing). Either loss reads again and decides again; stored guards only grow, so it ends. The
+ * guard last seen of recent documents is kept, so that a known document is replaced, and a new
+ * one inserted, in one round trip.
+ */
+class GuardedWrites {
+  private indexed?: Promise<unknown>;
+  private readonly known = new LRUCache<string, string>({ max: KNOWN_VERSIONS });
+
+  constructor(
+    readonly collection: Collection<{ _id: string }>,
+    private readonly guard: string,
+  ) {}
+
+  /** The guard index, made on first use, once per process; a failed attempt is tried again next time. */
+  ready(): Promise<unknown> {
+    this.indexed ??= this.collection.createIndex({ _id: 1, [this.guard]: 1 }, { unique: true }).catch((error: unknown) => {
+      this.indexed = undefined;
+      throw error;
+    });
+    return this.indexed;
   }
-};
+
+  /** Forgets what was seen: after `clear`, stored guards no longer only grow. */
+  forget(): void {
+    this.known.clear();
+  }
+
+  /** What a reader saw stored: the next write of that document starts from it. */
+  saw(id: string, value: string | undefined): void {
+    if (value === undefined) this.known.delete(id);
+    else this.known.set(id, value);
+  }
+
+  async writeIfNewer({ id, value, fields }: GuardedWrite): Promise<boolean> {
+    await this.ready();
+    let stored = this.known.get(id);
+    // What was seen is a hint for the compare-and-set, never a reason to refuse: confirm that.
+    if (stored !== undefined && stored >= value) stored = await this.storedGuard(id);
+    for (;;) {
+      if (stored !== undefined && stored >= value) return false;
+      if (await this.compareAndSet(id, stored, fields)) {
+        this.known.set(id, value);
+        return true;
+      }
+      stored = await this.storedGuard(id);
+    }
+  }
+
+  /**
+   * Several writes (distinct ids) in two round trips: one read of their stored guards, one
+   * unordered bulk write. Writes that lost a race with another writer are each made again alone.
+   */
+  async writeAllIfNewer(writes: readonly GuardedWrite[]): Promise<void> {
+    if (writes.length === 0) return;
+    await this.ready();
+    const found = await this.collection
+      .find({ _id: { $in: writes.map((write) => write.id) } }, { projection: { [this.guard]: 1 } })
+      .toArray();
+    const stored = new Map(found.map((doc) => [doc._id, (doc as Record<string, unknown>)[this.guard] as string]));
+    const newer = writes.filter((write) => {
+      const guard = stored.get(write.id);
+      return guard === undefined || guard < write.value;
+    });
+    if (newer.length === 0) return;
+    const replacing = newer.filter((write) => stored.has(write.id)).length;
+    try {
+      const result = await this.collection.bulkWrite(
+        newer.map(({ id, fields }) => {
+          const guard = stored.get(id);
+          return guard === undefined
+            ? { insertOne: { document: { _id: id, ...fields } } }
+            : { replaceOne: { filter: { _id: id, [this.guard]: guard }, replacement: fields } };
+        }),
+        { ordered: false },
+      );
+      if (result.matchedCount === replacing && result.insertedCount === newer.length - replacing) {
+        for (const write of newer) this.known.set(write.id, write.value);
+        return;
+      }
+    } catch (error) {
+      if (!(error instanceof MongoBulkWriteError && [error.writeErrors].flat().every((failed) => failed.code === DUPLICATE_KEY))) throw error;
+    }
+    // Another writer came between the read and the write for some: those already written are no-ops now.
+    for (const write of newer) await this.writeIfNewer(write);
+  }
+
+  /** Answers whether it wrote; `stored` is the guard believed stored, undefined for "absent". */
+  private async compareAndSet(id: string, stored: string | undefined, fields: Record<string, unknown>): Promise<boolean> {
+    if (stored === undefined) {
+      try {
+        await this.collection.insertOne({ _id: id, ...fields });
+        return true;
+      } catch (error) {
+        if (isDuplicateKey(error)) return false;
+        throw error;
+      }
+    }
+    const result = await this.collection.replaceOne({ _id: id, [this.guard]: stored }, fields);
+    return result.matchedCount === 1;
+  }
+
+  private async storedGuard(id: string): Promise<string | undefined> {
+    const found = await this.collection.findOne({ _id: id }, { projection: { [this.guard]: 1 } });
+    return found ? ((found as Record<string, unknown>)[this.guard] as string) : undefined;
+  }
+}
+
+/** A document as a batch knows it: its guard (undefined: absent), its fields, and whether the batch changed it. */
+type Buffered = { value: string | undefined; fields: Record<string, unknown> | null; dirty: boolean };
+
+/**
+ * The writes of one `batch`, held until it ends and then made as one read and one unordered bulk
+ * write per collection, instead of a round trip or two per write: a catch-up slice's hundreds of
+ * writes in a few round trips. Reads inside the batch see its writes (and what it read before);
+ * a `list` inside it first writes what is held, since the query runs on the server.
+ */
+class BatchBuffer {
+  private readonly held = new Map<GuardedWrites, Map<string, Buffered>>();
+  private flushing: Promise<void> = Promise.resolve();
+
+  constructor(private readonly checkpoints: GuardedWrites) {}
+
+  known(target: GuardedWrites, id: string): Buffered | undefined {
+    return this.held.get(target)?.get(id);
+  }
+
+  /** What a read found, unless a write of the batch got there meanwhile. */
+  remember(target: GuardedWrites, id: string, value: string | undefined, fields: Record<string, unknown> | null): void {
+    const entries = this.entriesOf(target);
+    if (!entries.has(id)) entries.set(id, { value, fields, dirty: false });
+  }
+
+  /** Holds the write if it is newer than what the batch knows of the document; the store's own newer guard still wins at the flush. */
+  put(target: GuardedWrites, { id, value, fields }: GuardedWrite): boolean {
+    const entries = this.entriesOf(target);
+    const current = entries.get(id)?.value;
+    if (current !== undefined && current >= value) return false;
+    entries.set(id, { value, fields, dirty: true });
+    return true;
+  }
+
+  forget(target: GuardedWrites): void {
+    this.held.delete(target);
+  }
+
+  /** Writes what is held, one flush after another, so that no flush overtakes an earlier one. */
+  flush(): Promise<void> {
+    this.flushing = this.flushing.then(() => this.writeHeld());
+    return this.flushing;
+  }
+
+  /** Documents before checkpoints: a checkpoint is never stored ahead of the writes it covers. */
+  private async writeHeld(): Promise<void> {
+    const pending = [...this.held].map(([target, entries]) => {
+      const writes: GuardedWrite[] = [];
+      for (const [id, entry] of entries) {
+        if (!entry.dirty) continue;
+        entry.dirty = false;
+        writes.push({ id, value: entry.value!, fields: entry.fields! });
+      }
+      return { target, writes };
+    });
+    const documents = pending.filter(({ target }) => target !== this.checkpoints);
+    await Promise.all(documents.map(({ target, writes }) => target.writeAllIfNewer(writes)));
+    for (const { target, writes } of pending) if (target === this.checkpoints) await target.writeAllIfNewer(writes);
+  }
+
+  private entriesOf(target: GuardedWrites): Map<string, Buffered> {
+    let entries = this.held.get(target);
+    if (!entries) {
+      entries = new Map();
+      this.held.set(target, entries);
+    }
+    return entries;
+  }
+}
 
 /**
  * Keyset condition for the page after (sortValue, id). `$gt`/`$lt` only compare values of one
@@ -70,12 +244,15 @@ const after = (path: string, direction: 'asc' | 'desc', sortValue: FieldValue, i
 
 class MongoCollection<T extends ReadModelDocument> implements ReadModelCollection<T> {
   private indexed?: Promise<unknown>;
+  private readonly guarded: GuardedWrites;
 
   constructor(
     private readonly collection: Collection<Stored>,
     private readonly indexes: ReadonlyArray<readonly string[]>,
+    private readonly currentBatch: () => BatchBuffer | undefined,
   ) {
     indexes.flat().forEach(docPath);
+    this.guarded = new GuardedWrites(collection as unknown as Collection<{ _id: string }>, 'version');
   }
 
   /** Indexes are made on first use, once per process; a failed attempt is tried again next time. */
@@ -92,14 +269,22 @@ class MongoCollection<T extends ReadModelDocument> implements ReadModelCollectio
   }
 
   async get(id: string): Promise<T | null> {
+    const batch = this.currentBatch();
+    const held = batch?.known(this.guarded, id);
+    if (held) return held.fields ? (held.fields.doc as T) : null;
     await this.ready();
-    const found = await this.collection.findOne({ _id: id }, { projection: { doc: 1 } });
+    const found = await this.collection.findOne({ _id: id }, { projection: { doc: 1, version: 1 } });
+    this.guarded.saw(id, found?.version);
+    batch?.remember(this.guarded, id, found?.version, found ? { version: found.version, doc: found.doc } : null);
     return found ? (found.doc as T) : null;
   }
 
   async putIfNewer(doc: T, version: string): Promise<boolean> {
+    const write = { id: doc.id, value: version, fields: { version, doc } };
+    const batch = this.currentBatch();
+    if (batch) return batch.put(this.guarded, write);
     await this.ready();
-    return upsertIfNewer(this.collection, doc.id, 'version', version, { version, doc });
+    return this.guarded.writeIfNewer(write);
   }
 
   async list(query: ListQuery<T>): Promise<Page<T>> {
@@ -122,6 +307,7 @@ class MongoCollection<T extends ReadModelDocument> implements ReadModelCollectio
     if (conditions.length) filter.$and = conditions;
     const direction = query.direction === 'asc' ? 1 : -1;
     await this.ready();
+    await this.currentBatch()?.flush();
     const rows = await this.collection
       .find(filter, { projection: { doc: 1 } })
       .sort({ [sort]: direction, _id: direction })
@@ -134,17 +320,24 @@ class MongoCollection<T extends ReadModelDocument> implements ReadModelCollectio
   }
 
   async clear(): Promise<void> {
+    const batch = this.currentBatch();
+    await batch?.flush();
     await this.collection.deleteMany({});
+    batch?.forget(this.guarded);
+    this.guarded.forget();
   }
 }
 
 /**
  * Read models on MongoDB through the 6.x driver. Uses single-document atomic operations only (no
- * sessions or transactions), which the mongo-java-server stand-in in the tests also supports.
+ * sessions or transactions), which the mongo-java-server stand-in in the tests also supports; so a
+ * `batch` is not a transaction but a buffer, flushed when its work ends (see `batch`).
  */
 export class MongoReadModelStore implements ReadModelStore {
   private readonly collections = new Map<string, MongoCollection<ReadModelDocument>>();
-  private readonly checkpoints: Collection<Checkpoint>;
+  private readonly checkpoints: GuardedWrites;
+  /** The batch whose work is running, per async context: writes from elsewhere (a request, a timer) go straight to the server. */
+  private readonly batches = new AsyncLocalStorage<BatchBuffer>();
 
   /** Fails within seconds, naming the server, when it cannot be reached. */
   static async connect(url: string, databaseName: string, options: MongoClientOptions = {}): Promise<MongoReadModelStore> {
@@ -168,26 +361,49 @@ export class MongoReadModelStore implements ReadModelStore {
     private readonly client: MongoClient,
     private readonly db: Db,
   ) {
-    this.checkpoints = db.collection<Checkpoint>('checkpoints');
+    this.checkpoints = new GuardedWrites(db.collection<Checkpoint>('checkpoints') as unknown as Collection<{ _id: string }>, 'position');
   }
 
   collection<T extends ReadModelDocument>(definition: CollectionDefinition): ReadModelCollection<T> {
     let collection = this.collections.get(definition.name);
     if (!collection) {
       if (!COLLECTION_NAME.test(definition.name)) throw new Error(`Invalid collection name '${definition.name}'.`);
-      collection = new MongoCollection(this.db.collection<Stored>(`rm_${definition.name}`), definition.indexes);
+      collection = new MongoCollection(this.db.collection<Stored>(`rm_${definition.name}`), definition.indexes, () => this.batches.getStore());
       this.collections.set(definition.name, collection);
     }
     return collection as unknown as ReadModelCollection<T>;
   }
 
   async getCheckpoint(projection: string): Promise<string | null> {
-    const found = await this.checkpoints.findOne({ _id: projection });
+    const held = this.batches.getStore()?.known(this.checkpoints, projection);
+    if (held) return held.value ?? null;
+    const found = (await this.checkpoints.collection.findOne({ _id: projection })) as Checkpoint | null;
     return found?.position ?? null;
   }
 
   async saveCheckpoint(projection: string, position: string): Promise<void> {
-    await upsertIfNewer(this.checkpoints, projection, 'position', position, { position });
+    const write = { id: projection, value: position, fields: { position } };
+    const batch = this.batches.getStore();
+    if (batch) batch.put(this.checkpoints, write);
+    else await this.checkpoints.writeIfNewer(write);
+  }
+
+  /**
+   * Holds the writes (and checkpoints) that `work` makes, in its async context only, and makes
+   * them when it ends: per collection one read of the stored guards and one unordered bulk write,
+   * documents before checkpoints. Inside, reads see the batch's writes, and `putIfNewer` answers
+   * against what the batch knows of the document (a newer one already stored still wins when the
+   * batch is written). Work that throws writes nothing, except what a `list` or `clear` inside
+   * it had to write first; a flush that fails part-way leaves some documents written and their
+   * checkpoints not, which re-applying the events (the guards make it harmless) completes. A
+   * batch inside a batch joins it.
+   */
+  async batch<T>(work: () => Promise<T>): Promise<T> {
+    if (this.batches.getStore()) return work();
+    const batch = new BatchBuffer(this.checkpoints);
+    const result = await this.batches.run(batch, work);
+    await batch.flush();
+    return result;
   }
 
   async ping(): Promise<void> {

@@ -164,6 +164,71 @@ export const describeReadModelStoreContract = (adapterName: string, open: () => 
       expect(await items.get('item-1')).toBeNull();
     });
 
+    it('keeps the newest of concurrent writes to one existing document', async () => {
+      const items = collection();
+      await items.putIfNewer(item(1, { label: 'v1' }), position(1));
+      const versions = [5, 3, 8, 2, 7, 8, 6];
+      const wrote = await Promise.all(versions.map((n) => items.putIfNewer(item(1, { label: `v${n}` }), position(n))));
+      expect((await items.get('item-1'))?.label).toBe('v8');
+      // Exactly one of the two writes of the newest version won; the older ones may or may not have landed first.
+      expect(wrote.filter((written, n) => written && versions[n] === 8)).toHaveLength(1);
+      expect(await items.putIfNewer(item(1, { label: 'v7-late' }), position(7))).toBe(false);
+    });
+
+    describe('batch (where the store has one)', () => {
+      const inBatch = <T>(work: () => Promise<T>) => (store.batch ? store.batch(work) : work());
+
+      it('lets reads inside see the batch\'s writes, and stores them all', async () => {
+        const items = collection();
+        const projection = `contract-${randomUUID()}`;
+        await items.putIfNewer(item(1, { label: 'before' }), position(1));
+        await inBatch(async () => {
+          expect(await items.putIfNewer(item(1, { label: 'in batch' }), position(2))).toBe(true);
+          expect(await items.putIfNewer(item(1, { label: 'older' }), position(2))).toBe(false);
+          expect((await items.get('item-1'))?.label).toBe('in batch');
+          for (let n = 2; n <= 30; n += 1) await items.putIfNewer(item(n), position(n));
+          await store.saveCheckpoint(projection, position(30));
+          expect(await store.getCheckpoint(projection)).toBe(position(30));
+          const page = await items.list({ where: { tenantId: 't1' }, orderBy: 'createdAt', direction: 'asc', limit: 100 });
+          expect(page.items).toHaveLength(30);
+          expect(page.items[0].label).toBe('in batch');
+          await items.putIfNewer(item(31), position(31));
+        });
+        expect((await items.get('item-1'))?.label).toBe('in batch');
+        expect(await items.get('item-31')).toEqual(item(31));
+        expect((await items.list({ where: {}, orderBy: 'createdAt', direction: 'asc', limit: 100 })).items).toHaveLength(31);
+        expect(await store.getCheckpoint(projection)).toBe(position(30));
+      });
+
+      it('never moves a stored document backwards, whatever the batch held', async () => {
+        const items = collection();
+        await items.putIfNewer(item(1, { label: 'v9' }), position(9));
+        await inBatch(async () => {
+          await items.putIfNewer(item(1, { label: 'v4' }), position(4));
+          await items.putIfNewer(item(2, { label: 'v4' }), position(4));
+        });
+        expect((await items.get('item-1'))?.label).toBe('v9');
+        expect((await items.get('item-2'))?.label).toBe('v4');
+      });
+
+      it('writes nothing of a batch whose work throws', async () => {
+        const items = collection();
+        const projection = `contract-${randomUUID()}`;
+        await items.putIfNewer(item(1, { label: 'kept' }), position(1));
+        await expect(
+          inBatch(async () => {
+            await items.putIfNewer(item(1, { label: 'dropped' }), position(2));
+            await items.putIfNewer(item(2), position(2));
+            await store.saveCheckpoint(projection, position(2));
+            throw new Error('projection failed');
+          }),
+        ).rejects.toThrow('projection failed');
+        expect((await items.get('item-1'))?.label).toBe('kept');
+        expect(await items.get('item-2')).toBeNull();
+        expect(await store.getCheckpoint(projection)).toBeNull();
+      });
+    });
+
     it('keeps checkpoints and never moves one backwards', async () => {
       const projection = `contract-${randomUUID()}`;
       expect(await store.getCheckpoint(projection)).toBeNull();
