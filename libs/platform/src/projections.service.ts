@@ -1,9 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Logger } from 'pino';
-import { EVENT_STORE, EventStore, GlobalPosition } from '@keyhold/event-store';
+import { EVENT_STORE, EventStore, GlobalPosition, Subscription } from '@keyhold/event-store';
 import {
   catchUpTogether,
   CheckpointStore,
+  liveTogether,
   Projection,
   ProjectionFactory,
   ProjectionLogger,
@@ -28,6 +29,8 @@ export class ProjectionsService {
   private readonly readModelSlots = new Map<string, ReadModelSlot>();
   private stopping = false;
   private catchingUp: Promise<void> = Promise.resolve();
+  /** The read-model projections' one live subscription, once they caught up. */
+  private live: Subscription | null = null;
   private readonly projectionLogger: ProjectionLogger = { error: (message, detail) => this.logger.error(detail, message) };
 
   constructor(
@@ -54,7 +57,8 @@ export class ProjectionsService {
    * Runs the read-model projections, each on its current generation with that generation's
    * checkpoint, and moves each to the next one when a rebuild switches over. Those behind first
    * catch up together (`catchUpTogether`: one read of the log, one transaction per slice), in the
-   * background: their progress shows in `statuses` and `waitForReads` meanwhile.
+   * background: their progress shows in `statuses` and `waitForReads` meanwhile. Then they go
+   * live together (`liveTogether`: one subscription, one transaction per page of new events).
    */
   async runReadModels(builds: readonly ProjectionFactory[]): Promise<void> {
     const runners: ProjectionRunner[] = [];
@@ -91,6 +95,7 @@ export class ProjectionsService {
   async stopAll(): Promise<void> {
     this.stopping = true;
     await this.catchingUp;
+    await this.live?.close();
     await Promise.all([...this.readModelSlots.values()].map((slot) => slot.moving));
     await Promise.all(this.allRunners().map((runner) => runner.stop()));
   }
@@ -121,7 +126,7 @@ export class ProjectionsService {
       this.logger.error({ error: (error as Error).message }, 'Shared catch-up could not read the log; the projections go on one event at a time');
     }
     if (this.stopping) return;
-    await Promise.all(runners.map((runner) => runner.start()));
+    this.live = liveTogether(this.events, runners, (work) => this.generations.at(0).batch(work), this.projectionLogger);
   }
 
   /** A waiter on a runner that a switch replaced goes on waiting on its successor. */
