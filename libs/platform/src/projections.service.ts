@@ -57,8 +57,9 @@ export class ProjectionsService {
    * Runs the read-model projections, each on its current generation with that generation's
    * checkpoint, and moves each to the next one when a rebuild switches over. Those behind first
    * catch up together (`catchUpTogether`: one read of the log, one transaction per slice), in the
-   * background: their progress shows in `statuses` and `waitForReads` meanwhile. Then they go
-   * live together (`liveTogether`: one subscription, one transaction per page of new events).
+   * background: their progress shows in `statuses` and `waitForReads` meanwhile. Then, on a store
+   * that batches writes, they go live together (`liveTogether`: one subscription, one transaction
+   * per page of new events).
    */
   async runReadModels(builds: readonly ProjectionFactory[]): Promise<void> {
     const runners: ProjectionRunner[] = [];
@@ -126,7 +127,11 @@ export class ProjectionsService {
       this.logger.error({ error: (error as Error).message }, 'Shared catch-up could not read the log; the projections go on one event at a time');
     }
     if (this.stopping) return;
-    this.live = liveTogether(this.events, runners, (work) => this.generations.at(0).batch(work), this.projectionLogger);
+    // Together only where a page's writes commit as one unit; elsewhere (MongoDB) a page would
+    // only add a checkpoint write per projection and page.
+    const store = this.generations.at(0);
+    if (store.batchesWrites) this.live = liveTogether(this.events, runners, (work) => store.batch(work), this.projectionLogger);
+    else await Promise.all(runners.map((runner) => runner.start()));
   }
 
   /** A waiter on a runner that a switch replaced goes on waiting on its successor. */
