@@ -54,6 +54,13 @@ export const readFolded = async <State, Event>(
   return current;
 };
 
+/**
+ * This process's last fold of a stream, without asking the log whether it moved on since: only
+ * for a decision whose append names that revision, which proves it current or fails.
+ */
+export const lastFolded = <State, Event>(store: EventStore, streamName: string, decider: Folder<State, Event>): FoldedStream<State> | undefined =>
+  cacheOf(store, decider.evolve).get(streamName) as FoldedStream<State> | undefined;
+
 /** Records a state the caller folded itself (a command's, right after its append), unless a later one is known. */
 export const rememberFolded = <State, Event>(store: EventStore, streamName: string, decider: Folder<State, Event>, stream: FoldedStream<State>): void => {
   if (stream.revision === null) return;

@@ -45,11 +45,34 @@ describe('handleCommand over the group-committing SQLite store', () => {
       await count(store);
       expect(await readFolded(store, 'counter-three', counter)).toEqual({ state: 2, revision: 1 });
       await count(other);
-      // One attempt only: deciding on the cached state (2) would conflict with the other's append.
+      // One attempt only: the decision on the cached state (2) conflicts with the other's append,
+      // and the one attempt reads the log and decides on 3.
       const next = await count(store);
       expect(next).toMatchObject({ outcome: 'accepted', state: 4, events: [{ data: { n: 4 } }] });
       expect(await readFolded(other, 'counter-three', counter)).toEqual({ state: 4, revision: 3 });
       expect((await store.readStream('counter-three')).map((e) => (e.data as { n: number }).n)).toEqual([1, 2, 3, 4]);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('makes a refusal again on the log, not on a fold that another store moved on: what the log allows is not refused', async () => {
+    type Door = { type: 'Opened' | 'Closed'; data: Record<string, never> };
+    const door: Decider<'open' | 'closed', { type: 'Open' | 'Close' }, Door, 'AlreadyClosed' | 'AlreadyOpen'> = {
+      initialState: () => 'open',
+      decide: (command, state) =>
+        command.type === 'Close'
+          ? state === 'closed' ? { outcome: 'rejected', rejection: 'AlreadyClosed' } : { outcome: 'accepted', events: [{ type: 'Closed', data: {} }] }
+          : state === 'open' ? { outcome: 'rejected', rejection: 'AlreadyOpen' } : { outcome: 'accepted', events: [{ type: 'Opened', data: {} }] },
+      evolve: (_state, event) => (event.type === 'Closed' ? 'closed' : 'open'),
+    };
+    const other = new SqliteEventStore(file);
+    try {
+      expect(await handleCommand(store, 'door-one', door, { type: 'Close' }, context)).toMatchObject({ outcome: 'accepted' });
+      expect(await handleCommand(other, 'door-one', door, { type: 'Open' }, context)).toMatchObject({ outcome: 'accepted' });
+      // This store last folded the door closed; the log has it open again.
+      expect(await handleCommand(store, 'door-one', door, { type: 'Close' }, context, { maxAttempts: 1 })).toMatchObject({ outcome: 'accepted', state: 'closed' });
+      expect((await store.readStream('door-one')).map((e) => e.type)).toEqual(['Closed', 'Opened', 'Closed']);
     } finally {
       await other.close();
     }

@@ -2,7 +2,7 @@ import { v7 as uuidV7 } from 'uuid';
 import { Decider, EVENT_SCHEMAS, EventMetadata } from '@keyhold/domain';
 import { CORRELATION_ID, traced } from '@keyhold/tracing';
 import { EventStore, GlobalPosition, WrongExpectedRevisionError } from './event-store.port';
-import { readFolded, rememberFolded } from './folded-streams';
+import { FoldedStream, Folder, lastFolded, readFolded, rememberFolded } from './folded-streams';
 
 /** Who asked and why: becomes the metadata of every event the command produces. */
 export type CommandContext = {
@@ -41,7 +41,8 @@ export class ConcurrencyConflictError extends Error {
 
 /**
  * The one command pipeline: read the stream, fold it (from this process's last fold of it,
- * `readFolded`), decide, append with the revision read.
+ * `readFolded`), decide, append with the revision read; a decision to append is first tried on
+ * that last fold without reading (`readDecideAppend`).
  * On a concurrent write it reads again and decides again; that is safe because a command
  * carries its own time, ids and secrets, so deciding twice cannot produce a different token.
  */
@@ -87,30 +88,58 @@ const readDecideAppend = async <State, Command, Event extends { type: string; da
   context: CommandContext,
   { expectedRevision, maxAttempts = 3 }: HandleCommandOptions,
 ): Promise<HandledCommand<State, Event, Rejection>> => {
+  // First on this process's last fold, unread: a query of the log per command saved. Its append
+  // names the fold's revision, so it lands only if no other process wrote since. A decision that
+  // appends nothing (a refusal, an idempotent replay) has no such proof: it is made again below on
+  // the stream as read. Not with If-Match: a stale fold would refuse a revision the caller saw.
+  const last = expectedRevision === undefined ? lastFolded(store, streamName, decider) : undefined;
+  if (last) {
+    const decision = decider.decide(command, last.state);
+    if (decision.outcome === 'accepted' && decision.events.length > 0) {
+      const appended = await appendDecided(store, streamName, decider, last, decision.events, context).catch(unlessConflict);
+      if (appended) return appended;
+    }
+  }
   for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
-    const { state, revision: current } = await readFolded(store, streamName, decider);
-    if (expectedRevision !== undefined && expectedRevision !== current) throw new WrongExpectedRevisionError(streamName, expectedRevision, current ?? 'no_stream');
-    const decision = decider.decide(command, state);
+    const folded = await readFolded(store, streamName, decider);
+    if (expectedRevision !== undefined && expectedRevision !== folded.revision) throw new WrongExpectedRevisionError(streamName, expectedRevision, folded.revision ?? 'no_stream');
+    const decision = decider.decide(command, folded.state);
     if (decision.outcome === 'rejected') return decision;
-    if (decision.events.length === 0) return { outcome: 'accepted', state, events: [], position: null };
-
-    const expected = current ?? 'no_stream';
+    if (decision.events.length === 0) return { outcome: 'accepted', state: folded.state, events: [], position: null };
     try {
-      const appended = await traced('append', { [CORRELATION_ID]: context.correlationId, 'keyhold.stream': streamName, 'keyhold.events': decision.events.length }, () =>
-        store.append(
-          streamName,
-          decision.events.map((event) => ({ type: event.type, data: event.data, metadata: metadataFor(context, event.type) })),
-          expected,
-        ),
-      );
-      const next = decision.events.reduce(decider.evolve, state);
-      rememberFolded(store, streamName, decider, { state: next, revision: appended.nextExpectedRevision });
-      return { outcome: 'accepted', state: next, events: decision.events, position: appended.lastPosition };
+      return await appendDecided(store, streamName, decider, folded, decision.events, context);
     } catch (error) {
       if (!(error instanceof WrongExpectedRevisionError) || expectedRevision !== undefined) throw error;
     }
   }
   throw new ConcurrencyConflictError(streamName, maxAttempts);
+};
+
+/** A conflict means "decide again on the log"; anything else is a failure. */
+const unlessConflict = (error: unknown): undefined => {
+  if (error instanceof WrongExpectedRevisionError) return undefined;
+  throw error;
+};
+
+/** Appends what was decided on `folded`, expecting its revision, and remembers the state it leads to. */
+const appendDecided = async <State, Event extends { type: string; data: unknown }>(
+  store: EventStore,
+  streamName: string,
+  decider: Folder<State, Event>,
+  folded: FoldedStream<State>,
+  events: readonly Event[],
+  context: CommandContext,
+): Promise<HandledCommand<State, Event, never>> => {
+  const appended = await traced('append', { [CORRELATION_ID]: context.correlationId, 'keyhold.stream': streamName, 'keyhold.events': events.length }, () =>
+    store.append(
+      streamName,
+      events.map((event) => ({ type: event.type, data: event.data, metadata: metadataFor(context, event.type) })),
+      folded.revision ?? 'no_stream',
+    ),
+  );
+  const next = events.reduce(decider.evolve, folded.state);
+  rememberFolded(store, streamName, decider, { state: next, revision: appended.nextExpectedRevision });
+  return { outcome: 'accepted', state: next, events, position: appended.lastPosition };
 };
 
 /**

@@ -1,8 +1,9 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { Logger } from 'pino';
-import { EVENT_STORE, EventStore, GlobalPosition } from '@keyhold/event-store';
+import { EVENT_STORE, EventStore, GlobalPosition, Subscription } from '@keyhold/event-store';
 import {
   CheckpointStore,
+  liveTogether,
   Projection,
   ProjectionFactory,
   ProjectionLogger,
@@ -28,6 +29,8 @@ export class ProjectionsService {
   private readonly readModelSlots = new Map<string, ReadModelSlot>();
   private readonly stop = new AbortController();
   private catchingUp: Promise<void> = Promise.resolve();
+  /** The read-model projections' one live subscription, once they caught up. */
+  private live: Subscription | null = null;
   private readonly projectionLogger: ProjectionLogger = { error: (message, detail) => this.logger.error(detail, message) };
   private readonly catchUp: ReadModelCatchUp;
 
@@ -57,7 +60,9 @@ export class ProjectionsService {
    * Runs the read-model projections, each on its current generation with that generation's
    * checkpoint, and moves each to the next one when a rebuild switches over. Those behind first
    * catch up together (`ReadModelCatchUp`: on a worker thread for the embedded stores), in the
-   * background: their progress shows in `statuses` and `waitForReads` meanwhile.
+   * background: their progress shows in `statuses` and `waitForReads` meanwhile. Then, on a store
+   * that batches writes, they go live together (`liveTogether`: one subscription, one transaction
+   * per page of new events).
    */
   async runReadModels(builds: readonly ProjectionFactory[]): Promise<void> {
     const catchingUp: CatchingUp[] = [];
@@ -94,6 +99,7 @@ export class ProjectionsService {
   async stopAll(): Promise<void> {
     this.stop.abort();
     await this.catchingUp;
+    await this.live?.close();
     await Promise.all([...this.readModelSlots.values()].map((slot) => slot.moving));
     await Promise.all(this.allRunners().map((runner) => runner.stop()));
   }
@@ -122,7 +128,12 @@ export class ProjectionsService {
       this.logger.error({ error: (error as Error).message }, 'Shared catch-up failed; the projections go on one event at a time');
     }
     if (this.stop.signal.aborted) return;
-    await Promise.all(catchingUp.map(({ runner }) => runner.start()));
+    const runners = catchingUp.map(({ runner }) => runner);
+    // Together only where the store makes a page's writes one unit (SQLite: a transaction;
+    // MongoDB: one bulk write per collection); elsewhere a page would only add checkpoint writes.
+    const store = this.generations.at(0);
+    if (store.batchesWrites) this.live = liveTogether(this.events, runners, (work) => store.batch(work), this.projectionLogger);
+    else await Promise.all(runners.map((runner) => runner.start()));
   }
 
   /** A waiter on a runner that a switch replaced goes on waiting on its successor. */

@@ -2,6 +2,7 @@ export * from './read-model-store.port';
 export * from './sqlite/sqlite-read-model-store';
 export * from './projection/projection-runner';
 export * from './projection/shared-catch-up';
+export * from './projection/live-together';
 export * from './views/tokens.view';
 export * from './views/users.view';
 export * from './mongo/mongo-read-model-store';

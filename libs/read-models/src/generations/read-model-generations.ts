@@ -80,6 +80,11 @@ class GenerationStore implements ReadModelStore {
     return this.store.batch ? this.store.batch(work) : work();
   }
 
+  /** Whether `batch` makes a burst of writes one unit (SQLite's transaction, MongoDB's bulk write) rather than simply running it. */
+  get batchesWrites(): boolean {
+    return this.store.batch !== undefined;
+  }
+
   bulkLoad<T>(collections: readonly CollectionDefinition[], load: () => Promise<T>): Promise<T> {
     const named = collections.map((definition) => ({ ...definition, name: generationName(definition.name, this.generation) }));
     return this.store.bulkLoad ? this.store.bulkLoad(named, load) : load();

@@ -85,7 +85,7 @@ export class ProjectionRunner {
   }
 
   /**
-   * Applies the events of a shared catch-up page that it has not applied yet, and saves the
+   * Applies the events of a shared page (a catch-up's or a live group's) that it has not applied yet, and saves the
    * page's end as its checkpoint, inside the caller's transaction; answers that end, or null if
    * it had nothing to do. Nothing counts as applied until the caller reports the page `committed`.
    */

@@ -32,7 +32,7 @@ const cpuMs = () => {
  * writes overlap. Every projection finishes the slice before a failure is reported, so that a
  * rollback comes after the last write of the unit, not amid a slower projection's writes.
  */
-const applyTogether = async (runners: readonly ProjectionRunner[], slice: readonly RecordedEvent[]): Promise<Array<GlobalPosition | null>> => {
+export const applyTogether = async (runners: readonly ProjectionRunner[], slice: readonly RecordedEvent[]): Promise<Array<GlobalPosition | null>> => {
   const outcomes = await Promise.allSettled(runners.map((runner) => runner.applyPage(slice)));
   const failed = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
   if (failed) throw failed.reason;
