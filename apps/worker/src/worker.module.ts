@@ -1,6 +1,6 @@
 import { Inject, Module, OnApplicationBootstrap } from '@nestjs/common';
-import { ProjectionsService } from '@keyhold/platform';
-import { READ_MODEL_PROJECTIONS, READ_MODEL_STORE, ReadModelStore } from '@keyhold/read-models';
+import { BACKGROUND_CHECKPOINTS, BackgroundCheckpoints, ProjectionsService } from '@keyhold/platform';
+import { READ_MODEL_PROJECTIONS } from '@keyhold/read-models';
 
 import { ConnectionKeyShredder } from './connection-key-shredder';
 import { LifecycleRelay } from './lifecycle-relay';
@@ -12,7 +12,7 @@ import { SecretExpiryJob } from './secret-expiry.job';
 export class WorkerModule implements OnApplicationBootstrap {
   constructor(
     private readonly projections: ProjectionsService,
-    @Inject(READ_MODEL_STORE) private readonly readModels: ReadModelStore,
+    @Inject(BACKGROUND_CHECKPOINTS) private readonly backgroundCheckpoints: BackgroundCheckpoints,
     private readonly relay: LifecycleRelay,
     private readonly keyShredder: ConnectionKeyShredder,
   ) {}
@@ -25,7 +25,7 @@ export class WorkerModule implements OnApplicationBootstrap {
   async onApplicationBootstrap(): Promise<void> {
     // Read models follow a rebuild's switch-over; the relay's and the shredder's checkpoints are not read models'.
     await this.projections.runReadModels(READ_MODEL_PROJECTIONS);
-    await this.projections.run(this.relay, this.readModels, 'background');
-    await this.projections.run(this.keyShredder, this.readModels, 'background');
+    await this.projections.run(this.relay, this.backgroundCheckpoints, 'background');
+    await this.projections.run(this.keyShredder, this.backgroundCheckpoints, 'background');
   }
 }

@@ -1,3 +1,4 @@
+export * from './background-checkpoints';
 export * from './config';
 export * from './hash-keys';
 export * from './logger';

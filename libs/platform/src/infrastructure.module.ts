@@ -11,6 +11,7 @@ import { loadHashKey, loadPreviousHashKeys } from './hash-keys';
 import { loadMasterKeyRing } from './master-keys';
 import { createRootLogger, ROOT_LOGGER } from './logger';
 import { ProjectionsService } from './projections.service';
+import { BACKGROUND_CHECKPOINTS, BackgroundCheckpoints, checkpointsBeside, FileBackgroundCheckpoints } from './background-checkpoints';
 import { InProcessCatchUp, READ_MODEL_CATCH_UP } from './read-model-catch-up';
 import { WorkerThreadCatchUp } from './worker-thread-catch-up';
 import { EventLogMetrics, KeyholdMetrics } from './metrics';
@@ -85,6 +86,11 @@ const readModelCatchUp = (config: KeyholdConfig, events: EventStore, generations
   return new WorkerThreadCatchUp(files, events, here);
 };
 
+const openBackgroundCheckpoints = (config: KeyholdConfig, readModels: ReadModelStore): BackgroundCheckpoints =>
+  config.READ_MODELS === 'sqlite'
+    ? new FileBackgroundCheckpoints(privateDataFile(config, 'background-checkpoints.sqlite'), readModels)
+    : checkpointsBeside(readModels);
+
 /**
  * Closes what the module opened once the application has stopped taking work: projections
  * first (saving their checkpoints), then the stores they write to.
@@ -97,12 +103,14 @@ class InfrastructureLifecycle implements OnApplicationShutdown {
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
     private readonly projections: ProjectionsService,
     @Inject(KEY_STORE) private readonly keys: KeyStore,
+    @Inject(BACKGROUND_CHECKPOINTS) private readonly backgroundCheckpoints: BackgroundCheckpoints,
   ) {}
 
   async onApplicationShutdown(): Promise<void> {
     await this.projections.stopAll();
     await this.bus.close();
     await this.readModels.close();
+    await this.backgroundCheckpoints.close();
     await this.keys.close();
     await this.events.close();
     this.logger.flush();
@@ -130,6 +138,7 @@ export class InfrastructureModule {
         },
         // Readers get the generation-resolving view; closing it closes the store under it.
         { provide: READ_MODEL_STORE, useFactory: (generations: ReadModelGenerations) => generations.live, inject: [ReadModelGenerations] },
+        { provide: BACKGROUND_CHECKPOINTS, useFactory: openBackgroundCheckpoints.bind(null, config), inject: [READ_MODEL_STORE] },
         { provide: MESSAGE_BUS, useFactory: () => openMessageBus(config, logger) },
         { provide: KEY_STORE, useFactory: () => openKeyStore(config) },
         { provide: DataKeyService, useFactory: (keys: KeyStore) => new DataKeyService(keys, loadMasterKeyRing(config)), inject: [KEY_STORE] },
@@ -140,7 +149,7 @@ export class InfrastructureModule {
         Tracing,
         InfrastructureLifecycle,
       ],
-      exports: [KEYHOLD_CONFIG, ROOT_LOGGER, SecretHasher, EVENT_STORE, READ_MODEL_STORE, ReadModelGenerations, MESSAGE_BUS, ProjectionsService, KeyholdMetrics, KEY_STORE, DataKeyService],
+      exports: [KEYHOLD_CONFIG, ROOT_LOGGER, SecretHasher, EVENT_STORE, READ_MODEL_STORE, ReadModelGenerations, MESSAGE_BUS, ProjectionsService, KeyholdMetrics, KEY_STORE, DataKeyService, BACKGROUND_CHECKPOINTS],
     };
   }
 }
