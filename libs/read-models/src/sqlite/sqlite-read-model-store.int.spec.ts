@@ -56,32 +56,3 @@ describe('SQLite read models filled in bulk', () => {
     await close();
   });
 });
-
-describe('SQLite read models written before indexed fields had columns', () => {
-  it('are given the columns, filled from their documents, and indexed on them when opened, every document kept', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'keyhold-rm-columns-')), 'read-models.sqlite');
-    // The table and indexes exactly as the store created them before, with two documents in them.
-    const before = new Database(file);
-    before.exec(`CREATE TABLE rm_items (id TEXT PRIMARY KEY, version TEXT NOT NULL, doc TEXT NOT NULL);
-      CREATE INDEX rm_items_ix0 ON rm_items (json_extract(doc, '$.tenantId'), json_extract(doc, '$.active'), id);`);
-    const insert = before.prepare('INSERT INTO rm_items (id, version, doc) VALUES (?, ?, ?)');
-    insert.run('a', '01', JSON.stringify({ id: 'a', tenantId: 't1', active: true, label: 'first' }));
-    insert.run('b', '02', JSON.stringify({ id: 'b', tenantId: 't1', active: false, label: 'second' }));
-    before.close();
-
-    const store = new SqliteReadModelStore(file);
-    const items = store.collection<{ id: string; tenantId: string; active: boolean; label: string }>({ name: 'items', indexes: [['tenantId', 'active']] });
-    const observer = new Database(file, { readonly: true });
-    const indexSql = observer.prepare<[], { sql: string }>("SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'rm_items' AND sql IS NOT NULL").all();
-
-    expect(indexSql).toEqual([{ sql: expect.stringContaining('"f_tenantId", "f_active", id') }]);
-    expect(await items.get('b')).toEqual({ id: 'b', tenantId: 't1', active: false, label: 'second' });
-    const active = await items.list({ where: { tenantId: 't1', active: true }, orderBy: 'id', direction: 'asc', limit: 10 });
-    expect(active.items.map((item) => item.id)).toEqual(['a']);
-    expect(await items.putIfNewer({ id: 'b', tenantId: 't1', active: true, label: 'second' }, '03')).toBe(true);
-    const afterWrite = await items.list({ where: { tenantId: 't1', active: true }, orderBy: 'id', direction: 'asc', limit: 10 });
-    expect(afterWrite.items.map((item) => item.id)).toEqual(['a', 'b']);
-    observer.close();
-    await store.close();
-  });
-});

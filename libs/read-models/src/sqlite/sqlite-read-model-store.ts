@@ -15,88 +15,36 @@ import {
 const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const COLLECTION_NAME = /^[a-z][a-z0-9_]*$/;
 
-/** Field names reach SQL text (column names, json paths), so only plain identifiers are accepted. */
-const checkedField = (name: string) => {
+/** Field names reach SQL text (json paths), so only plain identifiers are accepted. */
+const field = (name: string) => {
   if (!FIELD_NAME.test(name)) throw new Error(`Invalid field name '${name}'.`);
-  return name;
+  return `json_extract(doc, '$.${name}')`;
 };
-
-/** The column that keeps an indexed field beside the document. */
-const columnOf = (name: string) => `"f_${checkedField(name)}"`;
-const jsonField = (name: string) => `json_extract(doc, '$.${checkedField(name)}')`;
 
 /** SQLite's json_extract answers 1/0 for JSON booleans. */
 const sqlValue = (value: FieldValue) => (typeof value === 'boolean' ? Number(value) : value);
 
-/**
- * A field's value as its column keeps it: what `json_extract` answers for it, so that a field
- * reads the same from its column as from the document (booleans 1/0, absent null, an object its JSON).
- */
-const columnValue = (value: unknown): FieldValue => {
-  if (value === undefined || value === null) return null;
-  if (typeof value === 'string' || typeof value === 'number') return value;
-  if (typeof value === 'boolean') return Number(value);
-  return JSON.stringify(value);
-};
-
-/**
- * One table per collection: the document as JSON, and each field that an index names in a column
- * of its own (no declared type, so it keeps exactly what json_extract would answer). Indexes on
- * `json_extract(doc, ...)` expressions made every write parse the document once per indexed
- * field, and an update parse the old one too: ~15% of a start-up replay's CPU. Tables written
- * before the columns existed get them, filled from their documents, when they are opened
- * (`migrateToColumns`): nothing is dropped, so `token_usage`, which no event rebuilds, stays.
- */
 class SqliteCollection<T extends ReadModelDocument> implements ReadModelCollection<T> {
   private readonly table: string;
-  /** The fields that indexes name, each kept in a column. */
-  private readonly columns: readonly string[];
   private readonly indexStatements: readonly string[];
   /** Prepared once: projections call these for every event, and preparing costs more than running. */
   private readonly getStatement: Database.Statement<[string], { doc: string }>;
-  private readonly putStatement: Database.Statement<FieldValue[]>;
+  private readonly putStatement: Database.Statement<[string, string, string]>;
 
   constructor(private readonly db: Database.Database, definition: CollectionDefinition) {
     if (!COLLECTION_NAME.test(definition.name)) throw new Error(`Invalid collection name '${definition.name}'.`);
     this.table = `rm_${definition.name}`;
-    this.columns = [...new Set(definition.indexes.flat())];
-    const columnList = this.columns.map(columnOf);
-    db.exec(`CREATE TABLE IF NOT EXISTS ${this.table} (${['id TEXT PRIMARY KEY', 'version TEXT NOT NULL', 'doc TEXT NOT NULL', ...columnList].join(', ')})`);
-    this.migrateToColumns();
+    db.exec(`CREATE TABLE IF NOT EXISTS ${this.table} (id TEXT PRIMARY KEY, version TEXT NOT NULL, doc TEXT NOT NULL)`);
     this.indexStatements = definition.indexes.map(
-      (fields, n) => `CREATE INDEX IF NOT EXISTS ${this.table}_ix${n} ON ${this.table} (${fields.map(columnOf).join(', ')}, id)`,
+      (fields, n) => `CREATE INDEX IF NOT EXISTS ${this.table}_ix${n} ON ${this.table} (${fields.map(field).join(', ')}, id)`,
     );
     this.createIndexes();
     this.getStatement = db.prepare(`SELECT doc FROM ${this.table} WHERE id = ?`);
-    this.putStatement = db.prepare<FieldValue[]>(
-      `INSERT INTO ${this.table} (${['id', 'version', 'doc', ...columnList].join(', ')}) VALUES (${['?', '?', '?', ...columnList.map(() => '?')].join(', ')})
-       ON CONFLICT (id) DO UPDATE SET ${['version', 'doc', ...columnList].map((column) => `${column} = excluded.${column}`).join(', ')}
+    this.putStatement = db.prepare(
+      `INSERT INTO ${this.table} (id, version, doc) VALUES (?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET version = excluded.version, doc = excluded.doc
        WHERE excluded.version > ${this.table}.version`,
     );
-  }
-
-  /**
-   * A table from before indexed fields had columns: adds them, fills them from the documents, and
-   * drops its indexes on json_extract expressions (they are built again on the columns), in one
-   * transaction, so a crash leaves the old table as it was.
-   */
-  private migrateToColumns(): void {
-    const present = new Set(this.db.prepare<[], { name: string }>(`SELECT name FROM pragma_table_info('${this.table}')`).all().map((row) => row.name));
-    const missing = this.columns.filter((name) => !present.has(`f_${name}`));
-    if (missing.length === 0) return;
-    const expressionIndexes = this.db
-      .prepare<[string], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql LIKE '%json_extract%'")
-      .all(this.table);
-    this.db.transaction(() => {
-      for (const { name } of expressionIndexes) this.db.exec(`DROP INDEX ${name}`);
-      for (const name of missing) this.db.exec(`ALTER TABLE ${this.table} ADD COLUMN ${columnOf(name)}`);
-      this.db.exec(`UPDATE ${this.table} SET ${missing.map((name) => `${columnOf(name)} = ${jsonField(name)}`).join(', ')}`);
-    }).immediate();
-  }
-
-  /** A field in SQL: its column if an index names it, else read from the document. */
-  private field(name: string): string {
-    return this.columns.includes(name) ? columnOf(name) : jsonField(name);
   }
 
   async get(id: string): Promise<T | null> {
@@ -105,33 +53,33 @@ class SqliteCollection<T extends ReadModelDocument> implements ReadModelCollecti
   }
 
   async putIfNewer(doc: T, version: string): Promise<boolean> {
-    return this.putStatement.run(doc.id, version, JSON.stringify(doc), ...this.columns.map((name) => columnValue(doc[name]))).changes > 0;
+    return this.putStatement.run(doc.id, version, JSON.stringify(doc)).changes > 0;
   }
 
   async list(query: ListQuery<T>): Promise<Page<T>> {
     const conditions: string[] = [];
     const params: FieldValue[] = [];
     for (const [name, value] of Object.entries(query.where) as [string, FieldValue][]) {
-      conditions.push(value === null ? `${this.field(name)} IS NULL` : `${this.field(name)} = ?`);
+      conditions.push(value === null ? `${field(name)} IS NULL` : `${field(name)} = ?`);
       if (value !== null) params.push(sqlValue(value));
     }
     if (query.range) {
       const { from, to } = query.range;
       if (from !== undefined) {
-        conditions.push(`${this.field(query.range.field)} >= ?`);
+        conditions.push(`${field(query.range.field)} >= ?`);
         params.push(from);
       }
       if (to !== undefined) {
-        conditions.push(`${this.field(query.range.field)} < ?`);
+        conditions.push(`${field(query.range.field)} < ?`);
         params.push(to);
       }
     }
     if (query.anyOf) {
       // An empty list matches nothing, as in MongoDB's $in; `IN ()` is not valid SQL.
-      conditions.push(query.anyOf.values.length ? `${this.field(query.anyOf.field)} IN (${query.anyOf.values.map(() => '?').join(', ')})` : '0');
+      conditions.push(query.anyOf.values.length ? `${field(query.anyOf.field)} IN (${query.anyOf.values.map(() => '?').join(', ')})` : '0');
       params.push(...query.anyOf.values);
     }
-    const sort = this.field(query.orderBy);
+    const sort = field(query.orderBy);
     const comparison = query.direction === 'asc' ? '>' : '<';
     if (query.cursor) {
       const { sortValue, id } = decodeCursor(query.cursor);
