@@ -68,7 +68,7 @@ export class ListClientSecrets {
   }
 }
 
-/** The access tokens of an API client that would authenticate right now. */
+/** The hours in which an API client obtained access tokens that may still be live (see `liveAccessTokens`). */
 export class ListApiClientTokens {
   constructor(private readonly readModels: ReadModelStore) {}
 

@@ -57,7 +57,10 @@ export class GetServiceAccount {
   }
 }
 
-/** The access tokens of a service account that would authenticate right now: of its current secret, before its sunset. */
+/**
+ * The hours in which a service account obtained access tokens that may still be live (see
+ * `liveAccessTokens`): of its current secret, and none once it is past its sunset.
+ */
 export class ListServiceAccountTokens {
   constructor(private readonly readModels: ReadModelStore) {}
 
