@@ -25,7 +25,7 @@ export class GetApiClient {
 
   async execute(query: ApiClientQuery): Promise<{ readonly client: ApiClientView; readonly revision: number }> {
     const client = await activeClient(this.readModels, query);
-    return { client, revision: await revisionOf(this.events, apiClientStream(query.clientId), apiClientDecider, API_CLIENT_EVENTS, NOT_FOUND) };
+    return { client, revision: await revisionOf(client.streamRevision, this.events, apiClientStream(query.clientId), apiClientDecider, API_CLIENT_EVENTS, NOT_FOUND) };
   }
 }
 

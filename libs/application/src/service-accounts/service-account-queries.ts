@@ -52,8 +52,9 @@ export class GetServiceAccount {
   ) {}
 
   async execute(query: ServiceAccountQuery): Promise<{ readonly account: ServiceAccountDetails; readonly revision: number }> {
-    const account = serviceAccountDetails(await activeAccount(this.readModels, query));
-    return { account, revision: await revisionOf(this.events, serviceAccountStream(query.accountId), serviceAccountDecider, SERVICE_ACCOUNT_EVENTS, NOT_FOUND) };
+    const view = await activeAccount(this.readModels, query);
+    const revision = await revisionOf(view.streamRevision, this.events, serviceAccountStream(query.accountId), serviceAccountDecider, SERVICE_ACCOUNT_EVENTS, NOT_FOUND);
+    return { account: serviceAccountDetails(view), revision };
   }
 }
 
