@@ -99,6 +99,10 @@ class SqliteCollection<T extends ReadModelDocument> implements ReadModelCollecti
     return { items, nextCursor };
   }
 
+  async removeBefore(name: keyof T & string, value: string | number): Promise<number> {
+    return this.db.prepare(`DELETE FROM ${this.table} WHERE ${field(name)} < ?`).run(value).changes;
+  }
+
   async clear(): Promise<void> {
     this.db.exec(`DELETE FROM ${this.table}`);
   }
