@@ -1265,7 +1265,7 @@ export interface components {
             tenant_id?: string;
             /** @enum {string} */
             actor_kind?: "user" | "service_account" | "api_client" | "integration";
-            /** @description The client, for an actor that is not a user. */
+            /** @description The OAuth client: the actor itself when it is one, or the client through which a person obtained the token; absent for a personal API token. */
             client_id?: string;
             /** @description A service account's projects. */
             projects?: string[];
