@@ -97,7 +97,8 @@ describe('OAuth 2.0 for people: authorization code + PKCE, consent, refresh, pas
       expect(me.body).toMatchObject({ actor: { kind: 'user', id: member.id }, credential: { kind: 'userAccessToken' } });
       expect(me.body.permissions).toEqual(['tokens:read', 'tokens:write']);
       const introspected = await keyhold.request('POST', '/oauth/introspect', { token: admin.token, form: { token: redeemed.tokens.access_token } });
-      expect(introspected.body).toMatchObject({ active: true, sub: member.id, tenant_id: admin.tenantId });
+      // RFC 7662 §2.2: client_id names the client that asked for the token, here the console.
+      expect(introspected.body).toMatchObject({ active: true, sub: member.id, tenant_id: admin.tenantId, actor_kind: 'user', client_id: 'keyhold-console' });
     });
 
     it('rotates refresh tokens; reusing a rotated one revokes the whole family', async () => {
@@ -279,6 +280,8 @@ describe('OAuth 2.0 for people: authorization code + PKCE, consent, refresh, pas
       expect(redeemed.ok).toBe(true);
       expect(redeemed.tokens.scope).toBe('tokens:read');
       expect((await keyhold.get('/v1/me', redeemed.tokens.access_token)).body.permissions).toEqual(['tokens:read']);
+      const introspected = await keyhold.request('POST', '/oauth/introspect', { token: admin.token, form: { token: redeemed.tokens.access_token } });
+      expect(introspected.body).toMatchObject({ active: true, sub: member.id, client_id: client.clientId });
 
       // Remembered: no consent page the next time.
       const again = await authorize(browser, app);

@@ -3,7 +3,7 @@ import { Logger } from 'pino';
 import { apiClientDecider, hasExpired, streamName } from '@keyhold/domain';
 import { EVENT_STORE, EventStore, handleCommand } from '@keyhold/event-store';
 import { ROOT_LOGGER } from '@keyhold/platform';
-import { CLIENT_SECRETS, ClientSecretView, READ_MODEL_STORE, ReadModelStore } from '@keyhold/read-models';
+import { ACCESS_TOKEN_REVOCATIONS, AccessTokenRevocationView, CLIENT_SECRETS, ClientSecretView, READ_MODEL_STORE, ReadModelStore } from '@keyhold/read-models';
 
 const EVERY_MS = 30_000;
 const PAGE = 100;
@@ -15,11 +15,17 @@ const ACTOR = 'system:secret-expiry';
  * this job only puts the expiry on the record, for auditors and the read models; it runs every
  * 30 s and once at start. ExpireClientSecret is idempotent, so several workers running it, or
  * a run repeated after a crash, record each expiry once.
+ *
+ * Each pass also removes the revocations of access tokens past their expiry from
+ * `access_token_revocations`: an expired token is refused for its expiry alone, so its revocation
+ * denies nothing more (each node's deny set drops it then too), and the collection would
+ * otherwise keep one document per revoked token forever. The removal is one conditional delete,
+ * so several workers running it remove each one once and never one whose token is still live.
  */
 @Injectable()
 export class SecretExpiryJob implements OnApplicationBootstrap, OnModuleDestroy {
   private timer: NodeJS.Timeout | null = null;
-  private running: Promise<number> | null = null;
+  private running: Promise<unknown> | null = null;
 
   constructor(
     @Inject(EVENT_STORE) private readonly events: EventStore,
@@ -41,10 +47,12 @@ export class SecretExpiryJob implements OnApplicationBootstrap, OnModuleDestroy 
   /** One pass, never two at once; failures are logged and retried at the next pass. */
   private async run(): Promise<void> {
     if (this.running) return;
-    this.running = this.expireDue(new Date()).catch((error: unknown) => {
-      this.logger.warn({ err: error }, 'Client secret expiry failed; will retry');
-      return 0;
-    });
+    const now = new Date();
+    const retried = (message: string) => (error: unknown) => this.logger.warn({ err: error }, message);
+    this.running = Promise.all([
+      this.expireDue(now).catch(retried('Client secret expiry failed; will retry')),
+      this.pruneRevocations(now).catch(retried('Pruning expired access-token revocations failed; will retry')),
+    ]);
     try {
       await this.running;
     } finally {
@@ -65,6 +73,13 @@ export class SecretExpiryJob implements OnApplicationBootstrap, OnModuleDestroy 
       if (due.length < page.items.length || page.nextCursor === null) return recorded;
       cursor = page.nextCursor;
     }
+  }
+
+  /** Removes the revocations of access tokens that expired before `now`; answers how many. */
+  async pruneRevocations(now: Date): Promise<number> {
+    const removed = await this.readModels.collection<AccessTokenRevocationView>(ACCESS_TOKEN_REVOCATIONS).removeBefore('expiresAt', now.toISOString());
+    if (removed > 0) this.logger.info({ removed }, 'Revocations of expired access tokens removed');
+    return removed;
   }
 
   private async expire(secret: ClientSecretView, now: string): Promise<number> {

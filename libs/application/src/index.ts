@@ -2,7 +2,6 @@ export * from './application-error';
 export * from './command-pipeline';
 export * from './credential-holder';
 export * from './read-state';
-export * from './resource-revision';
 export * from './outbound';
 export * from './personal-tokens/token-details';
 export * from './personal-tokens/issue-token';

@@ -444,7 +444,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Tokens */
+        /**
+         * The hours in which this client obtained access tokens that may still be live
+         * @description Access tokens are sealed and not stored one by one: each entry is an hour in which the client obtained at least one, with the latest expiry a token of that hour can have, listed until then. A token of a listed hour may still be refused (revoked, or its client changed since). Tokens issued before tokens were sealed are listed one by one.
+         */
         get: operations["ServiceAccountsController_tokens"];
         put?: never;
         post?: never;
@@ -918,7 +921,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Tokens */
+        /**
+         * The hours in which this client obtained access tokens that may still be live
+         * @description Access tokens are sealed and not stored one by one: each entry is an hour in which the client obtained at least one, with the latest expiry a token of that hour can have, listed until then. A token of a listed hour may still be refused (revoked, or its client changed since). Tokens issued before tokens were sealed are listed one by one.
+         */
         get: operations["ApiClientsController_tokens"];
         put?: never;
         post?: never;
@@ -1259,7 +1265,7 @@ export interface components {
             tenant_id?: string;
             /** @enum {string} */
             actor_kind?: "user" | "service_account" | "api_client" | "integration";
-            /** @description The client, for an actor that is not a user. */
+            /** @description The OAuth client: the actor itself when it is one, or the client through which a person obtained the token; absent for a personal API token. */
             client_id?: string;
             /** @description A service account's projects. */
             projects?: string[];
@@ -1484,16 +1490,23 @@ export interface components {
             nextCursor: string | null;
         };
         AccessTokenSummary: {
-            /** Format: uuid */
+            /** @description The issuance hour's id (a token issued before tokens were sealed: the token's id). */
             id: string;
-            /** @description Space-separated. */
+            /** @description Space-separated: the scope of the first token of the hour. */
             scope: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When the first token of the hour was issued.
+             */
             issuedAt: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description The latest instant a token of the hour can live until.
+             */
             expiresAt: string;
         };
         AccessTokenList: {
+            /** @description Newest first; at most 200. */
             items: components["schemas"]["AccessTokenSummary"][];
         };
         ServiceAccountRightsResponse: {
@@ -3180,6 +3193,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The issuance hours, newest first. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4462,6 +4476,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The issuance hours, newest first. */
             200: {
                 headers: {
                     [name: string]: unknown;

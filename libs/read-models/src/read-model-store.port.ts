@@ -36,6 +36,12 @@ export interface ReadModelCollection<T extends ReadModelDocument> {
    */
   putIfNewer(doc: T, version: string): Promise<boolean>;
   list(query: ListQuery<T>): Promise<Page<T>>;
+  /**
+   * Removes every document whose `field` sorts before `value` (compared as stored, as `range`
+   * does), in one statement, and answers how many it removed: for documents the read side needs
+   * only until an instant. Removing again, or from several processes at once, removes nothing more.
+   */
+  removeBefore(field: keyof T & string, value: string | number): Promise<number>;
   /** Removes every document: used by rebuilds and tests. */
   clear(): Promise<void>;
 }

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Put, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { FastifyReply } from 'fastify';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiClientChange, ChangeApiClientInput, GetApiClient, ListApiClientTokens, ListClientSecrets } from '@keyhold/application';
@@ -11,7 +11,7 @@ import { pageOf, PageQuery } from '../http/pagination';
 import { Problem } from '../http/problem';
 import { CurrentRequestContext, RequestContext } from '../http/request-context';
 import { Principal } from '../verification/principal';
-import { AccessTokenList } from '../service-accounts/service-accounts.dto';
+import { ACCESS_TOKEN_HOURS_OPERATION, AccessTokenList } from '../service-accounts/service-accounts.dto';
 import { AddClientSecretCommand, ChangeApiClientCommand, CreateApiClientCommand } from './api-clients.commands';
 import {
   AddClientSecretDto,
@@ -242,9 +242,10 @@ export class ApiClientsController {
     return this.changeFlows(principal, context, params.id, body, expectedRevision);
   }
 
-  /** The access tokens of this client that would authenticate right now. */
+  /** The hours in which this client obtained access tokens that may still be live. */
   @Get(':id/tokens')
-  @ApiOkResponse({ type: AccessTokenList })
+  @ApiOperation(ACCESS_TOKEN_HOURS_OPERATION)
+  @ApiOkResponse({ type: AccessTokenList, description: 'The issuance hours, newest first.' })
   @RequirePermissions('clients:read')
   async tokens(@CurrentPrincipal() principal: Principal, @Param() params: ApiClientParams): Promise<AccessTokenList> {
     return { items: await this.listTokens.execute({ tenantId: principal.tenantId, clientId: params.id }) };

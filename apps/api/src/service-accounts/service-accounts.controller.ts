@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { FastifyReply } from 'fastify';
 import { CommandBus } from '@nestjs/cqrs';
 import { GetServiceAccount, ListServiceAccountTokens, ServiceAccountChange, serviceAccountDetails } from '@keyhold/application';
@@ -12,6 +12,7 @@ import { OAuthIndex } from '../verification/oauth-index';
 import { Principal } from '../verification/principal';
 import { ChangeServiceAccountCommand, CreateServiceAccountCommand, RegisterCommandSigningKeyCommand, ResetServiceAccountSecretCommand } from './service-accounts.commands';
 import {
+  ACCESS_TOKEN_HOURS_OPERATION,
   AccessTokenList,
   CommandSigningKeyDto,
   CommandSigningKeyResponse,
@@ -74,10 +75,11 @@ export class ServiceAccountsController {
     return account;
   }
 
-  /** The access tokens of this account that would authenticate right now. */
+  /** The hours in which this account obtained access tokens that may still be live, with its current secret. */
   @Get(':id/tokens')
   @RequirePermissions('clients:read')
-  @ApiOkResponse({ type: AccessTokenList })
+  @ApiOperation(ACCESS_TOKEN_HOURS_OPERATION)
+  @ApiOkResponse({ type: AccessTokenList, description: 'The issuance hours, newest first.' })
   async tokens(@CurrentPrincipal() principal: Principal, @Param() params: ServiceAccountParams): Promise<AccessTokenList> {
     return { items: await this.listTokens.execute({ tenantId: principal.tenantId, accountId: params.id }) };
   }

@@ -115,22 +115,34 @@ export class CreatedServiceAccountResponse extends ServiceAccountSecretResponse 
   sunsetAt!: string | null;
 }
 
-/** An access token as lists show it: never the token. */
+/**
+ * An hour in which a client obtained access tokens (docs/access-tokens.md), or one token issued
+ * before tokens were sealed: never a token, never its hash.
+ */
 export class AccessTokenSummary {
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ description: "The issuance hour's id (a token issued before tokens were sealed: the token's id)." })
   id!: string;
-  @ApiProperty({ description: 'Space-separated.' })
+  @ApiProperty({ description: 'Space-separated: the scope of the first token of the hour.' })
   scope!: string;
-  @ApiProperty({ format: 'date-time' })
+  @ApiProperty({ format: 'date-time', description: 'When the first token of the hour was issued.' })
   issuedAt!: string;
-  @ApiProperty({ format: 'date-time' })
+  @ApiProperty({ format: 'date-time', description: 'The latest instant a token of the hour can live until.' })
   expiresAt!: string;
 }
 
 export class AccessTokenList {
-  @ApiProperty({ type: [AccessTokenSummary] })
+  @ApiProperty({ type: [AccessTokenSummary], description: 'Newest first; at most 200.' })
   items!: AccessTokenSummary[];
 }
+
+/** What `GET …/{id}/tokens` says it lists, on both kinds of OAuth client. */
+export const ACCESS_TOKEN_HOURS_OPERATION = {
+  summary: 'The hours in which this client obtained access tokens that may still be live',
+  description:
+    'Access tokens are sealed and not stored one by one: each entry is an hour in which the client obtained at least one, ' +
+    'with the latest expiry a token of that hour can have, listed until then. A token of a listed hour may still be refused ' +
+    '(revoked, or its client changed since). Tokens issued before tokens were sealed are listed one by one.',
+};
 
 class RegisteredCommandSigningKey {
   @ApiProperty({ description: 'Its RFC 7638 thumbprint.' })

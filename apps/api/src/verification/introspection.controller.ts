@@ -82,7 +82,7 @@ export class IntrospectionResponse {
   tenant_id?: string;
   @ApiPropertyOptional({ enum: ['user', 'service_account', 'api_client', 'integration'] })
   actor_kind?: ActorKind;
-  @ApiPropertyOptional({ description: 'The client, for an actor that is not a user.' })
+  @ApiPropertyOptional({ description: "The OAuth client: the actor itself when it is one, or the client through which a person obtained the token; absent for a personal API token." })
   client_id?: string;
   @ApiPropertyOptional({ type: [String], description: "A service account's projects." })
   projects?: string[];
@@ -95,6 +95,9 @@ export class IntrospectionResponse {
 const INACTIVE = { active: false } as const;
 
 const epochSeconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
+
+/** RFC 7662 §2.2 `client_id`: the client that asked for the token, the actor itself unless a person holds it. */
+const clientIdOf = (subject: Principal): string | undefined => (subject.actor.kind === 'user' ? subject.clientId : subject.actor.id);
 
 /** Who may introspect, and where the route is: the controller and the fast path share them. */
 export const INTROSPECTION_PERMISSION = 'tokens:introspect';
@@ -118,6 +121,7 @@ export class Introspection {
     const subject = await this.credentials.verify(token, now);
     if (!subject || subject.tenantId !== caller.tenantId) return INACTIVE;
     this.usage.record(subject.credential.id, now);
+    const clientId = clientIdOf(subject);
     return {
       active: true,
       scope: subject.scope,
@@ -128,7 +132,7 @@ export class Introspection {
       jti: subject.credential.id,
       tenant_id: subject.tenantId,
       actor_kind: subject.actor.kind,
-      ...(subject.actor.kind === 'user' ? {} : { client_id: subject.actor.id }),
+      ...(clientId !== undefined ? { client_id: clientId } : {}),
       ...(subject.actor.kind === 'service_account' ? { projects: this.oauth.projectsOf(subject.actor.id) } : {}),
       credential_kind: CREDENTIAL_KIND_NAMES[subject.credential.kind],
       /** The owner's current rights narrowed by the scope: what the bearer may do right now. */

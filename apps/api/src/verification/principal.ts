@@ -14,6 +14,8 @@ export type Principal = {
   readonly permissions: ReadonlySet<Permission>;
   readonly issuedAt: string;
   readonly expiresAt: string | null;
+  /** The OAuth client a person's credential was obtained through (RFC 7662 `client_id`); absent when the actor is itself the client, or there is none. */
+  readonly clientId?: string;
 };
 
 /** Personal API tokens belong to users; any other actor asking to hold one is refused plainly. */

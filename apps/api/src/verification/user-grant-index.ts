@@ -61,6 +61,7 @@ export class UserGrantIndex implements CredentialKindIndex<HashedSecretMapState<
       permissions: new Set<Permission>(permissions),
       issuedAt: token.issuedAt,
       expiresAt: token.expiresAt,
+      clientId: token.clientId,
     };
   }
 

@@ -25,7 +25,7 @@ export class GetApiClient {
 
   async execute(query: ApiClientQuery): Promise<{ readonly client: ApiClientView; readonly revision: number }> {
     const client = await activeClient(this.readModels, query);
-    return { client, revision: await revisionOf(this.events, apiClientStream(query.clientId), apiClientDecider, API_CLIENT_EVENTS, NOT_FOUND) };
+    return { client, revision: await revisionOf(client.streamRevision, this.events, apiClientStream(query.clientId), apiClientDecider, API_CLIENT_EVENTS, NOT_FOUND) };
   }
 }
 
@@ -68,7 +68,7 @@ export class ListClientSecrets {
   }
 }
 
-/** The access tokens of an API client that would authenticate right now. */
+/** The hours in which an API client obtained access tokens that may still be live (see `liveAccessTokens`). */
 export class ListApiClientTokens {
   constructor(private readonly readModels: ReadModelStore) {}
 

@@ -1,17 +1,16 @@
+import { CONNECTION_EVENTS, connectionDecider } from '@keyhold/domain';
 import { EventStore } from '@keyhold/event-store';
 import { CONNECTIONS, ConnectionView, Page, ReadModelStore } from '@keyhold/read-models';
 import { ApplicationError } from '../application-error';
-import { resourceRevision } from '../resource-revision';
+import { revisionOf, undeletedOfTenant } from '../tenant-resource';
 import { ConnectionDetails, detailsOfView, OAuthClientDetails, oauthClientOfView } from './connection-details';
 import { connectionStream } from './connection-stream';
 
+const NOT_FOUND = 'Connection not found.';
+
 /** A connection from the read model, within the caller's tenant; a deleted one says so. */
-const viewOf = async (readModels: ReadModelStore, tenantId: string, connectionId: string): Promise<ConnectionView> => {
-  const view = await readModels.collection<ConnectionView>(CONNECTIONS).get(connectionId);
-  if (!view || view.tenantId !== tenantId) throw ApplicationError.notFound('Connection not found.');
-  if (view.status === 'deleted') throw ApplicationError.rejected({ code: 'ConnectionDeleted', message: 'The connection was deleted.' });
-  return view;
-};
+const viewOf = (readModels: ReadModelStore, tenantId: string, connectionId: string): Promise<ConnectionView> =>
+  undeletedOfTenant<ConnectionView>(readModels, CONNECTIONS, { tenantId, id: connectionId }, NOT_FOUND, { code: 'ConnectionDeleted', message: 'The connection was deleted.' });
 
 export const oauthClientViewOf = async (readModels: ReadModelStore, tenantId: string, connectionId: string): Promise<ConnectionView> => {
   const view = await viewOf(readModels, tenantId, connectionId);
@@ -19,8 +18,9 @@ export const oauthClientViewOf = async (readModels: ReadModelStore, tenantId: st
   return view;
 };
 
-/** The revision of the connection's stream (the view's own skips token fetches). */
-const revisionOf = (events: EventStore, connectionId: string) => resourceRevision(events, connectionStream(connectionId), 'Connection not found.');
+/** The revision of the connection's stream: what an ETag names and an If-Match expects. */
+const revisionOfView = (events: EventStore, view: ConnectionView) =>
+  revisionOf(view.streamRevision, events, connectionStream(view.id), connectionDecider, CONNECTION_EVENTS, NOT_FOUND);
 
 export type ConnectionRef = { readonly tenantId: string; readonly connectionId: string };
 
@@ -33,7 +33,7 @@ export class GetConnection {
 
   async execute({ tenantId, connectionId }: ConnectionRef): Promise<{ connection: ConnectionDetails; revision: number }> {
     const view = await viewOf(this.readModels, tenantId, connectionId);
-    return { connection: detailsOfView(view), revision: await revisionOf(this.events, connectionId) };
+    return { connection: detailsOfView(view), revision: await revisionOfView(this.events, view) };
   }
 }
 
@@ -46,7 +46,7 @@ export class GetOAuthClient {
 
   async execute({ tenantId, connectionId }: ConnectionRef): Promise<{ client: OAuthClientDetails; revision: number }> {
     const view = await oauthClientViewOf(this.readModels, tenantId, connectionId);
-    return { client: oauthClientOfView(view), revision: await revisionOf(this.events, connectionId) };
+    return { client: oauthClientOfView(view), revision: await revisionOfView(this.events, view) };
   }
 }
 

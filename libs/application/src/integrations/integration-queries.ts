@@ -1,11 +1,13 @@
+import { INTEGRATION_EVENTS, integrationsDecider } from '@keyhold/domain';
 import { EventStore } from '@keyhold/event-store';
 import { INTEGRATIONS, IntegrationView, Page, ReadModelStore } from '@keyhold/read-models';
-import { ApplicationError } from '../application-error';
-import { resourceRevision } from '../resource-revision';
+import { latestStreamRevision, revisionOf, undeletedOfTenant } from '../tenant-resource';
 import { detailsOfIntegrationView, IntegrationViewDetails } from './integration-details';
 import { integrationsStream } from './integrations-stream';
 
 export type GetIntegrationInput = { readonly tenantId: string; readonly integrationId: string };
+
+const NOT_FOUND = 'Integration not found.';
 
 /**
  * One integration from the read model, within the caller's tenant, and the revision of the
@@ -19,10 +21,13 @@ export class GetIntegration {
   ) {}
 
   async execute({ tenantId, integrationId }: GetIntegrationInput): Promise<{ integration: IntegrationViewDetails; revision: number }> {
-    const view = await this.readModels.collection<IntegrationView>(INTEGRATIONS).get(integrationId);
-    if (!view || view.tenantId !== tenantId) throw ApplicationError.notFound('Integration not found.');
-    if (view.status === 'deleted') throw ApplicationError.rejected({ code: 'IntegrationDeleted', message: 'The integration was deleted.' });
-    return { integration: detailsOfIntegrationView(view), revision: await resourceRevision(this.events, integrationsStream(tenantId), 'Integration not found.') };
+    const view = await undeletedOfTenant<IntegrationView>(this.readModels, INTEGRATIONS, { tenantId, id: integrationId }, NOT_FOUND, {
+      code: 'IntegrationDeleted',
+      message: 'The integration was deleted.',
+    });
+    const kept = await latestStreamRevision<IntegrationView>(this.readModels, INTEGRATIONS, { tenantId });
+    const revision = await revisionOf(kept, this.events, integrationsStream(tenantId), integrationsDecider, INTEGRATION_EVENTS, NOT_FOUND);
+    return { integration: detailsOfIntegrationView(view), revision };
   }
 }
 

@@ -3,7 +3,7 @@ import { EventStore } from '@keyhold/event-store';
 import { Page, ReadModelStore, TOKENS, TokenView } from '@keyhold/read-models';
 import { ApplicationError } from '../application-error';
 import { RequestContext } from '../command-pipeline';
-import { readState } from '../read-state';
+import { latestStreamRevision, revisionOf } from '../tenant-resource';
 import { detailsOfViews, mayReadToken, TokenDetails, TokenUsage } from './token-details';
 
 export type GetTokenInput = { readonly tenantId: string; readonly tokenId: string; readonly context: RequestContext };
@@ -22,9 +22,8 @@ export class GetPersonalToken {
   async execute({ tenantId, tokenId, context }: GetTokenInput): Promise<TokenAtRevision> {
     const view = await this.readModels.collection<TokenView>(TOKENS).get(tokenId);
     if (!view || !mayReadToken(tenantId, context, view)) throw ApplicationError.notFound('Token not found.');
-    const { revision } = await readState(this.events, streamName('personalTokens', view.ownerId), personalTokensDecider, PERSONAL_TOKEN_EVENTS);
-    // A view the log has no stream for (a log restored behind its read models) names nothing to change.
-    if (revision === null) throw ApplicationError.notFound('Token not found.');
+    const kept = await latestStreamRevision<TokenView>(this.readModels, TOKENS, { ownerId: view.ownerId });
+    const revision = await revisionOf(kept, this.events, streamName('personalTokens', view.ownerId), personalTokensDecider, PERSONAL_TOKEN_EVENTS, 'Token not found.');
     const [token] = await detailsOfViews(this.usage, [view]);
     return { token, revision };
   }

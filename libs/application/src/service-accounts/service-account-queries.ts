@@ -52,12 +52,16 @@ export class GetServiceAccount {
   ) {}
 
   async execute(query: ServiceAccountQuery): Promise<{ readonly account: ServiceAccountDetails; readonly revision: number }> {
-    const account = serviceAccountDetails(await activeAccount(this.readModels, query));
-    return { account, revision: await revisionOf(this.events, serviceAccountStream(query.accountId), serviceAccountDecider, SERVICE_ACCOUNT_EVENTS, NOT_FOUND) };
+    const view = await activeAccount(this.readModels, query);
+    const revision = await revisionOf(view.streamRevision, this.events, serviceAccountStream(query.accountId), serviceAccountDecider, SERVICE_ACCOUNT_EVENTS, NOT_FOUND);
+    return { account: serviceAccountDetails(view), revision };
   }
 }
 
-/** The access tokens of a service account that would authenticate right now: of its current secret, before its sunset. */
+/**
+ * The hours in which a service account obtained access tokens that may still be live (see
+ * `liveAccessTokens`): of its current secret, and none once it is past its sunset.
+ */
 export class ListServiceAccountTokens {
   constructor(private readonly readModels: ReadModelStore) {}
 

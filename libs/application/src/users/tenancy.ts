@@ -5,7 +5,7 @@ import { Page, ReadModelStore, USERS, UserView } from '@keyhold/read-models';
 import { ApplicationError } from '../application-error';
 import { CommandPipeline, RequestContext, WriteOptions } from '../command-pipeline';
 import { IssuedToken, IssuePersonalToken } from '../personal-tokens/issue-token';
-import { readState } from '../read-state';
+import { latestStreamRevision, revisionOf } from '../tenant-resource';
 import { IssuedInvitation, IssueInvitation } from './invitations';
 
 export type AddedUser = { readonly tenantId: string; readonly userId: string; readonly email: string; readonly role: Role; readonly addedAt: string };
@@ -102,9 +102,8 @@ export class GetUser {
   async execute({ tenantId, userId }: { readonly tenantId: string; readonly userId: string }): Promise<{ user: UserDetails; revision: number }> {
     const user = await this.readModels.collection<UserView>(USERS).get(userId);
     if (!user || user.tenantId !== tenantId) throw ApplicationError.notFound('User not found.');
-    const { revision } = await readState(this.events, streamName('tenant', tenantId), tenancyDecider, TENANCY_EVENTS);
-    // A view the log has no stream for (a log restored behind its read models) names nothing to change.
-    if (revision === null) throw ApplicationError.notFound('User not found.');
+    const kept = await latestStreamRevision<UserView>(this.readModels, USERS, { tenantId });
+    const revision = await revisionOf(kept, this.events, streamName('tenant', tenantId), tenancyDecider, TENANCY_EVENTS, 'User not found.');
     return { user: detailsOf(user), revision };
   }
 }

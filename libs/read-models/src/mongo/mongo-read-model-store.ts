@@ -319,6 +319,11 @@ class MongoCollection<T extends ReadModelDocument> implements ReadModelCollectio
     return { items, nextCursor };
   }
 
+  async removeBefore(field: keyof T & string, value: string | number): Promise<number> {
+    await this.ready();
+    return (await this.collection.deleteMany({ [docPath(field)]: { $lt: value } })).deletedCount;
+  }
+
   async clear(): Promise<void> {
     const batch = this.currentBatch();
     await batch?.flush();

@@ -17,6 +17,8 @@ const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const COLLECTION_NAME = /^[a-z][a-z0-9_]*$/;
 
 /** Field names reach SQL text (json paths), so only plain identifiers are accepted. */
+const LIST_STATEMENTS_KEPT = 64;
+
 const field = (name: string) => {
   if (!FIELD_NAME.test(name)) throw new Error(`Invalid field name '${name}'.`);
   return `json_extract(doc, '$.${name}')`;
@@ -55,6 +57,12 @@ class SqliteCollection<T extends ReadModelDocument> implements ReadModelCollecti
   /** Prepared once: projections call these for every event, and preparing costs more than running. */
   private readonly getStatement: Database.Statement<[string], { doc: string }>;
   private readonly putStatement: Database.Statement<[string, string, string]>;
+  /**
+   * List queries by their SQL, prepared once each for the same reason. Their shapes come from
+   * code (filters, order, cursor or not, the number of `anyOf` values), so they are few; the
+   * bound only keeps a caller with ever new shapes from growing it.
+   */
+  private readonly listStatements = new Map<string, Database.Statement<FieldValue[], { doc: string }>>();
 
   constructor(private readonly db: Database.Database, definition: CollectionDefinition) {
     if (!COLLECTION_NAME.test(definition.name)) throw new Error(`Invalid collection name '${definition.name}'.`);
@@ -113,16 +121,27 @@ class SqliteCollection<T extends ReadModelDocument> implements ReadModelCollecti
       params.push(sqlValue(sortValue), sqlValue(sortValue), id);
     }
     const direction = query.direction === 'asc' ? 'ASC' : 'DESC';
-    const rows = this.db
-      .prepare<FieldValue[], { doc: string }>(
-        `SELECT doc FROM ${this.table} ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''}
-         ORDER BY ${sort} ${direction}, id ${direction} LIMIT ${Number(query.limit) + 1}`,
-      )
-      .all(...params);
+    const rows = this.listStatement(
+      `SELECT doc FROM ${this.table} ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''}
+       ORDER BY ${sort} ${direction}, id ${direction} LIMIT ${Number(query.limit) + 1}`,
+    ).all(...params);
     const items = rows.slice(0, query.limit).map((row) => JSON.parse(row.doc) as T);
     const last = items[items.length - 1];
     const nextCursor = rows.length > query.limit && last ? encodeCursor(last[query.orderBy], last.id) : null;
     return { items, nextCursor };
+  }
+
+  private listStatement(sql: string): Database.Statement<FieldValue[], { doc: string }> {
+    let statement = this.listStatements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare<FieldValue[], { doc: string }>(sql);
+      if (this.listStatements.size < LIST_STATEMENTS_KEPT) this.listStatements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  async removeBefore(name: keyof T & string, value: string | number): Promise<number> {
+    return this.db.prepare(`DELETE FROM ${this.table} WHERE ${field(name)} < ?`).run(value).changes;
   }
 
   async clear(): Promise<void> {

@@ -157,6 +157,16 @@ export const describeReadModelStoreContract = (adapterName: string, open: () => 
       ).rejects.toBeInstanceOf(InvalidCursorError);
     });
 
+    it('removes the documents whose field sorts before a value, and only those, again removing nothing', async () => {
+      const items = collection();
+      for (let n = 1; n <= 4; n += 1) await items.putIfNewer(item(n), position(n));
+      expect(await items.removeBefore('createdAt', item(3).createdAt)).toBe(2);
+      expect(await items.removeBefore('createdAt', item(3).createdAt)).toBe(0);
+      const left = await items.list({ where: {}, orderBy: 'createdAt', direction: 'asc', limit: 10 });
+      expect(left.items.map((i) => i.id)).toEqual(['item-3', 'item-4']);
+      expect(await items.get('item-1')).toBeNull();
+    });
+
     it('clears a collection', async () => {
       const items = collection();
       await items.putIfNewer(item(1), position(1));

@@ -68,6 +68,13 @@ describe('API-client projections', () => {
     expect((await clients.get(deleted))?.status).toBe('deleted');
   });
 
+  it("keep the client's stream revision, the ETag, also from its secrets' events", async () => {
+    // The last event of the kept client's stream is a secret's expiry, which shows nothing on the client.
+    const stream = await events.readStream(streamName('apiClient', kept));
+    expect(stream.at(-1)?.type).toBe('ClientSecretExpired');
+    expect((await clients.get(kept))?.streamRevision).toBe(stream.at(-1)?.streamRevision);
+  });
+
   it('list secrets with their status; a deleted client leaves none active', async () => {
     const statuses = async () => Object.fromEntries(await Promise.all(['s-1', 's-2', 's-3', 's-4'].map(async (id) => [id, (await secrets.get(id))?.status])));
     expect(await statuses()).toEqual({ 's-1': 'expired', 's-2': 'active', 's-3': 'removed', 's-4': 'removed' });

@@ -14,6 +14,11 @@ export type ApiClientView = ReadModelDocument & {
   redirectUris: string[];
   createdAt: string;
   updatedAt: string;
+  /**
+   * The revision of its stream (it has one of its own) at the last event, what its ETag names
+   * without a log read; absent on documents written before views kept it.
+   */
+  streamRevision?: number;
 };
 
 export const API_CLIENTS: CollectionDefinition = { name: 'api_clients', indexes: [['tenantId', 'status', 'createdAt']] };
@@ -41,33 +46,35 @@ export const CLIENT_SECRETS: CollectionDefinition = {
 
 export const apiClientsProjection = (readModels: ReadModelStore): Projection => {
   const clients = readModels.collection<ApiClientView>(API_CLIENTS);
-  const update = (id: string, position: string, change: (client: ApiClientView) => Partial<ApiClientView>, at: string) =>
-    patchIfNewer(clients, id, position, (client) => ({ ...change(client), updatedAt: at }));
   return {
     name: 'api-clients',
     async apply(event: RecordedEvent) {
       if (!API_CLIENT_EVENTS.includes(event)) return;
       const position = event.globalPosition;
+      const streamRevision = event.streamRevision;
+      const update = (id: string, change: (client: ApiClientView) => Partial<ApiClientView>, at: string) =>
+        patchIfNewer(clients, id, position, (client) => ({ ...change(client), updatedAt: at, streamRevision }));
       switch (event.type) {
         case 'ApiClientCreated': {
           const { clientId, tenantId, name, flows, createdAt } = event.data;
-          await clients.putIfNewer({ id: clientId, tenantId, name, status: 'active', flows, redirectUris: [], createdAt, updatedAt: createdAt }, position);
+          await clients.putIfNewer({ id: clientId, tenantId, name, status: 'active', flows, redirectUris: [], createdAt, updatedAt: createdAt, streamRevision }, position);
           return;
         }
         case 'ApiClientRenamed':
-          return update(event.data.clientId, position, () => ({ name: event.data.name }), event.data.renamedAt);
+          return update(event.data.clientId, () => ({ name: event.data.name }), event.data.renamedAt);
         case 'RedirectUriAdded':
-          return update(event.data.clientId, position, (c) => ({ redirectUris: [...c.redirectUris.filter((uri) => uri !== event.data.uri), event.data.uri] }), event.data.addedAt);
+          return update(event.data.clientId, (c) => ({ redirectUris: [...c.redirectUris.filter((uri) => uri !== event.data.uri), event.data.uri] }), event.data.addedAt);
         case 'RedirectUriRemoved':
-          return update(event.data.clientId, position, (c) => ({ redirectUris: c.redirectUris.filter((uri) => uri !== event.data.uri) }), event.data.removedAt);
+          return update(event.data.clientId, (c) => ({ redirectUris: c.redirectUris.filter((uri) => uri !== event.data.uri) }), event.data.removedAt);
         case 'ApiClientFlowsChanged':
-          return update(event.data.clientId, position, () => ({ flows: event.data.flows }), event.data.changedAt);
+          return update(event.data.clientId, () => ({ flows: event.data.flows }), event.data.changedAt);
         case 'ApiClientDeleted':
-          return update(event.data.clientId, position, () => ({ status: 'deleted' }), event.data.deletedAt);
+          return update(event.data.clientId, () => ({ status: 'deleted' }), event.data.deletedAt);
         case 'ClientSecretAdded':
         case 'ClientSecretRemoved':
         case 'ClientSecretExpired':
-          return;
+          // Its secrets are in its stream: they move its revision, not what the client shows.
+          return patchIfNewer(clients, event.data.clientId, position, () => ({ streamRevision }));
         default:
           return assertNever(event);
       }

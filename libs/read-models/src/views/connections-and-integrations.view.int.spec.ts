@@ -73,6 +73,8 @@ describe('Connection, integration and tenant-settings projections', () => {
     await onConnection({ type: 'UpdateConnection', tenantId, connectionId: kept, name: 'Shop (prod)', credential: { clientId: 'c2' }, secrets: { refreshToken: sealed(2) }, updatedBy: 'admin', now: T1 });
     await onConnection({ type: 'UseConnectionCredential', tenantId, connectionId: kept, targetDomain: 'acme.myshopify.com', accessedBy: 'svc', actorKind: 'service_account', credentialId: 'at', now: T1 });
     await onConnection({ type: 'DeleteConnection', tenantId, connectionId: deleted, deletedBy: 'admin', now: T1 });
+    // Last in each stream, events the views show nothing of: they still move the stream's revision.
+    await onConnection({ type: 'RecordAccessTokenFetch', tenantId, connectionId: kept, host: 'accounts.shopify.com', attempts: 1, outcome: { fetched: false, reason: 'timeout' }, now: T1 });
     await onIntegrations({
       type: 'CreateIntegration',
       tenantId,
@@ -89,6 +91,7 @@ describe('Connection, integration and tenant-settings projections', () => {
     });
     await onIntegrations({ type: 'ActivateIntegration', integrationId, consumerKey: hashed(1), consumerSecret: hashed(2), accessToken: { ...hashed(3), id: 'at-1' }, accessTokenSecret: hashed(4), sealed: { dataKeyId: 'dk', consumerSecret: sealed(2), accessTokenSecret: sealed(4) }, verifier: hashed(7), returnState: hashed(8), activatedBy: 'admin', now: T0 });
     await onIntegrations({ type: 'ReauthorizeIntegration', integrationId, accessToken: { ...hashed(5), id: 'at-2' }, accessTokenSecret: hashed(6), sealedAccessTokenSecret: sealed(6), reauthorizedBy: 'admin', now: T1 });
+    await onIntegrations({ type: 'RecordIntegrationCallback', integrationId, host: 'erp.example', attempts: 1, outcome: { delivered: false, reason: 'timeout' }, now: T1 });
     const onSettings = (command: TenantSettingsCommand) => handleCommand(events, streamName('tenantSettings', tenantId), tenantSettingsDecider, command, context(command.now));
     await onSettings({ type: 'SetClientSecretMaxLifetime', tenantId, maxDays: 30, changedBy: 'admin', now: T0 });
     await onSettings({ type: 'SetAnonymousGuestAccess', tenantId, allowed: true, changedBy: 'admin', now: T1 });
@@ -111,7 +114,7 @@ describe('Connection, integration and tenant-settings projections', () => {
       status: 'active',
       lastAccessedAt: T1,
       lastAccessedBy: 'svc',
-      revision: 2,
+      streamRevision: 3,
     });
     expect(JSON.stringify(view)).not.toMatch(/ciphertext|iv-|tag-|dk/);
     expect(await connections.get(deleted)).toMatchObject({ status: 'deleted', deletedAt: T1, secretsSet: [] });
@@ -128,6 +131,12 @@ describe('Connection, integration and tenant-settings projections', () => {
     });
     expect(JSON.stringify(view)).not.toContain('hash-');
     expect(await settings.get(tenantId)).toMatchObject({ allowAnonymousGuestAccess: true, clientSecretMaxLifetimeDays: 30, updatedAt: T1, updatedBy: 'admin' });
+  });
+
+  it("keep their stream's revision, the ETag, also from events they show nothing of", async () => {
+    const head = async (stream: string) => (await events.readStream(stream)).at(-1)?.streamRevision;
+    expect((await connections.get(kept))?.streamRevision).toBe(await head(streamName('connection', kept)));
+    expect((await integrations.get(integrationId))?.streamRevision).toBe(await head(streamName('integrations', tenantId)));
   });
 
   it('give the same read models when every event is applied again (run twice, nothing changes)', async () => {

@@ -1,5 +1,6 @@
 import { assertNever, CONNECTION_EVENTS, CredentialSettings, CredentialType, SECRET_FIELDS, secretFieldsSet, SecretField } from '@keyhold/domain';
 import { RecordedEvent } from '@keyhold/event-store';
+import { patchIfNewer } from '../projection/patch-if-newer';
 import { Projection } from '../projection/projection-runner';
 import { CollectionDefinition, ReadModelDocument, ReadModelStore } from '../read-model-store.port';
 
@@ -26,8 +27,11 @@ export type ConnectionView = ReadModelDocument & {
   deletedAt: string | null;
   lastAccessedAt: string | null;
   lastAccessedBy: string | null;
-  /** The stream revision this view reflects. */
-  revision: number;
+  /**
+   * The revision of its stream (it has one of its own) at the last event, what its ETag names
+   * without a log read; absent on documents written before views kept it.
+   */
+  streamRevision?: number;
 };
 
 export const CONNECTIONS: CollectionDefinition = {
@@ -69,7 +73,7 @@ export const connectionsProjection = (readModels: ReadModelStore): Projection =>
               deletedAt: null,
               lastAccessedAt: null,
               lastAccessedBy: null,
-              revision: event.streamRevision,
+              streamRevision: event.streamRevision,
             },
             event.globalPosition,
           );
@@ -90,7 +94,7 @@ export const connectionsProjection = (readModels: ReadModelStore): Projection =>
               oauthClientId: changes.credential ? oauthClientIdOf(changes.credential) : (connection.oauthClientId ?? null),
               secretsSet: SECRET_FIELDS.filter((field) => secretsSet.has(field)),
               updatedAt,
-              revision: event.streamRevision,
+              streamRevision: event.streamRevision,
             },
             event.globalPosition,
           );
@@ -100,7 +104,7 @@ export const connectionsProjection = (readModels: ReadModelStore): Projection =>
           const connection = await connections.get(event.data.connectionId);
           if (!connection) return;
           await connections.putIfNewer(
-            { ...connection, status: 'deleted', secretsSet: [], deletedAt: event.data.deletedAt, revision: event.streamRevision },
+            { ...connection, status: 'deleted', secretsSet: [], deletedAt: event.data.deletedAt, streamRevision: event.streamRevision },
             event.globalPosition,
           );
           return;
@@ -109,14 +113,15 @@ export const connectionsProjection = (readModels: ReadModelStore): Projection =>
           const connection = await connections.get(event.data.connectionId);
           if (!connection) return;
           await connections.putIfNewer(
-            { ...connection, lastAccessedAt: event.data.accessedAt, lastAccessedBy: event.data.accessedBy, revision: event.streamRevision },
+            { ...connection, lastAccessedAt: event.data.accessedAt, lastAccessedBy: event.data.accessedBy, streamRevision: event.streamRevision },
             event.globalPosition,
           );
           return;
         }
         case 'ConnectionAccessTokenFetched':
         case 'ConnectionAccessTokenFetchFailed':
-          return;
+          // A fetch shows nowhere in the view, but it moves the stream's revision: the ETag.
+          return patchIfNewer(connections, event.data.connectionId, event.globalPosition, () => ({ streamRevision: event.streamRevision }));
         default:
           return assertNever(event);
       }

@@ -1,5 +1,6 @@
 import { assertNever, DEFAULT_TENANT_SETTINGS, INTEGRATION_EVENTS, ResourceAccess, TENANT_SETTINGS_EVENTS } from '@keyhold/domain';
 import { RecordedEvent } from '@keyhold/event-store';
+import { patchIfNewer } from '../projection/patch-if-newer';
 import { Projection } from '../projection/projection-runner';
 import { CollectionDefinition, ReadModelDocument, ReadModelStore } from '../read-model-store.port';
 
@@ -28,9 +29,22 @@ export type IntegrationView = ReadModelDocument & {
   /** When the admin came back from the identity link after the handshake (absent on older documents). */
   confirmedAt?: string | null;
   deletedAt: string | null;
+  /**
+   * The revision of the tenant's integrations stream at the event that last changed this
+   * integration (absent on documents written before views kept it). Every event of that stream
+   * is about one integration, so the highest over the tenant's integrations is the stream's
+   * revision: an integration's ETag, without a log read.
+   */
+  streamRevision?: number;
 };
 
-export const INTEGRATIONS: CollectionDefinition = { name: 'integrations', indexes: [['tenantId', 'deleted', 'createdAt']] };
+export const INTEGRATIONS: CollectionDefinition = {
+  name: 'integrations',
+  indexes: [
+    ['tenantId', 'deleted', 'createdAt'],
+    ['tenantId', 'streamRevision'],
+  ],
+};
 
 export const integrationsProjection = (readModels: ReadModelStore): Projection => {
   const integrations = readModels.collection<IntegrationView>(INTEGRATIONS);
@@ -38,6 +52,7 @@ export const integrationsProjection = (readModels: ReadModelStore): Projection =
     name: 'integrations',
     async apply(event: RecordedEvent) {
       if (!INTEGRATION_EVENTS.includes(event)) return;
+      const streamRevision = event.streamRevision;
       switch (event.type) {
         case 'IntegrationCreated': {
           const { integrationId, tenantId, name, email, callbackUrl, identityLinkUrl, insecure, resourceAccess, resources, createdAt, createdBy } =
@@ -62,6 +77,7 @@ export const integrationsProjection = (readModels: ReadModelStore): Projection =
               activatedAt: null,
               reauthorizedAt: null,
               deletedAt: null,
+              streamRevision,
             },
             event.globalPosition,
           );
@@ -78,6 +94,7 @@ export const integrationsProjection = (readModels: ReadModelStore): Projection =
               hints: { consumerKey: consumerKey.hint, consumerSecret: consumerSecret.hint, accessToken: accessToken.hint, accessTokenSecret: accessTokenSecret.hint },
               accessTokenId: accessToken.id,
               activatedAt,
+              streamRevision,
             },
             event.globalPosition,
           );
@@ -86,26 +103,30 @@ export const integrationsProjection = (readModels: ReadModelStore): Projection =
         case 'IntegrationActivationStarted': {
           const integration = await integrations.get(event.data.integrationId);
           if (!integration) return;
-          await integrations.putIfNewer({ ...integration, status: 'activating' }, event.globalPosition);
+          await integrations.putIfNewer({ ...integration, status: 'activating', streamRevision }, event.globalPosition);
           return;
         }
         case 'IntegrationActivationConfirmed': {
           const integration = await integrations.get(event.data.integrationId);
           if (!integration) return;
-          await integrations.putIfNewer({ ...integration, confirmedAt: event.data.confirmedAt }, event.globalPosition);
+          await integrations.putIfNewer({ ...integration, confirmedAt: event.data.confirmedAt, streamRevision }, event.globalPosition);
           return;
         }
         case 'IntegrationReauthorized': {
           const integration = await integrations.get(event.data.integrationId);
-          if (!integration || !integration.hints) return;
+          if (!integration) return;
           const { accessToken, accessTokenSecret, reauthorizedAt } = event.data;
+          // Never activated (no hints): nothing shown changes, the stream's revision still moves.
           await integrations.putIfNewer(
-            {
-              ...integration,
-              hints: { ...integration.hints, accessToken: accessToken.hint, accessTokenSecret: accessTokenSecret.hint },
-              accessTokenId: accessToken.id,
-              reauthorizedAt,
-            },
+            integration.hints
+              ? {
+                  ...integration,
+                  hints: { ...integration.hints, accessToken: accessToken.hint, accessTokenSecret: accessTokenSecret.hint },
+                  accessTokenId: accessToken.id,
+                  reauthorizedAt,
+                  streamRevision,
+                }
+              : { ...integration, streamRevision },
             event.globalPosition,
           );
           return;
@@ -114,7 +135,7 @@ export const integrationsProjection = (readModels: ReadModelStore): Projection =
           const integration = await integrations.get(event.data.integrationId);
           if (!integration) return;
           await integrations.putIfNewer(
-            { ...integration, status: 'deleted', deleted: true, accessTokenId: null, deletedAt: event.data.deletedAt },
+            { ...integration, status: 'deleted', deleted: true, accessTokenId: null, deletedAt: event.data.deletedAt, streamRevision },
             event.globalPosition,
           );
           return;
@@ -122,7 +143,8 @@ export const integrationsProjection = (readModels: ReadModelStore): Projection =
         case 'IntegrationCallbackDelivered':
         case 'IntegrationCallbackFailed':
         case 'IntegrationRequestTokenIssued':
-          return;
+          // Shown nowhere in the view, but they move the stream's revision: the ETag.
+          return patchIfNewer(integrations, event.data.integrationId, event.globalPosition, () => ({ streamRevision }));
         default:
           return assertNever(event);
       }

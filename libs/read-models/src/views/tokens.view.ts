@@ -18,6 +18,12 @@ export type TokenView = ReadModelDocument & {
   revokedAt: string | null;
   revokedBy: string | null;
   revocationReason: string | null;
+  /**
+   * The revision of the owner's stream at the event that last changed this token (absent on
+   * documents written before views kept it). Every event of that stream changes one token, so
+   * the highest over the owner's tokens is the stream's revision: their ETag, without a log read.
+   */
+  streamRevision?: number;
 };
 
 export const TOKENS: CollectionDefinition = {
@@ -25,6 +31,7 @@ export const TOKENS: CollectionDefinition = {
   indexes: [
     ['tenantId', 'ownerId', 'createdAt'],
     ['tenantId', 'createdAt'],
+    ['ownerId', 'streamRevision'],
   ],
 };
 
@@ -55,6 +62,7 @@ export const tokensProjection = (readModels: ReadModelStore): Projection => {
               revokedAt: null,
               revokedBy: null,
               revocationReason: null,
+              streamRevision: event.streamRevision,
             },
             event.globalPosition,
           );
@@ -66,6 +74,7 @@ export const tokensProjection = (readModels: ReadModelStore): Projection => {
             revokedAt: event.data.revokedAt,
             revokedBy: event.data.revokedBy,
             revocationReason: event.data.reason,
+            streamRevision: event.streamRevision,
           }));
         default:
           return assertNever(event);

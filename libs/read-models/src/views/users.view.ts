@@ -11,9 +11,22 @@ export type UserView = ReadModelDocument & {
   role: Role;
   createdAt: string;
   updatedAt: string;
+  /**
+   * The revision of the tenant's stream at the event that last changed this user (absent on
+   * documents written before views kept it). Every event of that stream after the tenant's
+   * creation changes one user, so the highest over the tenant's users is the stream's revision:
+   * a user's ETag, without a log read.
+   */
+  streamRevision?: number;
 };
 
-export const USERS: CollectionDefinition = { name: 'users', indexes: [['tenantId', 'createdAt']] };
+export const USERS: CollectionDefinition = {
+  name: 'users',
+  indexes: [
+    ['tenantId', 'createdAt'],
+    ['tenantId', 'streamRevision'],
+  ],
+};
 
 export const usersProjection = (readModels: ReadModelStore): Projection => {
   const users = readModels.collection<UserView>(USERS);
@@ -25,13 +38,13 @@ export const usersProjection = (readModels: ReadModelStore): Projection => {
         case 'UserAdded': {
           const { userId, tenantId, email, role, addedAt } = event.data;
           await users.putIfNewer(
-            { id: userId, tenantId, email, role, createdAt: addedAt, updatedAt: addedAt },
+            { id: userId, tenantId, email, role, createdAt: addedAt, updatedAt: addedAt, streamRevision: event.streamRevision },
             event.globalPosition,
           );
           return;
         }
         case 'UserRoleChanged':
-          return patchIfNewer(users, event.data.userId, event.globalPosition, () => ({ role: event.data.role, updatedAt: event.data.changedAt }));
+          return patchIfNewer(users, event.data.userId, event.globalPosition, () => ({ role: event.data.role, updatedAt: event.data.changedAt, streamRevision: event.streamRevision }));
         case 'TenantCreated':
           return;
         default:
