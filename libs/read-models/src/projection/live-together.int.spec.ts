@@ -2,27 +2,17 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GlobalPosition, RecordedEvent, SqliteEventStore } from '@keyhold/event-store';
+import { SqliteEventStore } from '@keyhold/event-store';
 import { SqliteReadModelStore } from '../sqlite/sqlite-read-model-store';
 import { issueTokens } from '../testing/personal-token-events';
+import { recording } from '../testing/recording-projection';
 import { TOKENS, tokensProjection, TokenView } from '../views/tokens.view';
 import { liveTogether } from './live-together';
-import { Projection, ProjectionRunner } from './projection-runner';
+import { ProjectionRunner } from './projection-runner';
 import { Batch } from './shared-catch-up';
 
 const silent = { error: () => undefined };
 
-const recording = (name: string, failOn: (event: RecordedEvent) => boolean = () => false) => {
-  const applied: GlobalPosition[] = [];
-  const projection: Projection = {
-    name,
-    apply: (event) => {
-      if (failOn(event)) throw new Error(`${name} cannot apply this event`);
-      applied.push(event.globalPosition);
-    },
-  };
-  return { projection, applied };
-};
 
 describe('Read-model projections live together', () => {
   const open = () => {

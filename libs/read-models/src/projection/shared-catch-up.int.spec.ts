@@ -1,9 +1,10 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GlobalPosition, RecordedEvent, SqliteEventStore } from '@keyhold/event-store';
+import { GlobalPosition, SqliteEventStore } from '@keyhold/event-store';
 import { SqliteReadModelStore } from '../sqlite/sqlite-read-model-store';
 import { issueTokens } from '../testing/personal-token-events';
+import { recording } from '../testing/recording-projection';
 import { TOKENS, tokensProjection, TokenView } from '../views/tokens.view';
 import { Projection, ProjectionRunner } from './projection-runner';
 import { catchUpTogether } from './shared-catch-up';
@@ -15,18 +16,6 @@ const cpuMs = () => {
   return (user + system) / 1000;
 };
 
-/** Records every position it applies, so that a test can tell an event applied twice or skipped. */
-const recording = (name: string, failOn: (event: RecordedEvent) => boolean = () => false) => {
-  const applied: GlobalPosition[] = [];
-  const projection: Projection = {
-    name,
-    apply: (event) => {
-      if (failOn(event)) throw new Error(`${name} cannot apply this event`);
-      applied.push(event.globalPosition);
-    },
-  };
-  return { projection, applied };
-};
 
 /** The real log, counting its reads: the claim under test is one read of the log for all projections. */
 const countingReads = (events: SqliteEventStore) => {
