@@ -12,6 +12,7 @@ import { validationPipe } from './http/validation';
 import { requireMediaTypes } from './http/media-types';
 import { refuseDuplicateAuthorization } from './http/authorization-header';
 import { refuseDeepJson } from './http/json-depth';
+import { closeConnectionsAsTheyIdle } from './http/idle-connections';
 import { openApiDocument } from './http/openapi';
 import { observeRequests } from './observability/request-observability';
 import { answerFromHooks } from './http/fast-path';
@@ -41,6 +42,7 @@ export const serveHttp = async (rootModule: Type, config: KeyholdConfig, logger:
   refuseDeepJson(app.getHttpAdapter().getInstance());
   refuseDuplicateAuthorization(app.getHttpAdapter().getInstance());
   observeRequests(app.getHttpAdapter().getInstance(), logger, app.get(KeyholdMetrics));
+  closeConnectionsAsTheyIdle(app.getHttpAdapter().getInstance());
   // Before listen(), which registers the routes: the hooks attach to their routes as they are added.
   answerFromHooks(app.getHttpAdapter().getInstance(), [app.get(IntrospectionFastPath), app.get(TokenFastPath)]);
   app.enableShutdownHooks();
