@@ -23,7 +23,7 @@ describe('UpdateConnection over SQLite', () => {
   const dir = mkdtempSync(join(tmpdir(), 'keyhold-update-connection-'));
   const store = new SqliteEventStore(join(dir, 'events.sqlite'));
   const reads: string[] = [];
-  /** The real store, noting which streams are read: the connection's stream is to be read once per update. */
+  /** The real store, noting which streams are read: the connection's stream is to be read once per update at most. */
   const events: EventStore = Object.assign(Object.create(store) as EventStore, {
     readStream: (stream: string) => {
       reads.push(stream);
@@ -40,11 +40,13 @@ describe('UpdateConnection over SQLite', () => {
   const apiKeyConnection = (tenantId: string) =>
     create.execute({ tenantId, name: 'CRM', service: 'crm', allowedDomains: ['crm.example'], credential: { type: 'api_key', headerName: 'X-Key' }, secrets: { apiKey: 'first' }, context });
 
-  it('seals a new secret with the connection’s own key, reading its stream once', async () => {
+  it('seals a new secret with the connection’s own key, reading its stream once at most', async () => {
     const { connectionId } = await apiKeyConnection('tenant-a');
     reads.length = 0;
     const updated = await update.execute({ tenantId: 'tenant-a', connectionId, changes: { name: 'CRM (prod)' }, secrets: { apiKey: 'second' }, context });
-    expect(reads.filter((stream) => stream === `connection-${connectionId}`)).toHaveLength(1);
+    // Not at all here: without If-Match the pipeline decides on the state this process folded
+    // when it created the connection (its append names that revision, so a stale one conflicts).
+    expect(reads.filter((stream) => stream === `connection-${connectionId}`).length).toBeLessThanOrEqual(1);
     expect(updated.name).toBe('CRM (prod)');
     const key = await dataKeys.get(connectionId);
     expect(decryptValue(key, 'apiKey', updated.secrets.apiKey!)).toBe('second');
