@@ -68,6 +68,11 @@ export interface EventStore {
   /** Up to `limit` events strictly after `after`, in global order, user events only. */
   readAll(after: GlobalPosition | null, limit: number): Promise<RecordedEvent[]>;
   /**
+   * How many events `readAll(after, atMost)` would answer, without decoding them where the store
+   * can count in place: for deciding how far behind a reader is before reading.
+   */
+  countAfter(after: GlobalPosition | null, atMost: number): Promise<number>;
+  /**
    * As `readAll`, but each event exactly as stored: data at the schema version it was written
    * in. For verifying the hash chain only; everything else reads upcast events.
    */

@@ -71,7 +71,7 @@ export class WorkerThreadCatchUp implements ReadModelCatchUp {
     const positions = await Promise.all(projections.map((p) => p.runner.load()));
     if (positions.length === 0) return false;
     const after = positions.includes(null) ? null : positions.reduce((min, p) => (p! < min! ? p : min));
-    return (await this.log.readAll(after, this.worthwhileEvents)).length >= this.worthwhileEvents;
+    return (await this.log.countAfter(after, this.worthwhileEvents)) >= this.worthwhileEvents;
   }
 
   private onThread(projections: readonly CatchingUp[], { stop, logger }: CatchUpControl): Promise<CatchUpOutcome> {

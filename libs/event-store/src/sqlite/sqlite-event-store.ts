@@ -103,6 +103,9 @@ export class SqliteEventStore implements EventStore {
       readAll: this.db.prepare<[number, number], EventRow>(
         'SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?',
       ),
+      countAfter: this.db
+        .prepare<[number, number], number>('SELECT count(*) FROM (SELECT 1 FROM events WHERE position > ? ORDER BY position LIMIT ?)')
+        .pluck(),
       head: this.db.prepare<[], { position: number | null }>('SELECT MAX(position) AS position FROM events'),
       // Changes whenever another connection committed to the file, never for this one's own
       // commits; it reads a counter in the shared memory of the WAL, no table.
@@ -182,6 +185,11 @@ export class SqliteEventStore implements EventStore {
 
   async readAllAsStored(after: GlobalPosition | null, limit: number): Promise<RecordedEvent[]> {
     return this.statements.readAll.all(sequenceOf(after), limit).map(toStoredEvent);
+  }
+
+  /** An index walk over positions: no row is read or decoded. */
+  async countAfter(after: GlobalPosition | null, atMost: number): Promise<number> {
+    return this.statements.countAfter.get(sequenceOf(after), atMost)!;
   }
 
   subscribeToAll(options: SubscribeToAllOptions): Subscription {

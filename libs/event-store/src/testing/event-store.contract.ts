@@ -266,6 +266,15 @@ export const describeEventStoreContract = (adapterName: string, open: () => Prom
       expect(await store.headPosition()).toBe(positions[positions.length - 1]);
     });
 
+    it('counts the events after a position as readAll would read them, up to a bound', async () => {
+      const before = await store.headPosition();
+      await store.append(stream(), [event('A'), event('B'), event('C')], 'no_stream');
+      expect(await store.countAfter(before, 10)).toBe(3);
+      expect(await store.countAfter(before, 2)).toBe(2);
+      expect(await store.countAfter(await store.headPosition(), 10)).toBe(0);
+      expect(await store.countAfter(null, 1)).toBe(1);
+    });
+
     it('pages through readAll without gaps or repeats', async () => {
       const before = await store.headPosition();
       const name = stream();
