@@ -38,6 +38,6 @@ export class IntrospectionFastPath implements FastPath {
     this.credentials.count(caller);
     this.usage.record(caller.principal.credential.id, now);
     request.principal = caller.principal;
-    return this.introspection.answer(caller.principal, token);
+    return this.introspection.answer(caller.principal, token, now);
   }
 }
