@@ -12,7 +12,8 @@ const exceedsDepth = (root: unknown, max: number): boolean => {
     const { value, depth } = item;
     if (typeof value !== 'object' || value === null) continue;
     if (depth >= max) return true;
-    for (const child of Object.values(value)) pending.push({ value: child, depth: depth + 1 });
+    // Only objects can nest: a form's strings are not worth an entry each on the hottest routes.
+    for (const child of Object.values(value)) if (typeof child === 'object' && child !== null) pending.push({ value: child, depth: depth + 1 });
   }
   return false;
 };
