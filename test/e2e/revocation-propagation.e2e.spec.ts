@@ -50,6 +50,8 @@ describeWithServer('KAFKA_BROKERS', 'Revocation propagation across API nodes', (
     expect(response.status).toBe(200);
   };
   const activeOn = async (url: string, token: string) => (await introspect(url, admin.token, token)).body.active === true;
+  /** The status `caller` gets for introspecting the admin's own token: 200 while it may, 401 once it is revoked. */
+  const asCaller = async (url: string, caller: string) => (await introspect(url, caller, admin.token)).status;
 
   beforeAll(async () => {
     // The first node makes the data directory's hash key; the others share it, and the log.
@@ -83,9 +85,21 @@ describeWithServer('KAFKA_BROKERS', 'Revocation propagation across API nodes', (
     expect(await activeOn(nodeB.url, admin.token)).toBe(true);
   }, 60_000);
 
+  it('a caller revoked on node A is refused on node B as soon as B enforces the revocation, however often it called before', async () => {
+    const caller = await issue('revoked caller');
+    await waitFor('the caller to be accepted on node B', async () => (await asCaller(nodeB.url, caller.token)) === 200, 10_000);
+    for (let call = 0; call < 5; call += 1) expect(await asCaller(nodeB.url, caller.token)).toBe(200);
+
+    await revokeOnA(caller.id);
+    await waitFor('node B to enforce the revocation', async () => !(await activeOn(nodeB.url, caller.token)), 5_000);
+    // At once: nothing B remembers of the caller's earlier calls outlives the revocation.
+    expect(await asCaller(nodeB.url, caller.token)).toBe(401);
+  }, 60_000);
+
   it('a lifecycle message on Kafka alone makes node B reject the token, with no event in the log', async () => {
     const issued = await issue('denied by a message');
     await waitFor('the token to verify on node B', () => activeOn(nodeB.url, issued.token), 10_000);
+    expect(await asCaller(nodeB.url, issued.token)).toBe(200);
     await waitFor('the token in the read model', async () => (await confirming.get(`/v1/tokens/${issued.id}`, admin.token)).body.status === 'active', 10_000);
     // A revocation that only Kafka carries, at a position the log has not reached: B cannot have it from the log.
     const message = lifecycleMessageFor({
@@ -102,6 +116,8 @@ describeWithServer('KAFKA_BROKERS', 'Revocation propagation across API nodes', (
       await publisher.close();
     }
     await waitFor('node B to reject the token', async () => !(await activeOn(nodeB.url, issued.token)), 5_000);
+    // Nor may it call: the message alone refuses a caller B had accepted before it.
+    expect(await asCaller(nodeB.url, issued.token)).toBe(401);
     // Only the message denies it: the log, and the read model built from it, still hold it active.
     expect((await confirming.get(`/v1/tokens/${issued.id}`, admin.token)).body.status).toBe('active');
   }, 60_000);

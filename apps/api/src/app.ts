@@ -31,6 +31,9 @@ export const serveHttp = async (rootModule: Type, config: KeyholdConfig, logger:
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
     genReqId: () => randomUUID(),
+    // No Nest middleware here (hooks instead): @fastify/middie would still run an onRequest hook
+    // on every request for nothing. A middleware added later fails at start, not silently.
+    skipMiddie: true,
     // Only the proxies named in TRUSTED_PROXIES may say who the client is (X-Forwarded-For).
     trustProxy: config.TRUSTED_PROXIES?.split(',').map((proxy) => proxy.trim()) ?? false,
   });

@@ -1,6 +1,7 @@
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Logger } from 'pino';
+import { hasExpired } from '@keyhold/domain';
 import { parseSecret, SecretHasher, SecretKind } from '@keyhold/crypto';
 import { EVENT_STORE, EventStore, GlobalPosition, RecordedEvent } from '@keyhold/event-store';
 import { KEYHOLD_CONFIG, KeyholdConfig, KeyholdMetrics, ProjectionsService, ROOT_LOGGER } from '@keyhold/platform';
@@ -29,6 +30,8 @@ const SNAPSHOT_EVERY_MS = 5 * 60_000;
 const SNAPSHOT_AFTER_EVENTS = 10_000;
 /** A start that applied that many events writes a snapshot this soon after, so that the next start need not. */
 const SNAPSHOT_AFTER_START_MS = 10_000;
+/** Callers remembered at most (then forgotten all at once): a node's callers are few, the bound only stops a flood of tokens growing it. */
+const CALLERS_REMEMBERED = 10_000;
 
 /** The last event the indexes applied, and where the one before it stood: what a snapshot is checked against. */
 type Applied = { readonly position: GlobalPosition; readonly previousPosition: GlobalPosition | null; readonly eventId: string };
@@ -64,6 +67,11 @@ export class CredentialIndexService implements OnModuleInit, OnApplicationShutdo
   private snapshotWrite: Promise<void> = Promise.resolve();
   /** One read of the log's head shared by every lookup that misses meanwhile. */
   private headRead: Promise<GlobalPosition | null> | null = null;
+  /** Events applied since start: with the early denials' changes, what a remembered caller is checked against (see `authenticate`). */
+  private eventsApplied = 0;
+  /** Callers' principals by the keyed hash of the secret they presented (never the secret), valid while `callersChanges` holds. */
+  private readonly callers = new Map<string, Principal>();
+  private callersChanges = -1;
 
   constructor(
     private readonly hasher: SecretHasher,
@@ -105,6 +113,7 @@ export class CredentialIndexService implements OnModuleInit, OnApplicationShutdo
     this.denials.settle(event.globalPosition);
     this.applied = { position: event.globalPosition, previousPosition: this.applied?.position ?? null, eventId: event.metadata.eventId };
     this.appliedSinceSnapshot += 1;
+    this.eventsApplied += 1;
   }
 
   /**
@@ -216,6 +225,34 @@ export class CredentialIndexService implements OnModuleInit, OnApplicationShutdo
   async check(secret: string, now: string): Promise<Verification> {
     const kind = parseSecret(secret);
     return { kind, ...(await this.verdict(kind, secret, now)) };
+  }
+
+  /**
+   * `check` for the caller of a hot route (introspection): the same answer, without the index
+   * lookup when the same personal token called since anything changed. A remembered principal
+   * is forgotten as soon as the index applies any event or an early denial is heard, and none is
+   * used while the revocation feed is stale, so authority never outlives a revocation that has
+   * reached this node; its expiry is checked on every call. Only personal tokens are
+   * remembered: their verification depends on the clock through `expiresAt` alone.
+   */
+  async authenticate(secret: string, now: string): Promise<Verification> {
+    if (this.feed.isStale() || parseSecret(secret) !== 'personalApiToken') return this.check(secret, now);
+    const changes = this.eventsApplied + this.denials.changes;
+    if (changes !== this.callersChanges) {
+      this.callers.clear();
+      this.callersChanges = changes;
+    }
+    const key = this.hasher.hash(secret).hash;
+    const remembered = this.callers.get(key);
+    if (remembered !== undefined && !hasExpired(remembered.expiresAt, now)) return { kind: 'personalApiToken', principal: remembered, outcome: 'accepted' };
+    const verification = await this.check(secret, now);
+    // A lookup that waited for the log may have seen the index change meanwhile: only what was true throughout is remembered.
+    const unchanged = this.eventsApplied + this.denials.changes === changes;
+    if (unchanged && verification.outcome === 'accepted' && verification.kind === 'personalApiToken' && verification.principal) {
+      if (this.callers.size >= CALLERS_REMEMBERED) this.callers.clear();
+      this.callers.set(key, verification.principal);
+    }
+    return verification;
   }
 
   count({ kind, outcome }: Verification): void {

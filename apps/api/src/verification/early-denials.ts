@@ -60,6 +60,7 @@ export class EarlyDenials {
   private applied: GlobalPosition | null = null;
   /** Each denial with the log position at which the index takes it over. */
   private readonly pending = new Map<string, GlobalPosition>();
+  private recorded = 0;
 
   /** Records what `message` denies; answers how many denials it added. */
   record(message: LifecycleMessage): number {
@@ -71,7 +72,13 @@ export class EarlyDenials {
       if (until === undefined) added += 1;
       if (until === undefined || until < message.position) this.pending.set(key, message.position);
     }
+    this.recorded += 1;
     return added;
+  }
+
+  /** Grows with every message recorded: what was verified before a change may be denied now. */
+  get changes(): number {
+    return this.recorded;
   }
 
   /** The index has applied the log up to `position`: the denials up to there are its own now. */

@@ -33,11 +33,11 @@ export class IntrospectionFastPath implements FastPath {
     const presented = presentedBearer(request);
     if (token === null || presented === null || OAuth1Signatures.isSigned(request)) return null;
     const now = new Date().toISOString();
-    const caller = await this.credentials.check(presented, now);
+    const caller = await this.credentials.authenticate(presented, now);
     if (!caller.principal?.permissions.has(INTROSPECTION_PERMISSION)) return null;
     this.credentials.count(caller);
     this.usage.record(caller.principal.credential.id, now);
     request.principal = caller.principal;
-    return this.introspection.answer(caller.principal, token);
+    return this.introspection.answer(caller.principal, token, now);
   }
 }

@@ -2,6 +2,7 @@ import { Body, Controller, Header, HttpCode, Injectable, Post, Req } from '@nest
 import { FastifyRequest } from 'fastify';
 import { ApiBearerAuth, ApiConsumes, ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { Permission } from '@keyhold/domain';
 import { SecretKind } from '@keyhold/crypto';
 import { CurrentPrincipal, RequirePermissions } from '../http/auth';
 import { OAuthForm } from '../http/validation';
@@ -96,6 +97,21 @@ const INACTIVE = { active: false } as const;
 
 const epochSeconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
 
+/**
+ * A permission set as introspection lists it, sorted, made once per set: personal tokens share
+ * one set per role and scope, so the hottest answers sort nothing. A principal's sets are never
+ * changed (a narrowed one is a new set), so a listing made once stays true.
+ */
+const sortedPermissions = new WeakMap<ReadonlySet<Permission>, readonly string[]>();
+const listed = (permissions: ReadonlySet<Permission>): readonly string[] => {
+  let sorted = sortedPermissions.get(permissions);
+  if (sorted === undefined) {
+    sorted = [...permissions].sort();
+    sortedPermissions.set(permissions, sorted);
+  }
+  return sorted;
+};
+
 /** RFC 7662 §2.2 `client_id`: the client that asked for the token, the actor itself unless a person holds it. */
 const clientIdOf = (subject: Principal): string | undefined => (subject.actor.kind === 'user' ? subject.clientId : subject.actor.id);
 
@@ -116,8 +132,8 @@ export class Introspection {
     private readonly usage: UsageRecorder,
   ) {}
 
-  async answer(caller: Principal, token: string): Promise<IntrospectionResponse> {
-    const now = new Date().toISOString();
+  /** `now`: the instant the caller was verified at, so that one request judges both credentials at the same instant. */
+  async answer(caller: Principal, token: string, now: string): Promise<IntrospectionResponse> {
     const subject = await this.credentials.verify(token, now);
     if (!subject || subject.tenantId !== caller.tenantId) return INACTIVE;
     this.usage.record(subject.credential.id, now);
@@ -136,7 +152,7 @@ export class Introspection {
       ...(subject.actor.kind === 'service_account' ? { projects: this.oauth.projectsOf(subject.actor.id) } : {}),
       credential_kind: CREDENTIAL_KIND_NAMES[subject.credential.kind],
       /** The owner's current rights narrowed by the scope: what the bearer may do right now. */
-      permissions: [...subject.permissions].sort(),
+      permissions: [...listed(subject.permissions)],
     };
   }
 }
@@ -156,6 +172,6 @@ export class IntrospectionController {
   @ApiOkResponse({ type: IntrospectionResponse })
   introspect(@Req() request: FastifyRequest, @CurrentPrincipal() caller: Principal, @Body() body: IntrospectionRequest): Promise<IntrospectionResponse> {
     rethrowFastPathFailure(request);
-    return this.introspection.answer(caller, body.token);
+    return this.introspection.answer(caller, body.token, new Date().toISOString());
   }
 }

@@ -52,6 +52,38 @@ const SCOPE_PERMISSIONS: Readonly<Record<TokenScope, ReadonlySet<Permission>>> =
   read_write: new Set(ALL_PERMISSIONS),
 };
 
-/** The owner's current rights intersected with what the token's scope allows. */
-export const effectivePermissions = (role: Role, scope: TokenScope): ReadonlySet<Permission> =>
-  new Set([...ROLE_PERMISSIONS[role]].filter((permission) => SCOPE_PERMISSIONS[scope].has(permission)));
+/**
+ * A set that refuses every change: one is shared by every principal of a role and scope, so a
+ * caller that cast it to a Set and added to it would grow everyone's authority. It throws instead.
+ */
+class UnchangeableSet<T> extends Set<T> {
+  constructor(items: Iterable<T>) {
+    super();
+    for (const item of items) super.add(item);
+  }
+
+  override add(): never {
+    throw new TypeError('A shared permission set cannot be changed.');
+  }
+
+  override delete(): never {
+    throw new TypeError('A shared permission set cannot be changed.');
+  }
+
+  override clear(): never {
+    throw new TypeError('A shared permission set cannot be changed.');
+  }
+}
+
+const within = (role: Role, scope: TokenScope): ReadonlySet<Permission> =>
+  new UnchangeableSet([...ROLE_PERMISSIONS[role]].filter((permission) => SCOPE_PERMISSIONS[scope].has(permission)));
+
+/** Each role's rights within each scope, made once (every verification of a personal token asks); the compiler checks it is complete. */
+const EFFECTIVE_PERMISSIONS: Readonly<Record<Role, Readonly<Record<TokenScope, ReadonlySet<Permission>>>>> = {
+  admin: { read: within('admin', 'read'), read_write: within('admin', 'read_write') },
+  member: { read: within('member', 'read'), read_write: within('member', 'read_write') },
+  auditor: { read: within('auditor', 'read'), read_write: within('auditor', 'read_write') },
+};
+
+/** The owner's current rights intersected with what the token's scope allows (one shared set per role and scope: never change it). */
+export const effectivePermissions = (role: Role, scope: TokenScope): ReadonlySet<Permission> => EFFECTIVE_PERMISSIONS[role][scope];

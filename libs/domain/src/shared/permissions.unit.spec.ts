@@ -46,10 +46,13 @@ describe('effectivePermissions', () => {
     },
   );
 
-  it('returns a fresh set: mutating it does not change later answers or the role', () => {
+  it('returns a set that refuses changes: mutating it throws and changes neither later answers nor the role', () => {
     const first = effectivePermissions('member', 'read') as Set<Permission>;
-    first.add('users:write');
+    expect(() => first.add('users:write')).toThrow(TypeError);
+    expect(() => first.delete('tokens:read')).toThrow(TypeError);
+    expect(() => first.clear()).toThrow(TypeError);
     expect(effectivePermissions('member', 'read').has('users:write')).toBe(false);
+    expect(effectivePermissions('member', 'read').has('tokens:read')).toBe(true);
     expect(ROLE_PERMISSIONS.member.has('users:write')).toBe(false);
   });
 });
