@@ -35,6 +35,13 @@ export interface ReadModelCollection<T extends ReadModelDocument> {
    * duplicated event never moves a document backwards.
    */
   putIfNewer(doc: T, version: string): Promise<boolean>;
+  /**
+   * `putIfNewer` for each entry (distinct ids) in as few writes as the store can make (SQLite:
+   * one transaction, not one per document; MongoDB: one read and one bulk write): for a burst of
+   * small writes off the event path, such as tokens' last use, whose per-write cost would
+   * otherwise land on the serving thread once per document.
+   */
+  putAllIfNewer(entries: ReadonlyArray<{ readonly doc: T; readonly version: string }>): Promise<void>;
   list(query: ListQuery<T>): Promise<Page<T>>;
   /**
    * Removes every document whose `field` sorts before `value` (compared as stored, as `range`

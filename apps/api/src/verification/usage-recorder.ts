@@ -6,9 +6,10 @@ import { READ_MODEL_STORE, ReadModelStore, TOKEN_USAGE, TokenUsageView } from '@
 
 const FLUSH_EVERY_MS = 5000;
 /**
- * Writes between two turns of the event loop. A flush holds every token used in the last
- * interval (thousands under load), and the embedded store writes synchronously: in one go it
- * would stall the requests it records for tens of milliseconds.
+ * Writes per write to the store (one transaction on SQLite: a commit per token was most of the
+ * recorder's cost under introspection load), and between two turns of the event loop. A flush
+ * holds every token used in the last interval (thousands under load), and the embedded store
+ * writes synchronously: in one go it would stall the requests it records for tens of milliseconds.
  */
 const WRITES_PER_TURN = 100;
 
@@ -51,12 +52,11 @@ export class UsageRecorder implements OnModuleInit, OnModuleDestroy, BeforeAppli
     const batch = this.pending;
     this.pending = new Map();
     const usage = this.readModels.collection<TokenUsageView>(TOKEN_USAGE);
+    const entries = [...batch].map(([tokenId, lastUsedAt]) => ({ doc: { id: tokenId, lastUsedAt }, version: lastUsedAt }));
     try {
-      let written = 0;
-      for (const [tokenId, lastUsedAt] of batch) {
-        await usage.putIfNewer({ id: tokenId, lastUsedAt }, lastUsedAt);
-        written += 1;
-        if (written % WRITES_PER_TURN === 0) await setImmediate();
+      for (let start = 0; start < entries.length; start += WRITES_PER_TURN) {
+        if (start > 0) await setImmediate();
+        await usage.putAllIfNewer(entries.slice(start, start + WRITES_PER_TURN));
       }
     } catch (error) {
       // Keep what did not make it for the next flush, unless a newer use replaced it meanwhile.

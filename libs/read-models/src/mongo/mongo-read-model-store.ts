@@ -287,6 +287,17 @@ class MongoCollection<T extends ReadModelDocument> implements ReadModelCollectio
     return this.guarded.writeIfNewer(write);
   }
 
+  async putAllIfNewer(entries: ReadonlyArray<{ readonly doc: T; readonly version: string }>): Promise<void> {
+    const writes = entries.map(({ doc, version }) => ({ id: doc.id, value: version, fields: { version, doc } }));
+    const batch = this.currentBatch();
+    if (batch) {
+      for (const write of writes) await batch.put(this.guarded, write);
+      return;
+    }
+    await this.ready();
+    await this.guarded.writeAllIfNewer(writes);
+  }
+
   async list(query: ListQuery<T>): Promise<Page<T>> {
     const sort = docPath(query.orderBy);
     const filter: Filter<Stored> = Object.fromEntries(

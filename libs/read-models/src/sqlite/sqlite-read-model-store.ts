@@ -57,6 +57,8 @@ class SqliteCollection<T extends ReadModelDocument> implements ReadModelCollecti
   /** Prepared once: projections call these for every event, and preparing costs more than running. */
   private readonly getStatement: Database.Statement<[string], { doc: string }>;
   private readonly putStatement: Database.Statement<[string, string, string]>;
+  /** Every entry's put in one transaction (a savepoint inside one already open on this connection). */
+  private readonly putAll: Database.Transaction<(entries: ReadonlyArray<{ readonly doc: T; readonly version: string }>) => void>;
   /**
    * List queries by their SQL, prepared once each for the same reason. Their shapes come from
    * code (filters, order, cursor or not, the number of `anyOf` values), so they are few; the
@@ -78,6 +80,9 @@ class SqliteCollection<T extends ReadModelDocument> implements ReadModelCollecti
        ON CONFLICT (id) DO UPDATE SET version = excluded.version, doc = excluded.doc
        WHERE excluded.version > ${this.table}.version`,
     );
+    this.putAll = db.transaction((entries) => {
+      for (const { doc, version } of entries) this.putStatement.run(doc.id, version, JSON.stringify(doc));
+    });
   }
 
   async get(id: string): Promise<T | null> {
@@ -88,6 +93,11 @@ class SqliteCollection<T extends ReadModelDocument> implements ReadModelCollecti
   async putIfNewer(doc: T, version: string): Promise<boolean> {
     const json = JSON.stringify(doc);
     return (await whenUnlocked(() => this.putStatement.run(doc.id, version, json))).changes > 0;
+  }
+
+  async putAllIfNewer(entries: ReadonlyArray<{ readonly doc: T; readonly version: string }>): Promise<void> {
+    if (entries.length === 0) return;
+    await whenUnlocked(() => this.putAll(entries));
   }
 
   async list(query: ListQuery<T>): Promise<Page<T>> {

@@ -54,6 +54,22 @@ export const describeReadModelStoreContract = (adapterName: string, open: () => 
       expect((await items.get('item-1'))?.label).toBe('later');
     });
 
+    it('puts several documents at once, each only over an older version', async () => {
+      const items = collection();
+      await items.putIfNewer(item(1, { label: 'stored v5' }), position(5));
+      await items.putIfNewer(item(2, { label: 'stored v1' }), position(1));
+      await items.putAllIfNewer([
+        { doc: item(1, { label: 'older v3' }), version: position(3) },
+        { doc: item(2, { label: 'newer v4' }), version: position(4) },
+        { doc: item(3, { label: 'new v2' }), version: position(2) },
+      ]);
+      expect((await items.get('item-1'))?.label).toBe('stored v5');
+      expect((await items.get('item-2'))?.label).toBe('newer v4');
+      expect((await items.get('item-3'))?.label).toBe('new v2');
+      await items.putAllIfNewer([]);
+      expect(await items.putIfNewer(item(2, { label: 'v4 again' }), position(4))).toBe(false);
+    });
+
     it('lists with equality filters, ordered, with a limit', async () => {
       const items = collection();
       for (const n of [3, 1, 2]) await items.putIfNewer(item(n), position(n));
