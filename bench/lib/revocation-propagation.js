@@ -3,7 +3,7 @@
  * Workload 5: a token is revoked on node A; node B is asked (introspection) every 2 ms until it
  * answers inactive. Two setups, one probe:
  * - embedded: A (api + worker) and B (api) share one DATA_DIR and its SQLite log; B learns of the
- *   revocation by polling the log every 200 ms;
+ *   revocation from the log, whose new commits it notices by `PRAGMA data_version` (every 10 ms);
  * - Kafka + Mongo: a worker and two API-only nodes on one SQLite log, the bus on Kafka; B hears
  *   the revocation on `keyhold.lifecycle.v1` from the worker's relay, usually before its own poll
  *   of the log brings the event: the figure is the sooner of the two, as a client would see it.

@@ -19,8 +19,9 @@ const LOG_PROGRESS_EVERY_MS = 5000;
 const ENFORCEMENT_WAIT_MS = 3000;
 /**
  * How long a lookup that missed waits for the index to reach the head of the log, when another
- * process (the CLI, another node) appended what it has not read yet: its poll interval is 200 ms
- * on SQLite, so this bound is only met when the node is far behind.
+ * process (the CLI, another node) appended what it has not read yet: on SQLite the store notices
+ * such commits within its `PRAGMA data_version` check (every 10 ms), so this bound is only met
+ * when the node is far behind.
  */
 const CATCH_UP_ON_MISS_MS = 1000;
 /** Events read from the log a page at a time at start, applied straight to the indexes. */
