@@ -3,7 +3,7 @@ import { accept, assertNever, Decider, Decision, reject } from '../shared/decide
 import { Rejection } from '../shared/rejection';
 import { AuthorityNeeds } from '../shared/authority';
 import { integrationPermissions, isIntegrationResource, ResourceAccess } from './resources';
-import { sameDisplayName } from '../shared/display-name';
+import { sameDisplayNameAs } from '../shared/display-name';
 
 /**
  * Integrations in the commerce style: a named third party with a contact, a callback URL and an
@@ -316,7 +316,8 @@ const decideCreate = (command: CreateIntegration, state: IntegrationsState) => {
     return reject<IntegrationRejection>({ code: 'ResourcesMismatch', message: "Resource access 'all' takes no list of resources." });
   }
   const existing = Object.values(state.integrations).filter((integration) => integration.status !== 'deleted');
-  if (existing.some((integration) => sameDisplayName(integration.name, command.name))) {
+  const named = sameDisplayNameAs(command.name);
+  if (existing.some((integration) => named(integration.name))) {
     return reject<IntegrationRejection>({ code: 'IntegrationNameTaken', message: `An integration named '${command.name}' already exists.` });
   }
   if (existing.length >= MAX_INTEGRATIONS_PER_TENANT) {

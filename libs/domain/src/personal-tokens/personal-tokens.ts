@@ -2,7 +2,7 @@ import { accept, assertNever, Decider, reject } from '../shared/decider';
 import { AuthorityNeeds } from '../shared/authority';
 import { effectivePermissions, Role, TokenScope } from '../shared/permissions';
 import { Rejection } from '../shared/rejection';
-import { sameDisplayName } from '../shared/display-name';
+import { sameDisplayNameAs } from '../shared/display-name';
 import { hasExpired } from '../shared/expiry';
 
 /**
@@ -130,7 +130,8 @@ const decideIssue = (command: IssueToken, state: PersonalTokensState) => {
     return reject<PersonalTokenRejection>({ code: 'ExpiryNotInFuture', message: 'expiresAt must be in the future.' });
   }
   const live = Object.values(state.tokens).filter((token) => isLive(token, command.now));
-  if (live.some((token) => sameDisplayName(token.label, command.label))) {
+  const labelled = sameDisplayNameAs(command.label);
+  if (live.some((token) => labelled(token.label))) {
     return reject<PersonalTokenRejection>({
       code: 'LabelTaken',
       message: `An active token labelled '${command.label}' already exists.`,

@@ -7,4 +7,12 @@
  */
 const displayNameKey = (name: string): string => name.normalize('NFKC').replace(/\p{Cf}/gu, '').trim().toLowerCase();
 
-export const sameDisplayName = (a: string, b: string): boolean => displayNameKey(a) === displayNameKey(b);
+/**
+ * Whether a display name is the same name as `name`. `name`'s key is computed once: a decider
+ * checks a new name against every live one of its owner, and the keys (NFKC, a Unicode-class
+ * regex) cost more than the rest of the decision.
+ */
+export const sameDisplayNameAs = (name: string): ((other: string) => boolean) => {
+  const key = displayNameKey(name);
+  return (other) => displayNameKey(other) === key;
+};

@@ -1,6 +1,6 @@
-import { sameDisplayName } from './display-name';
+import { sameDisplayNameAs } from './display-name';
 
-describe('sameDisplayName', () => {
+describe('sameDisplayNameAs', () => {
   it.each([
     ['dup', 'DUP'],
     ['dup', ' dup '],
@@ -10,8 +10,8 @@ describe('sameDisplayName', () => {
     ['dup', 'd\u202eup'],
     ['café', 'cafe\u0301'],
   ])('holds %j and %j to be one name', (a, b) => {
-    expect(sameDisplayName(a, b)).toBe(true);
-    expect(sameDisplayName(b, a)).toBe(true);
+    expect(sameDisplayNameAs(a)(b)).toBe(true);
+    expect(sameDisplayNameAs(b)(a)).toBe(true);
   });
 
   it.each([
@@ -19,6 +19,6 @@ describe('sameDisplayName', () => {
     ['café', 'cafe'],
     ['dup', 'd up'],
   ])('holds %j and %j to be two names', (a, b) => {
-    expect(sameDisplayName(a, b)).toBe(false);
+    expect(sameDisplayNameAs(a)(b)).toBe(false);
   });
 });
