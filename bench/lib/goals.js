@@ -109,7 +109,17 @@ const commandGoals = (results) => {
   const rows = [goal('commands', '`POST /v1/tokens` per second, one process, embedded', [check('throughput', single('embedded'), '>=', 3000, '/s')], unavailable(c.embedded) ?? `${results.config.commandConnections} connections`)];
   for (const mode of ['embedded', 'kafka-mongo']) {
     const lag = c[mode]?.topologies?.split?.lag;
-    rows.push(goal('projection lag', `p99 after the 201, separate worker, ${mode}`, [check('lag', lag?.samples ? lag.afterAckMs.p99 : null, '<=', 100, ' ms')], unavailable(c[mode]) ?? (lag?.errors ? `${lag.errors} probe(s) failed: ${lag.firstError}` : '')));
+    // The projection's own lag, seen in the read model; what a GET through the loaded API node adds is in the detail.
+    const failed = (lag?.errors ? `${lag.errors} probe(s) failed: ${lag.firstError}; ` : '') + (lag?.storedMissing ? `${lag.storedMissing} never seen in the read model; ` : '');
+    const throughApi = lag?.samples ? `through the API's GET under the load: p99 ${Math.round(lag.afterAckMs.p99)} ms` : '';
+    rows.push(
+      goal(
+        'projection lag',
+        `p99 from the 201 to the read model, separate worker, ${mode}`,
+        [check('lag', lag?.storedAfterAckMs && !lag.storedMissing ? lag.storedAfterAckMs.p99 : null, '<=', 100, ' ms')],
+        unavailable(c[mode]) ?? failed + throughApi,
+      ),
+    );
   }
   const km = single('kafka-mongo');
   const em = single('embedded');
