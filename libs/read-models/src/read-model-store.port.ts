@@ -79,6 +79,13 @@ export interface ReadModelStore {
    * they are indexed again. Stores without it simply run `load`.
    */
   bulkLoad?<T>(collections: readonly CollectionDefinition[], load: () => Promise<T>): Promise<T>;
+  /**
+   * Lets other connections' writers in after a long burst of writes (a rebuild's batch), where
+   * the store has one writer at a time (SQLite: those waiting retry every few milliseconds, so a
+   * pause a little longer than that lets them through, instead of a rebuild committing batch
+   * after batch while a serving node's writes wait for a gap). Stores without it need no pause.
+   */
+  leaveRoomForOtherWriters?(): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

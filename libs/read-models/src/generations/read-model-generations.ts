@@ -90,6 +90,10 @@ class GenerationStore implements ReadModelStore {
     return this.store.bulkLoad ? this.store.bulkLoad(named, load) : load();
   }
 
+  async leaveRoomForOtherWriters(): Promise<void> {
+    await this.store.leaveRoomForOtherWriters?.();
+  }
+
   ping(): Promise<void> {
     return this.store.ping();
   }

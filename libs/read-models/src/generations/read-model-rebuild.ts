@@ -74,11 +74,13 @@ export class ReadModelRebuild {
     for (;;) {
       const batch = await this.log.readAll(this.position, BATCH_SIZE);
       if (batch.length === 0) return;
-      await this.generations.at(this.generation).batch(async () => {
+      const store = this.generations.at(this.generation);
+      await store.batch(async () => {
         for (const event of batch) {
           for (const { projection } of this.targets) await projection.apply(event);
         }
       });
+      await store.leaveRoomForOtherWriters();
       this.position = batch[batch.length - 1].globalPosition;
       this.eventsRead += batch.length;
       if (head === null || this.position > head) head = await this.log.headPosition();

@@ -27,8 +27,16 @@ const field = (name: string) => {
 /** SQLite's json_extract answers 1/0 for JSON booleans. */
 const sqlValue = (value: FieldValue) => (typeof value === 'boolean' ? Number(value) : value);
 
-const FIRST_RETRY_MS = 2;
-const LONGEST_RETRY_MS = 100;
+const FIRST_RETRY_MS = 1;
+/**
+ * A waiting write tries at least this often (a failed try costs microseconds), so that it gets
+ * in during the pause a long writer leaves (ROOM_FOR_OTHER_WRITERS_MS). At 100 ms it missed
+ * those gaps: a serving node's commands waited 1.3 s behind a 100k rebuild's index builds, which
+ * at 1M take seconds each.
+ */
+const LONGEST_RETRY_MS = 2;
+/** How long a long writer (a rebuild between batches and index builds) leaves the write lock free: longer than a waiting write's retry. */
+const ROOM_FOR_OTHER_WRITERS_MS = 3 * LONGEST_RETRY_MS;
 /** A lock held longer than this is a stuck holder, not a busy one: the write fails, and its caller's own retry takes over. */
 const GIVE_UP_AFTER_MS = 60_000;
 
@@ -162,6 +170,14 @@ class SqliteCollection<T extends ReadModelDocument> implements ReadModelCollecti
     for (const statement of this.indexStatements) this.db.exec(statement);
   }
 
+  /** Builds the indexes one at a time (each build holds the write lock throughout), with `pause` after each. */
+  async createIndexesPausing(pause: () => Promise<void>): Promise<void> {
+    for (const statement of this.indexStatements) {
+      await whenUnlocked(() => this.db.exec(statement));
+      await pause();
+    }
+  }
+
   dropIndexes(): void {
     this.indexStatements.forEach((_, n) => this.db.exec(`DROP INDEX IF EXISTS ${this.table}_ix${n}`));
   }
@@ -266,12 +282,16 @@ export class SqliteReadModelStore implements ReadModelStore {
    */
   async bulkLoad<T>(collections: readonly CollectionDefinition[], load: () => Promise<T>): Promise<T> {
     const loaded = collections.map((definition) => this.opened(definition));
-    loaded.forEach((collection) => collection.dropIndexes());
+    await whenUnlocked(() => this.db.transaction(() => loaded.forEach((collection) => collection.dropIndexes()))());
     try {
       return await load();
     } finally {
-      loaded.forEach((collection) => collection.createIndexes());
+      for (const collection of loaded) await collection.createIndexesPausing(() => this.leaveRoomForOtherWriters());
     }
+  }
+
+  async leaveRoomForOtherWriters(): Promise<void> {
+    await sleep(ROOM_FOR_OTHER_WRITERS_MS);
   }
 
   async ping(): Promise<void> {
