@@ -1,9 +1,12 @@
 import { InMemorySpanExporter, ReadableSpan } from '@opentelemetry/sdk-trace';
 import { eventually } from './eventually';
 
-/** The finished spans that carry this correlation id. */
+/** The finished spans that carry this correlation id, alone or among those of a page of events. */
 export const spansFor = (exporter: InMemorySpanExporter, correlationId: string): ReadableSpan[] =>
-  exporter.getFinishedSpans().filter((span) => span.attributes['keyhold.correlation_id'] === correlationId);
+  exporter.getFinishedSpans().filter((span) => {
+    const many = span.attributes['keyhold.correlation_ids'];
+    return span.attributes['keyhold.correlation_id'] === correlationId || (Array.isArray(many) && (many as unknown[]).includes(correlationId));
+  });
 
 export const named = (spans: ReadableSpan[], name: string): ReadableSpan[] => spans.filter((span) => span.name === name);
 

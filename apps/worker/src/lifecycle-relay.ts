@@ -1,11 +1,11 @@
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { Logger } from 'pino';
 import { GlobalPosition, RecordedEvent } from '@keyhold/event-store';
-import { LIFECYCLE_TOPIC, lifecycleMessageFor, MESSAGE_BUS, MessageBus, relayHeartbeatMessage } from '@keyhold/messaging';
+import { BusMessage, LIFECYCLE_TOPIC, lifecycleMessageFor, MESSAGE_BUS, MessageBus, relayHeartbeatMessage } from '@keyhold/messaging';
 import { KEYHOLD_CONFIG, KeyholdConfig, ROOT_LOGGER } from '@keyhold/platform';
 import { Projection } from '@keyhold/read-models';
 import { SpanKind } from '@opentelemetry/api';
-import { CORRELATION_ID, traced } from '@keyhold/tracing';
+import { traced } from '@keyhold/tracing';
 
 /** API nodes count a node stale after REVOCATION_STALENESS_MS (5 s by default) without one. */
 const HEARTBEAT_INTERVAL_MS = 1000;
@@ -13,8 +13,10 @@ const HEARTBEAT_INTERVAL_MS = 1000;
 /**
  * Publishes the log's lifecycle events to the bus from a checkpointed subscription, never from
  * a command handler: a command is done once its events are stored, whether or not Kafka is up.
- * A publish that fails throws, so the runner retries the same event with back-off and the
- * checkpoint never passes an unpublished event (at least once; consumers dedupe on the event id).
+ * A page of events goes in one publish (for Kafka, one produce request, in log order within each
+ * partition): one request per event, acknowledged by every replica, cost the worker about 500 us
+ * of CPU per event. A publish that fails throws, so the runner retries the same page with back-off
+ * and the checkpoint never passes an unpublished event (at least once: consumers must be idempotent).
  *
  * Every second it also publishes a heartbeat with the last position it published, so that API
  * nodes can tell a quiet log from a relay (or a Kafka) that is gone. While an event fails to
@@ -34,19 +36,24 @@ export class LifecycleRelay implements Projection, OnModuleInit, OnApplicationSh
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {}
 
-  async apply(event: RecordedEvent): Promise<void> {
-    const message = lifecycleMessageFor(event);
+  apply(event: RecordedEvent): Promise<void> {
+    return this.applyPage([event]);
+  }
+
+  async applyPage(events: readonly RecordedEvent[]): Promise<void> {
+    const messages = events.map(lifecycleMessageFor).filter((message): message is BusMessage => message !== null);
     try {
-      if (message) {
-        const attributes = { [CORRELATION_ID]: event.metadata.correlationId, 'messaging.destination.name': LIFECYCLE_TOPIC, 'keyhold.event_type': event.type };
-        await traced('relay publish', attributes, () => this.bus.publish(LIFECYCLE_TOPIC, [message]), SpanKind.PRODUCER);
+      if (messages.length > 0) {
+        // A child of the runner's page span, which names the requests the events came from.
+        const attributes = { 'messaging.destination.name': LIFECYCLE_TOPIC, 'messaging.batch.message_count': messages.length };
+        await traced('relay publish', attributes, () => this.bus.publish(LIFECYCLE_TOPIC, messages), SpanKind.PRODUCER);
       }
     } catch (error) {
       this.stuck = true;
       throw error;
     }
     this.stuck = false;
-    this.lastPublished = event.globalPosition;
+    this.lastPublished = events[events.length - 1].globalPosition;
   }
 
   onModuleInit(): void {

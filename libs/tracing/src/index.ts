@@ -2,6 +2,8 @@ import { Attributes, Span, SpanKind, SpanStatusCode, trace } from '@opentelemetr
 
 /** The attribute every Keyhold span carries, so that one search finds a command's HTTP request, events, projections and messages. */
 export const CORRELATION_ID = 'keyhold.correlation_id';
+/** What a span over many requests' events (a page of the log) carries instead: each of their correlation ids, once. */
+export const CORRELATION_IDS = 'keyhold.correlation_ids';
 
 /**
  * Keyhold's spans go through the OpenTelemetry API only: without a registered tracer provider

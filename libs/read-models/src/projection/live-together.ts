@@ -1,11 +1,8 @@
-import { setImmediate } from 'node:timers/promises';
 import { EventStore, RecordedEvent, Subscription } from '@keyhold/event-store';
 import { traced } from '@keyhold/tracing';
+import { subscribeToAllInPages } from './paged-subscription';
 import { ProjectionLogger, ProjectionRunner } from './projection-runner';
 import { applyTogether, Batch } from './shared-catch-up';
-
-/** Events held before the subscription waits for the page being applied: bounds memory when the store is slower than the log. */
-const MAX_PAGE = 500;
 
 /**
  * Keeps read-model projections live on one subscription, each page of new events applied by every
@@ -14,8 +11,9 @@ const MAX_PAGE = 500;
  * was a transaction of its own: under `POST /v1/tokens` at 50 connections those commits took 19%
  * of the node's CPU (`bench/`, workload 3), and a command's answer waited on all of them.
  *
- * A page is what arrived in one turn of the event loop (a group commit of the log shows up as one
- * page). A projection is committed, and its waiters answered, only once the page's unit commits.
+ * A page is what arrived in one turn of the event loop (`subscribeToAllInPages`: a group commit of
+ * the log shows up as one page). A projection is committed, and its waiters answered, only once the
+ * page's unit commits.
  *
  * A page on which a projection throws rolls back whole, and is applied again by each projection
  * in a unit of its own: the others go on together, and the failing one leaves the group to run on
@@ -25,8 +23,6 @@ const MAX_PAGE = 500;
  */
 export const liveTogether = (log: EventStore, runners: readonly ProjectionRunner[], batch: Batch, logger: ProjectionLogger): Subscription => {
   let group = [...runners];
-  let page: RecordedEvent[] = [];
-  let applying: Promise<void> = Promise.resolve();
 
   const leave = (runner: ProjectionRunner, error: unknown) => {
     group = group.filter((member) => member !== runner);
@@ -34,10 +30,8 @@ export const liveTogether = (log: EventStore, runners: readonly ProjectionRunner
     void runner.start();
   };
 
-  const applyPage = async () => {
-    const events = page;
-    page = [];
-    if (events.length === 0 || group.length === 0) return;
+  const applyPage = async (events: readonly RecordedEvent[]) => {
+    if (group.length === 0) return;
     const members = group;
     try {
       // One span per page: a span per event and projection cost more than the write it traced.
@@ -61,23 +55,12 @@ export const liveTogether = (log: EventStore, runners: readonly ProjectionRunner
 
   const positions = runners.map((runner) => runner.status().position);
   const after = positions.includes(null) ? null : positions.reduce((min, p) => (p! < min! ? p : min));
-  const subscription = log.subscribeToAll({
+  // Its close waits for the pages received to be committed, so that nothing writes after the store closes.
+  return subscribeToAllInPages(log, {
     after,
-    onEvent: (event) => {
-      page.push(event);
-      // The first event of a page waits for the turn to end, so that the rest of what arrived joins it.
-      if (page.length === 1) applying = applying.then(() => setImmediate()).then(applyPage);
-      return page.length >= MAX_PAGE ? applying : undefined;
-    },
+    onPage: applyPage,
     onError: (error) => {
       for (const runner of group) leave(runner, error);
     },
   });
-  // Closed only once the page being applied is committed, so that nothing writes after the store closes.
-  return {
-    async close() {
-      await subscription.close();
-      await applying;
-    },
-  };
 };

@@ -91,4 +91,39 @@ describe('Projections', () => {
     expect(seen).toEqual(['TokenIssued', 'TokenIssued', 'TokenRevoked']);
     await Promise.all(runners.map((r) => r.stop()));
   });
+
+  it('hand a projection that takes pages what arrived together as one page, apply a failed page again whole, and checkpoint only what went through', async () => {
+    const { events, readModels } = open();
+    await issueAndRevoke(events, randomUUID(), 2);
+    const positions = async () => (await events.readAll(null, 100)).map((e) => e.globalPosition);
+    let broken = true;
+    const pages: string[][] = [];
+    const paged: Projection = {
+      name: 'paged',
+      apply: () => {
+        throw new Error('applied one event at a time');
+      },
+      applyPage: async (page) => {
+        if (broken) throw new Error('Kafka is away');
+        pages.push(page.map((e) => e.globalPosition));
+      },
+    };
+    const runner = new ProjectionRunner(events, readModels, paged, silent);
+    await runner.start();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(runner.status()).toMatchObject({ position: null, failure: { message: 'Kafka is away' } });
+
+    broken = false;
+    const first = await positions();
+    expect(await runner.waitFor(first.at(-1)!, 10_000)).toBe(true);
+    expect(pages).toEqual([first]);
+
+    await issueAndRevoke(events, randomUUID(), 1);
+    const all = await positions();
+    expect(await runner.waitFor(all.at(-1)!, 5000)).toBe(true);
+    await runner.stop();
+    expect(pages[0]).toEqual(first);
+    expect(pages.flat()).toEqual(all);
+    expect(await readModels.getCheckpoint('paged')).toBe(all.at(-1));
+  });
 });

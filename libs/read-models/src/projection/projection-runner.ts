@@ -1,11 +1,18 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EventStore, GlobalPosition, RecordedEvent, Subscription } from '@keyhold/event-store';
-import { CORRELATION_ID, traced } from '@keyhold/tracing';
+import { CORRELATION_ID, CORRELATION_IDS, traced } from '@keyhold/tracing';
+import { subscribeToAllInPages } from './paged-subscription';
 
 /** Turns events into read-model writes; must be idempotent, since after a crash events come again. */
 export type Projection = {
   readonly name: string;
   apply(event: RecordedEvent): Promise<void> | void;
+  /**
+   * The same as applying the events one by one in order, for a projection whose cost is per call
+   * rather than per event (the lifecycle relay: one Kafka send). When present, the runner hands
+   * it pages of events instead of single ones; a page that throws is applied again whole.
+   */
+  applyPage?(events: readonly RecordedEvent[]): Promise<void>;
 };
 
 export type CheckpointStore = {
@@ -34,6 +41,12 @@ const projectionSpanAttributes = (event: RecordedEvent) => ({
   [CORRELATION_ID]: event.metadata.correlationId,
   'keyhold.event_type': event.type,
   'keyhold.position': event.globalPosition,
+});
+/** A page's span names every request whose events it applied, so that a search by correlation id still finds it. */
+const pageSpanAttributes = (events: readonly RecordedEvent[]) => ({
+  [CORRELATION_IDS]: [...new Set(events.map((event) => event.metadata.correlationId))],
+  'keyhold.position': events[events.length - 1].globalPosition,
+  'keyhold.events': events.length,
 });
 const CHECKPOINT_EVERY_MS = 1000;
 const MAX_BACKOFF_MS = 30_000;
@@ -92,9 +105,8 @@ export class ProjectionRunner {
   async applyPage(events: readonly RecordedEvent[]): Promise<GlobalPosition | null> {
     const end = events[events.length - 1]?.globalPosition;
     if (this.stopped || end === undefined || (this.position !== null && this.position >= end)) return null;
-    for (const event of events) {
-      if (this.position === null || event.globalPosition > this.position) await this.projection.apply(event);
-    }
+    const position = this.position;
+    await this.applyEvents(position === null ? events : events.filter((event) => event.globalPosition > position));
     await this.checkpoints.saveCheckpoint(this.projection.name, end);
     return end;
   }
@@ -157,20 +169,38 @@ export class ProjectionRunner {
     }
   }
 
+  /** A projection that takes pages gets them live too; any other gets one event at a time. */
   private subscribeUntilFailure(): Promise<Error> {
     return new Promise((resolve) => {
-      this.subscription = this.events.subscribeToAll({
-        after: this.position,
-        onEvent: async (event) => {
-          await traced(`projection ${this.projection.name}`, projectionSpanAttributes(event), () => Promise.resolve(this.projection.apply(event)));
-          this.position = event.globalPosition;
-          this.failure = null;
-          this.notifyWaiters();
-          await this.maybeSaveCheckpoint();
-        },
-        onError: resolve,
-      });
+      this.subscription = this.projection.applyPage
+        ? subscribeToAllInPages(this.events, { after: this.position, onPage: (events) => this.applyLivePage(events), onError: resolve })
+        : this.events.subscribeToAll({ after: this.position, onEvent: (event) => this.applyLiveEvent(event), onError: resolve });
     });
+  }
+
+  private async applyLiveEvent(event: RecordedEvent): Promise<void> {
+    await traced(`projection ${this.projection.name}`, projectionSpanAttributes(event), () => Promise.resolve(this.projection.apply(event)));
+    await this.advance(event.globalPosition, 1);
+  }
+
+  /** A page received before a stop is left to the next start, which replays it from the checkpoint. */
+  private async applyLivePage(events: readonly RecordedEvent[]): Promise<void> {
+    if (this.stopped) return;
+    await traced(`projection ${this.projection.name}`, pageSpanAttributes(events), () => this.applyEvents(events));
+    await this.advance(events[events.length - 1].globalPosition, events.length);
+  }
+
+  /** The projection's own page step if it has one, else its events one by one. */
+  private async applyEvents(events: readonly RecordedEvent[]): Promise<void> {
+    if (this.projection.applyPage) return this.projection.applyPage(events);
+    for (const event of events) await this.projection.apply(event);
+  }
+
+  private async advance(position: GlobalPosition, events: number): Promise<void> {
+    this.position = position;
+    this.failure = null;
+    this.notifyWaiters();
+    await this.maybeSaveCheckpoint(events);
   }
 
   private notifyWaiters(): void {
@@ -183,8 +213,8 @@ export class ProjectionRunner {
     });
   }
 
-  private async maybeSaveCheckpoint(): Promise<void> {
-    this.unsavedEvents += 1;
+  private async maybeSaveCheckpoint(events: number): Promise<void> {
+    this.unsavedEvents += events;
     if (this.unsavedEvents >= CHECKPOINT_EVERY_EVENTS || Date.now() - this.lastSaveAt >= CHECKPOINT_EVERY_MS) {
       await this.trySaveCheckpoint();
     }
