@@ -5,7 +5,7 @@ import pino from 'pino';
 import { eventually } from '../../../../test/support/eventually';
 import { describeWithServer } from '../../../../test/support/real-server';
 import { describeMessageBusContract, Received } from '../testing/message-bus.contract';
-import { KafkaMessageBus } from './kafka-message-bus';
+import { inRequests, KafkaMessageBus } from './kafka-message-bus';
 
 // Redeliveries are expected here and log at warn; errors still show.
 const logger = pino({ level: 'error' });
@@ -77,6 +77,19 @@ describeWithServer('KAFKA_BROKERS', 'Kafka message bus', (brokers) => {
       await received.until(1);
       await subscription.close();
       expect(received.values()).toEqual(['after']);
+    });
+
+    it('publishes more in one call than the broker takes in one request, in order', async () => {
+      const topic = `kafka.${randomUUID()}`;
+      // 1.2 MiB under one key (one partition): over the broker's default 1 MiB limit on a batch.
+      const values = Array.from({ length: 1200 }, (_, n) => `${String(n).padStart(4, '0')}:${'x'.repeat(1024)}`);
+      expect(inRequests(values.map((value) => ({ key: 'k', value, headers: {} }))).length).toBeGreaterThan(1);
+      const received = new Received();
+      const subscription = await bus.subscribe({ topic, groupId: `kafka-${randomUUID()}`, fromBeginning: true, onMessage: received.handler });
+      await bus.publish(topic, values.map((value) => ({ key: 'k', value, headers: {} })));
+      await received.until(values.length, 60_000);
+      await subscription.close();
+      expect(received.values()).toEqual(values);
     });
 
     it('keeps delivering the other partitions while one waits to redeliver a failed message', async () => {

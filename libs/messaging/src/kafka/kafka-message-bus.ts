@@ -18,6 +18,30 @@ export type KafkaMessageBusOptions = {
 };
 
 const ACKS_ALL = -1;
+/** A quarter of the broker's default limit on a record batch (message.max.bytes, 1 MiB), leaving room for framing. */
+const PRODUCE_REQUEST_BYTES = 256 * 1024;
+
+const sizeOf = ({ key, value, headers }: BusMessage) =>
+  Buffer.byteLength(key) + Buffer.byteLength(value) + Object.entries(headers).reduce((sum, [name, text]) => sum + Buffer.byteLength(name) + Buffer.byteLength(text), 0);
+
+/** Consecutive runs of `messages` of at most PRODUCE_REQUEST_BYTES each (a larger message alone), in order. */
+export const inRequests = (messages: readonly BusMessage[]): BusMessage[][] => {
+  const requests: BusMessage[][] = [];
+  let current: BusMessage[] = [];
+  let bytes = 0;
+  for (const message of messages) {
+    const size = sizeOf(message);
+    if (current.length > 0 && bytes + size > PRODUCE_REQUEST_BYTES) {
+      requests.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(message);
+    bytes += size;
+  }
+  if (current.length > 0) requests.push(current);
+  return requests;
+};
 const PING_TIMEOUT_MS = 2_000;
 const JOIN_TIMEOUT_MS = 20_000;
 const REDELIVERY_DELAY_MS = 200;
@@ -172,10 +196,19 @@ export class KafkaMessageBus implements MessageBus {
     this.admin = this.kafka.admin();
   }
 
+  /**
+   * Publishes in log order, one produce request per run of messages up to PRODUCE_REQUEST_BYTES:
+   * a relay page (up to 500 events) in one request could pass the broker's limit on a batch, and
+   * would then be refused on every retry.
+   */
   async publish(topic: string, messages: readonly BusMessage[]): Promise<void> {
     this.assertOpen();
     if (messages.length === 0) return;
     await this.ensureTopic(topic);
+    for (const request of inRequests(messages)) await this.send(topic, request);
+  }
+
+  private async send(topic: string, messages: readonly BusMessage[]): Promise<void> {
     const producer = await this.openProducer();
     try {
       await producer.send({
