@@ -8,6 +8,10 @@
  *
  * The read models are named by generation (`tokens`, then `tokens__g<n>` after a rebuild); the
  * pointers document says which one is current, and the probe follows it as the service does.
+ * That naming is the adapters' (`libs/read-models`: `generationName`, the `rm_` tables and
+ * collections), written again here on purpose: the project's SqliteReadModelStore opens a write
+ * connection and a checkpointer thread, which the measuring process must not add to the system
+ * it measures. A change to that naming must change this probe too.
  */
 const { join } = require('node:path');
 
