@@ -20,6 +20,15 @@ type ReadModelSlot = { readonly build: ProjectionFactory; generation: number; ru
 
 const RETRY_MOVE_MS = 1000;
 
+/**
+ * What a background projection (the relay, the key shredder) may take of the CPU while it
+ * catches up on the serving thread. With none (a data dir restored without
+ * `background-checkpoints.sqlite`) they read, decode and republish the whole log there: at 1M
+ * events introspection fell to 0.13 of steady, p99 14x, for the minute it took (`bench/`,
+ * workload 8). See the README's Performance section for the figures at this share.
+ */
+const BACKGROUND_CATCH_UP_CPU_SHARE = 0.25;
+
 /** Hosts the projections that run in this process and answers how far each has come. */
 @Injectable()
 export class ProjectionsService {
@@ -50,7 +59,10 @@ export class ProjectionsService {
    * or unreachable Kafka behind the relay never delays a write's answer.
    */
   async run(projection: Projection, checkpoints: CheckpointStore, serves: 'reads' | 'background' = 'reads'): Promise<ProjectionRunner> {
-    const runner = await this.startRunner(projection, checkpoints);
+    const runner = new ProjectionRunner(this.events, checkpoints, projection, this.projectionLogger, {
+      catchUpCpuShare: serves === 'background' ? BACKGROUND_CATCH_UP_CPU_SHARE : undefined,
+    });
+    await runner.start();
     this.runners.push(runner);
     if (serves === 'background') this.background.add(runner);
     return runner;

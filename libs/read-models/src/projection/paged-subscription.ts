@@ -1,5 +1,6 @@
 import { setImmediate } from 'node:timers/promises';
 import { EventStore, GlobalPosition, RecordedEvent, Subscription } from '@keyhold/event-store';
+import { CpuDutyCycle } from './cpu-duty-cycle';
 
 /** Events held before the subscription waits for the page being handled: bounds memory when the handler is slower than the log. */
 const MAX_PAGE = 500;
@@ -11,6 +12,12 @@ export type PagedSubscriptionOptions = {
   readonly onPage: (events: readonly RecordedEvent[]) => Promise<void>;
   /** The subscription stopped for good: the log's subscription failed, or `onPage` threw. */
   readonly onError: (error: Error) => void;
+  /**
+   * Holds the subscriber to a share of the CPU while it is behind (its pages full): a background
+   * subscriber catching up must leave the serving thread to requests. At the head, pages come
+   * as the log grows and are handled at once.
+   */
+  readonly catchUp?: CpuDutyCycle;
 };
 
 /**
@@ -23,7 +30,7 @@ export type PagedSubscriptionOptions = {
  * subscriber resumes from the last page it handled with no other page still on its way. Closing
  * waits for the pages already received to be handled.
  */
-export const subscribeToAllInPages = (log: EventStore, { after, onPage, onError }: PagedSubscriptionOptions): Subscription => {
+export const subscribeToAllInPages = (log: EventStore, { after, onPage, onError, catchUp }: PagedSubscriptionOptions): Subscription => {
   let page: RecordedEvent[] = [];
   let handling: Promise<void> = Promise.resolve();
   let failed = false;
@@ -32,13 +39,20 @@ export const subscribeToAllInPages = (log: EventStore, { after, onPage, onError 
     const events = page;
     page = [];
     if (failed || events.length === 0) return;
+    const behind = events.length >= MAX_PAGE;
+    if (behind) catchUp?.begin();
     try {
       await onPage(events);
     } catch (error) {
       failed = true;
+      catchUp?.idle();
       // Not awaited: closing waits for the page being handled, which is this one.
       void subscription.close().then(() => onError(error instanceof Error ? error : new Error(String(error))));
+      return;
     }
+    // The log's subscription waits for this page before reading on, so a rest holds the reading too.
+    if (behind) await catchUp?.rest();
+    else catchUp?.idle();
   };
 
   const subscription = log.subscribeToAll({

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EventStore, GlobalPosition, RecordedEvent, Subscription } from '@keyhold/event-store';
 import { CORRELATION_ID, CORRELATION_IDS, traced } from '@keyhold/tracing';
+import { CpuDutyCycle } from './cpu-duty-cycle';
 import { subscribeToAllInPages } from './paged-subscription';
 
 /** Turns events into read-model writes; must be idempotent, since after a crash events come again. */
@@ -33,6 +34,15 @@ export type ProjectionStatus = {
 };
 
 export type ProjectionLogger = { error(message: string, detail: Record<string, unknown>): void };
+
+export type ProjectionRunnerOptions = {
+  /**
+   * The share of the CPU the projection may take while it catches up on its own subscription
+   * (`CpuDutyCycle`), for one whose work no request waits for: it then reads the log in pages,
+   * resting after each full one. Without it, a runner behind takes all it can.
+   */
+  readonly catchUpCpuShare?: number;
+};
 
 const CHECKPOINT_EVERY_EVENTS = 100;
 
@@ -76,6 +86,7 @@ export class ProjectionRunner {
     private readonly checkpoints: CheckpointStore,
     private readonly projection: Projection,
     private readonly logger: ProjectionLogger,
+    private readonly options: ProjectionRunnerOptions = {},
   ) {}
 
   /** Where the projection resumes: its saved checkpoint, read once. */
@@ -169,12 +180,22 @@ export class ProjectionRunner {
     }
   }
 
-  /** A projection that takes pages gets them live too; any other gets one event at a time. */
+  /**
+   * A projection that takes pages gets them live too, and so does one held to a CPU share (its
+   * rests come between pages); any other gets one event at a time.
+   */
   private subscribeUntilFailure(): Promise<Error> {
+    const share = this.options.catchUpCpuShare;
     return new Promise((resolve) => {
-      this.subscription = this.projection.applyPage
-        ? subscribeToAllInPages(this.events, { after: this.position, onPage: (events) => this.applyLivePage(events), onError: resolve })
-        : this.events.subscribeToAll({ after: this.position, onEvent: (event) => this.applyLiveEvent(event), onError: resolve });
+      this.subscription =
+        this.projection.applyPage || share !== undefined
+          ? subscribeToAllInPages(this.events, {
+              after: this.position,
+              onPage: (events) => this.applyLivePage(events),
+              onError: resolve,
+              catchUp: share === undefined ? undefined : new CpuDutyCycle(share),
+            })
+          : this.events.subscribeToAll({ after: this.position, onEvent: (event) => this.applyLiveEvent(event), onError: resolve });
     });
   }
 
