@@ -299,6 +299,9 @@ const main = async () => {
     results.workloads.catchUp[key] = {
       rebuild: await phase(`catch-up: rebuild under load ${key}`, () => attempt('catch-up during rebuild', () => catchUp.duringRebuild(ctx, dataset, plans, steady))),
       restart: await phase(`catch-up: restart under load ${key}`, () => attempt('catch-up after a restart', () => catchUp.afterRestart(ctx, dataset, nodeE, plans, steady, dataset.admin.token))),
+      restored: await phase(`catch-up: restored log under load ${key}`, () =>
+        attempt('catch-up of a restored log', () => catchUp.afterRestoredLog(ctx, dataset, nodeE, plans, steady, dataset.admin.token)),
+      ),
     };
     await kh.stopNode(nodeE);
     procs.removeTempDir(dataset.dir);

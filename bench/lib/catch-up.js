@@ -3,10 +3,14 @@
  * Catching up never starves serving (issue 18): introspection and client_credentials load on a
  * one-process node while its read models catch up, in short windows alternating the two plans,
  * each compared with the same node's steady state (its figures in the sittings just before, same
- * plans, same data). Two causes of catch-up, both on the seeded data set:
+ * plans, same data). Three causes of catch-up, all on the seeded data set:
  * - `rebuild --all` run while the node serves (every read model replayed into a fresh generation);
  * - a restart with the read models dropped (what a new node on an existing log goes through):
- *   windows start as soon as the node listens.
+ *   windows start as soon as the node listens;
+ * - a restored log: a restart with the read models at the head but no
+ *   `background-checkpoints.sqlite`, so that the lifecycle relay republishes the whole log and
+ *   the key shredder reads it again, on the serving thread (a backup restored into a fresh data
+ *   dir, a lost file).
  * Windows run while the catch-up lasts, at most `catchUpMaxWindows`; a catch-up still running
  * then is stopped (its unloaded rate is workload 6's figure, not this one's). A window that ends
  * with errors, timeouts or wrong answers counts as no throughput, as in the sittings; a window in
@@ -14,7 +18,10 @@
  */
 const kh = require('./keyhold');
 const procs = require('./procs');
+const { rmSync } = require('node:fs');
+const { join } = require('node:path');
 const { alone, dropReadModels, runLoad } = require('./workloads');
+const { CATCH_UP_CAUSES: CAUSES } = require('./goals');
 const { log, sleep } = require('./util');
 
 const valid = (run) => run.errors === 0 && run.non2xx === 0 && run.checked.bad === 0;
@@ -85,14 +92,19 @@ const duringRebuild = async (ctx, dataset, plans, steady) => {
   return { cause: 'rebuild --all while serving', windows, finished, seconds, byPlan: compare(windows, steady) };
 };
 
+/** The relay's and the key shredder's checkpoints (`libs/platform/src/background-checkpoints.ts`), as a restore into a fresh data dir lacks them. */
+const dropBackgroundCheckpoints = (dataDir) => {
+  for (const suffix of ['', '-wal', '-shm']) rmSync(join(dataDir, `background-checkpoints.sqlite${suffix}`), { force: true });
+};
+
 /**
- * The node stopped and started again with its read models dropped; loaded from the moment it
- * listens until every projection has caught up (polled every 500 ms) or the windows run out.
+ * The node stopped, `prepare`d, and started again; loaded from the moment it listens until every
+ * projection has caught up (polled every 500 ms) or the windows run out. Stops the new node.
  */
-const afterRestart = async (ctx, dataset, node, plans, steady, adminToken) => {
+const restartedAfter = async (ctx, dataset, node, plans, steady, adminToken, { cause, label, prepare }) => {
   await kh.stopNode(node);
-  dropReadModels(dataset.dataDir);
-  const restarted = await kh.startNode(ctx.build, { ...node.options, port: node.port, label: `${node.options.label}-restarted` });
+  prepare(dataset.dataDir);
+  const restarted = await kh.startNode(ctx.build, { ...node.options, port: node.port, label: `${node.options.label}-${label}` });
   let caughtUpAt = null;
   const poll = (async () => {
     while (caughtUpAt === null && restarted.handle.alive()) {
@@ -100,13 +112,13 @@ const afterRestart = async (ctx, dataset, node, plans, steady, adminToken) => {
       else await sleep(500);
     }
   })();
-  const windows = await windowsWhile(ctx, plans, () => caughtUpAt === null, 'restart with read models dropped');
+  const windows = await windowsWhile(ctx, plans, () => caughtUpAt === null, CAUSES[cause]);
   const seconds = ((caughtUpAt ?? Date.now()) - restarted.listeningAt) / 1000;
   const finished = caughtUpAt !== null;
   await kh.stopNode(restarted);
   await poll;
   return {
-    cause: 'restart with the read models dropped',
+    cause: CAUSES[cause],
     listeningSeconds: (restarted.listeningAt - restarted.startedAt) / 1000,
     windows,
     finished,
@@ -115,4 +127,20 @@ const afterRestart = async (ctx, dataset, node, plans, steady, adminToken) => {
   };
 };
 
-module.exports = { duringRebuild, afterRestart };
+/** What a new node on an existing log goes through: every read model rebuilt from the log at start. */
+const afterRestart = (ctx, dataset, node, plans, steady, adminToken) =>
+  restartedAfter(ctx, dataset, node, plans, steady, adminToken, { cause: 'restart', label: 'restarted', prepare: dropReadModels });
+
+/**
+ * A log restored without its background checkpoints. The read models are first brought to the
+ * head unloaded (the restart before may have been stopped mid-way), so that the windows measure
+ * the relay and the shredder alone.
+ */
+const afterRestoredLog = async (ctx, dataset, node, plans, steady, adminToken) => {
+  await kh.stopNode(node);
+  const settling = await kh.startNode(ctx.build, { ...node.options, port: node.port, label: `${node.options.label}-settling` });
+  await kh.waitCaughtUp(settling, adminToken);
+  return restartedAfter(ctx, dataset, settling, plans, steady, adminToken, { cause: 'restored', label: 'restored', prepare: dropBackgroundCheckpoints });
+};
+
+module.exports = { duringRebuild, afterRestart, afterRestoredLog };

@@ -183,7 +183,7 @@ const renderChart = async (results, file) => {
   const catchUpSize = Object.keys(catchUp).sort((a, b) => Number(b) - Number(a))[0];
   const catchUpGroups = Object.entries(catchUp[catchUpSize] ?? {}).flatMap(([cause, r]) =>
     Object.entries(r.byPlan ?? {}).map(([kind, x]) => ({
-      label: `${cause === 'rebuild' ? 'rebuild' : 'restart'}: ${kind === 'introspection' ? 'introspect' : 'client_cred.'}`,
+      label: `${cause}: ${kind === 'introspection' ? 'introspect' : 'client_cred.'}`,
       bars: [
         { label: 'steady state', color: COLORS['keyhold-embedded'], median: x.steadyRps },
         { label: 'worst window during catch-up', color: '#c62828', median: x.worstRps },

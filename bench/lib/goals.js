@@ -70,12 +70,19 @@ const sittingGoals = (results) => {
   return rows;
 };
 
+/** Each cause of catch-up of workload 8 (`catch-up.js`), as the report, the goals and the chart name it. */
+const CATCH_UP_CAUSES = {
+  rebuild: '`rebuild --all` while serving',
+  restart: 'restart, read models dropped',
+  restored: 'restored log: the relay has no checkpoint',
+};
+
 const catchUpGoals = (results) => {
   const rows = [];
   for (const [tokens, causes] of Object.entries(results.workloads.catchUp ?? {})) {
     for (const [cause, r] of Object.entries(causes)) {
       for (const kind of ['introspection', 'clientCredentials']) {
-        const workload = `catch-up (${cause === 'rebuild' ? '`rebuild --all`' : 'restart, read models dropped'}), ${tokensLabel(tokens)} tokens`;
+        const workload = `catch-up (${CATCH_UP_CAUSES[cause] ?? cause}), ${tokensLabel(tokens)} tokens`;
         const measure = `${kind === 'introspection' ? 'introspection' : 'client_credentials'}: worst window ÷ steady req/s; worst p99 ÷ steady p99`;
         if (r.unavailable) {
           rows.push(goal(workload, measure, [check('throughput', null, '>=', 0.5), check('p99', null, '<=', 5, '×')], r.unavailable));
@@ -141,4 +148,4 @@ const formatCheck = (c, digits = 2) => {
   return { figure: c.figure === null ? '–' : `${f(c.figure)}${c.unit}`, goal: `${c.op === '>=' ? '≥' : '≤'} ${f(c.value)}${c.unit}` };
 };
 
-module.exports = { goals, formatCheck };
+module.exports = { CATCH_UP_CAUSES, goals, formatCheck };

@@ -1,6 +1,6 @@
 'use strict';
 /** The Markdown report of one run: the goals met or not, every figure as a median with its spread, and the ratios of the same run. */
-const { formatCheck } = require('./goals');
+const { CATCH_UP_CAUSES, formatCheck } = require('./goals');
 
 const num = (v, digits = 0) => (typeof v === 'number' && Number.isFinite(v) ? v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '–');
 const ms = (v) => (typeof v === 'number' ? (v < 10 ? num(v, 2) : num(v, 1)) : '–');
@@ -245,7 +245,8 @@ const renderReport = (results, chartFile) => {
     '## 8. Catch-up: serving while the read models catch up',
     '',
     `The one-process node of the sittings above, loaded in windows of ${c.catchUpWindowSeconds} s alternating introspection and client_credentials (same plans) while its read models catch up, ` +
-      `at most ${c.catchUpMaxWindows} windows per cause: during \`rebuild --all\` run beside it, then after a restart with its read models dropped (windows start as soon as it listens). ` +
+      `at most ${c.catchUpMaxWindows} windows per cause: during \`rebuild --all\` run beside it, then after a restart with its read models dropped (windows start as soon as it listens), ` +
+      'then after a restart with the read models at the head but without `background-checkpoints.sqlite`, as a log restored into a fresh data dir (the lifecycle relay republishes the whole log and the key shredder reads it again). ' +
       'Each plan\'s worst window is compared with the same node\'s steady state in the sittings (median of the repetitions); a window with errors, timeouts or wrong answers counts as no throughput. ' +
       'A catch-up still running after the last window is stopped: its unloaded rate is workload 6\'s.',
     '',
@@ -254,7 +255,7 @@ const renderReport = (results, chartFile) => {
   );
   for (const [tokens, causes] of Object.entries(results.workloads.catchUp ?? {})) {
     for (const [cause, r] of Object.entries(causes)) {
-      const label = cause === 'rebuild' ? '`rebuild --all` while serving' : 'restart, read models dropped';
+      const label = CATCH_UP_CAUSES[cause] ?? cause;
       if (r.unavailable) {
         p(`| ${num(Number(tokens))} | ${label} | ${r.unavailable} | | | | | | | | |`);
         continue;
