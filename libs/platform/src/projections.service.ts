@@ -22,10 +22,14 @@ const RETRY_MOVE_MS = 1000;
 
 /**
  * What a background projection (the relay, the key shredder) may take of the CPU while it
- * catches up on the serving thread. With none (a data dir restored without
+ * catches up on the serving thread. Without their checkpoints (a data dir restored without
  * `background-checkpoints.sqlite`) they read, decode and republish the whole log there: at 1M
- * events introspection fell to 0.13 of steady, p99 14x, for the minute it took (`bench/`,
- * workload 8). See the README's Performance section for the figures at this share.
+ * events introspection fell to 0.13 of steady, p99 14x, for the minute it took; at this share
+ * it kept 0.63 of steady where it had 0.21 in the same sitting (README, Performance), and the
+ * relay takes about four times as long. A quarter leaves serving half the thread even when the
+ * measure errs (it counts whatever else ran in the stretch) and GC takes its part. Paced here
+ * rather than moved to the catch-up thread: the in-process bus's consumers of what the relay
+ * publishes live on this thread, and would take the republished log unpaced.
  */
 const BACKGROUND_CATCH_UP_CPU_SHARE = 0.25;
 
