@@ -2,6 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { SqliteEventStore } from '@keyhold/event-store';
 import {
   catchUpTogether,
+  lowerThisThreadsPriority,
   ProjectionLogger,
   ProjectionRunner,
   projectionNameOf,
@@ -9,7 +10,6 @@ import {
   ReadModelGenerations,
   SqliteReadModelStore,
 } from '@keyhold/read-models';
-import { lowerThisThreadsPriority } from './cpu-priority';
 import type { CatchUpThreadCommand, CatchUpThreadInput, CatchUpThreadMessage } from './worker-thread-catch-up';
 
 /** Often enough that a reader waiting for its write is told within about a slice of the commit. */

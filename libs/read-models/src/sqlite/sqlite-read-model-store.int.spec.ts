@@ -1,7 +1,8 @@
 import Database from 'better-sqlite3';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { BACKGROUND_NICENESS } from '../cpu-priority';
 import { describeReadModelStoreContract } from '../testing/read-model-store.contract';
 import { SqliteReadModelStore } from './sqlite-read-model-store';
 
@@ -54,5 +55,25 @@ describe('SQLite read models filled in bulk', () => {
 
     expect(indexes()).toEqual(['rm_items_ix0', 'rm_items_ix1']);
     await close();
+  });
+});
+
+describe('SQLite read models: the WAL checkpointer thread', () => {
+  const linuxOnly = process.platform === 'linux' ? it : it.skip;
+  /** Niceness of each thread of this process, by thread id (field 19 of /proc/<pid>/task/<tid>/stat). */
+  const nicenessByThread = () =>
+    new Map(readdirSync('/proc/self/task').map((thread) => [thread, Number(readFileSync(`/proc/self/task/${thread}/stat`, 'utf8').split(') ')[1].split(' ')[16])]));
+
+  linuxOnly('runs at background niceness, leaving the threads that were there as they were', async () => {
+    const before = nicenessByThread();
+    const store = new SqliteReadModelStore(join(mkdtempSync(join(tmpdir(), 'keyhold-rm-ckpt-')), 'read-models.sqlite'));
+    try {
+      const after = nicenessByThread();
+      const started = [...after].filter(([thread]) => !before.has(thread));
+      expect(started).toEqual([[expect.any(String), BACKGROUND_NICENESS]]);
+      for (const [thread, niceness] of before) if (after.has(thread)) expect(after.get(thread)).toBe(niceness);
+    } finally {
+      await store.close();
+    }
   });
 });

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
+import { startedAtBackgroundPriority } from '../cpu-priority';
 import {
   CollectionDefinition,
   decodeCursor,
@@ -191,9 +192,12 @@ const WAL_CHECKPOINT_EVERY_MS = 1000;
  * copies what the commits since the last one wrote (tens of MiB during a catch-up) and syncs the
  * file, which on the serving thread held it for 60 ms of CPU and more of waiting for the disk,
  * every few seconds while a node caught up. PASSIVE never waits for readers or the writer.
+ * At background niceness, as the catch-ups whose writes it mostly copies: at the serving
+ * thread's, a serving node's checkpointer copied a rebuild's or a catch-up thread's WAL beside
+ * it, in bursts of tens of ms of CPU every second (sys time, pages copied).
  */
 const startCheckpointer = (filename: string, onFailure: () => void): Worker => {
-  const worker = new Worker(
+  const worker = startedAtBackgroundPriority(() => new Worker(
     `const { workerData } = require('node:worker_threads');
      const db = new (require(workerData.driver))(workerData.filename);
      db.pragma('busy_timeout = 5000');
@@ -201,7 +205,7 @@ const startCheckpointer = (filename: string, onFailure: () => void): Worker => {
        try { db.pragma('wal_checkpoint(PASSIVE)'); } catch { /* the next round tries again */ }
      }, workerData.everyMs);`,
     { eval: true, workerData: { driver: require.resolve('better-sqlite3'), filename, everyMs: WAL_CHECKPOINT_EVERY_MS } },
-  );
+  ));
   worker.on('error', onFailure);
   worker.unref();
   return worker;
