@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BACKGROUND_NICENESS } from '../cpu-priority';
@@ -73,6 +73,37 @@ describe('SQLite read models: the WAL checkpointer thread', () => {
       expect(started).toEqual([[expect.any(String), BACKGROUND_NICENESS]]);
       for (const [thread, niceness] of before) if (after.has(thread)) expect(after.get(thread)).toBe(niceness);
     } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('SQLite read models: a long writer and the WAL', () => {
+  const LONG_WAL_BYTES = 256 * 1024;
+  const ITEMS = { name: 'items', indexes: [] };
+
+  it('starts the WAL over once it is long, between the writes of a long writer, instead of letting it grow by every page written', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'keyhold-rm-wal-')), 'read-models.sqlite');
+    const store = new SqliteReadModelStore(file, { longWalBytes: LONG_WAL_BYTES });
+    // A reader on another connection, as a serving node has, between the writes.
+    const reader = new Database(file, { readonly: true });
+    const items = store.collection<{ id: string; body: string }>(ITEMS);
+    const body = 'x'.repeat(2000);
+    let longestWal = 0;
+    try {
+      for (let batch = 0; batch < 40; batch += 1) {
+        await store.batch(async () => {
+          for (let n = 0; n < 100; n += 1) await items.putIfNewer({ id: `i${batch}-${n}`, body }, '1');
+        });
+        reader.prepare('SELECT count(*) FROM rm_items').get();
+        await store.leaveRoomForOtherWriters();
+        longestWal = Math.max(longestWal, statSync(`${file}-wal`).size);
+      }
+      // 40 batches of about 200 KiB each: some 8 MiB written through the WAL in all.
+      expect(longestWal).toBeLessThan(4 * LONG_WAL_BYTES);
+      expect(reader.prepare('SELECT count(*) AS items FROM rm_items').get()).toEqual({ items: 4000 });
+    } finally {
+      reader.close();
       await store.close();
     }
   });

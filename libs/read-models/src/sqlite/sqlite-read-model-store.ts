@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import { startedAtBackgroundPriority } from '../cpu-priority';
@@ -186,6 +187,8 @@ class SqliteCollection<T extends ReadModelDocument> implements ReadModelCollecti
 
 /** How often the checkpointer copies the WAL into the database file. */
 const WAL_CHECKPOINT_EVERY_MS = 1000;
+/** A WAL longer than this is copied back whole by a long writer between its writes, and cut back to it once it starts over. */
+const LONG_WAL_BYTES = 64 * 1024 * 1024;
 
 /**
  * Checkpoints the WAL on a thread of its own, through a connection of its own: a checkpoint
@@ -218,12 +221,16 @@ export type SqliteReadModelStoreOptions = {
    * requests: a rebuild's long commits and index builds then delay its writes, never its answers.
    */
   readonly blockOnLockMs?: number;
+  /** Where a long writer makes the WAL start over (`leaveRoomForOtherWriters`); tests make it small. */
+  readonly longWalBytes?: number;
 };
 
 /** Embedded read models: a SQLite file of its own, so it can be dropped and rebuilt from the log. */
 export class SqliteReadModelStore implements ReadModelStore {
   private readonly db: Database.Database;
   private readonly checkpointer: Worker;
+  private readonly walFile: string;
+  private readonly longWalBytes: number;
   private readonly collections = new Map<string, SqliteCollection<ReadModelDocument>>();
   /** Prepared once: a catch-up saves every projection's checkpoint with each slice it commits. */
   private readonly checkpointStatements: {
@@ -231,8 +238,10 @@ export class SqliteReadModelStore implements ReadModelStore {
     readonly save: Database.Statement<[string, string]>;
   };
 
-  constructor(filename: string, { blockOnLockMs = 5000 }: SqliteReadModelStoreOptions = {}) {
+  constructor(filename: string, { blockOnLockMs = 5000, longWalBytes = LONG_WAL_BYTES }: SqliteReadModelStoreOptions = {}) {
     this.db = new Database(filename);
+    this.walFile = `${filename}-wal`;
+    this.longWalBytes = longWalBytes;
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     // Catch-ups and rebuilds commit pages of events whose writes land all over the indexes:
@@ -240,6 +249,7 @@ export class SqliteReadModelStore implements ReadModelStore {
     // from 33 s to about 22 s (workload 6 in `bench/`). The WAL is checkpointed off this thread.
     this.db.pragma('cache_size = -65536');
     this.db.pragma('wal_autocheckpoint = 0');
+    this.db.pragma(`journal_size_limit = ${longWalBytes}`);
     this.db.pragma(`busy_timeout = ${Math.max(0, Math.floor(blockOnLockMs))}`);
     this.db.exec('CREATE TABLE IF NOT EXISTS checkpoints (projection TEXT PRIMARY KEY, position TEXT NOT NULL)');
     this.checkpointStatements = {
@@ -294,8 +304,23 @@ export class SqliteReadModelStore implements ReadModelStore {
     }
   }
 
+  /**
+   * Also where a long writer lets the WAL start over. SQLite writes the WAL from its start again
+   * only when a write begins with every frame copied back and no reader in the WAL; a catch-up or
+   * a rebuild commits while the checkpointer copies, so that never happened and the WAL grew by
+   * every page written: 12 GiB beside a 2.5 GiB file at the end of a 1M catch-up, all of it
+   * written to disk and held in the page cache. So once the WAL is long, the writer, between its
+   * writes and on its own thread (a background one), copies it back whole (RESTART: waiting in
+   * SQLite's busy handler for the readers in it), and its next write starts it over, cut back to
+   * `journal_size_limit`.
+   */
   async leaveRoomForOtherWriters(): Promise<void> {
+    if (this.walBytes() > this.longWalBytes) this.db.pragma('wal_checkpoint(RESTART)');
     await sleep(ROOM_FOR_OTHER_WRITERS_MS);
+  }
+
+  private walBytes(): number {
+    return statSync(this.walFile, { throwIfNoEntry: false })?.size ?? 0;
   }
 
   async ping(): Promise<void> {
