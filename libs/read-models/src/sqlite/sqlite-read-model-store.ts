@@ -161,7 +161,8 @@ class SqliteCollection<T extends ReadModelDocument> implements ReadModelCollecti
   }
 
   async removeBefore(name: keyof T & string, value: string | number): Promise<number> {
-    return this.db.prepare(`DELETE FROM ${this.table} WHERE ${field(name)} < ?`).run(value).changes;
+    const remove = this.db.prepare(`DELETE FROM ${this.table} WHERE ${field(name)} < ?`);
+    return (await whenUnlocked(() => remove.run(value))).changes;
   }
 
   async clear(): Promise<void> {
