@@ -232,6 +232,7 @@ export class SqliteReadModelStore implements ReadModelStore {
   private readonly checkpointer: Worker;
   private readonly walFile: string;
   private readonly longWalBytes: number;
+  private readonly blockOnLockMs: number;
   private readonly collections = new Map<string, SqliteCollection<ReadModelDocument>>();
   /** Prepared once: a catch-up saves every projection's checkpoint with each slice it commits. */
   private readonly checkpointStatements: {
@@ -243,6 +244,7 @@ export class SqliteReadModelStore implements ReadModelStore {
     this.db = new Database(filename);
     this.walFile = `${filename}-wal`;
     this.longWalBytes = longWalBytes;
+    this.blockOnLockMs = Math.max(0, Math.floor(blockOnLockMs));
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     // Catch-ups and rebuilds commit pages of events whose writes land all over the indexes:
@@ -251,7 +253,7 @@ export class SqliteReadModelStore implements ReadModelStore {
     this.db.pragma('cache_size = -65536');
     this.db.pragma('wal_autocheckpoint = 0');
     this.db.pragma(`journal_size_limit = ${longWalBytes}`);
-    this.db.pragma(`busy_timeout = ${Math.max(0, Math.floor(blockOnLockMs))}`);
+    this.db.pragma(`busy_timeout = ${this.blockOnLockMs}`);
     this.db.exec('CREATE TABLE IF NOT EXISTS checkpoints (projection TEXT PRIMARY KEY, position TEXT NOT NULL)');
     this.checkpointStatements = {
       get: this.db.prepare('SELECT position FROM checkpoints WHERE projection = ?'),
@@ -311,13 +313,28 @@ export class SqliteReadModelStore implements ReadModelStore {
    * a rebuild commits while the checkpointer copies, so that never happened and the WAL grew by
    * every page written: 12 GiB beside a 2.5 GiB file at the end of a 1M catch-up, all of it
    * written to disk and held in the page cache. So once the WAL is long, the writer, between its
-   * writes and on its own thread (a background one), copies it back whole (RESTART: waiting in
-   * SQLite's busy handler for the readers in it), and its next write starts it over, cut back to
-   * `journal_size_limit`.
+   * writes and on its own thread (a background one), copies it back whole (RESTART), and its next
+   * write starts it over, cut back to `journal_size_limit`.
    */
   async leaveRoomForOtherWriters(): Promise<void> {
-    if (this.walBytes() > this.longWalBytes) this.db.pragma('wal_checkpoint(RESTART)');
+    if (this.walBytes() > this.longWalBytes) this.checkpointWholeWalIfFree();
     await sleep(ROOM_FOR_OTHER_WRITERS_MS);
+  }
+
+  /**
+   * Without waiting: RESTART holds the write lock while it waits for the checkpointer thread or
+   * for readers, so waiting in SQLite's busy handler (sleeps of up to 100 ms) would stop the
+   * writer and every other one (a serving node's included) for as long. When something is in the
+   * way it gives up at once (SQLite answers busy, not an error), having copied what it could; the
+   * next pause tries again. At 1M the WAL then stayed between 64 and about 330 MiB.
+   */
+  private checkpointWholeWalIfFree(): void {
+    this.db.pragma('busy_timeout = 0');
+    try {
+      this.db.pragma('wal_checkpoint(RESTART)');
+    } finally {
+      this.db.pragma(`busy_timeout = ${this.blockOnLockMs}`);
+    }
   }
 
   private walBytes(): number {
