@@ -4,7 +4,6 @@ export * from './hash-keys';
 export * from './logger';
 export * from './infrastructure.module';
 export * from './projections.service';
-export * from './cpu-priority';
 export * from './master-keys';
 export * from './metrics';
 export * from './tracing';

@@ -2,6 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { SqliteEventStore } from '@keyhold/event-store';
 import {
   catchUpTogether,
+  lowerThisThreadsPriority,
   ProjectionLogger,
   ProjectionRunner,
   projectionNameOf,
@@ -9,7 +10,6 @@ import {
   ReadModelGenerations,
   SqliteReadModelStore,
 } from '@keyhold/read-models';
-import { lowerThisThreadsPriority } from './cpu-priority';
 import type { CatchUpThreadCommand, CatchUpThreadInput, CatchUpThreadMessage } from './worker-thread-catch-up';
 
 /** Often enough that a reader waiting for its write is told within about a slice of the commit. */
@@ -37,7 +37,14 @@ const catchUp = async ({ eventLogFile, readModelsFile, projections, sliceMs }: C
   const report = () => post({ kind: 'progress', positions: runners.map((runner) => runner.status().position) });
   const reporting = setInterval(report, PROGRESS_EVERY_MS);
   try {
-    const position = await catchUpTogether(log, runners, (work) => generations.at(0).batch(work), logger, { stopping: () => stopping, sliceMs });
+    const store = generations.at(0);
+    // Between slices, as a rebuild between its batches: the serving thread's writes get in, and a long WAL starts over.
+    const batch = async <T>(work: () => Promise<T>): Promise<T> => {
+      const result = await store.batch(work);
+      await store.leaveRoomForOtherWriters();
+      return result;
+    };
+    const position = await catchUpTogether(log, runners, batch, logger, { stopping: () => stopping, sliceMs });
     report();
     post({ kind: 'done', position });
   } finally {

@@ -1,4 +1,5 @@
 export * from './read-model-store.port';
+export * from './cpu-priority';
 export * from './sqlite/sqlite-read-model-store';
 export * from './projection/projection-runner';
 export * from './projection/shared-catch-up';

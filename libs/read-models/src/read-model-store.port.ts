@@ -84,6 +84,8 @@ export interface ReadModelStore {
    * the store has one writer at a time (SQLite: those waiting retry every few milliseconds, so a
    * pause a little longer than that lets them through, instead of a rebuild committing batch
    * after batch while a serving node's writes wait for a gap). Stores without it need no pause.
+   * A long writer calls it between its writes, on a thread that may wait (SQLite copies a long
+   * WAL back here).
    */
   leaveRoomForOtherWriters?(): Promise<void>;
   ping(): Promise<void>;

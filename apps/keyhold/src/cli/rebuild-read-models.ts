@@ -4,10 +4,11 @@ import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { EVENT_STORE, EventStore, GlobalPosition } from '@keyhold/event-store';
-import { loadConfig, lowerThisProcessPriority } from '@keyhold/platform';
+import { loadConfig } from '@keyhold/platform';
 import { openOperatorContext } from './operator-context';
 import {
   GENERATION_REFRESH_MS,
+  lowerThisProcessPriority,
   projectionNameOf,
   READ_MODEL_PROJECTIONS,
   ReadModelGenerations,

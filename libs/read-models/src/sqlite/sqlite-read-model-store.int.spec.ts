@@ -1,7 +1,8 @@
 import Database from 'better-sqlite3';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { BACKGROUND_NICENESS } from '../cpu-priority';
 import { describeReadModelStoreContract } from '../testing/read-model-store.contract';
 import { SqliteReadModelStore } from './sqlite-read-model-store';
 
@@ -54,5 +55,56 @@ describe('SQLite read models filled in bulk', () => {
 
     expect(indexes()).toEqual(['rm_items_ix0', 'rm_items_ix1']);
     await close();
+  });
+});
+
+describe('SQLite read models: the WAL checkpointer thread', () => {
+  const linuxOnly = process.platform === 'linux' ? it : it.skip;
+  /** Niceness of each thread of this process, by thread id (field 19 of /proc/<pid>/task/<tid>/stat). */
+  const nicenessByThread = () =>
+    new Map(readdirSync('/proc/self/task').map((thread) => [thread, Number(readFileSync(`/proc/self/task/${thread}/stat`, 'utf8').split(') ')[1].split(' ')[16])]));
+
+  linuxOnly('runs at background niceness, leaving the threads that were there as they were', async () => {
+    const before = nicenessByThread();
+    const store = new SqliteReadModelStore(join(mkdtempSync(join(tmpdir(), 'keyhold-rm-ckpt-')), 'read-models.sqlite'));
+    try {
+      const after = nicenessByThread();
+      const started = [...after].filter(([thread]) => !before.has(thread));
+      expect(started).toEqual([[expect.any(String), BACKGROUND_NICENESS]]);
+      for (const [thread, niceness] of before) if (after.has(thread)) expect(after.get(thread)).toBe(niceness);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('SQLite read models: a long writer and the WAL', () => {
+  const LONG_WAL_BYTES = 256 * 1024;
+  const ITEMS = { name: 'items', indexes: [] };
+
+  it('starts the WAL over once it is long, between the writes of a long writer, instead of letting it grow by every page written', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'keyhold-rm-wal-')), 'read-models.sqlite');
+    const store = new SqliteReadModelStore(file, { longWalBytes: LONG_WAL_BYTES });
+    // A reader on another connection, as a serving node has, between the writes.
+    const reader = new Database(file, { readonly: true });
+    const items = store.collection<{ id: string; body: string }>(ITEMS);
+    const body = 'x'.repeat(2000);
+    let longestWal = 0;
+    try {
+      for (let batch = 0; batch < 40; batch += 1) {
+        await store.batch(async () => {
+          for (let n = 0; n < 100; n += 1) await items.putIfNewer({ id: `i${batch}-${n}`, body }, '1');
+        });
+        reader.prepare('SELECT count(*) FROM rm_items').get();
+        await store.leaveRoomForOtherWriters();
+        longestWal = Math.max(longestWal, statSync(`${file}-wal`).size);
+      }
+      // 40 batches of about 200 KiB each: some 8 MiB written through the WAL in all.
+      expect(longestWal).toBeLessThan(4 * LONG_WAL_BYTES);
+      expect(reader.prepare('SELECT count(*) AS items FROM rm_items').get()).toEqual({ items: 4000 });
+    } finally {
+      reader.close();
+      await store.close();
+    }
   });
 });

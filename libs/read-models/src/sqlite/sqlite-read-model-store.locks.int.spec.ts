@@ -18,6 +18,7 @@ describe('SQLite read models on a thread that must not block', () => {
     const store = new SqliteReadModelStore(file, { blockOnLockMs: 0 });
     const items = store.collection<{ id: string; n: number }>(ITEMS);
     await store.saveCheckpoint('p', '1');
+    await items.putIfNewer({ id: 'old', n: 0 }, '1');
     // Another process, as a rebuild would be: it holds the lock until it commits.
     const rebuild = new Database(file);
     rebuild.pragma('busy_timeout = 5000');
@@ -27,15 +28,17 @@ describe('SQLite read models on a thread that must not block', () => {
       const put = items.putIfNewer({ id: 'a', n: 1 }, '2').then((written) => settled.push(`put ${written}`));
       const checkpoint = store.saveCheckpoint('p', '2').then(() => settled.push('checkpoint'));
       const batch = store.batch(async () => settled.push('batch'));
+      const removal = items.removeBefore('n', 1).then((removed) => settled.push(`removed ${removed}`));
 
       await turns(50);
       expect(settled).toEqual([]);
       expect(await items.get('a')).toBeNull();
 
       rebuild.exec('COMMIT');
-      await Promise.all([put, checkpoint, batch]);
-      expect(settled.sort()).toEqual(['batch', 'checkpoint', 'put true']);
+      await Promise.all([put, checkpoint, batch, removal]);
+      expect(settled.sort()).toEqual(['batch', 'checkpoint', 'put true', 'removed 1']);
       expect(await items.get('a')).toEqual({ id: 'a', n: 1 });
+      expect(await items.get('old')).toBeNull();
       expect(await store.getCheckpoint('p')).toBe('2');
     } finally {
       if (rebuild.inTransaction) rebuild.exec('ROLLBACK');

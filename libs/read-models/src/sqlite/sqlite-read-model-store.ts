@@ -1,6 +1,8 @@
 import Database from 'better-sqlite3';
+import { statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
+import { startedAtBackgroundPriority } from '../cpu-priority';
 import {
   CollectionDefinition,
   decodeCursor,
@@ -159,7 +161,8 @@ class SqliteCollection<T extends ReadModelDocument> implements ReadModelCollecti
   }
 
   async removeBefore(name: keyof T & string, value: string | number): Promise<number> {
-    return this.db.prepare(`DELETE FROM ${this.table} WHERE ${field(name)} < ?`).run(value).changes;
+    const remove = this.db.prepare(`DELETE FROM ${this.table} WHERE ${field(name)} < ?`);
+    return (await whenUnlocked(() => remove.run(value))).changes;
   }
 
   async clear(): Promise<void> {
@@ -185,15 +188,20 @@ class SqliteCollection<T extends ReadModelDocument> implements ReadModelCollecti
 
 /** How often the checkpointer copies the WAL into the database file. */
 const WAL_CHECKPOINT_EVERY_MS = 1000;
+/** A WAL longer than this is copied back whole by a long writer between its writes, and cut back to it once it starts over. */
+const LONG_WAL_BYTES = 64 * 1024 * 1024;
 
 /**
  * Checkpoints the WAL on a thread of its own, through a connection of its own: a checkpoint
  * copies what the commits since the last one wrote (tens of MiB during a catch-up) and syncs the
  * file, which on the serving thread held it for 60 ms of CPU and more of waiting for the disk,
  * every few seconds while a node caught up. PASSIVE never waits for readers or the writer.
+ * At background niceness, as the catch-ups whose writes it mostly copies: at the serving
+ * thread's, a serving node's checkpointer copied a rebuild's or a catch-up thread's WAL beside
+ * it, in bursts of tens of ms of CPU every second (sys time, pages copied).
  */
 const startCheckpointer = (filename: string, onFailure: () => void): Worker => {
-  const worker = new Worker(
+  const worker = startedAtBackgroundPriority(() => new Worker(
     `const { workerData } = require('node:worker_threads');
      const db = new (require(workerData.driver))(workerData.filename);
      db.pragma('busy_timeout = 5000');
@@ -201,7 +209,7 @@ const startCheckpointer = (filename: string, onFailure: () => void): Worker => {
        try { db.pragma('wal_checkpoint(PASSIVE)'); } catch { /* the next round tries again */ }
      }, workerData.everyMs);`,
     { eval: true, workerData: { driver: require.resolve('better-sqlite3'), filename, everyMs: WAL_CHECKPOINT_EVERY_MS } },
-  );
+  ));
   worker.on('error', onFailure);
   worker.unref();
   return worker;
@@ -214,12 +222,17 @@ export type SqliteReadModelStoreOptions = {
    * requests: a rebuild's long commits and index builds then delay its writes, never its answers.
    */
   readonly blockOnLockMs?: number;
+  /** Where a long writer makes the WAL start over (`leaveRoomForOtherWriters`); tests make it small. */
+  readonly longWalBytes?: number;
 };
 
 /** Embedded read models: a SQLite file of its own, so it can be dropped and rebuilt from the log. */
 export class SqliteReadModelStore implements ReadModelStore {
   private readonly db: Database.Database;
   private readonly checkpointer: Worker;
+  private readonly walFile: string;
+  private readonly longWalBytes: number;
+  private readonly blockOnLockMs: number;
   private readonly collections = new Map<string, SqliteCollection<ReadModelDocument>>();
   /** Prepared once: a catch-up saves every projection's checkpoint with each slice it commits. */
   private readonly checkpointStatements: {
@@ -227,8 +240,11 @@ export class SqliteReadModelStore implements ReadModelStore {
     readonly save: Database.Statement<[string, string]>;
   };
 
-  constructor(filename: string, { blockOnLockMs = 5000 }: SqliteReadModelStoreOptions = {}) {
+  constructor(filename: string, { blockOnLockMs = 5000, longWalBytes = LONG_WAL_BYTES }: SqliteReadModelStoreOptions = {}) {
     this.db = new Database(filename);
+    this.walFile = `${filename}-wal`;
+    this.longWalBytes = longWalBytes;
+    this.blockOnLockMs = Math.max(0, Math.floor(blockOnLockMs));
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     // Catch-ups and rebuilds commit pages of events whose writes land all over the indexes:
@@ -236,7 +252,8 @@ export class SqliteReadModelStore implements ReadModelStore {
     // from 33 s to about 22 s (workload 6 in `bench/`). The WAL is checkpointed off this thread.
     this.db.pragma('cache_size = -65536');
     this.db.pragma('wal_autocheckpoint = 0');
-    this.db.pragma(`busy_timeout = ${Math.max(0, Math.floor(blockOnLockMs))}`);
+    this.db.pragma(`journal_size_limit = ${longWalBytes}`);
+    this.db.pragma(`busy_timeout = ${this.blockOnLockMs}`);
     this.db.exec('CREATE TABLE IF NOT EXISTS checkpoints (projection TEXT PRIMARY KEY, position TEXT NOT NULL)');
     this.checkpointStatements = {
       get: this.db.prepare('SELECT position FROM checkpoints WHERE projection = ?'),
@@ -290,8 +307,38 @@ export class SqliteReadModelStore implements ReadModelStore {
     }
   }
 
+  /**
+   * Also where a long writer lets the WAL start over. SQLite writes the WAL from its start again
+   * only when a write begins with every frame copied back and no reader in the WAL; a catch-up or
+   * a rebuild commits while the checkpointer copies, so that never happened and the WAL grew by
+   * every page written: 12 GiB beside a 2.5 GiB file at the end of a 1M catch-up, all of it
+   * written to disk and held in the page cache. So once the WAL is long, the writer, between its
+   * writes and on its own thread (a background one), copies it back whole (RESTART), and its next
+   * write starts it over, cut back to `journal_size_limit`.
+   */
   async leaveRoomForOtherWriters(): Promise<void> {
+    if (this.walBytes() > this.longWalBytes) this.checkpointWholeWalIfFree();
     await sleep(ROOM_FOR_OTHER_WRITERS_MS);
+  }
+
+  /**
+   * Without waiting: RESTART holds the write lock while it waits for the checkpointer thread or
+   * for readers, so waiting in SQLite's busy handler (sleeps of up to 100 ms) would stop the
+   * writer and every other one (a serving node's included) for as long. When something is in the
+   * way it gives up at once (SQLite answers busy, not an error), having copied what it could; the
+   * next pause tries again. At 1M the WAL then stayed between 64 and about 330 MiB.
+   */
+  private checkpointWholeWalIfFree(): void {
+    this.db.pragma('busy_timeout = 0');
+    try {
+      this.db.pragma('wal_checkpoint(RESTART)');
+    } finally {
+      this.db.pragma(`busy_timeout = ${this.blockOnLockMs}`);
+    }
+  }
+
+  private walBytes(): number {
+    return statSync(this.walFile, { throwIfNoEntry: false })?.size ?? 0;
   }
 
   async ping(): Promise<void> {
