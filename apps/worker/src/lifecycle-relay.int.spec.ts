@@ -13,7 +13,7 @@ import { LifecycleRelay } from './lifecycle-relay';
 
 const silent = { error: () => undefined };
 /** What the serving node gives its background projections; a share, so that the runner pages and rests. */
-const CATCH_UP_CPU_SHARE = 0.25;
+const CATCH_UP_THREAD_SHARE = 0.25;
 
 /** A log longer than a page (500 events), with a revocation in its last page. */
 const aLogOfManyPages = async () => {
@@ -50,13 +50,13 @@ const until = async (done: () => boolean) => {
 };
 
 describe('The lifecycle relay without a checkpoint (a restored log, a lost checkpoint file)', () => {
-  it('publishes every lifecycle event of the log once, in log order, while held to a CPU share', async () => {
+  it('publishes every lifecycle event of the log once, in log order, while held to a share of the thread', async () => {
     const { dir, log, expected } = await aLogOfManyPages();
     expect(expected.length).toBeGreaterThan(1000);
     const bus = new InProcessMessageBus();
     const received = await listen(bus);
     const checkpoints = new FileBackgroundCheckpoints(join(dir, 'background-checkpoints.sqlite'), IN_MEMORY_CHECKPOINTS);
-    const runner = new ProjectionRunner(log, checkpoints, relayOn(bus), silent, { catchUpCpuShare: CATCH_UP_CPU_SHARE });
+    const runner = new ProjectionRunner(log, checkpoints, relayOn(bus), silent, { catchUpThreadShare: CATCH_UP_THREAD_SHARE });
     await runner.start();
 
     expect(await runner.waitFor(expected.at(-1)!, 20_000)).toBe(true);
@@ -81,7 +81,7 @@ describe('The lifecycle relay without a checkpoint (a restored log, a lost check
         if (topic === LIFECYCLE_TOPIC && ++publishes === 2) throw new Error('request timed out');
       },
     });
-    const runner = new ProjectionRunner(log, IN_MEMORY_CHECKPOINTS, relayOn(flaky), silent, { catchUpCpuShare: CATCH_UP_CPU_SHARE });
+    const runner = new ProjectionRunner(log, IN_MEMORY_CHECKPOINTS, relayOn(flaky), silent, { catchUpThreadShare: CATCH_UP_THREAD_SHARE });
     await runner.start();
 
     expect(await runner.waitFor(expected.at(-1)!, 20_000)).toBe(true);

@@ -21,8 +21,8 @@ type ReadModelSlot = { readonly build: ProjectionFactory; generation: number; ru
 const RETRY_MOVE_MS = 1000;
 
 /**
- * What a background projection (the relay, the key shredder) may take of the CPU while it
- * catches up on the serving thread. Without their checkpoints (a data dir restored without
+ * What a background projection (the relay, the key shredder) may take of the serving thread's
+ * time while it catches up there. Without their checkpoints (a data dir restored without
  * `background-checkpoints.sqlite`) they read, decode and republish the whole log there: at 1M
  * events introspection fell to 0.13 of steady, p99 14x, for the minute it took; at this share
  * it kept 0.63 of steady where it had 0.21 in the same sitting (README, Performance), and the
@@ -31,7 +31,7 @@ const RETRY_MOVE_MS = 1000;
  * rather than moved to the catch-up thread: the in-process bus's consumers of what the relay
  * publishes live on this thread, and would take the republished log unpaced.
  */
-const BACKGROUND_CATCH_UP_CPU_SHARE = 0.25;
+const BACKGROUND_CATCH_UP_THREAD_SHARE = 0.25;
 
 /** Hosts the projections that run in this process and answers how far each has come. */
 @Injectable()
@@ -64,7 +64,7 @@ export class ProjectionsService {
    */
   async run(projection: Projection, checkpoints: CheckpointStore, serves: 'reads' | 'background' = 'reads'): Promise<ProjectionRunner> {
     const runner = new ProjectionRunner(this.events, checkpoints, projection, this.projectionLogger, {
-      catchUpCpuShare: serves === 'background' ? BACKGROUND_CATCH_UP_CPU_SHARE : undefined,
+      catchUpThreadShare: serves === 'background' ? BACKGROUND_CATCH_UP_THREAD_SHARE : undefined,
     });
     await runner.start();
     this.runners.push(runner);

@@ -1,6 +1,6 @@
 import { setImmediate } from 'node:timers/promises';
 import { EventStore, GlobalPosition, RecordedEvent, Subscription } from '@keyhold/event-store';
-import { CpuDutyCycle } from './cpu-duty-cycle';
+import { ThreadDutyCycle } from './thread-duty-cycle';
 
 /** Events held before the subscription waits for the page being handled: bounds memory when the handler is slower than the log. */
 const MAX_PAGE = 500;
@@ -13,11 +13,11 @@ export type PagedSubscriptionOptions = {
   /** The subscription stopped for good: the log's subscription failed, or `onPage` threw. */
   readonly onError: (error: Error) => void;
   /**
-   * Holds the subscriber to a share of the CPU while it is behind (its pages full): a background
+   * Holds the subscriber to a share of its thread's time while it is behind (its pages full): a background
    * subscriber catching up must leave the serving thread to requests. At the head, pages come
    * as the log grows and are handled at once.
    */
-  readonly catchUp?: CpuDutyCycle;
+  readonly catchUp?: ThreadDutyCycle;
 };
 
 /**

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EventStore, GlobalPosition, RecordedEvent, Subscription } from '@keyhold/event-store';
 import { CORRELATION_ID, CORRELATION_IDS, traced } from '@keyhold/tracing';
-import { CpuDutyCycle } from './cpu-duty-cycle';
+import { ThreadDutyCycle } from './thread-duty-cycle';
 import { subscribeToAllInPages } from './paged-subscription';
 
 /** Turns events into read-model writes; must be idempotent, since after a crash events come again. */
@@ -37,11 +37,11 @@ export type ProjectionLogger = { error(message: string, detail: Record<string, u
 
 export type ProjectionRunnerOptions = {
   /**
-   * The share of the CPU the projection may take while it catches up on its own subscription
-   * (`CpuDutyCycle`), for one whose work no request waits for: it then reads the log in pages,
-   * resting after each full one. Without it, a runner behind takes all it can.
+   * The share of its thread's time the projection may take while it catches up on its own
+   * subscription (`ThreadDutyCycle`), for one whose work no request waits for: it then reads the
+   * log in pages, resting after each full one. Without it, a runner behind takes all it can.
    */
-  readonly catchUpCpuShare?: number;
+  readonly catchUpThreadShare?: number;
 };
 
 const CHECKPOINT_EVERY_EVENTS = 100;
@@ -181,11 +181,11 @@ export class ProjectionRunner {
   }
 
   /**
-   * A projection that takes pages gets them live too, and so does one held to a CPU share (its
+   * A projection that takes pages gets them live too, and so does one held to a share of the thread (its
    * rests come between pages); any other gets one event at a time.
    */
   private subscribeUntilFailure(): Promise<Error> {
-    const share = this.options.catchUpCpuShare;
+    const share = this.options.catchUpThreadShare;
     return new Promise((resolve) => {
       this.subscription =
         this.projection.applyPage || share !== undefined
@@ -193,7 +193,7 @@ export class ProjectionRunner {
               after: this.position,
               onPage: (events) => this.applyLivePage(events),
               onError: resolve,
-              catchUp: share === undefined ? undefined : new CpuDutyCycle(share),
+              catchUp: share === undefined ? undefined : new ThreadDutyCycle(share),
             })
           : this.events.subscribeToAll({ after: this.position, onEvent: (event) => this.applyLiveEvent(event), onError: resolve });
     });

@@ -1,20 +1,20 @@
-import { CpuDutyCycle, DutyCycleClock } from './cpu-duty-cycle';
+import { ThreadDutyCycle, DutyCycleClock } from './thread-duty-cycle';
 
-/** A clock whose CPU time moves only when the test says so, and which records each rest. */
+/** A clock whose busy time moves only when the test says so, and which records each rest. */
 const fakeClock = () => {
   const clock = { cpu: 0, duringTurn: 0, rests: [] as number[] };
   const dutyClock: DutyCycleClock = {
-    cpuMicros: () => clock.cpu,
+    busyMicros: () => clock.cpu,
     endOfTurn: async () => void (clock.cpu += clock.duringTurn),
     sleep: async (ms) => void clock.rests.push(ms),
   };
   return { clock, dutyClock };
 };
 
-describe('CpuDutyCycle', () => {
-  it('rests so that the work takes its share: 30 ms of CPU at a quarter rests 90 ms', async () => {
+describe('ThreadDutyCycle', () => {
+  it('rests so that the work takes its share: 30 ms busy at a quarter rests 90 ms', async () => {
     const { clock, dutyClock } = fakeClock();
-    const cycle = new CpuDutyCycle(0.25, dutyClock);
+    const cycle = new ThreadDutyCycle(0.25, dutyClock);
     cycle.begin();
     clock.cpu += 30_000;
     await cycle.rest();
@@ -23,7 +23,7 @@ describe('CpuDutyCycle', () => {
 
   it('counts what the stretch set off before its turn ended (consumers of what it published)', async () => {
     const { clock, dutyClock } = fakeClock();
-    const cycle = new CpuDutyCycle(0.5, dutyClock);
+    const cycle = new ThreadDutyCycle(0.5, dutyClock);
     cycle.begin();
     clock.cpu += 10_000;
     clock.duringTurn = 6_000;
@@ -33,7 +33,7 @@ describe('CpuDutyCycle', () => {
 
   it('measures back-to-back stretches from the end of the last rest, so reading the next page counts too', async () => {
     const { clock, dutyClock } = fakeClock();
-    const cycle = new CpuDutyCycle(0.5, dutyClock);
+    const cycle = new ThreadDutyCycle(0.5, dutyClock);
     cycle.begin();
     clock.cpu += 4_000;
     await cycle.rest();
@@ -46,7 +46,7 @@ describe('CpuDutyCycle', () => {
 
   it('does not charge the time spent idle at the head to the next stretch', async () => {
     const { clock, dutyClock } = fakeClock();
-    const cycle = new CpuDutyCycle(0.5, dutyClock);
+    const cycle = new ThreadDutyCycle(0.5, dutyClock);
     cycle.begin();
     clock.cpu += 1_000;
     await cycle.rest();
@@ -60,6 +60,6 @@ describe('CpuDutyCycle', () => {
   });
 
   it('refuses a share that is no share', () => {
-    for (const share of [0, -1, 1.5, Number.NaN]) expect(() => new CpuDutyCycle(share)).toThrow('A CPU share is in (0, 1]');
+    for (const share of [0, -1, 1.5, Number.NaN]) expect(() => new ThreadDutyCycle(share)).toThrow('A share of the thread is in (0, 1]');
   });
 });
