@@ -10,6 +10,7 @@
  * while seeding (synchronous=OFF; FULL is back, and the WAL checkpointed, before it ends).
  * A worker thread decides the tokens (secrets, keyed hashes, events) of the next owners while
  * the main thread appends the previous ones: the two halves of the work, about equal, overlap.
+ * The relay's and key shredder's checkpoints are set at the head (`markPublished`).
  *
  *   node bench/seed.js --dist <build dir> --data-dir <DATA_DIR> --tenant-id <uuid> --admin-id <uuid>
  *        --tokens <n> [--per-owner 100] [--load-users <n>] [--sample <n>] --out <file.json>
@@ -20,7 +21,7 @@
  * tokens and of the load users' tokens: the bench needs them to load the service.
  */
 const { randomUUID } = require('node:crypto');
-const { readFileSync, writeFileSync } = require('node:fs');
+const { closeSync, openSync, readFileSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 const { parseArgs } = require('node:util');
 const { Worker, isMainThread, parentPort, workerData } = require('node:worker_threads');
@@ -104,6 +105,7 @@ const { values: args } = parseArgs({
 const lib = libs(args.dist);
 const { tenancyDecider, streamName, MAX_ACTIVE_TOKENS_PER_OWNER } = lib('domain');
 const { SqliteEventStore, metadataFor } = lib('event-store');
+const { SqliteReadModelStore } = lib('read-models');
 
 const TOKENS = Number(args.tokens);
 const PER_OWNER = Math.min(Number(args['per-owner']), MAX_ACTIVE_TOKENS_PER_OWNER);
@@ -128,6 +130,23 @@ const startIssuer = (data) => {
       worker.postMessage(owners);
     });
   return { issue, stop: () => worker.terminate() };
+};
+
+/**
+ * The seeded log stands for a deployment whose relay has published it and whose key shredder has
+ * read it: their checkpoints (the file `infrastructure.module` gives them, mode 0600 as
+ * `privateDataFile` makes it) at the head. Without them a node's first start republishes the whole
+ * log at a share of the serving thread, which is workload 8's restored-log cause, measured on
+ * its own; here it would run under every sitting that follows. The names are the projections'
+ * own (`LifecycleRelay.name`, `ConnectionKeyShredder.name`).
+ */
+const BACKGROUND_PROJECTIONS = ['lifecycle-relay', 'connection-key-shredder'];
+const markPublished = async (head) => {
+  const file = join(args['data-dir'], 'background-checkpoints.sqlite');
+  closeSync(openSync(file, 'a', 0o600));
+  const checkpoints = new SqliteReadModelStore(file);
+  for (const projection of BACKGROUND_PROJECTIONS) await checkpoints.saveCheckpoint(projection, head);
+  await checkpoints.close();
 };
 
 const main = async () => {
@@ -228,6 +247,7 @@ const main = async () => {
   store.db.pragma('wal_checkpoint(TRUNCATE)');
   const head = await store.headPosition();
   await store.close();
+  await markPublished(head);
 
   writeFileSync(args.out, JSON.stringify({ sample, loadUsers }), { mode: 0o600 });
   const seconds = (Date.now() - started) / 1000;

@@ -10,7 +10,7 @@ import { KeyholdHarness } from '../support/keyhold-harness';
 const OWNERS = 25;
 const TOKENS_EACH = 100;
 
-type ProjectionHealth = { name: string; status: string; behind: boolean };
+type ProjectionHealth = { name: string; serves: string; status: string; behind: boolean };
 
 describe('Serving while the read models catch up', () => {
   it('answers introspections while its read models, far behind, catch up on a worker thread behind a write lock held elsewhere', async () => {
@@ -38,6 +38,9 @@ describe('Serving while the read models catch up', () => {
       const during = await second.get('/health/ready', admin.token);
       const projections = during.body.projections as ProjectionHealth[];
       expect(projections.find((p) => p.name === 'tokens')?.behind).toBe(true);
+      // What an operator (and the bench's replay row) tells apart: read models, and the projections no request reads.
+      expect(projections.find((p) => p.name === 'tokens')?.serves).toBe('reads');
+      expect(projections.find((p) => p.name === 'lifecycle-relay')?.serves).toBe('background');
       // Waiting for the lock is not failing: nothing is reported failing meanwhile.
       expect(projections.filter((p) => p.status !== 'up')).toEqual([]);
 

@@ -20,6 +20,11 @@ type ReadModelSlot = { readonly build: ProjectionFactory; generation: number; ru
 
 const RETRY_MOVE_MS = 1000;
 
+/** Whether requests read what a projection writes (a command waits for it) or none does (the relay, the key shredder). */
+export type ProjectionServes = 'reads' | 'background';
+
+export type HostedProjectionStatus = ProjectionStatus & { readonly serves: ProjectionServes };
+
 /**
  * What a background projection (the relay, the key shredder) may take of the serving thread's
  * time while it catches up there. Without their checkpoints (a data dir restored without
@@ -62,7 +67,7 @@ export class ProjectionsService {
    * the credential index) or not (`background`): a command waits only for the former, so a slow
    * or unreachable Kafka behind the relay never delays a write's answer.
    */
-  async run(projection: Projection, checkpoints: CheckpointStore, serves: 'reads' | 'background' = 'reads'): Promise<ProjectionRunner> {
+  async run(projection: Projection, checkpoints: CheckpointStore, serves: ProjectionServes = 'reads'): Promise<ProjectionRunner> {
     const runner = new ProjectionRunner(this.events, checkpoints, projection, this.projectionLogger, {
       catchUpThreadShare: serves === 'background' ? BACKGROUND_CATCH_UP_THREAD_SHARE : undefined,
     });
@@ -94,8 +99,8 @@ export class ProjectionsService {
     this.catchingUp = this.catchUpThenGoLive(catchingUp);
   }
 
-  statuses(): ProjectionStatus[] {
-    return this.allRunners().map((runner) => runner.status());
+  statuses(): HostedProjectionStatus[] {
+    return this.allRunners().map((runner) => ({ ...runner.status(), serves: this.background.has(runner) ? 'background' : 'reads' }));
   }
 
   /**

@@ -77,6 +77,7 @@ export class HealthController {
     ]);
     const projections = this.projections.statuses().map((status) => ({
       name: status.name,
+      serves: status.serves,
       status: status.failure ? 'failing' : 'up',
       position: status.position,
       behind: head !== null && (status.position === null || status.position < head),

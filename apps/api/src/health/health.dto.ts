@@ -34,6 +34,11 @@ class ProjectionFailureResponse {
 class ProjectionHealthResponse {
   @ApiProperty()
   name!: string;
+  @ApiProperty({
+    enum: ['reads', 'background'],
+    description: "'reads': requests read what it writes, and a command waits for it; 'background': none does (the lifecycle relay, the key shredder), and it catches up at a share of the serving thread.",
+  })
+  serves!: 'reads' | 'background';
   @ApiProperty({ enum: ['up', 'failing'] })
   status!: 'up' | 'failing';
   @ApiProperty({ nullable: true, type: String, description: 'The last log position it applied.' })
