@@ -1214,6 +1214,11 @@ export interface components {
         };
         ProjectionHealthResponse: {
             name: string;
+            /**
+             * @description 'reads': requests read what it writes, and a command waits for it; 'background': none does (the lifecycle relay, the key shredder), and it catches up at a share of the serving thread.
+             * @enum {string}
+             */
+            serves: "reads" | "background";
             /** @enum {string} */
             status: "up" | "failing";
             /** @description The last log position it applied. */
