@@ -48,8 +48,10 @@ export class SqliteEventStore implements EventStore {
   private readonly db: Database.Database;
   private readonly appended = new EventEmitter();
   private readonly statements;
-  private readonly writer: Worker;
-  /** Why the writer thread is gone, once it is: every append from then on fails with it. */
+  /** Started by the first append: a store that only reads (a catch-up thread, a verifier) never needs one. */
+  private writer: Worker | null = null;
+  private readonly filename: string;
+  /** Why no append can be written any more (the writer thread is gone, the store closed): every append from then on fails with it. */
   private writerFailure: Error | null = null;
   private pending: PendingAppend[] = [];
   /** The batch with the writer, answered in order: at most one. */
@@ -66,6 +68,7 @@ export class SqliteEventStore implements EventStore {
    * API node beside a worker, the CLI) committed, which is all a worker waits on to see a write.
    */
   constructor(filename: string, private readonly watchIntervalMs = 10) {
+    this.filename = filename;
     this.db = new Database(filename);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
@@ -86,14 +89,19 @@ export class SqliteEventStore implements EventStore {
       // as this one never writes); it reads a counter in the shared memory of the WAL, no table.
       dataVersion: this.db.prepare<[], number>('PRAGMA data_version').pluck(),
     };
-    const { filename: entry, execArgv } = threadEntry(__filename, 'sqlite-log-writer.thread');
-    this.writer = new Worker(entry, { workerData: { filename }, execArgv });
-    this.writer.on('message', (written: BatchWritten) => this.settle(written));
-    this.writer.on('error', (error) => this.writerGone(error));
-    this.writer.on('exit', () => this.writerGone(new Error('The event log\'s writer thread has stopped.')));
-    // Held open only while a batch is with it: an idle store keeps no process alive.
-    this.writer.unref();
     this.appended.setMaxListeners(0);
+  }
+
+  private startedWriter(): Worker {
+    if (this.writer) return this.writer;
+    const { filename: entry, execArgv } = threadEntry(__filename, 'sqlite-log-writer.thread');
+    const writer = new Worker(entry, { workerData: { filename: this.filename }, execArgv });
+    writer.on('message', (written: BatchWritten) => this.settle(written));
+    writer.on('error', (error) => this.writerGone(error));
+    writer.on('exit', () => this.writerGone(new Error('The event log\'s writer thread has stopped.')));
+    // Held open only while a batch is with it (`flush`, `settle`): an idle store keeps no process alive.
+    writer.unref();
+    return (this.writer = writer);
   }
 
   append(streamName: string, events: readonly EventToAppend[], expected: ExpectedRevision): Promise<AppendResult> {
@@ -110,16 +118,17 @@ export class SqliteEventStore implements EventStore {
     const batch = this.pending;
     this.pending = [];
     this.writing = batch;
-    this.writer.ref();
+    const writer = this.startedWriter();
+    writer.ref();
     const command: LogWriterCommand = { kind: 'write', batch: batch.map(({ streamName, events, expected }) => ({ streamName, events, expected })) };
-    this.writer.postMessage(command);
+    writer.postMessage(command);
   }
 
   /** Settles each append of the batch by its own outcome, then sends what queued meanwhile. */
   private settle(written: BatchWritten): void {
     const batch = this.writing ?? [];
     this.writing = null;
-    this.writer.unref();
+    this.writer?.unref();
     if (written.ok) {
       batch.forEach((append, index) => {
         const outcome = written.outcomes[index];
@@ -220,10 +229,16 @@ export class SqliteEventStore implements EventStore {
     this.stopWatching();
     this.appended.removeAllListeners();
     if (!this.writerFailure) {
-      const exited = new Promise((ended) => this.writer.once('exit', ended));
       this.writerFailure = new Error('The event log is closed.');
-      this.writer.postMessage({ kind: 'close' } satisfies LogWriterCommand);
-      await exited;
+      const writer = this.writer;
+      if (writer) {
+        const exited = new Promise((ended) => writer.once('exit', ended));
+        // Held open until it has ended: else a process with nothing else to do would end first,
+        // before its caller's code after `close` (the CLI's exit status) ran.
+        writer.ref();
+        writer.postMessage({ kind: 'close' } satisfies LogWriterCommand);
+        await exited;
+      }
     }
     if (this.db.open) this.db.close();
   }
