@@ -14,8 +14,7 @@ import {
 import { pollingSubscription } from '../polling-subscription';
 import { threadEntry } from '../thread-entry';
 import { upcastOnRead } from '../upcast-on-read';
-import { AppendFailure, AppendOutcome, AppendRequest, failureError } from './sqlite-log-appender';
-import { LogWriterCommand } from './sqlite-log-writer.thread';
+import { AppendRequest, BatchWritten, failureError, LogWriterCommand } from './sqlite-log-appender';
 import { createEventsTable, EventRow, sqlitePosition, toStoredEvent } from './sqlite-events-table';
 
 export { sqlitePosition } from './sqlite-events-table';
@@ -24,9 +23,6 @@ type PendingAppend = AppendRequest & {
   readonly resolve: (result: AppendResult) => void;
   readonly reject: (error: unknown) => void;
 };
-
-/** The writer thread's answer to one batch. */
-type BatchWritten = { readonly ok: true; readonly outcomes: AppendOutcome[] } | { readonly ok: false; readonly failure: AppendFailure };
 
 const sequenceOf = (position: GlobalPosition | null): number => (position === null ? 0 : Number(position));
 

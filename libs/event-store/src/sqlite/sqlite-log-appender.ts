@@ -22,6 +22,12 @@ export type AppendFailure =
 
 export type AppendOutcome = { readonly ok: true; readonly result: AppendResult } | { readonly ok: false; readonly failure: AppendFailure };
 
+/** What the writer thread is asked: one batch at a time, answered in order with `BatchWritten`. */
+export type LogWriterCommand = { readonly kind: 'write'; readonly batch: readonly AppendRequest[] } | { readonly kind: 'close' };
+
+/** The writer thread's answer to one batch: each append's outcome, or why the whole batch failed. */
+export type BatchWritten = { readonly ok: true; readonly outcomes: AppendOutcome[] } | { readonly ok: false; readonly failure: AppendFailure };
+
 export const describeFailure = (error: unknown): AppendFailure => {
   if (error instanceof WrongExpectedRevisionError) {
     return { kind: 'wrong-revision', streamName: error.streamName, expected: error.expected, actual: error.actual };
