@@ -5,3 +5,4 @@ export * from './sqlite/sqlite-event-store';
 export * from './eventstoredb/eventstoredb-event-store';
 export * from './chain/event-chain';
 export * from './chain/verify-event-log';
+export * from './thread-entry';

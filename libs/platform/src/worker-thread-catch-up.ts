@@ -1,6 +1,5 @@
-import { extname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { EventStore, GlobalPosition } from '@keyhold/event-store';
+import { EventStore, GlobalPosition, threadEntry } from '@keyhold/event-store';
 import { CatchingUp, CatchUpControl, CatchUpOutcome, ReadModelCatchUp } from './read-model-catch-up';
 
 /** What the thread is given: the files to open connections of its own on, and what to catch up. */
@@ -32,18 +31,6 @@ const THREAD_WORTHWHILE_EVENTS = 2000;
  * usually ends a slice first.
  */
 const THREAD_SLICE_MS = 200;
-
-/**
- * The thread's entry lies beside this file: JavaScript in the build. Run from source (ts-jest
- * runs the .ts files) it is TypeScript, which a worker thread loads through ts-node (transpile
- * only, as ts-jest does) with tsconfig-paths resolving the `@keyhold/*` names.
- */
-const threadEntry = (): { filename: string; execArgv: string[] } => {
-  const extension = extname(__filename);
-  const filename = join(__dirname, `read-model-catch-up.thread${extension}`);
-  if (extension !== '.ts') return { filename, execArgv: [] };
-  return { filename, execArgv: ['--require', 'ts-node/register/transpile-only', '--require', 'tsconfig-paths/register'] };
-};
 
 /**
  * Catches up the embedded read models on a worker thread with connections of its own to the log
@@ -80,7 +67,7 @@ export class WorkerThreadCatchUp implements ReadModelCatchUp {
       projections: projections.map(({ name, generation }) => ({ name, generation })),
       sliceMs: THREAD_SLICE_MS,
     };
-    const { filename, execArgv } = threadEntry();
+    const { filename, execArgv } = threadEntry(__filename, 'read-model-catch-up.thread');
     const thread = new Worker(filename, { workerData: input, execArgv });
     const stopThread = () => thread.postMessage({ kind: 'stop' } satisfies CatchUpThreadCommand);
     stop.addEventListener('abort', stopThread);

@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -57,6 +58,26 @@ describe('SQLite group commit', () => {
     expect((await store.readStream(last)).map((e) => e.type)).toEqual(['After']);
     // The stream that failed is still creatable: nothing of it was left behind.
     await expect(store.append(failing, [event('Again')], 'no_stream')).resolves.toMatchObject({ nextExpectedRevision: 0 });
+  });
+
+  it('refuses a duplicate event id with SQLite\'s own error and code, though the writer thread wrote it', async () => {
+    const taken = randomUUID();
+    await store.append(`batch-${randomUUID()}`, [event('Mine', taken)], 'no_stream');
+    const refused = store.append(`batch-${randomUUID()}`, [event('Again', taken)], 'no_stream');
+    await expect(refused).rejects.toBeInstanceOf(Database.SqliteError);
+    await expect(refused).rejects.toMatchObject({ code: 'SQLITE_CONSTRAINT_UNIQUE' });
+  });
+
+  it('refuses appends once closed, and its file keeps what was acknowledged', async () => {
+    const filename = join(mkdtempSync(join(tmpdir(), 'keyhold-es-')), 'events.sqlite');
+    const closing = new SqliteEventStore(filename);
+    const name = `batch-${randomUUID()}`;
+    await closing.append(name, [event('Before')], 'no_stream');
+    await closing.close();
+    await expect(closing.append(name, [event('After')], 0)).rejects.toThrow('closed');
+    const reopened = new SqliteEventStore(filename);
+    expect((await reopened.readStream(name)).map((e) => e.type)).toEqual(['Before']);
+    await reopened.close();
   });
 
   it('writes appends still queued when the store closes', async () => {

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { EventEmitter } from 'node:events';
-import { EventMetadata } from '@keyhold/domain';
+import { Worker } from 'node:worker_threads';
 import {
   AppendResult,
   EventStore,
@@ -12,55 +12,47 @@ import {
   Subscription,
 } from '../event-store.port';
 import { pollingSubscription } from '../polling-subscription';
-import { chainEvents, streamHeadHash } from '../chain/event-chain';
-import { assertExpectedRevision } from '../expected-revision';
+import { threadEntry } from '../thread-entry';
 import { upcastOnRead } from '../upcast-on-read';
+import { AppendRequest, BatchWritten, failureError, LogWriterCommand } from './sqlite-log-appender';
+import { createEventsTable, EventRow, sqlitePosition, toStoredEvent } from './sqlite-events-table';
 
-type PendingAppend = {
-  readonly streamName: string;
-  readonly events: readonly EventToAppend[];
-  readonly expected: ExpectedRevision;
+export { sqlitePosition } from './sqlite-events-table';
+
+type PendingAppend = AppendRequest & {
   readonly resolve: (result: AppendResult) => void;
   readonly reject: (error: unknown) => void;
 };
 
-type Outcome = { readonly ok: true; readonly result: AppendResult } | { readonly ok: false; readonly error: unknown };
-
-type EventRow = {
-  position: number;
-  stream_name: string;
-  stream_revision: number;
-  type: string;
-  data: string;
-  metadata: string;
-};
-
-const POSITION_DIGITS = 20;
-export const sqlitePosition = (sequence: number): GlobalPosition => String(sequence).padStart(POSITION_DIGITS, '0');
 const sequenceOf = (position: GlobalPosition | null): number => (position === null ? 0 : Number(position));
 
 /**
- * The embedded event log: one SQLite file in WAL mode, synchronous=FULL so that an append that
- * resolved is on disk.
+ * The embedded event log: one SQLite file in WAL mode, written by a thread of its own
+ * (`SqliteLogAppender`, synchronous=FULL) so that an append that resolved is on disk, while the
+ * fsync of each commit holds that thread and not the one serving requests: at 50 connections of
+ * `POST /v1/tokens` the COMMIT's fsync (and the appends' inserts and hashing) took about a quarter
+ * of the serving thread's time. Readers here see a batch only once the writer's COMMIT returned
+ * (WAL publishes a commit after syncing it), and an append resolves only after that.
  *
- * Group commit: appends made in the same turn of the event loop are queued and written together
- * on the next `setImmediate`, in one IMMEDIATE transaction and so one fsync, and none resolves
- * before that COMMIT returned. Each append runs in its own savepoint inside the batch: its
- * read-check-write sees the appends queued before it (two appends at the same expected revision
- * in one batch: the second fails exactly as if they had been committed apart), and one that fails
- * (a stale revision, a duplicate event id) is rolled back alone while the others commit.
- * better-sqlite3 is synchronous, so a batch runs without interleaving inside this process, and
- * BEGIN IMMEDIATE serialises it against other processes sharing the file (the CLI, a second node).
- * Deferring to `setImmediate` rather than a microtask lets the poll phase hand over every request
- * that arrived while the previous COMMIT held the thread, so batches grow with the load.
+ * Group commit: appends are queued and sent to the writer as one batch, one IMMEDIATE transaction
+ * and so one fsync, and none resolves before that COMMIT returned. One batch is with the writer
+ * at a time; what arrives meanwhile waits and forms the next batch, so batches grow with the load
+ * (and with the disk's latency). The first append after a quiet spell goes on the next
+ * `setImmediate`, which lets the poll phase hand over every request that arrived with it.
  */
 export class SqliteEventStore implements EventStore {
   private readonly db: Database.Database;
   private readonly appended = new EventEmitter();
   private readonly statements;
-  private readonly appendInSavepoint: (pending: PendingAppend) => AppendResult;
-  private readonly commitBatch: Database.Transaction<(batch: readonly PendingAppend[]) => Outcome[]>;
+  /** Started by the first append: a store that only reads (a catch-up thread, a verifier) never needs one. */
+  private writer: Worker | null = null;
+  private readonly filename: string;
+  /** Why no append can be written any more (the writer thread is gone, the store closed): every append from then on fails with it. */
+  private writerFailure: Error | null = null;
   private pending: PendingAppend[] = [];
+  /** The batch with the writer, answered in order: at most one. */
+  private writing: PendingAppend[] | null = null;
+  private readonly idle = new EventEmitter();
   /** Every subscription of this process asks for the same new events after each append: read and parsed once. */
   private readonly newest = new NewestEvents();
 
@@ -72,31 +64,13 @@ export class SqliteEventStore implements EventStore {
    * API node beside a worker, the CLI) committed, which is all a worker waits on to see a write.
    */
   constructor(filename: string, private readonly watchIntervalMs = 10) {
+    this.filename = filename;
     this.db = new Database(filename);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 5000');
-    this.db.exec(`
-      CREATE TABLE IF NOT EXISTS events (
-        position INTEGER PRIMARY KEY AUTOINCREMENT,
-        event_id TEXT NOT NULL UNIQUE,
-        stream_name TEXT NOT NULL,
-        stream_revision INTEGER NOT NULL,
-        type TEXT NOT NULL,
-        data TEXT NOT NULL,
-        metadata TEXT NOT NULL,
-        UNIQUE (stream_name, stream_revision)
-      );
-    `);
+    createEventsTable(this.db);
     this.statements = {
-      // Served by the (stream_name, stream_revision) unique index: one row, however long the stream.
-      lastOfStream: this.db.prepare<[string], EventRow>(
-        'SELECT * FROM events WHERE stream_name = ? ORDER BY stream_revision DESC LIMIT 1',
-      ),
-      insert: this.db.prepare(
-        `INSERT INTO events (event_id, stream_name, stream_revision, type, data, metadata)
-         VALUES (@eventId, @streamName, @streamRevision, @type, @data, @metadata)`,
-      ),
       readStream: this.db.prepare<[string, number], EventRow>(
         'SELECT * FROM events WHERE stream_name = ? AND stream_revision > ? ORDER BY stream_revision',
       ),
@@ -107,72 +81,73 @@ export class SqliteEventStore implements EventStore {
         .prepare<[number, number], number>('SELECT count(*) FROM (SELECT 1 FROM events WHERE position > ? ORDER BY position LIMIT ?)')
         .pluck(),
       head: this.db.prepare<[], { position: number | null }>('SELECT MAX(position) AS position FROM events'),
-      // Changes whenever another connection committed to the file, never for this one's own
-      // commits; it reads a counter in the shared memory of the WAL, no table.
+      // Changes whenever another connection committed to the file (the writer thread's included,
+      // as this one never writes); it reads a counter in the shared memory of the WAL, no table.
       dataVersion: this.db.prepare<[], number>('PRAGMA data_version').pluck(),
     };
-    // A transaction function called inside another one runs as a savepoint: it rolls back alone.
-    this.appendInSavepoint = this.db.transaction((pending: PendingAppend) => this.appendOne(pending));
-    this.commitBatch = this.db.transaction((batch: readonly PendingAppend[]) =>
-      batch.map((pending): Outcome => {
-        try {
-          return { ok: true, result: this.appendInSavepoint(pending) };
-        } catch (error) {
-          return { ok: false, error };
-        }
-      }),
-    );
     this.appended.setMaxListeners(0);
+  }
+
+  private startedWriter(): Worker {
+    if (this.writer) return this.writer;
+    const { filename: entry, execArgv } = threadEntry(__filename, 'sqlite-log-writer.thread');
+    const writer = new Worker(entry, { workerData: { filename: this.filename }, execArgv });
+    writer.on('message', (written: BatchWritten) => this.settle(written));
+    writer.on('error', (error) => this.writerGone(error));
+    writer.on('exit', () => this.writerGone(new Error('The event log\'s writer thread has stopped.')));
+    // Held open only while a batch is with it (`flush`, `settle`): an idle store keeps no process alive.
+    writer.unref();
+    return (this.writer = writer);
   }
 
   append(streamName: string, events: readonly EventToAppend[], expected: ExpectedRevision): Promise<AppendResult> {
     return new Promise((resolve, reject) => {
+      if (this.writerFailure) return reject(this.writerFailure);
       this.pending.push({ streamName, events, expected, resolve, reject });
-      if (this.pending.length === 1) setImmediate(() => this.flush());
+      if (this.pending.length === 1 && !this.writing) setImmediate(() => this.flush());
     });
   }
 
-  /** Writes every queued append in one transaction, then settles each by its own outcome. */
+  /** Sends every queued append to the writer as one batch, unless one is already there (its answer sends the next). */
   private flush(): void {
+    if (this.writing || this.pending.length === 0) return;
     const batch = this.pending;
-    if (batch.length === 0) return;
     this.pending = [];
-    let outcomes: Outcome[];
-    try {
-      outcomes = this.commitBatch.immediate(batch);
-    } catch (error) {
-      // BEGIN or COMMIT failed (busy beyond the timeout, disk full): nothing of the batch is written.
-      for (const append of batch) append.reject(error);
-      return;
-    }
-    batch.forEach((append, index) => {
-      const outcome = outcomes[index];
-      if (outcome.ok) append.resolve(outcome.result);
-      else append.reject(outcome.error);
-    });
-    this.appended.emit('appended');
+    this.writing = batch;
+    const writer = this.startedWriter();
+    writer.ref();
+    const command: LogWriterCommand = { kind: 'write', batch: batch.map(({ streamName, events, expected }) => ({ streamName, events, expected })) };
+    writer.postMessage(command);
   }
 
-  /** One append's read-check-write; the chain's head is read in the batch's transaction, after the appends queued before it. */
-  private appendOne({ streamName, events, expected }: PendingAppend): AppendResult {
-    const last = this.statements.lastOfStream.get(streamName);
-    const current = last?.stream_revision ?? null;
-    assertExpectedRevision(streamName, expected, current);
-    let revision = current ?? -1;
-    let lastSequence = 0;
-    for (const event of chainEvents(streamName, revision + 1, last ? this.headHash(last) : null, events)) {
-      revision += 1;
-      const info = this.statements.insert.run({
-        eventId: event.metadata.eventId,
-        streamName,
-        streamRevision: revision,
-        type: event.type,
-        data: JSON.stringify(event.data),
-        metadata: JSON.stringify(event.metadata),
+  /** Settles each append of the batch by its own outcome, then sends what queued meanwhile. */
+  private settle(written: BatchWritten): void {
+    const batch = this.writing ?? [];
+    this.writing = null;
+    this.writer?.unref();
+    if (written.ok) {
+      batch.forEach((append, index) => {
+        const outcome = written.outcomes[index];
+        if (outcome.ok) append.resolve(outcome.result);
+        else append.reject(failureError(outcome.failure));
       });
-      lastSequence = Number(info.lastInsertRowid);
+      this.appended.emit('appended');
+    } else {
+      // BEGIN or COMMIT failed (busy beyond the timeout, disk full): nothing of the batch is written.
+      const error = failureError(written.failure);
+      for (const append of batch) append.reject(error);
     }
-    return { nextExpectedRevision: revision, lastPosition: sqlitePosition(lastSequence) };
+    if (this.pending.length > 0) this.flush();
+    else this.idle.emit('idle');
+  }
+
+  private writerGone(error: Error): void {
+    if (this.writerFailure) return;
+    this.writerFailure = error;
+    for (const append of [...(this.writing ?? []), ...this.pending]) append.reject(error);
+    this.writing = null;
+    this.pending = [];
+    this.idle.emit('idle');
   }
 
   async readStream(streamName: string, afterRevision = -1): Promise<RecordedEvent[]> {
@@ -208,8 +183,9 @@ export class SqliteEventStore implements EventStore {
   }
 
   /**
-   * Appends in this process announce themselves (`flush`); those of another process are seen by
-   * `PRAGMA data_version` moving, checked every `watchIntervalMs` while anyone subscribes: a
+   * Appends through this store announce themselves (`settle`); those of another process are seen
+   * by `PRAGMA data_version` moving (which this store's own appends move too, harmlessly: a
+   * caught-up reader then finds nothing new in one indexed query), checked every `watchIntervalMs` while anyone subscribes: a
    * read of one counter, where re-reading the log on a timer cost a query per subscriber. The
    * timer holds the process open, as a live subscription should: a worker has nothing else.
    */
@@ -235,34 +211,34 @@ export class SqliteEventStore implements EventStore {
   }
 
   async ping(): Promise<void> {
+    if (this.writerFailure) throw this.writerFailure;
     this.db.prepare('SELECT 1').get();
   }
 
+  /** Writes what is still queued, then lets the writer close its connection and end. */
   async close(): Promise<void> {
-    if (this.db.open) this.flush();
+    while (!this.writerFailure && (this.writing || this.pending.length > 0)) {
+      const idle = new Promise((settled) => this.idle.once('idle', settled));
+      this.flush();
+      await idle;
+    }
     this.stopWatching();
     this.appended.removeAllListeners();
+    if (!this.writerFailure) {
+      this.writerFailure = new Error('The event log is closed.');
+      const writer = this.writer;
+      if (writer) {
+        const exited = new Promise((ended) => writer.once('exit', ended));
+        // Held open until it has ended: else a process with nothing else to do would end first,
+        // before its caller's code after `close` (the CLI's exit status) ran.
+        writer.ref();
+        writer.postMessage({ kind: 'close' } satisfies LogWriterCommand);
+        await exited;
+      }
+    }
     if (this.db.open) this.db.close();
   }
-
-  /** What a new event links to: the last event's stored hash, or for a stream from before chaining, its whole history's. */
-  private headHash(last: EventRow): string | null {
-    return (
-      // Only the metadata: parsing the event's data too cost every append a parse it did not use.
-      (JSON.parse(last.metadata) as EventMetadata).integrity?.hash ??
-      streamHeadHash(this.statements.readStream.all(last.stream_name, -1).map(toStoredEvent))
-    );
-  }
 }
-
-const toStoredEvent = (row: EventRow): RecordedEvent => ({
-  streamName: row.stream_name,
-  streamRevision: row.stream_revision,
-  globalPosition: sqlitePosition(row.position),
-  type: row.type,
-  data: JSON.parse(row.data),
-  metadata: JSON.parse(row.metadata) as EventMetadata,
-});
 
 const NEWEST_KEPT = 1000;
 
