@@ -6,8 +6,9 @@
  * event (so the e-mail, label and 100-active-tokens-per-owner rules hold), libs/crypto makes and
  * hashes every secret under the data dir's hash key, and SqliteEventStore appends with
  * optimistic concurrency (and chains every event's hash, as every append does). Metadata is
- * handleCommand's own (metadataFor), schema versions included. Only durability is relaxed
- * while seeding (synchronous=OFF; FULL is back, and the WAL checkpointed, before it ends).
+ * handleCommand's own (metadataFor), schema versions included. Durability is the service's own
+ * (the log's writer thread, synchronous=FULL): a chunk of owners is appended at once, so that
+ * its appends share group commits.
  * A worker thread decides the tokens (secrets, keyed hashes, events) of the next owners while
  * the main thread appends the previous ones: the two halves of the work, about equal, overlap.
  * The relay's and key shredder's checkpoints are set at the head (`markPublished`).
@@ -153,8 +154,6 @@ const main = async () => {
   const started = Date.now();
   const hashKey = JSON.parse(readFileSync(join(args['data-dir'], 'keys', 'token-hash-key.json'), 'utf8'));
   const store = new SqliteEventStore(join(args['data-dir'], 'events.sqlite'));
-  // Seeding only: the store's handle is private to the service's code, reached here on purpose.
-  store.db.pragma('synchronous = OFF');
 
   // The tenant as the service knows it: fold its stream.
   const tenantStream = streamName('tenant', tenantId);
@@ -216,8 +215,9 @@ const main = async () => {
     for (let c = 0; c < chunks.length; c += 1) {
       const issued = await next;
       if (c + 1 < chunks.length) next = issuer.issue(chunks[c + 1]);
+      // A chunk's owners appended together share the log's group commits (one fsync per batch the writer takes).
+      await Promise.all(issued.map((owner) => store.append(streamName('personalTokens', owner.ownerId), owner.events, 'no_stream')));
       for (const [k, owner] of issued.entries()) {
-        await store.append(streamName('personalTokens', owner.ownerId), owner.events, 'no_stream');
         events += owner.events.length;
         appendedTokens += owner.tokens.length;
         for (const token of owner.tokens) {
@@ -243,8 +243,6 @@ const main = async () => {
     await issuer.stop();
   }
 
-  store.db.pragma('synchronous = FULL');
-  store.db.pragma('wal_checkpoint(TRUNCATE)');
   const head = await store.headPosition();
   await store.close();
   await markPublished(head);
