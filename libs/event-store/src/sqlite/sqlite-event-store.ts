@@ -184,10 +184,11 @@ export class SqliteEventStore implements EventStore {
 
   /**
    * Appends through this store announce themselves (`settle`); those of another process are seen
-   * by `PRAGMA data_version` moving (which this store's own appends move too, harmlessly: a
-   * caught-up reader then finds nothing new in one indexed query), checked every `watchIntervalMs` while anyone subscribes: a
-   * read of one counter, where re-reading the log on a timer cost a query per subscriber. The
-   * timer holds the process open, as a live subscription should: a worker has nothing else.
+   * by `PRAGMA data_version` moving, checked every `watchIntervalMs` while anyone subscribes: a
+   * read of one counter, where re-reading the log on a timer cost a query per subscriber. This
+   * store's own appends move it too (the writer thread's connection is another one), harmlessly:
+   * a caught-up reader then finds nothing new in one indexed query. The timer holds the process
+   * open, as a live subscription should: a worker has nothing else.
    */
   private watchOtherWriters(): void {
     if (this.watching) return;
