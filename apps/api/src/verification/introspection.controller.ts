@@ -1,5 +1,6 @@
 import { Body, Controller, Header, HttpCode, Injectable, Post, Req } from '@nestjs/common';
 import { FastifyRequest } from 'fastify';
+import { RouteSchema } from '@nestjs/platform-fastify';
 import { ApiBearerAuth, ApiConsumes, ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
 import { Permission } from '@keyhold/domain';
@@ -93,6 +94,35 @@ export class IntrospectionResponse {
   permissions?: string[];
 }
 
+const text = { type: 'string' } as const;
+const texts = { type: 'array', items: text } as const;
+const seconds = { type: 'number' } as const;
+
+/**
+ * IntrospectionResponse as a JSON schema, for Fastify to compile the 200 answer's serializer
+ * (fast-json-stringify) instead of running JSON.stringify on the hottest route. A property
+ * missing here would be dropped from every answer: the unit spec holds it to the class.
+ */
+export const INTROSPECTION_RESPONSE_SCHEMA = {
+  type: 'object',
+  required: ['active'],
+  properties: {
+    active: { type: 'boolean' },
+    scope: text,
+    sub: text,
+    iat: seconds,
+    exp: seconds,
+    token_type: text,
+    jti: text,
+    tenant_id: text,
+    actor_kind: text,
+    client_id: text,
+    projects: texts,
+    credential_kind: text,
+    permissions: texts,
+  },
+} as const;
+
 const INACTIVE = { active: false } as const;
 
 const epochSeconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
@@ -169,6 +199,7 @@ export class IntrospectionController {
   @Header('Cache-Control', 'no-store')
   @ApiConsumes('application/x-www-form-urlencoded')
   @RequirePermissions(INTROSPECTION_PERMISSION)
+  @RouteSchema({ response: { 200: INTROSPECTION_RESPONSE_SCHEMA } })
   @ApiOkResponse({ type: IntrospectionResponse })
   introspect(@Req() request: FastifyRequest, @CurrentPrincipal() caller: Principal, @Body() body: IntrospectionRequest): Promise<IntrospectionResponse> {
     rethrowFastPathFailure(request);
