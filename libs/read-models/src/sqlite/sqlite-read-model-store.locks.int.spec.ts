@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setImmediate } from 'node:timers/promises';
+import { Worker } from 'node:worker_threads';
 import { SqliteReadModelStore } from './sqlite-read-model-store';
 
 const ITEMS = { name: 'items', indexes: [] };
@@ -43,6 +44,31 @@ describe('SQLite read models on a thread that must not block', () => {
     } finally {
       if (rebuild.inTransaction) rebuild.exec('ROLLBACK');
       rebuild.close();
+      await store.close();
+    }
+  });
+
+  it('makes a collection that does not exist yet while another process holds the write lock for a moment (a rebuild creating its generation beside a serving node)', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'keyhold-rm-locks-')), 'read-models.sqlite');
+    const store = new SqliteReadModelStore(file, { blockOnLockMs: 0 });
+    // Another process, as a serving node writing usage is: it holds the lock for 300 ms from another thread.
+    const holder = new Worker(
+      `const { parentPort, workerData } = require('node:worker_threads');
+       const db = new (require(workerData.driver))(workerData.file);
+       db.exec('BEGIN IMMEDIATE');
+       parentPort.postMessage('locked');
+       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
+       db.exec('COMMIT');
+       db.close();`,
+      { eval: true, workerData: { driver: require.resolve('better-sqlite3'), file } },
+    );
+    try {
+      await new Promise((resolve) => holder.once('message', resolve));
+      const fresh = store.collection<{ id: string; n: number }>({ name: 'fresh', indexes: [['n']] });
+      await fresh.putIfNewer({ id: 'a', n: 1 }, '1');
+      expect(await fresh.get('a')).toEqual({ id: 'a', n: 1 });
+    } finally {
+      await holder.terminate();
       await store.close();
     }
   });

@@ -61,6 +61,28 @@ const whenUnlocked = async <T>(write: () => T): Promise<T> => {
   }
 };
 
+/** How long creating a collection that does not exist yet waits for another connection's write lock. */
+const SCHEMA_WAIT_MS = 5000;
+
+/**
+ * Runs schema changes waiting in SQLite's busy handler, whatever the connection's own timeout:
+ * a collection is made synchronously (a projection asks for it when it is bound), so it cannot
+ * retry as `whenUnlocked` does. With the serving node's timeout of 0, `rebuild --all` under load
+ * failed at its start with SQLITE_BUSY whenever the node held the lock for a usage write as the
+ * CLI created the new generation's tables. Only a table or index that does not exist takes the
+ * lock (IF NOT EXISTS on one that does writes nothing), so a serving thread waits here only when
+ * it binds a collection first made by itself, at start or on first use.
+ */
+const waitingInSqlite = (db: Database.Database, change: () => void): void => {
+  const own = db.pragma('busy_timeout', { simple: true }) as number;
+  db.pragma(`busy_timeout = ${Math.max(own, SCHEMA_WAIT_MS)}`);
+  try {
+    change();
+  } finally {
+    db.pragma(`busy_timeout = ${own}`);
+  }
+};
+
 class SqliteCollection<T extends ReadModelDocument> implements ReadModelCollection<T> {
   private readonly table: string;
   private readonly indexStatements: readonly string[];
@@ -79,11 +101,13 @@ class SqliteCollection<T extends ReadModelDocument> implements ReadModelCollecti
   constructor(private readonly db: Database.Database, definition: CollectionDefinition) {
     if (!COLLECTION_NAME.test(definition.name)) throw new Error(`Invalid collection name '${definition.name}'.`);
     this.table = `rm_${definition.name}`;
-    db.exec(`CREATE TABLE IF NOT EXISTS ${this.table} (id TEXT PRIMARY KEY, version TEXT NOT NULL, doc TEXT NOT NULL)`);
     this.indexStatements = definition.indexes.map(
       (fields, n) => `CREATE INDEX IF NOT EXISTS ${this.table}_ix${n} ON ${this.table} (${fields.map(field).join(', ')}, id)`,
     );
-    this.createIndexes();
+    waitingInSqlite(db, () => {
+      db.exec(`CREATE TABLE IF NOT EXISTS ${this.table} (id TEXT PRIMARY KEY, version TEXT NOT NULL, doc TEXT NOT NULL)`);
+      this.createIndexes();
+    });
     this.getStatement = db.prepare(`SELECT doc FROM ${this.table} WHERE id = ?`);
     this.putStatement = db.prepare(
       `INSERT INTO ${this.table} (id, version, doc) VALUES (?, ?, ?)
