@@ -24,6 +24,7 @@ const revocation = require('./lib/revocation-propagation');
 const catchUp = require('./lib/catch-up');
 const { goals } = require('./lib/goals');
 const { build } = require('./lib/build');
+const { dropDatabase } = require('./lib/servers');
 const { log, json, waitUntil } = require('./lib/util');
 
 const { values: args } = parseArgs({
@@ -221,6 +222,7 @@ const main = async () => {
         attempt('replay kafka-mongo', async () => {
           const replayKm = await w.replay(ctx, dataset, 'kafka-mongo', config.kafkaMongoReplayBudgetMs);
           await kh.stopNode(replayKm.node);
+          await dropDatabase(ctx.servers, replayKm.mongoDatabase);
           return replayKm.result;
         }),
       );
@@ -231,11 +233,12 @@ const main = async () => {
     // usage records), else embedded.
     const apiMode = ctx.servers ? 'kafka-mongo' : 'embedded';
     const apiName = `keyhold-api-${apiMode}`;
+    const apiDatabase = `bench_api_${tokens}_${Date.now()}`;
     const nodeApi = await kh.startNode(ctx.build, {
       ...dataset.options,
       mode: apiMode,
       roles: 'api',
-      mongoDatabase: `bench_api_${tokens}_${Date.now()}`,
+      mongoDatabase: apiDatabase,
       label: `api-${tokens}`,
       // No worker runs beside this node (its projections into the stand-in would take the CPU
       // being measured), so no relay heartbeat reaches it: the staleness bound is lifted, and the
@@ -294,6 +297,7 @@ const main = async () => {
     memory.singleProcess.rssAfterLoadBytes = procs.groupRss(nodeE.pid);
     results.workloads.memory[key] = memory;
     await kh.stopNode(nodeApi);
+    if (apiMode === 'kafka-mongo') await dropDatabase(ctx.servers, apiDatabase);
 
     // Workload 8: the one-process node loaded while its read models catch up, against its steady state above.
     const plans = { introspection: introspectionPlans.embedded, ...(ccPlans ? { clientCredentials: ccPlans.embedded } : {}) };

@@ -6,6 +6,7 @@ const procs = require('./procs');
 const kh = require('./keyhold');
 const wrk = require('./wrk');
 const { readModelProbe } = require('./read-model-probe');
+const { dropDatabase } = require('./servers');
 const { json, form, log, sleep, summary, pairedRatios, quantile, waitUntil } = require('./util');
 
 const LOAD = join(__dirname, '..', 'load.js');
@@ -138,7 +139,7 @@ const replay = async (ctx, dataset, mode, budgetMs) => {
       ? `replay ${mode}: ${events} events, listening after ${result.listeningSeconds.toFixed(1)} s, all read models after ${elapsed.toFixed(1)} s (${Math.round(result.eventsPerSecond)} events/s)`
       : `replay ${mode}: not done within the ${Math.round(budgetMs / 1000)} s budget; slowest projection at ${slowest} of ${events} events (${JSON.stringify(positions)})`,
   );
-  return { node, result };
+  return { node, result, mongoDatabase: options.mongoDatabase };
 };
 
 const introspectionPlan = (ctx, url, authorization, tokens) => ({
@@ -429,6 +430,7 @@ const commandsAlone = async (ctx, mode) => {
   out.topologies.split = await measure('api + worker', node);
   await kh.stopNode(node);
   await kh.stopNode(worker);
+  if (mode === 'kafka-mongo') await dropDatabase(ctx.servers, dataset.options.mongoDatabase);
   procs.removeTempDir(dataset.dir);
   return out;
 };
