@@ -13,6 +13,10 @@ import { TokenIssuance } from './token-issuance';
 export const ISSUE_TOKEN_ROUTE = '/v1/tokens';
 const ISSUE_TOKEN_PERMISSION = 'tokens:write';
 
+/** The body of a request this path may take: plain, without Idempotency-Key (a retry answers 200), not OAuth 1.0a-signed. */
+const bodyTaken = (request: FastifyRequest) =>
+  request.headers['idempotency-key'] === undefined && !OAuth1Signatures.isSigned(request) ? plainIssueTokenBody(request.body) : null;
+
 /**
  * `POST /v1/tokens` answered from a hook (see FastPath) when its caller and body certainly pass
  * the route's guard and validation: a bearer token that verifies and holds `tokens:write`, and a
@@ -36,9 +40,10 @@ export class IssueTokenFastPath implements FastPath {
   ) {}
 
   async answer(request: FastifyRequest & { principal?: Principal }): Promise<FastAnswer | null> {
-    const body = plainIssueTokenBody(request.body);
+    const body = bodyTaken(request);
+    if (body === null) return null;
     const presented = presentedBearer(request);
-    if (body === null || presented === null || request.headers['idempotency-key'] !== undefined || OAuth1Signatures.isSigned(request)) return null;
+    if (presented === null) return null;
     const now = new Date().toISOString();
     const caller = await this.credentials.check(presented, now);
     if (!caller.principal?.permissions.has(ISSUE_TOKEN_PERMISSION)) return null;
