@@ -27,6 +27,17 @@ describe('Operability: metrics and request logs', () => {
       expectProblem(await keyhold.get('/metrics'), 401, 'unauthenticated');
     });
 
+    it('counts the caller of POST /v1/tokens once, whether its answer came from the fast path or, on a failure, from the route', async () => {
+      const accepted = async () => sample((await keyhold.get('/metrics', admin.token)).text, 'keyhold_verifications_total', { kind: 'personalApiToken', outcome: 'accepted' }) ?? 0;
+      // Each scrape verifies the admin's token once too: a delta of 2 is the POST and the scrape after it.
+      let before = await accepted();
+      expect((await keyhold.post('/v1/tokens', admin.token, { label: 'counted once', scope: 'read' })).status).toBe(201);
+      expect((await accepted()) - before).toBe(2);
+      before = await accepted();
+      expectProblem(await keyhold.post('/v1/tokens', admin.token, { label: 'counted once', scope: 'read' }), 409, 'label-taken');
+      expect((await accepted()) - before).toBe(2);
+    });
+
     it("counts requests per route template, verifications, issuance and revocation, and shows the log's progress", async () => {
       const before = (await keyhold.get('/metrics', admin.token)).text;
       const created = await keyhold.post('/v1/tokens', admin.token, { label: 'metrics probe', scope: 'read' });

@@ -11,6 +11,8 @@ import { HealthController } from './health/health.controller';
 import { CommandsModule } from './commands.module';
 import { RevokeTokenCommand } from './tokens/tokens.commands';
 import { TokensController } from './tokens/tokens.controller';
+import { TokenIssuance } from './tokens/token-issuance';
+import { IssueTokenFastPath } from './tokens/issue-token-fast-path';
 import { UsersController } from './users/users.controller';
 import { VerificationModule } from './verification/verification.module';
 import { OAuthModule } from './oauth/oauth.module';
@@ -29,6 +31,8 @@ import { ConsoleController } from './console/console.controller';
   imports: [CommandsModule, VerificationModule, OAuthModule, ServiceAccountsModule, ConnectionsModule, IntegrationsModule, PasswordsModule, ApiClientsModule, HistoryModule, MetricsModule, SignInModule],
   controllers: [TokensController, UsersController, HealthController, ConsoleController],
   providers: [
+    TokenIssuance,
+    IssueTokenFastPath,
     ...dispatchedUseCase(RevokeTokenCommand, RevokePersonalToken, [CommandRunner, PersonalTokenIndex, CredentialIndexService]),
     useCaseProvider(GetPersonalToken, [READ_MODEL_STORE, UsageRecorder, EVENT_STORE]),
     useCaseProvider(ListPersonalTokens, [READ_MODEL_STORE, UsageRecorder]),

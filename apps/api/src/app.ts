@@ -18,6 +18,7 @@ import { observeRequests } from './observability/request-observability';
 import { answerFromHooks } from './http/fast-path';
 import { IntrospectionFastPath } from './verification/introspection-fast-path';
 import { TokenFastPath } from './oauth/token-fast-path';
+import { IssueTokenFastPath } from './tokens/issue-token-fast-path';
 
 /** Requests are small JSON or form bodies; anything larger is refused before it is parsed. */
 const BODY_LIMIT_BYTES = 16 * 1024;
@@ -47,7 +48,7 @@ export const serveHttp = async (rootModule: Type, config: KeyholdConfig, logger:
   observeRequests(app.getHttpAdapter().getInstance(), logger, app.get(KeyholdMetrics));
   closeConnectionsAsTheyIdle(app.getHttpAdapter().getInstance());
   // Before listen(), which registers the routes: the hooks attach to their routes as they are added.
-  answerFromHooks(app.getHttpAdapter().getInstance(), [app.get(IntrospectionFastPath), app.get(TokenFastPath)]);
+  answerFromHooks(app.getHttpAdapter().getInstance(), [app.get(IntrospectionFastPath), app.get(TokenFastPath), app.get(IssueTokenFastPath)]);
   app.enableShutdownHooks();
 
   const document = openApiDocument(app);

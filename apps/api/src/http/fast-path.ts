@@ -14,10 +14,20 @@ export interface FastPath {
   /** The headers of every answer, as the Nest route's `@Header()` decorators set them. */
   readonly headers: Readonly<Record<string, string>>;
   /**
-   * The 200 answer's body when the request certainly succeeds; null hands the request on to the
-   * Nest route unanswered. What it throws is handed on too, and thrown again by the route.
+   * The 200 answer's body when the request certainly succeeds, or a `FastAnswer` for another
+   * status or headers of its own; null hands the request on to the Nest route unanswered. What
+   * it throws is handed on too, and thrown again by the route.
    */
-  answer(request: FastifyRequest): Promise<object | null>;
+  answer(request: FastifyRequest): Promise<object | FastAnswer | null>;
+}
+
+/** An answer whose status and headers depend on the request (`201` with its `Location`), sent with the path's own headers. */
+export class FastAnswer {
+  constructor(
+    readonly status: number,
+    readonly headers: Readonly<Record<string, string>>,
+    readonly body: object,
+  ) {}
 }
 
 const FAILURE = Symbol('keyhold:fast-path-failure');
@@ -31,8 +41,9 @@ export const rethrowFastPathFailure = (request: FastifyRequest): void => {
 const answeredBy = (path: FastPath): preHandlerAsyncHookHandler =>
   async function fastPath(request, reply) {
     try {
-      const body = await path.answer(request);
-      if (body !== null) return reply.code(200).headers(path.headers).send(body);
+      const answer = await path.answer(request);
+      if (answer instanceof FastAnswer) return reply.code(answer.status).headers(path.headers).headers(answer.headers).send(answer.body);
+      if (answer !== null) return reply.code(200).headers(path.headers).send(answer);
     } catch (error) {
       (request as WithFailure)[FAILURE] = error;
     }

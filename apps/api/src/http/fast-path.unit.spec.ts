@@ -1,5 +1,5 @@
 import Fastify, { FastifyInstance, FastifyRequest } from 'fastify';
-import { answerFromHooks, FastPath, rethrowFastPathFailure } from './fast-path';
+import { answerFromHooks, FastAnswer, FastPath, rethrowFastPathFailure } from './fast-path';
 
 /** A fast path that answers `{ fast: n }` when asked to, hands on otherwise, and fails on demand; it remembers who asked. */
 const fastPath = (url: string) => {
@@ -12,6 +12,7 @@ const fastPath = (url: string) => {
       asked.push(request.url);
       const { mode } = request.body as { mode: string };
       if (mode === 'fail') throw new Error('fast path failed');
+      if (mode === 'created') return new FastAnswer(201, { location: '/fast/1' }, { created: true });
       return mode === 'fast' ? { fast: true } : null;
     },
   };
@@ -46,6 +47,17 @@ describe('answerFromHooks: a route answered from a hook, or handed on to its rou
     expect((await fastify.inject({ method: 'POST', url: '/fast', payload: { mode: 'slow' } })).json()).toEqual({ slow: '/fast' });
     expect((await fastify.inject({ method: 'POST', url: '/other', payload: { mode: 'fast' } })).json()).toEqual({ slow: '/other' });
     expect(asked).toEqual(['/fast', '/fast']);
+    await fastify.close();
+  });
+
+  it('answers with the status and headers of a FastAnswer, besides the headers of every answer', async () => {
+    const { path } = fastPath('/fast');
+    const fastify = await serve([path], ['/fast']);
+    const created = await fastify.inject({ method: 'POST', url: '/fast', payload: { mode: 'created' } });
+    expect(created.statusCode).toBe(201);
+    expect(created.json()).toEqual({ created: true });
+    expect(created.headers.location).toBe('/fast/1');
+    expect(created.headers['cache-control']).toBe('no-store');
     await fastify.close();
   });
 

@@ -5,9 +5,11 @@ import { IsInstant } from '../http/instant';
 import { PageOf, PageQuery } from '../http/pagination';
 import { IsDisplayName, IsVisibleText } from '../http/display-text';
 
+const LABEL_MAX_LENGTH = 100;
+
 export class IssueTokenDto {
-  @ApiProperty({ example: 'Power BI on laptop', maxLength: 100 })
-  @IsDisplayName('label', 100)
+  @ApiProperty({ example: 'Power BI on laptop', maxLength: LABEL_MAX_LENGTH })
+  @IsDisplayName('label', LABEL_MAX_LENGTH)
   label!: string;
 
   @ApiProperty({ enum: TOKEN_SCOPES })
@@ -19,6 +21,21 @@ export class IssueTokenDto {
   @IsInstant()
   expiresAt?: string;
 }
+
+/** Printable ASCII with no space at either end: visible text, and left as it is by NFKC and trimming. */
+const PLAIN_LABEL = new RegExp(`^[!-~](?:[ -~]{0,${LABEL_MAX_LENGTH - 2}}[!-~])?$`);
+
+/**
+ * The label and scope of a body that IssueTokenDto's rules certainly accept and its transforms
+ * leave as it is (a plain label, a known scope, nothing else), else null. Stricter, never
+ * looser: whatever it refuses goes through the validation pipe, which says why.
+ */
+export const plainIssueTokenBody = (body: unknown): Pick<IssueTokenDto, 'label' | 'scope'> | null => {
+  if (typeof body !== 'object' || body === null || Object.keys(body).length !== 2) return null;
+  const { label, scope } = body as Record<string, unknown>;
+  if (typeof label !== 'string' || !PLAIN_LABEL.test(label)) return null;
+  return (TOKEN_SCOPES as readonly unknown[]).includes(scope) ? { label, scope: scope as TokenScope } : null;
+};
 
 export class RevokeTokenDto {
   @ApiPropertyOptional({ maxLength: 500, description: 'Why, for auditors: recorded with the revocation like the Keyhold-Reason header (give one or the other, or both alike).', example: 'laptop lost' })

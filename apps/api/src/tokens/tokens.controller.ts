@@ -5,13 +5,13 @@ import { FastifyReply } from 'fastify';
 import { detailsOfOwned, GetPersonalToken, ListPersonalTokens } from '@keyhold/application';
 import { CurrentPrincipal, RequirePermissions } from '../http/auth';
 import { ApiIfMatch, ETAG_HEADER, IfMatch, setETag } from '../http/etag';
+import { rethrowFastPathFailure } from '../http/fast-path';
 import { Problem } from '../http/problem';
 import { CurrentRequestContext, RequestContext } from '../http/request-context';
-import { Principal, userIdOf } from '../verification/principal';
+import { Principal } from '../verification/principal';
 import { IssueTokenDto, IssuedTokenResponse, ListTokensQuery, RevokeTokenDto, TokenIdParams, TokenPage, TokenResponse } from './token.dto';
-import { IssueTokenCommand, RevokeTokenCommand } from './tokens.commands';
-
-const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{8,128}$/;
+import { TokenIssuance } from './token-issuance';
+import { RevokeTokenCommand } from './tokens.commands';
 
 /** Personal API tokens over HTTP: each route validates, dispatches a use case, and shapes the answer. */
 @ApiTags('personal API tokens')
@@ -20,10 +20,12 @@ const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{8,128}$/;
 export class TokensController {
   constructor(
     private readonly commands: CommandBus,
+    private readonly issuance: TokenIssuance,
     private readonly getToken: GetPersonalToken,
     private readonly listTokens: ListPersonalTokens,
   ) {}
 
+  /** Answered by IssueTokenFastPath for a plain body without Idempotency-Key; every other request and every failure comes here. */
   @Post()
   @RequirePermissions('tokens:write')
   @ApiCreatedResponse({ type: IssuedTokenResponse, description: 'Issued: the secret is in `token`, this once.' })
@@ -36,28 +38,10 @@ export class TokensController {
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<IssuedTokenResponse | TokenResponse> {
-    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
-      throw new Problem('validation-error', 'Idempotency-Key must be 8 to 128 characters of A-Z a-z 0-9 . _ : -');
-    }
-    const issued = await this.commands.execute(
-      new IssueTokenCommand({
-        tenantId: principal.tenantId,
-        ownerId: userIdOf(principal),
-        label: body.label,
-        scope: body.scope,
-        expiresAt: body.expiresAt ? new Date(body.expiresAt).toISOString() : null,
-        idempotencyKey: idempotencyKey ?? null,
-        context,
-      }),
-    );
-    const details = detailsOfOwned(issued, new Date().toISOString());
-    void reply.header('Cache-Control', 'no-store');
-    if (issued.secret === null) {
-      void reply.status(200).header('Idempotent-Replayed', 'true');
-      return details;
-    }
-    void reply.status(201).header('Location', `/v1/tokens/${issued.token.tokenId}`);
-    return { ...details, token: issued.secret };
+    rethrowFastPathFailure(reply.request);
+    const answer = await this.issuance.issue(principal, context, body, idempotencyKey);
+    void reply.status(answer.status).headers(answer.headers);
+    return answer.body;
   }
 
   @Get()
