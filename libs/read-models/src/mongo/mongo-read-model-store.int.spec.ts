@@ -53,6 +53,65 @@ describeWithServer('MONGO_URL', 'MongoReadModelStore', (url) => {
     }
   });
 
+  it('writes a batch of new documents and of documents it read in one bulk write per collection, reading nothing more', async () => {
+    const monitored = await MongoReadModelStore.connect(url, databaseName, { monitorCommands: true });
+    try {
+      const rows = monitored.collection<Row>({ name: fresh(), indexes: [] });
+      await rows.putIfNewer({ id: 'old', expiresAt: null }, '1');
+      await monitored.saveCheckpoint('rows', '1');
+      const commands: string[] = [];
+      // The adapter keeps its client to itself; the test listens to the driver's command events on it.
+      (monitored as unknown as { client: MongoClient }).client.on('commandStarted', (event) => commands.push(event.commandName));
+      await monitored.batch(async () => {
+        const old = await rows.get('old');
+        await rows.putIfNewer({ id: 'old', expiresAt: `${old?.expiresAt}-changed` }, '2');
+        await rows.putIfNewer({ id: 'new', expiresAt: null }, '2');
+        await monitored.saveCheckpoint('rows', '2');
+      });
+      // The get, then the documents' bulk write (the driver sends its inserts and its replaces as a command each), then the checkpoint's.
+      expect(commands).toEqual(['find', 'insert', 'update', 'update']);
+      commands.length = 0;
+      await monitored.batch(async () => {
+        await rows.putIfNewer({ id: 'new', expiresAt: 'later' }, '3');
+        await monitored.saveCheckpoint('rows', '3');
+      });
+      expect(commands).toEqual(['update', 'update']);
+      expect([await rows.get('old'), await rows.get('new')]).toEqual([
+        { id: 'old', expiresAt: 'null-changed' },
+        { id: 'new', expiresAt: 'later' },
+      ]);
+      expect(await monitored.getCheckpoint('rows')).toBe('3');
+    } finally {
+      await monitored.close();
+    }
+  });
+
+  it('writes a batch only over older versions of documents that another process wrote meanwhile', async () => {
+    const other = await MongoReadModelStore.connect(url, databaseName);
+    try {
+      const name = fresh();
+      const mine = store.collection<Row>({ name, indexes: [] });
+      const theirs = other.collection<Row>({ name, indexes: [] });
+      await mine.putIfNewer({ id: 'known', expiresAt: 'mine' }, '1');
+      await theirs.putAllIfNewer(['known', 'unknown', 'older'].map((id) => ({ doc: { id, expiresAt: 'theirs' }, version: '5' })));
+      // 'known' is believed to be at version 1 here, the other two absent: none of that holds any more.
+      await mine.putAllIfNewer([
+        { doc: { id: 'known', expiresAt: 'mine' }, version: '3' },
+        { doc: { id: 'unknown', expiresAt: 'mine' }, version: '7' },
+        { doc: { id: 'older', expiresAt: 'mine' }, version: '4' },
+        { doc: { id: 'absent', expiresAt: 'mine' }, version: '2' },
+      ]);
+      expect(await Promise.all(['known', 'unknown', 'older', 'absent'].map((id) => mine.get(id)))).toEqual([
+        { id: 'known', expiresAt: 'theirs' },
+        { id: 'unknown', expiresAt: 'mine' },
+        { id: 'older', expiresAt: 'theirs' },
+        { id: 'absent', expiresAt: 'mine' },
+      ]);
+    } finally {
+      await other.close();
+    }
+  });
+
   it("holds only the writes of a batch's own work: those made meanwhile elsewhere go straight to the server", async () => {
     const rows = store.collection<Row>({ name: fresh(), indexes: [] });
     let release!: () => void;

@@ -102,26 +102,32 @@ class GuardedWrites {
   }
 
   /**
-   * Several writes (distinct ids) in two round trips: one read of their stored guards, one
-   * unordered bulk write. Writes that lost a race with another writer are each made again alone.
+   * Several writes (distinct ids) in one unordered bulk write, with no read before it: a document
+   * whose guard is known is replaced where it still has that guard, any other is inserted (new
+   * documents, which is what a live page mostly writes). Only a write that the known guard would
+   * refuse reads the stored guard first, since what was seen is never a reason to refuse. Writes
+   * that lost (an insert of a document that exists, a replace of one that moved on, whether to
+   * another writer or to a write this process forgot) are each made again alone, and the
+   * compare-and-set reads and decides again: a round trip more for those, never a lost write.
+   * Reading every page's guards first cost a sequential round trip per collection per page.
    */
   async writeAllIfNewer(writes: readonly GuardedWrite[]): Promise<void> {
     if (writes.length === 0) return;
     await this.ready();
-    const found = await this.collection
-      .find({ _id: { $in: writes.map((write) => write.id) } }, { projection: { [this.guard]: 1 } })
-      .toArray();
-    const stored = new Map(found.map((doc) => [doc._id, (doc as Record<string, unknown>)[this.guard] as string]));
-    const newer = writes.filter((write) => {
-      const guard = stored.get(write.id);
-      return guard === undefined || guard < write.value;
-    });
+    const guards = new Map(writes.map((write) => [write.id, this.known.get(write.id)]));
+    const unsure = writes.filter((write) => (guards.get(write.id) ?? '') >= write.value).map((write) => write.id);
+    if (unsure.length > 0) {
+      const found = await this.collection.find({ _id: { $in: unsure } }, { projection: { [this.guard]: 1 } }).toArray();
+      const stored = new Map(found.map((doc) => [doc._id, (doc as Record<string, unknown>)[this.guard] as string]));
+      for (const id of unsure) guards.set(id, stored.get(id));
+    }
+    const newer = writes.filter((write) => (guards.get(write.id) ?? '') < write.value);
     if (newer.length === 0) return;
-    const replacing = newer.filter((write) => stored.has(write.id)).length;
+    const replacing = newer.filter((write) => guards.get(write.id) !== undefined).length;
     try {
       const result = await this.collection.bulkWrite(
         newer.map(({ id, fields }) => {
-          const guard = stored.get(id);
+          const guard = guards.get(id);
           return guard === undefined
             ? { insertOne: { document: { _id: id, ...fields } } }
             : { replaceOne: { filter: { _id: id, [this.guard]: guard }, replacement: fields } };
@@ -135,8 +141,12 @@ class GuardedWrites {
     } catch (error) {
       if (!(error instanceof MongoBulkWriteError && [error.writeErrors].flat().every((failed) => failed.code === DUPLICATE_KEY))) throw error;
     }
-    // Another writer came between the read and the write for some: those already written are no-ops now.
-    for (const write of newer) await this.writeIfNewer(write);
+    // Some lost: those already written are no-ops now. What was believed stored is forgotten, so
+    // that each compare-and-set starts from what the store holds.
+    for (const write of newer) {
+      this.known.delete(write.id);
+      await this.writeIfNewer(write);
+    }
   }
 
   /** Answers whether it wrote; `stored` is the guard believed stored, undefined for "absent". */
@@ -394,6 +404,8 @@ export class MongoReadModelStore implements ReadModelStore {
     const held = this.batches.getStore()?.known(this.checkpoints, projection);
     if (held) return held.value ?? null;
     const found = (await this.checkpoints.collection.findOne({ _id: projection })) as Checkpoint | null;
+    // The first save after a start then replaces it without reading it again.
+    this.checkpoints.saw(projection, found?.position);
     return found?.position ?? null;
   }
 
