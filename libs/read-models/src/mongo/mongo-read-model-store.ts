@@ -37,6 +37,15 @@ const withoutCredentials = (url: string) => url.replace(/\/\/[^/?#]*@/, '//').re
  */
 const KNOWN_VERSIONS = 1_000;
 
+/**
+ * How long the checkpoints of a batch may wait, their documents written, to be written together
+ * with those of the batches after it. Written at the end of every batch, the read models' dozen
+ * checkpoints were a second sequential round trip for every live page, and as many writes for
+ * the server as a page of a few events had documents. A crash replays at most this much more of
+ * the log, which the projections' guards make harmless.
+ */
+const CHECKPOINT_WRITE_DELAY_MS = 250;
+
 const isDuplicateKey = (error: unknown) => error instanceof MongoServerError && error.code === DUPLICATE_KEY;
 
 /** One guarded write: document `id` becomes `fields` if `value` sorts after its stored guard. */
@@ -214,9 +223,23 @@ class BatchBuffer {
     return this.flushing;
   }
 
-  /** Documents before checkpoints: a checkpoint is never stored ahead of the writes it covers. */
+  /**
+   * The checkpoints the batch saved, once: the store writes them after the batch's documents
+   * (`MongoReadModelStore.batch`), so that one is never stored ahead of the writes it covers.
+   */
+  takeCheckpoints(): GuardedWrite[] {
+    const writes: GuardedWrite[] = [];
+    for (const [id, entry] of this.held.get(this.checkpoints) ?? []) {
+      if (!entry.dirty) continue;
+      entry.dirty = false;
+      writes.push({ id, value: entry.value!, fields: entry.fields! });
+    }
+    return writes;
+  }
+
+  /** The documents held; the checkpoints wait for the batch's end (`takeCheckpoints`). */
   private async writeHeld(): Promise<void> {
-    const pending = [...this.held].map(([target, entries]) => {
+    const pending = [...this.held].filter(([target]) => target !== this.checkpoints).map(([target, entries]) => {
       const writes: GuardedWrite[] = [];
       for (const [id, entry] of entries) {
         if (!entry.dirty) continue;
@@ -225,9 +248,7 @@ class BatchBuffer {
       }
       return { target, writes };
     });
-    const documents = pending.filter(({ target }) => target !== this.checkpoints);
-    await Promise.all(documents.map(({ target, writes }) => target.writeAllIfNewer(writes)));
-    for (const { target, writes } of pending) if (target === this.checkpoints) await target.writeAllIfNewer(writes);
+    await Promise.all(pending.map(({ target, writes }) => target.writeAllIfNewer(writes)));
   }
 
   private entriesOf(target: GuardedWrites): Map<string, Buffered> {
@@ -364,6 +385,10 @@ export class MongoReadModelStore implements ReadModelStore {
   private readonly checkpoints: GuardedWrites;
   /** The batch whose work is running, per async context: writes from elsewhere (a request, a timer) go straight to the server. */
   private readonly batches = new AsyncLocalStorage<BatchBuffer>();
+  /** Checkpoints of ended batches, by projection, whose documents are written and they not yet. */
+  private readonly laterCheckpoints = new Map<string, GuardedWrite>();
+  private checkpointTimer?: NodeJS.Timeout;
+  private writingCheckpoints: Promise<void> = Promise.resolve();
 
   /** Fails within seconds, naming the server, when it cannot be reached. */
   static async connect(url: string, databaseName: string, options: MongoClientOptions = {}): Promise<MongoReadModelStore> {
@@ -403,6 +428,8 @@ export class MongoReadModelStore implements ReadModelStore {
   async getCheckpoint(projection: string): Promise<string | null> {
     const held = this.batches.getStore()?.known(this.checkpoints, projection);
     if (held) return held.value ?? null;
+    const later = this.laterCheckpoints.get(projection);
+    if (later) return later.value;
     const found = (await this.checkpoints.collection.findOne({ _id: projection })) as Checkpoint | null;
     // The first save after a start then replaces it without reading it again.
     this.checkpoints.saw(projection, found?.position);
@@ -418,8 +445,8 @@ export class MongoReadModelStore implements ReadModelStore {
 
   /**
    * Holds the writes (and checkpoints) that `work` makes, in its async context only, and makes
-   * them when it ends: per collection one read of the stored guards and one unordered bulk write,
-   * documents before checkpoints. Inside, reads see the batch's writes, and `putIfNewer` answers
+   * them when it ends: per collection one unordered bulk write; its checkpoints follow its
+   * documents within CHECKPOINT_WRITE_DELAY_MS, with those of the batches after it. Inside, reads see the batch's writes, and `putIfNewer` answers
    * against what the batch knows of the document (a newer one already stored still wins when the
    * batch is written). Work that throws writes nothing, except what a `list` or `clear` inside
    * it had to write first; a flush that fails part-way leaves some documents written and their
@@ -431,7 +458,31 @@ export class MongoReadModelStore implements ReadModelStore {
     const batch = new BatchBuffer(this.checkpoints);
     const result = await this.batches.run(batch, work);
     await batch.flush();
+    for (const write of batch.takeCheckpoints()) this.laterCheckpoints.set(write.id, write);
+    this.writeCheckpointsSoon();
     return result;
+  }
+
+  private writeCheckpointsSoon(): void {
+    if (this.checkpointTimer || this.laterCheckpoints.size === 0) return;
+    this.checkpointTimer = setTimeout(() => {
+      this.checkpointTimer = undefined;
+      // One that failed stays held and is tried again with the next ones; close() reports a failure.
+      this.writeLaterCheckpoints().catch(() => this.writeCheckpointsSoon());
+    }, CHECKPOINT_WRITE_DELAY_MS);
+    this.checkpointTimer.unref();
+  }
+
+  /** One write after another, so that none overtakes an earlier one; a checkpoint saved meanwhile stays held. */
+  private writeLaterCheckpoints(): Promise<void> {
+    this.writingCheckpoints = this.writingCheckpoints
+      .catch(() => undefined)
+      .then(async () => {
+        const writes = [...this.laterCheckpoints.values()];
+        await this.checkpoints.writeAllIfNewer(writes);
+        for (const write of writes) if (this.laterCheckpoints.get(write.id) === write) this.laterCheckpoints.delete(write.id);
+      });
+    return this.writingCheckpoints;
   }
 
   async ping(): Promise<void> {
@@ -439,6 +490,11 @@ export class MongoReadModelStore implements ReadModelStore {
   }
 
   async close(): Promise<void> {
-    await this.client.close();
+    clearTimeout(this.checkpointTimer);
+    try {
+      await this.writeLaterCheckpoints();
+    } finally {
+      await this.client.close();
+    }
   }
 }
