@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { MongoClient } from 'mongodb';
 import { describeWithServer } from '../../../../test/support/real-server';
 import { describeReadModelStoreContract } from '../testing/read-model-store.contract';
+import { ReadModelCollection } from '../read-model-store.port';
 import { MongoReadModelStore } from './mongo-read-model-store';
 
 type Row = { id: string; expiresAt: string | null };
@@ -21,6 +22,17 @@ describeWithServer('MONGO_URL', 'MongoReadModelStore', (url) => {
     await client.close();
   });
 
+  /** One collection as this process and another one (a store of its own) see it. */
+  const withAnotherProcess = async (test: (mine: ReadModelCollection<Row>, theirs: ReadModelCollection<Row>) => Promise<void>) => {
+    const other = await MongoReadModelStore.connect(url, databaseName);
+    try {
+      const name = fresh();
+      await test(store.collection<Row>({ name, indexes: [] }), other.collection<Row>({ name, indexes: [] }));
+    } finally {
+      await other.close();
+    }
+  };
+
   describeReadModelStoreContract('MongoDB', () => MongoReadModelStore.connect(url, databaseName));
 
   // mongo-java-server applies each upsert whole, so only a real mongod can race the two halves.
@@ -32,12 +44,8 @@ describeWithServer('MONGO_URL', 'MongoReadModelStore', (url) => {
     expect(await rows.get('row')).toEqual({ id: 'row', expiresAt: versions[versions.length - 1] });
   });
 
-  it('keeps the newest of each document when two processes write the same documents', async () => {
-    const other = await MongoReadModelStore.connect(url, databaseName);
-    try {
-      const name = fresh();
-      const mine = store.collection<Row>({ name, indexes: [] });
-      const theirs = other.collection<Row>({ name, indexes: [] });
+  it('keeps the newest of each document when two processes write the same documents', () =>
+    withAnotherProcess(async (mine, theirs) => {
       const ids = Array.from({ length: 20 }, (_, n) => `row-${n}`);
       // Each process writes every document at interleaved versions, in opposite orders, all at once.
       const version = (n: number) => String(n).padStart(20, '0');
@@ -48,10 +56,68 @@ describeWithServer('MONGO_URL', 'MongoReadModelStore', (url) => {
       await Promise.all(writes.map((write) => write()));
       for (const [n, id] of ids.entries()) expect(await mine.get(id)).toEqual({ id, expiresAt: version(6 + n) });
       expect(await theirs.putIfNewer({ id: 'row-0', expiresAt: 'stale' }, version(5))).toBe(false);
+    }));
+
+  it('writes a batch of new documents and of documents it read in one bulk write per collection, reading nothing more, and the checkpoints of batches in a row once', async () => {
+    const monitored = await MongoReadModelStore.connect(url, databaseName, { monitorCommands: true });
+    const name = fresh();
+    const rows = monitored.collection<Row>({ name, indexes: [] });
+    const commands: string[] = [];
+    try {
+      await rows.putIfNewer({ id: 'old', expiresAt: null }, '1');
+      await monitored.saveCheckpoint('rows', '1');
+      // The adapter keeps its client to itself; the test listens to the driver's command events on it.
+      (monitored as unknown as { client: MongoClient }).client.on('commandStarted', (event) => commands.push(`${event.commandName} ${event.command[event.commandName]}`));
+      await monitored.batch(async () => {
+        const old = await rows.get('old');
+        await rows.putIfNewer({ id: 'old', expiresAt: `${old?.expiresAt}-changed` }, '2');
+        await rows.putIfNewer({ id: 'new', expiresAt: null }, '2');
+        await monitored.saveCheckpoint('rows', '2');
+      });
+      await monitored.batch(async () => {
+        await rows.putIfNewer({ id: 'new', expiresAt: 'later' }, '3');
+        await monitored.saveCheckpoint('rows', '3');
+      });
+      expect(await monitored.getCheckpoint('rows')).toBe('3');
     } finally {
-      await other.close();
+      await monitored.close();
     }
+    const collection = `rm_${name}`;
+    // The get, the first batch's documents (the driver sends a bulk write's inserts and its replaces
+    // as a command each), the second's, and the checkpoint of both, written after their documents.
+    expect(commands.filter((command) => !command.startsWith('endSessions'))).toEqual([
+      `find ${collection}`,
+      `insert ${collection}`,
+      `update ${collection}`,
+      `update ${collection}`,
+      'update checkpoints',
+    ]);
+    const stored = store.collection<Row>({ name, indexes: [] });
+    expect([await stored.get('old'), await stored.get('new')]).toEqual([
+      { id: 'old', expiresAt: 'null-changed' },
+      { id: 'new', expiresAt: 'later' },
+    ]);
+    expect(await store.getCheckpoint('rows')).toBe('3');
   });
+
+  it('writes a batch only over older versions of documents that another process wrote meanwhile', () =>
+    withAnotherProcess(async (mine, theirs) => {
+      await mine.putIfNewer({ id: 'known', expiresAt: 'mine' }, '1');
+      await theirs.putAllIfNewer(['known', 'unknown', 'older'].map((id) => ({ doc: { id, expiresAt: 'theirs' }, version: '5' })));
+      // 'known' is believed to be at version 1 here, the other two absent: none of that holds any more.
+      await mine.putAllIfNewer([
+        { doc: { id: 'known', expiresAt: 'mine' }, version: '3' },
+        { doc: { id: 'unknown', expiresAt: 'mine' }, version: '7' },
+        { doc: { id: 'older', expiresAt: 'mine' }, version: '4' },
+        { doc: { id: 'absent', expiresAt: 'mine' }, version: '2' },
+      ]);
+      expect(await Promise.all(['known', 'unknown', 'older', 'absent'].map((id) => mine.get(id)))).toEqual([
+        { id: 'known', expiresAt: 'theirs' },
+        { id: 'unknown', expiresAt: 'mine' },
+        { id: 'older', expiresAt: 'theirs' },
+        { id: 'absent', expiresAt: 'mine' },
+      ]);
+    }));
 
   it("holds only the writes of a batch's own work: those made meanwhile elsewhere go straight to the server", async () => {
     const rows = store.collection<Row>({ name: fresh(), indexes: [] });

@@ -37,6 +37,15 @@ const withoutCredentials = (url: string) => url.replace(/\/\/[^/?#]*@/, '//').re
  */
 const KNOWN_VERSIONS = 1_000;
 
+/**
+ * How long the checkpoints of a batch may wait, their documents written, to be written together
+ * with those of the batches after it. Written at the end of every batch, the read models' dozen
+ * checkpoints were a second sequential round trip for every live page, and as many writes for
+ * the server as a page of a few events had documents. A crash replays at most this much more of
+ * the log, which the projections' guards make harmless.
+ */
+const CHECKPOINT_WRITE_DELAY_MS = 250;
+
 const isDuplicateKey = (error: unknown) => error instanceof MongoServerError && error.code === DUPLICATE_KEY;
 
 /** One guarded write: document `id` becomes `fields` if `value` sorts after its stored guard. */
@@ -102,26 +111,32 @@ class GuardedWrites {
   }
 
   /**
-   * Several writes (distinct ids) in two round trips: one read of their stored guards, one
-   * unordered bulk write. Writes that lost a race with another writer are each made again alone.
+   * Several writes (distinct ids) in one unordered bulk write, with no read before it: a document
+   * whose guard is known is replaced where it still has that guard, any other is inserted (new
+   * documents, which is what a live page mostly writes). Only a write that the known guard would
+   * refuse reads the stored guard first, since what was seen is never a reason to refuse. Writes
+   * that lost (an insert of a document that exists, a replace of one that moved on, whether to
+   * another writer or to a write this process forgot) are each made again alone, and the
+   * compare-and-set reads and decides again: a round trip more for those, never a lost write.
+   * Reading every page's guards first cost a sequential round trip per collection per page.
    */
   async writeAllIfNewer(writes: readonly GuardedWrite[]): Promise<void> {
     if (writes.length === 0) return;
     await this.ready();
-    const found = await this.collection
-      .find({ _id: { $in: writes.map((write) => write.id) } }, { projection: { [this.guard]: 1 } })
-      .toArray();
-    const stored = new Map(found.map((doc) => [doc._id, (doc as Record<string, unknown>)[this.guard] as string]));
-    const newer = writes.filter((write) => {
-      const guard = stored.get(write.id);
-      return guard === undefined || guard < write.value;
-    });
+    const guards = new Map(writes.map((write) => [write.id, this.known.get(write.id)]));
+    const unsure = writes.filter((write) => (guards.get(write.id) ?? '') >= write.value).map((write) => write.id);
+    if (unsure.length > 0) {
+      const found = await this.collection.find({ _id: { $in: unsure } }, { projection: { [this.guard]: 1 } }).toArray();
+      const stored = new Map(found.map((doc) => [doc._id, (doc as Record<string, unknown>)[this.guard] as string]));
+      for (const id of unsure) guards.set(id, stored.get(id));
+    }
+    const newer = writes.filter((write) => (guards.get(write.id) ?? '') < write.value);
     if (newer.length === 0) return;
-    const replacing = newer.filter((write) => stored.has(write.id)).length;
+    const replacing = newer.filter((write) => guards.get(write.id) !== undefined).length;
     try {
       const result = await this.collection.bulkWrite(
         newer.map(({ id, fields }) => {
-          const guard = stored.get(id);
+          const guard = guards.get(id);
           return guard === undefined
             ? { insertOne: { document: { _id: id, ...fields } } }
             : { replaceOne: { filter: { _id: id, [this.guard]: guard }, replacement: fields } };
@@ -135,8 +150,12 @@ class GuardedWrites {
     } catch (error) {
       if (!(error instanceof MongoBulkWriteError && [error.writeErrors].flat().every((failed) => failed.code === DUPLICATE_KEY))) throw error;
     }
-    // Another writer came between the read and the write for some: those already written are no-ops now.
-    for (const write of newer) await this.writeIfNewer(write);
+    // Some lost: those already written are no-ops now. What was believed stored is forgotten, so
+    // that each compare-and-set starts from what the store holds.
+    for (const write of newer) {
+      this.known.delete(write.id);
+      await this.writeIfNewer(write);
+    }
   }
 
   /** Answers whether it wrote; `stored` is the guard believed stored, undefined for "absent". */
@@ -204,9 +223,23 @@ class BatchBuffer {
     return this.flushing;
   }
 
-  /** Documents before checkpoints: a checkpoint is never stored ahead of the writes it covers. */
+  /**
+   * The checkpoints the batch saved, once: the store writes them after the batch's documents
+   * (`MongoReadModelStore.batch`), so that one is never stored ahead of the writes it covers.
+   */
+  takeCheckpoints(): GuardedWrite[] {
+    const writes: GuardedWrite[] = [];
+    for (const [id, entry] of this.held.get(this.checkpoints) ?? []) {
+      if (!entry.dirty) continue;
+      entry.dirty = false;
+      writes.push({ id, value: entry.value!, fields: entry.fields! });
+    }
+    return writes;
+  }
+
+  /** The documents held; the checkpoints wait for the batch's end (`takeCheckpoints`). */
   private async writeHeld(): Promise<void> {
-    const pending = [...this.held].map(([target, entries]) => {
+    const pending = [...this.held].filter(([target]) => target !== this.checkpoints).map(([target, entries]) => {
       const writes: GuardedWrite[] = [];
       for (const [id, entry] of entries) {
         if (!entry.dirty) continue;
@@ -215,9 +248,7 @@ class BatchBuffer {
       }
       return { target, writes };
     });
-    const documents = pending.filter(({ target }) => target !== this.checkpoints);
-    await Promise.all(documents.map(({ target, writes }) => target.writeAllIfNewer(writes)));
-    for (const { target, writes } of pending) if (target === this.checkpoints) await target.writeAllIfNewer(writes);
+    await Promise.all(pending.map(({ target, writes }) => target.writeAllIfNewer(writes)));
   }
 
   private entriesOf(target: GuardedWrites): Map<string, Buffered> {
@@ -354,6 +385,10 @@ export class MongoReadModelStore implements ReadModelStore {
   private readonly checkpoints: GuardedWrites;
   /** The batch whose work is running, per async context: writes from elsewhere (a request, a timer) go straight to the server. */
   private readonly batches = new AsyncLocalStorage<BatchBuffer>();
+  /** Checkpoints of ended batches, by projection, whose documents are written and they not yet. */
+  private readonly laterCheckpoints = new Map<string, GuardedWrite>();
+  private checkpointTimer?: NodeJS.Timeout;
+  private writingCheckpoints: Promise<void> = Promise.resolve();
 
   /** Fails within seconds, naming the server, when it cannot be reached. */
   static async connect(url: string, databaseName: string, options: MongoClientOptions = {}): Promise<MongoReadModelStore> {
@@ -393,7 +428,11 @@ export class MongoReadModelStore implements ReadModelStore {
   async getCheckpoint(projection: string): Promise<string | null> {
     const held = this.batches.getStore()?.known(this.checkpoints, projection);
     if (held) return held.value ?? null;
+    const later = this.laterCheckpoints.get(projection);
+    if (later) return later.value;
     const found = (await this.checkpoints.collection.findOne({ _id: projection })) as Checkpoint | null;
+    // The first save after a start then replaces it without reading it again.
+    this.checkpoints.saw(projection, found?.position);
     return found?.position ?? null;
   }
 
@@ -406,8 +445,8 @@ export class MongoReadModelStore implements ReadModelStore {
 
   /**
    * Holds the writes (and checkpoints) that `work` makes, in its async context only, and makes
-   * them when it ends: per collection one read of the stored guards and one unordered bulk write,
-   * documents before checkpoints. Inside, reads see the batch's writes, and `putIfNewer` answers
+   * them when it ends: per collection one unordered bulk write; its checkpoints follow its
+   * documents within CHECKPOINT_WRITE_DELAY_MS, with those of the batches after it. Inside, reads see the batch's writes, and `putIfNewer` answers
    * against what the batch knows of the document (a newer one already stored still wins when the
    * batch is written). Work that throws writes nothing, except what a `list` or `clear` inside
    * it had to write first; a flush that fails part-way leaves some documents written and their
@@ -419,7 +458,31 @@ export class MongoReadModelStore implements ReadModelStore {
     const batch = new BatchBuffer(this.checkpoints);
     const result = await this.batches.run(batch, work);
     await batch.flush();
+    for (const write of batch.takeCheckpoints()) this.laterCheckpoints.set(write.id, write);
+    this.writeCheckpointsSoon();
     return result;
+  }
+
+  private writeCheckpointsSoon(): void {
+    if (this.checkpointTimer || this.laterCheckpoints.size === 0) return;
+    this.checkpointTimer = setTimeout(() => {
+      this.checkpointTimer = undefined;
+      // One that failed stays held and is tried again with the next ones.
+      this.writeLaterCheckpoints().catch(() => this.writeCheckpointsSoon());
+    }, CHECKPOINT_WRITE_DELAY_MS);
+    this.checkpointTimer.unref();
+  }
+
+  /** One write after another, so that none overtakes an earlier one; a checkpoint saved meanwhile stays held. */
+  private writeLaterCheckpoints(): Promise<void> {
+    this.writingCheckpoints = this.writingCheckpoints
+      .catch(() => undefined)
+      .then(async () => {
+        const writes = [...this.laterCheckpoints.values()];
+        await this.checkpoints.writeAllIfNewer(writes);
+        for (const write of writes) if (this.laterCheckpoints.get(write.id) === write) this.laterCheckpoints.delete(write.id);
+      });
+    return this.writingCheckpoints;
   }
 
   async ping(): Promise<void> {
@@ -427,6 +490,10 @@ export class MongoReadModelStore implements ReadModelStore {
   }
 
   async close(): Promise<void> {
+    clearTimeout(this.checkpointTimer);
+    // Not written (the server gone): the next start replays from the checkpoints stored, harmlessly,
+    // and the shutdown goes on to close the other stores.
+    await this.writeLaterCheckpoints().catch(() => undefined);
     await this.client.close();
   }
 }
