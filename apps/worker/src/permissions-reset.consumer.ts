@@ -2,7 +2,7 @@ import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/commo
 import { Logger } from 'pino';
 import { serviceAccountDecider, streamName } from '@keyhold/domain';
 import { EVENT_STORE, EventStore, handleCommand } from '@keyhold/event-store';
-import { BusSubscription, LIFECYCLE_TOPIC, LifecycleMessage, MESSAGE_BUS, MessageBus, ReceivedMessage } from '@keyhold/messaging';
+import { BusSubscription, LIFECYCLE_HEADERS, LIFECYCLE_TOPIC, LifecycleMessage, MESSAGE_BUS, MessageBus, ReceivedMessage } from '@keyhold/messaging';
 import { ROOT_LOGGER } from '@keyhold/platform';
 import { READ_MODEL_STORE, ReadModelStore, SERVICE_ACCOUNTS, ServiceAccountView } from '@keyhold/read-models';
 
@@ -47,7 +47,14 @@ export class PermissionsResetConsumer implements OnModuleInit, OnModuleDestroy {
     await this.subscription?.close();
   }
 
+  /**
+   * Every lifecycle event comes here and one kind in thousands matters: the header names it, so
+   * the others' bodies are not decoded (a restored log's relay republishes the whole log, through
+   * this consumer on the serving thread). A message without the header is decoded to tell.
+   */
   private async onMessage(received: ReceivedMessage): Promise<void> {
+    const eventType = received.headers[LIFECYCLE_HEADERS.eventType];
+    if (eventType !== undefined && eventType !== 'ClientSecretReset') return;
     const message = JSON.parse(received.value) as LifecycleMessage;
     if (message.eventType !== 'ClientSecretReset') return;
     await this.resetPermissions(message.tenantId, message.subject.id, Number(message.data.generation), message.correlationId, message.eventId);

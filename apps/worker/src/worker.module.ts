@@ -25,7 +25,6 @@ export class WorkerModule implements OnApplicationBootstrap {
   async onApplicationBootstrap(): Promise<void> {
     // Read models follow a rebuild's switch-over; the relay's and the shredder's checkpoints are not read models'.
     await this.projections.runReadModels(READ_MODEL_PROJECTIONS);
-    await this.projections.run(this.relay, this.backgroundCheckpoints, 'background');
-    await this.projections.run(this.keyShredder, this.backgroundCheckpoints, 'background');
+    await this.projections.runInBackground([this.relay, this.keyShredder], this.backgroundCheckpoints);
   }
 }

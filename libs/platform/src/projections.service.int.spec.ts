@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { SqliteEventStore } from '@keyhold/event-store';
+import { GlobalPosition, SqliteEventStore } from '@keyhold/event-store';
 import { IN_MEMORY_CHECKPOINTS, Projection, ReadModelGenerations, SqliteReadModelStore } from '@keyhold/read-models';
 import { issueTokens } from '../../read-models/src/testing/personal-token-events';
 import { ProjectionsService } from './projections.service';
@@ -21,7 +21,7 @@ describe('ProjectionsService', () => {
     const index: Projection = { name: 'index', apply: (event) => void applied.push(event.globalPosition) };
     const relay: Projection = { name: 'relay', apply: () => kafkaDown };
     await projections.run(index, IN_MEMORY_CHECKPOINTS);
-    await projections.run(relay, IN_MEMORY_CHECKPOINTS, 'background');
+    await projections.runInBackground([relay], IN_MEMORY_CHECKPOINTS);
 
     await issueTokens(events, 2, randomUUID(), randomUUID());
     const head = (await events.headPosition())!;
@@ -33,6 +33,47 @@ describe('ProjectionsService', () => {
     await projections.stopAll();
     await generations.close();
   });
+
+  it('catches the background projections (the relay, the key shredder) up on one reading of the log, then keeps them live', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'keyhold-projections-'));
+    const log = new SqliteEventStore(join(dir, 'events.sqlite'));
+    await issueTokens(log, 600, randomUUID(), randomUUID());
+    const logLength = (await log.readAll(null, 10_000)).length;
+    // The real log, counting the events its reads decode: a restored log's relay and shredder read the whole of it.
+    const decoded = { events: 0 };
+    const events = new Proxy(log, {
+      get: (target, property, receiver) =>
+        property === 'readAll'
+          ? async (after: GlobalPosition | null, limit: number) => {
+              const page = await target.readAll(after, limit);
+              decoded.events += page.length;
+              return page;
+            }
+          : Reflect.get(target, property, receiver),
+    });
+    const generations = await ReadModelGenerations.open(new SqliteReadModelStore(join(dir, 'rm.sqlite')), { refreshMs: 60_000 });
+    const projections = new ProjectionsService(events, pino({ level: 'silent' }), generations);
+    const relayed: string[] = [];
+    const shredded: string[] = [];
+    const relay: Projection = { name: 'relay', apply: (event) => void relayed.push(event.globalPosition) };
+    const shredder: Projection = { name: 'shredder', apply: (event) => void shredded.push(event.globalPosition) };
+
+    await projections.runInBackground([relay, shredder], IN_MEMORY_CHECKPOINTS);
+    const atHead = async () => projections.statuses().every((status) => status.position === head);
+    let head = (await log.headPosition())!;
+    while (!(await atHead())) await new Promise((resolve) => setTimeout(resolve, 20));
+
+    expect(decoded.events).toBe(logLength);
+    await issueTokens(log, 1, randomUUID(), randomUUID());
+    head = (await log.headPosition())!;
+    while (!(await atHead())) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(relayed).toEqual(shredded);
+    expect(relayed).toHaveLength(logLength + 1);
+    expect(new Set(relayed).size).toBe(logLength + 1);
+
+    await projections.stopAll();
+    await generations.close();
+  }, 30_000);
 
   it('still reports a projection that serves reads and has not caught up', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'keyhold-projections-'));

@@ -2,6 +2,7 @@ import { Inject, Injectable, Optional } from '@nestjs/common';
 import { Logger } from 'pino';
 import { EVENT_STORE, EventStore, GlobalPosition, Subscription } from '@keyhold/event-store';
 import {
+  catchUpTogether,
   CheckpointStore,
   liveTogether,
   Projection,
@@ -11,6 +12,7 @@ import {
   ProjectionStatus,
   projectionNameOf,
   ReadModelGenerations,
+  ThreadDutyCycle,
 } from '@keyhold/read-models';
 import { ROOT_LOGGER } from './logger';
 import { CatchingUp, InProcessCatchUp, READ_MODEL_CATCH_UP, ReadModelCatchUp } from './read-model-catch-up';
@@ -34,9 +36,18 @@ export type HostedProjectionStatus = ProjectionStatus & { readonly serves: Proje
  * relay takes about four times as long. A quarter leaves serving half the thread even when the
  * measure errs (it counts whatever else ran in the stretch) and GC takes its part. Paced here
  * rather than moved to the catch-up thread: the in-process bus's consumers of what the relay
- * publishes live on this thread, and would take the republished log unpaced.
+ * publishes live on this thread, and would take the republished log unpaced. The share is for
+ * all of them together: they catch up on one reading of the log (`runInBackground`).
  */
 const BACKGROUND_CATCH_UP_THREAD_SHARE = 0.25;
+
+/**
+ * Events the background projections take at once while they catch up together: each page is a
+ * stretch of the serving thread (reading and decoding it, the relay's publish and the in-process
+ * consumers of that), about 10 ms at 250 on the bench's machine; the rest that follows it is
+ * three times as long.
+ */
+const BACKGROUND_CATCH_UP_PAGE = 250;
 
 /** Hosts the projections that run in this process and answers how far each has come. */
 @Injectable()
@@ -47,6 +58,7 @@ export class ProjectionsService {
   private readonly readModelSlots = new Map<string, ReadModelSlot>();
   private readonly stop = new AbortController();
   private catchingUp: Promise<void> = Promise.resolve();
+  private backgroundCatchingUp: Promise<void> = Promise.resolve();
   /** The read-model projections' one live subscription, once they caught up. */
   private live: Subscription | null = null;
   private readonly projectionLogger: ProjectionLogger = { error: (message, detail) => this.logger.error(detail, message) };
@@ -62,19 +74,32 @@ export class ProjectionsService {
     generations.onSwitch((projection, generation) => this.follow(projection, generation));
   }
 
-  /**
-   * `serves` says whether a request's next read depends on the projection (`reads`, the default:
-   * the credential index) or not (`background`): a command waits only for the former, so a slow
-   * or unreachable Kafka behind the relay never delays a write's answer.
-   */
-  async run(projection: Projection, checkpoints: CheckpointStore, serves: ProjectionServes = 'reads'): Promise<ProjectionRunner> {
-    const runner = new ProjectionRunner(this.events, checkpoints, projection, this.projectionLogger, {
-      catchUpThreadShare: serves === 'background' ? BACKGROUND_CATCH_UP_THREAD_SHARE : undefined,
-    });
+  /** Runs a projection whose output requests read (the credential index): a command waits for it (`waitForReads`). */
+  async run(projection: Projection, checkpoints: CheckpointStore): Promise<ProjectionRunner> {
+    const runner = this.runnerFor(projection, checkpoints);
     await runner.start();
     this.runners.push(runner);
-    if (serves === 'background') this.background.add(runner);
     return runner;
+  }
+
+  /**
+   * Runs projections whose output no request reads (the lifecycle relay, the key shredder), so
+   * that a slow or unreachable Kafka behind the relay never delays a write's answer. Those behind
+   * first catch up together on this thread, at BACKGROUND_CATCH_UP_THREAD_SHARE of it: one
+   * reading of the log for all, where one subscription each read and decoded the whole log once
+   * per projection when their checkpoints were lost. Then each goes live on its own subscription,
+   * which also takes over, paced the same, if the shared catch-up stops on a failure.
+   */
+  async runInBackground(projections: readonly Projection[], checkpoints: CheckpointStore): Promise<void> {
+    const runners = projections.map(
+      (projection) => new ProjectionRunner(this.events, checkpoints, projection, this.projectionLogger, { catchUpThreadShare: BACKGROUND_CATCH_UP_THREAD_SHARE }),
+    );
+    for (const runner of runners) {
+      await runner.load();
+      this.runners.push(runner);
+      this.background.add(runner);
+    }
+    this.backgroundCatchingUp = this.catchUpInBackgroundThenGoLive(runners);
   }
 
   /**
@@ -120,6 +145,7 @@ export class ProjectionsService {
   async stopAll(): Promise<void> {
     this.stop.abort();
     await this.catchingUp;
+    await this.backgroundCatchingUp;
     await this.live?.close();
     await Promise.all([...this.readModelSlots.values()].map((slot) => slot.moving));
     await Promise.all(this.allRunners().map((runner) => runner.stop()));
@@ -155,6 +181,17 @@ export class ProjectionsService {
     const store = this.generations.at(0);
     if (store.batchesWrites) this.live = liveTogether(this.events, runners, (work) => store.batch(work), this.projectionLogger);
     else await Promise.all(runners.map((runner) => runner.start()));
+  }
+
+  /** Nothing to commit as a unit: each checkpoint write stands alone, as on the runners' own subscriptions. */
+  private async catchUpInBackgroundThenGoLive(runners: readonly ProjectionRunner[]): Promise<void> {
+    await catchUpTogether(this.events, runners, (work) => work(), this.projectionLogger, {
+      stopping: () => this.stop.signal.aborted,
+      pageSize: BACKGROUND_CATCH_UP_PAGE,
+      pace: new ThreadDutyCycle(BACKGROUND_CATCH_UP_THREAD_SHARE),
+    });
+    if (this.stop.signal.aborted) return;
+    await Promise.all(runners.map((runner) => runner.start()));
   }
 
   /** A waiter on a runner that a switch replaced goes on waiting on its successor. */

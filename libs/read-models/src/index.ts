@@ -4,6 +4,7 @@ export * from './sqlite/sqlite-read-model-store';
 export * from './projection/projection-runner';
 export * from './projection/shared-catch-up';
 export * from './projection/live-together';
+export * from './projection/thread-duty-cycle';
 export * from './views/tokens.view';
 export * from './views/users.view';
 export * from './mongo/mongo-read-model-store';

@@ -6,8 +6,9 @@ import { SqliteReadModelStore } from '../sqlite/sqlite-read-model-store';
 import { issueTokens } from '../testing/personal-token-events';
 import { recording } from '../testing/recording-projection';
 import { TOKENS, tokensProjection, TokenView } from '../views/tokens.view';
-import { Projection, ProjectionRunner } from './projection-runner';
+import { IN_MEMORY_CHECKPOINTS, Projection, ProjectionRunner } from './projection-runner';
 import { catchUpTogether } from './shared-catch-up';
+import { DutyCycleClock, ThreadDutyCycle } from './thread-duty-cycle';
 
 const silent = { error: () => undefined };
 
@@ -154,6 +155,27 @@ describe('Projections catching up together', () => {
     expect(reached).toBe(await events.headPosition());
     expect(longestHoldMs).toBeLessThan(100);
   }, 30_000);
+
+  it('when paced, apply whole pages and rest after each, so that a background catch-up keeps to its share of the thread', async () => {
+    const { events } = open();
+    await issueTokens(events, 45);
+    const logLength = (await events.readAll(null, 1000)).length;
+    // Every reading of the busy time finds 1 ms more: each page, with its read, counts as 1 ms of work.
+    let busyMicros = 0;
+    const rests: number[] = [];
+    const clock: DutyCycleClock = { busyMicros: () => (busyMicros += 1000), endOfTurn: async () => undefined, sleep: async (ms) => void rests.push(ms) };
+    const pages: number[] = [];
+    const paging: Projection = { name: 'paging', apply: () => undefined, applyPage: async (page) => void pages.push(page.length) };
+
+    const reached = await catchUpTogether(events, [new ProjectionRunner(events, IN_MEMORY_CHECKPOINTS, paging, silent)], (work) => work(), silent, {
+      pageSize: 20,
+      pace: new ThreadDutyCycle(0.25, clock),
+    });
+
+    expect(reached).toBe(await events.headPosition());
+    expect(pages).toEqual([20, 20, logLength - 40]);
+    expect(rests).toEqual([3, 3, 3]);
+  });
 
   it('end at the last committed page when the service stops, and leave a stopped runner stopped', async () => {
     const { events, readModels, batch } = open();

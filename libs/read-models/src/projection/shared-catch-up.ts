@@ -1,6 +1,7 @@
 import { setImmediate } from 'node:timers/promises';
 import { EventStore, GlobalPosition, RecordedEvent } from '@keyhold/event-store';
 import { ProjectionLogger, ProjectionRunner } from './projection-runner';
+import { ThreadDutyCycle } from './thread-duty-cycle';
 
 /** Runs a page's writes as one unit: the read-model store's `batch`. */
 export type Batch = <T>(work: () => Promise<T>) => Promise<T>;
@@ -12,6 +13,14 @@ export type SharedCatchUpOptions = {
   readonly stopping?: () => boolean;
   /** How long one slice (its writes and their commit) may hold the thread before the event loop turns. */
   readonly sliceMs?: number;
+  /**
+   * Holds the catch-up to a share of its thread's time, for one that no request waits for (the
+   * relay and the key shredder on the serving thread): each page is applied whole, as one
+   * slice, and a rest follows it. Slices are not timed then: they are timed in the process's CPU
+   * time, which counts other threads (a read-model catch-up thread beside it) and would shrink
+   * them to a few events each, every one a checkpoint write.
+   */
+  readonly pace?: ThreadDutyCycle;
 };
 
 /** The first slice's size, before any has measured what an event costs, and the least one may shrink to. */
@@ -75,14 +84,16 @@ export const catchUpTogether = async (
   runners: readonly ProjectionRunner[],
   batch: Batch,
   logger: ProjectionLogger,
-  { stopping = () => false, sliceMs = SLICE_MS, pageSize = pageSizeFor(sliceMs) }: SharedCatchUpOptions = {},
+  { stopping = () => false, sliceMs = SLICE_MS, pageSize = pageSizeFor(sliceMs), pace }: SharedCatchUpOptions = {},
 ): Promise<GlobalPosition | null> => {
   const positions = await Promise.all(runners.map((runner) => runner.load()));
   if (positions.length === 0) return null;
   let after = positions.includes(null) ? null : positions.reduce((min, p) => (p! < min! ? p : min));
-  let sliceSize = Math.min(pageSize, MIN_SLICE);
+  let sliceSize = pace ? pageSize : Math.min(pageSize, MIN_SLICE);
   for (;;) {
     if (stopping()) return after;
+    // Reading and decoding the page is the pace's work too.
+    pace?.begin();
     const page = await log.readAll(after, pageSize);
     if (page.length === 0) return after;
     for (let start = 0; start < page.length; ) {
@@ -102,10 +113,11 @@ export const catchUpTogether = async (
       });
       after = slice[slice.length - 1].globalPosition;
       start += slice.length;
-      sliceSize = nextSliceSize(sliceSize, { events: slice.length, ms: cpuMs() - began }, sliceMs, pageSize);
+      if (!pace) sliceSize = nextSliceSize(sliceSize, { events: slice.length, ms: cpuMs() - began }, sliceMs, pageSize);
       // On the embedded stores every step above completes at once, so without this the whole
-      // catch-up is one chain of microtasks and no request is read until it ends.
-      await setImmediate();
+      // catch-up is one chain of microtasks and no request is read until it ends. A rest ends the turn too.
+      if (pace) await pace.rest();
+      else await setImmediate();
     }
     if (page.length < pageSize) return after;
   }
