@@ -16,16 +16,12 @@ const hasher = new SecretHasher({ id: 'k1', key: randomBytes(32) });
 const nodeCrypto: typeof import('node:crypto') = require('node:crypto');
 const T0 = '2026-01-01T00:00:00.000Z';
 const ids = { tenantId: 'tenant-1', ownerId: 'user-1', tokenId: 'token-1' };
-const metadata = { eventId: 'e', occurredAt: T0, tenantId: ids.tenantId, actorId: ids.ownerId, correlationId: 'c', causationId: 'c' } as EventMetadata;
 
-const recorded = (position: number, event: PersonalTokenEvent | TenancyEvent): RecordedEvent => ({
-  streamName: `apiToken-${ids.ownerId}`,
-  streamRevision: position,
-  globalPosition: String(position).padStart(20, '0'),
-  type: event.type,
-  data: event.data,
-  metadata: { ...metadata, eventId: `event-${position}` },
-});
+/** The event as the log hands it over, at `position`. */
+const atPosition = (position: number, { type, data }: PersonalTokenEvent | TenancyEvent): RecordedEvent => {
+  const metadata = { eventId: `event-${position}`, occurredAt: T0, tenantId: ids.tenantId, actorId: ids.ownerId, correlationId: 'c', causationId: 'c' } as EventMetadata;
+  return { streamName: `apiToken-${ids.ownerId}`, streamRevision: position, globalPosition: String(position).padStart(20, '0'), type, data, metadata };
+};
 
 /** A service over one personal token index holding a user and a live token of hers; a fresh feed; nothing else it touches per request. */
 const serviceWithLiveToken = () => {
@@ -46,8 +42,8 @@ const serviceWithLiveToken = () => {
     {} as ReadModelConfirmation,
     metrics,
   );
-  service.apply(recorded(1, { type: 'UserAdded', data: { tenantId: ids.tenantId, userId: ids.ownerId, email: 'a@b.test', role: 'admin', addedAt: T0 } }));
-  service.apply(recorded(2, { type: 'TokenIssued', data: { ...ids, label: 'l', scope: 'read', secretHash: hash, hashKeyId: keyId, hint: 'x', issuedAt: T0, expiresAt: null, idempotency: null } }));
+  service.apply(atPosition(1, { type: 'UserAdded', data: { tenantId: ids.tenantId, userId: ids.ownerId, email: 'a@b.test', role: 'admin', addedAt: T0 } }));
+  service.apply(atPosition(2, { type: 'TokenIssued', data: { ...ids, label: 'l', scope: 'read', secretHash: hash, hashKeyId: keyId, hint: 'x', issuedAt: T0, expiresAt: null, idempotency: null } }));
   return { service, secret };
 };
 
