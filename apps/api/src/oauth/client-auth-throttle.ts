@@ -28,6 +28,8 @@ export class ClientAuthThrottle {
 
   /** Seconds until this client may be tried again from this source, or 0 when it may now. */
   retryAfterSeconds(clientId: string, source: string, now = Date.now()): number {
+    // Nothing failed lately, the usual case: no pair's key need be made (a JSON text per request).
+    if (this.pairs.size === 0) return 0;
     const failures = this.current(pairKey(clientId, source), now);
     return failures && failures.blockedUntil > now ? Math.ceil((failures.blockedUntil - now) / 1000) : 0;
   }
@@ -43,7 +45,7 @@ export class ClientAuthThrottle {
   }
 
   recordSuccess(clientId: string, source: string): void {
-    this.pairs.delete(pairKey(clientId, source));
+    if (this.pairs.size > 0) this.pairs.delete(pairKey(clientId, source));
   }
 
   private current(key: string, now: number): Failures | null {

@@ -2,7 +2,7 @@ import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Logger } from 'pino';
 import { hasExpired } from '@keyhold/domain';
-import { parseSecret, SecretHasher, SecretKind } from '@keyhold/crypto';
+import { parseSecret, SecretHash, SecretHasher, SecretKind } from '@keyhold/crypto';
 import { EVENT_STORE, EventStore, GlobalPosition, RecordedEvent } from '@keyhold/event-store';
 import { KEYHOLD_CONFIG, KeyholdConfig, KeyholdMetrics, ProjectionsService, ROOT_LOGGER } from '@keyhold/platform';
 import { CheckpointStore, Projection, ProjectionRunner } from '@keyhold/read-models';
@@ -222,10 +222,11 @@ export class CredentialIndexService implements OnModuleInit, OnApplicationShutdo
   /**
    * `verify` without counting it: for a caller that may hand the request on to another that
    * verifies the same secret again (the introspection fast path), so that each is counted once.
+   * `current`: the secret's hash under the current key, when the caller already made it.
    */
-  async check(secret: string, now: string): Promise<Verification> {
+  async check(secret: string, now: string, current?: SecretHash): Promise<Verification> {
     const kind = parseSecret(secret);
-    return { kind, ...(await this.verdict(kind, secret, now)) };
+    return { kind, ...(await this.verdict(kind, secret, now, current)) };
   }
 
   /**
@@ -243,10 +244,12 @@ export class CredentialIndexService implements OnModuleInit, OnApplicationShutdo
       this.callers.clear();
       this.callersChanges = changes;
     }
-    const key = this.hasher.hash(secret).hash;
+    const hashed = this.hasher.hash(secret);
+    const key = hashed.hash;
     const remembered = this.callers.get(key);
     if (remembered !== undefined && !hasExpired(remembered.expiresAt, now)) return { kind: 'personalApiToken', principal: remembered, outcome: 'accepted' };
-    const verification = await this.check(secret, now);
+    // The lookup takes the hash just made as its candidate under the current key: a miss hashes the secret once, not twice.
+    const verification = await this.check(secret, now, hashed);
     // A lookup that waited for the log may have seen the index change meanwhile: only what was true throughout is remembered.
     const unchanged = this.eventsApplied + this.denials.changes === changes;
     if (unchanged && verification.outcome === 'accepted' && verification.kind === 'personalApiToken' && verification.principal) {
@@ -260,8 +263,8 @@ export class CredentialIndexService implements OnModuleInit, OnApplicationShutdo
     this.metrics.verifications.inc({ kind: kind ?? 'unrecognised', outcome });
   }
 
-  private async verdict(kind: SecretKind | null, secret: string, now: string): Promise<{ principal: Principal | null; outcome: VerificationOutcome }> {
-    const principal = this.lookUp(kind, secret, now) ?? (await this.lookUpAfterCatchingUp(kind, secret, now));
+  private async verdict(kind: SecretKind | null, secret: string, now: string, current?: SecretHash): Promise<{ principal: Principal | null; outcome: VerificationOutcome }> {
+    const principal = this.lookUp(kind, secret, now, current) ?? (await this.lookUpAfterCatchingUp(kind, secret, now, current));
     if (!principal) return { principal, outcome: 'rejected' };
     if (!this.feed.isStale()) return { principal, outcome: 'accepted' };
     if (this.config.STALE_VERIFICATION === 'refuse') return { principal: null, outcome: 'refused_stale' };
@@ -291,18 +294,18 @@ export class CredentialIndexService implements OnModuleInit, OnApplicationShutdo
    * one read of the head, shared by concurrent misses, so random tokens cannot make it dearer;
    * malformed ones never get that far.
    */
-  private async lookUpAfterCatchingUp(kind: SecretKind | null, secret: string, now: string): Promise<Principal | null> {
+  private async lookUpAfterCatchingUp(kind: SecretKind | null, secret: string, now: string, current?: SecretHash): Promise<Principal | null> {
     if (!this.runner || !kind) return null;
     this.headRead ??= this.events.headPosition().finally(() => (this.headRead = null));
     const head = await this.headRead;
     const position = this.runner.status().position;
     if (head === null || (position !== null && position >= head)) return null;
-    return (await this.runner.waitFor(head, CATCH_UP_ON_MISS_MS)) ? this.lookUp(kind, secret, now) : null;
+    return (await this.runner.waitFor(head, CATCH_UP_ON_MISS_MS)) ? this.lookUp(kind, secret, now, current) : null;
   }
 
-  private lookUp(kind: SecretKind | null, secret: string, now: string): Principal | null {
+  private lookUp(kind: SecretKind | null, secret: string, now: string, current?: SecretHash): Principal | null {
     const index = kind && this.byKind.get(kind);
-    const principal = index ? index.verify(this.hasher.candidateHashes(secret), now, secret) : null;
+    const principal = index ? index.verify(this.hasher.candidateHashes(secret, current), now, secret) : null;
     return principal && this.denials.restrict(principal);
   }
 

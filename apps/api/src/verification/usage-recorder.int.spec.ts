@@ -3,8 +3,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { SqliteReadModelStore } from '@keyhold/read-models';
-import { UsageRecorder } from './usage-recorder';
+import { ReadModelStore, SqliteReadModelStore } from '@keyhold/read-models';
+import { PENDING_AT_MOST, UsageRecorder } from './usage-recorder';
 
 describe('UsageRecorder', () => {
   it('writes a large flush in slices, letting requests run between them, and loses no use', async () => {
@@ -31,5 +31,28 @@ describe('UsageRecorder', () => {
     expect(stored.size).toBe(tokenIds.length);
     expect(new Set(stored.values())).toEqual(new Set([at]));
     await readModels.close();
+  });
+
+  it('starts a flush as soon as the pending uses reach their bound, without waiting for the interval', async () => {
+    let written = 0;
+    let firstWrite!: () => void;
+    const wrote = new Promise<void>((resolve) => (firstWrite = resolve));
+    const readModels = {
+      collection: () => ({
+        putAllIfNewer: async (entries: unknown[]) => {
+          written += entries.length;
+          firstWrite();
+        },
+      }),
+    } as unknown as ReadModelStore;
+    // No onModuleInit: no interval runs, so only the bound can start this flush.
+    const usage = new UsageRecorder(readModels, pino({ enabled: false }));
+    const at = new Date().toISOString();
+    for (let n = 0; n < PENDING_AT_MOST - 1; n += 1) usage.record(`token-${n}`, at);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(written).toBe(0);
+    usage.record(`token-${PENDING_AT_MOST}`, at);
+    await wrote;
+    expect(written).toBeGreaterThan(0);
   });
 });

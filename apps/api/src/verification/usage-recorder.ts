@@ -4,7 +4,18 @@ import { Logger } from 'pino';
 import { ROOT_LOGGER } from '@keyhold/platform';
 import { READ_MODEL_STORE, ReadModelStore, TOKEN_USAGE, TokenUsageView } from '@keyhold/read-models';
 
-const FLUSH_EVERY_MS = 5000;
+/**
+ * A token in steady use is written once per flush, so the interval bounds its writes: at 5 s an
+ * API node under introspection load wrote a quarter of its requests' tokens again every 5 s, and
+ * with read models in MongoDB the server's work on those writes cost it as much CPU per request
+ * as the node's own (measured with the stand-in: 135-188 µs per introspection). A minute makes
+ * that a twelfth; this node's readers see its pending uses at once (`lastUsedAt`), other nodes
+ * within the minute, and a crash loses at most a minute of last-use times, which no one was
+ * promised.
+ */
+const FLUSH_EVERY_MS = 60_000;
+/** Pending uses that start a flush before the interval ends: what bounds the recorder's memory when many distinct tokens are used. */
+export const PENDING_AT_MOST = 50_000;
 /**
  * Writes per write to the store (one transaction on SQLite: a commit per token was most of the
  * recorder's cost under introspection load), and between two turns of the event loop. A flush
@@ -23,6 +34,8 @@ export class UsageRecorder implements OnModuleInit, OnModuleDestroy, BeforeAppli
   private pending = new Map<string, string>();
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
+  /** Whether a flush started by PENDING_AT_MOST is still to take the pending uses. */
+  private earlyFlushQueued = false;
 
   constructor(
     @Inject(READ_MODEL_STORE) private readonly readModels: ReadModelStore,
@@ -36,6 +49,10 @@ export class UsageRecorder implements OnModuleInit, OnModuleDestroy, BeforeAppli
 
   record(tokenId: string, at: string): void {
     this.pending.set(tokenId, at);
+    if (this.pending.size >= PENDING_AT_MOST && !this.earlyFlushQueued) {
+      this.earlyFlushQueued = true;
+      void this.flush();
+    }
   }
 
   /**
@@ -48,6 +65,7 @@ export class UsageRecorder implements OnModuleInit, OnModuleDestroy, BeforeAppli
   }
 
   private async writePending(): Promise<void> {
+    this.earlyFlushQueued = false;
     if (this.pending.size === 0) return;
     const batch = this.pending;
     this.pending = new Map();

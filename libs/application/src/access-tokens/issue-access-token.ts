@@ -26,7 +26,8 @@ export interface AccessTokenSealer {
 }
 
 /** Whole seconds: what a sealed token's claims can say. */
-const wholeSecond = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOString();
+const wholeSecondMs = (ms: number) => Math.floor(ms / 1000) * 1000;
+const wholeSecond = (ms: number) => new Date(wholeSecondMs(ms)).toISOString();
 
 /**
  * Issues a sealed access token (client_credentials): nothing per token in the log, so issuing
@@ -39,7 +40,11 @@ const wholeSecond = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISO
 export class IssueAccessToken {
   /** Issuance streams recorded (or being recorded) by this process, this hour and the one before. */
   private recorded = new Map<string, Promise<unknown>>();
-  private recordedHour = '';
+  /**
+   * The hour the last token fell in, and its bounds in epoch milliseconds: every token of an hour
+   * shares its window, so it is made once an hour rather than once a token.
+   */
+  private window: ReturnType<typeof issuanceWindowOf> & { readonly startMs: number; readonly endMs: number } = { windowStart: '', windowEnd: '', startMs: 0, endMs: 0 };
 
   constructor(
     private readonly commands: CommandPipeline,
@@ -60,33 +65,42 @@ export class IssueAccessToken {
       issuedAt: wholeSecond(nowMs),
       expiresAt: wholeSecond(nowMs + this.config.ACCESS_TOKEN_TTL_SECONDS * 1000),
     };
-    await this.recordIssuance(claims, { ...context, actorId: client.clientId, tenantId: client.tenantId, now: new Date(nowMs).toISOString() });
+    await this.recordIssuance(claims, wholeSecondMs(nowMs), () => ({ ...context, actorId: client.clientId, tenantId: client.tenantId, now: new Date(nowMs).toISOString() }));
     return { accessToken: this.sealer.seal(claims), expiresIn: this.config.ACCESS_TOKEN_TTL_SECONDS, scope };
   }
 
-  private recordIssuance(claims: AccessTokenClaims, context: RequestContext & { tenantId: string; now: string }): Promise<unknown> {
-    const window = issuanceWindowOf(claims.issuedAt);
-    if (window.windowStart !== this.recordedHour) {
-      // Streams of hours before the last one are never appended to again: forget them.
-      const lastHour = this.recordedHour;
-      this.recorded = new Map([...this.recorded].filter(([id]) => id.endsWith(`|${lastHour}`)));
-      this.recordedHour = window.windowStart;
-    }
+  /** `issuedAtMs`: the claims' issuedAt; `contextOf`: the append's context, made only for the hour's first token, the one that appends. */
+  private recordIssuance(claims: AccessTokenClaims, issuedAtMs: number, contextOf: () => RequestContext & { tenantId: string; now: string }): Promise<unknown> {
+    const window = this.windowOf(claims.issuedAt, issuedAtMs);
     const id = issuanceStreamId(claims.clientId, claims.clientGeneration, window.windowStart);
     const key = `${id}|${window.windowStart}`;
     let recording = this.recorded.get(key);
     if (!recording) {
       const { tenantId, clientId, clientKind, clientGeneration, tokenId, scope, issuedAt, expiresAt } = claims;
+      const { windowStart, windowEnd } = window;
       recording = this.commands.run(
         streamName('accessTokenIssuance', id),
         accessTokenIssuanceDecider,
-        { type: 'RecordAccessTokenIssuance', tenantId, clientId, clientKind, clientGeneration, ...window, tokenId, scope: [...scope], issuedAt, expiresAt },
-        context,
+        { type: 'RecordAccessTokenIssuance', tenantId, clientId, clientKind, clientGeneration, windowStart, windowEnd, tokenId, scope: [...scope], issuedAt, expiresAt },
+        contextOf(),
       );
       this.recorded.set(key, recording);
       // A failed append is tried again by the next request, and this one fails: no token without its record.
       recording.catch(() => this.recorded.delete(key));
     }
     return recording;
+  }
+
+  /** The issuance window of `issuedAt` (`issuedAtMs` in epoch milliseconds): the last one made while the hour lasts. */
+  private windowOf(issuedAt: string, issuedAtMs: number): { windowStart: string; windowEnd: string } {
+    if (issuedAtMs >= this.window.startMs && issuedAtMs < this.window.endMs) return this.window;
+    const window = issuanceWindowOf(issuedAt);
+    if (window.windowStart !== this.window.windowStart) {
+      // Streams of hours before the last one are never appended to again: forget them.
+      const lastHour = this.window.windowStart;
+      this.recorded = new Map([...this.recorded].filter(([id]) => id.endsWith(`|${lastHour}`)));
+    }
+    this.window = { ...window, startMs: Date.parse(window.windowStart), endMs: Date.parse(window.windowEnd) };
+    return window;
   }
 }
