@@ -1,6 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { SqliteEventStore } from '@keyhold/event-store';
 import {
+  bulkLoadingFromNothing,
   catchUpTogether,
   lowerThisThreadsPriority,
   ProjectionLogger,
@@ -29,11 +30,14 @@ const catchUp = async ({ eventLogFile, readModelsFile, projections, sliceMs }: C
   const log = new SqliteEventStore(eventLogFile);
   const generations = await ReadModelGenerations.open(new SqliteReadModelStore(readModelsFile));
   const logger: ProjectionLogger = { error: (message, detail) => post({ kind: 'log', message, detail }) };
-  const runners = projections.map(({ name, generation }) => {
+  const targets = projections.map(({ name, generation }) => {
     const build = builds.get(name);
     if (!build) throw new Error(`No read-model projection is named '${name}'.`);
-    return new ProjectionRunner(log, generations.at(generation), generations.bind(build, generation).projection, logger);
+    const store = generations.at(generation);
+    const { projection, collections } = generations.bind(build, generation);
+    return { runner: new ProjectionRunner(log, store, projection, logger), store, collections };
   });
+  const runners = targets.map((target) => target.runner);
   const report = () => post({ kind: 'progress', positions: runners.map((runner) => runner.status().position) });
   const reporting = setInterval(report, PROGRESS_EVERY_MS);
   try {
@@ -44,7 +48,7 @@ const catchUp = async ({ eventLogFile, readModelsFile, projections, sliceMs }: C
       await store.leaveRoomForOtherWriters();
       return result;
     };
-    const position = await catchUpTogether(log, runners, batch, logger, { stopping: () => stopping, sliceMs });
+    const position = await bulkLoadingFromNothing(targets, () => catchUpTogether(log, runners, batch, logger, { stopping: () => stopping, sliceMs }));
     report();
     post({ kind: 'done', position });
   } finally {

@@ -74,9 +74,10 @@ export interface ReadModelStore {
    */
   batch?<T>(work: () => Promise<T>): Promise<T>;
   /**
-   * Fills `collections`, which nothing reads yet (a rebuild's fresh generation), at the store's
-   * fastest: indexes built once when `load` ends rather than kept up write by write. Answers once
-   * they are indexed again. Stores without it simply run `load`.
+   * Fills `collections` at the store's fastest: indexes built once when `load` ends rather than
+   * kept up write by write. Answers once they are indexed again. For collections that nothing
+   * reads yet (a rebuild's fresh generation) or that are filled from nothing (a catch-up of
+   * dropped read models), whose readers meanwhile get slower answers. Stores without it simply run `load`.
    */
   bulkLoad?<T>(collections: readonly CollectionDefinition[], load: () => Promise<T>): Promise<T>;
   /**

@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +8,7 @@ import { issueTokens } from '../testing/personal-token-events';
 import { recording } from '../testing/recording-projection';
 import { TOKENS, tokensProjection, TokenView } from '../views/tokens.view';
 import { IN_MEMORY_CHECKPOINTS, Projection, ProjectionRunner } from './projection-runner';
-import { catchUpTogether } from './shared-catch-up';
+import { bulkLoadingFromNothing, catchUpTogether } from './shared-catch-up';
 import { DutyCycleClock, ThreadDutyCycle } from './thread-duty-cycle';
 
 const silent = { error: () => undefined };
@@ -33,9 +34,58 @@ const countingReads = (events: SqliteEventStore) => {
 describe('Projections catching up together', () => {
   const open = () => {
     const dir = mkdtempSync(join(tmpdir(), 'keyhold-catch-up-'));
-    const readModels = new SqliteReadModelStore(join(dir, 'rm.sqlite'));
-    return { events: new SqliteEventStore(join(dir, 'events.sqlite')), readModels, batch: readModels.batch.bind(readModels) };
+    const file = join(dir, 'rm.sqlite');
+    const readModels = new SqliteReadModelStore(file);
+    return { events: new SqliteEventStore(join(dir, 'events.sqlite')), readModels, batch: readModels.batch.bind(readModels), file };
   };
+
+  /** The indexes a collection's table has, as another connection (a serving node's) sees them. */
+  const indexesOn = (file: string, collection: string) => {
+    const db = new Database(file, { readonly: true });
+    try {
+      return db.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL`).all(`rm_${collection}`).length;
+    } finally {
+      db.close();
+    }
+  };
+
+  /** Catches the tokens view up beside a projection that counts the tokens table's indexes as the first event is applied. */
+  const indexesWhileCatchingUp = async (checkpointFirst: boolean) => {
+    const { events, readModels, batch, file } = open();
+    await issueTokens(events, 10);
+    const all = (await events.readAll(null, 100)).map((e) => e.globalPosition);
+    if (checkpointFirst) await readModels.saveCheckpoint('tokens', all[0]);
+    const seen: number[] = [];
+    const probe: Projection = { name: 'probe', apply: () => void (seen.length === 0 && seen.push(indexesOn(file, TOKENS.name))) };
+    const runners = [new ProjectionRunner(events, readModels, tokensProjection(readModels), silent), new ProjectionRunner(events, readModels, probe, silent)];
+    const indexed = indexesOn(file, TOKENS.name);
+    const targets = [
+      { runner: runners[0], store: readModels, collections: [TOKENS] },
+      { runner: runners[1], store: readModels, collections: [] },
+    ];
+
+    const reached = await bulkLoadingFromNothing(targets, () => catchUpTogether(events, runners, batch, silent, { pageSize: 5 }));
+
+    expect(reached).toBe(all[all.length - 1]);
+    const tokens = await readModels.collection<TokenView>(TOKENS).list({ where: {}, orderBy: 'id', direction: 'asc', limit: 100 });
+    expect(tokens.items).toHaveLength(checkpointFirst ? 9 : 10);
+    return { indexed, during: seen[0], after: indexesOn(file, TOKENS.name) };
+  };
+
+  it('fill the collections of a projection that starts from nothing without their indexes, and index them once at the end', async () => {
+    const { indexed, during, after } = await indexesWhileCatchingUp(false);
+
+    expect(indexed).toBe(TOKENS.indexes.length);
+    expect(during).toBe(0);
+    expect(after).toBe(TOKENS.indexes.length);
+  });
+
+  it('keep the indexes of a projection that catches up from a checkpoint: its collections are not empty', async () => {
+    const { during, after } = await indexesWhileCatchingUp(true);
+
+    expect(during).toBe(TOKENS.indexes.length);
+    expect(after).toBe(TOKENS.indexes.length);
+  });
 
   it('read the log once for every projection, apply each event once to each from its own checkpoint, and save the checkpoints', async () => {
     const { events, readModels, batch } = open();
