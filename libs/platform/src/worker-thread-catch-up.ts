@@ -27,8 +27,11 @@ const THREAD_WORTHWHILE_EVENTS = 2000;
 
 /**
  * A slice on the thread holds the read models' write lock for its length, and the serving
- * thread's own writes (last-used times, checkpoints) wait that long; the page of 1000 events
- * usually ends a slice first.
+ * thread's own writes (last-used times, checkpoints) wait that long; the slice's time ends it
+ * before its page of 10,000 events does. Slices of 50 ms did not shorten the serving thread's
+ * waits (a dropped read model at 300k events under 10 connections, 5 s windows: client_credentials
+ * p99 29-58 ms and one window of 2 s, against 18-38 ms at 200 ms), and the catch-up took 126 s
+ * instead of 96-116 s.
  */
 const THREAD_SLICE_MS = 200;
 
