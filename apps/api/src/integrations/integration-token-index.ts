@@ -101,8 +101,8 @@ export class IntegrationTokenIndex implements CredentialKindIndex<IntegrationTok
     }
   }
 
-  verify(candidates: readonly SecretHash[], now: string): Principal | null {
-    return this.principalOf(this.tokens.find(candidates), now);
+  verify(candidates: () => readonly SecretHash[], now: string): Principal | null {
+    return this.principalOf(this.tokens.find(candidates()), now);
   }
 
   /** The integration a presented consumer key belongs to, if it is activating or active. */

@@ -305,7 +305,7 @@ export class CredentialIndexService implements OnModuleInit, OnApplicationShutdo
 
   private lookUp(kind: SecretKind | null, secret: string, now: string, current?: SecretHash): Principal | null {
     const index = kind && this.byKind.get(kind);
-    const principal = index ? index.verify(this.hasher.candidateHashes(secret, current), now, secret) : null;
+    const principal = index ? index.verify(() => this.hasher.candidateHashes(secret, current), now, secret) : null;
     return principal && this.denials.restrict(principal);
   }
 

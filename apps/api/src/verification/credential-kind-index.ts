@@ -19,10 +19,11 @@ export interface CredentialKindIndex<State = unknown> {
   /** Takes over a state that `state()` gave (read back from a MAC-checked snapshot), in place of all it held. */
   restore(state: State): void;
   /**
-   * The principal for a secret whose hash is one of `candidates`, or null if none is live. A kind
-   * whose secrets are sealed (they carry their claims and a MAC) reads `secret` itself.
+   * The principal for a secret whose hash is one of `candidates()`, or null if none is live. A
+   * kind whose secrets are sealed (they carry their claims and a MAC) reads `secret` itself, and
+   * asks for `candidates()` only for a secret that is not sealed: each candidate is an HMAC.
    */
-  verify(candidates: readonly SecretHash[], now: string, secret: string): Principal | null;
+  verify(candidates: () => readonly SecretHash[], now: string, secret: string): Principal | null;
   /** How many live secrets it holds, for start-up logs and metrics. */
   readonly size: number;
 }

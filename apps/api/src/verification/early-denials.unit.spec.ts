@@ -39,7 +39,7 @@ const indexWithLiveToken = () => {
     denials.settle(event.globalPosition);
   }
   const verify = () => {
-    const principal = index.verify(hasher.candidateHashes(secret), T0);
+    const principal = index.verify(() => hasher.candidateHashes(secret), T0);
     return principal && denials.restrict(principal);
   };
   return { index, denials, verify };

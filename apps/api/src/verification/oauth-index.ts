@@ -180,9 +180,9 @@ export class OAuthIndex implements CredentialKindIndex<OAuthIndexState> {
     return client?.kind === 'service_account' && client.state.status !== 'none' ? [...client.state.projects].sort() : [];
   }
 
-  verify(candidates: readonly SecretHash[], now: string, secret?: string): Principal | null {
+  verify(candidates: () => readonly SecretHash[], now: string, secret?: string): Principal | null {
     this.forgetExpiredRevocations(now);
-    const token = (secret !== undefined && this.openSealed(secret)) || this.legacyToken(candidates);
+    const token = (secret !== undefined && this.openSealed(secret)) || this.legacyToken(candidates());
     if (!token || hasExpired(token.expiresAt, now) || this.revoked.has(token.tokenId)) return null;
     const client = this.clients.get(token.clientId);
     if (!client || client.state.status === 'none' || ('tenantId' in token && token.tenantId !== client.state.tenantId)) return null;

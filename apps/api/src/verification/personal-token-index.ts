@@ -80,8 +80,8 @@ export class PersonalTokenIndex implements CredentialKindIndex<PersonalTokenInde
     }
   }
 
-  verify(candidates: readonly SecretHash[], now: string): Principal | null {
-    const slot = this.tokens.find(candidates);
+  verify(candidates: () => readonly SecretHash[], now: string): Principal | null {
+    const slot = this.tokens.find(candidates());
     if (slot < 0) return null;
     const expiresAt = this.expiresAt.get(slot);
     if (hasExpired(expiresAt, now)) return null;

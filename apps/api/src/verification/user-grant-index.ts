@@ -47,8 +47,8 @@ export class UserGrantIndex implements CredentialKindIndex<HashedSecretMapState<
     }
   }
 
-  verify(candidates: readonly SecretHash[], now: string): Principal | null {
-    const token = this.tokens.find(candidates);
+  verify(candidates: () => readonly SecretHash[], now: string): Principal | null {
+    const token = this.tokens.find(candidates());
     if (!token || hasExpired(token.expiresAt, now)) return null;
     const user = this.users.user(token.userId);
     if (!user || user.tenantId !== token.tenantId) return null;
