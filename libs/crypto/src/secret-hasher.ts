@@ -36,12 +36,9 @@ export class SecretHasher {
     return { hash: this.hashWith(this.currentKey, secret), keyId: this.current.id };
   }
 
-  /**
-   * Every hash the secret could have been stored under, one per known key. `current`, the
-   * secret's `hash` when the caller already made it, is taken as it is rather than made again.
-   */
-  candidateHashes(secret: string, current?: SecretHash): SecretHash[] {
-    return [...this.keys].map(([keyId, key]) => (current?.keyId === keyId ? current : { hash: this.hashWith(key, secret), keyId }));
+  /** Every hash the secret could have been stored under, one per known key. */
+  candidateHashes(secret: string): SecretHash[] {
+    return [...this.keys].map(([keyId, key]) => ({ hash: this.hashWith(key, secret), keyId }));
   }
 
   /** Constant-time comparison of a freshly computed hash with a stored one. */

@@ -5,8 +5,19 @@ import { Problem } from './problem';
 /** Far deeper than any request body of this API (the deepest, a connection's credential, is 3). */
 const MAX_JSON_DEPTH = 32;
 
+/** Whether some property of `value` is itself an object: a form, or a command's flat JSON, has none. */
+const nests = (value: object): boolean => {
+  for (const key in value) {
+    const child = (value as Record<string, unknown>)[key];
+    if (typeof child === 'object' && child !== null) return true;
+  }
+  return false;
+};
+
 /** How deep a parsed JSON value nests, counted without recursion so a hostile body cannot exhaust the stack. */
 const exceedsDepth = (root: unknown, max: number): boolean => {
+  // A flat body (every hot route's) is answered without the walk's queue of entries.
+  if (typeof root !== 'object' || root === null || !nests(root)) return false;
   const pending: Array<{ value: unknown; depth: number }> = [{ value: root, depth: 0 }];
   for (let item = pending.pop(); item !== undefined; item = pending.pop()) {
     const { value, depth } = item;

@@ -1,6 +1,6 @@
 import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'pino';
-import { context, isSpanContextValid, propagation, ProxyTracer, Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { context, isSpanContextValid, propagation, ProxyTracer, Span, SpanKind, SpanStatusCode, trace, Tracer } from '@opentelemetry/api';
 import { KeyholdMetrics } from '@keyhold/platform';
 import { CORRELATION_ID, tracer } from '@keyhold/tracing';
 import { correlationIdOf } from '../http/request-context';
@@ -12,38 +12,37 @@ const UNMATCHED_ROUTE = 'unmatched';
 type RequestLabels = { method: string; route: string; status: number };
 type DurationLabels = { method: string; route: string; status_class: string };
 
+type SeriesLabelsOf = { requests: RequestLabels; duration: DurationLabels };
+
 /**
  * The label objects of each (method, route, status) series, made once: prom-client hashes the
  * labels it is given on every sample, but building them anew per request was allocation on
- * every answer. Bounded like the series themselves (route templates, methods, statuses).
+ * every answer. Found by route, method and status in turn, so that finding them allocates
+ * nothing either (a key string joined per request did). Bounded like the series themselves
+ * (route templates, methods, statuses).
  */
 class SeriesLabels {
-  private readonly byKey = new Map<string, { requests: RequestLabels; duration: DurationLabels }>();
+  private readonly byRoute = new Map<string, Map<string, Map<number, SeriesLabelsOf>>>();
 
-  of(method: string, route: string, status: number): { requests: RequestLabels; duration: DurationLabels } {
-    const key = `${status} ${method} ${route}`;
-    let labels = this.byKey.get(key);
+  of(method: string, route: string, status: number): SeriesLabelsOf {
+    let byMethod = this.byRoute.get(route);
+    if (byMethod === undefined) this.byRoute.set(route, (byMethod = new Map()));
+    let byStatus = byMethod.get(method);
+    if (byStatus === undefined) byMethod.set(method, (byStatus = new Map()));
+    let labels = byStatus.get(status);
     if (labels === undefined) {
       labels = { requests: { method, route, status }, duration: { method, route, status_class: `${Math.floor(status / 100)}xx` } };
-      this.byKey.set(key, labels);
+      byStatus.set(status, labels);
     }
     return labels;
   }
 }
 
 /**
- * The request's server span, or null when nothing would record or carry it: with no tracer
- * provider registered (tracing off) every span is the API's invalid no-op, and making it the
- * active one around the handler was work on every request for nothing. A span that is not
+ * The request's server span, or null when nothing would record or carry it. A span that is not
  * recorded but has a valid context (a sampler said no) is kept, so that its decision propagates.
  */
-const serverSpan = (request: FastifyRequest): Span | null => {
-  const requests = tracer();
-  // The API hands out a ProxyTracer only while no provider is registered: then no propagator is
-  // either (both are registered together), so no caller's trace could continue, and extracting
-  // headers and naming a span that is dropped unseen cost a few microseconds on every request.
-  if (requests instanceof ProxyTracer) return null;
-  // Fastify builds routeOptions anew on every read: read it only for a span that may be kept.
+const serverSpan = (requests: Tracer, request: FastifyRequest): Span | null => {
   const route = request.routeOptions.url ?? UNMATCHED_ROUTE;
   const parent = propagation.extract(context.active(), request.headers);
   const attributes = { 'http.request.method': request.method, 'http.route': route, [CORRELATION_ID]: correlationIdOf(request) };
@@ -64,18 +63,25 @@ export const observeRequests = (fastify: FastifyInstance, logger: Logger, metric
   const requests = logger.child({ component: 'http' });
   const spans = new WeakMap<FastifyRequest, Span>();
   const series = new SeriesLabels();
-  // The span starts with the request (a caller's traceparent continues its trace) and becomes the
-  // active one for the handler once the body is read: commands and appends nest under it.
-  fastify.addHook('onRequest', (request, _reply, done) => {
-    const span = serverSpan(request);
-    if (span) spans.set(request, span);
-    done();
-  });
-  fastify.addHook('preHandler', (request, _reply, done) => {
-    const span = spans.get(request);
-    if (span) context.with(trace.setSpan(context.active(), span), done);
-    else done();
-  });
+  const requestTracer = tracer();
+  // The API hands out a ProxyTracer only while no provider is registered (Tracing registers one,
+  // before the HTTP edge is built, when OTEL_EXPORTER_OTLP_ENDPOINT is set): then no propagator
+  // is either, so no caller's trace could continue, and the two span hooks below would be two
+  // hook calls and a WeakMap lookup on every request for nothing.
+  if (!(requestTracer instanceof ProxyTracer)) {
+    // The span starts with the request (a caller's traceparent continues its trace) and becomes the
+    // active one for the handler once the body is read: commands and appends nest under it.
+    fastify.addHook('onRequest', (request, _reply, done) => {
+      const span = serverSpan(requestTracer, request);
+      if (span) spans.set(request, span);
+      done();
+    });
+    fastify.addHook('preHandler', (request, _reply, done) => {
+      const span = spans.get(request);
+      if (span) context.with(trace.setSpan(context.active(), span), done);
+      else done();
+    });
+  }
   fastify.addHook('onResponse', (request: FastifyRequest & { principal?: Principal }, reply: FastifyReply, done) => {
     const route = request.routeOptions.url ?? UNMATCHED_ROUTE;
     const status = reply.statusCode;

@@ -25,6 +25,22 @@ describe('access token claims', () => {
     expect(encodeAccessTokenClaims(all).length).toBeLessThan(200);
   });
 
+  it('writes the released layout byte for byte, so that tokens already issued still open', () => {
+    const text = (value: string) => [Buffer.from([Buffer.byteLength(value)]), Buffer.from(value)];
+    const fixed = Buffer.alloc(18);
+    fixed.writeUInt8(1, 0); // version
+    fixed.writeUInt8(1, 1); // api_client
+    fixed.writeUInt32BE(Date.parse(claims.issuedAt) / 1000, 2);
+    fixed.writeUInt32BE(Date.parse(claims.expiresAt) / 1000, 6);
+    fixed.writeUInt32BE(3, 10);
+    fixed.writeUInt32BE((1 << 17) | (1 << 4) | (1 << 5), 14); // history:read, tokens:introspect, users:read
+    const released = Buffer.concat([fixed, ...[claims.tenantId, claims.clientId, claims.tokenId, 'secret-7'].flatMap(text)]);
+    expect(encodeAccessTokenClaims(claims).equals(released)).toBe(true);
+    const withoutSecret = encodeAccessTokenClaims({ ...claims, clientSecretId: null });
+    expect(withoutSecret.subarray(released.length - 9).equals(Buffer.from([0]))).toBe(true);
+    expect(withoutSecret.length).toBe(released.length - 8);
+  });
+
   it('gives every permission its own bit: no two permissions read back as each other', () => {
     for (const permission of Object.keys(PERMISSIONS) as Permission[]) {
       expect(decodeAccessTokenClaims(encodeAccessTokenClaims({ ...claims, scope: [permission] }))?.scope).toEqual([permission]);
