@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BACKGROUND_NICENESS } from '../cpu-priority';
 import { describeReadModelStoreContract } from '../testing/read-model-store.contract';
+import { Page } from '../read-model-store.port';
 import { SqliteReadModelStore } from './sqlite-read-model-store';
 
 describeReadModelStoreContract('SQLite', async () =>
@@ -106,5 +107,120 @@ describe('SQLite read models: a long writer and the WAL', () => {
       reader.close();
       await store.close();
     }
+  });
+});
+
+describe('SQLite read models: indexed fields in columns of their own', () => {
+  type Item = { id: string; tenantId: string; createdAt: string; active: boolean; note?: string | null };
+  const ITEMS = { name: 'items', indexes: [['tenantId', 'createdAt'], ['active', 'createdAt']] };
+  const ITEM_COLUMNS = ['field_tenantId', 'field_createdAt', 'field_active'];
+  const position = (n: number) => String(n).padStart(20, '0');
+  const at = (n: number) => `2026-01-01T00:00:${String(n).padStart(2, '0')}.000Z`;
+  const newFile = () => join(mkdtempSync(join(tmpdir(), 'keyhold-rm-columns-')), 'read-models.sqlite');
+
+  /** Each index of rm_items with its columns, as another connection sees them (null: an expression). */
+  const indexColumnsIn = (file: string) => {
+    const db = new Database(file, { readonly: true });
+    try {
+      const names = db.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'rm_items' AND sql IS NOT NULL ORDER BY name").all();
+      return Object.fromEntries(names.map(({ name }) => [name, (db.pragma(`index_info(${name})`) as { name: string | null }[]).map((column) => column.name)]));
+    } finally {
+      db.close();
+    }
+  };
+  const columnsIn = (file: string, ids: string[]) => {
+    const db = new Database(file, { readonly: true });
+    try {
+      return ids.map((id) => db.prepare(`SELECT ${ITEM_COLUMNS.join(', ')} FROM rm_items WHERE id = ?`).get(id));
+    } finally {
+      db.close();
+    }
+  };
+  const EXPECTED_INDEXES = {
+    rm_items_ix0: ['field_tenantId', 'field_createdAt', 'id'],
+    rm_items_ix1: ['field_active', 'field_createdAt', 'id'],
+  };
+
+  it('keeps each indexed field in a column, as json_extract reads it (booleans 1/0, null or missing NULL), kept up by every write, and indexes the columns', async () => {
+    const file = newFile();
+    const store = new SqliteReadModelStore(file);
+    const items = store.collection<Item>(ITEMS);
+    await items.putIfNewer({ id: 'a', tenantId: 't1', createdAt: at(1), active: true }, position(1));
+    await items.putAllIfNewer([
+      { doc: { id: 'b', tenantId: 't1', createdAt: at(2), active: false, note: null }, version: position(2) },
+      { doc: { id: 'a', tenantId: 't2', createdAt: at(3), active: false }, version: position(3) },
+    ]);
+    // An older version changes neither the document nor its columns.
+    await items.putIfNewer({ id: 'a', tenantId: 't9', createdAt: at(9), active: true }, position(2));
+
+    expect(columnsIn(file, ['a', 'b'])).toEqual([
+      { field_tenantId: 't2', field_createdAt: at(3), field_active: 0 },
+      { field_tenantId: 't1', field_createdAt: at(2), field_active: 0 },
+    ]);
+    expect(indexColumnsIn(file)).toEqual(EXPECTED_INDEXES);
+    const ids = async (where: Partial<Item>) => (await items.list({ where, orderBy: 'createdAt', direction: 'asc', limit: 10 })).items.map((item) => item.id);
+    expect(await ids({ tenantId: 't1' })).toEqual(['b']);
+    expect(await ids({ tenantId: 't2', active: false })).toEqual(['a']);
+    expect(await ids({ active: true })).toEqual([]);
+    await store.close();
+  });
+
+  it('fills the columns of a collection first opened with no indexes (to be cleared) once its projection opens it in full', async () => {
+    const file = newFile();
+    const store = new SqliteReadModelStore(file);
+    await store.collection({ name: 'items', indexes: [] }).clear();
+    await store.collection<Item>(ITEMS).putIfNewer({ id: 'a', tenantId: 't1', createdAt: at(1), active: true }, position(1));
+
+    expect(columnsIn(file, ['a'])).toEqual([{ field_tenantId: 't1', field_createdAt: at(1), field_active: 1 }]);
+    expect(indexColumnsIn(file)).toEqual(EXPECTED_INDEXES);
+    await store.close();
+  });
+
+  it('opens a file written before columns (documents only, indexes on json_extract) with the same answers, its columns filled and its indexes on them', async () => {
+    const file = newFile();
+    // The layout written by earlier versions, statement for statement.
+    const old = new Database(file);
+    old.exec('CREATE TABLE rm_items (id TEXT PRIMARY KEY, version TEXT NOT NULL, doc TEXT NOT NULL)');
+    old.exec("CREATE INDEX rm_items_ix0 ON rm_items (json_extract(doc, '$.tenantId'), json_extract(doc, '$.createdAt'), id)");
+    old.exec("CREATE INDEX rm_items_ix1 ON rm_items (json_extract(doc, '$.active'), json_extract(doc, '$.createdAt'), id)");
+    const docs: Item[] = Array.from({ length: 30 }, (_, n) => ({ id: `i${n}`, tenantId: `t${n % 3}`, createdAt: at(n), active: n % 4 === 0, ...(n % 5 === 0 ? { note: null } : {}) }));
+    const insert = old.prepare('INSERT INTO rm_items (id, version, doc) VALUES (?, ?, ?)');
+    docs.forEach((doc, n) => insert.run(doc.id, position(n), JSON.stringify(doc)));
+    old.close();
+
+    const store = new SqliteReadModelStore(file);
+    const items = store.collection<Item>(ITEMS);
+
+    expect(indexColumnsIn(file)).toEqual(EXPECTED_INDEXES);
+    expect(columnsIn(file, ['i0', 'i1'])).toEqual([
+      { field_tenantId: 't0', field_createdAt: at(0), field_active: 1 },
+      { field_tenantId: 't1', field_createdAt: at(1), field_active: 0 },
+    ]);
+    const expected = (keep: (doc: Item) => boolean) => docs.filter(keep).map((doc) => doc.id);
+    const listed = async (where: Partial<Item>, direction: 'asc' | 'desc' = 'asc') => {
+      const found: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: Page<Item> = await items.list({ where, orderBy: 'createdAt', direction, limit: 4, cursor });
+        found.push(...page.items.map((item) => item.id));
+        cursor = page.nextCursor;
+      } while (cursor);
+      return found;
+    };
+    expect(await listed({ tenantId: 't1' })).toEqual(expected((doc) => doc.tenantId === 't1'));
+    expect(await listed({ active: true }, 'desc')).toEqual(expected((doc) => doc.active).reverse());
+    expect(await listed({ tenantId: 't2', active: false })).toEqual(expected((doc) => doc.tenantId === 't2' && !doc.active));
+    expect(await listed({ note: null })).toEqual(expected(() => true));
+    expect(await items.get('i7')).toEqual(docs[7]);
+    // Written after the upgrade, a document joins the same answers.
+    await items.putIfNewer({ id: 'i30', tenantId: 't1', createdAt: at(30), active: true }, position(30));
+    expect(await listed({ tenantId: 't1', active: true })).toEqual([...expected((doc) => doc.tenantId === 't1' && doc.active), 'i30']);
+    await store.close();
+
+    // Opened again, the file is left as it is: nothing to add, nothing to rebuild.
+    const again = new SqliteReadModelStore(file);
+    expect((await again.collection<Item>(ITEMS).list({ where: { tenantId: 't0' }, orderBy: 'createdAt', direction: 'asc', limit: 100 })).items).toHaveLength(10);
+    expect(indexColumnsIn(file)).toEqual(EXPECTED_INDEXES);
+    await again.close();
   });
 });
