@@ -165,6 +165,27 @@ describe('SQLite read models: indexed fields in columns of their own', () => {
     await store.close();
   });
 
+  it('opens a collection already laid out while another connection holds the write lock, without waiting for it', async () => {
+    const file = newFile();
+    const first = new SqliteReadModelStore(file);
+    first.collection<Item>(ITEMS);
+    await first.close();
+    // Another process in the middle of a long write, as a rebuild beside a serving node.
+    const writer = new Database(file);
+    writer.exec('BEGIN IMMEDIATE');
+    const store = new SqliteReadModelStore(file, { blockOnLockMs: 0 });
+    try {
+      const started = Date.now();
+      const items = store.collection<Item>(ITEMS);
+      expect(Date.now() - started).toBeLessThan(1000);
+      expect((await items.list({ where: { tenantId: 't1' }, orderBy: 'createdAt', direction: 'asc', limit: 1 })).items).toEqual([]);
+    } finally {
+      writer.exec('ROLLBACK');
+      writer.close();
+      await store.close();
+    }
+  });
+
   it('fills the columns of a collection first opened with no indexes (to be cleared) once its projection opens it in full', async () => {
     const file = newFile();
     const store = new SqliteReadModelStore(file);

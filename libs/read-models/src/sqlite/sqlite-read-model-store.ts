@@ -100,13 +100,15 @@ const waitingInSqlite = (db: Database.Database, change: () => void): void => {
   }
 };
 
+const columnNamesOf = (db: Database.Database, table: string): string[] =>
+  (db.pragma(`table_info(${table})`) as { name: string }[]).map((column) => column.name);
+
 /**
  * The fields a collection keeps in columns: those of the table already (a definition that opens
  * it without indexes, to clear it, must still fill what others index) and those its indexes name.
  */
 const fieldsWithColumns = (db: Database.Database, table: string, definition: CollectionDefinition): readonly string[] => {
-  const existing = (db.pragma(`table_info(${table})`) as { name: string }[])
-    .map((column) => column.name)
+  const existing = columnNamesOf(db, table)
     .filter((name) => name.startsWith(FIELD_COLUMN_PREFIX))
     .map((name) => name.slice(FIELD_COLUMN_PREFIX.length));
   return [...new Set([...existing, ...definition.indexes.flat().map(checkedFieldName)])];
@@ -153,15 +155,20 @@ class SqliteCollection<T extends ReadModelDocument> implements ReadModelCollecti
     this.definition = definition;
     this.indexColumns = new Map(definition.indexes.map((fields, n) => [`${this.table}_ix${n}`, [...fields.map(columnOf), 'id']]));
     let fields: readonly string[] = [];
-    waitingInSqlite(db, () =>
-      db.transaction(() => {
-        db.exec(`CREATE TABLE IF NOT EXISTS ${this.table} (id TEXT PRIMARY KEY, version TEXT NOT NULL, doc TEXT NOT NULL)`);
-        fields = fieldsWithColumns(db, this.table, definition);
-        this.addMissingColumns(fields);
-        this.dropIndexesNotOnTheirColumns();
-        this.createIndexes();
-      })(),
-    );
+    const layOut = db.transaction(() => {
+      fields = fieldsWithColumns(db, this.table, definition);
+      this.addMissingColumns(fields);
+      this.dropIndexesNotOnTheirColumns();
+      this.createIndexes();
+    });
+    waitingInSqlite(db, () => {
+      db.exec(`CREATE TABLE IF NOT EXISTS ${this.table} (id TEXT PRIMARY KEY, version TEXT NOT NULL, doc TEXT NOT NULL)`);
+      // With the write lock first (IMMEDIATE) only when there is something to change: a deferred
+      // transaction that reads the layout, then writes, fails at once (SQLITE_BUSY_SNAPSHOT, no
+      // busy handler) if another connection committed in between; one that writes nothing takes no lock.
+      if (this.laidOut(definition)) layOut();
+      else layOut.immediate();
+    });
     this.fields = new Set(fields);
     const columns = fields.map(columnOf);
     this.getStatement = db.prepare(`SELECT doc FROM ${this.table} WHERE id = ?`);
@@ -183,9 +190,21 @@ class SqliteCollection<T extends ReadModelDocument> implements ReadModelCollecti
     return values;
   }
 
+  /** Whether the table has a column for each field the definition indexes, and each index on its columns. */
+  private laidOut(definition: CollectionDefinition): boolean {
+    const present = new Set(columnNamesOf(this.db, this.table));
+    const columnsPresent = definition.indexes.flat().every((name) => present.has(columnOf(name)));
+    return columnsPresent && [...this.indexColumns].every(([index, columns]) => this.columnsOfIndex(index).join() === columns.join());
+  }
+
+  /** An index's columns in order; none for one that does not exist, null for an expression. */
+  private columnsOfIndex(index: string): (string | null)[] {
+    return (this.db.pragma(`index_info(${index})`) as { name: string | null }[]).map((column) => column.name);
+  }
+
   /** Only a table from before columns, or one whose definition gained a field, has any to add. */
   private addMissingColumns(fields: readonly string[]): void {
-    const present = new Set((this.db.pragma(`table_info(${this.table})`) as { name: string }[]).map((column) => column.name));
+    const present = new Set(columnNamesOf(this.db, this.table));
     const missing = fields.filter((name) => !present.has(columnOf(name)));
     if (missing.length === 0) return;
     for (const name of missing) this.db.exec(`ALTER TABLE ${this.table} ADD COLUMN ${columnOf(name)}`);
@@ -195,7 +214,7 @@ class SqliteCollection<T extends ReadModelDocument> implements ReadModelCollecti
   /** An index from before columns (on json_extract: no column names), or from a definition since changed. */
   private dropIndexesNotOnTheirColumns(): void {
     for (const [index, columns] of this.indexColumns) {
-      const present = (this.db.pragma(`index_info(${index})`) as { name: string | null }[]).map((column) => column.name);
+      const present = this.columnsOfIndex(index);
       if (present.length > 0 && present.join() !== columns.join()) this.db.exec(`DROP INDEX ${index}`);
     }
   }
