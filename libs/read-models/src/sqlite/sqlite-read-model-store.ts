@@ -18,29 +18,12 @@ import {
 const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const COLLECTION_NAME = /^[a-z][a-z0-9_]*$/;
 
+/** Field names reach SQL text (json paths), so only plain identifiers are accepted. */
 const LIST_STATEMENTS_KEPT = 64;
 
-/** Field names reach SQL text (column names, json paths), so only plain identifiers are accepted. */
-const checkedFieldName = (name: string): string => {
+const field = (name: string) => {
   if (!FIELD_NAME.test(name)) throw new Error(`Invalid field name '${name}'.`);
-  return name;
-};
-
-/** The column that keeps an indexed field beside the document; the prefix keeps it apart from id, version and doc. */
-const FIELD_COLUMN_PREFIX = 'field_';
-const columnOf = (name: string) => `${FIELD_COLUMN_PREFIX}${checkedFieldName(name)}`;
-const jsonPathOf = (name: string) => `json_extract(doc, '$.${checkedFieldName(name)}')`;
-
-/**
- * What a field's column keeps: what json_extract answers for it (1/0 for booleans, NULL for null
- * or missing, JSON text for an object), so that a column filled from JS, one filled by the upgrade
- * below with json_extract, and a query on a field with no column all compare alike.
- */
-const columnValue = (value: unknown): FieldValue => {
-  if (value === undefined || value === null) return null;
-  if (typeof value === 'boolean') return Number(value);
-  if (typeof value === 'object') return JSON.stringify(value);
-  return value as string | number;
+  return `json_extract(doc, '$.${name}')`;
 };
 
 /** SQLite's json_extract answers 1/0 for JSON booleans. */
@@ -100,46 +83,12 @@ const waitingInSqlite = (db: Database.Database, change: () => void): void => {
   }
 };
 
-const columnNamesOf = (db: Database.Database, table: string): string[] =>
-  (db.pragma(`table_info(${table})`) as { name: string }[]).map((column) => column.name);
-
-/**
- * The fields a collection keeps in columns: those of the table already (a definition that opens
- * it without indexes, to clear it, must still fill what others index) and those its indexes name.
- */
-const fieldsWithColumns = (db: Database.Database, table: string, definition: CollectionDefinition): readonly string[] => {
-  const existing = columnNamesOf(db, table)
-    .filter((name) => name.startsWith(FIELD_COLUMN_PREFIX))
-    .map((name) => name.slice(FIELD_COLUMN_PREFIX.length));
-  return [...new Set([...existing, ...definition.indexes.flat().map(checkedFieldName)])];
-};
-
-/**
- * Each indexed field lives in a column of its own, filled from JS as the document is written,
- * and the indexes are on those columns. With expression indexes on `json_extract(doc, ...)`
- * instead, SQLite parsed the whole document again for every indexed field of every index at every
- * write (read-model writes were 15–18% of the serving thread under the commands load), and a
- * rebuild's index builds parsed every document as many times again (about half of its time).
- *
- * Upgrade: a table from before has no such columns and expression indexes under the same names.
- * It is migrated in place when its collection is first opened, in one transaction: the missing
- * columns are added and filled with json_extract (which answers what `columnValue` binds), and
- * every index whose columns are not the expected ones is dropped and built again. Not a rebuild
- * from the log: that replays every event of every projection (minutes at 1M) to recompute
- * documents that are already right, where this is one pass over each table, as an index build
- * is. The layout is therefore read per table from the table itself (its columns and its indexes'
- * columns) rather than from one number for the file: columns follow the definitions, so a view
- * that indexes a new field later gets its column filled the same way, with no version to bump.
- */
 class SqliteCollection<T extends ReadModelDocument> implements ReadModelCollection<T> {
   private readonly table: string;
-  readonly definition: CollectionDefinition;
-  private readonly fields: ReadonlySet<string>;
-  /** Each index by name, with its columns in order (the id last, so that keyset pages are unique). */
-  private readonly indexColumns: ReadonlyMap<string, readonly string[]>;
+  private readonly indexStatements: readonly string[];
   /** Prepared once: projections call these for every event, and preparing costs more than running. */
   private readonly getStatement: Database.Statement<[string], { doc: string }>;
-  private readonly putStatement: Database.Statement<FieldValue[]>;
+  private readonly putStatement: Database.Statement<[string, string, string]>;
   /** Every entry's put in one transaction (a savepoint inside one already open on this connection). */
   private readonly putAll: Database.Transaction<(entries: ReadonlyArray<{ readonly doc: T; readonly version: string }>) => void>;
   /**
@@ -152,76 +101,22 @@ class SqliteCollection<T extends ReadModelDocument> implements ReadModelCollecti
   constructor(private readonly db: Database.Database, definition: CollectionDefinition) {
     if (!COLLECTION_NAME.test(definition.name)) throw new Error(`Invalid collection name '${definition.name}'.`);
     this.table = `rm_${definition.name}`;
-    this.definition = definition;
-    this.indexColumns = new Map(definition.indexes.map((fields, n) => [`${this.table}_ix${n}`, [...fields.map(columnOf), 'id']]));
-    let fields: readonly string[] = [];
-    const layOut = db.transaction(() => {
-      fields = fieldsWithColumns(db, this.table, definition);
-      this.addMissingColumns(fields);
-      this.dropIndexesNotOnTheirColumns();
-      this.createIndexes();
-    });
+    this.indexStatements = definition.indexes.map(
+      (fields, n) => `CREATE INDEX IF NOT EXISTS ${this.table}_ix${n} ON ${this.table} (${fields.map(field).join(', ')}, id)`,
+    );
     waitingInSqlite(db, () => {
       db.exec(`CREATE TABLE IF NOT EXISTS ${this.table} (id TEXT PRIMARY KEY, version TEXT NOT NULL, doc TEXT NOT NULL)`);
-      // With the write lock first (IMMEDIATE) only when there is something to change: a deferred
-      // transaction that reads the layout, then writes, fails at once (SQLITE_BUSY_SNAPSHOT, no
-      // busy handler) if another connection committed in between; one that writes nothing takes no lock.
-      if (this.laidOut(definition)) layOut();
-      else layOut.immediate();
+      this.createIndexes();
     });
-    this.fields = new Set(fields);
-    const columns = fields.map(columnOf);
     this.getStatement = db.prepare(`SELECT doc FROM ${this.table} WHERE id = ?`);
-    this.putStatement = db.prepare<FieldValue[]>(
-      `INSERT INTO ${this.table} (id, version, doc${columns.map((column) => `, ${column}`).join('')})
-       VALUES (?, ?, ?${columns.map(() => ', ?').join('')})
-       ON CONFLICT (id) DO UPDATE SET version = excluded.version, doc = excluded.doc${columns.map((column) => `, ${column} = excluded.${column}`).join('')}
+    this.putStatement = db.prepare(
+      `INSERT INTO ${this.table} (id, version, doc) VALUES (?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET version = excluded.version, doc = excluded.doc
        WHERE excluded.version > ${this.table}.version`,
     );
     this.putAll = db.transaction((entries) => {
-      for (const { doc, version } of entries) this.putStatement.run(...this.row(doc, version, JSON.stringify(doc)));
+      for (const { doc, version } of entries) this.putStatement.run(doc.id, version, JSON.stringify(doc));
     });
-  }
-
-  /** The values `putStatement` binds: id, version, document, then each field's column. */
-  private row(doc: T, version: string, json: string): FieldValue[] {
-    const values: FieldValue[] = [doc.id, version, json];
-    for (const name of this.fields) values.push(columnValue(doc[name]));
-    return values;
-  }
-
-  /** Whether the table has a column for each field the definition indexes, and each index on its columns. */
-  private laidOut(definition: CollectionDefinition): boolean {
-    const present = new Set(columnNamesOf(this.db, this.table));
-    const columnsPresent = definition.indexes.flat().every((name) => present.has(columnOf(name)));
-    return columnsPresent && [...this.indexColumns].every(([index, columns]) => this.columnsOfIndex(index).join() === columns.join());
-  }
-
-  /** An index's columns in order; none for one that does not exist, null for an expression. */
-  private columnsOfIndex(index: string): (string | null)[] {
-    return (this.db.pragma(`index_info(${index})`) as { name: string | null }[]).map((column) => column.name);
-  }
-
-  /** Only a table from before columns, or one whose definition gained a field, has any to add. */
-  private addMissingColumns(fields: readonly string[]): void {
-    const present = new Set(columnNamesOf(this.db, this.table));
-    const missing = fields.filter((name) => !present.has(columnOf(name)));
-    if (missing.length === 0) return;
-    for (const name of missing) this.db.exec(`ALTER TABLE ${this.table} ADD COLUMN ${columnOf(name)}`);
-    this.db.exec(`UPDATE ${this.table} SET ${missing.map((name) => `${columnOf(name)} = ${jsonPathOf(name)}`).join(', ')}`);
-  }
-
-  /** An index from before columns (on json_extract: no column names), or from a definition since changed. */
-  private dropIndexesNotOnTheirColumns(): void {
-    for (const [index, columns] of this.indexColumns) {
-      const present = this.columnsOfIndex(index);
-      if (present.length > 0 && present.join() !== columns.join()) this.db.exec(`DROP INDEX ${index}`);
-    }
-  }
-
-  /** How a query reaches a field: its column if it has one, else the document (slower: parsed per row). */
-  private field(name: string): string {
-    return this.fields.has(name) ? columnOf(name) : jsonPathOf(name);
   }
 
   async get(id: string): Promise<T | null> {
@@ -230,8 +125,8 @@ class SqliteCollection<T extends ReadModelDocument> implements ReadModelCollecti
   }
 
   async putIfNewer(doc: T, version: string): Promise<boolean> {
-    const row = this.row(doc, version, JSON.stringify(doc));
-    return (await whenUnlocked(() => this.putStatement.run(...row))).changes > 0;
+    const json = JSON.stringify(doc);
+    return (await whenUnlocked(() => this.putStatement.run(doc.id, version, json))).changes > 0;
   }
 
   async putAllIfNewer(entries: ReadonlyArray<{ readonly doc: T; readonly version: string }>): Promise<void> {
@@ -243,26 +138,26 @@ class SqliteCollection<T extends ReadModelDocument> implements ReadModelCollecti
     const conditions: string[] = [];
     const params: FieldValue[] = [];
     for (const [name, value] of Object.entries(query.where) as [string, FieldValue][]) {
-      conditions.push(value === null ? `${this.field(name)} IS NULL` : `${this.field(name)} = ?`);
+      conditions.push(value === null ? `${field(name)} IS NULL` : `${field(name)} = ?`);
       if (value !== null) params.push(sqlValue(value));
     }
     if (query.range) {
       const { from, to } = query.range;
       if (from !== undefined) {
-        conditions.push(`${this.field(query.range.field)} >= ?`);
+        conditions.push(`${field(query.range.field)} >= ?`);
         params.push(from);
       }
       if (to !== undefined) {
-        conditions.push(`${this.field(query.range.field)} < ?`);
+        conditions.push(`${field(query.range.field)} < ?`);
         params.push(to);
       }
     }
     if (query.anyOf) {
       // An empty list matches nothing, as in MongoDB's $in; `IN ()` is not valid SQL.
-      conditions.push(query.anyOf.values.length ? `${this.field(query.anyOf.field)} IN (${query.anyOf.values.map(() => '?').join(', ')})` : '0');
+      conditions.push(query.anyOf.values.length ? `${field(query.anyOf.field)} IN (${query.anyOf.values.map(() => '?').join(', ')})` : '0');
       params.push(...query.anyOf.values);
     }
-    const sort = this.field(query.orderBy);
+    const sort = field(query.orderBy);
     const comparison = query.direction === 'asc' ? '>' : '<';
     if (query.cursor) {
       const { sortValue, id } = decodeCursor(query.cursor);
@@ -290,7 +185,7 @@ class SqliteCollection<T extends ReadModelDocument> implements ReadModelCollecti
   }
 
   async removeBefore(name: keyof T & string, value: string | number): Promise<number> {
-    const remove = this.db.prepare(`DELETE FROM ${this.table} WHERE ${this.field(name)} < ?`);
+    const remove = this.db.prepare(`DELETE FROM ${this.table} WHERE ${field(name)} < ?`);
     return (await whenUnlocked(() => remove.run(value))).changes;
   }
 
@@ -299,23 +194,19 @@ class SqliteCollection<T extends ReadModelDocument> implements ReadModelCollecti
   }
 
   createIndexes(): void {
-    for (const statement of this.indexStatements()) this.db.exec(statement);
+    for (const statement of this.indexStatements) this.db.exec(statement);
   }
 
   /** Builds the indexes one at a time (each build holds the write lock throughout), with `pause` after each. */
   async createIndexesPausing(pause: () => Promise<void>): Promise<void> {
-    for (const statement of this.indexStatements()) {
+    for (const statement of this.indexStatements) {
       await whenUnlocked(() => this.db.exec(statement));
       await pause();
     }
   }
 
   dropIndexes(): void {
-    for (const index of this.indexColumns.keys()) this.db.exec(`DROP INDEX IF EXISTS ${index}`);
-  }
-
-  private indexStatements(): string[] {
-    return [...this.indexColumns].map(([index, columns]) => `CREATE INDEX IF NOT EXISTS ${index} ON ${this.table} (${columns.join(', ')})`);
+    this.indexStatements.forEach((_, n) => this.db.exec(`DROP INDEX IF EXISTS ${this.table}_ix${n}`));
   }
 }
 
@@ -480,8 +371,7 @@ export class SqliteReadModelStore implements ReadModelStore {
 
   private opened(definition: CollectionDefinition): SqliteCollection<ReadModelDocument> {
     let collection = this.collections.get(definition.name);
-    // A collection first opened only to be cleared (no indexes) is opened again in full once its projection asks for it.
-    if (!collection || (collection.definition.indexes.length === 0 && definition.indexes.length > 0)) {
+    if (!collection) {
       collection = new SqliteCollection(this.db, definition);
       this.collections.set(definition.name, collection);
     }
