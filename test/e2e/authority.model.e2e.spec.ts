@@ -26,6 +26,8 @@ import { clientCredentialsToken } from '../support/principals';
 const SEED = Number(process.env.AUTHORITY_SEED ?? 20261129);
 const NUM_RUNS = Number(process.env.AUTHORITY_RUNS ?? 14);
 const MAX_COMMANDS = 10;
+/** The fewest sequences a run must have tried within its time limit to count as a pass. */
+const MIN_RUNS = 5;
 
 /** The permissions principals are dealt from: the ones the escalation paths go through, and a few plain ones. */
 const DEALT: Permission[] = ['clients:write', 'users:write', 'integrations:write', 'connections:read', 'connections:use', 'tokens:read', 'tokens:write', 'clients:read'];
@@ -381,9 +383,14 @@ describe('Authority never grows: a model-based proof against the running API', (
         await fc.asyncModelRun(() => ({ model: world, real: world }), steps);
       },
     );
-    // fc.assert's error names the seed, the path to replay it and the shrunk counterexample.
-    // Shrinking replays whole sequences, setup included: it stops after the time limit with the
-    // smallest counterexample found so far, so that a failure is reported well within the timeout.
-    await fc.assert(property, { seed: SEED, numRuns: NUM_RUNS, skipAllAfterTimeLimit: 150_000 });
+    // The report names the seed, the path to replay it and the shrunk counterexample. Shrinking
+    // replays whole sequences, setup included: it stops at the time limit with the smallest
+    // counterexample found so far, so that a failure is reported well within the timeout.
+    // The limit interrupts rather than skips: on a loaded machine (9 of 14 runs fitted at a load
+    // average of 12) skipped runs read as "too many pre-condition failures", a failure that said
+    // nothing of authority. The runs that did fit must still be enough to mean something.
+    const details = await fc.check(property, { seed: SEED, numRuns: NUM_RUNS, interruptAfterTimeLimit: 150_000 });
+    if (details.failed) throw new Error(fc.defaultReportMessage(details));
+    expect(details.numRuns).toBeGreaterThanOrEqual(Math.min(NUM_RUNS, MIN_RUNS));
   }, 240_000);
 });
