@@ -8,7 +8,7 @@ import { ThreadDutyCycle } from './thread-duty-cycle';
 export type Batch = <T>(work: () => Promise<T>) => Promise<T>;
 
 export type SharedCatchUpOptions = {
-  /** Events read from the log at once, and the most one slice applies; by default it follows `sliceMs`. */
+  /** The most one slice applies, and the events read from the log at once when paced; by default it follows `sliceMs`. */
   readonly pageSize?: number;
   /** Checked between slices: a shutdown ends the catch-up at the last committed slice. */
   readonly stopping?: () => boolean;
@@ -95,7 +95,11 @@ export const catchUpTogether = async (
     if (stopping()) return after;
     // Reading and decoding the page is the pace's work too.
     pace?.begin();
-    const page = await log.readAll(after, pageSize);
+    // Unpaced, a read takes one slice: a page of 10,000 events outlived the young generation's
+    // collections while its slices were applied, and was copied to the old one. Start-up replay
+    // at 100k events went from 7.1–8.1 to 6.8–7.6 CPU-seconds (3 runs each, side by side).
+    const reading = pace ? pageSize : sliceSize;
+    const page = await log.readAll(after, reading);
     if (page.length === 0) return after;
     for (let start = 0; start < page.length; ) {
       if (start > 0 && stopping()) return after;
@@ -120,7 +124,7 @@ export const catchUpTogether = async (
       if (pace) await pace.rest();
       else await setImmediate();
     }
-    if (page.length < pageSize) return after;
+    if (page.length < reading) return after;
   }
 };
 
