@@ -119,6 +119,30 @@ describeWithServer('MONGO_URL', 'MongoReadModelStore', (url) => {
       ]);
     }));
 
+  it('writes over documents it never saw, stored by another process, in one read and one bulk write more, not round trips per document', async () => {
+    const name = fresh();
+    const ids = Array.from({ length: 20 }, (_, n) => `row-${n}`);
+    await store.collection<Row>({ name, indexes: [] }).putAllIfNewer(ids.map((id) => ({ doc: { id, expiresAt: 'before' }, version: '1' })));
+    // A process started after those writes (an API node flushing its tokens' last use after a restart).
+    const restarted = await MongoReadModelStore.connect(url, databaseName, { monitorCommands: true });
+    const commands: string[] = [];
+    try {
+      const rows = restarted.collection<Row>({ name, indexes: [] });
+      // The adapter keeps its client to itself; the test listens to the driver's command events on it.
+      (restarted as unknown as { client: MongoClient }).client.on('commandStarted', (event) => commands.push(`${event.commandName} ${event.command[event.commandName]}`));
+      await rows.putAllIfNewer([...ids.map((id) => ({ doc: { id, expiresAt: 'after' }, version: '2' })), { doc: { id: 'new', expiresAt: 'after' }, version: '2' }]);
+    } finally {
+      await restarted.close();
+    }
+    const collection = `rm_${name}`;
+    // Every insert but the new document's loses to the stored ones; they are read and replaced together
+    // (the guard index is made once per process, before the first write).
+    const sent = commands.filter((command) => !command.startsWith('endSessions') && !command.startsWith('createIndexes'));
+    expect(sent).toEqual([`insert ${collection}`, `find ${collection}`, `update ${collection}`]);
+    const stored = store.collection<Row>({ name, indexes: [] });
+    expect(await Promise.all([...ids, 'new'].map((id) => stored.get(id)))).toEqual([...ids, 'new'].map((id) => ({ id, expiresAt: 'after' })));
+  });
+
   it("holds only the writes of a batch's own work: those made meanwhile elsewhere go straight to the server", async () => {
     const rows = store.collection<Row>({ name: fresh(), indexes: [] });
     let release!: () => void;
