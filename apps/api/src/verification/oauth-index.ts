@@ -1,5 +1,6 @@
 import { RevocableAccessToken } from '@keyhold/application';
 import { Injectable } from '@nestjs/common';
+import { hash, randomBytes } from 'node:crypto';
 import {
   hasExpired,
   ACCESS_TOKEN_EVENTS,
@@ -111,6 +112,16 @@ export class OAuthIndex implements CredentialKindIndex<OAuthIndexState> {
   /** Revoked tokens by id, with their expiry in ms: bounded by the revocations of one token lifetime. */
   private revoked = new Map<string, number>();
   private pruneAt = 0;
+  /**
+   * For each stored secret hash, the last presented secret found to match it, as its SHA-256 under
+   * a per-process random salt (never the secret): a client authenticating again with the same
+   * secret costs one SHA-256 (0.35 µs) instead of an HMAC per hash key and the decoding of both
+   * hashes. What it remembers is a fact about two values, true whatever the client's state: a
+   * reset or removed secret's hash is no longer one the client holds, so it is never asked about.
+   * Keyed weakly by the stored hash, it holds no more entries than the index holds hashes.
+   */
+  private readonly matchedSecrets = new WeakMap<SecretHash, string>();
+  private readonly matchedSecretSalt = randomBytes(32).toString('base64url');
 
   constructor(
     private readonly hasher: SecretHasher,
@@ -157,8 +168,15 @@ export class OAuthIndex implements CredentialKindIndex<OAuthIndexState> {
     if (parseSecret(secret) !== 'clientSecret') return 'malformed';
     const client = this.clients.get(clientId);
     if (!client || client.state.status !== 'active' || this.denials.deniesClient(clientId)) return 'unknown';
-    const candidates = this.hasher.candidateHashes(secret);
-    const matches = (stored: SecretHash) => candidates.some((candidate) => SecretHasher.sameHash(candidate, stored));
+    const salted = hash('sha256', this.matchedSecretSalt + secret, 'base64url');
+    let candidates: SecretHash[] | null = null;
+    const matches = (stored: SecretHash) => {
+      if (this.matchedSecrets.get(stored) === salted) return true;
+      candidates ??= this.hasher.candidateHashes(secret);
+      if (!candidates.some((candidate) => SecretHasher.sameHash(candidate, stored))) return false;
+      this.matchedSecrets.set(stored, salted);
+      return true;
+    };
     if (client.kind === 'service_account') {
       if (!client.secret || !matches(client.secret)) return 'wrong_secret';
       return actingPermissions(client.state, now) === null ? 'sunset' : this.describe(client, now, null)!;

@@ -107,6 +107,23 @@ describe('OAuthIndex for API clients', () => {
     expect(typeof index.authenticateClient(CLIENT, second, T0)).toBe('object');
   });
 
+  it('checks a secret that matched before without hashing it again, and still refuses it once removed', () => {
+    const { index, first, second } = setUp();
+    expect(authenticated(index.authenticateClient(CLIENT, first, T0)).secretId).toBe('s-1');
+    const hashing = jest.spyOn(hasher, 'candidateHashes');
+    try {
+      expect(authenticated(index.authenticateClient(CLIENT, first, T0)).secretId).toBe('s-1');
+      expect(hashing).not.toHaveBeenCalled();
+      // Another secret of the same client is no match for what was remembered of the first.
+      expect(authenticated(index.authenticateClient(CLIENT, second, T0)).secretId).toBe('s-2');
+      expect(index.authenticateClient(CLIENT, newSecret().secret, T0)).toBe('wrong_secret');
+    } finally {
+      hashing.mockRestore();
+    }
+    index.apply(recorded({ type: 'ClientSecretRemoved', data: { ...ids, secretId: 's-1', removedAt: T0 } }));
+    expect(index.authenticateClient(CLIENT, first, T0)).toBe('wrong_secret');
+  });
+
   it('refuses a secret, or the whole client, that a lifecycle message ends before the log brings the event', () => {
     const denials = new EarlyDenials();
     const { index, first, second } = setUp(denials);
@@ -187,6 +204,17 @@ describe('OAuthIndex for API clients', () => {
     expect(client).toMatchObject({ kind: 'service_account', secretId: null });
     expect([...client.grants]).toEqual(['client_credentials']);
     expect([...client.permissions]).toEqual(['tokens:introspect']);
+  });
+  it('refuses a service account’s secret that matched before once the secret is reset', () => {
+    const index = new OAuthIndex(hasher, new EarlyDenials());
+    const { secret, stored } = newSecret();
+    index.apply(recorded({ type: 'ServiceAccountCreated', data: { tenantId: TENANT, accountId: 'sa-1', name: 'export', secret: stored, sunsetAt: null, createdAt: T0 } }));
+    expect(typeof index.authenticateClient('sa-1', secret, T0)).toBe('object');
+    expect(typeof index.authenticateClient('sa-1', secret, T0)).toBe('object');
+    const reset = newSecret();
+    index.apply(recorded({ type: 'ClientSecretReset', data: { tenantId: TENANT, accountId: 'sa-1', secret: reset.stored, generation: 1, resetAt: T0 } }));
+    expect(index.authenticateClient('sa-1', secret, T0)).toBe('wrong_secret');
+    expect(authenticated(index.authenticateClient('sa-1', reset.secret, T0)).generation).toBe(1);
   });
 });
 

@@ -45,6 +45,12 @@ export class IssueAccessToken {
    * shares its window, so it is made once an hour rather than once a token.
    */
   private window: ReturnType<typeof issuanceWindowOf> & { readonly startMs: number; readonly endMs: number } = { windowStart: '', windowEnd: '', startMs: 0, endMs: 0 };
+  /**
+   * The whole second the last token was issued in, and the instants its claims say: every token of
+   * a second shares them, so they are written once a second (two `toISOString` calls were a
+   * microsecond of every token).
+   */
+  private second = { startMs: -1, issuedAt: '', expiresAt: '' };
 
   constructor(
     private readonly commands: CommandPipeline,
@@ -54,6 +60,7 @@ export class IssueAccessToken {
 
   async execute({ client, scope, context }: IssueAccessTokenInput): Promise<GrantedAccessToken> {
     const nowMs = Date.now();
+    const { issuedAt, expiresAt } = this.instantsOf(nowMs);
     const claims: AccessTokenClaims = {
       tenantId: client.tenantId,
       clientId: client.clientId,
@@ -62,11 +69,19 @@ export class IssueAccessToken {
       clientGeneration: client.generation,
       clientSecretId: client.secretId,
       scope,
-      issuedAt: wholeSecond(nowMs),
-      expiresAt: wholeSecond(nowMs + this.config.ACCESS_TOKEN_TTL_SECONDS * 1000),
+      issuedAt,
+      expiresAt,
     };
     await this.recordIssuance(claims, wholeSecondMs(nowMs), () => ({ ...context, actorId: client.clientId, tenantId: client.tenantId, now: new Date(nowMs).toISOString() }));
     return { accessToken: this.sealer.seal(claims), expiresIn: this.config.ACCESS_TOKEN_TTL_SECONDS, scope };
+  }
+
+  private instantsOf(nowMs: number): { issuedAt: string; expiresAt: string } {
+    const startMs = wholeSecondMs(nowMs);
+    if (startMs !== this.second.startMs) {
+      this.second = { startMs, issuedAt: wholeSecond(nowMs), expiresAt: wholeSecond(nowMs + this.config.ACCESS_TOKEN_TTL_SECONDS * 1000) };
+    }
+    return this.second;
   }
 
   /** `issuedAtMs`: the claims' issuedAt; `contextOf`: the append's context, made only for the hour's first token, the one that appends. */

@@ -1,4 +1,4 @@
-import { OPERATOR } from '@keyhold/domain';
+import { AccessTokenClaims, OPERATOR } from '@keyhold/domain';
 import { CommandPipeline } from '../command-pipeline';
 import { IssueAccessToken, IssuingClient } from './issue-access-token';
 
@@ -49,6 +49,22 @@ describe('IssueAccessToken', () => {
     await issue();
     await issue();
     expect(runs.map((run) => run.command.windowStart)).toEqual(['2026-01-01T10:00:00.000Z', '2026-01-01T11:00:00.000Z']);
+  });
+
+  it("seals each token with its own whole second and that second's expiry, also when the second before issued tokens", async () => {
+    const sealed: AccessTokenClaims[] = [];
+    const commands = { run: async () => ({ state: null, events: [], position: null }) } as unknown as CommandPipeline;
+    const issue = new IssueAccessToken(commands, { seal: (claims) => `${sealed.push(claims)}` }, { ACCESS_TOKEN_TTL_SECONDS: 300 });
+    const at = async (ms: number) => {
+      jest.setSystemTime(ms);
+      await issue.execute({ client, scope: [], context });
+      const { issuedAt, expiresAt } = sealed[sealed.length - 1];
+      return [issuedAt, expiresAt];
+    };
+    expect(await at(T0 + 999)).toEqual(['2026-01-01T10:15:00.000Z', '2026-01-01T10:20:00.000Z']);
+    expect(await at(T0 + 1000)).toEqual(['2026-01-01T10:15:01.000Z', '2026-01-01T10:20:01.000Z']);
+    expect(await at(T0 + 1999)).toEqual(['2026-01-01T10:15:01.000Z', '2026-01-01T10:20:01.000Z']);
+    expect(await at(T0 + HOUR)).toEqual(['2026-01-01T11:15:00.000Z', '2026-01-01T11:20:00.000Z']);
   });
 
   it('hands out no token when the append fails, and appends again for the next one', async () => {
