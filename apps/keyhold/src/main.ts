@@ -1,5 +1,6 @@
 import { InvalidConfigError, loadConfig } from '@keyhold/platform';
 import { startKeyhold } from './keyhold';
+import { scavengeWithoutHelperThreads } from './scavenges';
 
 /**
  * `node main.js` runs the roles KEYHOLD_ROLES names (both by default); `node main.js worker`
@@ -7,6 +8,7 @@ import { startKeyhold } from './keyhold';
  * like the variable it stands for.
  */
 const role = process.argv[2];
+scavengeWithoutHelperThreads();
 try {
   startKeyhold(loadConfig(role ? { ...process.env, KEYHOLD_ROLES: role } : process.env)).catch(fail);
 } catch (error) {
