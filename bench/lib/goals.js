@@ -119,12 +119,13 @@ const commandGoals = (results) => {
     // The projection's own lag, seen in the read model; what a GET through the loaded API node adds is in the detail.
     const failed = (lag?.errors ? `${lag.errors} probe(s) failed: ${lag.firstError}; ` : '') + (lag?.storedMissing ? `${lag.storedMissing} never seen in the read model; ` : '');
     const throughApi = lag?.samples ? `through the API's GET under the load: p99 ${Math.round(lag.afterAckMs.p99)} ms` : '';
+    const standIn = lag?.standInGc ? `; the stand-in's collector paused it ${lag.standInGc.count} time(s) meanwhile, the longest ${Math.round(lag.standInGc.maxMs)} ms` : '';
     rows.push(
       goal(
         'projection lag',
         `p99 from the 201 to the read model, separate worker, ${mode}`,
         [check('lag', lag?.storedAfterAckMs && !lag.storedMissing ? lag.storedAfterAckMs.p99 : null, '<=', 100, ' ms')],
-        unavailable(c[mode]) ?? failed + throughApi,
+        unavailable(c[mode]) ?? failed + throughApi + standIn,
       ),
     );
   }

@@ -163,6 +163,18 @@ const renderReport = (results, chartFile) => {
       `| ${mode} | ${topology === 'single' ? 'one process' : 'api + worker'} | ${lag.samples}${lag.errors ? ` (+${lag.errors} failed: ${lag.firstError})` : ''} | ${stored} | ${ms(lag.afterAckMs.p50)} / ${ms(lag.afterAckMs.p99)} / ${ms(lag.afterAckMs.max)} | ${ms(lag.afterSendMs.p50)} / ${ms(lag.afterSendMs.p99)} | ${gets} |`,
     );
   }
+  const standIn = results.workloads.commands?.['kafka-mongo'];
+  const paused = commandRows.filter(([, , lag]) => lag.standInGc);
+  if (paused.length) {
+    p(
+      '',
+      `The MongoDB stand-in is a JVM (\`${standIn.standInJvm ?? 'flags not recorded'}\`); its collector's pauses while the probe ran, which the Kafka + Mongo lag includes and a real MongoDB would not add: ` +
+        paused
+          .map(([, topology, { standInGc: gc }]) => `${topology === 'single' ? 'one process' : 'api + worker'} ${gc.count} pause(s), ${ms(gc.totalMs)} ms in all, the longest ${ms(gc.maxMs)} ms, in ${num(gc.windowMs / 1000, 1)} s`)
+          .join('; ') +
+        '.',
+    );
+  }
   p('', "In one process the read model is there when the command answers (read-your-writes), so the lag after the 201 is just the probe's own GET. With a separate worker, the worker learns of the API node's commits by checking SQLite's `PRAGMA data_version` every 10 ms, then applies what arrived as one page (one transaction for every read model). Where the first GET after the 201 already sees the token, the lag is that GET's own wait in the API node's queue behind the command load, which no worker can shorten.", '');
 
   // Workload 5.
