@@ -191,10 +191,13 @@ describe('Service accounts and the OAuth 2.0 endpoints, driven by oauth4webapi',
     const account = await createAccount('legacy');
     const outcome = await tokenFor(account.clientId, account.clientSecret);
     const accessToken = outcome.ok ? outcome.tokens!.access_token : '';
-    const sunsetAt = new Date(Date.now() + 1200).toISOString();
+    // Seconds ahead, not one: the PUT and the token request before the sunset (a client in a
+    // child process) took more than 1.2 s on a loaded machine, and the test then failed.
+    const sunsetMs = Date.now() + 4000;
+    const sunsetAt = new Date(sunsetMs).toISOString();
     expect((await keyhold.request('PUT', `/v1/service-accounts/${account.id}/sunset`, { token: admin.token, json: { sunsetAt } })).status).toBe(200);
     expect((await tokenFor(account.clientId, account.clientSecret)).ok).toBe(true);
-    await sleep(1400);
+    await sleep(Math.max(0, sunsetMs - Date.now()) + 200);
     expect(await tokenFor(account.clientId, account.clientSecret)).toMatchObject({ ok: false, status: 401 });
     expect((await introspect(accessToken)).body).toEqual({ active: false });
   });
