@@ -1,9 +1,8 @@
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { hash, randomBytes } from 'node:crypto';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Logger } from 'pino';
 import { hasExpired } from '@keyhold/domain';
-import { parseSecret, SecretHasher, SecretKind } from '@keyhold/crypto';
+import { parseSecret, ProcessLocalDigest, SecretHasher, SecretKind } from '@keyhold/crypto';
 import { EVENT_STORE, EventStore, GlobalPosition, RecordedEvent } from '@keyhold/event-store';
 import { KEYHOLD_CONFIG, KeyholdConfig, KeyholdMetrics, ProjectionsService, ROOT_LOGGER } from '@keyhold/platform';
 import { CheckpointStore, Projection, ProjectionRunner } from '@keyhold/read-models';
@@ -71,16 +70,10 @@ export class CredentialIndexService implements OnModuleInit, OnApplicationShutdo
   private headRead: Promise<GlobalPosition | null> | null = null;
   /** Events applied since start: with the early denials' changes, what a remembered caller is checked against (see `authenticate`). */
   private eventsApplied = 0;
-  /** Callers' principals by the salted hash of the secret they presented (never the secret), valid while `callersChanges` holds. */
+  /** Callers' principals by the process-local digest of the secret they presented (never the secret), valid while `callersChanges` holds. */
   private readonly callers = new Map<string, Principal>();
-  /**
-   * Random per process, so that the callers' keys mean nothing outside it. A remembered caller is
-   * found by SHA-256 over this salt and the secret (one call into OpenSSL, 0.35 µs) rather than
-   * by the secret's HMAC under the hash key (1.7 µs: the Hmac object's set-up dominates): a
-   * forged key would need a second preimage of SHA-256 either way, and the HMAC is made only
-   * when the index has to be searched.
-   */
-  private readonly callerKeySalt = randomBytes(32).toString('base64url');
+  /** A remembered caller is found by this digest; the secret's HMAC is made only when the index has to be searched. */
+  private readonly callerKeys = new ProcessLocalDigest();
   private callersChanges = -1;
 
   constructor(
@@ -252,7 +245,7 @@ export class CredentialIndexService implements OnModuleInit, OnApplicationShutdo
       this.callers.clear();
       this.callersChanges = changes;
     }
-    const key = hash('sha256', this.callerKeySalt + secret, 'base64url');
+    const key = this.callerKeys.of(secret);
     const remembered = this.callers.get(key);
     if (remembered !== undefined && !hasExpired(remembered.expiresAt, now)) return { kind: 'personalApiToken', principal: remembered, outcome: 'accepted' };
     const verification = await this.check(secret, now);
