@@ -60,7 +60,7 @@ export class IssueAccessToken {
 
   async execute({ client, scope, context }: IssueAccessTokenInput): Promise<GrantedAccessToken> {
     const nowMs = Date.now();
-    const { issuedAt, expiresAt } = this.instantsOf(nowMs);
+    const { startMs, issuedAt, expiresAt } = this.secondOf(nowMs);
     const claims: AccessTokenClaims = {
       tenantId: client.tenantId,
       clientId: client.clientId,
@@ -72,11 +72,11 @@ export class IssueAccessToken {
       issuedAt,
       expiresAt,
     };
-    await this.recordIssuance(claims, wholeSecondMs(nowMs), () => ({ ...context, actorId: client.clientId, tenantId: client.tenantId, now: new Date(nowMs).toISOString() }));
+    await this.recordIssuance(claims, startMs, () => ({ ...context, actorId: client.clientId, tenantId: client.tenantId, now: new Date(nowMs).toISOString() }));
     return { accessToken: this.sealer.seal(claims), expiresIn: this.config.ACCESS_TOKEN_TTL_SECONDS, scope };
   }
 
-  private instantsOf(nowMs: number): { issuedAt: string; expiresAt: string } {
+  private secondOf(nowMs: number): { readonly startMs: number; readonly issuedAt: string; readonly expiresAt: string } {
     const startMs = wholeSecondMs(nowMs);
     if (startMs !== this.second.startMs) {
       this.second = { startMs, issuedAt: wholeSecond(nowMs), expiresAt: wholeSecond(nowMs + this.config.ACCESS_TOKEN_TTL_SECONDS * 1000) };
