@@ -1,3 +1,4 @@
+import { CredentialIndexService } from '../../apps/api/src/verification/credential-index.service';
 import { expectProblem, KeyholdHarness } from '../support/keyhold-harness';
 import { sample } from '../support/metrics';
 import { secretsFoundIn } from '../support/secret-scan';
@@ -36,6 +37,33 @@ describe('Operability: metrics and request logs', () => {
       before = await accepted();
       expectProblem(await keyhold.post('/v1/tokens', admin.token, { label: 'counted once', scope: 'read' }), 409, 'label-taken');
       expect((await accepted()) - before).toBe(2);
+    });
+
+    it('verifies the caller of POST /v1/tokens once per request, also when the fast path refuses it or its command fails', async () => {
+      const readOnly = await keyhold.post('/v1/tokens', admin.token, { label: 'verified once, read only', scope: 'read' });
+      const checks = jest.spyOn(keyhold.app.get(CredentialIndexService), 'check');
+      try {
+        const checked = async (token: string, label: string) => {
+          checks.mockClear();
+          const answer = await keyhold.post('/v1/tokens', token, { label, scope: 'read' });
+          return { answer, checks: checks.mock.calls.length };
+        };
+        const issued = await checked(admin.token, 'verified once');
+        expect(issued.answer.status).toBe(201);
+        expect(issued.checks).toBe(1);
+        const taken = await checked(admin.token, 'verified once');
+        expectProblem(taken.answer, 409, 'label-taken');
+        expect(taken.checks).toBe(1);
+        const forbidden = await checked(readOnly.body.token, 'not allowed');
+        expectProblem(forbidden.answer, 403, 'forbidden');
+        expect(forbidden.answer.body.detail).toContain("'tokens:write'");
+        expect(forbidden.checks).toBe(1);
+        const unknown = await checked(`${admin.token.slice(0, -4)}AAAA`, 'unknown caller');
+        expectProblem(unknown.answer, 401, 'unauthenticated');
+        expect(unknown.checks).toBe(1);
+      } finally {
+        checks.mockRestore();
+      }
     });
 
     it("counts requests per route template, verifications, issuance and revocation, and shows the log's progress", async () => {

@@ -7,6 +7,7 @@ import { Principal } from '../verification/principal';
 import { UsageRecorder } from '../verification/usage-recorder';
 import { OAuth1Signatures } from '../integrations/oauth1/oauth1-signatures';
 import { SignedCalls } from '../integrations/oauth1/signed-calls';
+import { rethrowFastPathFailure } from './fast-path';
 import { GUEST_ACCESSIBLE, GuestAccess } from './guest-access';
 import { Problem } from './problem';
 
@@ -60,24 +61,37 @@ export class BearerAuthGuard implements CanActivate {
     return this.authorize(request, this.reflector.getAllAndOverride<Permission[]>(REQUIRED, targets) ?? []);
   }
 
-  /** Verifies the bearer token, attaches its principal to the request, and demands the permissions. */
+  /**
+   * Verifies the bearer token, attaches its principal to the request, and demands the permissions.
+   * A request its route's fast path failed has had its caller verified and counted there: its
+   * failure is answered without a second verification.
+   */
   async authorize(request: AuthenticatedRequest, required: readonly Permission[]): Promise<true> {
+    rethrowFastPathFailure(request);
     const now = new Date().toISOString();
     const principal = OAuth1Signatures.isSigned(request) ? await this.signedCalls.verify(request, now) : await bearerPrincipal(request, this.credentials, now);
-    if (!principal) {
-      throw new Problem('unauthenticated', 'The bearer token is missing, malformed, unknown, expired or revoked.');
+    if (principal) {
+      this.usage.record(principal.credential.id, now);
+      request.principal = principal; // on a 403 too: request logs and spans name the caller
     }
-    this.usage.record(principal.credential.id, now);
-    request.principal = principal;
-
-    const missing = required.filter(
-      (permission) => !principal.permissions.has(permission),
-    );
-    if (missing.length > 0) {
-      const detail = `This operation needs ${missing.map((p) => `'${p}'`).join(', ')}, which this token does not carry (its owner's role or the token's scope lacks it).`;
-      throw new Problem('forbidden', detail);
-    }
+    demandPermissions(principal, required);
     return true;
+  }
+}
+
+/**
+ * The guard's refusal of a caller: 401 without a verified principal, 403 naming the permissions
+ * it lacks. Fast paths refuse with it too, so a request gets the same answer whichever path
+ * verified its caller.
+ */
+export function demandPermissions(principal: Principal | null, required: readonly Permission[]): asserts principal is Principal {
+  if (!principal) {
+    throw new Problem('unauthenticated', 'The bearer token is missing, malformed, unknown, expired or revoked.');
+  }
+  const missing = required.filter((permission) => !principal.permissions.has(permission));
+  if (missing.length > 0) {
+    const detail = `This operation needs ${missing.map((p) => `'${p}'`).join(', ')}, which this token does not carry (its owner's role or the token's scope lacks it).`;
+    throw new Problem('forbidden', detail);
   }
 }
 

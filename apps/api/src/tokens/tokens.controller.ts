@@ -5,7 +5,6 @@ import { FastifyReply } from 'fastify';
 import { detailsOfOwned, GetPersonalToken, ListPersonalTokens } from '@keyhold/application';
 import { CurrentPrincipal, RequirePermissions } from '../http/auth';
 import { ApiIfMatch, ETAG_HEADER, IfMatch, setETag } from '../http/etag';
-import { rethrowFastPathFailure } from '../http/fast-path';
 import { Problem } from '../http/problem';
 import { CurrentRequestContext, RequestContext } from '../http/request-context';
 import { Principal } from '../verification/principal';
@@ -25,7 +24,7 @@ export class TokensController {
     private readonly listTokens: ListPersonalTokens,
   ) {}
 
-  /** Answered by IssueTokenFastPath for a plain body without Idempotency-Key; every other request and every failure comes here. */
+  /** Answered by IssueTokenFastPath for a plain body without Idempotency-Key; every other request comes here, and every refusal or failure of the fast path, which the guard throws again. */
   @Post()
   @RequirePermissions('tokens:write')
   @ApiCreatedResponse({ type: IssuedTokenResponse, description: 'Issued: the secret is in `token`, this once.' })
@@ -38,7 +37,6 @@ export class TokensController {
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<IssuedTokenResponse | TokenResponse> {
-    rethrowFastPathFailure(reply.request);
     const answer = await this.issuance.issue(principal, context, body, idempotencyKey);
     void reply.status(answer.status).headers(answer.headers);
     return answer.body;
