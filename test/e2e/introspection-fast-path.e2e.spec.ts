@@ -1,3 +1,4 @@
+import { CredentialIndexService } from '../../apps/api/src/verification/credential-index.service';
 import { HttpResult, KeyholdHarness } from '../support/keyhold-harness';
 import { serviceAccountWith } from '../support/principals';
 
@@ -68,16 +69,25 @@ describe('Introspection: the fast path answers as the controller does', () => {
     expect(counted(before, after, 'personalApiToken', 'accepted')).toBe(3);
   });
 
-  it('hands every failure to the controller, which answers it in the API words and counts it once', async () => {
+  it('answers every failure in the API words through the controller, and verifies and counts its caller once', async () => {
     const member = await keyhold.addUser(admin.token, 'member@fastpath.test', 'member');
     const before = await verifications();
+    const checks = jest.spyOn(keyhold.app.get(CredentialIndexService), 'check');
+    const checked = async (caller: string, form: Record<string, string>) => {
+      checks.mockClear();
+      const answer = await introspect(caller, form);
+      return { ...answer, checks: checks.mock.calls.length };
+    };
 
-    const unauthenticated = await introspect(`${admin.token.slice(0, -6)}BBBBBB`, { token: admin.token });
+    const unauthenticated = await checked(`${admin.token.slice(0, -6)}BBBBBB`, { token: admin.token });
     expect(unauthenticated.status).toBe(401);
-    const forbidden = await introspect(member.token, { token: admin.token });
+    const forbidden = await checked(member.token, { token: admin.token });
     expect(forbidden.status).toBe(403);
-    const invalid = await introspect(admin.token, { token: '' });
+    const invalid = await checked(admin.token, { token: '' });
     expect(invalid.status).toBe(400);
+    checks.mockRestore();
+    // The caller's secret is checked once per request (the subject is not checked on these paths).
+    expect([unauthenticated.checks, forbidden.checks, invalid.checks]).toEqual([1, 1, 1]);
 
     const after = await verifications();
     // A rejected caller once (not once per path); the member and the admin of the invalid request once each, plus the scrape.

@@ -70,29 +70,32 @@ export class BearerAuthGuard implements CanActivate {
     rethrowFastPathFailure(request);
     const now = new Date().toISOString();
     const principal = OAuth1Signatures.isSigned(request) ? await this.signedCalls.verify(request, now) : await bearerPrincipal(request, this.credentials, now);
-    if (principal) {
-      this.usage.record(principal.credential.id, now);
-      request.principal = principal; // on a 403 too: request logs and spans name the caller
-    }
-    demandPermissions(principal, required);
+    admitCaller(request, principal, required, this.usage, now);
     return true;
   }
 }
 
 /**
- * The guard's refusal of a caller: 401 without a verified principal, 403 naming the permissions
- * it lacks. Fast paths refuse with it too, so a request gets the same answer whichever path
- * verified its caller.
+ * What the guard does with a caller once verified, and what fast paths do with theirs, so that a
+ * request gets the same answer whichever path verified it: the caller's use recorded and its
+ * principal attached to the request (on a 403 too: request logs and spans name the caller), then
+ * refused with 401 if nothing verified or 403 naming the permissions it lacks.
  */
-export function demandPermissions(principal: Principal | null, required: readonly Permission[]): asserts principal is Principal {
+export function admitCaller(
+  request: AuthenticatedRequest,
+  principal: Principal | null,
+  required: readonly Permission[],
+  usage: UsageRecorder,
+  now: string,
+): asserts principal is Principal {
   if (!principal) {
     throw new Problem('unauthenticated', 'The bearer token is missing, malformed, unknown, expired or revoked.');
   }
-  const missing = required.filter((permission) => !principal.permissions.has(permission));
-  if (missing.length > 0) {
-    const detail = `This operation needs ${missing.map((p) => `'${p}'`).join(', ')}, which this token does not carry (its owner's role or the token's scope lacks it).`;
-    throw new Problem('forbidden', detail);
-  }
+  usage.record(principal.credential.id, now);
+  request.principal = principal;
+  if (required.every((permission) => principal.permissions.has(permission))) return;
+  const missing = required.filter((permission) => !principal.permissions.has(permission)).map((permission) => `'${permission}'`);
+  throw new Problem('forbidden', `This operation needs ${missing.join(', ')}, which this token does not carry (its owner's role or the token's scope lacks it).`);
 }
 
 export const CurrentPrincipal = createParamDecorator((_data: unknown, context: ExecutionContext): Principal => {

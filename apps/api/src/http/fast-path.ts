@@ -5,7 +5,8 @@ import { FastifyInstance, FastifyRequest, HTTPMethods, preHandlerAsyncHookHandle
  * `preHandler` hook, without Nest's guards, pipes, interceptors and router (which cost more CPU
  * than the answer on the hottest routes). The Nest route stays: it describes the route in the
  * OpenAPI document, answers every request the fast path hands on, and answers every failure of
- * the fast path (see `rethrowFastPathFailure`), so error words and codes are the API's own.
+ * the fast path, thrown again by the route's guard or, on a public route, by its handler (see
+ * `rethrowFastPathFailure`), so error words and codes are the API's own.
  */
 export interface FastPath {
   readonly method: HTTPMethods;
@@ -33,7 +34,7 @@ export class FastAnswer {
 const FAILURE = Symbol('keyhold:fast-path-failure');
 type WithFailure = FastifyRequest & { [FAILURE]?: unknown };
 
-/** In a fast path's Nest route: what the fast path failed with, thrown again so that the one exception filter answers it. */
+/** In a fast path's Nest route (its guard, or a public route's handler): what the fast path failed with, thrown again so that the one exception filter answers it. */
 export const rethrowFastPathFailure = (request: FastifyRequest): void => {
   if (FAILURE in request) throw (request as WithFailure)[FAILURE];
 };

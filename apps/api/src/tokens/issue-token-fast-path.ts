@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { FastifyRequest } from 'fastify';
 import { Permission } from '@keyhold/domain';
-import { demandPermissions, presentedBearer } from '../http/auth';
+import { admitCaller, presentedBearer } from '../http/auth';
 import { FastAnswer, FastPath } from '../http/fast-path';
 import { requestContextOf } from '../http/request-context';
 import { OAuth1Signatures } from '../integrations/oauth1/oauth1-signatures';
@@ -21,7 +21,7 @@ const bodyTaken = (request: FastifyRequest) =>
 /**
  * `POST /v1/tokens` answered from a hook (see FastPath) when its body certainly passes the
  * route's validation (`plainIssueTokenBody`, no Idempotency-Key, not OAuth 1.0a-signed): the
- * caller is verified, counted and refused here as the route's guard would (`demandPermissions`),
+ * caller is verified, counted and refused here as the route's guard would (`admitCaller`),
  * and the token issued through the same TokenIssuance as the route, durably and read-your-writes
  * alike, without Nest's guard, pipes (class-validator and class-transformer) and router, which
  * under 50 connections of this route took about a quarter of the serving thread. Any other body
@@ -50,11 +50,7 @@ export class IssueTokenFastPath implements FastPath {
     const caller = await this.credentials.check(presented, now);
     this.credentials.count(caller);
     const { principal } = caller;
-    if (principal) {
-      this.usage.record(principal.credential.id, now);
-      request.principal = principal;
-    }
-    demandPermissions(principal, ISSUE_TOKEN_PERMISSIONS);
+    admitCaller(request, principal, ISSUE_TOKEN_PERMISSIONS, this.usage, now);
     const { status, headers, body: issued } = await this.issuance.issue(principal, requestContextOf(request), body, undefined);
     return new FastAnswer(status, headers, issued);
   }

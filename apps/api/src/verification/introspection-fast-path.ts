@@ -1,20 +1,20 @@
 import { Injectable } from '@nestjs/common';
 import { FastifyRequest } from 'fastify';
 import { FastPath } from '../http/fast-path';
-import { presentedBearer } from '../http/auth';
+import { admitCaller, presentedBearer } from '../http/auth';
 import { OAuth1Signatures } from '../integrations/oauth1/oauth1-signatures';
 import { CredentialIndexService } from './credential-index.service';
-import { Introspection, INTROSPECTION_PERMISSION, INTROSPECTION_ROUTE, IntrospectionResponse, plainlyValidToken } from './introspection.controller';
+import { Introspection, INTROSPECTION_PERMISSIONS, INTROSPECTION_ROUTE, IntrospectionResponse, plainlyValidToken } from './introspection.controller';
 import { Principal } from './principal';
 import { UsageRecorder } from './usage-recorder';
 
 /**
  * The hottest route: a resource server calls it for every request it serves. Answered from a
- * hook once its body is parsed (see FastPath) when the request certainly succeeds (a bearer
- * caller that verifies and holds `tokens:introspect`, a body the DTO's rules accept), with what
- * the controller would answer; anything else goes on to the controller, whose guard, pipe and
- * filter say what is wrong in the API's usual words. Each verification is counted once
- * whichever way the request goes.
+ * hook once its body is parsed (see FastPath) when the body certainly passes the DTO's rules:
+ * the caller is verified, counted and refused here as the route's guard would (`admitCaller`),
+ * and answered with what the controller would answer. Any other body goes on to the controller,
+ * whose guard, pipe and filter say what is wrong in the API's usual words; a refusal here is
+ * thrown again by that guard before it verifies, so each caller is verified and counted once.
  */
 @Injectable()
 export class IntrospectionFastPath implements FastPath {
@@ -34,10 +34,9 @@ export class IntrospectionFastPath implements FastPath {
     if (token === null || presented === null || OAuth1Signatures.isSigned(request)) return null;
     const now = new Date().toISOString();
     const caller = await this.credentials.authenticate(presented, now);
-    if (!caller.principal?.permissions.has(INTROSPECTION_PERMISSION)) return null;
     this.credentials.count(caller);
-    this.usage.record(caller.principal.credential.id, now);
-    request.principal = caller.principal;
-    return this.introspection.answer(caller.principal, token, now);
+    const { principal } = caller;
+    admitCaller(request, principal, INTROSPECTION_PERMISSIONS, this.usage, now);
+    return this.introspection.answer(principal, token, now);
   }
 }

@@ -1,5 +1,4 @@
-import { Body, Controller, Header, HttpCode, Injectable, Post, Req } from '@nestjs/common';
-import { FastifyRequest } from 'fastify';
+import { Body, Controller, Header, HttpCode, Injectable, Post } from '@nestjs/common';
 import { RouteSchema } from '@nestjs/platform-fastify';
 import { ApiBearerAuth, ApiConsumes, ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
@@ -7,7 +6,6 @@ import { Permission } from '@keyhold/domain';
 import { SecretKind } from '@keyhold/crypto';
 import { CurrentPrincipal, RequirePermissions } from '../http/auth';
 import { OAuthForm } from '../http/validation';
-import { rethrowFastPathFailure } from '../http/fast-path';
 import { ActorKind, Principal } from './principal';
 import { CredentialIndexService } from './credential-index.service';
 import { OAuthIndex } from './oauth-index';
@@ -146,7 +144,7 @@ const listed = (permissions: ReadonlySet<Permission>): readonly string[] => {
 const clientIdOf = (subject: Principal): string | undefined => (subject.actor.kind === 'user' ? subject.clientId : subject.actor.id);
 
 /** Who may introspect, and where the route is: the controller and the fast path share them. */
-export const INTROSPECTION_PERMISSION = 'tokens:introspect';
+export const INTROSPECTION_PERMISSIONS: readonly Permission[] = ['tokens:introspect'];
 export const INTROSPECTION_ROUTE = '/oauth/introspect';
 
 /**
@@ -198,11 +196,10 @@ export class IntrospectionController {
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
   @ApiConsumes('application/x-www-form-urlencoded')
-  @RequirePermissions(INTROSPECTION_PERMISSION)
+  @RequirePermissions(...INTROSPECTION_PERMISSIONS)
   @RouteSchema({ response: { 200: INTROSPECTION_RESPONSE_SCHEMA } })
   @ApiOkResponse({ type: IntrospectionResponse })
-  introspect(@Req() request: FastifyRequest, @CurrentPrincipal() caller: Principal, @Body() body: IntrospectionRequest): Promise<IntrospectionResponse> {
-    rethrowFastPathFailure(request);
+  introspect(@CurrentPrincipal() caller: Principal, @Body() body: IntrospectionRequest): Promise<IntrospectionResponse> {
     return this.introspection.answer(caller, body.token, new Date().toISOString());
   }
 }
