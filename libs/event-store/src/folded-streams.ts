@@ -1,4 +1,3 @@
-import { LRUCache } from 'lru-cache';
 import { Decider } from '@keyhold/domain';
 import { EventStore, RecordedEvent } from './event-store.port';
 
@@ -9,23 +8,62 @@ export type Folder<State, Event> = Pick<Decider<State, unknown, Event, unknown>,
 
 /**
  * How many events the cached states of one decider may stand for, per store: a state costs about
- * what its events would, and a stream over the budget is folded again from the log when asked.
+ * what its events would (a personal-tokens state about 330 bytes per token), and a stream over
+ * the budget is folded again from the log when asked.
  */
-const FOLDED_EVENTS_PER_DECIDER = 100_000;
+export const FOLDED_EVENTS_PER_DECIDER = 100_000;
 
-type Cached = LRUCache<string, FoldedStream<unknown>>;
+/** A state weighs the events folded into it. */
+const weightOf = ({ revision }: FoldedStream<unknown>) => (revision ?? 0) + 1;
+
+/**
+ * States within an event budget, evicting a random one to make room. Least recently used first
+ * evicted, under a round robin over more streams than fit (commands from many owners in turn),
+ * the very state asked for next: every command folded its stream from the start. A random victim
+ * keeps most of such a round robin a little over the budget and costs O(1), where a
+ * recency order costs a list update per read.
+ */
+class FoldedStates {
+  private readonly entries = new Map<string, { stream: FoldedStream<unknown>; slot: number }>();
+  /** The cached streams' names, densely, so that a random one is an index. */
+  private readonly names: string[] = [];
+  private events = 0;
+
+  get(streamName: string): FoldedStream<unknown> | undefined {
+    return this.entries.get(streamName)?.stream;
+  }
+
+  set(streamName: string, stream: FoldedStream<unknown>): void {
+    this.delete(streamName);
+    const weight = weightOf(stream);
+    if (weight > FOLDED_EVENTS_PER_DECIDER) return;
+    while (this.events + weight > FOLDED_EVENTS_PER_DECIDER) this.delete(this.names[Math.floor(Math.random() * this.names.length)]);
+    this.entries.set(streamName, { stream, slot: this.names.length });
+    this.names.push(streamName);
+    this.events += weight;
+  }
+
+  private delete(streamName: string): void {
+    const entry = this.entries.get(streamName);
+    if (!entry) return;
+    this.entries.delete(streamName);
+    const last = this.names.pop() as string;
+    if (last !== streamName) {
+      this.names[entry.slot] = last;
+      (this.entries.get(last) as { slot: number }).slot = entry.slot;
+    }
+    this.events -= weightOf(entry.stream);
+  }
+}
 
 /** Per store (a log), per decider (its `evolve`): what each recently read stream folded to. */
-const folded = new WeakMap<EventStore, WeakMap<object, Cached>>();
+const folded = new WeakMap<EventStore, WeakMap<object, FoldedStates>>();
 
-const cacheOf = (store: EventStore, evolve: object): Cached => {
+const cacheOf = (store: EventStore, evolve: object): FoldedStates => {
   let byDecider = folded.get(store);
   if (!byDecider) folded.set(store, (byDecider = new WeakMap()));
   let cached = byDecider.get(evolve);
-  if (!cached) {
-    cached = new LRUCache({ maxSize: FOLDED_EVENTS_PER_DECIDER, sizeCalculation: ({ revision }) => (revision ?? 0) + 1 });
-    byDecider.set(evolve, cached);
-  }
+  if (!cached) byDecider.set(evolve, (cached = new FoldedStates()));
   return cached;
 };
 
