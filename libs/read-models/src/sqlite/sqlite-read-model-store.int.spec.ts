@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { BACKGROUND_NICENESS } from '../cpu-priority';
 import { describeReadModelStoreContract } from '../testing/read-model-store.contract';
 import { SqliteReadModelStore } from './sqlite-read-model-store';
@@ -102,6 +103,37 @@ describe('SQLite read models: a long writer and the WAL', () => {
       // 40 batches of about 200 KiB each: some 8 MiB written through the WAL in all.
       expect(longestWal).toBeLessThan(4 * LONG_WAL_BYTES);
       expect(reader.prepare('SELECT count(*) AS items FROM rm_items').get()).toEqual({ items: 4000 });
+    } finally {
+      reader.close();
+      await store.close();
+    }
+  });
+
+  // A serving node's live read models commit a page of events after every group commit of the
+  // log and never pause as a long writer does: before, its WAL grew by every page committed.
+  it('starts the WAL over once it is long, from the checkpointer thread, under commits that never pause', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'keyhold-rm-wal-')), 'read-models.sqlite');
+    const store = new SqliteReadModelStore(file, { longWalBytes: LONG_WAL_BYTES, checkpointEveryMs: 10, blockOnLockMs: 0 });
+    const reader = new Database(file, { readonly: true });
+    const items = store.collection<{ id: string; body: string }>(ITEMS);
+    const body = 'x'.repeat(2000);
+    const walBytes = () => statSync(`${file}-wal`).size;
+    let longestWal = 0;
+    let startedOver = false;
+    try {
+      // Up to some 80 MiB through the WAL, 200 KiB a commit, a few ms apart; it ends at the first start-over.
+      for (let batch = 0; batch < 400 && !startedOver; batch += 1) {
+        await store.batch(async () => {
+          for (let n = 0; n < 100; n += 1) await items.putIfNewer({ id: `i${batch}-${n}`, body }, '1');
+        });
+        reader.prepare('SELECT count(*) FROM rm_items').get();
+        startedOver = walBytes() < longestWal;
+        longestWal = Math.max(longestWal, walBytes());
+        await sleep(5);
+      }
+      expect(startedOver).toBe(true);
+      expect(longestWal).toBeGreaterThan(LONG_WAL_BYTES);
+      expect(walBytes()).toBeLessThanOrEqual(LONG_WAL_BYTES);
     } finally {
       reader.close();
       await store.close();
