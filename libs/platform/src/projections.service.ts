@@ -32,14 +32,18 @@ export type HostedProjectionStatus = ProjectionStatus & { readonly serves: Proje
  * time while it catches up there. Without their checkpoints (a data dir restored without
  * `background-checkpoints.sqlite`) they read, decode and republish the whole log there: at 1M
  * events introspection fell to 0.13 of steady, p99 14x, for the minute it took; at this share
- * it kept 0.63 of steady where it had 0.21 in the same sitting (README, Performance), and the
- * relay takes about four times as long. A quarter leaves serving half the thread even when the
- * measure errs (it counts whatever else ran in the stretch) and GC takes its part. Paced here
+ * it kept 0.63 of steady where it had 0.21 in the same sitting (README, Performance). A tenth,
+ * not the quarter it was: what the duty cycle measures is about 40% of what a stretch costs the
+ * thread (the scavenges of its garbage and part of the bus consumers' work fall in later turns,
+ * among requests), so at a quarter it took 2.2 s of the serving thread's 3.4-4.0 s in a 5 s
+ * window at 1M, and introspection kept 0.44-0.48 of steady at 100k. At a tenth, 3 alternated
+ * pairs at 100k: windows of 3.4-5.3k req/s where a quarter gave 1.5-4.2k; the relay takes about
+ * two and a half times as long. Paced here
  * rather than moved to the catch-up thread: the in-process bus's consumers of what the relay
  * publishes live on this thread, and would take the republished log unpaced. The share is for
  * all of them together: they catch up on one reading of the log (`runInBackground`).
  */
-const BACKGROUND_CATCH_UP_THREAD_SHARE = 0.25;
+const BACKGROUND_CATCH_UP_THREAD_SHARE = 0.1;
 
 /**
  * Events the background projections take at once while they catch up together: each page is a
