@@ -113,7 +113,7 @@ describe('SQLite read models: a long writer and the WAL', () => {
   // log and never pause as a long writer does: before, its WAL grew by every page committed.
   it('starts the WAL over once it is long, from the checkpointer thread, under commits that never pause', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'keyhold-rm-wal-')), 'read-models.sqlite');
-    const store = new SqliteReadModelStore(file, { longWalBytes: LONG_WAL_BYTES, checkpointEveryMs: 10, blockOnLockMs: 0 });
+    const store = new SqliteReadModelStore(file, { longWalBytes: LONG_WAL_BYTES, restartWalBytes: LONG_WAL_BYTES, checkpointEveryMs: 10, blockOnLockMs: 0 });
     const reader = new Database(file, { readonly: true });
     const items = store.collection<{ id: string; body: string }>(ITEMS);
     const body = 'x'.repeat(2000);
