@@ -31,14 +31,15 @@ export type HostedProjectionStatus = ProjectionStatus & { readonly serves: Proje
  * What a background projection (the relay, the key shredder) may take of the serving thread's
  * time while it catches up there. Without their checkpoints (a data dir restored without
  * `background-checkpoints.sqlite`) they read, decode and republish the whole log there: at 1M
- * events introspection fell to 0.13 of steady, p99 14x, for the minute it took; at this share
- * it kept 0.63 of steady where it had 0.21 in the same sitting (README, Performance). A tenth,
- * not the quarter it was: what the duty cycle measures is about 40% of what a stretch costs the
- * thread (the scavenges of its garbage and part of the bus consumers' work fall in later turns,
- * among requests), so at a quarter it took 2.2 s of the serving thread's 3.4-4.0 s in a 5 s
- * window at 1M, and introspection kept 0.44-0.48 of steady at 100k. At a tenth, 3 alternated
- * pairs at 100k: windows of 3.4-5.3k req/s where a quarter gave 1.5-4.2k; the relay takes about
- * two and a half times as long. Paced here
+ * events introspection fell to 0.13 of steady, p99 14x, for the minute it took; held to a
+ * quarter it kept 0.63 of steady where it had 0.21 in the same sitting (README, Performance).
+ * A tenth now: what the duty cycle measures is about 40% of what a stretch costs the thread (the
+ * scavenges of its garbage and part of the bus consumers' work fall in later turns, among
+ * requests), so at a quarter it took 2.2 s of the serving thread's 3.4-4.0 s in a 5 s window at
+ * 1M, and introspection kept 0.44-0.48 of steady at 100k. At a tenth: 3 alternated pairs at
+ * 100k gave windows of 3.4-5.3k req/s where a quarter gave 1.5-4.2k, and the full run of
+ * 2026-11-30 05:35 kept 0.72-0.76 of steady at 100k and 0.89-0.95 at 1M; the relay takes about
+ * two and a half times as long, background work that no request waits for. Paced here
  * rather than moved to the catch-up thread: the in-process bus's consumers of what the relay
  * publishes live on this thread, and would take the republished log unpaced. The share is for
  * all of them together: they catch up on one reading of the log (`runInBackground`).
