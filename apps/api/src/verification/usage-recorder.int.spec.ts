@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import pino from 'pino';
 import { ReadModelStore, SqliteReadModelStore } from '@keyhold/read-models';
 import { PENDING_AT_MOST, UsageRecorder } from './usage-recorder';
@@ -30,6 +31,33 @@ describe('UsageRecorder', () => {
     const stored = await usage.lastUsedAt(tokenIds);
     expect(stored.size).toBe(tokenIds.length);
     expect(new Set(stored.values())).toEqual(new Set([at]));
+    await readModels.close();
+  });
+
+  it('flushes while another connection holds the write lock (a read-model catch-up) by waiting off the thread, not in SQLite', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'keyhold-usage-')), 'rm.sqlite');
+    // As a serving node opens it: a write that finds the lock taken retries later, off the thread.
+    const readModels = new SqliteReadModelStore(file, { blockOnLockMs: 0 });
+    // Made at start, as the node makes it before its read models' catch-up begins.
+    const usage = new UsageRecorder(readModels, pino({ enabled: false }));
+    const catchUp = new Database(file);
+    catchUp.exec('BEGIN IMMEDIATE');
+    const tokenId = randomUUID();
+    const at = new Date().toISOString();
+    usage.record(tokenId, at);
+
+    const flushed = usage.flush();
+    let settled = false;
+    void flushed.finally(() => (settled = true));
+    // Before the fix the first flush made the table here, blocking this thread in SQLite's busy
+    // handler until it gave up with SQLITE_BUSY: these turns ran only after the flush had failed.
+    for (let turn = 0; turn < 20; turn += 1) await new Promise((resolve) => setImmediate(resolve));
+    expect(settled).toBe(false);
+
+    catchUp.exec('COMMIT');
+    await flushed;
+    expect((await usage.lastUsedAt([tokenId])).get(tokenId)).toBe(at);
+    catchUp.close();
     await readModels.close();
   });
 

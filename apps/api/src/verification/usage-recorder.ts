@@ -2,7 +2,7 @@ import { BeforeApplicationShutdown, Inject, Injectable, OnModuleDestroy, OnModul
 import { setImmediate } from 'node:timers/promises';
 import { Logger } from 'pino';
 import { ROOT_LOGGER } from '@keyhold/platform';
-import { READ_MODEL_STORE, ReadModelStore, TOKEN_USAGE, TokenUsageView } from '@keyhold/read-models';
+import { READ_MODEL_STORE, ReadModelCollection, ReadModelStore, TOKEN_USAGE, TokenUsageView } from '@keyhold/read-models';
 
 /**
  * A token in steady use is written once per flush, so the interval bounds its writes: at 5 s an
@@ -36,11 +36,18 @@ export class UsageRecorder implements OnModuleInit, OnModuleDestroy, BeforeAppli
   private flushing: Promise<void> = Promise.resolve();
   /** Whether a flush started by PENDING_AT_MOST is still to take the pending uses. */
   private earlyFlushQueued = false;
+  private readonly usage: ReadModelCollection<TokenUsageView>;
 
   constructor(
-    @Inject(READ_MODEL_STORE) private readonly readModels: ReadModelStore,
+    @Inject(READ_MODEL_STORE) readModels: ReadModelStore,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
-  ) {}
+  ) {
+    // Bound at start, before the read models' catch-up takes the write lock: on SQLite a
+    // collection whose table does not exist yet is made synchronously, waiting in SQLite's busy
+    // handler for the lock. Bound at the first flush, a minute after a start with the read models
+    // dropped, it waited for a catch-up thread's write: a 140-480 ms stall of every request at 1M.
+    this.usage = readModels.collection<TokenUsageView>(TOKEN_USAGE);
+  }
 
   onModuleInit(): void {
     this.timer = setInterval(() => void this.flush(), FLUSH_EVERY_MS);
@@ -69,12 +76,11 @@ export class UsageRecorder implements OnModuleInit, OnModuleDestroy, BeforeAppli
     if (this.pending.size === 0) return;
     const batch = this.pending;
     this.pending = new Map();
-    const usage = this.readModels.collection<TokenUsageView>(TOKEN_USAGE);
     const entries = [...batch].map(([tokenId, lastUsedAt]) => ({ doc: { id: tokenId, lastUsedAt }, version: lastUsedAt }));
     try {
       for (let start = 0; start < entries.length; start += WRITES_PER_TURN) {
         if (start > 0) await setImmediate();
-        await usage.putAllIfNewer(entries.slice(start, start + WRITES_PER_TURN));
+        await this.usage.putAllIfNewer(entries.slice(start, start + WRITES_PER_TURN));
       }
     } catch (error) {
       // Keep what did not make it for the next flush, unless a newer use replaced it meanwhile.
@@ -84,8 +90,7 @@ export class UsageRecorder implements OnModuleInit, OnModuleDestroy, BeforeAppli
   }
 
   async lastUsedAt(tokenIds: string[]): Promise<Map<string, string>> {
-    const usage = this.readModels.collection<TokenUsageView>(TOKEN_USAGE);
-    const found = await Promise.all(tokenIds.map((id) => usage.get(id)));
+    const found = await Promise.all(tokenIds.map((id) => this.usage.get(id)));
     const result = new Map(found.filter((doc): doc is TokenUsageView => doc !== null).map((doc) => [doc.id, doc.lastUsedAt]));
     for (const id of tokenIds) {
       const recent = this.pending.get(id);
