@@ -114,8 +114,9 @@ export class OAuthIndex implements CredentialKindIndex<OAuthIndexState> {
   /**
    * For each stored secret hash, the last presented secret found to match it, as its
    * process-local digest (never the secret): a client authenticating again with the same secret
-   * costs one SHA-256 instead of an HMAC per hash key and the decoding of both hashes. What it remembers is a fact about two values, true whatever the client's state: a
-   * reset or removed secret's hash is no longer one the client holds, so it is never asked about.
+   * costs one SHA-256 instead of an HMAC per hash key and the decoding of both hashes. What it
+   * remembers is a fact about two values, true whatever the client's state: a reset or removed
+   * secret's hash is no longer one the client holds, so it is never asked about.
    * Keyed weakly by the stored hash, it holds no more entries than the index holds hashes.
    */
   private readonly matchedSecrets = new WeakMap<SecretHash, string>();
