@@ -53,7 +53,7 @@ export const publicCredentialState = (
   switch (kind) {
     case 'personal_api_token': {
       const state = fold(personalTokensDecider, PERSONAL_TOKEN_EVENTS.pick(events));
-      const token = state.tokens[id];
+      const token = state.tokens.get(id);
       if (!token || state.owner?.tenantId !== tenantId) return null;
       return {
         ownerId: state.owner.ownerId,
