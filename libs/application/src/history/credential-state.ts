@@ -107,7 +107,7 @@ export const publicCredentialState = (
     }
     case 'integration': {
       const state = fold(integrationsDecider, INTEGRATION_EVENTS.pick(events));
-      const integration = state.integrations[id];
+      const integration = state.integrations.get(id);
       if (!integration || state.tenantId !== tenantId) return null;
       return {
         ...detailsOfIntegration(integration),
