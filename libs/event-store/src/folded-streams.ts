@@ -8,8 +8,8 @@ export type Folder<State, Event> = Pick<Decider<State, unknown, Event, unknown>,
 
 /**
  * How many events the cached states of one decider may stand for, per store: a state costs about
- * what its events would (a personal-tokens state about 330 bytes per token), and a stream over
- * the budget is folded again from the log when asked.
+ * what its events would (a personal-tokens state about 330 bytes per token, an eighth more since
+ * its tokens are a persistent map), and a stream over the budget is folded again from the log when asked.
  */
 export const FOLDED_EVENTS_PER_DECIDER = 100_000;
 

@@ -53,7 +53,7 @@ export const publicCredentialState = (
   switch (kind) {
     case 'personal_api_token': {
       const state = fold(personalTokensDecider, PERSONAL_TOKEN_EVENTS.pick(events));
-      const token = state.tokens[id];
+      const token = state.tokens.get(id);
       if (!token || state.owner?.tenantId !== tenantId) return null;
       return {
         ownerId: state.owner.ownerId,
@@ -107,7 +107,7 @@ export const publicCredentialState = (
     }
     case 'integration': {
       const state = fold(integrationsDecider, INTEGRATION_EVENTS.pick(events));
-      const integration = state.integrations[id];
+      const integration = state.integrations.get(id);
       if (!integration || state.tenantId !== tenantId) return null;
       return {
         ...detailsOfIntegration(integration),

@@ -33,7 +33,7 @@ const activating = async (events: EventStore, owners: ConsumerKeyOwners, secrets
   const owner = owners.consumerKeyOwner(candidates);
   if (!owner) throw consumerKeyUnknown();
   const { state } = await readState(events, integrationsStream(owner.tenantId), integrationsDecider, INTEGRATION_EVENTS);
-  const integration = state.integrations[owner.integrationId];
+  const integration = state.integrations.get(owner.integrationId);
   if (integration?.status !== 'activating') throw ApplicationError.rejected({ code: 'IntegrationNotActivating', message: 'The token is unknown, expired, revoked or not for this consumer.' });
   if (!matches(candidates, integration.handshake.consumerKey)) throw consumerKeyUnknown();
   return { tenantId: owner.tenantId, integration };

@@ -1,4 +1,4 @@
-import { Integration, IntegrationCommand, integrationAuthorityNeeds, integrationsDecider, streamName, withAuthority } from '@keyhold/domain';
+import { Integration, IntegrationCommand, integrationAuthorityNeeds, integrationsDecider, IntegrationsState, streamName, withAuthority } from '@keyhold/domain';
 import { CommandPipeline, RequestContext, WriteOptions } from '../command-pipeline';
 
 /**
@@ -10,8 +10,8 @@ export const integrationsStream = (tenantId: string) => streamName('integrations
 export const runOnIntegrations = (commands: CommandPipeline, tenantId: string, command: IntegrationCommand, context: RequestContext, options?: WriteOptions) =>
   commands.run(integrationsStream(tenantId), withAuthority(integrationsDecider, context.caller, integrationAuthorityNeeds), command, { ...context, tenantId, now: command.now }, options);
 
-export const integrationIn = (state: { integrations: Readonly<Record<string, Integration>> }, integrationId: string): Integration => {
-  const integration = state.integrations[integrationId];
+export const integrationIn = (state: IntegrationsState, integrationId: string): Integration => {
+  const integration = state.integrations.get(integrationId);
   if (!integration) throw new Error(`Integration ${integrationId} missing after an accepted command`);
   return integration;
 };

@@ -72,7 +72,11 @@ export class IssuePersonalToken {
         if (rejection?.code !== 'AuthorityExceeded') throw error;
         throw ApplicationError.forbidden(`A ${input.scope} token would carry ${rejection.missing.map((p) => `'${p}'`).join(', ')}, which this credential does not hold.`);
       });
-    if (result.events.length > 0) return { ownerId: input.ownerId, token: result.state.tokens[tokenId], secret };
+    if (result.events.length > 0) {
+      const token = result.state.tokens.get(tokenId);
+      if (!token) throw new Error('An issued token is missing from its stream state');
+      return { ownerId: input.ownerId, token, secret };
+    }
     // Accepted with no new event: a retry of an earlier request with the same idempotency key.
     // It gets that token back without its secret, which was shown once.
     const earlier = tokenIssuedWithIdempotencyKey(result.state, input.idempotencyKey ?? '');

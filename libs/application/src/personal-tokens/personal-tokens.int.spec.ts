@@ -54,7 +54,7 @@ describe('personal token use cases, constructed by hand', () => {
     expect(issued.secret).toMatch(/^kh_pat_/);
     const { state, revision } = await readState(store, streamName('personalTokens', adminId), personalTokensDecider, PERSONAL_TOKEN_EVENTS);
     expect(revision).toBe(0);
-    expect(state.tokens[issued.token.tokenId]).toMatchObject({ status: 'active', label: 'by hand' });
+    expect(state.tokens.get(issued.token.tokenId)).toMatchObject({ status: 'active', label: 'by hand' });
     expect(JSON.stringify(await store.readStream(streamName('personalTokens', adminId)))).not.toContain(issued.secret);
   });
 
@@ -76,7 +76,7 @@ describe('personal token use cases, constructed by hand', () => {
     expect(confirmed.at(-1)).not.toBeNull();
     const after = await readState(store, streamName('personalTokens', adminId), personalTokensDecider, PERSONAL_TOKEN_EVENTS);
     expect(after.revision).toBe(revision! + 1);
-    expect(after.state.tokens[second.token.tokenId].status).toBe('active');
+    expect(after.state.tokens.get(second.token.tokenId)?.status).toBe('active');
   });
 
   it('reports a domain refusal with its code', async () => {

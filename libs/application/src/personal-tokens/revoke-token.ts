@@ -49,6 +49,9 @@ export class RevokePersonalToken {
       { expectedRevision },
     );
     await this.enforcement.confirmRevocation(result.position);
-    return { ownerId: token.ownerId, token: result.state.tokens[tokenId] };
+    const revoked = result.state.tokens.get(tokenId);
+    // The decider refuses a token its stream does not hold, so an accepted revocation has one.
+    if (!revoked) throw new Error('A revoked token is missing from its stream state');
+    return { ownerId: token.ownerId, token: revoked };
   }
 }

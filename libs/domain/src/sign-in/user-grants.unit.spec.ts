@@ -94,4 +94,38 @@ describe('user grants', () => {
     spec.given(history).when(revokeIt('r2', 'c2')).thenRejects('GrantNotFound');
     spec.given(history).when(revokeIt('r9')).thenRejects('GrantNotFound');
   });
+
+  it('a long session: after 300 rotations the last refresh token is the current one, and reusing any earlier one revokes all 301 access tokens', () => {
+    const rotations = Array.from({ length: 300 }, (_, i) => issued(i + 2, 'refresh_token', at(1000 * (i + 2))));
+    const history = [code, issued(1, 'authorization_code', at(1000)), ...rotations];
+    const refresh = (refreshId: string, now: string) => ({ type: 'RefreshTokens' as const, refreshId, tokens: tokens(302), now });
+    const { familyId: _familyId, ...next } = tokens(302);
+    expect(refresh('r301', at(400_000)).tokens).toMatchObject(next);
+    spec.given(history).when(refresh('r301', at(400_000))).then([issued(302, 'refresh_token', at(400_000))]);
+    for (const reused of ['r1', 'r150', 'r300']) {
+      spec
+        .given(history)
+        .when(refresh(reused, at(400_000)))
+        .then([
+          { type: 'RefreshTokenReused', data: { ...ids, familyId: 'f1', refreshId: reused, detectedAt: at(400_000) } },
+          { type: 'UserTokensRevoked', data: { ...ids, familyIds: ['f1'], accessTokenIds: Array.from({ length: 301 }, (_, i) => `a${i + 1}`), reason: 'refresh-token-reused', revokedAt: at(400_000) } },
+        ]);
+    }
+  });
+
+  it('a revocation lists the families in the order they began, however many there are', () => {
+    const family = (n: number): UserTokensIssued => {
+      const first = issued(1, 'authorization_code', at(1000 * n));
+      return { ...first, data: { ...first.data, familyId: `f${n}`, accessTokenId: `a-f${n}`, refresh: { ...first.data.refresh!, refreshId: `r-f${n}` } } };
+    };
+    // Past eight entries a hash map's iteration order is no longer the order of insertion.
+    const order = [7, 3, 19, 1, 12, 5, 16, 9, 2, 14, 11, 20, 4, 8, 17, 6, 13, 10, 18, 15];
+    spec.given([code, ...order.map(family)]).when({ type: 'WithdrawConsent', tenantId: 't1', now: at(60_000) }).then([
+      { type: 'ConsentWithdrawn', data: { ...ids, withdrawnAt: at(60_000) } },
+      {
+        type: 'UserTokensRevoked',
+        data: { ...ids, familyIds: order.map((n) => `f${n}`), accessTokenIds: order.map((n) => `a-f${n}`), reason: 'consent-withdrawn', revokedAt: at(60_000) },
+      },
+    ]);
+  });
 });
