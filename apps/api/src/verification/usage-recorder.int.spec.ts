@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pino from 'pino';
-import { ReadModelStore, SqliteReadModelStore } from '@keyhold/read-models';
+import { ReadModelGenerations, ReadModelStore, SqliteReadModelStore } from '@keyhold/read-models';
 import { PENDING_AT_MOST, UsageRecorder } from './usage-recorder';
 
 describe('UsageRecorder', () => {
@@ -36,10 +36,12 @@ describe('UsageRecorder', () => {
 
   it('flushes while another connection holds the write lock (a read-model catch-up) by waiting off the thread, not in SQLite', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'keyhold-usage-')), 'rm.sqlite');
-    // As a serving node opens it: a write that finds the lock taken retries later, off the thread.
+    // As a serving node opens it: a write that finds the lock taken retries later, off the thread;
+    // requests and the recorder read through the generations' live store.
     const readModels = new SqliteReadModelStore(file, { blockOnLockMs: 0 });
+    const generations = await ReadModelGenerations.open(readModels);
     // Made at start, as the node makes it before its read models' catch-up begins.
-    const usage = new UsageRecorder(readModels, pino({ enabled: false }));
+    const usage = new UsageRecorder(generations.live, pino({ enabled: false }));
     const catchUp = new Database(file);
     catchUp.exec('BEGIN IMMEDIATE');
     const tokenId = randomUUID();
@@ -58,7 +60,7 @@ describe('UsageRecorder', () => {
     await flushed;
     expect((await usage.lastUsedAt([tokenId])).get(tokenId)).toBe(at);
     catchUp.close();
-    await readModels.close();
+    await generations.close();
   });
 
   it('starts a flush as soon as the pending uses reach their bound, without waiting for the interval', async () => {

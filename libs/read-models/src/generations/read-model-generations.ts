@@ -252,6 +252,11 @@ export class ReadModelGenerations {
     let live = this.liveCollections.get(definition.name);
     if (!live) {
       const resolve = () => this.store.collection({ ...definition, name: generationName(definition.name, this.generationOfCollection(definition.name)) });
+      // Resolved once now as well as on every call: on SQLite the first resolution makes the
+      // collection's table, synchronously, waiting in SQLite's busy handler for another
+      // connection's write lock. A collection bound at start is then made before any catch-up
+      // holds that lock, instead of at its first use in the middle of one (a stalled thread).
+      resolve();
       live = new Proxy({} as ReadModelCollection<ReadModelDocument>, {
         get: (_target, method: keyof ReadModelCollection<ReadModelDocument>) => {
           const collection = resolve();
