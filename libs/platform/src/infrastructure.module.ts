@@ -14,6 +14,8 @@ import { ProjectionsService } from './projections.service';
 import { BACKGROUND_CHECKPOINTS, BackgroundCheckpoints, checkpointsBeside, FileBackgroundCheckpoints } from './background-checkpoints';
 import { InProcessCatchUp, READ_MODEL_CATCH_UP } from './read-model-catch-up';
 import { WorkerThreadCatchUp } from './worker-thread-catch-up';
+import { InProcessLive, READ_MODELS_LIVE } from './read-models-live';
+import { WorkerThreadLive } from './worker-thread-live';
 import { EventLogMetrics, KeyholdMetrics } from './metrics';
 import { Tracing } from './tracing';
 
@@ -75,6 +77,11 @@ const openKeyStore = async (config: KeyholdConfig): Promise<KeyStore> => {
   }
 };
 
+const embeddedFiles = (config: KeyholdConfig) => ({
+  eventLogFile: privateDataFile(config, 'events.sqlite'),
+  readModelsFile: privateDataFile(config, 'read-models.sqlite'),
+});
+
 /**
  * A worker thread can open the embedded stores on its own (their files); MongoDB and EventStoreDB
  * are caught up in the process, where they mostly wait on the network.
@@ -82,8 +89,14 @@ const openKeyStore = async (config: KeyholdConfig): Promise<KeyStore> => {
 const readModelCatchUp = (config: KeyholdConfig, events: EventStore, generations: ReadModelGenerations) => {
   const here = new InProcessCatchUp(events, generations);
   if (config.EVENT_STORE !== 'sqlite' || config.READ_MODELS !== 'sqlite') return here;
-  const files = { eventLogFile: privateDataFile(config, 'events.sqlite'), readModelsFile: privateDataFile(config, 'read-models.sqlite') };
-  return new WorkerThreadCatchUp(files, events, here);
+  return new WorkerThreadCatchUp(embeddedFiles(config), events, here);
+};
+
+/** The same for keeping them live afterwards: a thread for the embedded stores, the serving thread otherwise. */
+const readModelsLive = (config: KeyholdConfig, events: EventStore, generations: ReadModelGenerations) => {
+  const here = new InProcessLive(events, generations);
+  if (!(events instanceof SqliteEventStore) || config.READ_MODELS !== 'sqlite') return here;
+  return new WorkerThreadLive(embeddedFiles(config), events, here);
 };
 
 const openBackgroundCheckpoints = (config: KeyholdConfig, readModels: ReadModelStore): BackgroundCheckpoints =>
@@ -143,6 +156,7 @@ export class InfrastructureModule {
         { provide: KEY_STORE, useFactory: () => openKeyStore(config) },
         { provide: DataKeyService, useFactory: (keys: KeyStore) => new DataKeyService(keys, loadMasterKeyRing(config)), inject: [KEY_STORE] },
         { provide: READ_MODEL_CATCH_UP, useFactory: readModelCatchUp.bind(null, config), inject: [EVENT_STORE, ReadModelGenerations] },
+        { provide: READ_MODELS_LIVE, useFactory: readModelsLive.bind(null, config), inject: [EVENT_STORE, ReadModelGenerations] },
         ProjectionsService,
         KeyholdMetrics,
         EventLogMetrics,

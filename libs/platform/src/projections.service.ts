@@ -1,10 +1,9 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { Logger } from 'pino';
-import { EVENT_STORE, EventStore, GlobalPosition, Subscription } from '@keyhold/event-store';
+import { EVENT_STORE, EventStore, GlobalPosition } from '@keyhold/event-store';
 import {
   catchUpTogether,
   CheckpointStore,
-  liveTogether,
   Projection,
   ProjectionFactory,
   ProjectionLogger,
@@ -16,6 +15,7 @@ import {
 } from '@keyhold/read-models';
 import { ROOT_LOGGER } from './logger';
 import { CatchingUp, InProcessCatchUp, READ_MODEL_CATCH_UP, ReadModelCatchUp } from './read-model-catch-up';
+import { InProcessLive, LiveReadModels, READ_MODELS_LIVE, ReadModelsLive } from './read-models-live';
 
 /** A read-model projection and the runner feeding its current generation; the runner is replaced on a switch. */
 type ReadModelSlot = { readonly build: ProjectionFactory; generation: number; runner: ProjectionRunner; moving: Promise<void> };
@@ -64,18 +64,21 @@ export class ProjectionsService {
   private readonly stop = new AbortController();
   private catchingUp: Promise<void> = Promise.resolve();
   private backgroundCatchingUp: Promise<void> = Promise.resolve();
-  /** The read-model projections' one live subscription, once they caught up. */
-  private live: Subscription | null = null;
+  /** The read-model projections kept live, once they caught up. */
+  private live: LiveReadModels | null = null;
   private readonly projectionLogger: ProjectionLogger = { error: (message, detail) => this.logger.error(detail, message) };
   private readonly catchUp: ReadModelCatchUp;
+  private readonly goLive: ReadModelsLive;
 
   constructor(
     @Inject(EVENT_STORE) private readonly events: EventStore,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
     private readonly generations: ReadModelGenerations,
     @Optional() @Inject(READ_MODEL_CATCH_UP) catchUp?: ReadModelCatchUp,
+    @Optional() @Inject(READ_MODELS_LIVE) goLive?: ReadModelsLive,
   ) {
     this.catchUp = catchUp ?? new InProcessCatchUp(events, generations);
+    this.goLive = goLive ?? new InProcessLive(events, generations);
     generations.onSwitch((projection, generation) => this.follow(projection, generation));
   }
 
@@ -111,8 +114,9 @@ export class ProjectionsService {
    * Runs the read-model projections, each on its current generation with that generation's
    * checkpoint, and moves each to the next one when a rebuild switches over. Those behind first
    * catch up together (`ReadModelCatchUp`: on a worker thread for the embedded stores), in the
-   * background: their progress shows in `statuses` and `waitForReads` meanwhile. Then, on a store
-   * that batches writes, they go live together (`liveTogether`: one subscription, one transaction
+   * background: their progress shows in `statuses` and `waitForReads` meanwhile. Then they go
+   * live (`ReadModelsLive`: for the embedded stores on a worker thread of their own), on a store
+   * that batches writes together (`liveTogether`: one subscription, one transaction
    * per page of new events).
    */
   async runReadModels(builds: readonly ProjectionFactory[]): Promise<void> {
@@ -180,12 +184,7 @@ export class ProjectionsService {
       this.logger.error({ error: (error as Error).message }, 'Shared catch-up failed; the projections go on one event at a time');
     }
     if (this.stop.signal.aborted) return;
-    const runners = catchingUp.map(({ runner }) => runner);
-    // Together only where the store makes a page's writes one unit (SQLite: a transaction;
-    // MongoDB: one bulk write per collection); elsewhere a page would only add checkpoint writes.
-    const store = this.generations.at(0);
-    if (store.batchesWrites) this.live = liveTogether(this.events, runners, (work) => store.batch(work), this.projectionLogger);
-    else await Promise.all(runners.map((runner) => runner.start()));
+    this.live = this.goLive.start(catchingUp, { stop: this.stop.signal, logger: this.projectionLogger });
   }
 
   /** Nothing to commit as a unit: each checkpoint write stands alone, as on the runners' own subscriptions. */
@@ -226,6 +225,7 @@ export class ProjectionsService {
       const previous = slot.runner;
       slot.runner = next;
       slot.generation = generation;
+      this.live?.leave(name);
       await previous.stop();
       this.logger.info({ projection: name, generation }, 'Projection moved to a rebuilt generation');
     } catch (error) {

@@ -26,6 +26,10 @@ export const registerTracerProvider = (processor: SpanProcessor): TracerProvider
   return provider;
 };
 
+/** This thread's spans to the collector at `endpoint` over OTLP/HTTP, in batches (a worker thread registers its own). */
+export const exportTraces = (endpoint: string): TracerProvider =>
+  registerTracerProvider(new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: tracesUrl(endpoint) }) }));
+
 /**
  * Traces, off unless OTEL_EXPORTER_OTLP_ENDPOINT names a collector: then spans (HTTP, command,
  * append, projection, relay, Kafka consumer) go there over OTLP/HTTP in batches. The exporter
@@ -40,7 +44,7 @@ export class Tracing implements OnApplicationShutdown {
 
   constructor(@Inject(KEYHOLD_CONFIG) config: KeyholdConfig) {
     if (!config.OTEL_EXPORTER_OTLP_ENDPOINT) return;
-    this.provider = registerTracerProvider(new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: tracesUrl(config.OTEL_EXPORTER_OTLP_ENDPOINT) }) }));
+    this.provider = exportTraces(config.OTEL_EXPORTER_OTLP_ENDPOINT);
   }
 
   /** Sends what is still buffered; the process is stopping. */

@@ -1,19 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { SqliteEventStore } from '@keyhold/event-store';
-import {
-  ProjectionLogger,
-  ProjectionRunner,
-  projectionNameOf,
-  READ_MODEL_PROJECTIONS,
-  ReadModelGenerations,
-  SqliteReadModelStore,
-  TOKENS,
-} from '@keyhold/read-models';
+import { TOKENS } from '@keyhold/read-models';
 import { issueTokens } from '../../read-models/src/testing/personal-token-events';
-import { CatchingUp, ReadModelCatchUp } from './read-model-catch-up';
+import { ReadModelCatchUp } from './read-model-catch-up';
+import { embeddedReadModels } from './testing/embedded-read-models';
 import { WorkerThreadCatchUp } from './worker-thread-catch-up';
 
 const OWNERS = 4;
@@ -22,28 +11,13 @@ const TOKENS_EACH = 50;
 const WORTHWHILE = 100;
 
 const setUp = async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'keyhold-thread-catch-up-'));
-  const files = { eventLogFile: join(dir, 'events.sqlite'), readModelsFile: join(dir, 'read-models.sqlite') };
-  const log = new SqliteEventStore(files.eventLogFile);
+  const embedded = await embeddedReadModels();
   const tenantId = randomUUID();
-  const ids = (await Promise.all(Array.from({ length: OWNERS }, () => issueTokens(log, TOKENS_EACH, randomUUID(), tenantId)))).flat();
-  const generations = await ReadModelGenerations.open(new SqliteReadModelStore(files.readModelsFile), { refreshMs: 60_000 });
-  const errors: string[] = [];
-  const logger: ProjectionLogger = { error: (message) => void errors.push(message) };
-  const catchingUp: CatchingUp[] = READ_MODEL_PROJECTIONS.map((build) => ({
-    name: projectionNameOf(build),
-    generation: 0,
-    runner: new ProjectionRunner(log, generations.at(0), generations.bind(build, 0).projection, logger),
-  }));
+  const ids = (await Promise.all(Array.from({ length: OWNERS }, () => issueTokens(embedded.log, TOKENS_EACH, randomUUID(), tenantId)))).flat();
   const here: string[] = [];
   const nearby: ReadModelCatchUp = { run: async (projections) => (here.push(...projections.map((p) => p.name)), { position: null, onThread: false }) };
-  const catchUp = new WorkerThreadCatchUp(files, log, nearby, WORTHWHILE);
-  const close = async () => {
-    await Promise.all(catchingUp.map(({ runner }) => runner.stop()));
-    await generations.close();
-    await log.close();
-  };
-  return { log, ids, generations, logger, errors, catchingUp, here, catchUp, close };
+  const catchUp = new WorkerThreadCatchUp(embedded.files, embedded.log, nearby, WORTHWHILE);
+  return { ...embedded, ids, catchingUp: embedded.projections, here, catchUp };
 };
 
 describe('WorkerThreadCatchUp', () => {

@@ -106,7 +106,7 @@ export class WorkerThreadCatchUp implements ReadModelCatchUp {
 }
 
 /** The thread committed up to `position`: the runner stands there (positions only move forward). */
-const advance = ({ runner }: CatchingUp, position: GlobalPosition | null): void => {
+export const advance = ({ runner }: CatchingUp, position: GlobalPosition | null): void => {
   const current = runner.status().position;
   if (position !== null && (current === null || position > current)) runner.committed(position);
 };

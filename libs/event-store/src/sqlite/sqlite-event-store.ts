@@ -150,6 +150,24 @@ export class SqliteEventStore implements EventStore {
     this.idle.emit('idle');
   }
 
+  /**
+   * Calls `listener` each time a batch appended through this store has committed, and each time
+   * the watch on other writers (running while anyone subscribes here) saw the file change;
+   * answers how to stop.
+   */
+  onAppended(listener: () => void): () => void {
+    this.appended.on('appended', listener);
+    return () => this.appended.off('appended', listener);
+  }
+
+  /**
+   * Another connection to the file (another thread of this process) says it committed: the
+   * subscriptions here read on now, rather than when the watch on other writers next looks.
+   */
+  noticeCommit(): void {
+    this.appended.emit('appended');
+  }
+
   async readStream(streamName: string, afterRevision = -1): Promise<RecordedEvent[]> {
     return this.statements.readStream.all(streamName, afterRevision).map(toStoredEvent).map(upcastOnRead);
   }

@@ -20,8 +20,17 @@ import { applyTogether, Batch } from './shared-catch-up';
  * its own subscription, where it reports its failure and retries with back-off, isolated as
  * always (`ProjectionRunner.start`). Should the subscription itself fail, every projection goes
  * on alone the same way.
+ *
+ * `onCommitted` is told after each page's unit commits and its runners stand at its end (a
+ * thread reports that to the runners its readers wait on).
  */
-export const liveTogether = (log: EventStore, runners: readonly ProjectionRunner[], batch: Batch, logger: ProjectionLogger): Subscription => {
+export const liveTogether = (
+  log: EventStore,
+  runners: readonly ProjectionRunner[],
+  batch: Batch,
+  logger: ProjectionLogger,
+  onCommitted: () => void = () => undefined,
+): Subscription => {
   let group = [...runners];
 
   const leave = (runner: ProjectionRunner, error: unknown) => {
@@ -41,6 +50,7 @@ export const liveTogether = (log: EventStore, runners: readonly ProjectionRunner
         const end = ends[n];
         if (end !== null) runner.committed(end);
       });
+      onCommitted();
     } catch {
       for (const runner of members) {
         try {
@@ -50,6 +60,7 @@ export const liveTogether = (log: EventStore, runners: readonly ProjectionRunner
           leave(runner, error);
         }
       }
+      onCommitted();
     }
   };
 

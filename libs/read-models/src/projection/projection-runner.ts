@@ -131,6 +131,11 @@ export class ProjectionRunner {
     this.notifyWaiters();
   }
 
+  /** For a runner whose projection is applied elsewhere (a live thread): that one's failure, or null once it recovered, shows in this status. */
+  failedElsewhere(failure: ProjectionStatus['failure']): void {
+    this.failure = failure;
+  }
+
   status(): ProjectionStatus {
     return { name: this.projection.name, position: this.position, failure: this.failure };
   }
