@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { EventStore, GlobalPosition, threadEntry } from '@keyhold/event-store';
 import { CatchingUp, CatchUpControl, CatchUpOutcome, ReadModelCatchUp } from './read-model-catch-up';
+import { followThreadReports, ThreadReport } from './read-model-thread';
 
 /** What the thread is given: the files to open connections of its own on, and what to catch up. */
 export type CatchUpThreadInput = {
@@ -13,9 +14,8 @@ export type CatchUpThreadInput = {
 /** Positions are in the order of `CatchUpThreadInput.projections`. */
 export type CatchUpThreadMessage =
   | { readonly kind: 'progress'; readonly positions: ReadonlyArray<GlobalPosition | null> }
-  | { readonly kind: 'log'; readonly message: string; readonly detail: Record<string, unknown> }
   | { readonly kind: 'done'; readonly position: GlobalPosition | null }
-  | { readonly kind: 'failed'; readonly message: string };
+  | ThreadReport;
 
 export type CatchUpThreadCommand = { readonly kind: 'stop' };
 
@@ -76,30 +76,16 @@ export class WorkerThreadCatchUp implements ReadModelCatchUp {
     stop.addEventListener('abort', stopThread);
     if (stop.aborted) stopThread();
     let outcome: { position: GlobalPosition | null } | null = null;
-    let failure = 'the catch-up thread ended without a result';
+    const failure = followThreadReports(thread, logger, 'the catch-up thread ended without a result');
     return new Promise((resolve, reject) => {
       thread.on('message', (message: CatchUpThreadMessage) => {
-        switch (message.kind) {
-          case 'progress':
-            message.positions.forEach((position, n) => advance(projections[n], position));
-            return;
-          case 'log':
-            return logger.error(message.message, message.detail);
-          case 'done':
-            outcome = { position: message.position };
-            return;
-          case 'failed':
-            failure = message.message;
-            return;
-          default:
-            return message satisfies never;
-        }
+        if (message.kind === 'progress') message.positions.forEach((position, n) => advance(projections[n], position));
+        else if (message.kind === 'done') outcome = { position: message.position };
       });
-      thread.on('error', (error) => (failure = error.message));
       thread.on('exit', () => {
         stop.removeEventListener('abort', stopThread);
         if (outcome) resolve({ position: outcome.position, onThread: true });
-        else reject(new Error(failure));
+        else reject(new Error(failure()));
       });
     });
   }

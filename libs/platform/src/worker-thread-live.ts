@@ -3,6 +3,7 @@ import { GlobalPosition, threadEntry } from '@keyhold/event-store';
 import { ProjectionStatus } from '@keyhold/read-models';
 import { CatchingUp, CatchUpControl } from './read-model-catch-up';
 import { LiveReadModels, ReadModelsLive } from './read-models-live';
+import { followThreadReports, ThreadReport } from './read-model-thread';
 import { advance } from './worker-thread-catch-up';
 
 /** What the thread is given: the files to open connections of its own on, and the projections to keep live. */
@@ -15,8 +16,7 @@ export type LiveThreadInput = {
 /** Statuses are in the order of `LiveThreadInput.projections`. */
 export type LiveThreadMessage =
   | { readonly kind: 'progress'; readonly statuses: ReadonlyArray<{ readonly position: GlobalPosition | null; readonly failure: ProjectionStatus['failure'] }> }
-  | { readonly kind: 'log'; readonly message: string; readonly detail: Record<string, unknown> }
-  | { readonly kind: 'failed'; readonly message: string };
+  | ThreadReport;
 
 export type LiveThreadCommand =
   | { readonly kind: 'appended' }
@@ -60,30 +60,19 @@ export class WorkerThreadLive implements ReadModelsLive {
     const exited = new Promise<void>((resolve) => thread.once('exit', () => resolve()));
     const left = new Set<string>();
     let closing = false;
-    let failure = 'the thread ended';
     let handedBack: LiveReadModels | null = null;
-
+    const failure = followThreadReports(thread, control.logger, 'the thread ended');
     thread.on('message', (message: LiveThreadMessage) => {
-      switch (message.kind) {
-        case 'progress':
-          return message.statuses.forEach(({ position, failure: failed }, n) => {
-            advance(projections[n], position);
-            projections[n].runner.failedElsewhere(failed);
-          });
-        case 'log':
-          return control.logger.error(message.message, message.detail);
-        case 'failed':
-          failure = message.message;
-          return;
-        default:
-          return message satisfies never;
-      }
+      if (message.kind !== 'progress') return;
+      message.statuses.forEach(({ position, failure: failed }, n) => {
+        advance(projections[n], position);
+        projections[n].runner.failedElsewhere(failed);
+      });
     });
-    thread.on('error', (error) => (failure = error.message));
     thread.on('exit', () => {
       stopTelling();
       if (closing || control.stop.aborted) return;
-      control.logger.error('The read models\' live thread stopped; they go on on the serving thread', { error: failure });
+      control.logger.error('The read models\' live thread stopped; they go on on the serving thread', { error: failure() });
       handedBack = this.nearby.start(
         projections.filter(({ name }) => !left.has(name)),
         control,
