@@ -2,7 +2,9 @@ import { Worker } from 'node:worker_threads';
 import { ProjectionLogger } from '@keyhold/read-models';
 
 /** What a read-model thread says besides its own news: a line for the serving thread's log, or why it failed. */
-export type ThreadReport = { readonly kind: 'log'; readonly message: string; readonly detail: Record<string, unknown> } | { readonly kind: 'failed'; readonly message: string };
+export type ThreadReport =
+  | { readonly kind: 'log'; readonly message: string; readonly detail: Record<string, unknown> }
+  | { readonly kind: 'failed'; readonly message: string };
 
 /**
  * Writes a read-model thread's log lines to `logger`, and keeps why it failed (a `failed`

@@ -30,7 +30,7 @@ export type AppendsHere = { onAppended(listener: () => void): () => void };
  * Keeps the embedded read models live on a worker thread with connections of its own to the log
  * and to the read models, running the very projections the serving thread would (by name, from
  * `READ_MODEL_PROJECTIONS`), together as `liveTogether` does. On the serving thread, applying each
- * group commit's events and committing them took about a third of its time under
+ * group commit's events and committing them took about a quarter of its time under
  * `POST /v1/tokens` at 50 connections (`bench/`, workload 3): the read models' BEGIN and COMMIT,
  * whose WAL writes are a system call per page, the documents' writes and the views' work. The
  * thread tells each committed page to the runners here, which is what a command waits on
@@ -73,10 +73,7 @@ export class WorkerThreadLive implements ReadModelsLive {
       stopTelling();
       if (closing || control.stop.aborted) return;
       control.logger.error('The read models\' live thread stopped; they go on on the serving thread', { error: failure() });
-      handedBack = this.nearby.start(
-        projections.filter(({ name }) => !left.has(name)),
-        control,
-      );
+      handedBack = this.nearby.start(projections.filter(({ name }) => !left.has(name)), control);
     });
 
     return {
