@@ -1,16 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { SqliteEventStore } from '@keyhold/event-store';
-import {
-  bulkLoadingFromNothing,
-  catchUpTogether,
-  lowerThisThreadsPriority,
-  ProjectionLogger,
-  ProjectionRunner,
-  projectionNameOf,
-  READ_MODEL_PROJECTIONS,
-  ReadModelGenerations,
-  SqliteReadModelStore,
-} from '@keyhold/read-models';
+import { bulkLoadingFromNothing, catchUpTogether, lowerThisThreadsPriority } from '@keyhold/read-models';
+import { openOnThisThread } from './read-model-thread';
 import type { CatchUpThreadCommand, CatchUpThreadInput, CatchUpThreadMessage } from './worker-thread-catch-up';
 
 /** Often enough that a reader waiting for its write is told within about a slice of the commit. */
@@ -26,17 +16,7 @@ const catchUp = async ({ eventLogFile, readModelsFile, projections, sliceMs }: C
   parentPort!.unref();
   lowerThisThreadsPriority();
 
-  const builds = new Map(READ_MODEL_PROJECTIONS.map((build) => [projectionNameOf(build), build]));
-  const log = new SqliteEventStore(eventLogFile);
-  const generations = await ReadModelGenerations.open(new SqliteReadModelStore(readModelsFile));
-  const logger: ProjectionLogger = { error: (message, detail) => post({ kind: 'log', message, detail }) };
-  const targets = projections.map(({ name, generation }) => {
-    const build = builds.get(name);
-    if (!build) throw new Error(`No read-model projection is named '${name}'.`);
-    const store = generations.at(generation);
-    const { projection, collections } = generations.bind(build, generation);
-    return { runner: new ProjectionRunner(log, store, projection, logger), store, collections };
-  });
+  const { log, generations, logger, targets } = await openOnThisThread({ eventLogFile, readModelsFile, projections }, post);
   const runners = targets.map((target) => target.runner);
   const report = () => post({ kind: 'progress', positions: runners.map((runner) => runner.status().position) });
   const reporting = setInterval(report, PROGRESS_EVERY_MS);

@@ -1,5 +1,13 @@
 import { Worker } from 'node:worker_threads';
-import { ProjectionLogger } from '@keyhold/read-models';
+import { SqliteEventStore } from '@keyhold/event-store';
+import {
+  ProjectionLogger,
+  ProjectionRunner,
+  projectionNameOf,
+  READ_MODEL_PROJECTIONS,
+  ReadModelGenerations,
+  SqliteReadModelStore,
+} from '@keyhold/read-models';
 
 /** What a read-model thread says besides its own news: a line for the serving thread's log, or why it failed. */
 export type ThreadReport =
@@ -19,4 +27,31 @@ export const followThreadReports = (thread: Worker, logger: ProjectionLogger, en
   });
   thread.on('error', (error) => (failure = error.message));
   return () => failure;
+};
+
+/** The files a read-model thread opens connections of its own to, and the projections it runs there, each on its generation. */
+export type ReadModelThreadInput = {
+  readonly eventLogFile: string;
+  readonly readModelsFile: string;
+  readonly projections: ReadonlyArray<{ readonly name: string; readonly generation: number }>;
+};
+
+/**
+ * The thread's side: opens the log and the read models, and binds each named projection (the
+ * very code the serving thread would run, from `READ_MODEL_PROJECTIONS`) to its generation with
+ * a runner whose errors go to the serving thread's log through `post`.
+ */
+export const openOnThisThread = async ({ eventLogFile, readModelsFile, projections }: ReadModelThreadInput, post: (report: ThreadReport) => void, watchLogMs?: number) => {
+  const builds = new Map(READ_MODEL_PROJECTIONS.map((build) => [projectionNameOf(build), build]));
+  const log = new SqliteEventStore(eventLogFile, watchLogMs);
+  const generations = await ReadModelGenerations.open(new SqliteReadModelStore(readModelsFile));
+  const logger: ProjectionLogger = { error: (message, detail) => post({ kind: 'log', message, detail }) };
+  const targets = projections.map(({ name, generation }) => {
+    const build = builds.get(name);
+    if (!build) throw new Error(`No read-model projection is named '${name}'.`);
+    const store = generations.at(generation);
+    const { projection, collections } = generations.bind(build, generation);
+    return { name, runner: new ProjectionRunner(log, store, projection, logger), store, collections };
+  });
+  return { log, generations, logger, targets };
 };

@@ -1,14 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { SqliteEventStore } from '@keyhold/event-store';
-import {
-  liveTogether,
-  ProjectionLogger,
-  ProjectionRunner,
-  projectionNameOf,
-  READ_MODEL_PROJECTIONS,
-  ReadModelGenerations,
-  SqliteReadModelStore,
-} from '@keyhold/read-models';
+import { liveTogether } from '@keyhold/read-models';
+import { openOnThisThread } from './read-model-thread';
 import { exportTraces } from './tracing';
 import type { LiveThreadCommand, LiveThreadInput, LiveThreadMessage } from './worker-thread-live';
 
@@ -35,17 +27,8 @@ const keepLive = async ({ eventLogFile, readModelsFile, projections }: LiveThrea
   // The pages' spans ('read models page', named by the requests whose events they applied) are made here now.
   const endpoint = process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
   const tracing = endpoint ? exportTraces(endpoint) : null;
-  const builds = new Map(READ_MODEL_PROJECTIONS.map((build) => [projectionNameOf(build), build]));
-  const log = new SqliteEventStore(eventLogFile, WATCH_LOG_MS);
-  const generations = await ReadModelGenerations.open(new SqliteReadModelStore(readModelsFile));
-  const logger: ProjectionLogger = { error: (message, detail) => post({ kind: 'log', message, detail }) };
-  const runners = new Map(
-    projections.map(({ name, generation }) => {
-      const build = builds.get(name);
-      if (!build) throw new Error(`No read-model projection is named '${name}'.`);
-      return [name, new ProjectionRunner(log, generations.at(generation), generations.bind(build, generation).projection, logger)] as const;
-    }),
-  );
+  const { log, generations, logger, targets } = await openOnThisThread({ eventLogFile, readModelsFile, projections }, post, WATCH_LOG_MS);
+  const runners = new Map(targets.map(({ name, runner }) => [name, runner]));
   for (const runner of runners.values()) await runner.load();
   let reported = '';
   const report = () => {

@@ -1,15 +1,10 @@
 import { Worker } from 'node:worker_threads';
 import { EventStore, GlobalPosition, threadEntry } from '@keyhold/event-store';
 import { CatchingUp, CatchUpControl, CatchUpOutcome, ReadModelCatchUp } from './read-model-catch-up';
-import { followThreadReports, ThreadReport } from './read-model-thread';
+import { followThreadReports, ReadModelThreadInput, ThreadReport } from './read-model-thread';
 
 /** What the thread is given: the files to open connections of its own on, and what to catch up. */
-export type CatchUpThreadInput = {
-  readonly eventLogFile: string;
-  readonly readModelsFile: string;
-  readonly projections: ReadonlyArray<{ readonly name: string; readonly generation: number }>;
-  readonly sliceMs: number;
-};
+export type CatchUpThreadInput = ReadModelThreadInput & { readonly sliceMs: number };
 
 /** Positions are in the order of `CatchUpThreadInput.projections`. */
 export type CatchUpThreadMessage =

@@ -3,15 +3,11 @@ import { GlobalPosition, threadEntry } from '@keyhold/event-store';
 import { ProjectionStatus } from '@keyhold/read-models';
 import { CatchingUp, CatchUpControl } from './read-model-catch-up';
 import { LiveReadModels, ReadModelsLive } from './read-models-live';
-import { followThreadReports, ThreadReport } from './read-model-thread';
+import { followThreadReports, ReadModelThreadInput, ThreadReport } from './read-model-thread';
 import { advance } from './worker-thread-catch-up';
 
 /** What the thread is given: the files to open connections of its own on, and the projections to keep live. */
-export type LiveThreadInput = {
-  readonly eventLogFile: string;
-  readonly readModelsFile: string;
-  readonly projections: ReadonlyArray<{ readonly name: string; readonly generation: number }>;
-};
+export type LiveThreadInput = ReadModelThreadInput;
 
 /** Statuses are in the order of `LiveThreadInput.projections`. */
 export type LiveThreadMessage =
