@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { SqliteEventStore } from '@keyhold/event-store';
+import { GlobalPosition, SqliteEventStore } from '@keyhold/event-store';
 import {
   ProjectionLogger,
   ProjectionRunner,
@@ -8,6 +8,7 @@ import {
   ReadModelGenerations,
   SqliteReadModelStore,
 } from '@keyhold/read-models';
+import type { CatchingUp } from './read-model-catch-up';
 
 /** What a read-model thread says besides its own news: a line for the serving thread's log, or why it failed. */
 export type ThreadReport =
@@ -54,4 +55,10 @@ export const openOnThisThread = async ({ eventLogFile, readModelsFile, projectio
     return { name, runner: new ProjectionRunner(log, store, projection, logger), store, collections };
   });
   return { log, generations, logger, targets };
+};
+
+/** The thread committed up to `position`: the runner stands there (positions only move forward). */
+export const advance = ({ runner }: CatchingUp, position: GlobalPosition | null): void => {
+  const current = runner.status().position;
+  if (position !== null && (current === null || position > current)) runner.committed(position);
 };

@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { EventStore, GlobalPosition, threadEntry } from '@keyhold/event-store';
 import { CatchingUp, CatchUpControl, CatchUpOutcome, ReadModelCatchUp } from './read-model-catch-up';
-import { followThreadReports, ReadModelThreadInput, ThreadReport } from './read-model-thread';
+import { advance, followThreadReports, ReadModelThreadInput, ThreadReport } from './read-model-thread';
 
 /** What the thread is given: the files to open connections of its own on, and what to catch up. */
 export type CatchUpThreadInput = ReadModelThreadInput & { readonly sliceMs: number };
@@ -85,9 +85,3 @@ export class WorkerThreadCatchUp implements ReadModelCatchUp {
     });
   }
 }
-
-/** The thread committed up to `position`: the runner stands there (positions only move forward). */
-export const advance = ({ runner }: CatchingUp, position: GlobalPosition | null): void => {
-  const current = runner.status().position;
-  if (position !== null && (current === null || position > current)) runner.committed(position);
-};

@@ -3,8 +3,7 @@ import { GlobalPosition, threadEntry } from '@keyhold/event-store';
 import { ProjectionStatus } from '@keyhold/read-models';
 import { CatchingUp, CatchUpControl } from './read-model-catch-up';
 import { LiveReadModels, ReadModelsLive } from './read-models-live';
-import { followThreadReports, ReadModelThreadInput, ThreadReport } from './read-model-thread';
-import { advance } from './worker-thread-catch-up';
+import { advance, followThreadReports, ReadModelThreadInput, ThreadReport } from './read-model-thread';
 
 /** What the thread is given: the files to open connections of its own on, and the projections to keep live. */
 export type LiveThreadInput = ReadModelThreadInput;
